@@ -1,0 +1,215 @@
+"""Task and run value types shared by every layer (no Qt, no database)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    SUCCESS = "success"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+    ERROR = "error"  # could not start: missing interpreter, bad cwd, permission
+    INTERRUPTED = "interrupted"  # the host died while the run was going
+
+    @property
+    def is_final(self) -> bool:
+        return self not in ACTIVE_STATUSES
+
+    @property
+    def is_live(self) -> bool:
+        """Running or paused: a process exists (or existed) for this run."""
+        return self in (RunStatus.RUNNING, RunStatus.PAUSED)
+
+
+ACTIVE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED})
+FINAL_STATUSES = frozenset(s for s in RunStatus if s not in ACTIVE_STATUSES)
+
+
+class ErrorType(StrEnum):
+    NOT_FOUND = "not_found"
+    PERMISSION = "permission"
+    BAD_CWD = "bad_cwd"
+    TIMEOUT = "timeout"
+    SIGNAL = "signal"
+    EXIT_CODE = "exit_code"
+    CANCELLED = "cancelled"
+    INTERNAL = "internal"
+    INTERRUPTED = "interrupted"
+
+
+class Trigger(StrEnum):
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+    RETRY = "retry"
+    CLI = "cli"
+
+
+class TaskKind(StrEnum):
+    COMMAND = "command"
+    SCRIPT = "script"
+
+
+class OverlapPolicy(StrEnum):
+    SKIP = "skip"
+    QUEUE = "queue"
+    ALLOW = "allow"
+
+
+class MissedPolicy(StrEnum):
+    SKIP = "skip"
+    ONCE = "once"
+
+
+class Control(StrEnum):
+    """A request recorded on a run by any process and carried out by the host."""
+
+    CANCEL = "cancel"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+@dataclass
+class Param:
+    name: str
+    default: str | None = None
+    required: bool = False
+    secret: bool = False
+    choices: list[str] = field(default_factory=list)
+    description: str = ""
+
+
+@dataclass
+class Step:
+    """One step of a multi-step task; the task's env, cwd and parameters apply to it."""
+
+    name: str
+    kind: TaskKind = TaskKind.COMMAND
+    command: str = ""
+    shell: bool = True
+    script: str = ""
+    interpreter: str = "bash"
+    timeout: float | None = None
+    continue_on_error: bool = False
+
+
+@dataclass
+class Schedule:
+    cron: str | None = None
+    every_seconds: int | None = None
+    at: str | None = None  # ISO 8601 date-time, local time when no offset is given
+    enabled: bool = True
+    overlap: OverlapPolicy = OverlapPolicy.SKIP
+    missed: MissedPolicy = MissedPolicy.SKIP
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.cron or self.every_seconds or self.at)
+
+
+@dataclass
+class TaskSpec:
+    """Everything a user defines about a task; one snapshot of it is one version."""
+
+    name: str
+    kind: TaskKind = TaskKind.COMMAND
+    command: str = ""
+    shell: bool = True  # True: a shell line for /bin/sh -c; False: split into argv items
+    script: str = ""
+    interpreter: str = "bash"  # bash, sh, python, node, pwsh, or a path
+    cwd: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    params: list[Param] = field(default_factory=list)
+    timeout: float | None = None
+    retries: int = 0
+    retry_backoff: float = 2.0  # seconds before the first retry, doubled each attempt
+    max_concurrent: int = 1
+    priority: int = 0
+    tags: list[str] = field(default_factory=list)
+    enabled: bool = True
+    description: str = ""
+    schedule: Schedule = field(default_factory=Schedule)
+    steps: list[Step] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaskSpec:
+        """Build from a dict made by to_dict (a stored version); unknown keys are ignored."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["kind"] = TaskKind(values.get("kind", TaskKind.COMMAND))
+        values["params"] = [Param(**p) for p in values.get("params", [])]
+        values["steps"] = [
+            Step(**{**s, "kind": TaskKind(s.get("kind", TaskKind.COMMAND))})
+            for s in values.get("steps", [])
+        ]
+        sched = dict(values.get("schedule") or {})
+        if sched:
+            sched["overlap"] = OverlapPolicy(sched.get("overlap", OverlapPolicy.SKIP))
+            sched["missed"] = MissedPolicy(sched.get("missed", MissedPolicy.SKIP))
+        values["schedule"] = Schedule(**sched)
+        values["env"] = dict(values.get("env") or {})
+        values["tags"] = list(values.get("tags") or [])
+        return cls(**values)
+
+    def secret_names(self) -> set[str]:
+        return {p.name for p in self.params if p.secret}
+
+
+@dataclass
+class StepRecord:
+    index: int
+    name: str
+    status: RunStatus
+    started_at: int | None = None  # epoch ms
+    finished_at: int | None = None
+    exit_code: int | None = None
+    log_start: int = 0  # byte offsets of the step's output in the run's log file
+    log_end: int = 0
+
+
+@dataclass
+class RunRecord:
+    """One run as the history store keeps it. Times are epoch milliseconds (UTC)."""
+
+    uid: str
+    task_id: int
+    task_name: str
+    version: int
+    status: RunStatus = RunStatus.QUEUED
+    trigger: Trigger = Trigger.MANUAL
+    attempt: int = 1
+    first_uid: str | None = None  # the first run of a retry chain
+    params: dict[str, str] = field(default_factory=dict)  # secrets already masked
+    priority: int = 0
+    queued_at: int = 0
+    started_at: int | None = None
+    finished_at: int | None = None
+    duration_ms: int | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    error_type: ErrorType | None = None
+    error_message: str | None = None
+    pid: int | None = None
+    pgid: int | None = None
+    proc_create_time: float | None = None
+    peak_rss: int | None = None
+    cpu_seconds: float | None = None
+    log_path: str = ""
+    log_bytes: int = 0
+    control: Control | None = None
+    id: int | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        return None if self.duration_ms is None else self.duration_ms / 1000.0

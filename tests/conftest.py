@@ -1,0 +1,35 @@
+"""Session-wide test settings: offscreen Qt, and no test may leave a child process behind."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TASKRUN_KILL_GRACE", "1.0")
+
+from collections.abc import Iterator  # noqa: E402
+
+import psutil  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_children() -> Iterator[None]:
+    """Fail a test that leaves a child process of this interpreter running."""
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    yield
+    left = [p for p in me.children(recursive=True) if p.pid not in before]
+    alive = []
+    for p in left:
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    if alive:
+        _, still = psutil.wait_procs(alive, timeout=3)
+        for p in still:
+            p.kill()
+        if still:
+            pytest.fail(f"test left child processes running: {[p.pid for p in still]}")
