@@ -165,11 +165,14 @@ class TaskSpec:
         return {p.name for p in self.params if p.secret}
 
 
+STEP_SKIPPED = "skipped"  # a step status beside the run statuses: never ran after a failure
+
+
 @dataclass
 class StepRecord:
     index: int
     name: str
-    status: RunStatus
+    status: str  # a RunStatus value, or STEP_SKIPPED
     started_at: int | None = None  # epoch ms
     finished_at: int | None = None
     exit_code: int | None = None
@@ -209,6 +212,7 @@ class RunRecord:
     control: Control | None = None
     id: int | None = None
     steps: list[StepRecord] = field(default_factory=list)
+    not_before: int | None = None  # a retry waits for its backoff: epoch ms it may start
 
     @property
     def duration_seconds(self) -> float | None:

@@ -1,0 +1,65 @@
+"""Epoch-millisecond times, the only time format the store keeps, and their text forms."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def ms_to_iso(ms: int | None) -> str | None:
+    """ISO 8601 UTC with milliseconds, as the JSON output promises."""
+    if ms is None:
+        return None
+    dt = datetime.fromtimestamp(ms / 1000.0, tz=UTC)
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso_ms(text: str) -> int:
+    """Parse an ISO date or date-time; naive values are local time. Raises ValueError."""
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        dt = dt.astimezone()
+    return int(dt.timestamp() * 1000)
+
+
+def local_day(ms: int) -> str:
+    """The local calendar day ('YYYY-MM-DD') a time falls on: the key of daily aggregates."""
+    return time.strftime("%Y-%m-%d", time.localtime(ms / 1000.0))
+
+
+def local_text(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ms / 1000.0))
+
+
+def human_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def human_bytes(n: float | None) -> str:
+    if n is None:
+        return ""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"

@@ -1,0 +1,127 @@
+"""Where a run's output goes: the log file (exact bytes, secrets masked), a bounded tail, and
+batched, incrementally decoded text for live viewers."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+OutputCallback = Callable[[str, int], None]  # (text, log byte offset after it)
+
+BATCH_SECONDS = 0.05
+MAX_BATCH_BYTES = 256 * 1024
+TAIL_BYTES = 64 * 1024
+
+
+class SecretMasker:
+    """Replaces secret values in a byte stream, also when a value is split across chunks."""
+
+    def __init__(self, secrets: list[str], mask: bytes = b"***") -> None:
+        self.secrets = sorted({s.encode() for s in secrets if s}, key=len, reverse=True)
+        self.mask = mask
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        if not self.secrets:
+            return chunk
+        data = self.carry + chunk
+        for s in self.secrets:
+            data = data.replace(s, self.mask)
+        hold = 0
+        for k in range(min(len(self.secrets[0]) - 1, len(data)), 0, -1):
+            tail = data[-k:]
+            if any(s.startswith(tail) for s in self.secrets):
+                hold = k
+                break
+        self.carry = data[len(data) - hold :] if hold else b""
+        return data[: len(data) - hold] if hold else data
+
+    def flush(self) -> bytes:
+        out, self.carry = self.carry, b""
+        return out
+
+
+def log_path_for(logs_dir: Path, run_uid: str, queued_at_ms: int) -> Path:
+    """logs/YYYY-MM/<uid>.log: named by uid so a run can be logged before it has a row id."""
+    month = time.strftime("%Y-%m", time.gmtime(queued_at_ms / 1000))
+    return logs_dir / month / f"{run_uid}.log"
+
+
+class LogSink:
+    def __init__(
+        self,
+        path: Path,
+        secrets: list[str],
+        on_output: OutputCallback | None = None,
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fh = os.fdopen(fd, "ab", buffering=0)
+        self.path = path
+        self.bytes_written = os.fstat(fd).st_size
+        self._masker = SecretMasker(secrets)
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._on_output = on_output
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._skipped = 0
+        self._last_emit = time.monotonic()
+        self._tail = bytearray()
+
+    def write(self, chunk: bytes) -> None:
+        data = self._masker.feed(chunk)
+        if data:
+            self._store(data)
+
+    def _store(self, data: bytes) -> None:
+        self._fh.write(data)
+        self.bytes_written += len(data)
+        self._tail += data
+        if len(self._tail) > 2 * TAIL_BYTES:
+            del self._tail[: len(self._tail) - TAIL_BYTES]
+        if self._on_output is not None:
+            self._pending.append(data)
+            self._pending_size += len(data)
+            while self._pending_size - len(self._pending[0]) > MAX_BATCH_BYTES:
+                # more than a viewer can show arrived in one batch; the file has it all
+                dropped = self._pending.pop(0)
+                self._pending_size -= len(dropped)
+                self._skipped += len(dropped)
+            self.tick()
+
+    def tick(self, force: bool = False) -> None:
+        """Hand the pending output to the viewer callback, at most every BATCH_SECONDS."""
+        if not self._pending or self._on_output is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_emit < BATCH_SECONDS:
+            return
+        self._last_emit = now
+        data = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        text = ""
+        if self._skipped:
+            self._decoder.reset()
+            text = f"\n[… {self._skipped} bytes not shown live; the log file has them]\n"
+            self._skipped = 0
+        text += self._decoder.decode(data)
+        self._on_output(text, self.bytes_written)
+
+    @property
+    def tail(self) -> bytes:
+        return bytes(self._tail[-TAIL_BYTES:])
+
+    def close(self) -> None:
+        rest = self._masker.flush()
+        if rest:
+            self._store(rest)
+        if self._on_output is not None:
+            self.tick(force=True)
+            final = self._decoder.decode(b"", final=True)
+            if final:
+                self._on_output(final, self.bytes_written)
+        self._fh.close()

@@ -1,0 +1,115 @@
+"""Making run records: a queued run, and the next attempt of a failed one."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+from taskrun_gui.core import params as params_mod
+from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.engine.logsink import log_path_for
+
+
+def new_run(
+    task_id: int,
+    version: int,
+    spec: TaskSpec,
+    values: dict[str, str],
+    trigger: Trigger,
+    logs_dir: Path,
+    priority: int | None = None,
+) -> RunRecord:
+    uid = uuid.uuid4().hex
+    queued = now_ms()
+    return RunRecord(
+        uid=uid,
+        task_id=task_id,
+        task_name=spec.name,
+        version=version,
+        status=RunStatus.QUEUED,
+        trigger=trigger,
+        params=params_mod.masked(spec.params, values),
+        priority=spec.priority if priority is None else priority,
+        queued_at=queued,
+        log_path=str(log_path_for(logs_dir, uid, queued)),
+    )
+
+
+def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | None:
+    """The retry of a failed or timed-out run, waiting out its backoff; None when no retry
+    is due. The backoff doubles each attempt."""
+    if rec.status not in (RunStatus.FAILED, RunStatus.TIMEOUT) or rec.attempt > spec.retries:
+        return None
+    uid = uuid.uuid4().hex
+    queued = now_ms()
+    delay_ms = int(spec.retry_backoff * 1000 * 2 ** (rec.attempt - 1))
+    return replace(
+        rec,
+        uid=uid,
+        id=None,
+        status=RunStatus.QUEUED,
+        trigger=Trigger.RETRY,
+        attempt=rec.attempt + 1,
+        first_uid=rec.first_uid or rec.uid,
+        queued_at=queued,
+        not_before=queued + delay_ms,
+        started_at=None,
+        finished_at=None,
+        duration_ms=None,
+        exit_code=None,
+        signal=None,
+        error_type=None,
+        error_message=None,
+        pid=None,
+        pgid=None,
+        proc_create_time=None,
+        peak_rss=None,
+        cpu_seconds=None,
+        log_path=str(log_path_for(logs_dir, uid, queued)),
+        log_bytes=0,
+        control=None,
+        steps=[],
+    )
+
+
+def secrets_path(secrets_dir: Path, uid: str) -> Path:
+    return secrets_dir / f"{uid}.json"
+
+
+def save_secret_values(secrets_dir: Path, uid: str, spec: TaskSpec, values: dict[str, str]) -> None:
+    """Secret parameter values of a run queued for another process (the host) to start: kept
+    in a 0600 file in the 0700 data dir, never in the database, removed once read."""
+    secret = {k: v for k, v in values.items() if k in spec.secret_names()}
+    if not secret:
+        return
+    secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(secrets_path(secrets_dir, uid), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(secret, fh)
+
+
+def load_secret_values(secrets_dir: Path, uid: str) -> dict[str, str]:
+    path = secrets_path(secrets_dir, uid)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def drop_secret_values(secrets_dir: Path, uid: str) -> None:
+    with contextlib.suppress(OSError):
+        secrets_path(secrets_dir, uid).unlink()
+
+
+def values_for(rec: RunRecord, secrets_dir: Path) -> dict[str, str]:
+    """The real parameter values of a stored run: masked ones come from the secrets file."""
+    values = dict(rec.params)
+    values.update(load_secret_values(secrets_dir, rec.uid))
+    return values

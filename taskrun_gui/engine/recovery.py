@@ -1,0 +1,54 @@
+"""Runs left running by a host that died become `interrupted`, and what is left of their
+process trees is stopped, identified by create time so a recycled pid is never touched."""
+
+from __future__ import annotations
+
+from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus
+from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.engine.locks import host_lock
+from taskrun_gui.engine.supervise import kill_grace
+from taskrun_gui.monitor import proctree
+from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage.db import Store
+
+
+def recover_dead_runs(store: Store) -> list[RunRecord]:
+    """Mark the live runs of dead hosts interrupted. Call while holding the host lock."""
+    recovered = []
+    for rec in runs_repo.live():
+        verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)
+        proctree.stop_tree(
+            rec.pid if verified else None,
+            rec.pgid if verified else None,  # an unverified group id may belong to anyone
+            rec.uid,
+            grace=min(2.0, kill_grace()),
+        )
+        finished = now_ms()
+        fields = {
+            "status": str(RunStatus.INTERRUPTED),
+            "finished_at": finished,
+            "duration_ms": None if rec.started_at is None else finished - rec.started_at,
+            "error_type": str(ErrorType.INTERRUPTED),
+            "error_message": "TaskRun stopped while this run was going; its processes were stopped",
+            "control": None,
+        }
+        with store.db.atomic():
+            runs_repo.apply_op("finish_run", rec.uid, fields)
+        recovered.append(rec)
+    return recovered
+
+
+def recover_if_no_host(store: Store) -> list[RunRecord]:
+    """For any process opening the store: when no host is alive, recover (holding the host
+    lock meanwhile so no host starts runs under our feet)."""
+    if not store.writable:
+        return []
+    lock = host_lock(store.locks_dir)
+    if not lock.try_acquire():
+        return []
+    try:
+        return recover_dead_runs(store)
+    except Exception:  # a store that refuses writes: try again next time
+        return []
+    finally:
+        lock.release()

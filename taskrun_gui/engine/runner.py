@@ -1,0 +1,216 @@
+"""One run from queued to final, with no Qt: the executor's workers and the CLI's direct mode
+both call `execute_run`. Every change of state goes to the store as a WriteOp."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from taskrun_gui.core import params as params_mod
+from taskrun_gui.core.models import (
+    STEP_SKIPPED,
+    ErrorType,
+    RunRecord,
+    RunStatus,
+    StepRecord,
+    TaskSpec,
+)
+from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.engine.logsink import LogSink, OutputCallback
+from taskrun_gui.engine.plan import build_env, plan_steps
+from taskrun_gui.engine.records import next_attempt
+from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.runs_repo import record_fields
+from taskrun_gui.storage.writer import WriteOp
+
+log = logging.getLogger(__name__)
+
+Write = Callable[[WriteOp], "Future[Any]"]
+RUNNING_WRITE_WAIT = 2.0  # seconds to wait for the `running` row before waiting on the process
+
+
+@dataclass
+class RunJob:
+    record: RunRecord  # as queued; params already masked
+    spec: TaskSpec  # the version this run executes
+    values: dict[str, str] = field(default_factory=dict)  # real values, never stored
+    control: RunControl = field(default_factory=RunControl)
+
+
+@dataclass
+class RunResult:
+    record: RunRecord
+    retry: RunRecord | None = None  # the next attempt, queued in the same transaction
+
+
+@dataclass
+class RunHooks:
+    on_state: Callable[[RunRecord], None] = lambda rec: None
+    on_output: OutputCallback | None = None
+
+
+def _wait(fut: Future[Any], timeout: float) -> None:
+    with contextlib.suppress(Exception):
+        fut.result(timeout)  # a refused write stays queued in the writer; execution goes on
+
+
+def execute_run(job: RunJob, store: Store, write: Write, hooks: RunHooks) -> RunResult:
+    rec = replace(job.record)
+    secrets = params_mod.secret_values(job.spec.params, job.values)
+    if job.control.cancelled.is_set():
+        out = ProcessOutcome(
+            RunStatus.CANCELLED,
+            error_type=ErrorType.CANCELLED,
+            error_message="cancelled before it started",
+        )
+        return _finish(rec, out, write, hooks, [], secrets, None, store)
+    rec.started_at = now_ms()
+    rec.status = RunStatus.RUNNING
+    env = build_env(job.spec, job.values, rec.uid)
+    steps = plan_steps(job.spec, job.values, rec.uid, store.tmp_dir)
+    step_records: list[StepRecord] = []
+    outcome = ProcessOutcome(RunStatus.SUCCESS)
+    failed: ProcessOutcome | None = None
+    peak_rss, cpu = 0, 0.0
+    sink = LogSink(Path(rec.log_path), secrets, hooks.on_output)
+    try:
+        for i, step in enumerate(steps):
+            srec = StepRecord(
+                i, step.name, RunStatus.RUNNING, started_at=now_ms(), log_start=sink.bytes_written
+            )
+            step_records.append(srec)
+            if failed is not None or job.control.cancelled.is_set():
+                srec.status = RunStatus.QUEUED  # marked skipped below
+                srec.started_at = None
+                continue
+            if step.argv is None:
+                outcome = ProcessOutcome(
+                    RunStatus.ERROR, error_type=step.error_type, error_message=step.error
+                )
+            else:
+                outcome = run_process(
+                    step.argv,
+                    env,
+                    job.spec.cwd or None,
+                    sink,
+                    job.control,
+                    rec.uid,
+                    timeout=step.timeout,
+                    on_spawned=lambda sp: _on_spawned(rec, sp, write, hooks),
+                    on_paused=lambda paused: _on_paused(rec, paused, write, hooks),
+                )
+            if step.script_file is not None:
+                with contextlib.suppress(OSError):
+                    step.script_file.unlink()
+            peak_rss = max(peak_rss, outcome.peak_rss)
+            cpu += outcome.cpu_seconds
+            srec.status = outcome.status
+            srec.exit_code = outcome.exit_code
+            srec.finished_at = now_ms()
+            srec.log_end = sink.bytes_written
+            if outcome.status is not RunStatus.SUCCESS and not (
+                step.continue_on_error and outcome.status in (RunStatus.FAILED, RunStatus.ERROR)
+            ):
+                failed = outcome
+    except Exception as exc:  # a bug of ours must still leave a final record
+        log.exception("run %s failed inside TaskRun", rec.uid)
+        failed = ProcessOutcome(
+            RunStatus.ERROR, error_type=ErrorType.INTERNAL, error_message=f"internal error: {exc}"
+        )
+    finally:
+        sink.close()
+    for s in step_records:
+        if s.status == RunStatus.QUEUED:
+            s.status = STEP_SKIPPED
+    final = failed or outcome
+    if len(steps) > 1 and failed is None:
+        final = replace(outcome, status=RunStatus.SUCCESS, error_type=None, error_message=None)
+    final.peak_rss, final.cpu_seconds = peak_rss, cpu
+    rec.log_bytes = sink.bytes_written
+    step_list = step_records if len(steps) > 1 else []
+    return _finish(rec, final, write, hooks, step_list, secrets, job.spec, store)
+
+
+def _on_spawned(rec: RunRecord, sp: Spawned, write: Write, hooks: RunHooks) -> None:
+    rec.pid, rec.pgid, rec.proc_create_time = sp.pid, sp.pgid, sp.create_time
+    fields = {
+        "status": str(RunStatus.RUNNING),
+        "started_at": rec.started_at,
+        "pid": sp.pid,
+        "pgid": sp.pgid,
+        "proc_create_time": sp.create_time,
+        "control": None,
+    }
+    _wait(write(WriteOp("update_run", rec.uid, fields)), RUNNING_WRITE_WAIT)
+    hooks.on_state(replace(rec))
+
+
+def _on_paused(rec: RunRecord, paused: bool, write: Write, hooks: RunHooks) -> None:
+    rec.status = RunStatus.PAUSED if paused else RunStatus.RUNNING
+    write(WriteOp("update_run", rec.uid, {"status": str(rec.status), "control": None}))
+    hooks.on_state(replace(rec))
+
+
+def _finish(
+    rec: RunRecord,
+    out: ProcessOutcome,
+    write: Write,
+    hooks: RunHooks,
+    steps: list[StepRecord],
+    secrets: list[str],
+    spec: TaskSpec | None,
+    store: Store,
+) -> RunResult:
+    rec.finished_at = now_ms()
+    rec.status = out.status
+    rec.exit_code, rec.signal = out.exit_code, out.signal
+    rec.error_type = out.error_type
+    rec.error_message = (
+        None if out.error_message is None else params_mod.mask_text(out.error_message, secrets)
+    )
+    ran = rec.started_at is not None and out.status is not RunStatus.ERROR
+    rec.duration_ms = (rec.finished_at - rec.started_at) if ran and rec.started_at else None
+    rec.peak_rss = out.peak_rss or None
+    rec.cpu_seconds = out.cpu_seconds if ran else None
+    rec.steps = steps
+    if steps:
+        write(WriteOp("set_steps", rec.uid, {"steps": [_step_fields(s) for s in steps]}))
+    fields: dict[str, Any] = {
+        "status": str(rec.status),
+        "started_at": rec.started_at,
+        "finished_at": rec.finished_at,
+        "duration_ms": rec.duration_ms,
+        "exit_code": rec.exit_code,
+        "signal": rec.signal,
+        "error_type": None if rec.error_type is None else str(rec.error_type),
+        "error_message": rec.error_message,
+        "peak_rss": rec.peak_rss,
+        "cpu_seconds": rec.cpu_seconds,
+        "log_bytes": rec.log_bytes,
+        "control": None,
+    }
+    retry = None if spec is None else next_attempt(rec, spec, store.logs_dir)
+    if retry is not None:
+        fields["retry"] = {"uid": retry.uid, **record_fields(retry)}
+    write(WriteOp("finish_run", rec.uid, fields))
+    hooks.on_state(replace(rec))
+    return RunResult(rec, retry)
+
+
+def _step_fields(s: StepRecord) -> dict[str, Any]:
+    return {
+        "idx": s.index,
+        "name": s.name,
+        "status": str(s.status),
+        "started_at": s.started_at,
+        "finished_at": s.finished_at,
+        "exit_code": s.exit_code,
+        "log_start": s.log_start,
+        "log_end": s.log_end,
+    }

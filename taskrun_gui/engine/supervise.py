@@ -1,0 +1,341 @@
+"""Runs one process to its end: streams its output, enforces the timeout, carries out cancel,
+pause and resume on the whole tree, samples its memory and CPU, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import selectors
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psutil
+
+from taskrun_gui.core.models import ErrorType, RunStatus
+from taskrun_gui.engine.logsink import LogSink
+from taskrun_gui.monitor import proctree
+
+SAMPLE_EVERY = 0.5
+FIRST_SAMPLE = 0.1
+READ_SIZE = 1 << 20
+
+
+def kill_grace() -> float:
+    """Seconds between SIGTERM and SIGKILL (TASKRUN_KILL_GRACE, default 5)."""
+    try:
+        return max(0.0, float(os.environ.get("TASKRUN_KILL_GRACE", "5")))
+    except ValueError:
+        return 5.0
+
+
+class RunControl:
+    """Requests from the host to a running process; safe to call from any thread."""
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+        self._paused = threading.Event()
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def pause(self) -> None:
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    @property
+    def pause_requested(self) -> bool:
+        return self._paused.is_set()
+
+
+@dataclass
+class ProcessOutcome:
+    status: RunStatus
+    exit_code: int | None = None
+    signal: int | None = None
+    error_type: ErrorType | None = None
+    error_message: str | None = None
+    pid: int | None = None
+    peak_rss: int = 0
+    cpu_seconds: float = 0.0
+
+
+@dataclass
+class Spawned:
+    pid: int
+    pgid: int
+    create_time: float | None
+
+
+def classify_spawn_error(exc: OSError, argv: list[str], cwd: str | None) -> ProcessOutcome:
+    if cwd and not os.path.isdir(cwd):
+        return ProcessOutcome(
+            RunStatus.ERROR,
+            error_type=ErrorType.BAD_CWD,
+            error_message=f"working directory {cwd!r} does not exist",
+        )
+    if isinstance(exc, FileNotFoundError):
+        return ProcessOutcome(
+            RunStatus.ERROR,
+            error_type=ErrorType.NOT_FOUND,
+            error_message=f"{argv[0]!r} was not found",
+        )
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.ENOEXEC):
+        where = f" or working directory {cwd!r}" if cwd else ""
+        return ProcessOutcome(
+            RunStatus.ERROR,
+            error_type=ErrorType.PERMISSION,
+            error_message=f"permission denied running {argv[0]!r}{where}: {exc.strerror}",
+        )
+    return ProcessOutcome(
+        RunStatus.ERROR,
+        error_type=ErrorType.INTERNAL,
+        error_message=f"could not start {argv[0]!r}: {exc}",
+    )
+
+
+def run_process(
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str | None,
+    sink: LogSink,
+    control: RunControl,
+    run_uid: str,
+    timeout: float | None = None,
+    on_spawned: Callable[[Spawned], None] | None = None,
+    on_paused: Callable[[bool], None] | None = None,
+) -> ProcessOutcome:
+    if cwd and not os.path.isdir(cwd):
+        return ProcessOutcome(
+            RunStatus.ERROR,
+            error_type=ErrorType.BAD_CWD,
+            error_message=f"working directory {cwd!r} does not exist",
+        )
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=cwd or None,
+            env=env,
+            start_new_session=True,
+            bufsize=0,
+            close_fds=True,
+        )
+    except OSError as exc:
+        return classify_spawn_error(exc, argv, cwd)
+    return _Supervisor(proc, sink, control, run_uid, timeout, on_spawned, on_paused).run()
+
+
+class _Supervisor:
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        sink: LogSink,
+        control: RunControl,
+        run_uid: str,
+        timeout: float | None,
+        on_spawned: Callable[[Spawned], None] | None,
+        on_paused: Callable[[bool], None] | None,
+    ) -> None:
+        self.proc = proc
+        self.sink = sink
+        self.control = control
+        self.run_uid = run_uid
+        self.timeout = timeout
+        self.on_spawned = on_spawned
+        self.on_paused = on_paused
+        self.pid = proc.pid
+        self.pgid = proc.pid  # start_new_session: the child leads its own group
+        self.known: dict[int, psutil.Process] = {}
+        self.peak_rss = 0
+        self.cpu_seconds = 0.0
+        self.stopped_as: RunStatus | None = None
+        self.paused = False
+        self.returncode: int | None = None
+        self.rusage_cpu = 0.0
+
+    def run(self) -> ProcessOutcome:
+        try:
+            create_time: float | None = psutil.Process(self.pid).create_time()
+        except psutil.Error:
+            create_time = None
+        if self.on_spawned is not None:
+            self.on_spawned(Spawned(self.pid, self.pgid, create_time))
+        try:
+            self._pump()
+        finally:
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            if self.returncode is None:  # an exception above: never leave the tree behind
+                proctree.stop_tree(self.pid, self.pgid, self.run_uid, 0.5, self.known.values())
+                self._reap(block=True)
+        self._cleanup_leftovers()
+        return self._outcome()
+
+    # -- the loop ---------------------------------------------------------------------------
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        os.set_blocking(fd, False)
+        sel = selectors.DefaultSelector()
+        sel.register(fd, selectors.EVENT_READ, "out")
+        pidfd = None
+        with contextlib.suppress(AttributeError, OSError):
+            pidfd = os.pidfd_open(self.pid)
+            sel.register(pidfd, selectors.EVENT_READ, "exit")
+        start = time.monotonic()
+        paused_total = 0.0
+        paused_since = 0.0
+        next_sample = start + FIRST_SAMPLE
+        eof = False
+        exit_seen_at: float | None = None
+        try:
+            while not eof or self.returncode is None:
+                now = time.monotonic()
+                wait = 0.1
+                if self.timeout is not None and not self.paused:
+                    left = start + paused_total + self.timeout - now
+                    wait = max(0.0, min(wait, left))
+                for key, _ in sel.select(wait):
+                    if key.data == "out":
+                        eof = self._read(fd)
+                        if eof:
+                            sel.unregister(fd)
+                    elif self._reap(block=False):
+                        sel.unregister(key.fd)
+                if pidfd is None and self.returncode is None:
+                    self._reap(block=False)
+                now = time.monotonic()
+                if self.returncode is not None and not eof:
+                    # the main process is gone but a descendant still holds the pipe open
+                    exit_seen_at = exit_seen_at or now
+                    if now - exit_seen_at > 0.2:
+                        self._stop_tree(grace=0.5)
+                        eof = self._read(fd, drain=True) or now - exit_seen_at > 2.0
+                        if eof:
+                            sel.unregister(fd)
+                    continue
+                if self.returncode is not None:
+                    continue
+                if self.control.cancelled.is_set():
+                    self._stop(RunStatus.CANCELLED)
+                elif self.control.pause_requested != self.paused:
+                    self._set_paused(self.control.pause_requested)
+                    if self.paused:
+                        paused_since = now
+                    else:
+                        paused_total += now - paused_since
+                elif (
+                    self.timeout is not None
+                    and not self.paused
+                    and now - start - paused_total >= self.timeout
+                ):
+                    self._stop(RunStatus.TIMEOUT)
+                if now >= next_sample:
+                    self._sample()
+                    next_sample = now + SAMPLE_EVERY
+                self.sink.tick()
+        finally:
+            sel.close()
+            if pidfd is not None:
+                os.close(pidfd)
+
+    def _read(self, fd: int, drain: bool = False) -> bool:
+        """Read what is there; True at end of file."""
+        for _ in range(64 if not drain else 1 << 20):
+            try:
+                chunk = os.read(fd, READ_SIZE)
+            except BlockingIOError:
+                return False
+            if not chunk:
+                return True
+            self.sink.write(chunk)
+            if len(chunk) < READ_SIZE:
+                return False
+        return False
+
+    def _reap(self, block: bool) -> bool:
+        if self.returncode is not None:
+            return True
+        try:
+            pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            self.returncode = self.proc.returncode if self.proc.returncode is not None else -1
+            return True
+        if pid == 0:
+            return False
+        self.returncode = os.waitstatus_to_exitcode(status)
+        self.proc.returncode = self.returncode  # so Popen never waits for it again
+        # ru_maxrss is not used: it counts the pages of this interpreter the child had before
+        # exec, so it would report tens of MB for `true`. Peak memory comes from sampling.
+        self.rusage_cpu = usage.ru_utime + usage.ru_stime
+        return True
+
+    # -- actions ----------------------------------------------------------------------------
+    def _sample(self) -> None:
+        procs = proctree.run_processes(self.pid, self.pgid, None)
+        for p in procs:
+            self.known.setdefault(p.pid, p)
+        rss, cpu = proctree.tree_usage(procs)
+        self.peak_rss = max(self.peak_rss, rss)
+        self.cpu_seconds = max(self.cpu_seconds, cpu)
+
+    def _stop_tree(self, grace: float) -> None:
+        proctree.stop_tree(self.pid, self.pgid, self.run_uid, grace, self.known.values())
+
+    def _stop(self, as_status: RunStatus) -> None:
+        self.stopped_as = as_status
+        self._stop_tree(kill_grace())
+        self._reap(block=True)
+
+    def _set_paused(self, paused: bool) -> None:
+        if paused:
+            proctree.suspend_tree(self.pid, self.pgid, self.run_uid)
+        else:
+            proctree.resume_tree(self.pid, self.pgid, self.run_uid)
+        self.paused = paused
+        if self.on_paused is not None:
+            self.on_paused(paused)
+
+    def _cleanup_leftovers(self) -> None:
+        """After the main process ended: stop what it left running (background children,
+        daemons that left the group). The marker scan runs only when there can be some."""
+        group_left = proctree.signal_group(self.pgid, 0)
+        seen_children = any(pid != self.pid for pid in self.known)
+        if group_left or seen_children or self.stopped_as is not None:
+            self._stop_tree(grace=min(1.0, kill_grace()))
+
+    def _outcome(self) -> ProcessOutcome:
+        rc = self.returncode
+        out = ProcessOutcome(
+            RunStatus.SUCCESS,
+            pid=self.pid,
+            peak_rss=self.peak_rss,
+            cpu_seconds=max(self.cpu_seconds, self.rusage_cpu),
+        )
+        if self.stopped_as is RunStatus.TIMEOUT:
+            out.status, out.error_type = RunStatus.TIMEOUT, ErrorType.TIMEOUT
+            out.error_message = f"timed out after {self.timeout:g} s; the process tree was stopped"
+        elif self.stopped_as is RunStatus.CANCELLED:
+            out.status, out.error_type = RunStatus.CANCELLED, ErrorType.CANCELLED
+            out.error_message = "cancelled; the process tree was stopped"
+        elif rc is not None and rc < 0:
+            out.status, out.error_type, out.signal = RunStatus.FAILED, ErrorType.SIGNAL, -rc
+            out.error_message = f"killed by signal {signal.Signals(-rc).name}"
+        elif rc:
+            out.status, out.error_type = RunStatus.FAILED, ErrorType.EXIT_CODE
+            out.error_message = f"exited with code {rc}"
+        if self.stopped_as is None or rc is None or rc >= 0:
+            out.exit_code = rc
+        else:
+            out.signal = -rc
+        return out

@@ -1,0 +1,314 @@
+"""The executor host of a data dir: a QThreadPool with a global worker limit, a visible
+priority queue (never rejects), per-task slots that hold across processes, cancel, pause,
+resume, retries; fed by this process and, through the poller, by every other process."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field, replace
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+
+from taskrun_gui.core import params as params_mod
+from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.engine import records
+from taskrun_gui.engine.locks import FileLock, acquire_task_slot
+from taskrun_gui.engine.poller import ForeignRun, HostPoller
+from taskrun_gui.engine.runner import RunJob, RunResult
+from taskrun_gui.executor.run_worker import RunWorker
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.runs_repo import record_fields
+from taskrun_gui.storage.writer import StoreWriter, WriteOp
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(order=True)
+class _Entry:
+    sort_key: tuple[int, int] = field(init=False, repr=False)
+    seq: int
+    job: RunJob = field(compare=False)
+
+    def __post_init__(self) -> None:
+        self.sort_key = (-self.job.record.priority, self.seq)
+
+
+@dataclass
+class _Active:
+    worker: RunWorker
+    lock: FileLock
+    record: RunRecord
+
+
+class ExecutorService(QObject):
+    run_queued = Signal(object)  # RunRecord
+    run_state_changed = Signal(object)  # RunRecord (running, paused, final)
+    run_output = Signal(str, str, int)  # uid, text, log offset
+    run_finished = Signal(object)  # final RunRecord
+    queue_changed = Signal()
+    store_health_changed = Signal(bool, str)
+    idle = Signal()  # nothing queued, waiting for a retry or running
+
+    def __init__(
+        self,
+        store: Store,
+        writer: StoreWriter,
+        workers: int | None = None,
+        poll_interval: float = 0.5,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.writer = writer
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max(1, workers or os.cpu_count() or 2))
+        self._queue: list[_Entry] = []
+        self._active: dict[str, _Active] = {}
+        self._seen: set[str] = set()
+        self._seq = 0
+        self._paused_queue = False
+        self._closing = False
+        self._wake = QTimer(self)
+        self._wake.setSingleShot(True)
+        self._wake.timeout.connect(self._dispatch)
+        self._poller = HostPoller(
+            store,
+            on_queued=self._foreign_queued.emit,
+            on_controls=self._controls_seen.emit,
+            is_known=self._seen.__contains__,
+            interval=poll_interval,
+        )
+        self._foreign_queued.connect(self._on_foreign_queued)
+        self._controls_seen.connect(self._on_controls_seen)
+        writer.on_health = self._health.emit
+        self._health.connect(self.store_health_changed)
+
+    # private cross-thread signals (emitted by the poller and writer threads)
+    _foreign_queued = Signal(object)
+    _controls_seen = Signal(object)
+    _health = Signal(bool, str)
+
+    # -- life -------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._poller.start()
+
+    def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
+        """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
+        self._closing = True
+        self._wake.stop()
+        self._poller.stop()
+        if cancel_running:
+            for active in self._active.values():
+                active.worker.job.control.cancel()
+        self.pool.waitForDone(int(timeout * 1000))
+        for active in self._active.values():
+            active.lock.release()
+
+    @property
+    def workers(self) -> int:
+        return self.pool.maxThreadCount()
+
+    def set_workers(self, n: int) -> None:
+        self.pool.setMaxThreadCount(max(1, n))
+        self._dispatch()
+
+    def set_queue_paused(self, paused: bool) -> None:
+        self._paused_queue = paused
+        self._dispatch()
+
+    @property
+    def queue_paused(self) -> bool:
+        return self._paused_queue
+
+    # -- queueing ---------------------------------------------------------------------------
+    def enqueue(
+        self,
+        task_id: int,
+        version: int,
+        spec: TaskSpec,
+        given: dict[str, str] | None = None,
+        trigger: Trigger = Trigger.MANUAL,
+        repeat: int = 1,
+        priority: int | None = None,
+    ) -> list[RunRecord]:
+        """Queue `repeat` runs; raises params.ParamError for bad parameters. The rows are
+        written by the serialized writer; execution does not wait for them."""
+        values = params_mod.resolve(spec.params, given or {})
+        out = []
+        for _ in range(max(1, repeat)):
+            rec = records.new_run(
+                task_id, version, spec, values, trigger, self.store.logs_dir, priority
+            )
+            self.writer.submit(WriteOp("insert_run", rec.uid, record_fields(rec)))
+            self._add(RunJob(rec, spec, values))
+            out.append(rec)
+        self._dispatch()
+        return out
+
+    def _add(self, job: RunJob) -> None:
+        self._seen.add(job.record.uid)
+        self._seq += 1
+        self._queue.append(_Entry(self._seq, job))
+        self._queue.sort()
+        self.run_queued.emit(job.record)
+        self.queue_changed.emit()
+
+    def queue(self) -> list[RunRecord]:
+        return [e.job.record for e in self._queue]
+
+    def running(self) -> list[RunRecord]:
+        return [a.record for a in self._active.values()]
+
+    def is_busy(self) -> bool:
+        return bool(self._queue or self._active)
+
+    def move(self, uid: str, new_index: int) -> None:
+        """Put a queued run at another place in the queue (its priority follows)."""
+        entry = next((e for e in self._queue if e.job.record.uid == uid), None)
+        if entry is None:
+            return
+        self._queue.remove(entry)
+        new_index = max(0, min(new_index, len(self._queue)))
+        self._queue.insert(new_index, entry)
+        for i, e in enumerate(self._queue):  # keep the sort stable with the new order
+            e.seq = i
+            e.sort_key = (0, i)
+        self.queue_changed.emit()
+
+    # -- control ----------------------------------------------------------------------------
+    def cancel(self, uid: str) -> bool:
+        active = self._active.get(uid)
+        if active is not None:
+            active.worker.job.control.cancel()
+            return True
+        entry = next((e for e in self._queue if e.job.record.uid == uid), None)
+        if entry is None:
+            return False
+        self._queue.remove(entry)
+        rec = entry.job.record
+        finished = now_ms()
+        final = replace(
+            rec,
+            status=RunStatus.CANCELLED,
+            finished_at=finished,
+            error_type=ErrorType.CANCELLED,
+            error_message="cancelled while queued",
+        )
+        self.writer.submit(
+            WriteOp(
+                "finish_run",
+                uid,
+                {
+                    "status": str(RunStatus.CANCELLED),
+                    "finished_at": finished,
+                    "error_type": str(ErrorType.CANCELLED),
+                    "error_message": final.error_message,
+                    "control": None,
+                },
+            )
+        )
+        records.drop_secret_values(self.store.secrets_dir, uid)
+        self.queue_changed.emit()
+        self.run_state_changed.emit(final)
+        self.run_finished.emit(final)
+        self._check_idle()
+        return True
+
+    def pause(self, uid: str) -> bool:
+        active = self._active.get(uid)
+        if active is None:
+            return False
+        active.worker.job.control.pause()
+        return True
+
+    def resume(self, uid: str) -> bool:
+        active = self._active.get(uid)
+        if active is None:
+            return False
+        active.worker.job.control.resume()
+        return True
+
+    # -- dispatch ---------------------------------------------------------------------------
+    @Slot()
+    def _dispatch(self) -> None:
+        if self._closing or self._paused_queue:
+            return
+        now = now_ms()
+        next_due: int | None = None
+        for entry in list(self._queue):
+            if len(self._active) >= self.pool.maxThreadCount():
+                break
+            rec, spec = entry.job.record, entry.job.spec
+            if rec.not_before is not None and rec.not_before > now:
+                next_due = min(next_due or rec.not_before, rec.not_before)
+                continue
+            lock = acquire_task_slot(self.store.locks_dir, rec.task_id, spec.max_concurrent)
+            if lock is None:
+                continue  # every slot of this task is taken, here or in another process
+            self._queue.remove(entry)
+            self._start(entry.job, lock)
+        if next_due is not None:
+            self._wake.start(max(10, next_due - now))
+        self.queue_changed.emit()
+
+    def _start(self, job: RunJob, lock: FileLock) -> None:
+        worker = RunWorker(job, self.store, self.writer)
+        self._active[job.record.uid] = _Active(worker, lock, job.record)
+        worker.signals.state_changed.connect(self._on_worker_state)
+        worker.signals.output.connect(self.run_output)
+        worker.signals.finished.connect(self._on_worker_finished)
+        self.pool.start(worker)
+
+    @Slot(object)
+    def _on_worker_state(self, rec: RunRecord) -> None:
+        active = self._active.get(rec.uid)
+        if active is not None:
+            active.record = rec
+        self.run_state_changed.emit(rec)
+
+    @Slot(object)
+    def _on_worker_finished(self, result: RunResult) -> None:
+        rec = result.record
+        active = self._active.pop(rec.uid, None)
+        if active is not None:
+            active.lock.release()
+            active.worker.signals.deleteLater()
+        records.drop_secret_values(self.store.secrets_dir, rec.uid)
+        if result.retry is not None and active is not None and not self._closing:
+            job = active.worker.job
+            records.save_secret_values(
+                self.store.secrets_dir, result.retry.uid, job.spec, job.values
+            )
+            self._add(RunJob(result.retry, job.spec, job.values))
+        self.run_finished.emit(rec)
+        self._dispatch()
+        self._check_idle()
+
+    def _check_idle(self) -> None:
+        if not self._queue and not self._active:
+            self.idle.emit()
+
+    # -- from other processes ---------------------------------------------------------------
+    @Slot(object)
+    def _on_foreign_queued(self, runs: list[ForeignRun]) -> None:
+        for fr in runs:
+            if fr.record.uid in self._seen:
+                continue
+            self._add(RunJob(fr.record, fr.spec, fr.values))
+        self._dispatch()
+
+    @Slot(object)
+    def _on_controls_seen(self, recs: list[RunRecord]) -> None:
+        for rec in recs:
+            handled = False
+            if rec.control is Control.CANCEL:
+                handled = self.cancel(rec.uid)
+            elif rec.control is Control.PAUSE:
+                handled = self.pause(rec.uid)
+            elif rec.control is Control.RESUME:
+                handled = self.resume(rec.uid)
+            if not handled or rec.control is not Control.CANCEL:
+                # a request for a run this host does not hold, or one now being acted on
+                self.writer.submit(WriteOp("update_run", rec.uid, {"control": None}))

@@ -1,0 +1,188 @@
+"""Process trees of runs: snapshot, resource usage, and stopping or pausing a whole tree.
+
+A run's processes are found three ways, because each alone misses some: the process group the
+run was started in, the descendants of its main process, and (on Linux) any process whose
+environment carries the run's marker variable, which survives a double fork and a new session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psutil
+
+RUN_MARKER_VAR = "TASKRUN_RUN_UID"
+
+
+@dataclass(frozen=True)
+class ProcInfo:
+    pid: int
+    ppid: int
+    name: str
+    cmdline: str
+    cpu_percent: float
+    rss: int
+    create_time: float
+
+
+def is_same_process(pid: int, create_time: float | None) -> bool:
+    """True when `pid` is still the process that was started at `create_time` (not a reuse)."""
+    try:
+        proc = psutil.Process(pid)
+        return create_time is None or abs(proc.create_time() - create_time) < 0.05
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+        return False
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return list(psutil.Process(pid).children(recursive=True))
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return []
+
+
+def marked_processes(run_uid: str) -> list[psutil.Process]:
+    """Processes whose environment says they belong to this run (Linux /proc only)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    needle = f"{RUN_MARKER_VAR}={run_uid}\0".encode()
+    me = os.getpid()
+    found: list[psutil.Process] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if needle in fh.read() + b"\0":
+                    found.append(psutil.Process(int(entry)))
+        except (OSError, psutil.Error):
+            continue
+    return found
+
+
+def _alive(procs: Iterable[psutil.Process]) -> list[psutil.Process]:
+    alive = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(p)
+        except psutil.Error:
+            continue
+    return alive
+
+
+def signal_group(pgid: int | None, sig: int) -> bool:
+    """Signal a process group; False when the group no longer exists."""
+    if not pgid or pgid <= 1:
+        return False
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def run_processes(pid: int | None, pgid: int | None, run_uid: str | None) -> list[psutil.Process]:
+    """Every live process of a run, found by tree, group membership and marker."""
+    procs: dict[int, psutil.Process] = {}
+    if pid:
+        with contextlib.suppress(psutil.Error):
+            procs[pid] = psutil.Process(pid)
+        for child in descendants(pid):
+            procs[child.pid] = child
+    if run_uid:
+        for p in marked_processes(run_uid):
+            procs.setdefault(p.pid, p)
+    procs.pop(os.getpid(), None)
+    del pgid  # group members are reached with killpg; listing them needs a full scan
+    return _alive(procs.values())
+
+
+def stop_tree(
+    pid: int | None,
+    pgid: int | None,
+    run_uid: str | None,
+    grace: float = 3.0,
+    extra: Iterable[psutil.Process] = (),
+) -> None:
+    """SIGTERM the group and every process of the run, wait `grace`, then SIGKILL survivors."""
+    procs = {p.pid: p for p in run_processes(pid, pgid, run_uid)}
+    for p in _alive(extra):
+        procs.setdefault(p.pid, p)
+    signal_group(pgid, signal.SIGTERM)
+    for p in procs.values():
+        with contextlib.suppress(psutil.Error):
+            p.send_signal(signal.SIGCONT)  # a paused process cannot act on SIGTERM
+            p.terminate()
+    signal_group(pgid, signal.SIGCONT)
+    _, alive = psutil.wait_procs(list(procs.values()), timeout=grace)
+    deadline = time.monotonic() + grace
+    while signal_group(pgid, 0) and time.monotonic() < deadline and not alive:
+        time.sleep(0.02)  # group members outside the tree still shutting down
+    signal_group(pgid, signal.SIGKILL)
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(alive, timeout=1.0)
+
+
+def suspend_tree(pid: int | None, pgid: int | None, run_uid: str | None) -> None:
+    signal_group(pgid, signal.SIGSTOP)
+    for p in run_processes(pid, pgid, run_uid):
+        with contextlib.suppress(psutil.Error):
+            p.suspend()
+
+
+def resume_tree(pid: int | None, pgid: int | None, run_uid: str | None) -> None:
+    for p in run_processes(pid, pgid, run_uid):
+        with contextlib.suppress(psutil.Error):
+            p.resume()
+    signal_group(pgid, signal.SIGCONT)
+
+
+def tree_usage(procs: Iterable[psutil.Process]) -> tuple[int, float]:
+    """Summed RSS (bytes) and CPU seconds (user + system) of the given processes."""
+    rss = 0
+    cpu = 0.0
+    for p in procs:
+        try:
+            with p.oneshot():
+                rss += p.memory_info().rss
+                t = p.cpu_times()
+                cpu += t.user + t.system
+        except psutil.Error:
+            continue
+    return rss, cpu
+
+
+def snapshot_tree(pid: int) -> list[ProcInfo]:
+    """The main process and its descendants as rows for the Monitor tab."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+    rows = []
+    for p in procs:
+        try:
+            with p.oneshot():
+                rows.append(
+                    ProcInfo(
+                        pid=p.pid,
+                        ppid=p.ppid(),
+                        name=p.name(),
+                        cmdline=" ".join(p.cmdline()),
+                        cpu_percent=p.cpu_percent(None),
+                        rss=p.memory_info().rss,
+                        create_time=p.create_time(),
+                    )
+                )
+        except psutil.Error:
+            continue
+    return rows

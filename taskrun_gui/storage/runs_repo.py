@@ -1,0 +1,288 @@
+"""Run rows: the write operations the serialized writer applies, and keyset-paged reads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from peewee import SQL, Expression, fn
+
+from taskrun_gui.core import durations
+from taskrun_gui.core.models import (
+    Control,
+    ErrorType,
+    RunRecord,
+    RunStatus,
+    StepRecord,
+    Trigger,
+)
+from taskrun_gui.core.timefmt import local_day
+from taskrun_gui.storage.schema import Run, RunStep, TaskDay
+
+OPS = ("insert_run", "update_run", "finish_run", "set_steps")
+DURATION_STATUSES = {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT}
+
+
+# -- writes (called by StoreWriter inside a transaction) ---------------------------------------
+def record_fields(rec: RunRecord) -> dict[str, Any]:
+    """Column values for inserting a run record."""
+    return {
+        "task": rec.task_id,
+        "task_name": rec.task_name,
+        "version": rec.version,
+        "status": str(rec.status),
+        "trigger": str(rec.trigger),
+        "attempt": rec.attempt,
+        "first_uid": rec.first_uid,
+        "params_json": json.dumps(rec.params, sort_keys=True),
+        "priority": rec.priority,
+        "queued_at": rec.queued_at,
+        "started_at": rec.started_at,
+        "finished_at": rec.finished_at,
+        "duration_ms": rec.duration_ms,
+        "exit_code": rec.exit_code,
+        "signal": rec.signal,
+        "error_type": None if rec.error_type is None else str(rec.error_type),
+        "error_message": rec.error_message,
+        "pid": rec.pid,
+        "pgid": rec.pgid,
+        "proc_create_time": rec.proc_create_time,
+        "peak_rss": rec.peak_rss,
+        "cpu_seconds": rec.cpu_seconds,
+        "log_path": rec.log_path,
+        "log_bytes": rec.log_bytes,
+        "not_before": rec.not_before,
+    }
+
+
+def apply_op(kind: str, uid: str, fields: dict[str, Any]) -> Any:
+    if kind == "insert_run":
+        return Run.insert(uid=uid, **fields).execute()
+    if kind == "update_run":
+        return Run.update(**fields).where(Run.uid == uid).execute()
+    if kind == "finish_run":
+        return _finish(uid, fields)
+    if kind == "set_steps":
+        return _set_steps(uid, fields["steps"])
+    raise ValueError(f"unknown write operation {kind!r}")
+
+
+def _finish(uid: str, fields: dict[str, Any]) -> int:
+    """Final status and figures, and the task's daily aggregate, in one transaction. A run
+    already final is left alone, so a replayed or repeated finish never counts twice."""
+    row = Run.select(Run.id, Run.task, Run.status).where(Run.uid == uid).first()
+    if row is None or RunStatus(row.status).is_final:
+        return 0
+    fields = dict(fields)
+    retry = fields.pop("retry", None)
+    Run.update(**fields).where(Run.uid == uid).execute()
+    if retry is not None:  # the next attempt is queued in the same transaction
+        Run.insert(**retry).execute()
+    status = RunStatus(fields["status"])
+    finished_at = int(fields.get("finished_at") or 0)
+    add_to_day(row.task_id, local_day(finished_at), status, fields.get("duration_ms"))
+    return int(row.id)
+
+
+def add_to_day(task_id: int, day: str, status: RunStatus, duration_ms: int | None) -> None:
+    agg = TaskDay.get_or_none((TaskDay.task == task_id) & (TaskDay.day == day))
+    if agg is None:
+        agg = TaskDay(task=task_id, day=day)
+        created = True
+    else:
+        created = False
+    setattr(agg, str(status), getattr(agg, str(status)) + 1)
+    if status in DURATION_STATUSES and duration_ms is not None:
+        agg.duration_count += 1
+        agg.total_ms += duration_ms
+        agg.min_ms = duration_ms if agg.min_ms is None else min(agg.min_ms, duration_ms)
+        agg.max_ms = duration_ms if agg.max_ms is None else max(agg.max_ms, duration_ms)
+        hist = durations.hist_decode(agg.hist)
+        durations.hist_add(hist, duration_ms)
+        agg.hist = durations.hist_encode(hist)
+    agg.save(force_insert=created)
+
+
+def _set_steps(uid: str, steps: list[dict[str, Any]]) -> int:
+    run_id = Run.select(Run.id).where(Run.uid == uid).scalar()
+    if run_id is None:
+        return 0
+    RunStep.delete().where(RunStep.run == run_id).execute()
+    if steps:
+        RunStep.insert_many([{**s, "run": run_id} for s in steps]).execute()
+    return len(steps)
+
+
+# -- reads ------------------------------------------------------------------------------------
+@dataclass
+class RunFilter:
+    task_id: int | None = None
+    statuses: list[RunStatus] = field(default_factory=list)
+    since_ms: int | None = None
+    until_ms: int | None = None
+    exit_code: int | None = None
+    text: str = ""
+
+    def where(self) -> Expression | None:
+        conds: list[Expression] = []
+        if self.task_id is not None:
+            conds.append(Run.task == self.task_id)
+        if self.statuses:
+            conds.append(Run.status.in_([str(s) for s in self.statuses]))
+        if self.since_ms is not None:
+            conds.append(Run.queued_at >= self.since_ms)
+        if self.until_ms is not None:
+            conds.append(Run.queued_at < self.until_ms)
+        if self.exit_code is not None:
+            conds.append(Run.exit_code == self.exit_code)
+        if self.text:
+            conds.append(Run.error_message.contains(self.text))
+        if not conds:
+            return None
+        out = conds[0]
+        for c in conds[1:]:
+            out = out & c
+        return out
+
+
+def to_record(row: Run) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        uid=row.uid,
+        task_id=row.task_id,
+        task_name=row.task_name,
+        version=row.version,
+        status=RunStatus(row.status),
+        trigger=Trigger(row.trigger),
+        attempt=row.attempt,
+        first_uid=row.first_uid,
+        params=json.loads(row.params_json or "{}"),
+        priority=row.priority,
+        queued_at=row.queued_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        duration_ms=row.duration_ms,
+        exit_code=row.exit_code,
+        signal=row.signal,
+        error_type=None if row.error_type is None else ErrorType(row.error_type),
+        error_message=row.error_message,
+        pid=row.pid,
+        pgid=row.pgid,
+        proc_create_time=row.proc_create_time,
+        peak_rss=row.peak_rss,
+        cpu_seconds=row.cpu_seconds,
+        log_path=row.log_path,
+        log_bytes=row.log_bytes,
+        control=None if row.control is None else Control(row.control),
+        not_before=row.not_before,
+    )
+
+
+def get(run_id: int) -> RunRecord | None:
+    row = Run.get_or_none(Run.id == run_id)
+    return None if row is None else to_record(row)
+
+
+def get_by_uid(uid: str) -> RunRecord | None:
+    row = Run.get_or_none(Run.uid == uid)
+    return None if row is None else to_record(row)
+
+
+def page_before(flt: RunFilter, before_id: int | None, limit: int) -> list[RunRecord]:
+    """Newest first, keyset paged: the `limit` runs with id < before_id that match."""
+    query = Run.select()
+    where = flt.where()
+    if where is not None:
+        query = query.where(where)
+    if before_id is not None:
+        query = query.where(Run.id < before_id)
+    return [to_record(r) for r in query.order_by(Run.id.desc()).limit(limit)]
+
+
+def page_at(flt: RunFilter, offset: int, limit: int) -> list[RunRecord]:
+    """A page by position (for a view scrolled far down): the ids come from the index first,
+    then only `limit` rows are read."""
+    ids = Run.select(Run.id)
+    where = flt.where()
+    if where is not None:
+        ids = ids.where(where)
+    ids = ids.order_by(Run.id.desc()).limit(limit).offset(offset)
+    id_list = [r.id for r in ids]
+    if not id_list:
+        return []
+    rows = Run.select().where(Run.id.in_(id_list)).order_by(Run.id.desc())
+    return [to_record(r) for r in rows]
+
+
+def count(flt: RunFilter) -> int:
+    query = Run.select(fn.COUNT(SQL("*")))
+    where = flt.where()
+    if where is not None:
+        query = query.where(where)
+    return int(query.scalar() or 0)
+
+
+def queued() -> list[RunRecord]:
+    """The queue in the order it is served: priority first, then first come."""
+    rows = (
+        Run.select()
+        .where(Run.status == str(RunStatus.QUEUED))
+        .order_by(Run.priority.desc(), Run.id)
+    )
+    return [to_record(r) for r in rows]
+
+
+def live() -> list[RunRecord]:
+    rows = Run.select().where(Run.status.in_([str(RunStatus.RUNNING), str(RunStatus.PAUSED)]))
+    return [to_record(r) for r in rows]
+
+
+def with_control() -> list[RunRecord]:
+    return [to_record(r) for r in Run.select().where(Run.control.is_null(False))]
+
+
+def steps(run_id: int) -> list[StepRecord]:
+    rows = RunStep.select().where(RunStep.run == run_id).order_by(RunStep.idx)
+    return [
+        StepRecord(
+            index=r.idx,
+            name=r.name,
+            status=r.status,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            exit_code=r.exit_code,
+            log_start=r.log_start,
+            log_end=r.log_end,
+        )
+        for r in rows
+    ]
+
+
+def last_runs_by_task() -> dict[int, RunRecord]:
+    """The newest run of every task, one index lookup per task."""
+    newest = Run.select(fn.MAX(Run.id)).group_by(Run.task)
+    return {r.task_id: to_record(r) for r in Run.select().where(Run.id.in_(newest))}
+
+
+def active_counts_by_task() -> dict[int, tuple[int, int]]:
+    """(running or paused, queued) per task."""
+    out: dict[int, tuple[int, int]] = {}
+    rows = (
+        Run.select(Run.task, Run.status, fn.COUNT(SQL("*")).alias("n"))
+        .where(
+            Run.status.in_(
+                [str(s) for s in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)]
+            )
+        )
+        .group_by(Run.task, Run.status)
+    )
+    for r in rows:
+        live, waiting = out.get(r.task_id, (0, 0))
+        n = int(getattr(r, "n", 0))
+        if r.status == RunStatus.QUEUED:
+            waiting += n
+        else:
+            live += n
+        out[r.task_id] = (live, waiting)
+    return out

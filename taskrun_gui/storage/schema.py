@@ -1,0 +1,126 @@
+"""The history store's tables. Times are integer epoch milliseconds."""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    BooleanField,
+    CompositeKey,
+    DatabaseProxy,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database_proxy = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class Task(BaseModel):
+    id = AutoField()
+    name = TextField()
+    spec_json = TextField()  # the current version's snapshot, for fast listing
+    current_version = IntegerField(default=1)
+    enabled = BooleanField(default=True)
+    priority = IntegerField(default=0)
+    tags = TextField(default="")  # comma separated, for LIKE filtering
+    created_at = BigIntegerField()
+    updated_at = BigIntegerField()
+    deleted_at = BigIntegerField(null=True)
+    next_fire_at = BigIntegerField(null=True)
+    last_fire_at = BigIntegerField(null=True)
+
+
+class TaskVersion(BaseModel):
+    id = AutoField()
+    task = ForeignKeyField(Task, backref="versions", on_delete="CASCADE")
+    task_id: int
+    number = IntegerField()
+    spec_json = TextField()
+    content_hash = TextField()
+    created_at = BigIntegerField()
+
+    class Meta:
+        indexes = ((("task", "number"), True),)
+
+
+class Run(BaseModel):
+    id = AutoField()
+    uid = TextField(unique=True)
+    task = ForeignKeyField(Task, backref="runs", on_delete="CASCADE")
+    task_id: int
+    task_name = TextField()
+    version = IntegerField()
+    status = TextField()
+    trigger = TextField()
+    attempt = IntegerField(default=1)
+    first_uid = TextField(null=True)
+    params_json = TextField(default="{}")
+    priority = IntegerField(default=0)
+    queued_at = BigIntegerField()
+    started_at = BigIntegerField(null=True)
+    finished_at = BigIntegerField(null=True)
+    duration_ms = BigIntegerField(null=True)
+    exit_code = IntegerField(null=True)
+    signal = IntegerField(null=True)
+    error_type = TextField(null=True)
+    error_message = TextField(null=True)
+    pid = IntegerField(null=True)
+    pgid = IntegerField(null=True)
+    proc_create_time = FloatField(null=True)
+    peak_rss = BigIntegerField(null=True)
+    cpu_seconds = FloatField(null=True)
+    log_path = TextField(default="")
+    log_bytes = BigIntegerField(default=0)
+    control = TextField(null=True)
+    host_pid = IntegerField(null=True)
+    slow = BooleanField(default=False)
+    not_before = BigIntegerField(null=True)
+
+
+class RunStep(BaseModel):
+    run = ForeignKeyField(Run, backref="step_rows", on_delete="CASCADE")
+    idx = IntegerField()
+    name = TextField()
+    status = TextField()
+    started_at = BigIntegerField(null=True)
+    finished_at = BigIntegerField(null=True)
+    exit_code = IntegerField(null=True)
+    log_start = BigIntegerField(default=0)
+    log_end = BigIntegerField(default=0)
+
+    class Meta:
+        primary_key = CompositeKey("run", "idx")
+
+
+class TaskDay(BaseModel):
+    """Per task and local day: counts per final status and what p50/p95 need (a histogram)."""
+
+    task = ForeignKeyField(Task, on_delete="CASCADE")
+    task_id: int
+    day = TextField()
+    success = IntegerField(default=0)
+    failed = IntegerField(default=0)
+    timeout = IntegerField(default=0)
+    cancelled = IntegerField(default=0)
+    error = IntegerField(default=0)
+    interrupted = IntegerField(default=0)
+    duration_count = IntegerField(default=0)
+    total_ms = BigIntegerField(default=0)
+    min_ms = BigIntegerField(null=True)
+    max_ms = BigIntegerField(null=True)
+    hist = TextField(default="")
+
+    class Meta:
+        primary_key = CompositeKey("task", "day")
+
+
+ALL_TABLES: list[type[BaseModel]] = [Task, TaskVersion, Run, RunStep, TaskDay]

@@ -1,0 +1,217 @@
+"""The one serialized writer of a store (SQLite has one writer).
+
+Run records are written as data (`WriteOp`), not closures, so when the store refuses them
+(read-only, locked, disk full) they are kept in order, retried, and on shutdown spooled to a
+file that the next process to open the store replays: tracking never stops execution and never
+loses a record."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peewee import DatabaseError, IntegrityError, OperationalError
+
+from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage.db import Store
+
+log = logging.getLogger(__name__)
+
+HealthCallback = Callable[[bool, str], None]
+
+
+@dataclass
+class WriteOp:
+    kind: str  # one of runs_repo.OPS
+    uid: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Job:
+    work: WriteOp | Callable[[], Any]
+    future: Future[Any]
+
+
+class StoreWriter:
+    def __init__(
+        self,
+        store: Store,
+        on_health: HealthCallback | None = None,
+        retry_interval: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.on_health = on_health
+        self.retry_interval = retry_interval
+        self.healthy = True
+        self.last_error = ""
+        self._jobs: deque[_Job] = deque()
+        self._pending: deque[_Job] = deque()  # run ops the store refused, oldest first
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._idle = threading.Event()
+        self._idle.set()
+        for op in self._claim_spool():
+            self._pending.append(_Job(op, Future()))
+        if self._pending:
+            self._idle.clear()
+        self._thread = threading.Thread(target=self._loop, name="taskrun-writer", daemon=True)
+        self._thread.start()
+
+    # -- public -------------------------------------------------------------------------------
+    def submit(self, work: WriteOp | Callable[[], Any]) -> Future[Any]:
+        job = _Job(work, Future())
+        with self._cond:
+            if self._stopping:
+                raise RuntimeError("writer is closed")
+            self._jobs.append(job)
+            self._idle.clear()
+            self._cond.notify()
+        return job.future
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything submitted so far is written; False when it could not be."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._idle.wait(0.05) and not self._pending:
+                return True
+            if self._pending and not self._jobs and not self.healthy:
+                return False
+        return False
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what can be written, spool the rest to disk, stop the thread."""
+        self.flush(timeout)
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        self._thread.join(timeout)
+        self._spool_pending()
+
+    # -- thread ----------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._jobs and not self._stopping and not self._pending:
+                    self._idle.set()
+                    self._cond.wait()
+                if self._stopping and not self._jobs:
+                    return
+                jobs = list(self._jobs)
+                self._jobs.clear()
+            for job in jobs:
+                if isinstance(job.work, WriteOp):
+                    self._pending.append(job)
+                else:
+                    self._drain_pending()  # keep the order of writes around a callable
+                    self._run_callable(job)
+            self._drain_pending()
+            if self._pending:
+                with self._cond:
+                    if not self._jobs and not self._stopping:
+                        self._cond.wait(self.retry_interval)
+            elif not self._jobs:
+                self._idle.set()
+
+    def _run_callable(self, job: _Job) -> None:
+        fn = job.work
+        assert callable(fn)
+        try:
+            with self.store.db.atomic():
+                result = fn()
+        except Exception as exc:
+            job.future.set_exception(exc)
+            if isinstance(exc, OperationalError):
+                self._set_health(False, str(exc))
+        else:
+            job.future.set_result(result)
+
+    def _drain_pending(self) -> None:
+        """Write the refused-or-new run ops in order, many per transaction (one commit for a
+        burst of runs), one at a time only to step over a record that is already there."""
+        while self._pending:
+            batch = list(self._pending)[:500]
+            try:
+                with self.store.db.atomic():
+                    results = [self._apply(j) for j in batch]
+            except IntegrityError:
+                self._drain_one_by_one(len(batch))
+                continue
+            except (OperationalError, DatabaseError, OSError) as exc:
+                self._set_health(False, str(exc))
+                return
+            for job, result in zip(batch, results, strict=True):
+                self._pending.popleft()
+                job.future.set_result(result)
+            self._set_health(True, "")
+
+    def _drain_one_by_one(self, n: int) -> None:
+        for _ in range(n):
+            job = self._pending[0]
+            try:
+                with self.store.db.atomic():
+                    result = self._apply(job)
+            except IntegrityError as exc:  # a replayed record that is already there
+                log.warning("dropping a write for run %s: %s", getattr(job.work, "uid", "?"), exc)
+                result = None
+            except (OperationalError, DatabaseError, OSError) as exc:
+                self._set_health(False, str(exc))
+                return
+            self._pending.popleft()
+            job.future.set_result(result)
+
+    @staticmethod
+    def _apply(job: _Job) -> Any:
+        op = job.work
+        assert isinstance(op, WriteOp)
+        return runs_repo.apply_op(op.kind, op.uid, op.fields)
+
+    def _set_health(self, ok: bool, message: str) -> None:
+        if ok == self.healthy:
+            return
+        self.healthy = ok
+        self.last_error = message
+        if self.on_health is not None:
+            try:
+                self.on_health(ok, message)
+            except Exception:
+                log.exception("health callback failed")
+
+    # -- spool -----------------------------------------------------------------------------
+    def _spool_pending(self) -> None:
+        ops = [j.work for j in self._pending if isinstance(j.work, WriteOp)]
+        if not ops:
+            return
+        path = self.store.spool_dir / f"{os.getpid()}-{time.time_ns()}.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for op in ops:
+                fh.write(json.dumps(asdict(op)) + "\n")
+
+    def _claim_spool(self) -> list[WriteOp]:
+        ops: list[WriteOp] = []
+        for path in sorted(Path(self.store.spool_dir).glob("*.jsonl")):
+            claimed = path.with_suffix(f".claimed-{os.getpid()}")
+            try:
+                os.rename(path, claimed)  # atomic: only one process replays a file
+            except OSError:
+                continue
+            with contextlib.suppress(OSError, ValueError), open(claimed, encoding="utf-8") as fh:
+                ops += [WriteOp(**json.loads(line)) for line in fh if line.strip()]
+            with contextlib.suppress(OSError):
+                os.unlink(claimed)
+        return ops

@@ -1,0 +1,38 @@
+"""Shared test helpers: a real store in tmp_path and task specs for real child processes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from taskrun_gui.core.models import TaskKind, TaskSpec
+from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.tasks_repo import TaskRow
+
+PY = sys.executable
+
+
+def py_task(name: str, code: str, **kw: object) -> TaskSpec:
+    """A task running `code` with this interpreter, as an argv command (no shell)."""
+    import shlex
+
+    return TaskSpec(name=name, command=shlex.join([PY, "-c", code]), shell=False, **kw)  # type: ignore[arg-type]
+
+
+def shell_task(name: str, line: str, **kw: object) -> TaskSpec:
+    return TaskSpec(name=name, command=line, shell=True, **kw)  # type: ignore[arg-type]
+
+
+def script_task(name: str, script: str, interpreter: str = "bash", **kw: object) -> TaskSpec:
+    return TaskSpec(name=name, kind=TaskKind.SCRIPT, script=script, interpreter=interpreter,
+                    **kw)  # type: ignore[arg-type]
+
+
+def add_task(store: Store, spec: TaskSpec) -> TaskRow:
+    with store.db.atomic():
+        return tasks_repo.create(spec)
+
+
+def read_log(path: str | Path) -> bytes:
+    return Path(path).read_bytes()
