@@ -1,0 +1,176 @@
+"""The Monitor tab against real processes: it samples off the UI thread, shows the run's
+processes, forwards Stop/Pause/Resume for the selected run, and samples only while visible."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+
+from taskrun_gui.monitor.system import RunProcRow
+from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
+from taskrun_gui.ui.monitor.process_table_model import (
+    COL_COMMAND,
+    COL_PID,
+    COL_RSS,
+    COL_RUNTIME,
+    COL_TASK,
+    RunProcessModel,
+    runtime_text,
+)
+
+UID = "run-7f3a"
+
+# The offscreen platform says this whenever a shown top-level window has a minimum size.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def _row(pid: int, depth: int = 0, uid: str = UID, cpu: float = 1.5) -> RunProcRow:
+    return RunProcRow(
+        run_uid=uid,
+        task_name="nightly-backup",
+        pid=pid,
+        ppid=1 if depth == 0 else pid - 1,
+        depth=depth,
+        cmdline=f"python worker.py --part {pid}",
+        cpu_percent=cpu,
+        rss=12_900_000,
+        runtime_s=65.4,
+        status="sleeping",
+    )
+
+
+@pytest.fixture
+def sleeper() -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture
+def tab(qtbot, tmp_path: Path, sleeper: subprocess.Popen[bytes]) -> Iterator[MonitorTab]:
+    widget = MonitorTab(str(tmp_path), lambda: [(UID, "nightly-backup", sleeper.pid)])
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    yield widget
+    widget.shutdown()
+
+
+def _pids_shown(tab: MonitorTab) -> list[str]:
+    model = tab.table.model()
+    return [model.index(r, COL_PID).data() for r in range(model.rowCount())]
+
+
+def test_model_passes_the_model_tester(qtmodeltester) -> None:
+    model = RunProcessModel()
+    model.set_rows([_row(100), _row(101, depth=1), _row(200, uid="other")])
+    qtmodeltester.check(model)
+    model.set_rows([_row(100, cpu=50.0), _row(101, depth=1), _row(200, uid="other")])
+    qtmodeltester.check(model)
+
+
+def test_model_shows_human_values_and_groups_runs() -> None:
+    model = RunProcessModel()
+    model.set_rows([_row(100), _row(200, uid="other"), _row(101, depth=1), _row(102, depth=2)])
+    assert [model.run_uid_at(r) for r in range(4)] == [UID, UID, UID, "other"]
+    assert model.index(0, COL_TASK).data() == "nightly-backup"
+    assert model.index(1, COL_TASK).data() == ""
+    assert model.index(0, COL_RSS).data() == "12.3 MiB"
+    assert model.index(0, COL_RUNTIME).data() == "1m 05s"
+    assert model.index(0, COL_COMMAND).data() == "python worker.py --part 100"
+    assert model.index(1, COL_COMMAND).data() == "└ python worker.py --part 101"
+    assert model.index(2, COL_COMMAND).data().startswith("    └ ")
+    assert (runtime_text(5.9), runtime_text(7380), runtime_text(3 * 86400 + 3600)) == (
+        "5s",
+        "2h 03m",
+        "3d 01h",
+    )
+
+
+def test_same_processes_update_in_place_other_processes_reset(qtbot) -> None:
+    model = RunProcessModel()
+    model.set_rows([_row(100), _row(101, depth=1)])
+    with qtbot.waitSignal(model.dataChanged), qtbot.assertNotEmitted(model.modelReset):
+        model.set_rows([_row(100, cpu=99.0), _row(101, depth=1)])
+    assert model.index(0, 3).data() == "99.0"
+    with qtbot.waitSignal(model.modelReset):
+        model.set_rows([_row(100)])
+    assert model.rowCount(QModelIndex()) == 1
+
+
+def test_shown_tab_lists_the_running_process(qtbot, tab, sleeper) -> None:
+    tab.show()
+    qtbot.waitUntil(lambda: str(sleeper.pid) in _pids_shown(tab), timeout=5000)
+    assert tab.timer.isActive()
+    assert tab.summary_label.text() == "1 run running · 1 process"
+    assert tab.charts.cpu_label.text().startswith("CPU ")
+    assert tab.charts.mem_label.text().startswith("Mem ")
+    assert "used" in tab.charts.disk_usage_bar.text()
+
+
+def test_stop_button_requests_stop_of_the_selected_run(qtbot, tab, sleeper) -> None:
+    tab.show()
+    qtbot.waitUntil(lambda: str(sleeper.pid) in _pids_shown(tab), timeout=5000)
+    assert not tab.stop_button.isEnabled()
+    tab.table.selectRow(_pids_shown(tab).index(str(sleeper.pid)))
+    assert tab.stop_button.isEnabled()
+    assert tab.pause_button.isEnabled()
+    assert not tab.resume_button.isEnabled()
+    with qtbot.waitSignal(tab.stop_requested) as blocker:
+        qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [UID]
+    with qtbot.waitSignal(tab.pause_requested) as blocker:
+        qtbot.mouseClick(tab.pause_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [UID]
+
+
+def test_selection_survives_a_sample(qtbot, tab, sleeper) -> None:
+    tab.show()
+    qtbot.waitUntil(lambda: str(sleeper.pid) in _pids_shown(tab), timeout=5000)
+    tab.table.selectRow(0)
+    with qtbot.waitSignal(tab._sampler.sampled):
+        assert tab.sample_now()
+    assert tab.selected_run_uid() == UID
+
+
+def test_hiding_the_tab_stops_sampling(qtbot, tab) -> None:
+    tab.show()
+    qtbot.waitUntil(lambda: tab.charts.sample_count >= 1, timeout=5000)
+    assert tab.timer.isActive()
+    assert tab._sampler.is_running()
+    tab.hide()
+    assert not tab.timer.isActive()
+    assert not tab._sampler.is_running()
+    tab.show()
+    assert tab.timer.isActive()
+
+
+def test_charts_keep_the_samples(qtbot, tab) -> None:
+    tab.show()
+    qtbot.waitUntil(lambda: tab.charts.sample_count >= 1, timeout=5000)
+    first = len(tab.charts.cpu_total_curve.getData()[0])
+    with qtbot.waitSignal(tab._sampler.sampled):
+        assert tab.sample_now()
+    xs, ys = tab.charts.cpu_total_curve.getData()
+    assert len(xs) == len(ys) == first + 1
+    assert xs[-1] == 0.0 and xs[0] <= 0.0
+    assert len(tab.charts.cpu_core_curves) >= 1
+    assert len(tab.charts.cpu_core_curves[0].getData()[0]) == first + 1
+    assert len(tab.charts.read_curve.getData()[0]) == first + 1
+
+
+def test_deleting_a_visible_tab_stops_its_thread(qtbot, tmp_path: Path, sleeper) -> None:
+    widget = MonitorTab(str(tmp_path), lambda: [(UID, "nightly-backup", sleeper.pid)])
+    widget.show()
+    qtbot.waitUntil(lambda: widget.charts.sample_count >= 1, timeout=5000)
+    thread = widget._sampler._thread
+    assert thread.isRunning()
+    with qtbot.waitSignal(widget.destroyed):
+        widget.deleteLater()
