@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from peewee import SQL, fn
 
@@ -82,7 +84,7 @@ def run_stats(scope: Scope) -> RunStats:
             .where(_finished_range(scope) & Run.status.not_in(["queued", "running", "paused"]))
             .tuples()
         )
-        return stats_from_runs(list(pairs))
+        return stats_from_runs(list(cast(Iterable[tuple[str, int | None]], pairs)))
     return stats_from_days(rows)
 
 
@@ -96,10 +98,8 @@ def durations_series(scope: Scope, limit: int = 2_000_000) -> list[tuple[int, in
         .limit(limit)
         .tuples()
     )
-    rows: list[tuple[int, int, int, str]] = [
-        (int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in query
-    ]
-    return rows
+    tuples = cast(Iterable[tuple[Any, ...]], query)
+    return [(int(a), int(b), int(c), str(d)) for a, b, c, d in tuples]
 
 
 def finished_count(scope: Scope) -> int:

@@ -1,0 +1,51 @@
+"""Serving a data dir: the host lock, crash recovery, the writer and the executor, for the
+window, `taskrun daemon` and a CLI that becomes the host for its own runs."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject
+
+from taskrun_gui.engine.locks import FileLock, host_lock
+from taskrun_gui.engine.recovery import recover_dead_runs
+from taskrun_gui.executor.service import ExecutorService
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.writer import HealthCallback, StoreWriter
+
+
+class Host:
+    def __init__(
+        self,
+        store: Store,
+        workers: int | None = None,
+        on_health: HealthCallback | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        self.store = store
+        self.lock: FileLock = host_lock(store.locks_dir)
+        self.writer = StoreWriter(store, on_health=on_health)
+        self.executor = ExecutorService(store, self.writer, workers, parent=parent)
+
+    def try_serve(self) -> bool:
+        """Become the one host of the data dir: take the lock, recover what a dead host left,
+        start polling for queued runs. False when another process already serves it."""
+        if not self.lock.try_acquire():
+            return False
+        self.lock.write_owner(f"{os.getpid()}\n")
+        if self.store.writable:
+            try:
+                recover_dead_runs(self.store)
+            except Exception as exc:  # a store refusing writes: recover next time
+                self.writer.on_health and self.writer.on_health(False, str(exc))
+        self.executor.start()
+        return True
+
+    @property
+    def serving(self) -> bool:
+        return self.lock.held
+
+    def close(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
+        self.executor.shutdown(cancel_running=cancel_running, timeout=timeout)
+        self.writer.close()
+        self.lock.release()
