@@ -1,0 +1,145 @@
+"""Light and dark palettes on the Fusion style, and the run-status colours used everywhere.
+
+Fusion draws every control from the palette, so one palette gives the same dark mode on every
+desktop. Widgets that paint status colours should call ``is_dark(self.palette())`` when they
+paint (they get a PaletteChange event when the theme switches) rather than cache a colour.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from taskrun_gui.core.models import RunStatus
+
+THEME_MODES = ("system", "light", "dark")
+
+_Role = QPalette.ColorRole
+_Group = QPalette.ColorGroup
+
+_LIGHT = {
+    _Role.Window: "#F3F4F6",
+    _Role.WindowText: "#1F2328",
+    _Role.Base: "#FFFFFF",
+    _Role.AlternateBase: "#F6F8FA",
+    _Role.ToolTipBase: "#FFFFFF",
+    _Role.ToolTipText: "#1F2328",
+    _Role.PlaceholderText: "#6E7781",
+    _Role.Text: "#1F2328",
+    _Role.Button: "#F6F8FA",
+    _Role.ButtonText: "#1F2328",
+    _Role.BrightText: "#CF222E",
+    _Role.Light: "#FFFFFF",
+    _Role.Midlight: "#EAEEF2",
+    _Role.Mid: "#C9D1D9",
+    _Role.Dark: "#8C959F",
+    _Role.Shadow: "#57606A",
+    _Role.Highlight: "#2563EB",
+    _Role.HighlightedText: "#FFFFFF",
+    _Role.Link: "#0969DA",
+    _Role.LinkVisited: "#8250DF",
+}
+
+_DARK = {
+    _Role.Window: "#1E1F22",
+    _Role.WindowText: "#DFE1E5",
+    _Role.Base: "#16171A",
+    _Role.AlternateBase: "#202226",
+    _Role.ToolTipBase: "#2B2D31",
+    _Role.ToolTipText: "#DFE1E5",
+    _Role.PlaceholderText: "#7D8590",
+    _Role.Text: "#DFE1E5",
+    _Role.Button: "#2B2D31",
+    _Role.ButtonText: "#DFE1E5",
+    _Role.BrightText: "#FF7B72",
+    _Role.Light: "#3C3F44",
+    _Role.Midlight: "#313338",
+    _Role.Mid: "#26282C",
+    _Role.Dark: "#111214",
+    _Role.Shadow: "#000000",
+    _Role.Highlight: "#3B82F6",
+    _Role.HighlightedText: "#FFFFFF",
+    _Role.Link: "#58A6FF",
+    _Role.LinkVisited: "#BC8CFF",
+}
+
+_DISABLED_TEXT = {"light": "#8C959F", "dark": "#6E7681"}
+
+# (light palette, dark palette); each at least 4.5:1 against Base and Window of its palette.
+_STATUS_COLORS: dict[str, tuple[str, str]] = {
+    RunStatus.QUEUED: ("#0E7490", "#22D3EE"),
+    RunStatus.RUNNING: ("#1D4ED8", "#60A5FA"),
+    RunStatus.PAUSED: ("#854D0E", "#FACC15"),
+    RunStatus.SUCCESS: ("#15803D", "#4ADE80"),
+    RunStatus.FAILED: ("#B91C1C", "#F87171"),
+    RunStatus.TIMEOUT: ("#C2410C", "#FB923C"),
+    RunStatus.CANCELLED: ("#57534E", "#A8A29E"),
+    RunStatus.ERROR: ("#A21CAF", "#E879F9"),
+    RunStatus.INTERRUPTED: ("#6D28D9", "#A78BFA"),
+}
+_UNKNOWN_STATUS = ("#57606A", "#8B949E")
+
+_FOLLOWER_NAME = "taskrun_theme_follower"
+
+
+def status_color(status: str, dark: bool) -> QColor:
+    """Text colour for a run status, readable on the light or the dark palette."""
+    light_hex, dark_hex = _STATUS_COLORS.get(str(status), _UNKNOWN_STATUS)
+    return QColor(dark_hex if dark else light_hex)
+
+
+def is_dark(palette: QPalette) -> bool:
+    """True when the window background is darker than its text."""
+    return palette.color(_Role.Window).lightness() < palette.color(_Role.WindowText).lightness()
+
+
+def build_palette(dark: bool) -> QPalette:
+    palette = QPalette()
+    for role, hex_color in (_DARK if dark else _LIGHT).items():
+        palette.setColor(role, QColor(hex_color))
+    disabled = QColor(_DISABLED_TEXT["dark" if dark else "light"])
+    for role in (_Role.WindowText, _Role.Text, _Role.ButtonText, _Role.PlaceholderText):
+        palette.setColor(_Group.Disabled, role, disabled)
+    palette.setColor(_Group.Disabled, _Role.Highlight, QColor("#4B5563" if dark else "#9CA3AF"))
+    return palette
+
+
+def system_prefers_dark(app: QApplication) -> bool:
+    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_theme(app: QApplication, mode: str) -> None:
+    """Use Fusion with the light or dark palette; "system" also follows later OS changes."""
+    if mode not in THEME_MODES:
+        raise ValueError(f"theme mode must be one of {THEME_MODES}, not {mode!r}")
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
+    follower = app.findChild(_SystemSchemeFollower, _FOLLOWER_NAME)
+    if mode == "system":
+        if follower is None:
+            _SystemSchemeFollower(app)
+        dark = system_prefers_dark(app)
+    else:
+        if follower is not None:
+            follower.stop()
+        dark = mode == "dark"
+    app.setPalette(build_palette(dark))
+
+
+class _SystemSchemeFollower(QObject):
+    """Re-applies the palette when the desktop switches light/dark; lives as a child of app."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.setObjectName(_FOLLOWER_NAME)
+        self._app = app
+        app.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+
+    def stop(self) -> None:
+        """Disconnect; unparenting leaves Python as the owner, so the caller's last ref frees it."""
+        self._app.styleHints().colorSchemeChanged.disconnect(self._on_color_scheme_changed)
+        self.setParent(None)
+
+    def _on_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        self._app.setPalette(build_palette(scheme == Qt.ColorScheme.Dark))

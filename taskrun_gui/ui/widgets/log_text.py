@@ -1,0 +1,168 @@
+"""The text pane of the log viewer: bounded, ANSI-coloured, and aware of file offsets.
+
+Qt drops lines off the top once ``maximumBlockCount`` is reached, which keeps memory
+bounded however long a run talks. To still know exactly where in the file the first shown
+line starts (for "Load earlier"), the pane keeps the raw byte size of each shown line.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from taskrun_gui.ui.widgets.ansi import AnsiParser, Span, Style
+from taskrun_gui.ui.widgets.log_chunk_reader import LogChunk
+from taskrun_gui.ui.widgets.style import fixed_font
+
+__all__ = ["LogText"]
+
+
+class LogText(QPlainTextEdit):
+    """Read-only, no-wrap, fixed-pitch text holding at most ``max_lines`` lines."""
+
+    top_trimmed = Signal()  # lines fell off the top; ``first_offset`` moved forward
+
+    def __init__(self, parent: QWidget | None = None, max_lines: int = 20_000) -> None:
+        super().__init__(parent)
+        self._max_lines = max_lines
+        self._parser = AnsiParser()
+        self._formats: dict[Style, QTextCharFormat] = {}
+        self._first_offset = 0
+        self._line_bytes: deque[int] = deque()  # raw size of each complete shown line
+        self._partial_bytes = 0  # raw size of the unterminated last line
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setFont(fixed_font())
+        self.setMaximumBlockCount(max_lines)
+
+    @property
+    def first_offset(self) -> int:
+        """File offset of the first byte shown (0 when the start of the file is shown)."""
+        return self._first_offset
+
+    def reset(self) -> None:
+        """Empty the pane and forget colour state and offsets."""
+        self._parser = AnsiParser()
+        self._first_offset = self._partial_bytes = 0
+        self._line_bytes.clear()
+        self.setMaximumBlockCount(self._max_lines)
+        self.clear()
+
+    def show_chunk(self, chunk: LogChunk) -> None:
+        """Show a replayed tail; later appends continue its colour state."""
+        self.reset()
+        self._parser = chunk.parser
+        self._first_offset = chunk.start
+        self._line_bytes.extend(chunk.line_bytes)
+        self._partial_bytes = chunk.partial_bytes
+        self._insert(self._end_cursor(), chunk.spans)
+
+    def prepend_chunk(self, chunk: LogChunk) -> None:
+        """Insert the chunk that ends where the shown text starts, keeping the view still.
+
+        The user asked for it explicitly, so the line bound grows by what was loaded
+        instead of throwing it straight away.
+        """
+        added = len(chunk.line_bytes)
+        needed = self.document().blockCount() + added
+        if needed > self.maximumBlockCount():
+            self.setMaximumBlockCount(needed)
+        bar = self.verticalScrollBar()
+        value = bar.value()
+        self._insert(QTextCursor(self.document()), chunk.spans)
+        self._line_bytes.extendleft(reversed(chunk.line_bytes))
+        self._first_offset = chunk.start
+        bar.setValue(value + added)
+
+    def append_text(self, text: str, follow: bool) -> None:
+        """Append one batch; scroll to the end if ``follow``, else keep the same lines in view."""
+        bar = self.verticalScrollBar()
+        value = bar.value()
+        document = self.document()
+        blocks_before = document.blockCount()
+        spans = self._parser.feed(text)
+        added = sum(span.text.count("\n") for span in spans)
+        self._insert(self._end_cursor(), spans)
+        trimmed = max(0, blocks_before + added - document.blockCount())
+        self._account_bytes(text, trimmed)
+        if follow:
+            self.scroll_to_bottom()
+        else:
+            bar.setValue(max(0, value - trimmed))
+
+    def at_bottom(self) -> bool:
+        """True when the last line is in view."""
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum()
+
+    def scroll_to_bottom(self) -> None:
+        """Bring the newest line into view."""
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def find_wrapping(self, query: str, backward: bool) -> bool:
+        """Select the next (or previous) case-insensitive match, wrapping around the ends."""
+        if not query:
+            return False
+        flags = QTextDocument.FindFlag.FindBackward if backward else QTextDocument.FindFlag(0)
+        if self.find(query, flags):
+            return True
+        cursor = self.textCursor()
+        end = QTextCursor.MoveOperation.End if backward else QTextCursor.MoveOperation.Start
+        cursor.movePosition(end)
+        self.setTextCursor(cursor)
+        return self.find(query, flags)
+
+    def match_info(self, query: str, selected: bool) -> tuple[int | None, int]:
+        """(1-based index of the selected match or None, number of matches)."""
+        if not query:
+            return None, 0
+        text = self.toPlainText().lower()
+        query = query.lower()
+        count = text.count(query)
+        if not (selected and count):
+            return None, count
+        return text.count(query, 0, self.textCursor().selectionStart()) + 1, count
+
+    def _account_bytes(self, text: str, trimmed: int) -> None:
+        """Record raw line sizes of ``text``, then drop those of lines trimmed off the top."""
+        lines = text.split("\n")
+        for line in lines[:-1]:
+            self._line_bytes.append(self._partial_bytes + len(line.encode("utf-8")) + 1)
+            self._partial_bytes = 0
+        self._partial_bytes += len(lines[-1].encode("utf-8"))
+        if trimmed:
+            for _ in range(min(trimmed, len(self._line_bytes))):
+                self._first_offset += self._line_bytes.popleft()
+            self.top_trimmed.emit()
+
+    def _insert(self, cursor: QTextCursor, spans: list[Span]) -> None:
+        """One edit block per batch: a single layout pass, however many colours it has."""
+        cursor.beginEditBlock()
+        for span in spans:
+            cursor.insertText(span.text, self._format_for(span.style))
+        cursor.endEditBlock()
+
+    def _format_for(self, style: Style) -> QTextCharFormat:
+        fmt = self._formats.get(style)
+        if fmt is None:
+            fmt = QTextCharFormat()
+            if style.fg:
+                fmt.setForeground(QColor(style.fg))
+            if style.bg:
+                fmt.setBackground(QColor(style.bg))
+            if style.bold:
+                fmt.setFontWeight(QFont.Weight.Bold)
+            fmt.setFontItalic(style.italic)
+            fmt.setFontUnderline(style.underline)
+            self._formats[style] = fmt
+        return fmt
+
+    def _end_cursor(self) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        return cursor

@@ -1,0 +1,295 @@
+"""The run-output viewer: a bounded, colour-aware tail of a log file that can follow a live run.
+
+The full output lives in one file per run; this view keeps at most ``max_lines`` lines in
+memory, replays the file's tail on a worker when opened, fetches earlier chunks on demand,
+and accepts live batches. Byte offsets tie the three together so that a batch arriving
+while the replay is still being read is neither lost nor shown twice.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from taskrun_gui.ui.widgets.log_chunk_reader import (
+    LogChunk,
+    LogChunkReader,
+    read_earlier,
+    read_tail,
+    unseen_part,
+)
+from taskrun_gui.ui.widgets.log_text import LogText
+from taskrun_gui.ui.widgets.search_bar import SearchBar
+
+__all__ = ["LogView", "human_size"]
+
+DEFAULT_MAX_LINES = 20_000
+DEFAULT_TAIL_BYTES = 2 * 1024 * 1024
+
+
+def human_size(size: int) -> str:
+    """Bytes as a short human figure: ``512 B``, ``3.4 KB``, ``123 MB``."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" or value >= 100 else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB" if value < 100 else f"{value:.0f} GB"
+
+
+class LogView(QWidget):
+    """Shows a run's output; ``show_file`` replays, ``append_output`` adds live batches."""
+
+    loaded = Signal()  # the replay of the file's tail is on screen
+    earlier_loaded = Signal()  # a chunk from before the shown text was prepended
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        max_lines: int = DEFAULT_MAX_LINES,
+        tail_bytes: int = DEFAULT_TAIL_BYTES,
+    ) -> None:
+        super().__init__(parent)
+        self._tail_bytes = tail_bytes
+        self._max_lines = max_lines
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # reads finish in the order they were asked for
+        self._readers: dict[int, LogChunkReader] = {}  # keeps running readers alive
+        self._next_job_id = 0
+        self._generation = 0  # bumped on every new file; older results are stale
+        self._path: str | None = None
+        self._live = False
+        self._replaying = False
+        self._loading_earlier = False
+        self._pending: list[tuple[str, int | None]] = []  # live batches held during replay
+        self._shown_end = 0  # file offset just past the last byte shown
+        self._build_ui()
+
+    def _build_ui(self) -> None:
+        self._search = SearchBar(self)
+        self._search.next_requested.connect(self.find_next)
+        self._search.previous_requested.connect(self.find_previous)
+        self._search.query_changed.connect(self._on_query_changed)
+
+        self._follow = self._tool_button("followButton", "Follow", "Keep showing the newest output")
+        self._follow.setCheckable(True)
+        self._follow.setChecked(True)
+        self._follow.toggled.connect(self._on_follow_toggled)
+        copy = self._tool_button("copyButton", "Copy", "Copy the selection, or all shown output")
+        copy.clicked.connect(self.copy)
+        self._open_raw = self._tool_button(
+            "openRawButton", "Open raw file", "Open the complete log file"
+        )
+        self._open_raw.clicked.connect(self.open_raw_file)
+        self._open_raw.setEnabled(False)
+
+        self._note = QLabel(self)
+        self._note.setObjectName("logNote")
+        self._note.linkActivated.connect(self._on_note_link_activated)
+        self._note.hide()
+
+        self._text = LogText(self, self._max_lines)
+        self._text.setObjectName("logText")
+        self._text.top_trimmed.connect(self._update_note)
+        self._text.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self._search, 1)
+        for button in (self._follow, copy, self._open_raw):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self._note)
+        layout.addWidget(self._text, 1)
+
+        # Scoped to this view, so two log views in one window do not make Ctrl+F ambiguous.
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self._search.focus_query)
+
+    def _tool_button(self, name: str, text: str, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName(name)
+        button.setText(text)
+        button.setToolTip(tip)
+        return button
+
+    # --- public API -------------------------------------------------------------------
+
+    def text(self) -> str:
+        """The plain text currently shown."""
+        return self._text.toPlainText()
+
+    def text_edit(self) -> LogText:
+        """The text pane (scroll position, selection, block count)."""
+        return self._text
+
+    def search_bar(self) -> SearchBar:
+        """The find bar above the text."""
+        return self._search
+
+    def clear(self) -> None:
+        """Empty the view and forget the file; reads still in flight are ignored."""
+        self._generation += 1
+        self._path = None
+        self._replaying = self._loading_earlier = False
+        self._pending.clear()
+        self._shown_end = 0
+        self._text.reset()
+        self._open_raw.setEnabled(False)
+        self._update_note()
+        self._on_query_changed(self._search.query())
+
+    def show_file(self, path: str | None, live: bool) -> None:
+        """Replay the tail of ``path`` (on a worker), then show live batches after it."""
+        self.clear()
+        self._path = path
+        self._live = live
+        self._open_raw.setEnabled(path is not None)
+        self._follow.setChecked(True)
+        if path is None:
+            self.loaded.emit()
+            return
+        self._replaying = True
+        self._start_read(partial(read_tail, path, self._tail_bytes, self._max_lines, live))
+
+    def load_earlier(self) -> None:
+        """Prepend the chunk of the file just before the first line shown (on a worker)."""
+        busy = self._replaying or self._loading_earlier
+        if self._path is None or busy or self._text.first_offset <= 0:
+            return
+        self._loading_earlier = True
+        before = self._text.first_offset
+        self._start_read(partial(read_earlier, self._path, before, self._tail_bytes))
+
+    def append_output(self, text: str, end_offset: int | None = None) -> None:
+        """Add one batch of live output; ``end_offset`` is the file offset just past it.
+
+        Batches that arrive while the replay is being read are held and applied after it;
+        any part of a batch that the replay already showed is dropped by offset.
+        """
+        if self._replaying:
+            self._pending.append((text, end_offset))
+            return
+        if end_offset is not None:
+            unseen = unseen_part(text, end_offset, self._shown_end)
+            if unseen is None:
+                return
+            text = unseen
+            self._shown_end = end_offset
+        self._text.append_text(text, follow=self._follow.isChecked() or self._text.at_bottom())
+
+    def find_next(self) -> bool:
+        """Select the next match (wrapping at the end); False when there is none."""
+        found = self._text.find_wrapping(self._search.query(), backward=False)
+        self._update_match_info(found)
+        return found
+
+    def find_previous(self) -> bool:
+        """Select the previous match (wrapping at the start); False when there is none."""
+        found = self._text.find_wrapping(self._search.query(), backward=True)
+        self._update_match_info(found)
+        return found
+
+    def copy(self) -> None:
+        """Copy the selection, or everything shown when nothing is selected."""
+        selected = self._text.textCursor().selection().toPlainText()
+        QGuiApplication.clipboard().setText(selected or self.text())
+
+    def open_raw_file(self) -> None:
+        """Open the whole log in the desktop's viewer; the view itself holds only a tail."""
+        if self._path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self._path))
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _start_read(self, job: partial[LogChunk]) -> None:
+        self._next_job_id += 1
+        reader = LogChunkReader(job, self._generation, self._next_job_id)
+        reader.signals.read.connect(self._on_chunk_read)
+        self._readers[self._next_job_id] = reader
+        self._pool.start(reader)
+
+    def _on_chunk_read(self, chunk: LogChunk) -> None:
+        self._readers.pop(chunk.job_id, None)
+        if chunk.generation != self._generation:
+            return  # the user moved on to another file meanwhile
+        if self._replaying:
+            self._show_tail(chunk)
+        else:
+            self._show_earlier(chunk)
+
+    def _show_tail(self, chunk: LogChunk) -> None:
+        self._replaying = False
+        missing = isinstance(chunk.error, FileNotFoundError)
+        if chunk.error is None or (missing and self._live):
+            self._text.show_chunk(chunk)  # a live run may not have written its file yet
+            self._shown_end = chunk.end
+            self._update_note()
+        elif missing:
+            self._show_error("The log file no longer exists.")
+        else:
+            self._show_error(f"Could not read the log: {chunk.error}")
+        pending, self._pending = self._pending, []
+        for text, end_offset in pending:
+            self.append_output(text, end_offset)
+        self._text.scroll_to_bottom()
+        self._on_query_changed(self._search.query())
+        self.loaded.emit()
+
+    def _show_earlier(self, chunk: LogChunk) -> None:
+        self._loading_earlier = False
+        if chunk.error is not None:
+            self._show_error(f"Could not read earlier output: {chunk.error}")
+        else:
+            if chunk.start < self._text.first_offset:
+                self._text.prepend_chunk(chunk)
+            self._update_note()
+        self.earlier_loaded.emit()
+
+    # --- follow, note, search ---------------------------------------------------------------
+
+    def _on_scrolled(self, _value: int) -> None:
+        """Scrolling away from the bottom stops following; scrolling back resumes it."""
+        at_bottom = self._text.at_bottom()
+        if at_bottom != self._follow.isChecked():
+            self._follow.blockSignals(True)
+            self._follow.setChecked(at_bottom)
+            self._follow.blockSignals(False)
+
+    def _on_follow_toggled(self, checked: bool) -> None:
+        if checked:
+            self._text.scroll_to_bottom()
+
+    def _on_note_link_activated(self, _link: str) -> None:
+        self.load_earlier()
+
+    def _show_error(self, message: str) -> None:
+        self._note.setText(message)
+        self._note.setTextFormat(Qt.TextFormat.PlainText)
+        self._note.show()
+
+    def _update_note(self) -> None:
+        earlier = self._text.first_offset
+        if earlier <= 0:
+            self._note.hide()
+            return
+        size = human_size(earlier)
+        self._note.setTextFormat(Qt.TextFormat.RichText)
+        if self._path is None:
+            self._note.setText(f"… {size} earlier output not shown")
+        else:
+            link = '<a href="load-earlier">Load earlier</a>'
+            self._note.setText(f"… {size} earlier output not shown — {link}")
+        self._note.show()
+
+    def _on_query_changed(self, _query: str) -> None:
+        self._update_match_info(False)
+
+    def _update_match_info(self, selected: bool) -> None:
+        current, count = self._text.match_info(self._search.query(), selected)
+        self._search.set_match_info(current, count)
