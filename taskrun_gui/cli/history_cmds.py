@@ -1,0 +1,208 @@
+"""`taskrun runs|log|cancel|pause|resume|stats|export-runs|cleanup|storage`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+from taskrun_gui.cli.common import fail, print_json, print_table
+from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
+from taskrun_gui.core.run_json import run_to_json, runs_to_csv
+from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms, parse_iso_ms
+from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.storage import retention, runs_repo, stats_repo, tasks_repo
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.runs_repo import RunFilter
+from taskrun_gui.storage.schema import Run
+
+
+def _filter(a: argparse.Namespace) -> RunFilter:
+    flt = RunFilter(text=a.text, exit_code=a.exit_code)
+    if a.task:
+        flt.task_id = tasks_repo.get(a.task).id
+    for s in a.status:
+        try:
+            flt.statuses.append(RunStatus(s))
+        except ValueError:
+            fail(f"--status {s!r}: use one of {', '.join(x.value for x in RunStatus)}")
+    for flag in ("since", "until"):
+        value = getattr(a, flag)
+        if value:
+            try:
+                setattr(flt, f"{flag}_ms", parse_iso_ms(value))
+            except ValueError:
+                fail(f"--{flag} {value!r} is not an ISO date or date-time")
+    return flt
+
+
+def cmd_runs(store: Store, a: argparse.Namespace) -> int:
+    recs = runs_repo.page_before(_filter(a), a.before, max(1, a.limit))
+    if a.json:
+        print_json([run_to_json(r) for r in recs])
+        return 0
+    print_table(
+        ["ID", "TASK", "STATUS", "QUEUED", "DURATION", "EXIT", "ERROR"],
+        [
+            [
+                str(r.id),
+                r.task_name,
+                str(r.status),
+                local_text(r.queued_at),
+                human_duration(r.duration_seconds),
+                "" if r.exit_code is None else str(r.exit_code),
+                (r.error_message or "")[:60],
+            ]
+            for r in recs
+        ],
+    )
+    return 0
+
+
+def _run(run_id: int) -> RunRecord:
+    rec = runs_repo.get(run_id)
+    if rec is None:
+        fail(f"no run with id {run_id}")
+    return rec
+
+
+def cmd_log(store: Store, a: argparse.Namespace) -> int:
+    rec = _run(a.run_id)
+    path = Path(rec.log_path)
+    out = sys.stdout.buffer
+    offset = 0
+    if path.exists():
+        with open(path, "rb") as fh:
+            if a.tail:
+                lines: deque[bytes] = deque(fh, maxlen=a.tail)
+                out.write(b"".join(lines))
+            else:
+                while chunk := fh.read(1 << 20):
+                    out.write(chunk)
+            offset = fh.tell()
+    elif rec.status.is_final:
+        fail(f"the log file of run {rec.id} is gone ({path})")
+    out.flush()
+    while a.follow and not rec.status.is_final:
+        time.sleep(0.2)
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                data = fh.read()
+        except OSError:
+            data = b""
+        out.write(data)
+        out.flush()
+        offset += len(data)
+        rec = _run(a.run_id)
+    return 0
+
+
+def cmd_control(store: Store, a: argparse.Namespace) -> int:
+    rec = _run(a.run_id)
+    control = Control(a.verb)
+    if rec.status.is_final:
+        fail(f"run {rec.id} is already {rec.status}")
+    if (
+        rec.status is RunStatus.QUEUED
+        and control is Control.CANCEL
+        and not host_alive(store.locks_dir)
+    ):
+        with store.db.atomic():
+            runs_repo.apply_op(
+                "finish_run",
+                rec.uid,
+                {
+                    "status": str(RunStatus.CANCELLED),
+                    "finished_at": now_ms(),
+                    "error_type": str(ErrorType.CANCELLED),
+                    "error_message": "cancelled while queued",
+                    "control": None,
+                },
+            )
+        print(f"run {rec.id} cancelled")
+        return 0
+    with store.db.atomic():
+        Run.update(control=str(control)).where(Run.id == rec.id).execute()
+    print(f"{control} requested for run {rec.id}; the host acts on it within a second")
+    return 0
+
+
+def cmd_stats(store: Store, a: argparse.Namespace) -> int:
+    scope = stats_repo.Scope(task_id=tasks_repo.get(a.task).id if a.task else None, days=a.days)
+    stats = stats_repo.run_stats(scope)
+    days = stats_repo.day_rows(scope)
+    per_day = [
+        {"day": d.day, "total": sum(d.counts.values()), **d.counts, "success_rate": d.success_rate}
+        for d in days
+    ]
+    if a.json:
+        print_json({"task": a.task, "days": a.days, **stats.to_json(), "per_day": per_day})
+        return 0
+    data = stats.to_json()
+    rate = "n/a" if stats.success_rate is None else f"{stats.success_rate * 100:.1f} %"
+    print(f"runs: {stats.total}  success rate: {rate}")
+    print(
+        "  ".join(
+            f"{k}: {data[k]}"
+            for k in ("success", "failed", "timeout", "cancelled", "error", "interrupted")
+        )
+    )
+    d = data["duration"]
+    print("duration  " + "  ".join(f"{k}: {human_duration(v) or 'n/a'}" for k, v in d.items()))
+    return 0
+
+
+def cmd_export_runs(store: Store, a: argparse.Namespace) -> int:
+    flt = _filter(a)
+    out = Path(a.out)
+    n = 0
+
+    def pages() -> Iterator[RunRecord]:
+        before = None
+        while True:
+            page = runs_repo.page_before(flt, before, 1000)
+            if not page:
+                return
+            yield from page
+            before = page[-1].id
+
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        if a.format == "csv":
+            n = runs_to_csv(pages(), fh)
+        else:
+            fh.write("[")
+            for rec in pages():
+                fh.write(("," if n else "") + "\n  " + json.dumps(run_to_json(rec)))
+                n += 1
+            fh.write("\n]\n")
+    print(f"exported {n} run(s) to {out}")
+    return 0
+
+
+def cmd_cleanup(store: Store, a: argparse.Namespace) -> int:
+    if a.older_than is None and a.keep_per_task is None:
+        fail("say what to delete: --older-than DAYS and/or --keep-per-task N")
+    res = retention.cleanup(store, a.older_than, a.keep_per_task)
+    if a.json:
+        print_json({"runs_deleted": res.runs_deleted, "log_bytes_freed": res.log_bytes_freed})
+    else:
+        print(
+            f"deleted {res.runs_deleted} run(s), freed {human_bytes(res.log_bytes_freed)} of logs"
+        )
+    return 0
+
+
+def cmd_storage(store: Store, a: argparse.Namespace) -> int:
+    info = retention.storage_info(store)
+    if a.json:
+        print_json(info.to_json())
+        return 0
+    print(f"data dir: {info.data_dir}")
+    print(f"database: {human_bytes(info.db_bytes)}  logs: {human_bytes(info.log_bytes)}")
+    print(f"runs: {info.runs}  tasks: {info.tasks}")
+    return 0

@@ -1,0 +1,96 @@
+"""The CLI as the executor host: `taskrun daemon`, and `taskrun run --wait` when no host is
+alive. A QCoreApplication event loop drives the same ExecutorService the window uses."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, QTimer
+
+from taskrun_gui.cli.common import warn
+from taskrun_gui.core.models import RunRecord
+from taskrun_gui.executor.host import Host
+from taskrun_gui.storage.db import Store
+
+
+def core_app() -> QCoreApplication:
+    app = QCoreApplication.instance()
+    if app is None:
+        app = QCoreApplication(sys.argv[:1])
+    assert isinstance(app, QCoreApplication)
+    return app
+
+
+def _on_health(ok: bool, message: str) -> None:
+    if ok:
+        print("taskrun: the history store accepts writes again", file=sys.stderr)
+    else:
+        warn(
+            f"history store failing ({message}); the task still runs and its record will be "
+            "written when the store accepts it"
+        )
+
+
+def make_host(store: Store, workers: int | None) -> Host:
+    core_app()
+    return Host(store, workers, on_health=_on_health)
+
+
+def serve(
+    host: Host,
+    exit_when_idle: bool,
+    on_stop: str = "finish",
+    setup: Callable[[Host], None] | None = None,
+    on_finished: Callable[[RunRecord], None] | None = None,
+    on_output: Callable[[str, str, int], None] | None = None,
+) -> int:
+    """Run the event loop until stopped (SIGTERM/SIGINT) or, with exit_when_idle, until
+    nothing is queued or running."""
+    app = core_app()
+    ex = host.executor
+    stopping = {"asked": False}
+
+    def quit_if_idle() -> None:
+        if not ex.is_busy():
+            app.quit()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stopping["asked"]:  # a second Ctrl+C: cancel now
+            for rec in ex.running():
+                ex.cancel(rec.uid)
+            return
+        stopping["asked"] = True
+        ex.set_queue_paused(True)
+        if on_stop == "cancel":
+            for rec in ex.running():
+                ex.cancel(rec.uid)
+        QTimer.singleShot(0, quit_if_idle)
+        ex.idle.connect(app.quit)
+        ex.run_finished.connect(lambda _rec: quit_if_idle())
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    ticker = QTimer()  # lets Python run its signal handlers while Qt waits
+    ticker.start(200)
+    ticker.timeout.connect(lambda: None)
+    if on_finished is not None:
+        ex.run_finished.connect(on_finished)
+    if on_output is not None:
+        ex.run_output.connect(on_output)
+    if exit_when_idle:
+        ex.idle.connect(app.quit)
+        idle_check = QTimer()
+        idle_check.setSingleShot(True)
+        idle_check.timeout.connect(quit_if_idle)
+        idle_check.start(int(host.executor._poller.interval * 1000 * 3))
+    if setup is not None:
+        setup(host)
+    try:
+        app.exec()
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        ticker.stop()
+        host.close(cancel_running=True)
+    return 0

@@ -1,0 +1,140 @@
+"""The `taskrun` command line: its words and flags (a contract other tools rely on)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
+    what = p.add_mutually_exclusive_group(required=adding)
+    what.add_argument("--command", help="a shell line (or argv with --argv)")
+    what.add_argument("--script", metavar="FILE", help="a script file to store in the task")
+    what.add_argument("--from-toml", metavar="FILE", help="the whole definition from TOML")
+    p.add_argument(
+        "--argv",
+        action="store_true",
+        help="split --command into argv items instead of running it in a shell",
+    )
+    p.add_argument("--interpreter", help="bash, sh, python, node, pwsh or a path")
+    p.add_argument("--cwd")
+    p.add_argument("--env", action="append", default=[], metavar="K=V")
+    p.add_argument("--param", action="append", default=[], metavar="NAME[=DEFAULT]")
+    p.add_argument("--secret-param", action="append", default=[], metavar="NAME[=DEFAULT]")
+    p.add_argument("--timeout", type=float, metavar="SECONDS")
+    p.add_argument("--retries", type=int)
+    p.add_argument("--retry-backoff", type=float, metavar="SECONDS")
+    p.add_argument("--max-concurrent", type=int)
+    p.add_argument("--priority", type=int)
+    p.add_argument("--tag", action="append", default=[])
+    p.add_argument("--description")
+    p.add_argument("--disabled", action="store_true", help="create or set the task disabled")
+    p.add_argument("--enabled", action="store_true")
+    sched = p.add_mutually_exclusive_group()
+    sched.add_argument("--cron", metavar="EXPR")
+    sched.add_argument("--every", metavar="DURATION", help="e.g. 30s, 5m, 2h")
+    sched.add_argument("--at", metavar="ISO")
+    sched.add_argument("--no-schedule", action="store_true")
+    p.add_argument("--overlap", choices=["skip", "queue", "allow"])
+    p.add_argument("--missed", choices=["skip", "once"])
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task")
+    p.add_argument("--status", action="append", default=[])
+    p.add_argument("--since", metavar="ISO")
+    p.add_argument("--until", metavar="ISO")
+    p.add_argument("--exit-code", type=int)
+    p.add_argument("--text", default="", help="text in the error message")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="taskrun", description="Run tasks and keep their history.")
+    root.add_argument(
+        "--data-dir", help="data directory (default: $TASKRUN_HOME or the user data dir)"
+    )
+    root.add_argument("--workers", type=int, help="global worker limit of a host started here")
+    sub = root.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+
+    task = sub.add_parser("task", help="create, change and inspect tasks")
+    tsub = task.add_subparsers(dest="task_command", required=True, metavar="ACTION")
+    add = tsub.add_parser("add", help="create a task")
+    add.add_argument("name")
+    _task_fields(add, adding=True)
+    edit = tsub.add_parser("edit", help="change a task (a new version)")
+    edit.add_argument("name")
+    edit.add_argument("--rename", metavar="NEW_NAME")
+    _task_fields(edit, adding=False)
+    lst = tsub.add_parser("list", help="all tasks")
+    lst.add_argument("--json", action="store_true")
+    show = tsub.add_parser("show", help="one task's definition")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true")
+    rm = tsub.add_parser("rm", help="delete a task (its history stays)")
+    rm.add_argument("name")
+    ver = tsub.add_parser("versions", help="versions of a task")
+    ver.add_argument("name")
+    ver.add_argument("--json", action="store_true")
+    diff = tsub.add_parser("diff", help="unified diff of two versions")
+    diff.add_argument("name")
+    diff.add_argument("v1", type=int)
+    diff.add_argument("v2", type=int)
+    rb = tsub.add_parser("rollback", help="a new version with the content of version V")
+    rb.add_argument("name")
+    rb.add_argument("version", type=int)
+    exp = tsub.add_parser("export", help="tasks as TOML (a file for one task, else a folder)")
+    exp.add_argument("names", nargs="*")
+    exp.add_argument("--out", required=True)
+    imp = tsub.add_parser("import", help="tasks from a TOML file or a folder of them")
+    imp.add_argument("path")
+    imp.add_argument("--replace", action="store_true", help="update tasks that exist")
+
+    run = sub.add_parser("run", help="queue a run of a task")
+    run.add_argument("name")
+    run.add_argument("--param", action="append", default=[], metavar="K=V")
+    run.add_argument("--repeat", type=int, default=1)
+    run.add_argument("--wait", action="store_true", help="wait for the run(s) to finish")
+    run.add_argument("--follow", action="store_true", help="print the output while it runs")
+    run.add_argument("--json", action="store_true")
+
+    runs = sub.add_parser("runs", help="run history, newest first")
+    _filters(runs)
+    runs.add_argument("--limit", type=int, default=50)
+    runs.add_argument("--before", type=int, metavar="RUN_ID", help="keyset paging")
+    runs.add_argument("--json", action="store_true")
+
+    log = sub.add_parser("log", help="a run's output")
+    log.add_argument("run_id", type=int)
+    log.add_argument("--follow", action="store_true")
+    log.add_argument("--tail", type=int, metavar="N", help="only the last N lines")
+
+    for verb in ("cancel", "pause", "resume"):
+        c = sub.add_parser(verb, help=f"{verb} a run")
+        c.add_argument("run_id", type=int)
+
+    stats = sub.add_parser("stats", help="statistics of a task or of all")
+    stats.add_argument("--task")
+    stats.add_argument("--days", type=int)
+    stats.add_argument("--json", action="store_true")
+
+    ex = sub.add_parser("export-runs", help="runs to CSV or JSON")
+    ex.add_argument("--format", choices=["csv", "json"], required=True)
+    ex.add_argument("--out", required=True)
+    _filters(ex)
+
+    clean = sub.add_parser("cleanup", help="delete old finished runs and their logs")
+    clean.add_argument("--older-than", type=float, metavar="DAYS")
+    clean.add_argument("--keep-per-task", type=int, metavar="N")
+    clean.add_argument("--json", action="store_true")
+
+    st = sub.add_parser("storage", help="database and log sizes")
+    st.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("daemon", help="serve the data dir: run queued and scheduled tasks")
+    d.add_argument("--exit-when-idle", action="store_true")
+    d.add_argument(
+        "--on-stop",
+        choices=["finish", "cancel"],
+        default="finish",
+        help="on SIGTERM/SIGINT let running runs finish, or cancel them",
+    )
+    return root

@@ -1,0 +1,230 @@
+"""`taskrun run` and `taskrun daemon`: queue runs, be the host when none is alive, wait."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from peewee import OperationalError
+
+from taskrun_gui.cli.common import fail, key_values, print_json, warn
+from taskrun_gui.cli.hosting import make_host, serve
+from taskrun_gui.core import params as params_mod
+from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
+from taskrun_gui.core.run_json import run_to_json
+from taskrun_gui.engine import records
+from taskrun_gui.engine.locks import host_alive, host_pid
+from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
+from taskrun_gui.storage import runs_repo, tasks_repo
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.schema import Run
+from taskrun_gui.storage.writer import StoreWriter, WriteOp
+
+POLL = 0.2
+
+
+def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
+    host = make_host(store, a.workers)
+    if not host.try_serve():
+        host.close()
+        fail(f"the data dir {store.data_dir} is already served by pid {host_pid(store.locks_dir)}")
+    print(f"taskrun daemon serving {store.data_dir} (pid {os.getpid()})", file=sys.stderr)
+    return serve(host, exit_when_idle=a.exit_when_idle, on_stop=a.on_stop)
+
+
+def cmd_run(store: Store, a: argparse.Namespace) -> int:
+    task = tasks_repo.get(a.name)
+    given = key_values(a.param, "--param")
+    try:
+        values = params_mod.resolve(task.spec.params, given)
+    except params_mod.ParamError as exc:
+        fail(str(exc))
+    repeat = max(1, a.repeat)
+    if not host_alive(store.locks_dir) and a.wait:
+        host = make_host(store, a.workers)
+        if host.try_serve():
+            return _run_as_host(host, task, values, repeat, a)
+        host.close()
+    recs = [
+        records.new_run(task.id, task.version, task.spec, values, Trigger.CLI, store.logs_dir)
+        for _ in range(repeat)
+    ]
+    try:
+        with store.db.atomic():
+            for rec in recs:
+                Run.insert(uid=rec.uid, **runs_repo.record_fields(rec)).execute()
+    except OperationalError as exc:
+        if not a.wait:
+            fail(f"cannot queue the run: history store not writable ({exc})")
+        warn(f"cannot queue in the history store ({exc}); running the task here directly")
+        return _run_direct(store, task, values, recs, a)
+    for rec in recs:
+        records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
+    if not a.wait:
+        if not host_alive(store.locks_dir):
+            _spawn_daemon(store, a.workers)
+        _print_runs(recs, a.json, queued=True)
+        return 0
+    finals = [_wait_chain(rec.uid, a.follow) for rec in recs]
+    return _report(finals, a.json)
+
+
+def _run_as_host(
+    host: object,
+    task: tasks_repo.TaskRow,
+    values: dict[str, str],
+    repeat: int,
+    a: argparse.Namespace,
+) -> int:
+    from taskrun_gui.executor.host import Host
+
+    assert isinstance(host, Host)
+    mine: dict[str, RunRecord] = {}  # chain root uid -> latest final record
+    roots: dict[str, str] = {}
+
+    def setup(h: Host) -> None:
+        for rec in h.executor.enqueue(
+            task.id, task.version, task.spec, values, Trigger.CLI, repeat=repeat
+        ):
+            roots[rec.uid] = rec.uid
+
+    def on_finished(rec: RunRecord) -> None:
+        root = rec.first_uid or rec.uid
+        if root in roots:
+            mine[root] = rec
+
+    def on_output(uid: str, text: str, offset: int) -> None:
+        _echo(text, offset)
+
+    serve(
+        host,
+        exit_when_idle=True,
+        setup=setup,
+        on_finished=on_finished,
+        on_output=on_output if a.follow else None,
+    )
+    finals = [mine.get(root) for root in roots]
+    return _report([f for f in finals if f is not None], a.json, expected=len(roots))
+
+
+def _run_direct(
+    store: Store,
+    task: tasks_repo.TaskRow,
+    values: dict[str, str],
+    recs: list[RunRecord],
+    a: argparse.Namespace,
+) -> int:
+    """The queue cannot be written: run here, record when the store accepts writes (the
+    writer retries, then spools what is left for the next process to replay)."""
+    writer = StoreWriter(store, retry_interval=0.5)
+    finals = []
+    job = None
+
+    def on_signal(_s: int, _f: object) -> None:
+        if job is not None:
+            job.control.cancel()
+
+    old = signal.signal(signal.SIGINT, on_signal)
+    try:
+        for rec in recs:
+            writer.submit(records_insert(rec))
+            job = RunJob(rec, task.spec, values)
+            out = _echo if a.follow else None
+            result = execute_run(job, store, writer.submit, RunHooks(on_output=out))
+            finals.append(result.record)
+    finally:
+        signal.signal(signal.SIGINT, old)
+        if not writer.flush(3.0):
+            warn(
+                "the run records could not be written yet; they are kept and will be written "
+                "by the next taskrun that can"
+            )
+        writer.close(timeout=1.0)
+    return _report(finals, a.json)
+
+
+def _echo(text: str, _offset: int) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def records_insert(rec: RunRecord) -> WriteOp:
+    return WriteOp("insert_run", rec.uid, runs_repo.record_fields(rec))
+
+
+def _spawn_daemon(store: Store, workers: int | None) -> None:
+    argv = [sys.executable, "-m", "taskrun_gui.cli", "--data-dir", str(store.data_dir)]
+    if workers:
+        argv += ["--workers", str(workers)]
+    argv += ["daemon", "--exit-when-idle"]
+    log = open(Path(store.data_dir) / "daemon.out", "ab")  # noqa: SIM115
+    subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        close_fds=True,
+    )
+    log.close()
+
+
+def _wait_chain(uid: str, follow: bool) -> RunRecord:
+    """Wait for a run queued for another host, following its retries."""
+    offset = 0
+    while True:
+        rec = runs_repo.get_by_uid(uid)
+        if rec is None:
+            time.sleep(POLL)
+            continue
+        if follow and rec.log_path:
+            offset = _print_new_output(rec.log_path, offset)
+        if rec.status.is_final:
+            retry = Run.get_or_none(
+                (Run.first_uid == (rec.first_uid or rec.uid)) & (Run.attempt == rec.attempt + 1)
+            )
+            if retry is None:
+                return rec
+            uid, offset = retry.uid, 0
+            continue
+        time.sleep(POLL)
+
+
+def _print_new_output(path: str, offset: int) -> int:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read()
+    except OSError:
+        return offset
+    if data:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return offset + len(data)
+
+
+def _print_runs(recs: list[RunRecord], as_json: bool, queued: bool = False) -> None:
+    if as_json:
+        print_json([run_to_json(r) for r in recs])
+        return
+    for r in recs:
+        rid = r.id if r.id is not None else "?"
+        if queued:
+            print(f"run {rid} of {r.task_name!r} queued")
+        else:
+            dur = "" if r.duration_seconds is None else f" in {r.duration_seconds:.2f} s"
+            why = f" ({r.error_message})" if r.error_message else ""
+            print(f"run {rid} of {r.task_name!r}: {r.status}{dur}{why}")
+
+
+def _report(finals: list[RunRecord], as_json: bool, expected: int | None = None) -> int:
+    ids = {r.uid: runs_repo.get_by_uid(r.uid) for r in finals}
+    shown = [ids[r.uid] or r for r in finals]  # the stored row has the id
+    _print_runs(shown, as_json)
+    ok = all(r.status is RunStatus.SUCCESS for r in finals)
+    return 0 if ok and (expected is None or len(finals) == expected) else 1

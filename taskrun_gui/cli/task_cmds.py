@@ -1,0 +1,279 @@
+"""`taskrun task ...`: create, change, inspect, version, export and import tasks."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+from taskrun_gui.cli.common import fail, key_values, parse_duration, print_json, print_table
+from taskrun_gui.core import schedule as schedule_mod
+from taskrun_gui.core.models import (
+    MissedPolicy,
+    OverlapPolicy,
+    Param,
+    Schedule,
+    TaskKind,
+    TaskSpec,
+)
+from taskrun_gui.core.timefmt import local_text, ms_to_iso
+from taskrun_gui.core.toml_io import (
+    TomlImportError,
+    file_name_for,
+    parse_task,
+    read_tasks,
+    spec_to_toml,
+)
+from taskrun_gui.core.validation import validate_task
+from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.db import Store
+
+
+def _params(items: list[str], secret: bool) -> list[Param]:
+    out = []
+    for item in items:
+        name, sep, default = item.partition("=")
+        out.append(
+            Param(name=name, default=default if sep else None, required=not sep, secret=secret)
+        )
+    return out
+
+
+def _apply(spec: TaskSpec, a: argparse.Namespace) -> TaskSpec:
+    """The flags given on the command line, over `spec`."""
+    if a.from_toml:
+        try:
+            text = Path(a.from_toml).read_text(encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot read {a.from_toml}: {exc}")
+        try:
+            loaded = parse_task(text, a.from_toml)
+        except TomlImportError as exc:
+            fail(str(exc))
+        return replace(loaded, name=spec.name)
+    if a.command is not None:
+        spec = replace(spec, kind=TaskKind.COMMAND, command=a.command, shell=not a.argv)
+    elif a.argv:
+        spec = replace(spec, shell=False)
+    if a.script is not None:
+        try:
+            text = Path(a.script).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read script {a.script}: {exc}")
+        spec = replace(spec, kind=TaskKind.SCRIPT, script=text)
+        if a.interpreter is None and spec.interpreter == "bash":
+            guessed = {".py": "python", ".js": "node", ".ps1": "pwsh", ".sh": "bash"}
+            spec.interpreter = guessed.get(Path(a.script).suffix, "bash")
+    if a.interpreter is not None:
+        spec.interpreter = a.interpreter
+    if a.cwd is not None:
+        spec.cwd = a.cwd
+    if a.env:
+        spec.env = {**spec.env, **key_values(a.env, "--env")}
+    if a.param or a.secret_param:
+        spec.params = _params(a.param, False) + _params(a.secret_param, True)
+    for flag in (
+        "timeout",
+        "retries",
+        "retry_backoff",
+        "max_concurrent",
+        "priority",
+        "description",
+    ):
+        value = getattr(a, flag)
+        if value is not None:
+            setattr(spec, flag, value)
+    if a.tag:
+        spec.tags = list(a.tag)
+    if a.disabled:
+        spec.enabled = False
+    if a.enabled:
+        spec.enabled = True
+    sched = spec.schedule
+    if a.no_schedule:
+        sched = Schedule(overlap=sched.overlap, missed=sched.missed)
+    elif a.cron:
+        sched = replace(sched, cron=a.cron, every_seconds=None, at=None)
+    elif a.every:
+        sched = replace(sched, cron=None, every_seconds=parse_duration(a.every), at=None)
+    elif a.at:
+        sched = replace(sched, cron=None, every_seconds=None, at=a.at)
+    if a.overlap:
+        sched = replace(sched, overlap=OverlapPolicy(a.overlap))
+    if a.missed:
+        sched = replace(sched, missed=MissedPolicy(a.missed))
+    spec.schedule = sched
+    return spec
+
+
+def _check(spec: TaskSpec) -> None:
+    errors = validate_task(spec)
+    if errors:
+        fail("; ".join(str(e) for e in errors))
+
+
+def cmd_add(store: Store, a: argparse.Namespace) -> int:
+    spec = _apply(TaskSpec(name=a.name), a)
+    _check(spec)
+    with store.db.atomic():
+        row = tasks_repo.create(spec)
+    print(f"task {row.name!r} created (version {row.version})")
+    return 0
+
+
+def cmd_edit(store: Store, a: argparse.Namespace) -> int:
+    row = tasks_repo.get(a.name)
+    spec = _apply(replace(row.spec), a)
+    if a.rename:
+        spec.name = a.rename
+    _check(spec)
+    with store.db.atomic():
+        new = tasks_repo.save(row.id, spec)
+    if new.version == row.version:
+        print(f"task {new.name!r} unchanged (version {new.version})")
+    else:
+        print(f"task {new.name!r} saved as version {new.version}")
+    return 0
+
+
+def _summary(row: tasks_repo.TaskRow) -> dict[str, object]:
+    spec = row.spec
+    return {
+        "id": row.id,
+        "name": row.name,
+        "version": row.version,
+        "kind": str(spec.kind),
+        "interpreter": spec.interpreter if spec.kind is TaskKind.SCRIPT else None,
+        "command": spec.command if spec.kind is TaskKind.COMMAND else None,
+        "tags": spec.tags,
+        "enabled": spec.enabled,
+        "schedule": schedule_mod.describe(spec.schedule),
+        "next_run": ms_to_iso(row.next_fire_at),
+    }
+
+
+def cmd_list(store: Store, a: argparse.Namespace) -> int:
+    rows = tasks_repo.list_all()
+    if a.json:
+        print_json([_summary(r) for r in rows])
+        return 0
+    print_table(
+        ["NAME", "VERSION", "KIND", "TAGS", "SCHEDULE"],
+        [
+            [
+                r.name,
+                str(r.version),
+                str(r.spec.kind),
+                ",".join(r.spec.tags),
+                schedule_mod.describe(r.spec.schedule),
+            ]
+            for r in rows
+        ],
+    )
+    return 0
+
+
+def cmd_show(store: Store, a: argparse.Namespace) -> int:
+    row = tasks_repo.get(a.name)
+    if a.json:
+        print_json({**_summary(row), "definition": row.spec.to_dict()})
+        return 0
+    print(f"# {row.name} — version {row.version}")
+    print(f"# schedule: {schedule_mod.describe(row.spec.schedule)}")
+    if row.next_fire_at:
+        print(f"# next run: {local_text(row.next_fire_at)}")
+    print(spec_to_toml(row.spec), end="")
+    return 0
+
+
+def cmd_rm(store: Store, a: argparse.Namespace) -> int:
+    row = tasks_repo.get(a.name)
+    with store.db.atomic():
+        tasks_repo.delete(row.id)
+    print(f"task {row.name!r} deleted; its run history is kept")
+    return 0
+
+
+def cmd_versions(store: Store, a: argparse.Namespace) -> int:
+    row = tasks_repo.get(a.name)
+    versions = tasks_repo.versions(row.id)
+    if a.json:
+        print_json(
+            [
+                {"version": v.number, "hash": v.content_hash, "created_at": ms_to_iso(v.created_at)}
+                for v in versions
+            ]
+        )
+        return 0
+    print_table(
+        ["VERSION", "CREATED", "HASH"],
+        [[str(v.number), local_text(v.created_at), v.content_hash] for v in versions],
+    )
+    return 0
+
+
+def cmd_diff(store: Store, a: argparse.Namespace) -> int:
+    row = tasks_repo.get(a.name)
+    print(tasks_repo.diff(row.id, a.v1, a.v2), end="")
+    return 0
+
+
+def cmd_rollback(store: Store, a: argparse.Namespace) -> int:
+    row = tasks_repo.get(a.name)
+    with store.db.atomic():
+        new = tasks_repo.rollback(row.id, a.version)
+    print(f"task {new.name!r}: version {new.version} has the content of version {a.version}")
+    return 0
+
+
+def cmd_export(store: Store, a: argparse.Namespace) -> int:
+    rows = [tasks_repo.get(n) for n in a.names] if a.names else tasks_repo.list_all()
+    out = Path(a.out)
+    if len(a.names) == 1 and out.suffix == ".toml":
+        out.write_text(spec_to_toml(rows[0].spec), encoding="utf-8")
+        print(f"exported 1 task to {out}")
+        return 0
+    out.mkdir(parents=True, exist_ok=True)
+    for r in rows:
+        (out / file_name_for(r.spec)).write_text(spec_to_toml(r.spec), encoding="utf-8")
+    print(f"exported {len(rows)} task(s) to {out}/")
+    return 0
+
+
+def cmd_import(store: Store, a: argparse.Namespace) -> int:
+    path = Path(a.path)
+    if not path.exists():
+        fail(f"{path}: no such file or folder")
+    try:
+        specs = read_tasks(path)
+    except TomlImportError as exc:
+        fail(f"nothing imported:\n{exc}")
+    existing = [s.name for s in specs if tasks_repo.find(s.name) is not None]
+    if existing and not a.replace:
+        fail(
+            f"nothing imported: task(s) already exist: {', '.join(existing)} "
+            "(use --replace to update them)"
+        )
+    with store.db.atomic():
+        for spec in specs:
+            row = tasks_repo.find(spec.name)
+            if row is None:
+                tasks_repo.create(spec)
+            else:
+                tasks_repo.save(row.id, spec)
+    print(f"imported {len(specs)} task(s)")
+    return 0
+
+
+COMMANDS = {
+    "add": cmd_add,
+    "edit": cmd_edit,
+    "list": cmd_list,
+    "show": cmd_show,
+    "rm": cmd_rm,
+    "versions": cmd_versions,
+    "diff": cmd_diff,
+    "rollback": cmd_rollback,
+    "export": cmd_export,
+    "import": cmd_import,
+}
