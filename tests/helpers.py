@@ -36,3 +36,26 @@ def add_task(store: Store, spec: TaskSpec) -> TaskRow:
 
 def read_log(path: str | Path) -> bytes:
     return Path(path).read_bytes()
+
+
+def gone(pid: int) -> bool:
+    """The process has ended (a zombie waiting for a reaper counts as ended)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def tree_code(pidfile: Path, tail: str) -> str:
+    """Python code that starts two children, one of them in a session of its own (it left the
+    process group), writes their pids to `pidfile`, then runs `tail`."""
+    return (
+        "import subprocess, sys, time\n"
+        "a = subprocess.Popen(['sleep', '60'])\n"
+        "b = subprocess.Popen(['sleep', '61'], start_new_session=True)\n"
+        f"open({str(pidfile)!r}, 'w').write(f'{{a.pid}} {{b.pid}}')\n"
+        "print('children started', flush=True)\n"
+        f"{tail}\n"
+    )

@@ -85,11 +85,12 @@ class LogSink:
         if self._on_output is not None:
             self._pending.append(data)
             self._pending_size += len(data)
-            while self._pending_size - len(self._pending[0]) > MAX_BATCH_BYTES:
+            if self._pending_size > MAX_BATCH_BYTES:
                 # more than a viewer can show arrived in one batch; the file has it all
-                dropped = self._pending.pop(0)
-                self._pending_size -= len(dropped)
-                self._skipped += len(dropped)
+                joined = b"".join(self._pending)
+                self._skipped += len(joined) - MAX_BATCH_BYTES
+                self._pending = [joined[-MAX_BATCH_BYTES:]]
+                self._pending_size = MAX_BATCH_BYTES
             self.tick()
 
     def tick(self, force: bool = False) -> None:

@@ -121,15 +121,24 @@ def stop_tree(
             p.send_signal(signal.SIGCONT)  # a paused process cannot act on SIGTERM
             p.terminate()
     signal_group(pgid, signal.SIGCONT)
-    _, alive = psutil.wait_procs(list(procs.values()), timeout=grace)
-    deadline = time.monotonic() + grace
-    while signal_group(pgid, 0) and time.monotonic() < deadline and not alive:
-        time.sleep(0.02)  # group members outside the tree still shutting down
+    # members of the group we did not list got SIGTERM at the same moment and the same grace
+    alive = wait_gone(list(procs.values()), grace)
     signal_group(pgid, signal.SIGKILL)
     for p in alive:
         with contextlib.suppress(psutil.Error):
             p.kill()
-    psutil.wait_procs(alive, timeout=1.0)
+    wait_gone(alive, 1.0)
+
+
+def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until the processes have ended; a zombie counts as ended (its parent may not be
+    us, and may never reap it). Returns those still alive."""
+    deadline = time.monotonic() + timeout
+    alive = _alive(procs)
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.01)
+        alive = _alive(alive)
+    return alive
 
 
 def suspend_tree(pid: int | None, pgid: int | None, run_uid: str | None) -> None:
