@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.storage.db import Store, resolve_data_dir
+from taskrun_gui.storage.writer import replay_spool
 
 
 class CliError(Exception):
@@ -28,6 +29,8 @@ def open_store(data_dir: str | None) -> Store:
     if store.open_error:
         warn(store.open_error)
     recover_if_no_host(store)
+    if replay_spool(store):
+        warn("some run records are still waiting for the history store to accept writes")
     return store
 
 

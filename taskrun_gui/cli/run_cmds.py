@@ -70,7 +70,7 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
             _spawn_daemon(store, a.workers)
         _print_runs(recs, a.json, queued=True)
         return 0
-    finals = [_wait_chain(rec.uid, a.follow) for rec in recs]
+    finals = [_wait_chain(store, rec.uid, a.follow, a.workers) for rec in recs]
     return _report(finals, a.json)
 
 
@@ -135,7 +135,7 @@ def _run_direct(
             writer.submit(records_insert(rec))
             job = RunJob(rec, task.spec, values)
             out = _echo if a.follow else None
-            result = execute_run(job, store, writer.submit, RunHooks(on_output=out))
+            result = execute_run(job, store, writer, RunHooks(on_output=out))
             finals.append(result.record)
     finally:
         signal.signal(signal.SIGINT, old)
@@ -174,9 +174,11 @@ def _spawn_daemon(store: Store, workers: int | None) -> None:
     log.close()
 
 
-def _wait_chain(uid: str, follow: bool) -> RunRecord:
-    """Wait for a run queued for another host, following its retries."""
+def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> RunRecord:
+    """Wait for a run queued for another host, following its retries. When that host goes
+    away while the run is still queued, a daemon is started to serve it."""
     offset = 0
+    spawned_at = 0.0
     while True:
         rec = runs_repo.get_by_uid(uid)
         if rec is None:
@@ -192,6 +194,10 @@ def _wait_chain(uid: str, follow: bool) -> RunRecord:
                 return rec
             uid, offset = retry.uid, 0
             continue
+        stale = time.monotonic() - spawned_at > 5.0  # a daemon needs a moment to take over
+        if rec.status is RunStatus.QUEUED and stale and not host_alive(store.locks_dir):
+            _spawn_daemon(store, workers)
+            spawned_at = time.monotonic()
         time.sleep(POLL)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ from taskrun_gui.engine.records import next_attempt
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.runs_repo import record_fields
-from taskrun_gui.storage.writer import WriteOp
+from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,21 @@ class RunHooks:
     on_output: OutputCallback | None = None
 
 
-def _wait(fut: Future[Any], timeout: float) -> None:
-    with contextlib.suppress(Exception):
-        fut.result(timeout)  # a refused write stays queued in the writer; execution goes on
+def _wait_written(fut: Future[Any], writer: StoreWriter, timeout: float) -> None:
+    """Wait for a write while the store is healthy; a refused write stays queued in the
+    writer and execution goes on."""
+    deadline = time.monotonic() + timeout
+    while writer.healthy and time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            fut.result(0.05)
+        if fut.done():
+            return
 
 
-def execute_run(job: RunJob, store: Store, write: Write, hooks: RunHooks) -> RunResult:
+def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks) -> RunResult:
+    """Run `job` to its final state on this thread. The `running` row is written before the
+    process is waited on, unless the store is failing: then nothing waits for it."""
+    write = writer.submit
     rec = replace(job.record)
     secrets = params_mod.secret_values(job.spec.params, job.values)
     if job.control.cancelled.is_set():
@@ -102,7 +112,7 @@ def execute_run(job: RunJob, store: Store, write: Write, hooks: RunHooks) -> Run
                     job.control,
                     rec.uid,
                     timeout=step.timeout,
-                    on_spawned=lambda sp: _on_spawned(rec, sp, write, hooks),
+                    on_spawned=lambda sp: _on_spawned(rec, sp, writer, hooks),
                     on_paused=lambda paused: _on_paused(rec, paused, write, hooks),
                 )
             if step.script_file is not None:
@@ -137,7 +147,7 @@ def execute_run(job: RunJob, store: Store, write: Write, hooks: RunHooks) -> Run
     return _finish(rec, final, write, hooks, step_list, secrets, job.spec, store)
 
 
-def _on_spawned(rec: RunRecord, sp: Spawned, write: Write, hooks: RunHooks) -> None:
+def _on_spawned(rec: RunRecord, sp: Spawned, writer: StoreWriter, hooks: RunHooks) -> None:
     rec.pid, rec.pgid, rec.proc_create_time = sp.pid, sp.pgid, sp.create_time
     fields = {
         "status": str(RunStatus.RUNNING),
@@ -147,7 +157,8 @@ def _on_spawned(rec: RunRecord, sp: Spawned, write: Write, hooks: RunHooks) -> N
         "proc_create_time": sp.create_time,
         "control": None,
     }
-    _wait(write(WriteOp("update_run", rec.uid, fields)), RUNNING_WRITE_WAIT)
+    _wait_written(writer.submit(WriteOp("update_run", rec.uid, fields)), writer,
+                  RUNNING_WRITE_WAIT)
     hooks.on_state(replace(rec))
 
 

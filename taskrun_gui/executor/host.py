@@ -24,8 +24,10 @@ class Host:
     ) -> None:
         self.store = store
         self.lock: FileLock = host_lock(store.locks_dir)
-        self.writer = StoreWriter(store, on_health=on_health)
+        self.writer = StoreWriter(store)
         self.executor = ExecutorService(store, self.writer, workers, parent=parent)
+        if on_health is not None:
+            self.executor.store_health_changed.connect(on_health)
 
     def try_serve(self) -> bool:
         """Become the one host of the data dir: take the lock, recover what a dead host left,
@@ -37,7 +39,7 @@ class Host:
             try:
                 recover_dead_runs(self.store)
             except Exception as exc:  # a store refusing writes: recover next time
-                self.writer.on_health and self.writer.on_health(False, str(exc))
+                self.executor.store_health_changed.emit(False, str(exc))
         self.executor.start()
         return True
 

@@ -41,7 +41,7 @@ class RunWorker(QRunnable):
             on_output=lambda text, offset: signals.output.emit(uid, text, offset),
         )
         try:
-            result = execute_run(self.job, self.store, self.writer.submit, hooks)
+            result = execute_run(self.job, self.store, self.writer, hooks)
         except Exception:  # execute_run records its own failures; this is the last guard
             log.exception("worker for run %s crashed", uid)
             result = RunResult(self.job.record)

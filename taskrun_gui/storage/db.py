@@ -16,7 +16,7 @@ DB_NAME = "taskrun.db"
 PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": 5000,
+    "busy_timeout": int(os.environ.get("TASKRUN_BUSY_TIMEOUT_MS", "5000")),
     "synchronous": "normal",
     "cache_size": -16000,  # 16 MiB page cache per connection
     "temp_store": "memory",

@@ -215,3 +215,15 @@ class StoreWriter:
             with contextlib.suppress(OSError):
                 os.unlink(claimed)
         return ops
+
+
+def replay_spool(store: Store) -> int:
+    """Write the records that an earlier process could not (see StoreWriter.close); returns
+    how many are still pending. Cheap when there is nothing to replay."""
+    if not store.writable or not any(Path(store.spool_dir).glob("*.jsonl")):
+        return 0
+    writer = StoreWriter(store, retry_interval=0.2)
+    writer.flush(5.0)
+    left = writer.pending_count
+    writer.close(timeout=1.0)
+    return left

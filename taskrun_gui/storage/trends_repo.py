@@ -1,0 +1,417 @@
+"""The queries behind the Trends tab, each on the daily aggregates or an indexed run range.
+
+Nothing here scans the run table: per-day figures come from `task_day`, run durations from the
+(task_id, finished_at, status, duration_ms) index (or the finished_at index for all tasks), and
+"the last failure" from the (task_id, status, id) index. With a million runs over 50 tasks each
+query stays well under 100 ms; tests/unit/test_trends_repo.py checks the plans.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import numpy as np
+from peewee import fn
+
+from taskrun_gui.core.durations import Histogram, hist_percentile, percentile
+from taskrun_gui.core.insights import duration_shifts, flag_slow_runs, flip_rate, is_flaky
+from taskrun_gui.core.models import ACTIVE_STATUSES, RunStatus
+from taskrun_gui.core.stats import (
+    COUNTED_STATUSES,
+    TIMED_STATUSES,
+    RunStats,
+    stats_from_runs,
+    success_rate,
+)
+from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.schema import Run, Task, TaskDay, TaskVersion, database_proxy
+from taskrun_gui.storage.stats_repo import EXACT_LIMIT, Scope
+
+DEFAULT_MAX_POINTS = 20_000  # a year of a run every 30 minutes, drawn whole
+SAMPLE_SLOTS = 4_000  # beyond max_points: one run per slot of time, about 3 per pixel
+BROKEN_STATUSES = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR)
+_TIMED = tuple(sorted(str(s) for s in TIMED_STATUSES))
+_COUNT_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES)
+
+
+@dataclass(frozen=True)
+class DayRate:
+    day: str  # 'YYYY-MM-DD', local
+    runs: int  # final runs that day, cancelled ones included
+    success_rate: float | None  # 0..1 over finished runs (cancelled left out); None: none
+
+
+@dataclass
+class DurationSeries:
+    """Timed runs, oldest first, column by column (a year of a busy task is 20,000 rows)."""
+
+    run_ids: list[int] = field(default_factory=list)
+    task_ids: list[int] = field(default_factory=list)
+    finished_at: list[int] = field(default_factory=list)  # epoch ms
+    duration_ms: list[int] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    total: int = 0  # timed runs in the scope, from the daily aggregates
+    sampled: bool = False  # True: at most one run per time slot, not every run
+
+    def __len__(self) -> int:
+        return len(self.run_ids)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[Any]], total: int, sampled: bool) -> DurationSeries:
+        series = cls(total=total, sampled=sampled)
+        if rows:
+            ids, tasks, finished, took, statuses = zip(*rows, strict=True)
+            series.run_ids, series.task_ids = list(ids), list(tasks)
+            series.finished_at, series.duration_ms = list(finished), list(took)
+            series.statuses = list(statuses)
+        return series
+
+
+@dataclass(frozen=True)
+class VersionMark:
+    task_id: int
+    task_name: str
+    number: int
+    created_at: int  # epoch ms
+
+
+@dataclass(frozen=True)
+class ShiftMark:
+    run_id: int  # the first run at the new level
+    at_ms: int
+    before_ms: float  # median duration before and after the shift
+    after_ms: float
+    version_before: int | None  # the version of the run just before the shift
+    version_after: int | None
+
+
+@dataclass
+class Heatmap:
+    task_ids: list[int]
+    task_names: list[str]
+    days: list[str]
+    rates: list[list[float | None]]  # [task][day], 0..1; None: no finished run
+    counts: list[list[int]]  # [task][day], final runs
+
+
+@dataclass(frozen=True)
+class RunRef:
+    id: int
+    version: int
+    status: str
+    finished_at: int | None
+
+
+@dataclass(frozen=True)
+class WhatChanged:
+    failed: RunRef
+    success: RunRef | None  # the last successful run before it; None: it never succeeded
+    diff: str  # unified diff, success's version -> failed run's version
+
+    @property
+    def same_version(self) -> bool:
+        return self.success is not None and self.success.version == self.failed.version
+
+
+# -- daily aggregates ---------------------------------------------------------------------------
+def _day_filter(query: Any, scope: Scope) -> Any:
+    if scope.task_id is not None:
+        query = query.where(TaskDay.task == scope.task_id)
+    since = scope.since_day()
+    if since is not None:
+        query = query.where(TaskDay.day >= since)
+    return query
+
+
+def success_by_day(scope: Scope) -> list[DayRate]:
+    """One row per local day with runs, oldest first; all tasks added up when none is chosen."""
+    sums = [fn.SUM(getattr(TaskDay, c)) for c in _COUNT_COLUMNS]
+    query = _day_filter(TaskDay.select(TaskDay.day, *sums), scope)
+    rows = cast(
+        Iterable[tuple[Any, ...]], query.group_by(TaskDay.day).order_by(TaskDay.day).tuples()
+    )
+    out: list[DayRate] = []
+    for day, *values in rows:
+        counts = {c: int(v or 0) for c, v in zip(_COUNT_COLUMNS, values, strict=True)}
+        out.append(DayRate(str(day), sum(counts.values()), success_rate(counts)))
+    return out
+
+
+def timed_run_count(scope: Scope) -> int:
+    """Runs with a duration in the scope (success, failed, timeout), from the aggregates."""
+    query = _day_filter(TaskDay.select(fn.SUM(TaskDay.duration_count)), scope)
+    return int(query.scalar() or 0)
+
+
+def heatmap(days: int | None) -> Heatmap:
+    """Task x day success rates over the last `days` local days (None: since the first run).
+
+    Tasks are those with a run in the range, by name; days run without gaps up to today."""
+    scope = Scope(None, days)
+    since = scope.since_day()
+    rows = list(
+        database_proxy.execute_sql(
+            f"SELECT task_id, day, {', '.join(_COUNT_COLUMNS)} FROM task_day"
+            + ("" if since is None else " WHERE day >= ?"),
+            [] if since is None else [since],
+        )
+    )
+    today = dt.date.today()
+    first = since or min((str(r[1]) for r in rows), default=today.isoformat())
+    start = dt.date.fromisoformat(first)
+    day_list = [(start + dt.timedelta(n)).isoformat() for n in range((today - start).days + 1)]
+    ids = sorted({int(r[0]) for r in rows})
+    names = {t.id: t.name for t in Task.select(Task.id, Task.name).where(Task.id.in_(ids))}
+    ids.sort(key=lambda t: (names.get(t, "").lower(), t))
+    heat = Heatmap(ids, [names.get(t, f"#{t}") for t in ids], day_list, [], [])
+    heat.rates = [[None] * len(day_list) for _ in ids]
+    heat.counts = [[0] * len(day_list) for _ in ids]
+    row_of = {t: i for i, t in enumerate(ids)}
+    col_of = {d: i for i, d in enumerate(day_list)}
+    success_at = _COUNT_COLUMNS.index(str(RunStatus.SUCCESS))
+    cancelled_at = _COUNT_COLUMNS.index(str(RunStatus.CANCELLED))
+    for task_id, day, *counts in rows:
+        col = col_of.get(str(day))
+        if col is None:  # a day in the future (clock change): not on the map
+            continue
+        row, runs = row_of[int(task_id)], sum(counts)
+        finished = runs - counts[cancelled_at]
+        heat.counts[row][col] = runs
+        heat.rates[row][col] = counts[success_at] / finished if finished else None
+    return heat
+
+
+# -- run ranges ---------------------------------------------------------------------------------
+def durations(
+    scope: Scope, max_points: int = DEFAULT_MAX_POINTS, slots: int = SAMPLE_SLOTS
+) -> DurationSeries:
+    """Timed runs of the scope, oldest first, read from the run_task_finished index only.
+
+    Up to `max_points` runs, every run. Beyond that the time range is cut into `slots`
+    equal slots and the first run finishing in each slot is kept (one index seek per slot):
+    an even sample over time, so a busy day weighs like a quiet one and outliers may be left
+    out; `sampled` says so. Daily figures (counts, percentiles) never come from this sample.
+    """
+    total = timed_run_count(scope)
+    if total <= max_points:
+        return DurationSeries.from_rows(_all_timed_runs(scope), total, sampled=False)
+    return DurationSeries.from_rows(_sampled_runs(scope, slots), total, sampled=True)
+
+
+def _task_cond(scope: Scope) -> tuple[str, list[Any]]:
+    """A condition on run.task_id that lets SQLite seek the (task_id, finished_at, ...) index
+    per task; for all tasks, one seek per task id (no table lookups, unlike the finished_at
+    index)."""
+    if scope.task_id is not None:
+        return "task_id = ?", [scope.task_id]
+    return "task_id IN (SELECT id FROM task)", []
+
+
+def _all_timed_runs(scope: Scope) -> list[tuple[Any, ...]]:
+    task_cond, args = _task_cond(scope)
+    sql = (
+        "SELECT id, task_id, finished_at, duration_ms, status FROM run "
+        f"WHERE {task_cond} AND finished_at >= ? AND status IN ({_marks(_TIMED)}) "
+        "AND duration_ms IS NOT NULL ORDER BY finished_at, id"
+    )
+    return list(database_proxy.execute_sql(sql, [*args, scope.since_ms() or 0, *_TIMED]))
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _sampled_runs(scope: Scope, slots: int) -> list[tuple[Any, ...]]:
+    # one seek per slot: for one task in run_task_finished, for all tasks in run_finished
+    task_cond, args = (
+        ("task_id = ? AND ", [scope.task_id]) if scope.task_id is not None else ("", [])
+    )
+    bounds = database_proxy.execute_sql(
+        f"SELECT MIN(finished_at), MAX(finished_at) FROM run WHERE {task_cond}finished_at >= ?",
+        [*args, scope.since_ms() or 0],
+    ).fetchone()
+    if bounds is None or bounds[0] is None:
+        return []
+    t0, t1 = int(bounds[0]), int(bounds[1]) + 1
+    width = max(1.0, (t1 - t0) / slots)
+    sql = (
+        "WITH RECURSIVE slot(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM slot WHERE i + 1 < ?) "
+        "SELECT r.id, r.task_id, r.finished_at, r.duration_ms, r.status FROM slot "
+        "JOIN run AS r ON r.id = (SELECT id FROM run WHERE "
+        f"{task_cond}finished_at >= ? + slot.i * ? AND finished_at < ? + (slot.i + 1) * ? "
+        f"AND status IN ({_marks(_TIMED)}) AND duration_ms IS NOT NULL "
+        "ORDER BY finished_at LIMIT 1) ORDER BY r.finished_at, r.id"
+    )
+    return list(database_proxy.execute_sql(sql, [slots, *args, t0, width, t0, width, *_TIMED]))
+
+
+def scope_stats(scope: Scope) -> RunStats:
+    """The numbers of stats_repo.run_stats (what `taskrun stats` prints), read faster.
+
+    Up to EXACT_LIMIT runs the same stats_from_runs over the same runs, read from the covering
+    (task_id, finished_at, status, duration_ms) index instead of the table; beyond, the same
+    figures stats_from_days gives, with the sums in SQL and the histograms merged by numpy."""
+    sums = [fn.SUM(getattr(TaskDay, c)) for c in _COUNT_COLUMNS]
+    extra = [fn.SUM(TaskDay.duration_count), fn.SUM(TaskDay.total_ms)]
+    extra += [fn.MIN(TaskDay.min_ms), fn.MAX(TaskDay.max_ms)]
+    row = _day_filter(TaskDay.select(*sums, *extra), scope).tuples().get()
+    counts = {c: int(v or 0) for c, v in zip(_COUNT_COLUMNS, row[: len(sums)], strict=True)}
+    if sum(counts.values()) <= EXACT_LIMIT:
+        task_cond, args = _task_cond(scope)
+        active = [str(s) for s in ACTIVE_STATUSES]
+        pairs = database_proxy.execute_sql(
+            f"SELECT status, duration_ms FROM run WHERE {task_cond} AND finished_at >= ? "
+            f"AND status NOT IN ({_marks(active)})",
+            [*args, scope.since_ms() or 0, *active],
+        )
+        return stats_from_runs(list(pairs))
+    timed, total_ms, min_ms, max_ms = (int(v or 0) for v in row[len(sums) :])
+    stats = RunStats(
+        total=sum(counts.values()),
+        **{c: counts[c] for c in _COUNT_COLUMNS},
+        success_rate=success_rate(counts),
+    )
+    if timed:
+        hist = _merged_hist(scope)
+        stats.avg_s = total_ms / timed / 1000.0
+        stats.min_s, stats.max_s = min_ms / 1000.0, max_ms / 1000.0
+        stats.p50_s = _seconds(hist_percentile(hist, 50))
+        stats.p95_s = _seconds(hist_percentile(hist, 95))
+    return stats
+
+
+def _merged_hist(scope: Scope) -> Histogram:
+    texts = [str(h) for (h,) in _day_filter(TaskDay.select(TaskDay.hist), scope).tuples() if h]
+    numbers = np.fromstring(",".join(texts).replace(":", ","), sep=",", dtype=np.int64)
+    if numbers.size == 0:
+        return {}
+    merged = np.bincount(numbers[0::2], weights=numbers[1::2])
+    return {int(k): int(merged[k]) for k in np.flatnonzero(merged)}
+
+
+def _seconds(ms: float | None) -> float | None:
+    return None if ms is None else ms / 1000.0
+
+
+def version_marks(scope: Scope) -> list[VersionMark]:
+    """Script edits in the scope's range: every version after the first, oldest first."""
+    query = (
+        TaskVersion.select(TaskVersion.task, Task.name, TaskVersion.number, TaskVersion.created_at)
+        .join(Task)
+        .where(TaskVersion.number > 1)
+    )
+    if scope.task_id is not None:
+        query = query.where(TaskVersion.task == scope.task_id)
+    since = scope.since_ms()
+    if since is not None:
+        query = query.where(TaskVersion.created_at >= since)
+    rows = cast(Iterable[tuple[Any, ...]], query.order_by(TaskVersion.created_at).tuples())
+    return [VersionMark(int(t), str(n), int(v), int(c)) for t, n, v, c in rows]
+
+
+def recent_statuses(task_id: int, n: int = 40) -> list[str]:
+    """The statuses of the task's last `n` runs, oldest first (the (task_id, id) index)."""
+    query = Run.select(Run.status).where(Run.task == task_id).order_by(Run.id.desc()).limit(n)
+    return [str(s) for (s,) in cast(Iterable[tuple[Any]], query.tuples())][::-1]
+
+
+def _ref(run_id: int) -> RunRef:
+    row = Run.select(Run.id, Run.version, Run.status, Run.finished_at).where(Run.id == run_id).get()
+    return RunRef(int(row.id), int(row.version), str(row.status), row.finished_at)
+
+
+def _last_id(task_id: int, status: RunStatus, before_id: int | None = None) -> int | None:
+    query = Run.select(Run.id).where((Run.task == task_id) & (Run.status == str(status)))
+    if before_id is not None:
+        query = query.where(Run.id < before_id)
+    value = query.order_by(Run.id.desc()).limit(1).scalar()
+    return None if value is None else int(value)
+
+
+def last_failure_and_prior_success(task_id: int) -> tuple[RunRef, RunRef | None] | None:
+    """The latest failed, timed-out or unstartable run, and the last success before it; one
+    seek per status in the (task_id, status, id) index. None when the task never broke."""
+    ids = [i for s in BROKEN_STATUSES if (i := _last_id(task_id, s)) is not None]
+    if not ids:
+        return None
+    failed = max(ids)
+    success = _last_id(task_id, RunStatus.SUCCESS, before_id=failed)
+    return _ref(failed), None if success is None else _ref(success)
+
+
+def what_changed(task_id: int) -> WhatChanged | None:
+    """ "What changed before it broke": the diff from the last good run's version to the
+    failed run's version (empty when they are the same version or there was no success)."""
+    found = last_failure_and_prior_success(task_id)
+    if found is None:
+        return None
+    failed, success = found
+    diff = ""
+    if success is not None and success.version != failed.version:
+        try:
+            old = tasks_repo.version_spec(task_id, success.version)
+            new = tasks_repo.version_spec(task_id, failed.version)
+        except tasks_repo.TaskNotFoundError:
+            diff = ""
+        else:
+            diff = tasks_repo.diff_specs(old, new, f"v{success.version}", f"v{failed.version}")
+    return WhatChanged(failed, success, diff)
+
+
+# -- insights over a series (no query but the versions of a few runs) ---------------------------
+def slow_runs(series: DurationSeries) -> set[int]:
+    """core.insights.flag_slow_runs per task: each run judged against its own task's past."""
+    by_task: dict[int, list[tuple[int, str, int | None]]] = {}
+    for run_id, task_id, status, took in zip(
+        series.run_ids, series.task_ids, series.statuses, series.duration_ms, strict=True
+    ):
+        by_task.setdefault(task_id, []).append((run_id, status, took))
+    slow: set[int] = set()
+    for runs in by_task.values():
+        slow |= flag_slow_runs(runs)
+    return slow
+
+
+def shift_marks(series: DurationSeries) -> list[ShiftMark]:
+    """core.insights.duration_shifts over the successful runs of one task, with the versions
+    of the runs on either side. A failed run's duration says how long it took to break, not
+    how fast the task is, so failures are left out (the success chart shows them)."""
+    good = [i for i, s in enumerate(series.statuses) if s == RunStatus.SUCCESS]
+    values = [float(series.duration_ms[i]) for i in good]
+    splits = duration_shifts(values)
+    if not splits:
+        return []
+    wanted = sorted(
+        {series.run_ids[good[i]] for i in splits} | {series.run_ids[good[i - 1]] for i in splits}
+    )
+    rows = cast(
+        Iterable[tuple[Any, Any]],
+        Run.select(Run.id, Run.version).where(Run.id.in_(wanted)).tuples(),
+    )
+    versions = {int(i): int(v) for i, v in rows}
+    bounds = [0, *splits, len(good)]
+    marks = []
+    for k, split in enumerate(splits):
+        before = percentile(values[bounds[k] : split], 50)
+        after = percentile(values[split : bounds[k + 2]], 50)
+        at = good[split]
+        marks.append(
+            ShiftMark(
+                run_id=series.run_ids[at],
+                at_ms=series.finished_at[at],
+                before_ms=before or 0.0,
+                after_ms=after or 0.0,
+                version_before=versions.get(series.run_ids[good[split - 1]]),
+                version_after=versions.get(series.run_ids[at]),
+            )
+        )
+    return marks
+
+
+def flakiness(task_id: int) -> tuple[float, bool]:
+    """(flip rate, flaky?) over the task's recent runs."""
+    statuses = recent_statuses(task_id)
+    return flip_rate(statuses), is_flaky(statuses)

@@ -1,0 +1,39 @@
+"""Running the real `taskrun` command in a child process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["TASKRUN_HOME"] = str(data_dir)
+    env.pop("QT_QPA_PLATFORM", None)
+    env.update(extra)
+    return env
+
+
+def taskrun(data_dir: Path, *args: str, timeout: float = 60, **extra: str
+            ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "taskrun_gui.cli", *args],
+        env=cli_env(data_dir, **extra), capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def taskrun_json(data_dir: Path, *args: str) -> Any:
+    res = taskrun(data_dir, *args)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def popen_taskrun(data_dir: Path, *args: str, **extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "taskrun_gui.cli", *args], env=cli_env(data_dir, **extra),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
