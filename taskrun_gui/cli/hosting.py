@@ -33,9 +33,9 @@ def _on_health(ok: bool, message: str) -> None:
         )
 
 
-def make_host(store: Store, workers: int | None) -> Host:
+def make_host(store: Store, workers: int | None, schedules: bool = False) -> Host:
     core_app()
-    return Host(store, workers, on_health=_on_health)
+    return Host(store, workers, on_health=_on_health, schedules=schedules)
 
 
 def serve(

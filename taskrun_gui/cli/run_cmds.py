@@ -29,7 +29,7 @@ POLL = 0.2
 
 
 def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
-    host = make_host(store, a.workers)
+    host = make_host(store, a.workers, schedules=not a.exit_when_idle)
     if not host.try_serve():
         host.close()
         fail(f"the data dir {store.data_dir} is already served by pid {host_pid(store.locks_dir)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from dataclasses import replace
 from pathlib import Path
 
@@ -136,6 +137,16 @@ def cmd_edit(store: Store, a: argparse.Namespace) -> int:
     return 0
 
 
+def next_run_ms(row: tasks_repo.TaskRow) -> int | None:
+    """The stored next fire time, or (no host has looked yet) the one the schedule gives."""
+    if row.next_fire_at is not None or not row.spec.schedule.is_set or not row.spec.enabled:
+        return row.next_fire_at
+    now = datetime.now().astimezone()
+    anchor = datetime.fromtimestamp((row.last_fire_at or row.created_at) / 1000).astimezone()
+    fire = schedule_mod.next_fire(row.spec.schedule, now, anchor=anchor)
+    return None if fire is None else int(fire.timestamp() * 1000)
+
+
 def _summary(row: tasks_repo.TaskRow) -> dict[str, object]:
     spec = row.spec
     return {
@@ -148,7 +159,7 @@ def _summary(row: tasks_repo.TaskRow) -> dict[str, object]:
         "tags": spec.tags,
         "enabled": spec.enabled,
         "schedule": schedule_mod.describe(spec.schedule),
-        "next_run": ms_to_iso(row.next_fire_at),
+        "next_run": ms_to_iso(next_run_ms(row)),
     }
 
 
@@ -180,8 +191,8 @@ def cmd_show(store: Store, a: argparse.Namespace) -> int:
         return 0
     print(f"# {row.name} — version {row.version}")
     print(f"# schedule: {schedule_mod.describe(row.spec.schedule)}")
-    if row.next_fire_at:
-        print(f"# next run: {local_text(row.next_fire_at)}")
+    if (next_ms := next_run_ms(row)) is not None:
+        print(f"# next run: {local_text(next_ms)}")
     print(spec_to_toml(row.spec), end="")
     return 0
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
 from taskrun_gui.engine.records import values_for
+from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.storage import runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
@@ -33,8 +34,16 @@ class HostPoller:
         on_controls: Callable[[list[RunRecord]], None],
         is_known: Callable[[str], bool],
         interval: float = 0.5,
+        on_fires: Callable[[list[Fire]], None] | None = None,
+        write: Callable[[Callable[[], object]], object] | None = None,
+        scheduler: Scheduler | None = None,
     ) -> None:
+        """With `on_fires`, schedules are checked every tick (only the host that serves the
+        data dir for good does that; one started for CLI work does not)."""
         self.store = store
+        self.on_fires = on_fires
+        self.write = write
+        self.scheduler = scheduler or Scheduler()
         self.on_queued = on_queued
         self.on_controls = on_controls
         self.is_known = is_known
@@ -86,3 +95,18 @@ class HostPoller:
         controls = runs_repo.with_control()
         if controls:
             self.on_controls(controls)
+        if self.on_fires is not None:
+            self._check_schedules()
+
+    def _check_schedules(self) -> None:
+        fires, changes = self.scheduler.due(tasks_repo.list_all())
+        if changes and self.write is not None:
+
+            def store_times() -> None:
+                for c in changes:
+                    tasks_repo.set_fire_times(c.task_id, c.next_fire_at, c.last_fire_at)
+
+            self.write(store_times)
+        if fires:
+            assert self.on_fires is not None
+            self.on_fires(fires)

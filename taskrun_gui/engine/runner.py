@@ -157,8 +157,7 @@ def _on_spawned(rec: RunRecord, sp: Spawned, writer: StoreWriter, hooks: RunHook
         "proc_create_time": sp.create_time,
         "control": None,
     }
-    _wait_written(writer.submit(WriteOp("update_run", rec.uid, fields)), writer,
-                  RUNNING_WRITE_WAIT)
+    _wait_written(writer.submit(WriteOp("update_run", rec.uid, fields)), writer, RUNNING_WRITE_WAIT)
     hooks.on_state(replace(rec))
 
 

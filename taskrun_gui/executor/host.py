@@ -21,11 +21,15 @@ class Host:
         workers: int | None = None,
         on_health: HealthCallback | None = None,
         parent: QObject | None = None,
+        schedules: bool = True,
     ) -> None:
+        """`schedules`: fire scheduled tasks (a host started only for CLI work does not)."""
         self.store = store
         self.lock: FileLock = host_lock(store.locks_dir)
         self.writer = StoreWriter(store)
-        self.executor = ExecutorService(store, self.writer, workers, parent=parent)
+        self.executor = ExecutorService(
+            store, self.writer, workers, parent=parent, schedules=schedules
+        )
         if on_health is not None:
             self.executor.store_health_changed.connect(on_health)
 

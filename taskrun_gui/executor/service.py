@@ -11,12 +11,21 @@ from dataclasses import dataclass, field, replace
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
 from taskrun_gui.core import params as params_mod
-from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.models import (
+    Control,
+    ErrorType,
+    OverlapPolicy,
+    RunRecord,
+    RunStatus,
+    TaskSpec,
+    Trigger,
+)
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import FileLock, acquire_task_slot
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.runner import RunJob, RunResult
+from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.executor.run_worker import RunWorker
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.runs_repo import record_fields
@@ -58,6 +67,8 @@ class ExecutorService(QObject):
         workers: int | None = None,
         poll_interval: float = 0.5,
         parent: QObject | None = None,
+        schedules: bool = True,
+        scheduler: Scheduler | None = None,
     ) -> None:
         super().__init__(parent)
         self.store = store
@@ -79,7 +90,11 @@ class ExecutorService(QObject):
             on_controls=self._controls_seen.emit,
             is_known=self._seen.__contains__,
             interval=poll_interval,
+            on_fires=self._schedule_fired.emit if schedules else None,
+            write=writer.submit,
+            scheduler=scheduler,
         )
+        self._schedule_fired.connect(self._on_schedule_fired)
         self._foreign_queued.connect(self._on_foreign_queued)
         self._controls_seen.connect(self._on_controls_seen)
         writer.on_health = self._health.emit
@@ -89,6 +104,7 @@ class ExecutorService(QObject):
     _foreign_queued = Signal(object)
     _controls_seen = Signal(object)
     _health = Signal(bool, str)
+    _schedule_fired = Signal(object)
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -105,6 +121,14 @@ class ExecutorService(QObject):
         self.pool.waitForDone(int(timeout * 1000))
         for active in self._active.values():
             active.lock.release()
+
+    @property
+    def poll_interval(self) -> float:
+        return self._poller.interval
+
+    def poll_now(self) -> None:
+        """Look at the database now instead of at the next tick."""
+        self._poller.poke()
 
     @property
     def workers(self) -> int:
@@ -312,3 +336,17 @@ class ExecutorService(QObject):
             if not handled or rec.control is not Control.CANCEL:
                 # a request for a run this host does not hold, or one now being acted on
                 self.writer.submit(WriteOp("update_run", rec.uid, {"control": None}))
+
+    @Slot(object)
+    def _on_schedule_fired(self, fires: list[Fire]) -> None:
+        """Start the due scheduled runs, following each task's overlap policy."""
+        for fire in fires:
+            task, policy = fire.task, fire.task.spec.schedule.overlap
+            busy = any(r.task_id == task.id for r in (*self.queue(), *self.running()))
+            if busy and policy is OverlapPolicy.SKIP:
+                log.info("schedule of %s skipped: a run is still going", task.name)
+                continue
+            try:
+                self.enqueue(task.id, task.version, task.spec, {}, Trigger.SCHEDULE)
+            except params_mod.ParamError as exc:
+                log.warning("schedule of %s cannot run: %s", task.name, exc)

@@ -229,13 +229,18 @@ def _sampled_runs(scope: Scope, slots: int) -> list[tuple[Any, ...]]:
     task_cond, args = (
         ("task_id = ? AND ", [scope.task_id]) if scope.task_id is not None else ("", [])
     )
-    bounds = database_proxy.execute_sql(
-        f"SELECT MIN(finished_at), MAX(finished_at) FROM run WHERE {task_cond}finished_at >= ?",
+    # two queries: MIN and MAX together would read the whole range instead of its two ends
+    first = database_proxy.execute_sql(
+        f"SELECT MIN(finished_at) FROM run WHERE {task_cond}finished_at >= ?",
         [*args, scope.since_ms() or 0],
-    ).fetchone()
-    if bounds is None or bounds[0] is None:
+    ).fetchone()[0]
+    last = database_proxy.execute_sql(
+        f"SELECT MAX(finished_at) FROM run WHERE {task_cond}finished_at >= ?",
+        [*args, scope.since_ms() or 0],
+    ).fetchone()[0]
+    if first is None or last is None:
         return []
-    t0, t1 = int(bounds[0]), int(bounds[1]) + 1
+    t0, t1 = int(first), int(last) + 1
     width = max(1.0, (t1 - t0) / slots)
     sql = (
         "WITH RECURSIVE slot(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM slot WHERE i + 1 < ?) "

@@ -18,11 +18,15 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def taskrun(data_dir: Path, *args: str, timeout: float = 60, **extra: str
-            ) -> subprocess.CompletedProcess[str]:
+def taskrun(
+    data_dir: Path, *args: str, timeout: float = 60, **extra: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "taskrun_gui.cli", *args],
-        env=cli_env(data_dir, **extra), capture_output=True, text=True, timeout=timeout,
+        env=cli_env(data_dir, **extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -34,6 +38,9 @@ def taskrun_json(data_dir: Path, *args: str) -> Any:
 
 def popen_taskrun(data_dir: Path, *args: str, **extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "taskrun_gui.cli", *args], env=cli_env(data_dir, **extra),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "taskrun_gui.cli", *args],
+        env=cli_env(data_dir, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )

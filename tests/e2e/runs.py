@@ -16,8 +16,9 @@ def start(service: ExecutorService, task: TaskRow, **kw: Any) -> RunRecord:
     return service.enqueue(task.id, task.version, task.spec, **kw)[0]
 
 
-def wait_final(qtbot: QtBot, service: ExecutorService, uid: str, timeout: int = 30_000
-               ) -> RunRecord:
+def wait_final(
+    qtbot: QtBot, service: ExecutorService, uid: str, timeout: int = 30_000
+) -> RunRecord:
     done: dict[str, RunRecord] = {}
 
     def on_finished(rec: RunRecord) -> None:

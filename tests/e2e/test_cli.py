@@ -18,18 +18,48 @@ PY = sys.executable
 
 def test_add_run_wait_json_contract(tmp_path):
     d = tmp_path / "data"
-    res = taskrun(d, "task", "add", "hello", "--command", "echo hello $TASKRUN_PARAM_WHO",
-                  "--param", "who=world", "--tag", "demo")
+    res = taskrun(
+        d,
+        "task",
+        "add",
+        "hello",
+        "--command",
+        "echo hello $TASKRUN_PARAM_WHO",
+        "--param",
+        "who=world",
+        "--tag",
+        "demo",
+    )
     assert res.returncode == 0, res.stderr
     runs = taskrun_json(d, "run", "hello", "--param", "who=you", "--wait", "--json")
     assert len(runs) == 1
     run = runs[0]
     assert set(run) == {
-        "id", "task", "version", "status", "trigger", "attempt", "exit_code", "signal",
-        "error_type", "error_message", "queued_at", "started_at", "finished_at", "duration",
-        "params", "peak_rss_bytes", "cpu_seconds", "log_path"}
+        "id",
+        "task",
+        "version",
+        "status",
+        "trigger",
+        "attempt",
+        "exit_code",
+        "signal",
+        "error_type",
+        "error_message",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "duration",
+        "params",
+        "peak_rss_bytes",
+        "cpu_seconds",
+        "log_path",
+    }
     assert (run["task"], run["status"], run["trigger"], run["exit_code"]) == (
-        "hello", "success", "cli", 0)
+        "hello",
+        "success",
+        "cli",
+        0,
+    )
     assert run["params"] == {"who": "you"}
     assert run["queued_at"].endswith("Z")
     assert Path(run["log_path"]).read_bytes() == b"hello you\n"
@@ -47,8 +77,16 @@ def test_add_run_wait_json_contract(tmp_path):
 
 def test_repeat_and_exit_code_when_one_fails(tmp_path):
     d = tmp_path / "data"
-    taskrun(d, "task", "add", "coin", "--command", 'test "$TASKRUN_PARAM_SIDE" = heads',
-            "--param", "side=heads")
+    taskrun(
+        d,
+        "task",
+        "add",
+        "coin",
+        "--command",
+        'test "$TASKRUN_PARAM_SIDE" = heads',
+        "--param",
+        "side=heads",
+    )
     ok = taskrun(d, "--workers", "2", "run", "coin", "--repeat", "3", "--wait")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("success") == 3
@@ -59,10 +97,14 @@ def test_repeat_and_exit_code_when_one_fails(tmp_path):
 
 def test_errors_are_one_line_without_traceback(tmp_path):
     d = tmp_path / "data"
-    for args in (["run", "nope", "--wait"], ["task", "add", "bad name!", "--command", "x"],
-                 ["task", "add", "t", "--command", "x", "--timeout", "-1"],
-                 ["task", "add", "t", "--command", "x", "--cron", "61 * * * *"],
-                 ["log", "12345"], ["runs", "--since", "yesterday"]):
+    for args in (
+        ["run", "nope", "--wait"],
+        ["task", "add", "bad name!", "--command", "x"],
+        ["task", "add", "t", "--command", "x", "--timeout", "-1"],
+        ["task", "add", "t", "--command", "x", "--cron", "61 * * * *"],
+        ["log", "12345"],
+        ["runs", "--since", "yesterday"],
+    ):
         res = taskrun(d, *args)
         assert res.returncode != 0, args
         assert "Traceback" not in res.stderr, res.stderr
@@ -106,8 +148,22 @@ def test_bad_toml_import_writes_nothing(tmp_path):
 
 def test_export_import_round_trip(tmp_path):
     d, d2 = tmp_path / "a", tmp_path / "b"
-    taskrun(d, "task", "add", "one", "--command", "echo 1", "--timeout", "5", "--tag", "x",
-            "--secret-param", "token", "--every", "5m")
+    taskrun(
+        d,
+        "task",
+        "add",
+        "one",
+        "--command",
+        "echo 1",
+        "--timeout",
+        "5",
+        "--tag",
+        "x",
+        "--secret-param",
+        "token",
+        "--every",
+        "5m",
+    )
     assert taskrun(d, "task", "export", "--out", str(tmp_path / "out")).returncode == 0
     assert taskrun(d2, "task", "import", str(tmp_path / "out")).returncode == 0
     a = taskrun_json(d, "task", "show", "one", "--json")["definition"]

@@ -41,9 +41,7 @@ def test_failure_keeps_exit_code_and_kills_the_tree(qtbot, service, store, tmp_p
 
 def test_timeout_stops_the_whole_tree(qtbot, service, store, tmp_path):
     pidfile = tmp_path / "pids"
-    task = add_task(
-        store, py_task("tree-slow", tree_code(pidfile, "time.sleep(60)"), timeout=1.0)
-    )
+    task = add_task(store, py_task("tree-slow", tree_code(pidfile, "time.sleep(60)"), timeout=1.0))
     rec = run_task(qtbot, service, task)
     assert rec.status is RunStatus.TIMEOUT
     assert rec.error_type is ErrorType.TIMEOUT

@@ -1,0 +1,88 @@
+"""Which scheduled tasks are due: cron, interval and one-off schedules with the missed-run
+policy, on an injectable clock. The host's poller asks every tick; one host per data dir means
+a schedule never fires twice."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from taskrun_gui.core import schedule as sched
+from taskrun_gui.storage.tasks_repo import TaskRow
+
+log = logging.getLogger(__name__)
+
+LATE_TOLERANCE = timedelta(seconds=5)  # fires this recent are "due", not "missed"
+
+
+@dataclass
+class Fire:
+    task: TaskRow
+    at: datetime
+
+
+@dataclass
+class FireTimes:
+    task_id: int
+    next_fire_at: int | None
+    last_fire_at: int | None
+
+
+def _ms(dt: datetime | None) -> int | None:
+    return None if dt is None else int(dt.timestamp() * 1000)
+
+
+def _dt(ms: int, like: datetime) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=like.tzinfo)
+
+
+class Scheduler:
+    def __init__(self, clock: sched.Clock = sched.system_clock) -> None:
+        self.clock = clock
+        self._mono: float | None = None
+        self._wall: datetime | None = None
+
+    def due(self, tasks: list[TaskRow]) -> tuple[list[Fire], list[FireTimes]]:
+        """Fires to start now, and the fire times to store for tasks whose times changed."""
+        now = self.clock()
+        self._note_clock_jump(now)
+        fires: list[Fire] = []
+        changes: list[FireTimes] = []
+        for task in tasks:
+            s = task.spec.schedule
+            if not (task.spec.enabled and s.is_set and s.enabled):
+                if task.next_fire_at is not None:
+                    changes.append(FireTimes(task.id, None, task.last_fire_at))
+                continue
+            anchor = _dt(task.last_fire_at or task.created_at, now)
+            plan = sched.plan_fires(s, anchor, now, s.missed)
+            run = plan.run
+            if (
+                not run
+                and plan.passed > 1
+                and plan.last_fire is not None
+                and (now - anchor <= LATE_TOLERANCE)
+            ):
+                # several fire times passed since a tick moments ago (a short interval, a busy
+                # host): that is lateness, not a sleep; run the latest once
+                run = [plan.last_fire]
+            if run:
+                fires.append(Fire(task, run[-1]))
+            last_ms = _ms(plan.last_fire) if plan.last_fire is not None else task.last_fire_at
+            next_ms = _ms(plan.next_fire)
+            if (next_ms, last_ms) != (task.next_fire_at, task.last_fire_at):
+                changes.append(FireTimes(task.id, next_ms, last_ms))
+        return fires, changes
+
+    def _note_clock_jump(self, now: datetime) -> None:
+        mono = time.monotonic()
+        if self._mono is not None and self._wall is not None:
+            jump = sched.detect_clock_jump(self._mono, self._wall, mono, now)
+            if abs(jump) > 0:
+                log.info(
+                    "wall clock jumped %.0f s (sleep or clock change); missed-run policy applies",
+                    jump,
+                )
+        self._mono, self._wall = mono, now

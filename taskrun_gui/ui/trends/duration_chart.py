@@ -1,0 +1,188 @@
+"""Duration per run: points coloured by status, slow runs ringed, a rolling median and p95 band,
+script versions and duration shifts marked on the time axis. Clicking a point opens its run.
+
+Every item is made once; a new scope calls setData. The marks come from small pools of
+InfiniteLines that are shown, moved and relabelled (a scope has a handful of versions).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from taskrun_gui.core.models import RunStatus
+from taskrun_gui.core.timefmt import human_duration
+from taskrun_gui.ui.theme import is_dark, status_color
+from taskrun_gui.ui.trends.chart_style import MarkPool, make_plot, style_plot
+from taskrun_gui.ui.trends.trend_data import TrendsData
+
+STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT)
+HOVER_PIXELS = 10
+_BAND = "#3B82F6"
+_SLOW = "#F59E0B"
+_VERSION = "#8B5CF6"
+_SHIFT = "#EF4444"
+
+
+class _DurationAxis(pg.AxisItem):
+    """Seconds shown as 850 ms, 12.5 s, 3m 05s, 1h 20m (no SI prefixes: "3.6 ks" helps nobody)."""
+
+    def __init__(self) -> None:
+        super().__init__("left")
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [human_duration(v) if v >= 0 else "" for v in values]
+
+
+class DurationChart(QWidget):
+    run_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = make_plot(left=_DurationAxis())
+        self.item = self.plot.getPlotItem()
+        self.item.setLabel("left", "duration")
+        self.band_top = self.item.plot(pen=pg.mkPen(_BAND, width=1, style=pg.QtCore.Qt.PenStyle.DashLine), name="p95 (20 runs)")
+        self.median = self.item.plot(pen=pg.mkPen(_BAND, width=2), name="median (20 runs)")
+        self.band = pg.FillBetweenItem(self.median, self.band_top, brush=QColor(59, 130, 246, 45))
+        self.item.addItem(self.band)
+        self.points: dict[str, pg.PlotDataItem] = {}
+        for status in STATUSES:
+            points = self.item.plot(
+                pen=None, symbol="o", symbolSize=6, symbolPen=None, name=str(status)
+            )
+            points.sigPointsClicked.connect(self._on_points_clicked)
+            self.points[str(status)] = points
+        self.slow_points = self.item.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=13,
+            symbolBrush=None,
+            symbolPen=pg.mkPen(_SLOW, width=2),
+            name="slow run",
+        )
+        self.slow_points.sigPointsClicked.connect(self._on_points_clicked)
+        for curve in (self.band_top, self.median, *self.points.values(), self.slow_points):
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+        self.version_marks = MarkPool(self.item, _VERSION, label_at=0.93)
+        self.shift_marks = MarkPool(self.item, _SHIFT, label_at=0.72, dashed=True)
+        self.hover_label = QLabel(" ")
+        self.hover_label.setObjectName("trendsDurationHover")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.hover_label)
+        self._x = self._y = np.zeros(0)
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._statuses: list[str] = []
+        self._versions: dict[int, int] = {}
+        self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self._apply_palette()
+
+    # -- data ------------------------------------------------------------------------------
+    def set_data(self, data: TrendsData) -> None:
+        series = data.series
+        self._x = np.asarray(series.finished_at, dtype=np.float64) / 1000.0
+        self._y = np.asarray(series.duration_ms, dtype=np.float64) / 1000.0
+        self._ids = np.asarray(series.run_ids, dtype=np.int64)
+        self._statuses = list(series.statuses)
+        statuses = np.asarray(self._statuses, dtype=object)
+        for status, item in self.points.items():
+            mask = statuses == status
+            item.setData(self._x[mask], self._y[mask])
+        slow = np.isin(self._ids, np.fromiter(data.slow, dtype=np.int64, count=len(data.slow)))
+        self.slow_points.setData(self._x[slow], self._y[slow])
+        self.median.setData(data.rolling.x, data.rolling.p50)
+        self.band_top.setData(data.rolling.x, data.rolling.p95)
+        one_task = data.scope.task_id is not None
+        self.version_marks.set_marks(
+            [
+                (v.created_at / 1000.0, f"v{v.number}" if one_task else f"{v.task_name} v{v.number}")
+                for v in data.versions
+            ]
+        )
+        self.shift_marks.set_marks(
+            [
+                (
+                    s.at_ms / 1000.0,
+                    f"{_ratio(s.before_ms, s.after_ms)} (v{s.version_before}→v{s.version_after})",
+                )
+                for s in data.shifts
+            ]
+        )
+        self.hover_label.setText(" ")
+        self.item.enableAutoRange()
+
+    def point_of(self, run_id: int) -> tuple[float, float]:
+        """Where a run is drawn (epoch seconds, seconds)."""
+        (index,) = np.flatnonzero(self._ids == run_id)[:1]
+        return float(self._x[index]), float(self._y[index])
+
+    # -- hover and click -------------------------------------------------------------------
+    def text_at(self, x: float, y: float) -> str:
+        """What hovering at view coordinates (x, y) shows: the nearest run within a few
+        pixels, or nothing."""
+        index = self._nearest(x, y)
+        if index is None:
+            return ""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self._x[index]))
+        return (
+            f"Run #{self._ids[index]} · {self._statuses[index]} · "
+            f"{human_duration(float(self._y[index]))} · finished {when} · click to open its log"
+        )
+
+    def _nearest(self, x: float, y: float) -> int | None:
+        if not len(self._x):
+            return None
+        px, py = self.item.getViewBox().viewPixelSize()
+        if px <= 0 or py <= 0:
+            return None
+        dist = ((self._x - x) / px) ** 2 + ((self._y - y) / py) ** 2
+        index = int(np.argmin(dist))
+        return index if dist[index] <= HOVER_PIXELS**2 else None
+
+    def _on_scene_mouse_moved(self, pos: QPointF) -> None:
+        view = self.item.getViewBox()
+        if not view.sceneBoundingRect().contains(pos):
+            return
+        point = view.mapSceneToView(pos)
+        self.hover_label.setText(self.text_at(point.x(), point.y()) or " ")
+
+    def _on_points_clicked(self, _item: object, points: list[object], _ev: object) -> None:
+        if not points:
+            return
+        pos = points[0].pos()  # type: ignore[attr-defined]
+        exact = np.flatnonzero((self._x == pos.x()) & (self._y == pos.y()))
+        index = int(exact[0]) if len(exact) else self._nearest(pos.x(), pos.y())
+        if index is not None:
+            self.run_clicked.emit(int(self._ids[index]))
+
+    # -- look ------------------------------------------------------------------------------
+    def _apply_palette(self) -> None:
+        style_plot(self.plot, self.palette())
+        dark = is_dark(self.palette())
+        for status, item in self.points.items():
+            item.setSymbolBrush(status_color(status, dark))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def text_color(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Text)
+
+
+def _ratio(before_ms: float, after_ms: float) -> str:
+    if before_ms <= 0:
+        return "shift"
+    factor = after_ms / before_ms
+    return f"×{factor:.1f} slower" if factor >= 1 else f"×{1 / factor:.1f} faster"

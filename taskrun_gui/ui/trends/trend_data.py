@@ -1,0 +1,101 @@
+"""Everything the Trends tab shows for one scope, gathered on a worker thread (no Qt here).
+
+The queries are in storage/trends_repo.py; this adds the sums that need numpy or the insights
+(rolling median and p95, slow runs, shifts), so the UI thread only calls setData.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from taskrun_gui.core.stats import RunStats
+from taskrun_gui.storage import trends_repo
+from taskrun_gui.storage.stats_repo import Scope
+from taskrun_gui.storage.trends_repo import (
+    DayRate,
+    DurationSeries,
+    Heatmap,
+    ShiftMark,
+    VersionMark,
+)
+
+ROLLING_WINDOW = 20  # runs in the rolling median and p95
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class Rolling:
+    x: FloatArray  # epoch seconds of the run closing each window
+    p50: FloatArray  # seconds
+    p95: FloatArray
+
+
+@dataclass
+class TrendsData:
+    scope: Scope
+    days: list[DayRate]
+    series: DurationSeries
+    rolling: Rolling
+    slow: set[int]
+    shifts: list[ShiftMark]
+    versions: list[VersionMark]
+    stats: RunStats
+    heat: Heatmap
+    flip_rate: float | None = None  # None: all tasks in scope
+    flaky: bool = False
+    query_ms: dict[str, float] = field(default_factory=dict)
+
+
+def rolling(x_s: FloatArray, y_s: FloatArray, window: int = ROLLING_WINDOW) -> Rolling:
+    """Median and p95 of the last `window` runs at each run (fewer runs: one window of all)."""
+    n = len(y_s)
+    w = min(window, n)
+    if w < 2:
+        empty = np.zeros(0)
+        return Rolling(empty, empty, empty)
+    windows = np.lib.stride_tricks.sliding_window_view(y_s, w)
+    return Rolling(
+        x_s[w - 1 :].copy(),
+        np.median(windows, axis=1),
+        np.percentile(windows, 95, axis=1),
+    )
+
+
+def load(scope: Scope, heat_days: int | None = None) -> TrendsData:
+    """Run every query of the tab for `scope`; the heat map covers all tasks."""
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        result = fn()
+        timings[name] = (time.perf_counter() - start) * 1000
+        return result
+
+    days = timed("success_by_day", lambda: trends_repo.success_by_day(scope))
+    series = timed("durations", lambda: trends_repo.durations(scope))
+    versions = timed("version_marks", lambda: trends_repo.version_marks(scope))
+    stats = timed("stats", lambda: trends_repo.scope_stats(scope))
+    heat = timed("heatmap", lambda: trends_repo.heatmap(scope.days if heat_days is None else heat_days))
+    x_s = np.asarray(series.finished_at, dtype=np.float64) / 1000.0
+    y_s = np.asarray(series.duration_ms, dtype=np.float64) / 1000.0
+    data = TrendsData(
+        scope=scope,
+        days=days,
+        series=series,
+        rolling=rolling(x_s, y_s),
+        slow=trends_repo.slow_runs(series),
+        shifts=[],
+        versions=versions,
+        stats=stats,
+        heat=heat,
+        query_ms=timings,
+    )
+    if scope.task_id is not None:
+        data.shifts = trends_repo.shift_marks(series)
+        data.flip_rate, data.flaky = trends_repo.flakiness(scope.task_id)
+    return data
