@@ -7,10 +7,10 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TASKRUN_KILL_GRACE", "1.0")
 
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Iterator
 
-import psutil  # noqa: E402
-import pytest  # noqa: E402
+import psutil
+import pytest
 
 
 @pytest.fixture(autouse=True)

@@ -25,8 +25,7 @@ def shell_task(name: str, line: str, **kw: object) -> TaskSpec:
 
 
 def script_task(name: str, script: str, interpreter: str = "bash", **kw: object) -> TaskSpec:
-    return TaskSpec(name=name, kind=TaskKind.SCRIPT, script=script, interpreter=interpreter,
-                    **kw)  # type: ignore[arg-type]
+    return TaskSpec(name=name, kind=TaskKind.SCRIPT, script=script, interpreter=interpreter, **kw)  # type: ignore[arg-type]
 
 
 def add_task(store: Store, spec: TaskSpec) -> TaskRow:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from taskrun_gui.cli.common import fail, key_values, parse_duration, print_json, print_table

@@ -25,7 +25,7 @@ def writer(store: Store) -> Iterator[StoreWriter]:
 
 
 @pytest.fixture
-def service(qapp, store: Store, writer: StoreWriter) -> Iterator[ExecutorService]:  # noqa: ANN001
+def service(qapp, store: Store, writer: StoreWriter) -> Iterator[ExecutorService]:
     svc = ExecutorService(store, writer, workers=2, poll_interval=0.1)
     svc.start()
     yield svc

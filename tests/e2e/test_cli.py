@@ -187,7 +187,7 @@ def test_two_cli_processes_never_run_a_max_one_task_at_once(tmp_path):
     assert taskrun(d, "task", "add", "solo", "--script", str(script)).returncode == 0
     procs = [popen_taskrun(d, "--workers", "4", "run", "solo", "--wait") for _ in range(2)]
     for p in procs:
-        out, err = p.communicate(timeout=60)
+        _out, err = p.communicate(timeout=60)
         assert p.returncode == 0, err
     events = [line.split() for line in spans.read_text().splitlines()]
     assert [e[0] for e in events] == ["start", "end", "start", "end"]  # never overlapping
