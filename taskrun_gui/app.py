@@ -73,9 +73,10 @@ class InstanceServer(QObject):
         self.server.close()
 
     def _on_server_new_connection(self) -> None:
+        # Each socket is a child of the server and goes with it; a launch is rare, so they
+        # are not deleted one by one (deleteLater on them raced the server's own clean-up).
         while (socket := self.server.nextPendingConnection()) is not None:
             socket.readyRead.connect(lambda s=socket: self._on_socket_ready_read(s))
-            socket.disconnected.connect(socket.deleteLater)
             if socket.bytesAvailable():
                 self._on_socket_ready_read(socket)
 

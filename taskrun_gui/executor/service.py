@@ -4,6 +4,7 @@ resume, retries; fed by this process and, through the poller, by every other pro
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 from dataclasses import dataclass, field, replace
@@ -174,8 +175,7 @@ class ExecutorService(QObject):
     def _add(self, job: RunJob) -> None:
         self._seen.add(job.record.uid)
         self._seq += 1
-        self._queue.append(_Entry(self._seq, job))
-        self._queue.sort()
+        bisect.insort(self._queue, _Entry(self._seq, job))
         self.run_queued.emit(job.record)
         self.queue_changed.emit()
 
@@ -261,18 +261,29 @@ class ExecutorService(QObject):
             return
         now = now_ms()
         next_due: int | None = None
-        for entry in list(self._queue):
+        full: set[int] = set()  # tasks with no free slot in this pass
+        started: list[_Entry] = []
+        for entry in self._queue:
             if len(self._active) >= self.pool.maxThreadCount():
                 break
             rec, spec = entry.job.record, entry.job.spec
+            if rec.task_id in full:
+                continue
             if rec.not_before is not None and rec.not_before > now:
                 next_due = min(next_due or rec.not_before, rec.not_before)
                 continue
-            lock = acquire_task_slot(self.store.locks_dir, rec.task_id, spec.max_concurrent)
+            running_here = sum(1 for a in self._active.values() if a.record.task_id == rec.task_id)
+            lock = None
+            if running_here < spec.max_concurrent:
+                lock = acquire_task_slot(self.store.locks_dir, rec.task_id, spec.max_concurrent)
             if lock is None:
-                continue  # every slot of this task is taken, here or in another process
-            self._queue.remove(entry)
+                full.add(rec.task_id)  # every slot is taken, here or in another process
+                continue
+            started.append(entry)
             self._start(entry.job, lock)
+        if started:
+            gone = {id(e) for e in started}
+            self._queue = [e for e in self._queue if id(e) not in gone]
         if next_due is not None:
             self._wake.start(max(10, next_due - now))
         self.queue_changed.emit()

@@ -18,7 +18,7 @@ from taskrun_gui.core.models import (
     Trigger,
 )
 from taskrun_gui.core.timefmt import local_day
-from taskrun_gui.storage.schema import Run, RunStep, TaskDay
+from taskrun_gui.storage.schema import Run, RunStep, database_proxy
 
 OPS = ("insert_run", "update_run", "finish_run", "set_steps")
 DURATION_STATUSES = {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT}
@@ -56,11 +56,51 @@ def record_fields(rec: RunRecord) -> dict[str, Any]:
     }
 
 
+# The writer applies thousands of these a second: plain SQL with cached statement text, since
+# building each statement through the ORM costs more than executing it.
+_RUN_COLUMNS = frozenset(Run._meta.columns) - {"id"}
+_DAY_STATUS_COLUMNS = frozenset(str(s) for s in RunStatus if s.is_final)
+
+
+def _columns(fields: dict[str, Any]) -> list[str]:
+    cols = ["task_id" if k == "task" else k for k in fields]
+    bad = [c for c in cols if c not in _RUN_COLUMNS]
+    if bad:
+        raise ValueError(f"unknown run column(s): {bad}")
+    return cols
+
+
+_RUN_DEFAULTS = {
+    f.column_name: f.default
+    for f in Run._meta.sorted_fields
+    if f.default is not None and not callable(f.default)
+}
+
+
+def _insert(uid: str, fields: dict[str, Any]) -> int:
+    given = set(_columns(fields))
+    fields = {**fields, **{c: v for c, v in _RUN_DEFAULTS.items() if c not in given}}
+    cols = _columns(fields)
+    sql = f"INSERT INTO run (uid, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})"
+    cursor = database_proxy.execute_sql(sql, [uid, *fields.values()])
+    return int(cursor.lastrowid)
+
+
+def _update(uid: str, fields: dict[str, Any]) -> int:
+    if not fields:
+        return 0
+    sets = ", ".join(f"{c} = ?" for c in _columns(fields))
+    cursor = database_proxy.execute_sql(
+        f"UPDATE run SET {sets} WHERE uid = ?", [*fields.values(), uid]
+    )
+    return int(cursor.rowcount)
+
+
 def apply_op(kind: str, uid: str, fields: dict[str, Any]) -> Any:
     if kind == "insert_run":
-        return Run.insert(uid=uid, **fields).execute()
+        return _insert(uid, fields)
     if kind == "update_run":
-        return Run.update(**fields).where(Run.uid == uid).execute()
+        return _update(uid, fields)
     if kind == "finish_run":
         return _finish(uid, fields)
     if kind == "set_steps":
@@ -71,37 +111,54 @@ def apply_op(kind: str, uid: str, fields: dict[str, Any]) -> Any:
 def _finish(uid: str, fields: dict[str, Any]) -> int:
     """Final status and figures, and the task's daily aggregate, in one transaction. A run
     already final is left alone, so a replayed or repeated finish never counts twice."""
-    row = Run.select(Run.id, Run.task, Run.status).where(Run.uid == uid).first()
-    if row is None or RunStatus(row.status).is_final:
+    row = database_proxy.execute_sql(
+        "SELECT id, task_id, status FROM run WHERE uid = ?", [uid]
+    ).fetchone()
+    if row is None or RunStatus(row[2]).is_final:
         return 0
     fields = dict(fields)
     retry = fields.pop("retry", None)
-    Run.update(**fields).where(Run.uid == uid).execute()
+    _update(uid, fields)
     if retry is not None:  # the next attempt is queued in the same transaction
-        Run.insert(**retry).execute()
+        retry = dict(retry)
+        _insert(retry.pop("uid"), retry)
     status = RunStatus(fields["status"])
     finished_at = int(fields.get("finished_at") or 0)
-    add_to_day(row.task_id, local_day(finished_at), status, fields.get("duration_ms"))
-    return int(row.id)
+    add_to_day(int(row[1]), local_day(finished_at), status, fields.get("duration_ms"))
+    return int(row[0])
 
 
 def add_to_day(task_id: int, day: str, status: RunStatus, duration_ms: int | None) -> None:
-    agg = TaskDay.get_or_none((TaskDay.task == task_id) & (TaskDay.day == day))
-    if agg is None:
-        agg = TaskDay(task=task_id, day=day)
-        created = True
-    else:
-        created = False
-    setattr(agg, str(status), getattr(agg, str(status)) + 1)
-    if status in DURATION_STATUSES and duration_ms is not None:
-        agg.duration_count += 1
-        agg.total_ms += duration_ms
-        agg.min_ms = duration_ms if agg.min_ms is None else min(agg.min_ms, duration_ms)
-        agg.max_ms = duration_ms if agg.max_ms is None else max(agg.max_ms, duration_ms)
-        hist = durations.hist_decode(agg.hist)
-        durations.hist_add(hist, duration_ms)
-        agg.hist = durations.hist_encode(hist)
-    agg.save(force_insert=created)
+    """Count a final run into its task's day: one upsert, plus the histogram when timed."""
+    col = str(status)
+    assert col in _DAY_STATUS_COLUMNS
+    timed = status in DURATION_STATUSES and duration_ms is not None
+    ms = duration_ms if timed else None
+    hist = ""
+    if timed:
+        old = database_proxy.execute_sql(
+            "SELECT hist FROM task_day WHERE task_id = ? AND day = ?", [task_id, day]
+        ).fetchone()
+        h = durations.hist_decode(old[0] if old else "")
+        durations.hist_add(h, ms or 0)
+        hist = durations.hist_encode(h)
+    status_cols = sorted(_DAY_STATUS_COLUMNS)
+    counts = [1 if c == col else 0 for c in status_cols]
+    database_proxy.execute_sql(
+        f"INSERT INTO task_day (task_id, day, {', '.join(status_cols)}, duration_count,"
+        " total_ms, min_ms, max_ms, hist)"
+        f" VALUES (?, ?, {', '.join('?' * len(status_cols))}, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(task_id, day) DO UPDATE SET"
+        f" {col} = {col} + 1,"
+        " duration_count = duration_count + excluded.duration_count,"
+        " total_ms = total_ms + excluded.total_ms,"
+        " min_ms = CASE WHEN excluded.min_ms IS NULL THEN min_ms"
+        "   WHEN min_ms IS NULL OR excluded.min_ms < min_ms THEN excluded.min_ms ELSE min_ms END,"
+        " max_ms = CASE WHEN excluded.max_ms IS NULL THEN max_ms"
+        "   WHEN max_ms IS NULL OR excluded.max_ms > max_ms THEN excluded.max_ms ELSE max_ms END,"
+        " hist = CASE WHEN excluded.duration_count > 0 THEN excluded.hist ELSE hist END",
+        [task_id, day, *counts, 1 if timed else 0, ms or 0, ms, ms, hist],
+    )
 
 
 def _set_steps(uid: str, steps: list[dict[str, Any]]) -> int:

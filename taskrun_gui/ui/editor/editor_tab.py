@@ -1,0 +1,243 @@
+"""The Editor tab: the definition form, the script with highlighting for its interpreter, and
+the versions with diff and rollback.
+
+A task is validated before every save and the problems are shown next to their fields; a save
+goes through the writer and makes a new version. Unsaved changes are guarded when another
+task is opened or the tab is left: `ask_unsaved` is the question, replaceable in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taskrun_gui.core.models import TaskKind, TaskSpec
+from taskrun_gui.core.validation import FieldError, validate_task
+from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskRow
+from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.editor.task_form import TaskForm
+from taskrun_gui.ui.editor.versions_panel import VersionsPanel
+from taskrun_gui.ui.widgets.code_editor import CodeEditor
+from taskrun_gui.ui.widgets.highlighter import PygmentsHighlighter
+
+Button = QMessageBox.StandardButton
+
+
+class EditorTab(QWidget):
+    saved = Signal(int)  # task id
+    loaded = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._task_id: int | None = None
+        self._version = 0
+        self._baseline = TaskSpec(name="")
+        self.ask_unsaved: Callable[[], Button] = self._ask_unsaved
+
+        self.title = QLabel()
+        self.title.setObjectName("editorTitle")
+        self.save_button = QPushButton("Save")
+        self.save_button.setToolTip("Save a new version (Ctrl+S)")
+        self.revert_button = QPushButton("Revert")
+        self.revert_button.setToolTip("Drop the unsaved changes")
+        self.status = QLabel()
+        self.status.setObjectName("editorStatus")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self._on_revert_button_clicked)
+        self.save_action = QAction("Save task", self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.save_action.triggered.connect(self.save)
+        self.addAction(self.save_action)
+
+        self.form = TaskForm()
+        scroll = QScrollArea()
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(460)
+        self.script_label = QLabel("<b>Script</b>")
+        self.editor = CodeEditor()
+        self.editor.setObjectName("scriptEditor")
+        self.highlighter = PygmentsHighlighter(self.editor.document())
+        script_box = QWidget()
+        script_layout = QVBoxLayout(script_box)
+        script_layout.setContentsMargins(0, 0, 0, 0)
+        script_layout.addWidget(self.script_label)
+        script_layout.addWidget(self.editor, 1)
+        script_layout.addWidget(self.form.errors["script"])
+        self.versions = VersionsPanel(ctx)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.setChildrenCollapsible(False)
+        right.addWidget(script_box)
+        right.addWidget(self.versions)
+        right.setSizes([450, 250])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([520, 700])
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.status)
+        top.addWidget(self.revert_button)
+        top.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+
+        self.form.changed.connect(self._on_form_changed)
+        self.form.interpreter_changed.connect(self._on_form_interpreter_changed)
+        self.form.kind_changed.connect(self._on_form_kind_changed)
+        self.editor.textChanged.connect(self._on_form_changed)
+        self.versions.rolled_back.connect(self._on_versions_rolled_back)
+        self._show_spec(self._baseline)
+
+    # -- public ------------------------------------------------------------------------------
+    @property
+    def task_id(self) -> int | None:
+        return self._task_id
+
+    def current_spec(self) -> TaskSpec:
+        return self.form.spec(self.editor.toPlainText())
+
+    def is_dirty(self) -> bool:
+        return self.current_spec() != self._baseline
+
+    def edit_task(self, task_id: int | None) -> bool:
+        """Open a task (None: a new one). False when the user kept the unsaved changes."""
+        if not self.maybe_leave():
+            return False
+        if task_id is None:
+            self._task_id, self._version = None, 0
+            self._show_spec(TaskSpec(name=""))
+            self.versions.load(None)
+            self.loaded.emit()
+            return True
+        self._ctx.query.read(lambda: tasks_repo.get(task_id), self._on_task_loaded,
+                             self._on_load_failed, self)  # fmt: skip
+        return True
+
+    def maybe_leave(self) -> bool:
+        """Ask about unsaved changes: Save (if valid), Discard, or Cancel (stay)."""
+        if not self.is_dirty():
+            return True
+        answer = self.ask_unsaved()
+        if answer == Button.Save:
+            return self.save()
+        if answer == Button.Discard:
+            self._show_spec(self._baseline)
+            return True
+        return False
+
+    def save(self) -> bool:
+        """Validate, then write a new version. False (and inline messages) when invalid."""
+        spec = self.current_spec()
+        errors = validate_task(spec)
+        self.form.show_errors(errors)
+        if errors:
+            self.status.setText(f"{len(errors)} problem(s): see the marked fields")
+            return False
+        task_id = self._task_id
+        write = (lambda: tasks_repo.create(spec)) if task_id is None else (
+            lambda: tasks_repo.save(task_id, spec))  # fmt: skip
+        self.status.setText("Saving…")
+        self._baseline = spec  # the guard treats it as saved; a failure puts it back
+        self._ctx.query.write(write, self._on_task_saved, self._on_save_failed, self)
+        return True
+
+    # -- slots -------------------------------------------------------------------------------
+    def _on_task_loaded(self, row: TaskRow) -> None:
+        self._task_id, self._version = row.id, row.version
+        self._show_spec(row.spec)
+        self.versions.load(row.id, row.version)
+        self.loaded.emit()
+
+    def _on_load_failed(self, exc: Exception) -> None:
+        self.status.setText(f"Could not open the task: {exc}")
+
+    def _on_task_saved(self, row: TaskRow) -> None:
+        self._task_id, self._version = row.id, row.version
+        self._baseline = self.current_spec() if self.current_spec() == row.spec else row.spec
+        self.status.setText(f"Saved as version {row.version}")
+        self._update_title()
+        self.versions.load(row.id, row.version)
+        self.saved.emit(row.id)
+
+    def _on_save_failed(self, exc: Exception) -> None:
+        self._baseline = TaskSpec(name="") if self._task_id is None else self._baseline
+        if isinstance(exc, TaskExistsError):
+            self.form.show_errors([FieldError("name", str(exc))])
+        self.status.setText(f"Not saved: {exc}")
+        self._update_title()
+
+    def _on_versions_rolled_back(self, row: TaskRow) -> None:
+        self._task_id, self._version = row.id, row.version
+        self._show_spec(row.spec)
+        self.status.setText(f"Rolled back: now version {row.version}")
+        self.saved.emit(row.id)
+
+    def _on_revert_button_clicked(self) -> None:
+        self._show_spec(self._baseline)
+
+    def _on_form_changed(self) -> None:
+        self._update_title()
+
+    def _on_form_interpreter_changed(self, interpreter: str) -> None:
+        self.highlighter.set_language(interpreter)
+
+    def _on_form_kind_changed(self, kind: str) -> None:
+        self._update_script_box(kind == TaskKind.SCRIPT)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _show_spec(self, spec: TaskSpec) -> None:
+        self.form.set_spec(spec)
+        self.editor.setPlainText(spec.script)
+        self.highlighter.set_language(spec.interpreter)
+        self._update_script_box(spec.kind is TaskKind.SCRIPT)
+        self._baseline = self.current_spec()  # what "unchanged" means for this form
+        self.status.setText("")
+        self._update_title()
+
+    def _update_script_box(self, is_script: bool) -> None:
+        self.editor.setEnabled(is_script)
+        self.editor.setPlaceholderText(
+            "" if is_script else "A command task has no script: set Kind to “script” to write one."
+        )
+        self.script_label.setText(
+            f"<b>Script</b> ({self.form.interpreter.currentText()})" if is_script
+            else "<b>Script</b> (not used by a command task)"
+        )  # fmt: skip
+
+    def _update_title(self) -> None:
+        name = self._baseline.name if self._task_id is not None else ""
+        text = f"<b>{name}</b> — version {self._version}" if name else "<b>New task</b>"
+        dirty = self.is_dirty()
+        self.title.setText(text + ("  ● unsaved changes" if dirty else ""))
+        self.save_button.setEnabled(dirty or self._task_id is None)
+        self.revert_button.setEnabled(dirty)
+
+    def _ask_unsaved(self) -> Button:
+        return QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "The task has unsaved changes. Save them?",
+            Button.Save | Button.Discard | Button.Cancel,
+            Button.Save,
+        )

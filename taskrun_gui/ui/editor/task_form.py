@@ -1,0 +1,246 @@
+"""Every field of a task definition except the script text (the Editor tab's code editor
+holds that), with an inline error line under each field for validate_task's messages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taskrun_gui.core.interpreters import KNOWN_INTERPRETERS
+from taskrun_gui.core.models import TaskKind, TaskSpec
+from taskrun_gui.core.validation import FieldError
+from taskrun_gui.ui.editor.key_value_table import KeyValueTable
+from taskrun_gui.ui.editor.params_table import ParamsTable
+from taskrun_gui.ui.editor.schedule_form import ScheduleForm
+from taskrun_gui.ui.editor.steps_editor import StepsEditor
+
+ERROR_STYLE = "color: #DC2626;"
+# validate_task's field names, and "steps" for any "steps[i].x"
+ERROR_FIELDS = (
+    "name", "command", "script", "interpreter", "cwd", "env", "params", "timeout", "retries",
+    "retry_backoff", "max_concurrent", "priority", "tags", "schedule", "steps",
+)  # fmt: skip
+
+
+def error_key(field: str) -> str:
+    return "steps" if field.startswith("steps[") else field
+
+
+class TaskForm(QWidget):
+    changed = Signal()
+    interpreter_changed = Signal(str)
+    kind_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.errors: dict[str, QLabel] = {}
+        for key in ERROR_FIELDS:
+            label = QLabel()
+            label.setObjectName(f"error_{key}")
+            label.setStyleSheet(ERROR_STYLE)
+            label.setWordWrap(True)
+            label.hide()
+            self.errors[key] = label
+
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("nightly-backup")
+        self.description = QLineEdit()
+        self.enabled = QCheckBox("Enabled")
+        self.enabled.setChecked(True)
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("comma separated: backup, nightly")
+        self.kind = QComboBox()
+        self.kind.addItems([str(k) for k in TaskKind])
+        self.shell = QCheckBox("Run through the shell (/bin/sh -c); off: split into argv items")
+        self.shell.setChecked(True)
+        self.command = QLineEdit()
+        self.command.setPlaceholderText('echo "hello"')
+        self.interpreter = QComboBox()
+        self.interpreter.setEditable(True)
+        self.interpreter.addItems(list(KNOWN_INTERPRETERS))
+        self.interpreter.setToolTip("bash, sh, python, node, pwsh, or the path of a program")
+        self.cwd = QLineEdit()
+        self.cwd.setPlaceholderText("working directory (default: the data dir's tmp)")
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose a folder")
+        browse.clicked.connect(self._on_browse_clicked)
+        cwd_row = QHBoxLayout()
+        cwd_row.setContentsMargins(0, 0, 0, 0)
+        cwd_row.addWidget(self.cwd, 1)
+        cwd_row.addWidget(browse)
+
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(0, 10_000_000)
+        self.timeout.setSpecialValueText("no limit")
+        self.timeout.setSuffix(" s")
+        self.retries = QSpinBox()
+        self.retries.setRange(0, 100)
+        self.retry_backoff = QDoubleSpinBox()
+        self.retry_backoff.setRange(0, 86_400)
+        self.retry_backoff.setValue(2.0)
+        self.retry_backoff.setSuffix(" s")
+        self.max_concurrent = QSpinBox()
+        self.max_concurrent.setRange(1, 1000)
+        self.priority = QSpinBox()
+        self.priority.setRange(-1000, 1000)
+        self.priority.setToolTip("Higher runs first when runs wait in the queue")
+
+        self.env = KeyValueTable()
+        self.params = ParamsTable()
+        self.schedule = ScheduleForm()
+        self.steps = StepsEditor()
+
+        task_box = self._group("Task", [
+            ("Name", self.name, "name"), ("Description", self.description, None),
+            ("Tags", self.tags, "tags"), ("", self.enabled, None),
+        ])  # fmt: skip
+        program_box = self._group("Program", [
+            ("Kind", self.kind, None), ("Command", self.command, "command"),
+            ("", self.shell, None), ("Interpreter", self.interpreter, "interpreter"),
+            ("Working dir", cwd_row, "cwd"),
+        ])  # fmt: skip
+        limits_box = self._group("Limits and retries", [
+            ("Timeout", self.timeout, "timeout"), ("Retries", self.retries, "retries"),
+            ("Retry backoff", self.retry_backoff, "retry_backoff"),
+            ("Max concurrent", self.max_concurrent, "max_concurrent"),
+            ("Priority", self.priority, "priority"),
+        ])  # fmt: skip
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for box in (task_box, program_box):
+            layout.addWidget(box)
+        layout.addWidget(self._boxed("Environment variables", self.env, "env"))
+        layout.addWidget(self._boxed("Parameters", self.params, "params"))
+        layout.addWidget(limits_box)
+        layout.addWidget(self._boxed("Schedule", self.schedule, "schedule"))
+        layout.addWidget(self._boxed("Steps (optional: replace the program above)", self.steps,
+                                     "steps"))  # fmt: skip
+        layout.addStretch(1)
+        self._connect()
+        self._update_program_fields()
+
+    def _group(
+        self, title: str, rows: list[tuple[str, QWidget | QHBoxLayout, str | None]]
+    ) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        for label, widget, error in rows:
+            form.addRow(label, widget)
+            if error is not None:
+                form.addRow("", self.errors[error])
+        return box
+
+    def _boxed(self, title: str, widget: QWidget, error: str) -> QGroupBox:
+        box = QGroupBox(title)
+        layout = QVBoxLayout(box)
+        layout.addWidget(widget)
+        layout.addWidget(self.errors[error])
+        return box
+
+    def _connect(self) -> None:
+        for line in (self.name, self.description, self.tags, self.command, self.cwd):
+            line.textChanged.connect(self.changed)
+        for check in (self.enabled, self.shell):
+            check.toggled.connect(self.changed)
+        for spin in (self.timeout, self.retries, self.retry_backoff, self.max_concurrent,
+                     self.priority):  # fmt: skip
+            spin.valueChanged.connect(self.changed)
+        for part in (self.env, self.params, self.schedule, self.steps):
+            part.changed.connect(self.changed)
+        self.kind.currentTextChanged.connect(self._on_kind_current_text_changed)
+        self.interpreter.currentTextChanged.connect(self._on_interpreter_current_text_changed)
+
+    # -- values ------------------------------------------------------------------------------
+    def set_spec(self, spec: TaskSpec) -> None:
+        self.name.setText(spec.name)
+        self.description.setText(spec.description)
+        self.enabled.setChecked(spec.enabled)
+        self.tags.setText(", ".join(spec.tags))
+        self.kind.setCurrentText(str(spec.kind))
+        self.shell.setChecked(spec.shell)
+        self.command.setText(spec.command)
+        self.interpreter.setCurrentText(spec.interpreter)
+        self.cwd.setText(spec.cwd)
+        self.env.set_items(spec.env)
+        self.params.set_params(spec.params)
+        self.timeout.setValue(spec.timeout or 0)
+        self.retries.setValue(spec.retries)
+        self.retry_backoff.setValue(spec.retry_backoff)
+        self.max_concurrent.setValue(spec.max_concurrent)
+        self.priority.setValue(spec.priority)
+        self.schedule.set_schedule(spec.schedule)
+        self.steps.set_steps(spec.steps)
+        for line in (self.name, self.description, self.tags, self.command, self.cwd):
+            line.setCursorPosition(0)  # show the start of long values, not their end
+        self.show_errors([])
+        self._update_program_fields()
+
+    def spec(self, script: str = "") -> TaskSpec:
+        return TaskSpec(
+            name=self.name.text().strip(),
+            kind=TaskKind(self.kind.currentText()),
+            command=self.command.text(),
+            shell=self.shell.isChecked(),
+            script=script,
+            interpreter=self.interpreter.currentText().strip(),
+            cwd=self.cwd.text().strip(),
+            env=self.env.items(),
+            params=self.params.params(),
+            timeout=self.timeout.value() or None,
+            retries=self.retries.value(),
+            retry_backoff=self.retry_backoff.value(),
+            max_concurrent=self.max_concurrent.value(),
+            priority=self.priority.value(),
+            tags=[t.strip() for t in self.tags.text().split(",") if t.strip()],
+            enabled=self.enabled.isChecked(),
+            description=self.description.text(),
+            schedule=self.schedule.schedule(),
+            steps=self.steps.steps(),
+        )
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        """One line per problem under its field; fields without problems show nothing."""
+        by_key: dict[str, list[str]] = {}
+        for e in errors:
+            prefix = f"{e.field}: " if e.field.startswith("steps[") else ""
+            by_key.setdefault(error_key(e.field), []).append(prefix + e.message)
+        for key, label in self.errors.items():
+            messages = by_key.get(key, [])
+            label.setText("\n".join(messages))
+            label.setVisible(bool(messages))
+
+    # -- slots -------------------------------------------------------------------------------
+    def _update_program_fields(self) -> None:
+        script = self.kind.currentText() == TaskKind.SCRIPT
+        self.command.setEnabled(not script)
+        self.shell.setEnabled(not script)
+        self.interpreter.setEnabled(script)
+
+    def _on_kind_current_text_changed(self, kind: str) -> None:
+        self._update_program_fields()
+        self.kind_changed.emit(kind)
+        self.changed.emit()
+
+    def _on_interpreter_current_text_changed(self, text: str) -> None:
+        self.interpreter_changed.emit(text.strip())
+        self.changed.emit()
+
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Working directory", self.cwd.text())
+        if folder:
+            self.cwd.setText(folder)

@@ -1,0 +1,299 @@
+"""The main window: five tabs, menus, the status bar, tray and notifications.
+
+Thin on purpose: each tab does its own work; this class routes between them, turns engine
+signals into counts and notifications, and decides what closing means while runs are in flight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taskrun_gui.core.models import RunRecord
+from taskrun_gui.resources import app_icon
+from taskrun_gui.storage import runs_repo
+from taskrun_gui.ui import settings_dialog as cfg
+from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.editor.editor_tab import EditorTab
+from taskrun_gui.ui.history.history_tab import HistoryTab
+from taskrun_gui.ui.main_menus import MainMenus
+from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
+from taskrun_gui.ui.notification_banner import NotificationBanner
+from taskrun_gui.ui.notifications import Notifier
+from taskrun_gui.ui.tasks.run_notices import RunNotices
+from taskrun_gui.ui.tasks.tasks_tab import TasksTab
+from taskrun_gui.ui.theme import apply_theme
+from taskrun_gui.ui.tray import TrayIcon
+from taskrun_gui.ui.trends.trends_tab import TrendsTab
+
+TAB_TASKS, TAB_EDITOR, TAB_LOGS, TAB_TRENDS, TAB_MONITOR = range(5)
+HEALTH_STYLE = "color: white; background: #B91C1C; padding: 2px 8px; font-weight: bold;"
+
+
+def ask_quit(parent: QWidget, running: int, queued: int) -> bool:
+    text = f"{running} run(s) are running and {queued} queued.\n\nQuitting cancels them. Quit?"
+    return QMessageBox.question(parent, "Quit TaskRun", text) == QMessageBox.StandardButton.Yes
+
+
+class MainWindow(QMainWindow):
+    quit_requested = Signal()  # the user confirmed quitting: the app should exit
+    brought_to_front = Signal()  # a second launch asked for this window
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        serving: bool = True,
+        host_note: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("TaskRun")
+        self.setWindowIcon(app_icon())
+        self.confirm_quit: Callable[[int, int], bool] = lambda r, q: ask_quit(self, r, q)
+        self._quitting = False
+
+        ex = ctx.executor
+        self.tasks_tab = TasksTab(ctx, serving)
+        self.editor_tab = EditorTab(ctx)
+        self.history_tab = HistoryTab(ctx)
+        self.trends_tab = TrendsTab(ctx)
+        self.monitor_tab = MonitorTab(
+            str(ctx.store.data_dir),
+            running_provider=lambda: [(r.uid, r.task_name, r.pid) for r in ex.running() if r.pid],
+        )
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for widget, title in (
+            (self.tasks_tab, "Tasks"),
+            (self.editor_tab, "Editor"),
+            (self.history_tab, "Logs / History"),
+            (self.trends_tab, "Trends"),
+            (self.monitor_tab, "Monitor"),
+        ):
+            self.tabs.addTab(widget, title)
+        self._tab = TAB_TASKS
+        self.banner = NotificationBanner()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.tray = TrayIcon(self, self.tasks_tab.task_names, self)
+        self.tray.show()
+        self.notifier = Notifier(self.banner, self.tray.system_tray_icon, self)
+        self.notices = RunNotices(self.notifier, ctx.settings, self.tasks_tab.model, self)
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("countsLabel")
+        self.health_label = QLabel()
+        self.health_label.setObjectName("healthLabel")
+        self.health_label.setStyleSheet(HEALTH_STYLE)
+        self.health_label.hide()
+        self.host_label = QLabel(host_note or "")
+        self.host_label.setVisible(bool(host_note))
+        self.statusBar().addWidget(self.counts_label)
+        self.statusBar().addWidget(self.health_label)
+        self.statusBar().addPermanentWidget(self.host_label)
+        self._build_menus()
+        self._connect()
+        self._update_counts()
+        self.restore_state()
+        self.tasks_tab.model.reload_now()
+
+    def _build_menus(self) -> None:
+        a = self.tasks_tab.actions_
+        titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        self.menus = MainMenus(self.menuBar(), [a.import_, a.export], titles,
+                               cfg.theme_mode(self.ctx.settings))  # fmt: skip
+        self.menus.new_action.triggered.connect(self._on_tasks_tab_new_requested)
+        self.menus.settings_action.triggered.connect(self._on_settings_triggered)
+        self.menus.quit_action.triggered.connect(self.request_quit)
+        self.menus.about_action.triggered.connect(self._on_about_triggered)
+        self.menus.theme_chosen.connect(self._on_menus_theme_chosen)
+        self.menus.tab_chosen.connect(self.tabs.setCurrentIndex)
+
+    def _connect(self) -> None:
+        """Every engine signal the window listens to, in one place."""
+        ex = self.ctx.executor
+        ex.run_queued.connect(self.tasks_tab.note_run)
+        ex.run_state_changed.connect(self._on_run_state_changed)
+        ex.run_finished.connect(self._on_run_finished)
+        ex.queue_changed.connect(self._on_queue_changed)
+        ex.store_health_changed.connect(self._on_store_health_changed)
+        self.monitor_tab.stop_requested.connect(ex.cancel)
+        self.monitor_tab.pause_requested.connect(ex.pause)
+        self.monitor_tab.resume_requested.connect(ex.resume)
+        self.tasks_tab.edit_requested.connect(self._on_tasks_tab_edit_requested)
+        self.tasks_tab.new_requested.connect(self._on_tasks_tab_new_requested)
+        self.tasks_tab.history_requested.connect(self._on_tasks_tab_history_requested)
+        self.editor_tab.saved.connect(self._on_editor_tab_saved)
+        self.trends_tab.open_run_requested.connect(self.show_run)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.notifier.activated.connect(self._on_notifier_activated)
+        self.tray.run_requested.connect(self.tasks_tab.run_task_by_name)
+        self.tray.queue_paused_changed.connect(ex.set_queue_paused)
+        self.tray.quit_requested.connect(self.request_quit)
+
+    # -- public ------------------------------------------------------------------------------
+    def show_run(self, run_id: int) -> None:
+        self.tabs.setCurrentIndex(TAB_LOGS)
+        self.history_tab.show_run(run_id)
+
+    def bring_to_front(self) -> None:
+        """Show, raise and activate: a second launch of the app asked for this window."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.brought_to_front.emit()
+
+    def request_quit(self) -> bool:
+        """Quit after asking when runs are in flight; False when the user said no."""
+        ex = self.ctx.executor
+        running, queued = len(ex.running()), len(ex.queue())
+        if (running or queued) and not self.confirm_quit(running, queued):
+            return False
+        if not self.editor_tab.maybe_leave():
+            return False
+        self._quitting = True
+        self.save_state()
+        self.quit_requested.emit()
+        return True
+
+    def shutdown(self) -> None:
+        """Stop what the window runs itself (sampling, tray); the host is closed by the app."""
+        self.monitor_tab.shutdown()
+        self.tray.hide()
+
+    def save_state(self) -> None:
+        s = self.ctx.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/tab", self.tabs.currentIndex())
+        self.tasks_tab.save_state(s)
+        s.sync()
+
+    def restore_state(self) -> None:
+        s = self.ctx.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.tasks_tab.restore_state(s)
+        tab = cfg.setting_int(s, "window/tab", TAB_TASKS)
+        if tab != TAB_EDITOR and 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        busy = self.ctx.executor.is_busy()
+        to_tray = cfg.setting_bool(self.ctx.settings, cfg.KEY_CLOSE_TO_TRAY)
+        if not self._quitting and busy and to_tray and self.notifier.uses_tray():
+            self.save_state()
+            self.hide()
+            self.notifier.notify("TaskRun is still running", "Runs go on in the tray.")
+            event.ignore()
+            return
+        if not self._quitting and not self.request_quit():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    # -- engine slots ------------------------------------------------------------------------
+    def _on_run_state_changed(self, rec: RunRecord) -> None:
+        self.tasks_tab.note_run(rec)
+        self._update_counts()
+
+    def _on_queue_changed(self) -> None:
+        self.tasks_tab.refresh()
+        self._update_counts()
+
+    def _on_run_finished(self, rec: RunRecord) -> None:
+        self.tasks_tab.note_run(rec)
+        self._update_counts()
+        self.notices.run_finished(rec)
+
+    def _on_store_health_changed(self, ok: bool, message: str) -> None:
+        self.health_label.setText(
+            "" if ok else f"⚠ History store problem: {message} — runs go on, history is kept aside"
+        )
+        self.health_label.setVisible(not ok)
+
+    def _update_counts(self) -> None:
+        ex = self.ctx.executor
+        running, queued = len(ex.running()), len(ex.queue())
+        self.counts_label.setText(f"{running} running · {queued} queued")
+        self.tray.set_counts(running, queued)
+
+    def _on_tasks_tab_edit_requested(self, task_id: int) -> None:
+        if self.editor_tab.edit_task(task_id):
+            self.tabs.setCurrentIndex(TAB_EDITOR)
+
+    def _on_tasks_tab_new_requested(self) -> None:
+        if self.editor_tab.edit_task(None):
+            self.tabs.setCurrentIndex(TAB_EDITOR)
+
+    def _on_tasks_tab_history_requested(self, task_id: int) -> None:
+        self.tabs.setCurrentIndex(TAB_LOGS)
+        self.history_tab.show_task(task_id)
+
+    def _on_editor_tab_saved(self, task_id: int) -> None:
+        self.tasks_tab.select_task(task_id)
+        self.tasks_tab.model.reload_now()
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if self._tab == TAB_EDITOR and index != TAB_EDITOR and not self.editor_tab.maybe_leave():
+            self.tabs.setCurrentIndex(TAB_EDITOR)  # the user chose to stay
+            return
+        self._tab = index
+        if index == TAB_TRENDS:
+            self.trends_tab.set_task(self.tasks_tab.selected_task_id())
+
+    def _on_notifier_activated(self, run_uid: str) -> None:
+        self.bring_to_front()
+        if run_uid:
+            self.ctx.query.read(lambda: runs_repo.get_by_uid(run_uid), self._on_run_found,
+                                owner=self)  # fmt: skip
+
+    def _on_run_found(self, rec: RunRecord | None) -> None:
+        if rec is not None and rec.id is not None:
+            self.show_run(rec.id)
+
+    def _on_menus_theme_chosen(self, mode: str) -> None:
+        self.ctx.settings.setValue(cfg.KEY_THEME, mode)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, mode)
+
+    def _on_settings_triggered(self) -> None:
+        dialog = cfg.SettingsDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(
+            self,
+            "About TaskRun",
+            "<b>TaskRun</b><p>Run your scripts, keep every run, see how each "
+            "task behaves over time.</p>"
+            f"<p>Data: {self.ctx.store.data_dir}</p>",
+        )

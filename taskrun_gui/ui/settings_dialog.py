@@ -1,0 +1,181 @@
+"""Settings: worker limit, history retention, notifications, close-to-tray, theme, and where
+the data lives with how much room it takes.
+
+Values live in QSettings under the keys below (the retention job and the window read them
+from there). Storage figures walk the log folder, so they are computed on a worker.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taskrun_gui.core.timefmt import human_bytes
+from taskrun_gui.storage import runs_repo
+from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.theme import THEME_MODES, apply_theme
+
+KEY_WORKERS = "executor/workers"
+KEY_RETENTION_DAYS = "retention/days"
+KEY_RETENTION_PER_TASK = "retention/per_task"
+KEY_NOTIFY_FAILURE = "notify/on_failure"
+KEY_NOTIFY_RECOVERY = "notify/on_recovery"
+KEY_NOTIFY_FINISH = "notify/on_finish"
+KEY_CLOSE_TO_TRAY = "window/close_to_tray"
+KEY_THEME = "ui/theme"
+
+DEFAULTS: dict[str, object] = {
+    KEY_RETENTION_DAYS: 0,  # 0 = keep forever
+    KEY_RETENTION_PER_TASK: 0,
+    KEY_NOTIFY_FAILURE: True,
+    KEY_NOTIFY_RECOVERY: True,
+    KEY_NOTIFY_FINISH: False,
+    KEY_CLOSE_TO_TRAY: True,
+    KEY_THEME: "system",
+}
+
+
+def setting_bool(settings: QSettings, key: str) -> bool:
+    """QSettings gives back "true"/"false" strings from INI files: normalise."""
+    value = settings.value(key, DEFAULTS.get(key, False))
+    return value in (True, "true", "1", 1)
+
+
+def setting_int(settings: QSettings, key: str, default: int = 0) -> int:
+    value: object = settings.value(key, DEFAULTS.get(key, default))
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def theme_mode(settings: QSettings) -> str:
+    mode = str(settings.value(KEY_THEME, "system"))
+    return mode if mode in THEME_MODES else "system"
+
+
+def _keep_forever(spin: QSpinBox, suffix: str, maximum: int) -> None:
+    spin.setRange(0, maximum)
+    spin.setSpecialValueText("keep all")
+    spin.setSuffix(suffix)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("TaskRun settings")
+        self.setMinimumWidth(480)
+        self._ctx = ctx
+        s = ctx.settings
+        self.workers = QSpinBox()
+        self.workers.setRange(1, 256)
+        self.workers.setValue(ctx.executor.workers)
+        self.workers.setToolTip("How many runs may go at the same time; the rest wait in the queue")
+        self.retention_days = QSpinBox()
+        _keep_forever(self.retention_days, " days", 36_500)
+        self.retention_days.setValue(setting_int(s, KEY_RETENTION_DAYS))
+        self.retention_per_task = QSpinBox()
+        _keep_forever(self.retention_per_task, " runs", 10_000_000)
+        self.retention_per_task.setValue(setting_int(s, KEY_RETENTION_PER_TASK))
+        self.on_failure = QCheckBox("When a run fails")
+        self.on_recovery = QCheckBox("When a task succeeds again after a failure")
+        self.on_finish = QCheckBox("When any run finishes")
+        for check, key in (
+            (self.on_failure, KEY_NOTIFY_FAILURE),
+            (self.on_recovery, KEY_NOTIFY_RECOVERY),
+            (self.on_finish, KEY_NOTIFY_FINISH),
+        ):
+            check.setChecked(setting_bool(s, key))
+        self.close_to_tray = QCheckBox("Keep running in the tray when the window is closed")
+        self.close_to_tray.setChecked(setting_bool(s, KEY_CLOSE_TO_TRAY))
+        self.theme = QComboBox()
+        self.theme.addItems(list(THEME_MODES))
+        self.theme.setCurrentText(theme_mode(s))
+
+        self.data_dir = QLabel(str(ctx.store.data_dir))
+        self.data_dir.setWordWrap(True)
+        self.figures = QLabel("Measuring…")
+        self.figures.setObjectName("storageFigures")
+
+        run_box = QGroupBox("Running")
+        run_form = QFormLayout(run_box)
+        run_form.addRow("Runs at once", self.workers)
+        keep_box = QGroupBox("History retention")
+        keep_form = QFormLayout(keep_box)
+        keep_form.addRow("Delete runs older than", self.retention_days)
+        keep_form.addRow("Keep at most per task", self.retention_per_task)
+        notify_box = QGroupBox("Notifications")
+        notify_layout = QVBoxLayout(notify_box)
+        for w in (self.on_failure, self.on_recovery, self.on_finish):
+            notify_layout.addWidget(w)
+        look_box = QGroupBox("Window")
+        look_form = QFormLayout(look_box)
+        look_form.addRow("Theme", self.theme)
+        look_form.addRow("", self.close_to_tray)
+        data_box = QGroupBox("Data")
+        data_form = QFormLayout(data_box)
+        data_form.addRow("Folder", self.data_dir)
+        data_form.addRow("Storage", self.figures)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for box in (run_box, keep_box, notify_box, look_box, data_box):
+            layout.addWidget(box)
+        layout.addWidget(buttons)
+        store = ctx.store
+        ctx.query.read(
+            lambda: (store.db_size(), store.log_size(), runs_repo.count(runs_repo.RunFilter())),
+            self._on_figures_loaded,
+            self._on_figures_failed,
+            self,
+        )
+
+    def _on_figures_loaded(self, figures: tuple[int, int, int]) -> None:
+        db, logs, runs = figures
+        self.figures.setText(
+            f"database {human_bytes(db)} · logs {human_bytes(logs)} · {runs:,} runs"
+        )
+
+    def _on_figures_failed(self, exc: Exception) -> None:
+        self.figures.setText(f"could not measure: {exc}")
+
+    def accept(self) -> None:
+        """Store every value and apply what applies at once (workers, theme)."""
+        s = self._ctx.settings
+        s.setValue(KEY_WORKERS, self.workers.value())
+        s.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
+        s.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
+        s.setValue(KEY_NOTIFY_FAILURE, self.on_failure.isChecked())
+        s.setValue(KEY_NOTIFY_RECOVERY, self.on_recovery.isChecked())
+        s.setValue(KEY_NOTIFY_FINISH, self.on_finish.isChecked())
+        s.setValue(KEY_CLOSE_TO_TRAY, self.close_to_tray.isChecked())
+        s.setValue(KEY_THEME, self.theme.currentText())
+        s.sync()
+        if self.workers.value() != self._ctx.executor.workers:
+            self._ctx.executor.set_workers(self.workers.value())
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.theme.currentText())
+        super().accept()
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 2)

@@ -1,0 +1,104 @@
+"""Asks for a task's declared parameters before a run, and how many runs to queue.
+
+Values are checked with the same resolve() the executor uses, so the dialog refuses exactly
+what the engine would refuse, and says why next to the OK button instead of failing later.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taskrun_gui.core.models import Param, TaskSpec
+from taskrun_gui.core.params import ParamError, resolve
+
+MAX_REPEAT = 1000
+
+
+class RunParamsDialog(QDialog):
+    def __init__(
+        self, spec: TaskSpec, ask_repeat: bool = False, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Run {spec.name}")
+        self.setMinimumWidth(420)
+        self._spec = spec
+        self.editors: dict[str, QLineEdit | QComboBox] = {}
+        form = QFormLayout()
+        for p in spec.params:
+            editor = self._make_editor(p)
+            self.editors[p.name] = editor
+            label = f"{p.name} *" if p.required else p.name
+            form.addRow(label, editor)
+            if p.description:
+                editor.setToolTip(p.description)
+        self.repeat = QSpinBox()
+        self.repeat.setRange(1, MAX_REPEAT)
+        self.repeat.setObjectName("repeatSpin")
+        if ask_repeat:
+            form.addRow("Number of runs", self.repeat)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("paramsError")
+        self.error_label.setStyleSheet("color: #B91C1C;")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        if any(p.required for p in spec.params):
+            note = QLabel("Fields marked * are required.")
+            note.setEnabled(False)
+            layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    @staticmethod
+    def _make_editor(p: Param) -> QLineEdit | QComboBox:
+        if p.choices:
+            combo = QComboBox()
+            combo.addItems(p.choices)
+            if p.default in p.choices:
+                combo.setCurrentText(p.default)
+            return combo
+        line = QLineEdit()
+        if p.secret:
+            line.setEchoMode(QLineEdit.EchoMode.Password)
+        if p.default is not None:
+            line.setText(p.default)
+        line.setPlaceholderText("required" if p.required else "optional")
+        return line
+
+    def values(self) -> dict[str, str]:
+        """What the user entered; an empty optional field means "not given"."""
+        out: dict[str, str] = {}
+        for name, editor in self.editors.items():
+            text = editor.currentText() if isinstance(editor, QComboBox) else editor.text()
+            if text != "" or any(p.name == name and p.required for p in self._spec.params):
+                out[name] = text
+        return out
+
+    def repeat_count(self) -> int:
+        return self.repeat.value()
+
+    def accept(self) -> None:
+        try:
+            resolve(self._spec.params, self.values())
+        except ParamError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.show()
+            return
+        super().accept()

@@ -1,0 +1,44 @@
+"""What the Tasks table shows per task, read in one go on a worker (never from data())."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from taskrun_gui.core.models import RunRecord
+from taskrun_gui.storage import runs_repo, stats_repo, tasks_repo
+from taskrun_gui.storage.tasks_repo import TaskRow
+
+SUCCESS_WINDOW_DAYS = 30
+
+
+@dataclass
+class TaskOverview:
+    task: TaskRow
+    last: RunRecord | None
+    success_rate: float | None  # 0..1 over the last 30 days; None when nothing finished
+    running: int  # running or paused, as the store knows it (any process)
+    queued: int
+
+
+def load_overview() -> list[TaskOverview]:
+    """One row per live task. Tasks are few (tens to hundreds), so a per-task read of the
+    daily aggregates is cheap, and it keeps this on indexed tables only."""
+    tasks = tasks_repo.list_all()
+    last = runs_repo.last_runs_by_task()
+    active = runs_repo.active_counts_by_task()
+    out = []
+    for t in tasks:
+        days = stats_repo.day_rows(stats_repo.Scope(task_id=t.id, days=SUCCESS_WINDOW_DAYS))
+        success = sum(d.counts.get("success", 0) for d in days)
+        total = sum(sum(d.counts.values()) for d in days)
+        running, queued = active.get(t.id, (0, 0))
+        out.append(
+            TaskOverview(
+                task=t,
+                last=last.get(t.id),
+                success_rate=(success / total) if total else None,
+                running=running,
+                queued=queued,
+            )
+        )
+    return out

@@ -1,0 +1,292 @@
+"""The Tasks table: one row per task, filled from a worker read and from the executor's
+in-memory state, so data() is a dictionary lookup and never a query.
+
+The store is written by the serialized writer, a little after the executor announces a change;
+run records seen on the executor's signals are therefore kept as an overlay and shown until the
+store has caught up with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import QApplication
+
+from taskrun_gui.core import schedule
+from taskrun_gui.core.interpreters import interpreter_label
+from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.timefmt import human_duration, local_text
+from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.tasks.task_overview import TaskOverview, load_overview
+from taskrun_gui.ui.theme import is_dark, status_color
+
+COLUMNS = (
+    "Name",
+    "Kind",
+    "Tags",
+    "Last status",
+    "Last run",
+    "Last duration",
+    "Success 30d",
+    "Running",
+    "Queue",
+    "Next run",
+)
+(
+    COL_NAME,
+    COL_KIND,
+    COL_TAGS,
+    COL_STATUS,
+    COL_LAST_RUN,
+    COL_DURATION,
+    COL_SUCCESS,
+    COL_RUNNING,
+    COL_QUEUE,
+    COL_NEXT,
+) = range(len(COLUMNS))
+
+TASK_ID_ROLE = Qt.ItemDataRole.UserRole
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+REFRESH_DELAY_MS = 250  # at most ~4 store reads a second however busy the executor is
+
+_Index = QModelIndex | QPersistentModelIndex
+_RIGHT = {COL_DURATION, COL_SUCCESS, COL_RUNNING, COL_QUEUE}
+
+
+class TaskTableModel(QAbstractTableModel):
+    loaded = Signal()  # after every store read, changed or not
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._rows: list[TaskOverview] = []
+        self._overlay: dict[int, RunRecord] = {}  # task id -> newest record seen on a signal
+        self._live: dict[int, int] = {}  # task id -> runs this process is running
+        self._queue_pos: dict[int, tuple[int, int]] = {}  # task id -> (first position, count)
+        self._loading = False
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_DELAY_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # -- loading ----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Ask for a reload soon; many calls within the delay make one read."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def reload_now(self) -> None:
+        self._timer.stop()
+        self._on_timer_timeout()
+
+    def is_loading(self) -> bool:
+        return self._loading or self._timer.isActive()
+
+    def _on_timer_timeout(self) -> None:
+        if self._loading:
+            self._dirty = True  # one more read once this one lands
+            return
+        self._loading = True
+        self._ctx.query.read(load_overview, self._on_overview_loaded, self._on_load_failed, self)
+
+    def _on_overview_loaded(self, rows: list[TaskOverview]) -> None:
+        self._loading = False
+        self._set_rows(rows)
+        self.loaded.emit()
+        if self._dirty:
+            self._dirty = False
+            self.refresh()
+
+    def _on_load_failed(self, exc: Exception) -> None:
+        self._loading = False
+        self._dirty = False
+
+    def _set_rows(self, rows: list[TaskOverview]) -> None:
+        for r in rows:
+            seen = self._overlay.get(r.task.id)
+            last = r.last
+            if seen is None or last is None or last.uid != seen.uid:
+                continue
+            if last.status == seen.status or last.status.is_final:
+                del self._overlay[r.task.id]  # the store has caught up
+        if [r.task.id for r in rows] == [r.task.id for r in self._rows]:
+            self._rows = rows
+            if rows:
+                self._changed_all()
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    # -- live state from the executor (in memory, cheap) -------------------------------------
+    def note_run(self, rec: RunRecord) -> None:
+        """A record from the executor's signals: shown until the store holds the same."""
+        seen = self._overlay.get(rec.task_id)
+        if seen is None or seen.uid == rec.uid or rec.queued_at >= seen.queued_at:
+            self._overlay[rec.task_id] = rec
+        self._changed_task(rec.task_id)
+        self.refresh()
+
+    def set_live(self, running: list[RunRecord], queue: list[RunRecord]) -> None:
+        live: dict[int, int] = {}
+        for rec in running:
+            live[rec.task_id] = live.get(rec.task_id, 0) + 1
+        pos: dict[int, tuple[int, int]] = {}
+        for i, rec in enumerate(queue, start=1):
+            first, n = pos.get(rec.task_id, (i, 0))
+            pos[rec.task_id] = (first, n + 1)
+        if live != self._live or pos != self._queue_pos:
+            self._live, self._queue_pos = live, pos
+            if self._rows:
+                self._changed_all()
+
+    def _changed_all(self) -> None:
+        self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+
+    def _changed_task(self, task_id: int) -> None:
+        row = self.row_of(task_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    # -- lookups -----------------------------------------------------------------------------
+    def row_of(self, task_id: int) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if r.task.id == task_id), None)
+
+    def overview(self, row: int) -> TaskOverview:
+        return self._rows[row]
+
+    def overviews(self) -> list[TaskOverview]:
+        return list(self._rows)
+
+    def last_run(self, row: int) -> RunRecord | None:
+        """The newest run of the row's task, from the store or, if newer, from a signal."""
+        r = self._rows[row]
+        seen = self._overlay.get(r.task.id)
+        if seen is None:
+            return r.last
+        if r.last is None or seen.uid == r.last.uid or seen.queued_at >= r.last.queued_at:
+            return seen
+        return r.last
+
+    def running_count(self, row: int) -> int:
+        r = self._rows[row]
+        return max(r.running, self._live.get(r.task.id, 0))
+
+    # -- the Qt model ------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, col = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, col)
+        if role == TASK_ID_ROLE:
+            return self._rows[row].task.id
+        if role == SORT_ROLE:
+            return self._sort_key(row, col)
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS:
+            status = self._text(row, COL_STATUS)
+            if status != "never run":
+                return status_color(status, is_dark(QApplication.palette()))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in _RIGHT:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _text(self, row: int, col: int) -> str:
+        r = self._rows[row]
+        spec = r.task.spec
+        last = self.last_run(row)
+        if col == COL_NAME:
+            return r.task.name
+        if col == COL_KIND:
+            label = interpreter_label(spec.kind, spec.interpreter, spec.shell)
+            return f"{len(spec.steps)} steps" if spec.steps else f"{spec.kind} · {label}"
+        if col == COL_TAGS:
+            return ", ".join(spec.tags)
+        if col == COL_STATUS:
+            if self.running_count(row):
+                return str(RunStatus.RUNNING)  # a newer queued run must not hide a live one
+            return str(last.status) if last else "never run"
+        if col == COL_LAST_RUN:
+            return local_text(last.started_at or last.queued_at) if last else ""
+        if col == COL_DURATION:
+            return human_duration(last.duration_seconds) if last else ""
+        if col == COL_SUCCESS:
+            return "" if r.success_rate is None else f"{r.success_rate * 100:.0f} %"
+        if col == COL_RUNNING:
+            n = self.running_count(row)
+            return str(n) if n else ""
+        if col == COL_QUEUE:
+            return self._queue_text(r)
+        if col == COL_NEXT:
+            return self._next_text(r)
+        return ""
+
+    def _queue_text(self, r: TaskOverview) -> str:
+        first, n = self._queue_pos.get(r.task.id, (0, 0))
+        if n:
+            return f"#{first}" if n == 1 else f"#{first} (+{n - 1})"
+        return f"{r.queued} waiting" if r.queued else ""
+
+    @staticmethod
+    def _next_text(r: TaskOverview) -> str:
+        sched = r.task.spec.schedule
+        if not sched.is_set:
+            return ""
+        text = schedule.describe(sched)
+        if r.task.next_fire_at and sched.enabled and r.task.spec.enabled:
+            text += f" — {local_text(r.task.next_fire_at)}"
+        return text
+
+    def _sort_key(self, row: int, col: int) -> Any:
+        r = self._rows[row]
+        last = self.last_run(row)
+        if col == COL_LAST_RUN:
+            return (last.started_at or last.queued_at) if last else 0
+        if col == COL_DURATION:
+            return (last.duration_ms or 0) if last else -1
+        if col == COL_SUCCESS:
+            return -1.0 if r.success_rate is None else r.success_rate
+        if col == COL_RUNNING:
+            return self.running_count(row)
+        if col == COL_QUEUE:
+            return self._queue_pos.get(r.task.id, (10**9, 0))[0]
+        if col == COL_NEXT:
+            return r.task.next_fire_at or 2**62
+        return self._text(row, col).lower()
+
+    def _tooltip(self, row: int, col: int) -> str | None:
+        r = self._rows[row]
+        if col == COL_NAME:
+            return r.task.spec.description or None
+        if col == COL_STATUS:
+            last = self.last_run(row)
+            if last is not None and last.error_message:
+                return last.error_message
+            if last is not None and last.exit_code is not None:
+                return f"exit code {last.exit_code}"
+        return None

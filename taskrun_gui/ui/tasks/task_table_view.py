@@ -1,0 +1,36 @@
+"""The Tasks table view: fixed row heights, no word wrap, sortable, one row selected."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+
+from taskrun_gui.ui.tasks.task_table_model import COL_NAME, TASK_ID_ROLE
+
+_COLUMN_WIDTHS = (180, 120, 120, 90, 150, 95, 90, 65, 80)
+
+
+class TaskTableView(QTableView):
+    def __init__(self, model: QSortFilterProxyModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tasksTable")
+        self.setModel(model)
+        self.setSortingEnabled(True)
+        self.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for col, width in enumerate(_COLUMN_WIDTHS):
+            header.resizeSection(col, width)
+
+    def selected_task_id(self) -> int | None:
+        rows = self.selectionModel().selectedRows()
+        return rows[0].data(TASK_ID_ROLE) if rows else None

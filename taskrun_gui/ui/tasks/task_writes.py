@@ -1,0 +1,58 @@
+"""Task changes made from the Tasks tab (duplicate, delete, examples), on the store's writer.
+
+Kept apart from the tab so the tab only decides *what* to change; this object does the write
+off the UI thread and reports back with a signal the tab turns into a reload.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from taskrun_gui.core.models import TaskSpec
+from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.tasks_repo import TaskRow
+from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.tasks.example_tasks import create_examples
+
+
+def copy_name(name: str, taken: set[str]) -> str:
+    """ "backup-copy", then "backup-copy2", ... whichever is free."""
+    candidate, n = f"{name}-copy", 2
+    while candidate in taken:
+        candidate, n = f"{name}-copy{n}", n + 1
+    return candidate
+
+
+class TaskWrites(QObject):
+    written = Signal(object)  # the id of the task to select afterwards, or None
+    failed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+
+    def duplicate(self, task: TaskRow, taken: set[str]) -> None:
+        spec = TaskSpec.from_dict({**task.spec.to_dict(), "name": copy_name(task.name, taken)})
+        self._ctx.query.write(
+            lambda: tasks_repo.create(spec), self._on_task_written, self._on_failed, self
+        )
+
+    def delete(self, task_id: int) -> None:
+        self._ctx.query.write(
+            lambda: tasks_repo.delete(task_id), self._on_deleted, self._on_failed, self
+        )
+
+    def add_examples(self) -> None:
+        self._ctx.query.write(create_examples, self._on_examples_written, self._on_failed, self)
+
+    def _on_task_written(self, row: TaskRow) -> None:
+        self.written.emit(row.id)
+
+    def _on_deleted(self, _result: object) -> None:
+        self.written.emit(None)
+
+    def _on_examples_written(self, rows: list[TaskRow]) -> None:
+        self.written.emit(rows[0].id if rows else None)
+
+    def _on_failed(self, exc: Exception) -> None:
+        self.failed.emit(str(exc))

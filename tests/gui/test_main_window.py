@@ -1,0 +1,141 @@
+"""The main window against a real store and host: title and tabs, status-bar counts, the
+store-failure warning, the in-window notification of a failed run, the quit question, and the
+single-instance handshake over QLocalSocket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtNetwork import QLocalSocket
+from pytestqt.qtbot import QtBot
+
+pytest.importorskip(
+    "taskrun_gui.ui.trends.trends_tab",
+    reason="the Trends tab (taskrun_gui/ui/trends/trends_tab.py) is not written yet",
+)
+pytest.importorskip(
+    "taskrun_gui.ui.history.history_tab",
+    reason="the Logs / History tab (taskrun_gui/ui/history/history_tab.py) is not written yet",
+)
+
+from taskrun_gui.app import InstanceServer, instance_server_name
+from taskrun_gui.core.models import RunStatus
+from taskrun_gui.executor.host import Host
+from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.db import Store
+from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.main_window import MainWindow
+from taskrun_gui.ui.query import QueryRunner
+from tests.helpers import add_task, py_task, shell_task
+
+pytestmark = pytest.mark.qt_log_ignore(
+    "This plugin does not support propagateSizeHints", "This plugin does not support raise"
+)
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[AppContext]:
+    store = Store(tmp_path / "data").open()
+    host = Host(store, workers=1)
+    assert host.try_serve()
+    query = QueryRunner(store, host.writer)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    yield AppContext(store, host.writer, host.executor, query, settings)
+    host.close(timeout=10)
+    query.wait_idle()
+    store.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, ctx: AppContext) -> Iterator[MainWindow]:
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.confirm_quit = lambda _running, _queued: True
+    win.close()
+
+
+def test_title_and_five_tabs(qtbot: QtBot, window: MainWindow) -> None:
+    assert window.windowTitle() == "TaskRun"
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert titles == ["Tasks", "Editor", "Logs / History", "Trends", "Monitor"]
+    window.activateWindow()
+    window.tasks_tab.table.setFocus()
+    qtbot.keyClick(window.tasks_tab.table, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 3
+    qtbot.keyClick(window.tabs, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 0
+
+
+def test_status_bar_counts_running_and_queued(qtbot: QtBot, window: MainWindow, ctx) -> None:
+    row = add_task(ctx.store, py_task("sleepy", "import time; time.sleep(60)", max_concurrent=2))
+    assert window.counts_label.text() == "0 running · 0 queued"
+    recs = ctx.executor.enqueue(row.id, row.version, row.spec, repeat=2)
+    qtbot.waitUntil(lambda: window.counts_label.text() == "1 running · 1 queued", timeout=5000)
+    assert window.counts_label.isVisible()
+    with qtbot.waitSignal(window.quit_requested, raising=False, timeout=100) as asked:
+        window.confirm_quit = lambda _running, _queued: False
+        assert window.request_quit() is False
+    assert not asked.signal_triggered
+    for rec in recs:
+        ctx.executor.cancel(rec.uid)
+    qtbot.waitUntil(lambda: window.counts_label.text() == "0 running · 0 queued", timeout=15000)
+
+
+def test_store_failure_warning_is_visible_until_healthy(qtbot: QtBot, window: MainWindow, ctx):
+    assert not window.health_label.isVisible()
+    ctx.executor.store_health_changed.emit(False, "disk full")
+    assert window.health_label.isVisible()
+    assert "disk full" in window.health_label.text()
+    ctx.executor.store_health_changed.emit(True, "")
+    assert not window.health_label.isVisible()
+
+
+def test_failed_run_shows_a_banner_then_recovery(qtbot: QtBot, window: MainWindow, ctx) -> None:
+    row = add_task(ctx.store, shell_task("flaky", 'test -e "$TASKRUN_PARAM_OK" || exit 3'))
+    assert not window.notifier.uses_tray()  # offscreen has no tray: the banner is used
+    with qtbot.waitSignal(window.notifier.notified, timeout=10000) as notified:
+        ctx.executor.enqueue(row.id, row.version, row.spec)
+    title, message, level = notified.args
+    assert (title, level) == ("flaky: failed", "error")
+    assert "3" in message
+    assert window.banner.isVisible()
+    assert window.banner.messages()[0].level == "error"
+
+    spec = tasks_repo.get(row.id).spec
+    spec.command = "true"
+    with qtbot.waitSignal(window.notifier.notified, timeout=10000) as notified:
+        ctx.executor.enqueue(row.id, row.version, spec)
+    assert notified.args[0] == "flaky recovered"
+
+
+def test_cancelled_run_is_not_notified(qtbot: QtBot, window: MainWindow, ctx) -> None:
+    row = add_task(ctx.store, py_task("long", "import time; time.sleep(60)"))
+    rec = ctx.executor.enqueue(row.id, row.version, row.spec)[0]
+    qtbot.waitUntil(lambda: any(r.pid for r in ctx.executor.running()), timeout=10000)
+    with qtbot.waitSignal(ctx.executor.run_finished, timeout=15000) as finished:
+        ctx.executor.cancel(rec.uid)
+    assert finished.args[0].status is RunStatus.CANCELLED
+    assert window.notifier.history() == []
+
+
+def test_second_launch_raises_the_window(qtbot: QtBot, window: MainWindow, ctx) -> None:
+    name = instance_server_name(ctx.store.data_dir)
+    server = InstanceServer(name)
+    assert server.listen()
+    server.raise_requested.connect(window.bring_to_front)
+    window.showMinimized()
+    socket = QLocalSocket()
+    with qtbot.waitSignal(window.brought_to_front, timeout=5000):
+        socket.connectToServer(name)
+        assert socket.waitForConnected(2000)
+        socket.write(b"raise\n")
+        socket.flush()
+    assert window.isVisible() and not window.isMinimized()
+    socket.disconnectFromServer()
+    server.close()
