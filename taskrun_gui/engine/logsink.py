@@ -50,6 +50,9 @@ def log_path_for(logs_dir: Path, run_uid: str, queued_at_ms: int) -> Path:
     return logs_dir / month / f"{run_uid}.log"
 
 
+_KNOWN_DIRS: set[Path] = set()  # log folders made already (one a month)
+
+
 class LogSink:
     def __init__(
         self,
@@ -57,7 +60,9 @@ class LogSink:
         secrets: list[str],
         on_output: OutputCallback | None = None,
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.parent not in _KNOWN_DIRS:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _KNOWN_DIRS.add(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._fh = os.fdopen(fd, "ab", buffering=0)
         self.path = path

@@ -147,7 +147,11 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
     return _finish(rec, final, write, hooks, step_list, secrets, job.spec, store)
 
 
-def _on_spawned(rec: RunRecord, sp: Spawned, writer: StoreWriter, hooks: RunHooks) -> None:
+def _on_spawned(
+    rec: RunRecord, sp: Spawned, writer: StoreWriter, hooks: RunHooks
+) -> Callable[[], None]:
+    """Record the run as running with its process identity; returns the wait for that
+    record, which the supervisor does before it reaps the process."""
     rec.pid, rec.pgid, rec.proc_create_time = sp.pid, sp.pgid, sp.create_time
     fields = {
         "status": str(RunStatus.RUNNING),
@@ -157,8 +161,9 @@ def _on_spawned(rec: RunRecord, sp: Spawned, writer: StoreWriter, hooks: RunHook
         "proc_create_time": sp.create_time,
         "control": None,
     }
-    _wait_written(writer.submit(WriteOp("update_run", rec.uid, fields)), writer, RUNNING_WRITE_WAIT)
+    written = writer.submit(WriteOp("update_run", rec.uid, fields))
     hooks.on_state(replace(rec))
+    return lambda: _wait_written(written, writer, RUNNING_WRITE_WAIT)
 
 
 def _on_paused(rec: RunRecord, paused: bool, write: Write, hooks: RunHooks) -> None:

@@ -109,7 +109,7 @@ def run_process(
     control: RunControl,
     run_uid: str,
     timeout: float | None = None,
-    on_spawned: Callable[[Spawned], None] | None = None,
+    on_spawned: Callable[[Spawned], Callable[[], None] | None] | None = None,
     on_paused: Callable[[bool], None] | None = None,
 ) -> ProcessOutcome:
     if cwd and not os.path.isdir(cwd):
@@ -143,7 +143,7 @@ class _Supervisor:
         control: RunControl,
         run_uid: str,
         timeout: float | None,
-        on_spawned: Callable[[Spawned], None] | None,
+        on_spawned: Callable[[Spawned], Callable[[], None] | None] | None,
         on_paused: Callable[[bool], None] | None,
     ) -> None:
         self.proc = proc
@@ -161,15 +161,16 @@ class _Supervisor:
         self.stopped_as: RunStatus | None = None
         self.paused = False
         self.returncode: int | None = None
+        self.before_reap: Callable[[], None] | None = None
         self.rusage_cpu = 0.0
 
     def run(self) -> ProcessOutcome:
-        try:
-            create_time: float | None = psutil.Process(self.pid).create_time()
-        except psutil.Error:
-            create_time = None
         if self.on_spawned is not None:
-            self.on_spawned(Spawned(self.pid, self.pgid, create_time))
+            # the hook may hand back a wait (for the `running` record) to do before reaping:
+            # the record is durable before the process is waited on, and the wait overlaps
+            # the process's own start-up instead of delaying it
+            spawned = Spawned(self.pid, self.pgid, proctree.create_time(self.pid))
+            self.before_reap = self.on_spawned(spawned)
         try:
             self._pump()
         finally:
@@ -213,7 +214,7 @@ class _Supervisor:
                     elif self._reap(block=False):
                         sel.unregister(key.fd)
                 if pidfd is None and self.returncode is None:
-                    self._reap(block=False)
+                    self._reap(block=False)  # no pidfd (not Linux): poll
                 now = time.monotonic()
                 if self.returncode is not None and not eof:
                     # the main process is gone but a descendant still holds the pipe open
@@ -266,6 +267,9 @@ class _Supervisor:
     def _reap(self, block: bool) -> bool:
         if self.returncode is not None:
             return True
+        if self.before_reap is not None:
+            settle, self.before_reap = self.before_reap, None
+            settle()
         try:
             pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
         except ChildProcessError:

@@ -8,6 +8,7 @@ environment carries the run's marker variable, which survives a double fork and 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -29,6 +30,31 @@ class ProcInfo:
     cpu_percent: float
     rss: int
     create_time: float
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@functools.cache
+def _boot_time() -> float:
+    return float(psutil.boot_time())
+
+
+def create_time(pid: int) -> float | None:
+    """A process's start time as psutil reports it, read straight from /proc/PID/stat on
+    Linux (a tenth of the cost of psutil.Process, which matters at thousands of runs)."""
+    if sys.platform.startswith("linux"):
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                stat = fh.read()
+            ticks = int(stat[stat.rindex(b")") + 2 :].split()[19])
+            return ticks / _CLOCK_TICKS + _boot_time()
+        except (OSError, ValueError, IndexError):
+            return None
+    try:
+        return float(psutil.Process(pid).create_time())
+    except psutil.Error:
+        return None
 
 
 def is_same_process(pid: int, create_time: float | None) -> bool:
