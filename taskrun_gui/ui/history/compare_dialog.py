@@ -1,0 +1,141 @@
+"""Two runs side by side: what differed in how they ran, then what differed in their output.
+
+The metadata rows are the stable run shape of `core.run_json`, so this dialog, the export and
+`taskrun --json` name things the same way. Logs can be huge: only the last 2 MiB of each is
+read, on a worker, and colour codes are stripped so that lines compare on their text.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.run_json import FIELDS, run_to_json
+from taskrun_gui.ui.query import QueryRunner
+from taskrun_gui.ui.widgets.ansi import AnsiParser
+from taskrun_gui.ui.widgets.side_by_side import RowKind, SideBySideDiff
+
+TAIL_BYTES = 2 * 1024 * 1024
+
+
+def read_log_tail(path: str, limit: int = TAIL_BYTES) -> str:
+    """The last `limit` bytes of a log as plain text, starting at a whole line."""
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            start = max(0, size - limit)
+            f.seek(start)
+            data = f.read()
+    except FileNotFoundError:
+        return "(the log file no longer exists)\n"
+    if start > 0:
+        cut = data.find(b"\n")
+        data = data[cut + 1 :] if cut >= 0 else data
+    text = data.decode("utf-8", errors="replace")
+    plain = "".join(span.text for span in AnsiParser().feed(text))
+    return f"… (only the last {limit // (1024 * 1024)} MiB)\n{plain}" if start > 0 else plain
+
+
+def _value_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in sorted(value.items()))
+    return str(value)
+
+
+class CompareDialog(QDialog):
+    outputs_loaded = Signal()
+
+    def __init__(
+        self, query: QueryRunner, a: RunRecord, b: RunRecord, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Compare run {a.id} with run {b.id}")
+        self._a, self._b = a, b
+        self.table = self._make_table(a, b)
+        self.diff = SideBySideDiff(self)
+        self.diff.set_texts(self._title(a), "loading…", self._title(b), "loading…")
+        self.summary = QLabel(self)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.diff)
+        splitter.setSizes([330, 420])
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(buttons)
+        self.resize(1100, 800)
+
+        paths = (a.log_path, b.log_path)
+        query.read(lambda: tuple(read_log_tail(p) for p in paths), self._on_read, owner=self)
+
+    @property
+    def differing_fields(self) -> list[str]:
+        return list(self._differing)
+
+    def _title(self, rec: RunRecord) -> str:
+        return f"Run {rec.id} — {rec.task_name} v{rec.version} ({rec.status})"
+
+    def _make_table(self, a: RunRecord, b: RunRecord) -> QTableWidget:
+        left, right = run_to_json(a), run_to_json(b)
+        table = QTableWidget(len(FIELDS), 2, self)
+        table.setObjectName("metadataTable")
+        table.setHorizontalHeaderLabels([f"Run {a.id}", f"Run {b.id}"])
+        table.setVerticalHeaderLabels(list(FIELDS))
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        rows = table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 6)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        tint = QColor(self.palette().highlight().color())
+        tint.setAlpha(70)
+        bold = QFont(table.font())
+        bold.setBold(True)
+        self._differing: list[str] = []
+        for row, name in enumerate(FIELDS):
+            texts = (_value_text(left[name]), _value_text(right[name]))
+            differs = texts[0] != texts[1]
+            if differs:
+                self._differing.append(name)
+            for col, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                if differs:
+                    item.setBackground(QBrush(tint))
+                    item.setFont(bold)
+                table.setItem(row, col, item)
+        return table
+
+    def _on_read(self, texts: tuple[str, ...]) -> None:
+        left, right = texts
+        self.diff.set_texts(self._title(self._a), left, self._title(self._b), right)
+        same = sum(1 for r in self.diff.rows() if r.kind is RowKind.EQUAL)
+        total = len(self.diff.rows())
+        self.summary.setText(
+            f"{len(self._differing)} of {len(FIELDS)} fields differ (highlighted); "
+            f"{total - same} of {total} output lines differ"
+        )
+        self.outputs_loaded.emit()

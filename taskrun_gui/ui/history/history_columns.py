@@ -1,0 +1,126 @@
+"""The history table's columns and how one run reads in each: shared by the model and the
+tab (default widths), kept apart so the model file stays about paging, not formatting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text
+from taskrun_gui.ui.theme import is_dark, status_color
+
+
+class Col(IntEnum):
+    ID = 0
+    TASK = 1
+    STATUS = 2
+    TRIGGER = 3
+    ATTEMPT = 4
+    QUEUED = 5
+    STARTED = 6
+    DURATION = 7
+    EXIT_CODE = 8
+    ERROR = 9
+    PEAK_RSS = 10
+    CPU = 11
+
+
+HEADERS = {
+    Col.ID: "ID",
+    Col.TASK: "Task",
+    Col.STATUS: "Status",
+    Col.TRIGGER: "Trigger",
+    Col.ATTEMPT: "Attempt",
+    Col.QUEUED: "Queued",
+    Col.STARTED: "Started",
+    Col.DURATION: "Duration",
+    Col.EXIT_CODE: "Exit code",
+    Col.ERROR: "Error",
+    Col.PEAK_RSS: "Peak RSS",
+    Col.CPU: "CPU s",
+}
+
+# Starting widths; the user's own widths are restored from settings over these.
+DEFAULT_WIDTHS = {
+    Col.ID: 70,
+    Col.TASK: 160,
+    Col.STATUS: 90,
+    Col.TRIGGER: 80,
+    Col.ATTEMPT: 60,
+    Col.QUEUED: 150,
+    Col.STARTED: 150,
+    Col.DURATION: 80,
+    Col.EXIT_CODE: 70,
+    Col.ERROR: 260,
+    Col.PEAK_RSS: 90,
+    Col.CPU: 70,
+}
+
+# Figures read best right-aligned, so their digits line up down the column.
+NUMERIC = frozenset({Col.ID, Col.ATTEMPT, Col.DURATION, Col.EXIT_CODE, Col.PEAK_RSS, Col.CPU})
+
+
+def _opt(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _error(rec: RunRecord) -> str:
+    """One line only: rows have a fixed height, so a multi-line message would be cut anyway."""
+    text = rec.error_message or (str(rec.error_type) if rec.error_type else "")
+    return " ".join(text.split())
+
+
+def _cpu(rec: RunRecord) -> str:
+    return "" if rec.cpu_seconds is None else f"{rec.cpu_seconds:.2f}"
+
+
+_TEXT: dict[Col, Callable[[RunRecord], str]] = {
+    Col.ID: lambda r: _opt(r.id),
+    Col.TASK: lambda r: r.task_name,
+    Col.STATUS: lambda r: str(r.status),
+    Col.TRIGGER: lambda r: str(r.trigger),
+    Col.ATTEMPT: lambda r: str(r.attempt),
+    Col.QUEUED: lambda r: local_text(r.queued_at),
+    Col.STARTED: lambda r: local_text(r.started_at),
+    Col.DURATION: lambda r: human_duration(r.duration_seconds),
+    Col.EXIT_CODE: lambda r: _opt(r.exit_code),
+    Col.ERROR: _error,
+    Col.PEAK_RSS: lambda r: human_bytes(r.peak_rss),
+    Col.CPU: _cpu,
+}
+
+
+def cell_text(rec: RunRecord, col: Col) -> str:
+    return _TEXT[col](rec)
+
+
+def error_tooltip(rec: RunRecord) -> str | None:
+    """The whole message, with its type, for the hover: the cell shows one line of it."""
+    if not rec.error_message and rec.error_type is None:
+        return None
+    kind = "" if rec.error_type is None else f"[{rec.error_type}] "
+    return f"{kind}{rec.error_message or ''}"
+
+
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+def alignment(col: Col) -> Qt.AlignmentFlag:
+    return _RIGHT if col in NUMERIC else _LEFT
+
+
+def cell_data(rec: RunRecord, col: Col, role: int) -> Any:
+    """What the model returns for a loaded row: text, the status colour, the error tooltip."""
+    if role == Qt.ItemDataRole.DisplayRole:
+        return cell_text(rec, col)
+    if role == Qt.ItemDataRole.ForegroundRole and col == Col.STATUS:
+        return status_color(str(rec.status), is_dark(QGuiApplication.palette()))
+    if role == Qt.ItemDataRole.ToolTipRole and col == Col.ERROR:
+        return error_tooltip(rec)
+    return None

@@ -1,0 +1,284 @@
+"""The History tab: every run, filtered in SQL, with the selected run's details and log.
+
+The table is a view over `HistoryModel` (paged, never all rows), with fixed row heights and no
+word wrap so that a million rows cost what the visible fifty cost. The selected run's log is
+replayed from its file and then followed live from the executor's output batches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from taskrun_gui.core.models import RunRecord
+from taskrun_gui.storage.runs_repo import RunFilter
+from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.history.compare_dialog import CompareDialog
+from taskrun_gui.ui.history.export_runs import ExportFormat, export_runs
+from taskrun_gui.ui.history.history_columns import DEFAULT_WIDTHS, Col
+from taskrun_gui.ui.history.history_filters import HistoryFilters
+from taskrun_gui.ui.history.history_model import HistoryModel
+from taskrun_gui.ui.history.run_actions import RunActions
+from taskrun_gui.ui.history.run_details import RunDetails
+from taskrun_gui.ui.widgets.log_view import LogView
+
+_KEY = "history/"
+
+
+class HistoryTab(QWidget):
+    run_selected = Signal(object)  # RunRecord | None
+    export_finished = Signal(int, str)  # rows written, path
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._selected_uid: str | None = None
+        self.compare_dialog: CompareDialog | None = None
+        self.last_message = ""
+        self.run_actions = RunActions(ctx, self)
+        self.run_actions.message.connect(self._inform)
+
+        self.filters = HistoryFilters(ctx.query, self)
+        self.count_label = QLabel(self)
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setToolTip("Save the filtered runs as CSV or JSON")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.model = HistoryModel(ctx.query, ctx.executor, self)
+        self.table = self._make_table()
+        self.details = RunDetails(ctx.query, self)
+        self.log_view = LogView(self)
+
+        details_scroll = QScrollArea(self)
+        details_scroll.setWidget(self.details)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.bottom_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.bottom_splitter.addWidget(details_scroll)
+        self.bottom_splitter.addWidget(self.log_view)
+        self.bottom_splitter.setStretchFactor(1, 2)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.bottom_splitter)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([480, 360])  # until the user's own sizes are restored
+        self.bottom_splitter.setSizes([420, 980])
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.filters, 1)
+        bar.addWidget(self.count_label)
+        bar.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+        self.filters.filter_changed.connect(self.model.set_filter)
+        self.model.count_changed.connect(self._on_model_count_changed)
+        self.model.dataChanged.connect(self._on_model_data_changed)
+        self.model.modelReset.connect(self._on_model_reset)
+        ctx.executor.run_output.connect(self._on_run_output)
+        ctx.executor.run_finished.connect(self._on_run_finished)
+        self._restore_layout()
+        self.filters.reload_tasks()
+        self.model.set_filter(self.filters.run_filter())
+        self._on_model_count_changed(0)
+
+    def _make_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName("historyTable")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        rows = table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: no measuring
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
+        rows.hide()
+        header = table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        for col, width in DEFAULT_WIDTHS.items():
+            header.resizeSection(col, width)
+        header.setSortIndicator(Col.ID, Qt.SortOrder.DescendingOrder)
+        table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
+        header.sectionResized.connect(self._save_layout)
+        header.sectionMoved.connect(self._save_layout)
+        table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._on_context_menu_requested)
+        return table
+
+    # -- public -----------------------------------------------------------------------------
+    def show_task(self, task_id: int) -> None:
+        """Show one task's runs."""
+        self.filters.set_task(task_id)
+
+    def show_run(self, run_id: int) -> None:
+        """Select a run, loading its page; a run outside the filter clears the filter first."""
+
+        def found(row: int | None, retried: bool = False) -> None:
+            if row is not None:
+                self.select_row(row)
+            elif not retried and self.model.run_filter != RunFilter():
+                self.filters.clear()
+                self.model.locate(run_id, lambda r: found(r, retried=True))
+            else:
+                self._inform("Run not found", f"There is no run {run_id} in the history.")
+
+        self.model.locate(run_id, found)
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def selected_records(self) -> list[RunRecord]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [rec for rec in (self.model.run_at(r) for r in rows) if rec is not None]
+
+    def export_to(self, path: str, fmt: ExportFormat) -> None:
+        """Write the filtered runs on a worker; `export_finished` tells how many."""
+        flt = self.model.run_filter
+        self.export_button.setEnabled(False)
+
+        def done(count: int) -> None:
+            self.export_button.setEnabled(True)
+            self._inform("Export finished", f"Exported {count} runs to {path}")
+            self.export_finished.emit(count, path)
+
+        def failed(exc: Exception) -> None:
+            self.export_button.setEnabled(True)
+            self._inform("Export failed", f"Could not write {path}: {exc}")
+
+        self._ctx.query.read(lambda: export_runs(flt, path, fmt), done, failed, self)
+
+    def compare(self, a: RunRecord, b: RunRecord) -> CompareDialog:
+        older, newer = sorted((a, b), key=lambda r: r.id or 0)
+        dialog = CompareDialog(self._ctx.query, older, newer, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.compare_dialog = dialog
+        dialog.open()
+        return dialog
+
+    # -- selection, details, log ------------------------------------------------------------
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_current()
+
+    def _show_current(self) -> None:
+        row = self.table.currentIndex().row()
+        rec = self.model.run_at(row)
+        if rec is None:
+            self.model.ensure_row(row)  # its page is on the way: dataChanged brings it here
+            if row < 0:
+                self._selected_uid = None
+                self.details.show_run(None)
+                self.log_view.clear()
+            return
+        if rec.uid != self._selected_uid:
+            self._selected_uid = rec.uid
+            self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
+        if rec != self.details.record:
+            self.details.show_run(rec)
+            self.run_selected.emit(rec)
+
+    def _on_model_data_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
+        if top.row() <= self.table.currentIndex().row() <= bottom.row():
+            self._show_current()
+
+    def _on_model_reset(self) -> None:
+        """A reset loses the selection; keep the same run selected when it is still here."""
+        row = None if self._selected_uid is None else self.model.row_of_uid(self._selected_uid)
+        if row is not None:
+            self.select_row(row)
+
+    def _on_run_output(self, uid: str, text: str, offset: int) -> None:
+        if uid == self._selected_uid:
+            self.log_view.append_output(text, offset)
+
+    def _on_run_finished(self, rec: RunRecord) -> None:
+        if rec.uid == self._selected_uid:
+            self._show_current()
+
+    def _on_model_count_changed(self, count: int) -> None:
+        self.count_label.setText(f"{count:,} runs")
+
+    def _on_sort_indicator_changed(self, section: int, order: Qt.SortOrder) -> None:
+        """Only the id order is index-backed (see HistoryModel): put the arrow back there."""
+        if section != Col.ID:
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            descending = self.model.is_descending
+            keep = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+            header.setSortIndicator(Col.ID, keep)
+            header.blockSignals(False)
+        self._save_layout()
+
+    # -- context menu -----------------------------------------------------------------------
+    def _on_context_menu_requested(self, pos: QPoint) -> None:
+        records = self.selected_records()
+        if not records:
+            return
+        rec = self.model.run_at(self.table.currentIndex().row()) or records[0]
+        menu = self.run_actions.build_menu(rec, records, self.compare)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- export, messages, layout -----------------------------------------------------------
+    def _on_export_clicked(self) -> None:
+        start = str(Path.home() / "taskrun-history.csv")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export runs", start, "CSV (*.csv);;JSON (*.json)"
+        )
+        if not path:
+            return
+        json_wanted = path.lower().endswith(".json") or chosen.startswith("JSON")
+        self.export_to(path, ExportFormat.JSON if json_wanted else ExportFormat.CSV)
+
+    def _inform(self, title: str, text: str) -> None:
+        """Tell the user without blocking: the tab keeps updating behind the message."""
+        self.last_message = text
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _save_layout(self) -> None:
+        settings = self._ctx.settings
+        settings.setValue(_KEY + "header", self.table.horizontalHeader().saveState())
+        settings.setValue(_KEY + "splitter", self.splitter.saveState())
+        settings.setValue(_KEY + "bottom_splitter", self.bottom_splitter.saveState())
+
+    def _restore_layout(self) -> None:
+        settings = self._ctx.settings
+        for key, target in (
+            ("header", self.table.horizontalHeader()),
+            ("splitter", self.splitter),
+            ("bottom_splitter", self.bottom_splitter),
+        ):
+            state = settings.value(_KEY + key)
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                target.restoreState(state)
+        self.splitter.splitterMoved.connect(self._save_layout)
+        self.bottom_splitter.splitterMoved.connect(self._save_layout)

@@ -1,0 +1,129 @@
+"""What the history's context menu does to a run, apart from the table that offers it.
+
+Cancel, pause and resume go to the executor by uid; a run this process does not hold (another
+process is its host) gets the request recorded on its row instead, which its host polls for.
+Re-run queues the run's own task version again with its parameters, except that secret values
+were masked before they were stored and so must be typed again (or the re-run is refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QWidget
+
+from taskrun_gui.core.models import Control, RunRecord, RunStatus, TaskSpec
+from taskrun_gui.core.params import MASK, ParamError
+from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.writer import WriteOp
+from taskrun_gui.ui.context import AppContext
+
+
+class RunActions(QObject):
+    message = Signal(str, str)  # title, text: for the user, shown by the tab
+    rerun_queued = Signal(object)  # the new RunRecord
+
+    def __init__(self, ctx: AppContext, dialog_parent: QWidget) -> None:
+        super().__init__(dialog_parent)
+        self._ctx = ctx
+        self._dialog_parent = dialog_parent
+
+    def build_menu(
+        self,
+        rec: RunRecord,
+        selected: list[RunRecord],
+        compare: Callable[[RunRecord, RunRecord], object],
+    ) -> QMenu:
+        """The context menu for `rec` (the current row); "Compare" needs two selected runs.
+        Entries that cannot apply to the run's state are shown disabled, not hidden, so the
+        menu keeps its shape."""
+        entries: list[tuple[str, bool, Callable[[], object]] | None] = [
+            ("Cancel", not rec.status.is_final, lambda: self.cancel(rec)),
+            ("Pause", rec.status is RunStatus.RUNNING, lambda: self.pause(rec)),
+            ("Resume", rec.status is RunStatus.PAUSED, lambda: self.resume(rec)),
+            None,
+            ("Re-run", True, lambda: self.rerun(rec)),
+            ("Compare with…", len(selected) == 2, lambda: compare(selected[0], selected[1])),
+            None,
+            ("Open log file", bool(rec.log_path), lambda: self.open_log(rec)),
+            ("Copy run id", rec.id is not None, lambda: self.copy_id(rec)),
+        ]
+        menu = QMenu(self._dialog_parent)
+        menu.setToolTipsVisible(True)
+        for entry in entries:
+            if entry is None:
+                menu.addSeparator()
+                continue
+            text, enabled, slot = entry
+            action = menu.addAction(text)
+            action.setObjectName(text.rstrip("…"))
+            action.setEnabled(enabled)
+            action.triggered.connect(slot)
+            if text.startswith("Compare"):
+                action.setToolTip("Select two runs (Ctrl+click) to compare them")
+        return menu
+
+    def cancel(self, rec: RunRecord) -> None:
+        self._control(rec, Control.CANCEL, self._ctx.executor.cancel)
+
+    def pause(self, rec: RunRecord) -> None:
+        self._control(rec, Control.PAUSE, self._ctx.executor.pause)
+
+    def resume(self, rec: RunRecord) -> None:
+        self._control(rec, Control.RESUME, self._ctx.executor.resume)
+
+    def _control(self, rec: RunRecord, control: Control, here: Callable[[str], bool]) -> None:
+        if here(rec.uid):
+            return
+        self._ctx.writer.submit(WriteOp("update_run", rec.uid, {"control": str(control)}))
+
+    def open_log(self, rec: RunRecord) -> None:
+        if rec.log_path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(rec.log_path))
+
+    def copy_id(self, rec: RunRecord) -> None:
+        QGuiApplication.clipboard().setText("" if rec.id is None else str(rec.id))
+
+    def rerun(self, rec: RunRecord) -> None:
+        """Queue the same task version with the same parameters (read its spec on a worker)."""
+        task_id, version = rec.task_id, rec.version
+        self._ctx.query.read(
+            lambda: tasks_repo.version_spec(task_id, version),
+            lambda spec: self._enqueue_again(rec, spec),
+            lambda exc: self.message.emit("Cannot re-run", f"Run {rec.id}: {exc}"),
+            self,
+        )
+
+    def _enqueue_again(self, rec: RunRecord, spec: TaskSpec) -> None:
+        secret = spec.secret_names()
+        given = {k: v for k, v in rec.params.items() if k not in secret and v != MASK}
+        for name in sorted(k for k in rec.params if k not in given):
+            value = self._ask_secret(rec, name)
+            if value is None:
+                self.message.emit(
+                    "Re-run not queued",
+                    f"Parameter “{name}” is secret: its value was masked before the run was "
+                    "stored, so it cannot be reused. Re-run again and type it, or run the "
+                    "task from the Tasks tab.",
+                )
+                return
+            given[name] = value
+        try:
+            queued = self._ctx.executor.enqueue(rec.task_id, rec.version, spec, given)
+        except ParamError as exc:
+            self.message.emit("Re-run not queued", str(exc))
+            return
+        for new in queued:
+            self.rerun_queued.emit(new)
+
+    def _ask_secret(self, rec: RunRecord, name: str) -> str | None:
+        value, ok = QInputDialog.getText(
+            self._dialog_parent,
+            "Secret parameter",
+            f"Re-running {rec.task_name}: the value of the secret parameter “{name}” "
+            "was not stored. Type it to re-run:",
+            QLineEdit.EchoMode.Password,
+        )
+        return value if ok else None
