@@ -26,6 +26,7 @@ from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import MainWindow
 from taskrun_gui.ui.query import QueryRunner
+from taskrun_gui.ui.retention_job import RetentionJob
 from taskrun_gui.ui.theme import apply_theme
 
 RAISE_MESSAGE = b"raise"
@@ -142,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(ctx, serving=serving, host_note=note)
     if store.open_error:
         window.statusBar().showMessage(store.open_error)
+    retention_job = RetentionJob(ctx)
+    if serving:  # one process cleans a data dir: the one that serves it
+        retention_job.start()
     server = InstanceServer(name)
     server.listen()
     server.raise_requested.connect(window.bring_to_front)
@@ -151,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
+        retention_job.stop()
         server.close()
         window.shutdown()
         host.close()

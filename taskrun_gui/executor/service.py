@@ -182,6 +182,10 @@ class ExecutorService(QObject):
     def queue(self) -> list[RunRecord]:
         return [e.job.record for e in self._queue]
 
+    def queue_uids(self) -> set[str]:
+        """Runs this host has queued or running."""
+        return {e.job.record.uid for e in self._queue} | set(self._active)
+
     def running(self) -> list[RunRecord]:
         return [a.record for a in self._active.values()]
 

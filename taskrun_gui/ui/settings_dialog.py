@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -118,6 +119,11 @@ class SettingsDialog(QDialog):
         keep_form = QFormLayout(keep_box)
         keep_form.addRow("Delete runs older than", self.retention_days)
         keep_form.addRow("Keep at most per task", self.retention_per_task)
+        self.cleanup_button = QPushButton("Clean up now")
+        self.cleanup_button.setToolTip("Apply these limits now (they are also applied daily)")
+        self.cleanup_button.clicked.connect(self._on_cleanup_button_clicked)
+        self.cleanup_result = QLabel("")
+        keep_form.addRow(self.cleanup_button, self.cleanup_result)
         notify_box = QGroupBox("Notifications")
         notify_layout = QVBoxLayout(notify_box)
         for w in (self.on_failure, self.on_recovery, self.on_finish):
@@ -147,6 +153,26 @@ class SettingsDialog(QDialog):
             self._on_figures_failed,
             self,
         )
+
+    def _on_cleanup_button_clicked(self) -> None:
+        from taskrun_gui.ui.retention_job import RetentionJob  # imported here: avoids a cycle
+
+        self._ctx.settings.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
+        self._ctx.settings.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
+        job = RetentionJob(self._ctx, self)
+        job.cleaned.connect(self._on_cleaned)
+        job.failed.connect(lambda msg: self.cleanup_result.setText(f"Failed: {msg}"))
+        if job.run_now():
+            self.cleanup_button.setEnabled(False)
+            self.cleanup_result.setText("Cleaning up…")
+        else:
+            self.cleanup_result.setText("Nothing to do: both limits are set to keep forever")
+
+    def _on_cleaned(self, result: object) -> None:
+        self.cleanup_button.setEnabled(True)
+        runs = getattr(result, "runs_deleted", 0)
+        freed = human_bytes(getattr(result, "log_bytes_freed", 0))
+        self.cleanup_result.setText(f"Deleted {runs} run(s), freed {freed} of logs")
 
     def _on_figures_loaded(self, figures: tuple[int, int, int]) -> None:
         db, logs, runs = figures

@@ -24,9 +24,13 @@ def wait_final(
     def on_finished(rec: RunRecord) -> None:
         done[rec.uid] = rec
 
+    def stored_final() -> bool:  # it may have finished before we started listening
+        rec = runs_repo.get_by_uid(uid)
+        return rec is not None and rec.status.is_final and uid not in service.queue_uids()
+
     service.run_finished.connect(on_finished)
     try:
-        qtbot.waitUntil(lambda: uid in done, timeout=timeout)
+        qtbot.waitUntil(lambda: uid in done or stored_final(), timeout=timeout)
     finally:
         service.run_finished.disconnect(on_finished)
     assert service.writer.flush(10)
