@@ -36,8 +36,9 @@ def through_executor(n: int = N) -> float:
     with tempfile.TemporaryDirectory(dir=work_dir()) as d:
         store = Store(d).open()
         with store.db.atomic():
-            task = tasks_repo.create(TaskSpec(name="noop", command="true", shell=False,
-                                              max_concurrent=2))
+            task = tasks_repo.create(
+                TaskSpec(name="noop", command="true", shell=False, max_concurrent=2)
+            )
         host = Host(store, workers=2, schedules=False)
         assert host.try_serve()
         ex = host.executor
@@ -58,11 +59,17 @@ def through_executor(n: int = N) -> float:
 def through_cli(n: int = N) -> float:
     with tempfile.TemporaryDirectory(dir=work_dir()) as d:
         base = [sys.executable, "-m", "taskrun_gui.cli", "--data-dir", d]
-        subprocess.run([*base, "task", "add", "noop", "--command", "true", "--argv",
-                        "--max-concurrent", "2"], check=True, capture_output=True)
+        subprocess.run(
+            [*base, "task", "add", "noop", "--command", "true", "--argv", "--max-concurrent", "2"],
+            check=True,
+            capture_output=True,
+        )
         start = time.perf_counter()
-        subprocess.run([*base, "--workers", "2", "run", "noop", "--repeat", str(n), "--wait"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*base, "--workers", "2", "run", "noop", "--repeat", str(n), "--wait"],
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - start
 
 
@@ -72,13 +79,23 @@ def run() -> list[Result]:
     e = through_executor()
     c = through_cli()
     ratio = e / b
-    print(f"executor: {N} runs of true: bare {b:.2f} s, executor {e:.2f} s "
-          f"(x{ratio:.2f}), CLI end to end {c:.2f} s (x{c / b:.2f})")
+    print(
+        f"executor: {N} runs of true: bare {b:.2f} s, executor {e:.2f} s "
+        f"(x{ratio:.2f}), CLI end to end {c:.2f} s (x{c / b:.2f})"
+    )
     return [
-        Result("1. executor overhead (1000 x true, 2 workers)", f"{e:.2f} s = x{ratio:.2f} bare",
-               "<= x1.5 bare", ratio <= 1.5),
-        Result("1b. taskrun run --repeat 1000 --wait", f"{c:.2f} s = x{c / b:.2f} bare",
-               "(reported)", True),
+        Result(
+            "1. executor overhead (1000 x true, 2 workers)",
+            f"{e:.2f} s = x{ratio:.2f} bare",
+            "<= x1.5 bare",
+            ratio <= 1.5,
+        ),
+        Result(
+            "1b. taskrun run --repeat 1000 --wait",
+            f"{c:.2f} s = x{c / b:.2f} bare",
+            "(reported)",
+            True,
+        ),
     ]
 
 

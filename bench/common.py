@@ -19,7 +19,9 @@ class Result:
     met: bool
 
     def row(self) -> str:
-        return f"{self.name:<44} {self.figure:<30} {self.target:<22} {'met' if self.met else 'missed'}"
+        return (
+            f"{self.name:<44} {self.figure:<30} {self.target:<22} {'met' if self.met else 'missed'}"
+        )
 
 
 def timed(fn: Callable[[], object]) -> float:

@@ -231,7 +231,9 @@ class HistoryModel(QAbstractTableModel):
     def _changed(self, start: int, n: int) -> int:
         """Emit dataChanged for `n` positions from `start`; returns the first row."""
         a, b = sorted((self._pos(start), self._pos(start + n - 1)))
-        self.dataChanged.emit(self.index(a, 0), self.index(b, len(Col) - 1))
+        a, b = max(a, 0), min(b, self._count - 1)
+        if a <= b:  # a cached position can lie past a count that just shrank
+            self.dataChanged.emit(self.index(a, 0), self.index(b, len(Col) - 1))
         return a
 
     # -- live -------------------------------------------------------------------------------
