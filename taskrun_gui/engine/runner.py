@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -33,6 +34,7 @@ from taskrun_gui.storage.writer import StoreWriter, WriteOp
 log = logging.getLogger(__name__)
 
 Write = Callable[[WriteOp], "Future[Any]"]
+HOME = os.path.expanduser("~")  # where a task without a working directory runs
 RUNNING_WRITE_WAIT = 2.0  # seconds to wait for the `running` row before waiting on the process
 
 
@@ -107,7 +109,7 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
                 outcome = run_process(
                     step.argv,
                     env,
-                    job.spec.cwd or None,
+                    os.path.expanduser(job.spec.cwd) if job.spec.cwd else HOME,
                     sink,
                     job.control,
                     rec.uid,

@@ -255,3 +255,8 @@ def test_scripts_in_each_available_language(qtbot, service, store):
         rec = run_task(qtbot, service, task)
         assert rec.status is RunStatus.SUCCESS, (lang, rec.error_message)
         assert Path(rec.log_path).read_bytes().startswith(lang.encode()[:2])
+
+
+def test_default_working_directory_is_home(qtbot, service, store):
+    rec = run_task(qtbot, service, add_task(store, shell_task("where", "pwd")))
+    assert Path(rec.log_path).read_text().strip() == os.path.expanduser("~")

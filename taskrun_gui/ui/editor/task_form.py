@@ -74,7 +74,7 @@ class TaskForm(QWidget):
         self.interpreter.addItems(list(KNOWN_INTERPRETERS))
         self.interpreter.setToolTip("bash, sh, python, node, pwsh, or the path of a program")
         self.cwd = QLineEdit()
-        self.cwd.setPlaceholderText("working directory (default: the data dir's tmp)")
+        self.cwd.setPlaceholderText("working directory (default: your home folder)")
         browse = QToolButton()
         browse.setText("…")
         browse.setToolTip("Choose a folder")
