@@ -317,6 +317,12 @@ def version_marks(scope: Scope) -> list[VersionMark]:
     return [VersionMark(int(t), str(n), int(v), int(c)) for t, n, v, c in rows]
 
 
+def task_names() -> list[tuple[int, str]]:
+    """(id, name) of the live tasks, by name: the scope choices."""
+    query = Task.select(Task.id, Task.name).where(Task.deleted_at.is_null()).order_by(Task.name)
+    return [(int(i), str(n)) for i, n in cast(Iterable[tuple[Any, Any]], query.tuples())]
+
+
 def recent_statuses(task_id: int, n: int = 40) -> list[str]:
     """The statuses of the task's last `n` runs, oldest first (the (task_id, id) index)."""
     query = Run.select(Run.status).where(Run.task == task_id).order_by(Run.id.desc()).limit(n)

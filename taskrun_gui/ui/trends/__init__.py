@@ -1,1 +1,2 @@
-"""The Trends tab. Only the chart modules import pyqtgraph; trends_tab imports them on first show."""
+"""The Trends tab: only the chart modules import pyqtgraph, and trends_tab loads them on
+first show."""

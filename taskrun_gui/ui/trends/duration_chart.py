@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Signal
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import human_duration
@@ -27,14 +27,28 @@ _BAND = "#3B82F6"
 _SLOW = "#F59E0B"
 _VERSION = "#8B5CF6"
 _SHIFT = "#EF4444"
+_NICE_STEPS = (
+    *(m / 1000 for m in (1, 2, 5, 10, 20, 50, 100, 200, 500)),
+    *(1, 2, 5, 10, 15, 30),
+    *(60 * m for m in (1, 2, 5, 10, 15, 30)),
+    *(3600 * h for h in (1, 2, 3, 6, 12, 24)),
+)
 
 
-class _DurationAxis(pg.AxisItem):
+class _DurationAxis(pg.AxisItem):  # type: ignore[misc]
     """Seconds shown as 850 ms, 12.5 s, 3m 05s, 1h 20m (no SI prefixes: "3.6 ks" helps nobody)."""
 
     def __init__(self) -> None:
         super().__init__("left")
         self.enableAutoSIPrefix(False)
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        """Whole seconds, minutes or hours, about one tick per 50 pixels."""
+        wanted = (maxVal - minVal) / max(size / 50.0, 1.0)
+        step = next((s for s in _NICE_STEPS if s >= wanted), None)
+        if step is None:
+            return list(super().tickSpacing(minVal, maxVal, size))
+        return [(step, 0.0)]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         return [human_duration(v) if v >= 0 else "" for v in values]
@@ -48,7 +62,8 @@ class DurationChart(QWidget):
         self.plot = make_plot(left=_DurationAxis())
         self.item = self.plot.getPlotItem()
         self.item.setLabel("left", "duration")
-        self.band_top = self.item.plot(pen=pg.mkPen(_BAND, width=1, style=pg.QtCore.Qt.PenStyle.DashLine), name="p95 (20 runs)")
+        dash = pg.QtCore.Qt.PenStyle.DashLine
+        self.band_top = self.item.plot(pen=pg.mkPen(_BAND, width=1, style=dash), name="p95")
         self.median = self.item.plot(pen=pg.mkPen(_BAND, width=2), name="median (20 runs)")
         self.band = pg.FillBetweenItem(self.median, self.band_top, brush=QColor(59, 130, 246, 45))
         self.item.addItem(self.band)
@@ -68,18 +83,19 @@ class DurationChart(QWidget):
             name="slow run",
         )
         self.slow_points.sigPointsClicked.connect(self._on_points_clicked)
-        for curve in (self.band_top, self.median, *self.points.values(), self.slow_points):
-            curve.setClipToView(True)
-            curve.setDownsampling(auto=True, method="peak")
         self.version_marks = MarkPool(self.item, _VERSION, label_at=0.93)
         self.shift_marks = MarkPool(self.item, _SHIFT, label_at=0.72, dashed=True)
         self.hover_label = QLabel(" ")
         self.hover_label.setObjectName("trendsDurationHover")
+        self.legend_label = QLabel()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.plot, 1)
-        layout.addWidget(self.hover_label)
+        row = QHBoxLayout()
+        row.addWidget(self.hover_label, 1)
+        row.addWidget(self.legend_label)
+        layout.addLayout(row)
         self._x = self._y = np.zeros(0)
         self._ids = np.zeros(0, dtype=np.int64)
         self._statuses: list[str] = []
@@ -105,7 +121,10 @@ class DurationChart(QWidget):
         one_task = data.scope.task_id is not None
         self.version_marks.set_marks(
             [
-                (v.created_at / 1000.0, f"v{v.number}" if one_task else f"{v.task_name} v{v.number}")
+                (
+                    v.created_at / 1000.0,
+                    f"v{v.number}" if one_task else f"{v.task_name} v{v.number}",
+                )
                 for v in data.versions
             ]
         )
@@ -119,7 +138,7 @@ class DurationChart(QWidget):
             ]
         )
         self.hover_label.setText(" ")
-        self.item.enableAutoRange()
+        self.item.enableAutoRange(axis="y")
 
     def point_of(self, run_id: int) -> tuple[float, float]:
         """Where a run is drawn (epoch seconds, seconds)."""
@@ -156,12 +175,16 @@ class DurationChart(QWidget):
         point = view.mapSceneToView(pos)
         self.hover_label.setText(self.text_at(point.x(), point.y()) or " ")
 
-    def _on_points_clicked(self, _item: object, points: list[object], _ev: object) -> None:
-        if not points:
-            return
-        pos = points[0].pos()  # type: ignore[attr-defined]
-        exact = np.flatnonzero((self._x == pos.x()) & (self._y == pos.y()))
-        index = int(exact[0]) if len(exact) else self._nearest(pos.x(), pos.y())
+    def _on_points_clicked(self, _item: object, points: list[object], ev: object) -> None:
+        """Close points overlap at a wide range: open the run nearest the click itself."""
+        index: int | None = None
+        click = getattr(ev, "pos", None)
+        if callable(click):
+            index = self._nearest(click().x(), click().y())
+        if index is None and len(points):
+            pos = points[0].pos()  # type: ignore[attr-defined]
+            exact = np.flatnonzero((self._x == pos.x()) & (self._y == pos.y()))
+            index = int(exact[0]) if len(exact) else self._nearest(pos.x(), pos.y())
         if index is not None:
             self.run_clicked.emit(int(self._ids[index]))
 
@@ -171,18 +194,26 @@ class DurationChart(QWidget):
         dark = is_dark(self.palette())
         for status, item in self.points.items():
             item.setSymbolBrush(status_color(status, dark))
+        # the legend sits under the plot: inside it would cover points and version labels
+        keys = [
+            f'<span style="color:{status_color(s, dark).name()}">●</span> {s}' for s in STATUSES
+        ]
+        keys += [
+            f'<span style="color:{_SLOW}">○</span> slow run',
+            f'<span style="color:{_BAND}">━</span> median / ┅ p95 of 20 runs',
+            f'<span style="color:{_VERSION}">│</span> version',
+            f'<span style="color:{_SHIFT}">┆</span> duration shift',
+        ]
+        self.legend_label.setText("&nbsp;&nbsp;".join(keys))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_palette()
         super().changeEvent(event)
 
-    def text_color(self) -> QColor:
-        return self.palette().color(QPalette.ColorRole.Text)
-
 
 def _ratio(before_ms: float, after_ms: float) -> str:
     if before_ms <= 0:
         return "shift"
     factor = after_ms / before_ms
-    return f"×{factor:.1f} slower" if factor >= 1 else f"×{1 / factor:.1f} faster"
+    return f"{factor:.1f}x slower" if factor >= 1 else f"{1 / factor:.1f}x faster"

@@ -80,7 +80,9 @@ def load(scope: Scope, heat_days: int | None = None) -> TrendsData:
     series = timed("durations", lambda: trends_repo.durations(scope))
     versions = timed("version_marks", lambda: trends_repo.version_marks(scope))
     stats = timed("stats", lambda: trends_repo.scope_stats(scope))
-    heat = timed("heatmap", lambda: trends_repo.heatmap(scope.days if heat_days is None else heat_days))
+    heat = timed(
+        "heatmap", lambda: trends_repo.heatmap(scope.days if heat_days is None else heat_days)
+    )
     x_s = np.asarray(series.finished_at, dtype=np.float64) / 1000.0
     y_s = np.asarray(series.duration_ms, dtype=np.float64) / 1000.0
     data = TrendsData(
