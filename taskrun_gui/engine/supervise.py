@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import selectors
 import signal
@@ -74,6 +75,12 @@ class Spawned:
     create_time: float | None
 
 
+@functools.cache
+def _devnull() -> int:
+    """One /dev/null descriptor for every child's stdin (not an open() per run)."""
+    return os.open(os.devnull, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+
+
 def classify_spawn_error(exc: OSError, argv: list[str], cwd: str | None) -> ProcessOutcome:
     if cwd and not os.path.isdir(cwd):
         return ProcessOutcome(
@@ -103,7 +110,7 @@ def classify_spawn_error(exc: OSError, argv: list[str], cwd: str | None) -> Proc
 
 def run_process(
     argv: list[str],
-    env: dict[str, str],
+    env: dict[bytes, bytes],
     cwd: str | None,
     sink: LogSink,
     control: RunControl,
@@ -121,7 +128,7 @@ def run_process(
     try:
         proc = subprocess.Popen(
             argv,
-            stdin=subprocess.DEVNULL,
+            stdin=_devnull(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             cwd=cwd or None,
