@@ -195,7 +195,7 @@ def test_a_10_mb_line_without_newline(qtbot, service, store):
     assert rec.status is RunStatus.SUCCESS
     assert os.path.getsize(rec.log_path) == 10 * 1024 * 1024
     assert rec.log_bytes == 10 * 1024 * 1024
-    assert max(len(b) for b in batches) <= 300 * 1024  # the UI gets bounded batches
+    assert max(len(b) for b in batches) <= 33 * 1024  # the UI gets bounded batches
 
 
 def test_missing_interpreter_is_an_error_not_a_crash(qtbot, service, store, tmp_path):

@@ -12,15 +12,6 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtNetwork import QLocalSocket
 from pytestqt.qtbot import QtBot
 
-pytest.importorskip(
-    "taskrun_gui.ui.trends.trends_tab",
-    reason="the Trends tab (taskrun_gui/ui/trends/trends_tab.py) is not written yet",
-)
-pytest.importorskip(
-    "taskrun_gui.ui.history.history_tab",
-    reason="the Logs / History tab (taskrun_gui/ui/history/history_tab.py) is not written yet",
-)
-
 from taskrun_gui.app import InstanceServer, instance_server_name
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.executor.host import Host
