@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taskrun_gui.core.stats import RunStats
-from taskrun_gui.storage import trends_repo
+from taskrun_gui.storage import steps_repo, trends_repo
 from taskrun_gui.storage.stats_repo import Scope
 from taskrun_gui.storage.trends_repo import (
     DayRate,
@@ -49,6 +49,7 @@ class TrendsData:
     flip_rate: float | None = None  # None: all tasks in scope
     flaky: bool = False
     query_ms: dict[str, float] = field(default_factory=dict)
+    step_heat: Heatmap | None = None  # one multi-step task in scope: step x day
 
 
 def rolling(x_s: FloatArray, y_s: FloatArray, window: int = ROLLING_WINDOW) -> Rolling:
@@ -100,4 +101,6 @@ def load(scope: Scope, heat_days: int | None = None) -> TrendsData:
     if scope.task_id is not None:
         data.shifts = trends_repo.shift_marks(series)
         data.flip_rate, data.flaky = trends_repo.flakiness(scope.task_id)
+        task_id = scope.task_id
+        data.step_heat = timed("step_heatmap", lambda: steps_repo.step_heatmap(task_id, scope.days))
     return data

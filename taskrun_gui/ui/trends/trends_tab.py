@@ -92,12 +92,16 @@ class TrendsTab(QWidget):
         heat_scroll.setWidget(self.heatmap)
         heat_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self._heat_scroll = heat_scroll
+        self.step_heatmap = HeatmapView()  # step x day, for a multi-step task
+        self.step_heatmap.setToolTip("Steps by day: red where a step failed")
+        self.step_heatmap.setVisible(False)
         self.stats_panel = StatsPanel()
         self.stats_panel.setFixedWidth(300)
 
         self._charts = QSplitter(Qt.Orientation.Vertical)
         self._charts.setChildrenCollapsible(False)
         self._charts.addWidget(heat_scroll)
+        self._charts.addWidget(self.step_heatmap)
         body = QHBoxLayout()
         body.addWidget(self._charts, 1)
         body.addWidget(self.stats_panel)
@@ -191,6 +195,11 @@ class TrendsTab(QWidget):
         self.duration_chart.set_data(data)
         self.heatmap.set_data(data.heat)
         self._heat_scroll.setMaximumHeight(self.heatmap.sizeHint().height() + 4)
+        steps = data.step_heat
+        self.step_heatmap.setVisible(steps is not None and bool(steps.task_ids))
+        if steps is not None:
+            self.step_heatmap.set_data(steps)
+            self.step_heatmap.setMaximumHeight(self.step_heatmap.sizeHint().height() + 4)
         self._show_time_range(data)
         self.stats_panel.set_stats(data.stats)
         one_task = data.scope.task_id is not None

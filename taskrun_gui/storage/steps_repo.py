@@ -1,0 +1,58 @@
+"""Steps of multi-step tasks over time: which step fails on which day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, cast
+
+from taskrun_gui.core.models import STEP_SKIPPED, RunStatus
+from taskrun_gui.storage.schema import database_proxy
+from taskrun_gui.storage.stats_repo import Scope
+from taskrun_gui.storage.trends_repo import Heatmap
+
+_FAILED = (str(RunStatus.FAILED), str(RunStatus.TIMEOUT), str(RunStatus.ERROR))
+
+
+def step_heatmap(task_id: int, days: int | None) -> Heatmap:
+    """Step x day of one task: the share of the step's runs that did not fail (so failing
+    days show red, as on the task heat map); skipped steps do not count. Rows are the
+    step positions, named by their latest name. Reads runs through (task_id, finished_at)."""
+    scope = Scope(task_id, days)
+    since = scope.since_ms()
+    sql = (
+        "SELECT s.idx, s.name, date(r.finished_at / 1000, 'unixepoch', 'localtime') AS day,"
+        " SUM(s.status IN (?, ?, ?)) AS failed, COUNT(*) AS n, MAX(r.id)"
+        " FROM run r JOIN run_step s ON s.run_id = r.id"
+        " WHERE r.task_id = ? AND r.finished_at IS NOT NULL"
+        + ("" if since is None else " AND r.finished_at >= ?")
+        + " AND s.status != ? GROUP BY s.idx, day ORDER BY s.idx, day"
+    )
+    params: list[Any] = [*_FAILED, task_id, *([] if since is None else [since]), STEP_SKIPPED]
+    rows = list(cast(Iterable[tuple[Any, ...]], database_proxy.execute_sql(sql, params)))
+    if not rows:
+        return Heatmap([], [], [], [], [])
+    today = dt.date.today()
+    start = dt.date.fromisoformat(scope.since_day() or min(str(r[2]) for r in rows))
+    day_list = [(start + dt.timedelta(n)).isoformat() for n in range((today - start).days + 1)]
+    col_of = {d: i for i, d in enumerate(day_list)}
+    steps: dict[int, tuple[int, str]] = {}  # idx -> (newest run id seen, name)
+    for idx, name, _day, _failed, _n, newest in rows:
+        if int(idx) not in steps or int(newest) > steps[int(idx)][0]:
+            steps[int(idx)] = (int(newest), str(name))
+    order = sorted(steps)
+    row_of = {idx: i for i, idx in enumerate(order)}
+    heat = Heatmap(
+        order,
+        [steps[i][1] for i in order],
+        day_list,
+        [[None] * len(day_list) for _ in order],
+        [[0] * len(day_list) for _ in order],
+    )
+    for idx, _name, day, failed, n, _newest in rows:
+        col = col_of.get(str(day))
+        if col is None:
+            continue
+        heat.counts[row_of[int(idx)]][col] = int(n)
+        heat.rates[row_of[int(idx)]][col] = 1 - int(failed) / int(n) if n else None
+    return heat

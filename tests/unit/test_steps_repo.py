@@ -1,0 +1,37 @@
+"""The step x day failure heat map of a multi-step task, from known histories."""
+
+from __future__ import annotations
+
+from taskrun_gui.storage import runs_repo, steps_repo
+from tests.unit.test_trends_repo import History, _day, day_ms, hist, store  # noqa: F401
+
+
+def _steps(hist: History, run_id: int, statuses: list[str]) -> None:
+    uid = f"run-{hist._n}"  # the run just made (History names runs by a counter)
+    steps = [
+        {"idx": i, "name": ["fetch", "build", "publish"][i], "status": s, "started_at": None,
+         "finished_at": None, "exit_code": None, "log_start": 0, "log_end": 0}
+        for i, s in enumerate(statuses)
+    ]
+    with hist.store.db.atomic():
+        runs_repo.apply_op("set_steps", uid, {"steps": steps})
+    assert run_id > 0
+
+
+def test_step_failures_per_day(hist: History) -> None:  # noqa: F811
+    task = hist.task("pipeline")
+    # two days ago: build failed once out of two runs; yesterday: publish timed out once
+    _steps(hist, hist.run(task, "success", 100, day_ms(2, 9)), ["success", "success", "success"])
+    _steps(hist, hist.run(task, "failed", 100, day_ms(2, 10)), ["success", "failed", "skipped"])
+    _steps(hist, hist.run(task, "failed", 100, day_ms(1, 9)), ["success", "success", "timeout"])
+    heat = steps_repo.step_heatmap(task, days=3)
+    assert heat.task_names == ["fetch", "build", "publish"]
+    assert heat.days == [_day(2), _day(1), _day(0)]
+    assert heat.rates == [[1.0, 1.0, None], [0.5, 1.0, None], [1.0, 0.0, None]]
+    assert heat.counts == [[2, 1, 0], [2, 1, 0], [1, 1, 0]]  # a skipped step is not counted
+
+
+def test_a_task_without_steps_has_no_step_map(hist: History) -> None:  # noqa: F811
+    task = hist.task("single")
+    hist.run(task, "success", 100, day_ms(1))
+    assert steps_repo.step_heatmap(task, days=7).task_ids == []
