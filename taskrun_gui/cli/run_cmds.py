@@ -57,7 +57,7 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
     try:
         with store.db.atomic():
             for rec in recs:
-                Run.insert(uid=rec.uid, **runs_repo.record_fields(rec)).execute()
+                rec.id = runs_repo.apply_op("insert_run", rec.uid, runs_repo.record_fields(rec))
     except OperationalError as exc:
         if not a.wait:
             fail(f"cannot queue the run: history store not writable ({exc})")

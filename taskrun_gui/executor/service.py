@@ -27,6 +27,7 @@ from taskrun_gui.engine.locks import FileLock, acquire_task_slot
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.runner import RunJob, RunResult
 from taskrun_gui.engine.scheduler import Fire, Scheduler
+from taskrun_gui.engine.watcher import RunWatcher
 from taskrun_gui.executor.run_worker import RunWorker
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.runs_repo import record_fields
@@ -96,6 +97,10 @@ class ExecutorService(QObject):
             scheduler=scheduler,
         )
         self._schedule_fired.connect(self._on_schedule_fired)
+        self._watcher: RunWatcher | None = None  # set in client mode (another process hosts)
+        self._client_active: list[RunRecord] = []
+        self._watched.connect(self._on_watched)
+        self._watched_output.connect(self.run_output)
         self._foreign_queued.connect(self._on_foreign_queued)
         self._controls_seen.connect(self._on_controls_seen)
         writer.on_health = self._health.emit
@@ -106,14 +111,33 @@ class ExecutorService(QObject):
     _controls_seen = Signal(object)
     _health = Signal(bool, str)
     _schedule_fired = Signal(object)
+    _watched = Signal(object, object)  # client mode: (active runs, changed runs)
+    _watched_output = Signal(str, str, int)
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
         self._poller.start()
 
+    def start_client(self) -> None:
+        """Another process hosts the data dir: queue into its store, send it control
+        requests, and follow its runs (status from the store, output from the log files)."""
+        self._watcher = RunWatcher(
+            self.store,
+            self._watched.emit,
+            self._watched_output.emit,
+            interval=self._poller.interval,
+        )
+        self._watcher.start()
+
+    @property
+    def is_client(self) -> bool:
+        return self._watcher is not None
+
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
         self._closing = True
+        if self._watcher is not None:
+            self._watcher.stop()
         self._wake.stop()
         self._poller.stop()
         if cancel_running:
@@ -166,8 +190,13 @@ class ExecutorService(QObject):
             rec = records.new_run(
                 task_id, version, spec, values, trigger, self.store.logs_dir, priority
             )
+            if self.is_client:  # the hosting process finds the row (and secrets) and runs it
+                records.save_secret_values(self.store.secrets_dir, rec.uid, spec, values)
             self.writer.submit(WriteOp("insert_run", rec.uid, record_fields(rec)))
-            self._add(RunJob(rec, spec, values))
+            if self.is_client:
+                self.run_queued.emit(rec)
+            else:
+                self._add(RunJob(rec, spec, values))
             out.append(rec)
         self._dispatch()
         return out
@@ -180,6 +209,9 @@ class ExecutorService(QObject):
         self.queue_changed.emit()
 
     def queue(self) -> list[RunRecord]:
+        if self.is_client:
+            waiting = [r for r in self._client_active if r.status is RunStatus.QUEUED]
+            return sorted(waiting, key=lambda r: (-r.priority, r.id or 0))
         return [e.job.record for e in self._queue]
 
     def queue_uids(self) -> set[str]:
@@ -187,9 +219,13 @@ class ExecutorService(QObject):
         return {e.job.record.uid for e in self._queue} | set(self._active)
 
     def running(self) -> list[RunRecord]:
+        if self.is_client:
+            return [r for r in self._client_active if r.status.is_live]
         return [a.record for a in self._active.values()]
 
     def is_busy(self) -> bool:
+        if self.is_client:
+            return bool(self._client_active)
         return bool(self._queue or self._active)
 
     def move(self, uid: str, new_index: int) -> None:
@@ -206,7 +242,14 @@ class ExecutorService(QObject):
         self.queue_changed.emit()
 
     # -- control ----------------------------------------------------------------------------
+    def _request(self, uid: str, control: Control) -> bool:
+        """Client mode: record the request on the run; its host acts on it within a second."""
+        self.writer.submit(WriteOp("update_run", uid, {"control": str(control)}))
+        return True
+
     def cancel(self, uid: str) -> bool:
+        if self.is_client:
+            return self._request(uid, Control.CANCEL)
         active = self._active.get(uid)
         if active is not None:
             active.worker.job.control.cancel()
@@ -245,6 +288,8 @@ class ExecutorService(QObject):
         return True
 
     def pause(self, uid: str) -> bool:
+        if self.is_client:
+            return self._request(uid, Control.PAUSE)
         active = self._active.get(uid)
         if active is None:
             return False
@@ -252,6 +297,8 @@ class ExecutorService(QObject):
         return True
 
     def resume(self, uid: str) -> bool:
+        if self.is_client:
+            return self._request(uid, Control.RESUME)
         active = self._active.get(uid)
         if active is None:
             return False
@@ -326,7 +373,7 @@ class ExecutorService(QObject):
         self._check_idle()
 
     def _check_idle(self) -> None:
-        if not self._queue and not self._active:
+        if not self.is_busy():
             self.idle.emit()
 
     # -- from other processes ---------------------------------------------------------------
@@ -351,6 +398,16 @@ class ExecutorService(QObject):
             if not handled or rec.control is not Control.CANCEL:
                 # a request for a run this host does not hold, or one now being acted on
                 self.writer.submit(WriteOp("update_run", rec.uid, {"control": None}))
+
+    @Slot(object, object)
+    def _on_watched(self, active: list[RunRecord], changed: list[RunRecord]) -> None:
+        self._client_active = active
+        for rec in changed:
+            self.run_state_changed.emit(rec)
+            if rec.status.is_final:
+                self.run_finished.emit(rec)
+        self.queue_changed.emit()
+        self._check_idle()
 
     @Slot(object)
     def _on_schedule_fired(self, fires: list[Fire]) -> None:

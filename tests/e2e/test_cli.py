@@ -272,7 +272,7 @@ def test_run_without_wait_starts_a_daemon_that_exits_when_idle(tmp_path):
             break
         assert time.monotonic() < deadline, runs
         time.sleep(0.1)
-    assert runs[0]["id"] == run_id or run_id is None
+    assert runs[0]["id"] == run_id
     from taskrun_gui.engine.locks import host_alive
 
     deadline = time.monotonic() + 15

@@ -1,0 +1,107 @@
+"""A window that does not host its data dir (a `taskrun daemon` does) still shows runs live:
+this thread follows the active runs in the store and the tails of their log files, and
+reports what changed, as the executor would."""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+from taskrun_gui.core.models import ACTIVE_STATUSES, RunRecord
+from taskrun_gui.engine.logsink import MAX_BATCH_BYTES
+from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.schema import Run
+
+log = logging.getLogger(__name__)
+
+ChangesCallback = Callable[[list[RunRecord], list[RunRecord]], None]  # (active, changed)
+OutputCallback = Callable[[str, str, int], None]  # (uid, text, log offset after it)
+
+
+class RunWatcher:
+    def __init__(
+        self,
+        store: Store,
+        on_changes: ChangesCallback,
+        on_output: OutputCallback,
+        interval: float = 0.5,
+    ) -> None:
+        self.store = store
+        self.on_changes = on_changes
+        self.on_output = on_output
+        self.interval = interval
+        self._known: dict[str, RunRecord] = {}
+        self._offsets: dict[str, int] = {}
+        self._decoders: dict[str, codecs.IncrementalDecoder] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="taskrun-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception as exc:  # a busy store: next tick
+                log.debug("watch failed: %s", exc)
+            self._stop.wait(self.interval)
+        self.store.db.close()
+
+    def poll_once(self) -> None:
+        rows = Run.select().where(Run.status.in_([str(s) for s in ACTIVE_STATUSES]))
+        active = {r.uid: runs_repo.to_record(r) for r in rows}
+        changed = [
+            rec
+            for uid, rec in active.items()
+            if uid not in self._known or self._known[uid].status is not rec.status
+        ]
+        for uid in set(self._known) - set(active):  # no longer active: it ended
+            final = runs_repo.get_by_uid(uid)
+            if final is not None:
+                self._tail(final)
+                changed.append(final)
+            self._offsets.pop(uid, None)
+            self._decoders.pop(uid, None)
+        for rec in active.values():
+            if rec.status.is_live:
+                self._tail(rec)
+        self._known = active
+        if changed:
+            self.on_changes(list(active.values()), changed)
+
+    def _tail(self, rec: RunRecord) -> None:
+        """New output of a run since the last look: at most one batch's worth, as a viewer
+        would get it from the executor."""
+        try:
+            size = os.path.getsize(rec.log_path)
+        except OSError:
+            return
+        offset = self._offsets.get(rec.uid, 0)
+        if size <= offset:
+            return
+        decoder = self._decoders.setdefault(
+            rec.uid, codecs.getincrementaldecoder("utf-8")(errors="replace")
+        )
+        note = ""
+        if size - offset > MAX_BATCH_BYTES:
+            note = (
+                f"\n[… {size - offset - MAX_BATCH_BYTES} bytes not shown live; the log "
+                "file has them]\n"
+            )
+            offset = size - MAX_BATCH_BYTES
+            decoder.reset()
+        with open(rec.log_path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(size - offset)
+        self._offsets[rec.uid] = offset + len(data)
+        self.on_output(rec.uid, note + decoder.decode(data), offset + len(data))

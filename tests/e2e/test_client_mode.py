@@ -1,0 +1,70 @@
+"""A window on a data dir that a `taskrun daemon` serves: it queues into the daemon, sees
+status and output live, and its cancel reaches the daemon."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from taskrun_gui.core.models import RunStatus
+from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.executor.host import Host
+from taskrun_gui.storage.db import Store
+from tests.e2e.cli import popen_taskrun
+from tests.helpers import add_task, py_task
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Path]:
+    data = tmp_path / "data"
+    Store(data).open().close()
+    proc = popen_taskrun(data, "daemon", "--on-stop", "cancel")
+    deadline = time.monotonic() + 20
+    while not host_alive(data / "locks"):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the daemon did not start"
+        time.sleep(0.05)
+    yield data
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
+def test_window_follows_runs_of_the_daemon(qtbot, daemon):
+    store = Store(daemon).open()
+    host = Host(store, 1)
+    try:
+        assert not host.try_serve()
+        ex = host.executor
+        ex.start_client()
+        task = add_task(store, py_task("remote", "print('from the daemon', flush=True)"))
+        texts: list[str] = []
+        finals: list = []
+        ex.run_output.connect(lambda uid, text, off: texts.append(text))
+        ex.run_finished.connect(finals.append)
+        rec = ex.enqueue(task.id, task.version, task.spec)[0]
+        qtbot.waitUntil(lambda: any(f.uid == rec.uid for f in finals), timeout=20_000)
+        final = next(f for f in finals if f.uid == rec.uid)
+        assert final.status is RunStatus.SUCCESS
+        assert "from the daemon" in "".join(texts)
+
+        slow = add_task(
+            store, py_task("remote-slow", "import time; print('up', flush=True); time.sleep(60)")
+        )
+        rec = ex.enqueue(slow.id, slow.version, slow.spec)[0]
+        qtbot.waitUntil(lambda: [r.uid for r in ex.running()] == [rec.uid], timeout=20_000)
+        assert rec.pid is None and ex.running()[0].pid is not None
+        assert psutil.Process(ex.running()[0].pid).ppid() != os.getpid()  # the daemon runs it
+        assert ex.cancel(rec.uid)
+        qtbot.waitUntil(lambda: any(f.uid == rec.uid for f in finals), timeout=20_000)
+        assert next(f for f in finals if f.uid == rec.uid).status is RunStatus.CANCELLED
+        assert ex.running() == []
+    finally:
+        host.close()
+        store.close()
