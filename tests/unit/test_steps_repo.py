@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from taskrun_gui.storage import runs_repo, steps_repo
-from tests.unit.test_trends_repo import History, _day, day_ms, hist, store  # noqa: F401
+from taskrun_gui.storage.db import Store
+from tests.unit.test_trends_repo import History, _day, day_ms
+
+
+@pytest.fixture
+def hist(tmp_path: Path) -> Iterator[History]:
+    store = Store(tmp_path / "data").open()
+    yield History(store)
+    store.close()
 
 
 def _steps(hist: History, run_id: int, statuses: list[str]) -> None:
     uid = f"run-{hist._n}"  # the run just made (History names runs by a counter)
     steps = [
-        {"idx": i, "name": ["fetch", "build", "publish"][i], "status": s, "started_at": None,
-         "finished_at": None, "exit_code": None, "log_start": 0, "log_end": 0}
+        {
+            "idx": i,
+            "name": ["fetch", "build", "publish"][i],
+            "status": s,
+            "started_at": None,
+            "finished_at": None,
+            "exit_code": None,
+            "log_start": 0,
+            "log_end": 0,
+        }
         for i, s in enumerate(statuses)
     ]
     with hist.store.db.atomic():
@@ -18,7 +39,7 @@ def _steps(hist: History, run_id: int, statuses: list[str]) -> None:
     assert run_id > 0
 
 
-def test_step_failures_per_day(hist: History) -> None:  # noqa: F811
+def test_step_failures_per_day(hist: History) -> None:
     task = hist.task("pipeline")
     # two days ago: build failed once out of two runs; yesterday: publish timed out once
     _steps(hist, hist.run(task, "success", 100, day_ms(2, 9)), ["success", "success", "success"])
@@ -31,7 +52,7 @@ def test_step_failures_per_day(hist: History) -> None:  # noqa: F811
     assert heat.counts == [[2, 1, 0], [2, 1, 0], [1, 1, 0]]  # a skipped step is not counted
 
 
-def test_a_task_without_steps_has_no_step_map(hist: History) -> None:  # noqa: F811
+def test_a_task_without_steps_has_no_step_map(hist: History) -> None:
     task = hist.task("single")
     hist.run(task, "success", 100, day_ms(1))
     assert steps_repo.step_heatmap(task, days=7).task_ids == []
