@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     serving = host.try_serve()
     note = None
     if not serving:
-        host.executor.start_client()
+        host.become_client()
         pid = host_pid(store.locks_dir)
         note = f"Runs are executed by taskrun daemon (pid {pid if pid else '?'})"
     query = QueryRunner(store, host.writer)

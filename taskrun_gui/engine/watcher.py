@@ -35,6 +35,8 @@ class RunWatcher:
         self.on_output = on_output
         self.interval = interval
         self._known: dict[str, RunRecord] = {}
+        self._last_id = 0
+        self._primed = False
         self._offsets: dict[str, int] = {}
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
         self._stop = threading.Event()
@@ -58,26 +60,47 @@ class RunWatcher:
         self.store.db.close()
 
     def poll_once(self) -> None:
-        rows = Run.select().where(Run.status.in_([str(s) for s in ACTIVE_STATUSES]))
-        active = {r.uid: runs_repo.to_record(r) for r in rows}
+        if not self._primed:  # what ended before we came is not news
+            self._last_id = self._newest_id()
+            self._primed = True
+        # the active runs, and every run new since the last look: a quick one may have gone
+        # from queued to final in between two looks
+        rows = Run.select().where(
+            Run.status.in_([str(s) for s in ACTIVE_STATUSES]) | (Run.id > self._last_id)
+        )
+        records = [runs_repo.to_record(r) for r in rows]
+        self._last_id = max([self._last_id, *(r.id or 0 for r in records)])
+        active = {r.uid: r for r in records if not r.status.is_final}
         changed = [
-            rec
-            for uid, rec in active.items()
-            if uid not in self._known or self._known[uid].status is not rec.status
+            r
+            for r in records
+            if r.uid not in self._known or self._known[r.uid].status is not r.status
         ]
+        for rec in changed:
+            if rec.status.is_final:  # new and already over
+                self._tail(rec)
+                self._forget(rec.uid)
         for uid in set(self._known) - set(active):  # no longer active: it ended
             final = runs_repo.get_by_uid(uid)
             if final is not None:
                 self._tail(final)
                 changed.append(final)
-            self._offsets.pop(uid, None)
-            self._decoders.pop(uid, None)
+            self._forget(uid)
         for rec in active.values():
             if rec.status.is_live:
                 self._tail(rec)
         self._known = active
         if changed:
             self.on_changes(list(active.values()), changed)
+
+    def _forget(self, uid: str) -> None:
+        self._offsets.pop(uid, None)
+        self._decoders.pop(uid, None)
+
+    @staticmethod
+    def _newest_id() -> int:
+        newest = Run.select(Run.id).order_by(Run.id.desc()).limit(1).scalar()
+        return int(newest or 0)
 
     def _tail(self, rec: RunRecord) -> None:
         """New output of a run since the last look: at most one batch's worth, as a viewer

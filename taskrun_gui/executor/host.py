@@ -30,6 +30,7 @@ class Host:
         self.executor = ExecutorService(
             store, self.writer, workers, parent=parent, schedules=schedules
         )
+        self._health_receivers = [] if on_health is None else [on_health]
         if on_health is not None:
             self.executor.store_health_changed.connect(on_health)
 
@@ -46,6 +47,17 @@ class Host:
                 self.executor.store_health_changed.emit(False, str(exc))
         self.executor.start()
         return True
+
+    def become_client(self) -> None:
+        """Another process serves the data dir: follow and drive it instead of running."""
+        from taskrun_gui.executor.client import ClientExecutor  # only windows need it
+
+        old = self.executor
+        self.executor = ClientExecutor(self.store, self.writer, old.workers, parent=old.parent())
+        for receiver in self._health_receivers:
+            self.executor.store_health_changed.connect(receiver)
+        old.deleteLater()
+        self.executor.start()
 
     @property
     def serving(self) -> bool:

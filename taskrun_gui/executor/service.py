@@ -4,10 +4,9 @@ resume, retries; fed by this process and, through the poller, by every other pro
 
 from __future__ import annotations
 
-import bisect
 import logging
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
@@ -27,23 +26,13 @@ from taskrun_gui.engine.locks import FileLock, acquire_task_slot
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.runner import RunJob, RunResult
 from taskrun_gui.engine.scheduler import Fire, Scheduler
-from taskrun_gui.engine.watcher import RunWatcher
+from taskrun_gui.executor.run_queue import RunQueue
 from taskrun_gui.executor.run_worker import RunWorker
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.runs_repo import record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(order=True)
-class _Entry:
-    sort_key: tuple[int, int] = field(init=False, repr=False)
-    seq: int
-    job: RunJob = field(compare=False)
-
-    def __post_init__(self) -> None:
-        self.sort_key = (-self.job.record.priority, self.seq)
 
 
 @dataclass
@@ -77,10 +66,9 @@ class ExecutorService(QObject):
         self.writer = writer
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max(1, workers or os.cpu_count() or 2))
-        self._queue: list[_Entry] = []
+        self._queue = RunQueue()
         self._active: dict[str, _Active] = {}
         self._seen: set[str] = set()
-        self._seq = 0
         self._paused_queue = False
         self._closing = False
         self._wake = QTimer(self)
@@ -97,10 +85,6 @@ class ExecutorService(QObject):
             scheduler=scheduler,
         )
         self._schedule_fired.connect(self._on_schedule_fired)
-        self._watcher: RunWatcher | None = None  # set in client mode (another process hosts)
-        self._client_active: list[RunRecord] = []
-        self._watched.connect(self._on_watched)
-        self._watched_output.connect(self.run_output)
         self._foreign_queued.connect(self._on_foreign_queued)
         self._controls_seen.connect(self._on_controls_seen)
         writer.on_health = self._health.emit
@@ -111,33 +95,14 @@ class ExecutorService(QObject):
     _controls_seen = Signal(object)
     _health = Signal(bool, str)
     _schedule_fired = Signal(object)
-    _watched = Signal(object, object)  # client mode: (active runs, changed runs)
-    _watched_output = Signal(str, str, int)
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
         self._poller.start()
 
-    def start_client(self) -> None:
-        """Another process hosts the data dir: queue into its store, send it control
-        requests, and follow its runs (status from the store, output from the log files)."""
-        self._watcher = RunWatcher(
-            self.store,
-            self._watched.emit,
-            self._watched_output.emit,
-            interval=self._poller.interval,
-        )
-        self._watcher.start()
-
-    @property
-    def is_client(self) -> bool:
-        return self._watcher is not None
-
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
         self._closing = True
-        if self._watcher is not None:
-            self._watcher.stop()
         self._wake.stop()
         self._poller.stop()
         if cancel_running:
@@ -190,75 +155,50 @@ class ExecutorService(QObject):
             rec = records.new_run(
                 task_id, version, spec, values, trigger, self.store.logs_dir, priority
             )
-            if self.is_client:  # the hosting process finds the row (and secrets) and runs it
-                records.save_secret_values(self.store.secrets_dir, rec.uid, spec, values)
+            self._accept(RunJob(rec, spec, values))
             self.writer.submit(WriteOp("insert_run", rec.uid, record_fields(rec)))
-            if self.is_client:
-                self.run_queued.emit(rec)
-            else:
-                self._add(RunJob(rec, spec, values))
             out.append(rec)
         self._dispatch()
         return out
 
+    def _accept(self, job: RunJob) -> None:
+        """A new run from this process: into the queue (a client sends it to the host)."""
+        self._add(job)
+
     def _add(self, job: RunJob) -> None:
         self._seen.add(job.record.uid)
-        self._seq += 1
-        bisect.insort(self._queue, _Entry(self._seq, job))
+        self._queue.add(job)
         self.run_queued.emit(job.record)
         self.queue_changed.emit()
 
     def queue(self) -> list[RunRecord]:
-        if self.is_client:
-            waiting = [r for r in self._client_active if r.status is RunStatus.QUEUED]
-            return sorted(waiting, key=lambda r: (-r.priority, r.id or 0))
-        return [e.job.record for e in self._queue]
+        return self._queue.records()
 
     def queue_uids(self) -> set[str]:
         """Runs this host has queued or running."""
-        return {e.job.record.uid for e in self._queue} | set(self._active)
+        return self._queue.uids() | set(self._active)
 
     def running(self) -> list[RunRecord]:
-        if self.is_client:
-            return [r for r in self._client_active if r.status.is_live]
         return [a.record for a in self._active.values()]
 
     def is_busy(self) -> bool:
-        if self.is_client:
-            return bool(self._client_active)
         return bool(self._queue or self._active)
 
     def move(self, uid: str, new_index: int) -> None:
-        """Put a queued run at another place in the queue (its priority follows)."""
-        entry = next((e for e in self._queue if e.job.record.uid == uid), None)
-        if entry is None:
-            return
-        self._queue.remove(entry)
-        new_index = max(0, min(new_index, len(self._queue)))
-        self._queue.insert(new_index, entry)
-        for i, e in enumerate(self._queue):  # keep the sort stable with the new order
-            e.seq = i
-            e.sort_key = (0, i)
-        self.queue_changed.emit()
+        """Put a queued run at another place in the queue; that order then stands."""
+        if self._queue.move(uid, new_index):
+            self.queue_changed.emit()
 
     # -- control ----------------------------------------------------------------------------
-    def _request(self, uid: str, control: Control) -> bool:
-        """Client mode: record the request on the run; its host acts on it within a second."""
-        self.writer.submit(WriteOp("update_run", uid, {"control": str(control)}))
-        return True
-
     def cancel(self, uid: str) -> bool:
-        if self.is_client:
-            return self._request(uid, Control.CANCEL)
         active = self._active.get(uid)
         if active is not None:
             active.worker.job.control.cancel()
             return True
-        entry = next((e for e in self._queue if e.job.record.uid == uid), None)
-        if entry is None:
+        job = self._queue.remove(uid)
+        if job is None:
             return False
-        self._queue.remove(entry)
-        rec = entry.job.record
+        rec = job.record
         finished = now_ms()
         final = replace(
             rec,
@@ -288,8 +228,6 @@ class ExecutorService(QObject):
         return True
 
     def pause(self, uid: str) -> bool:
-        if self.is_client:
-            return self._request(uid, Control.PAUSE)
         active = self._active.get(uid)
         if active is None:
             return False
@@ -297,8 +235,6 @@ class ExecutorService(QObject):
         return True
 
     def resume(self, uid: str) -> bool:
-        if self.is_client:
-            return self._request(uid, Control.RESUME)
         active = self._active.get(uid)
         if active is None:
             return False
@@ -313,11 +249,11 @@ class ExecutorService(QObject):
         now = now_ms()
         next_due: int | None = None
         full: set[int] = set()  # tasks with no free slot in this pass
-        started: list[_Entry] = []
-        for entry in self._queue:
+        started: list[RunJob] = []
+        for job in self._queue:
             if len(self._active) >= self.pool.maxThreadCount():
                 break
-            rec, spec = entry.job.record, entry.job.spec
+            rec, spec = job.record, job.spec
             if rec.task_id in full:
                 continue
             if rec.not_before is not None and rec.not_before > now:
@@ -330,11 +266,9 @@ class ExecutorService(QObject):
             if lock is None:
                 full.add(rec.task_id)  # every slot is taken, here or in another process
                 continue
-            started.append(entry)
-            self._start(entry.job, lock)
-        if started:
-            gone = {id(e) for e in started}
-            self._queue = [e for e in self._queue if id(e) not in gone]
+            started.append(job)
+            self._start(job, lock)
+        self._queue.discard(started)
         if next_due is not None:
             self._wake.start(max(10, next_due - now))
         self.queue_changed.emit()
@@ -398,16 +332,6 @@ class ExecutorService(QObject):
             if not handled or rec.control is not Control.CANCEL:
                 # a request for a run this host does not hold, or one now being acted on
                 self.writer.submit(WriteOp("update_run", rec.uid, {"control": None}))
-
-    @Slot(object, object)
-    def _on_watched(self, active: list[RunRecord], changed: list[RunRecord]) -> None:
-        self._client_active = active
-        for rec in changed:
-            self.run_state_changed.emit(rec)
-            if rec.status.is_final:
-                self.run_finished.emit(rec)
-        self.queue_changed.emit()
-        self._check_idle()
 
     @Slot(object)
     def _on_schedule_fired(self, fires: list[Fire]) -> None:

@@ -41,8 +41,8 @@ def test_window_follows_runs_of_the_daemon(qtbot, daemon):
     host = Host(store, 1)
     try:
         assert not host.try_serve()
+        host.become_client()
         ex = host.executor
-        ex.start_client()
         task = add_task(store, py_task("remote", "print('from the daemon', flush=True)"))
         texts: list[str] = []
         finals: list = []
