@@ -353,13 +353,19 @@ def last_failure_and_prior_success(task_id: int) -> tuple[RunRef, RunRef | None]
     return _ref(failed), None if success is None else _ref(success)
 
 
-def what_changed(task_id: int) -> WhatChanged | None:
+def what_changed(task_id: int, failed_run_id: int | None = None) -> WhatChanged | None:
     """ "What changed before it broke": the diff from the last good run's version to the
-    failed run's version (empty when they are the same version or there was no success)."""
-    found = last_failure_and_prior_success(task_id)
-    if found is None:
-        return None
-    failed, success = found
+    failed run's version (empty when they are the same version or there was no success).
+    The failed run is the task's latest failure unless one is named."""
+    if failed_run_id is None:
+        found = last_failure_and_prior_success(task_id)
+        if found is None:
+            return None
+        failed, success = found
+    else:
+        failed = _ref(failed_run_id)
+        before = _last_id(task_id, RunStatus.SUCCESS, before_id=failed_run_id)
+        success = None if before is None else _ref(before)
     diff = ""
     if success is not None and success.version != failed.version:
         try:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QWidget
 
 from taskrun_gui.core.models import Control, RunRecord, RunStatus, TaskSpec
 from taskrun_gui.core.params import MASK, ParamError
-from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage import tasks_repo, trends_repo
+from taskrun_gui.storage.trends_repo import WhatChanged
 from taskrun_gui.storage.writer import WriteOp
 from taskrun_gui.ui.context import AppContext
+
+BROKEN = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR})
 
 
 class RunActions(QObject):
@@ -29,6 +32,7 @@ class RunActions(QObject):
         super().__init__(dialog_parent)
         self._ctx = ctx
         self._dialog_parent = dialog_parent
+        self.what_changed_dialog: QWidget | None = None
 
     def build_menu(
         self,
@@ -46,6 +50,11 @@ class RunActions(QObject):
             None,
             ("Re-run", True, lambda: self.rerun(rec)),
             ("Compare with…", len(selected) == 2, lambda: compare(selected[0], selected[1])),
+            (
+                "What changed before it broke…",
+                rec.status in BROKEN and rec.id is not None,
+                lambda: self.what_changed(rec),
+            ),
             None,
             ("Open log file", bool(rec.log_path), lambda: self.open_log(rec)),
             ("Copy run id", rec.id is not None, lambda: self.copy_id(rec)),
@@ -64,6 +73,26 @@ class RunActions(QObject):
             if text.startswith("Compare"):
                 action.setToolTip("Select two runs (Ctrl+click) to compare them")
         return menu
+
+    def what_changed(self, rec: RunRecord) -> None:
+        """The diff between the version of the task's last success before this run and the
+        version this run ran."""
+        task_id, run_id = rec.task_id, rec.id
+        assert run_id is not None
+        self._ctx.query.read(
+            lambda: trends_repo.what_changed(task_id, run_id),
+            lambda found: self._show_what_changed(rec, found),
+            lambda exc: self.message.emit("Cannot compare versions", str(exc)),
+            owner=self,
+        )
+
+    def _show_what_changed(self, rec: RunRecord, found: WhatChanged | None) -> None:
+        from taskrun_gui.ui.trends.what_changed_dialog import WhatChangedDialog
+
+        dialog = WhatChangedDialog(rec.task_name, found, self._dialog_parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.what_changed_dialog = dialog
+        dialog.open()
 
     def cancel(self, rec: RunRecord) -> None:
         self._control(rec, Control.CANCEL, self._ctx.executor.cancel)
