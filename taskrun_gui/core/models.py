@@ -213,6 +213,7 @@ class RunRecord:
     id: int | None = None
     steps: list[StepRecord] = field(default_factory=list)
     not_before: int | None = None  # a retry waits for its backoff: epoch ms it may start
+    slow: bool = False  # much slower than the task's recent successful runs
 
     @property
     def duration_seconds(self) -> float | None:

@@ -233,7 +233,19 @@ def to_record(row: Run) -> RunRecord:
         log_bytes=row.log_bytes,
         control=None if row.control is None else Control(row.control),
         not_before=row.not_before,
+        slow=bool(row.slow),
     )
+
+
+def recent_success_durations(task_id: int, n: int = 30) -> list[int]:
+    """Durations (ms) of the task's last `n` successful runs, oldest first; one seek in the
+    (task_id, status, id) index."""
+    rows = database_proxy.execute_sql(
+        "SELECT duration_ms FROM run WHERE task_id = ? AND status = ? AND duration_ms IS NOT NULL"
+        " ORDER BY id DESC LIMIT ?",
+        [task_id, str(RunStatus.SUCCESS), n],
+    ).fetchall()
+    return [int(r[0]) for r in reversed(rows)]
 
 
 def get(run_id: int) -> RunRecord | None:

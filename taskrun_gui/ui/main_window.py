@@ -96,7 +96,9 @@ class MainWindow(QMainWindow):
         self.tray = TrayIcon(self, self.tasks_tab.task_names, self)
         self.tray.show()
         self.notifier = Notifier(self.banner, self.tray.system_tray_icon, self)
-        self.notices = RunNotices(self.notifier, ctx.settings, self.tasks_tab.model, self)
+        self.notices = RunNotices(
+            self.notifier, ctx.settings, self.tasks_tab.model, self, query=ctx.query
+        )
         self.counts_label = QLabel()
         self.counts_label.setObjectName("countsLabel")
         self.health_label = QLabel()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -38,6 +39,9 @@ KEY_NOTIFY_RECOVERY = "notify/on_recovery"
 KEY_NOTIFY_FINISH = "notify/on_finish"
 KEY_CLOSE_TO_TRAY = "window/close_to_tray"
 KEY_THEME = "ui/theme"
+KEY_ALERT_SLOW = "alerts/slow_run"
+KEY_ALERT_RATE = "alerts/success_rate_below"  # percent; 0 = no alert
+KEY_ALERT_WINDOW = "alerts/window_runs"
 
 DEFAULTS: dict[str, object] = {
     KEY_RETENTION_DAYS: 0,  # 0 = keep forever
@@ -47,6 +51,9 @@ DEFAULTS: dict[str, object] = {
     KEY_NOTIFY_FINISH: False,
     KEY_CLOSE_TO_TRAY: True,
     KEY_THEME: "system",
+    KEY_ALERT_SLOW: True,
+    KEY_ALERT_RATE: 80,
+    KEY_ALERT_WINDOW: 20,
 }
 
 
@@ -101,6 +108,17 @@ class SettingsDialog(QDialog):
             (self.on_finish, KEY_NOTIFY_FINISH),
         ):
             check.setChecked(setting_bool(s, key))
+        self.alert_slow = QCheckBox("When a run is much slower than the task's usual")
+        self.alert_slow.setChecked(setting_bool(s, KEY_ALERT_SLOW))
+        self.alert_rate = QSpinBox()
+        self.alert_rate.setRange(0, 100)
+        self.alert_rate.setSuffix(" %")
+        self.alert_rate.setSpecialValueText("never")
+        self.alert_rate.setValue(setting_int(s, KEY_ALERT_RATE))
+        self.alert_window = QSpinBox()
+        self.alert_window.setRange(2, 1000)
+        self.alert_window.setSuffix(" runs")
+        self.alert_window.setValue(setting_int(s, KEY_ALERT_WINDOW))
         self.close_to_tray = QCheckBox("Keep running in the tray when the window is closed")
         self.close_to_tray.setChecked(setting_bool(s, KEY_CLOSE_TO_TRAY))
         self.theme = QComboBox()
@@ -126,8 +144,15 @@ class SettingsDialog(QDialog):
         keep_form.addRow(self.cleanup_button, self.cleanup_result)
         notify_box = QGroupBox("Notifications")
         notify_layout = QVBoxLayout(notify_box)
-        for w in (self.on_failure, self.on_recovery, self.on_finish):
+        for w in (self.on_failure, self.on_recovery, self.on_finish, self.alert_slow):
             notify_layout.addWidget(w)
+        rate_row = QHBoxLayout()
+        rate_row.addWidget(QLabel("When a task's success rate falls under"))
+        rate_row.addWidget(self.alert_rate)
+        rate_row.addWidget(QLabel("over its last"))
+        rate_row.addWidget(self.alert_window)
+        rate_row.addStretch(1)
+        notify_layout.addLayout(rate_row)
         look_box = QGroupBox("Window")
         look_form = QFormLayout(look_box)
         look_form.addRow("Theme", self.theme)
@@ -187,6 +212,9 @@ class SettingsDialog(QDialog):
         """Store every value and apply what applies at once (workers, theme)."""
         s = self._ctx.settings
         s.setValue(KEY_WORKERS, self.workers.value())
+        s.setValue(KEY_ALERT_SLOW, self.alert_slow.isChecked())
+        s.setValue(KEY_ALERT_RATE, self.alert_rate.value())
+        s.setValue(KEY_ALERT_WINDOW, self.alert_window.value())
         s.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
         s.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
         s.setValue(KEY_NOTIFY_FAILURE, self.on_failure.isChecked())

@@ -260,3 +260,23 @@ def test_scripts_in_each_available_language(qtbot, service, store):
 def test_default_working_directory_is_home(qtbot, service, store):
     rec = run_task(qtbot, service, add_task(store, shell_task("where", "pwd")))
     assert Path(rec.log_path).read_text().strip() == os.path.expanduser("~")
+
+
+def test_a_much_slower_run_is_flagged_slow(qtbot, service, store):
+    from dataclasses import replace
+
+    from taskrun_gui.storage import tasks_repo
+
+    task = add_task(store, py_task("steady", "pass"))
+    for _ in range(10):
+        assert not run_task(qtbot, service, task).slow
+    with store.db.atomic():
+        task = tasks_repo.save(task.id, replace(task.spec, command=shlex_join_sleep(1.5)))
+    slow = run_task(qtbot, service, task)
+    assert slow.status is RunStatus.SUCCESS and slow.slow
+
+
+def shlex_join_sleep(seconds: float) -> str:
+    import shlex
+
+    return shlex.join([sys.executable, "-c", f"import time; time.sleep({seconds})"])

@@ -56,3 +56,16 @@ def test_a_task_without_steps_has_no_step_map(hist: History) -> None:
     task = hist.task("single")
     hist.run(task, "success", 100, day_ms(1))
     assert steps_repo.step_heatmap(task, days=7).task_ids == []
+
+
+def test_tasks_overview_marks_a_flaky_task(hist: History) -> None:
+    from taskrun_gui.ui.tasks.task_overview import load_overview
+
+    flaky = hist.task("flaky")
+    steady = hist.task("steady")
+    for i in range(10):
+        hist.run(flaky, "success" if i % 2 else "failed", 100, day_ms(1, 1, i))
+        hist.run(steady, "success", 100, day_ms(1, 1, i))
+    by_name = {o.task.name: o for o in load_overview()}
+    assert by_name["flaky"].flaky and by_name["flaky"].flip_rate == 1.0
+    assert not by_name["steady"].flaky

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text
 from taskrun_gui.ui.theme import is_dark, status_color
 
@@ -87,7 +87,7 @@ _TEXT: dict[Col, Callable[[RunRecord], str]] = {
     Col.ATTEMPT: lambda r: str(r.attempt),
     Col.QUEUED: lambda r: local_text(r.queued_at),
     Col.STARTED: lambda r: local_text(r.started_at),
-    Col.DURATION: lambda r: human_duration(r.duration_seconds),
+    Col.DURATION: lambda r: human_duration(r.duration_seconds) + (" ▲ slow" if r.slow else ""),
     Col.EXIT_CODE: lambda r: _opt(r.exit_code),
     Col.ERROR: _error,
     Col.PEAK_RSS: lambda r: human_bytes(r.peak_rss),
@@ -123,4 +123,9 @@ def cell_data(rec: RunRecord, col: Col, role: int) -> Any:
         return status_color(str(rec.status), is_dark(QGuiApplication.palette()))
     if role == Qt.ItemDataRole.ToolTipRole and col == Col.ERROR:
         return error_tooltip(rec)
+    if rec.slow and col == Col.DURATION:
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return status_color(str(RunStatus.TIMEOUT), is_dark(QGuiApplication.palette()))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "Much slower than this task's recent successful runs (over 1.5 times their p95)"
     return None

@@ -1,28 +1,40 @@
 """What to tell the user when a run of a task ends: a failure, a recovery (a success after a
-failure of the same task) and, if asked for, every finish. Settings are read at each run so a
-change in the Settings dialog applies at once."""
+failure of the same task) and, if asked for, every finish; and the alerts: a run much slower
+than usual, and a task whose success rate over its last runs falls under the threshold (once
+per change of state, not at every run). Settings are read at each run so a change in the
+Settings dialog applies at once."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QSettings, Signal
 
+from taskrun_gui.core.insights import AlertKind, AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.stats import success_rate
+from taskrun_gui.core.timefmt import human_duration
+from taskrun_gui.storage import trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.notifications import Notifier
+from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.task_table_model import TaskTableModel
 
 FAILURES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.INTERRUPTED})
 
 
 class RunNotices(QObject):
+    rate_checked = Signal(int)  # task id: its success-rate alert state is up to date
+
     def __init__(
         self,
         notifier: Notifier,
         settings: QSettings,
         tasks: TaskTableModel,
         parent: QObject | None = None,
+        query: QueryRunner | None = None,
     ) -> None:
         super().__init__(parent)
+        self._query = query
+        self.alerts = AlertTracker()
         self._notifier = notifier
         self._settings = settings
         self._tasks = tasks
@@ -44,6 +56,45 @@ class RunNotices(QObject):
                                   rec.uid)  # fmt: skip
         elif self._wanted(cfg.KEY_NOTIFY_FINISH):
             self._notifier.notify(f"{rec.task_name} finished", detail, "info", rec.uid)
+        self._alert(rec)
+
+    def _alert(self, rec: RunRecord) -> None:
+        wanted = rec.slow and self._wanted(cfg.KEY_ALERT_SLOW)
+        if wanted and self.alerts.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0):
+            took = human_duration(rec.duration_seconds)
+            self._notifier.notify(f"{rec.task_name}: slow run",
+                                  f"It took {took}, much longer than usual.", "warning",
+                                  rec.uid)  # fmt: skip
+        threshold = cfg.setting_int(self._settings, cfg.KEY_ALERT_RATE) / 100
+        window = cfg.setting_int(self._settings, cfg.KEY_ALERT_WINDOW) or 20
+        if threshold <= 0 or self._query is None:
+            return
+        task_id = rec.task_id
+        self._query.read(
+            lambda: trends_repo.recent_statuses(task_id, window),
+            lambda statuses: self._on_recent_statuses(rec, statuses, threshold, window),
+            owner=self,
+        )
+
+    def _on_recent_statuses(
+        self, rec: RunRecord, statuses: list[str], threshold: float, window: int
+    ) -> None:
+        if len(statuses) < max(4, window // 2):  # too few runs to judge a rate
+            self.rate_checked.emit(rec.task_id)
+            return
+        counts = {s: statuses.count(s) for s in set(statuses)}
+        alert = self.alerts.observe(rec.task_id, success_rate(counts), threshold)
+        self.rate_checked.emit(rec.task_id)
+        if alert is None or alert.value is None:
+            return
+        rate = f"{alert.value * 100:.0f} % of the last {len(statuses)} runs succeeded"
+        if alert.kind is AlertKind.LOW_SUCCESS_RATE:
+            self._notifier.notify(f"{rec.task_name} is failing often",
+                                  f"{rate} (threshold {threshold * 100:.0f} %).", "warning",
+                                  rec.uid)  # fmt: skip
+        else:
+            self._notifier.notify(f"{rec.task_name} is healthy again", rate + ".", "info",
+                                  rec.uid)  # fmt: skip
 
     def _wanted(self, key: str) -> bool:
         return cfg.setting_bool(self._settings, key)

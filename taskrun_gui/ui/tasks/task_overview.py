@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from taskrun_gui.core.models import RunRecord
-from taskrun_gui.storage import runs_repo, stats_repo, tasks_repo
+from taskrun_gui.storage import runs_repo, stats_repo, tasks_repo, trends_repo
 from taskrun_gui.storage.tasks_repo import TaskRow
 
 SUCCESS_WINDOW_DAYS = 30
@@ -18,6 +18,8 @@ class TaskOverview:
     success_rate: float | None  # 0..1 over the last 30 days; None when nothing finished
     running: int  # running or paused, as the store knows it (any process)
     queued: int
+    flip_rate: float = 0.0  # how often recent runs alternate between success and failure
+    flaky: bool = False
 
 
 def load_overview() -> list[TaskOverview]:
@@ -32,6 +34,7 @@ def load_overview() -> list[TaskOverview]:
         success = sum(d.counts.get("success", 0) for d in days)
         total = sum(sum(d.counts.values()) for d in days)
         running, queued = active.get(t.id, (0, 0))
+        flips, flaky = trends_repo.flakiness(t.id)
         out.append(
             TaskOverview(
                 task=t,
@@ -39,6 +42,8 @@ def load_overview() -> list[TaskOverview]:
                 success_rate=(success / total) if total else None,
                 running=running,
                 queued=queued,
+                flip_rate=flips,
+                flaky=flaky,
             )
         )
     return out

@@ -221,7 +221,7 @@ class TaskTableModel(QAbstractTableModel):
         spec = r.task.spec
         last = self.last_run(row)
         if col == COL_NAME:
-            return r.task.name
+            return f"{r.task.name}  ⚡ flaky" if r.flaky else r.task.name
         if col == COL_KIND:
             label = interpreter_label(spec.kind, spec.interpreter, spec.shell)
             return f"{len(spec.steps)} steps" if spec.steps else f"{spec.kind} · {label}"
@@ -281,6 +281,9 @@ class TaskTableModel(QAbstractTableModel):
 
     def _tooltip(self, row: int, col: int) -> str | None:
         r = self._rows[row]
+        if col == COL_NAME and r.flaky:
+            return (f"Flaky: its recent runs flip between success and failure "
+                    f"({r.flip_rate * 100:.0f} % of the time)")  # fmt: skip
         if col == COL_NAME:
             return r.task.spec.description or None
         if col == COL_STATUS:
