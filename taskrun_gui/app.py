@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from taskrun_gui import qt_gc
 from taskrun_gui.engine.locks import host_pid
 from taskrun_gui.executor.host import Host
 from taskrun_gui.resources import app_icon
@@ -101,6 +102,7 @@ def _make_app() -> QApplication:
     app.setOrganizationName("TaskRun")
     app.setDesktopFileName("taskrun-gui")
     app.setWindowIcon(app_icon())
+    qt_gc.install(app)
     return app
 
 

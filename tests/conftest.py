@@ -13,6 +13,35 @@ import psutil
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _gc_on_the_main_thread(qapp):
+    """As in the app: collect garbage on the Qt main thread only (see taskrun_gui.qt_gc)."""
+    from taskrun_gui import qt_gc
+
+    guard = qt_gc.install(qapp)
+    yield
+    guard.check()
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_threads() -> Iterator[None]:
+    """Fail a test that leaves one of our threads (writer, poller, watcher) running."""
+    import threading
+
+    before = set(threading.enumerate())
+    yield
+    left = [
+        t
+        for t in threading.enumerate()
+        if t not in before and t.name.startswith("taskrun-") and t.is_alive()
+    ]
+    for t in left:
+        t.join(2)
+    still = [t.name for t in left if t.is_alive()]
+    if still:
+        pytest.fail(f"test left threads running: {still}")
+
+
 @pytest.fixture(autouse=True)
 def _no_stray_children() -> Iterator[None]:
     """Fail a test that leaves a child process of this interpreter running."""

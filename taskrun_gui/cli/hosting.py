@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
+from taskrun_gui import qt_gc
 from taskrun_gui.cli.common import warn
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.executor.host import Host
@@ -20,6 +21,7 @@ def core_app() -> QCoreApplication:
     if app is None:
         app = QCoreApplication(sys.argv[:1])
     assert isinstance(app, QCoreApplication)
+    qt_gc.install(app)
     return app
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from peewee import OperationalError
 
 from taskrun_gui.cli.common import fail, key_values, print_json, warn
-from taskrun_gui.cli.hosting import make_host, serve
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.run_json import run_to_json
@@ -29,6 +28,8 @@ POLL = 0.2
 
 
 def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
+    from taskrun_gui.cli.hosting import make_host, serve  # Qt: only for commands that host
+
     host = make_host(store, a.workers, schedules=not a.exit_when_idle)
     if not host.try_serve():
         host.close()
@@ -46,6 +47,8 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         fail(str(exc))
     repeat = max(1, a.repeat)
     if not host_alive(store.locks_dir) and a.wait:
+        from taskrun_gui.cli.hosting import make_host
+
         host = make_host(store, a.workers)
         if host.try_serve():
             return _run_as_host(host, task, values, repeat, a)
@@ -100,6 +103,8 @@ def _run_as_host(
 
     def on_output(uid: str, text: str, offset: int) -> None:
         _echo(text, offset)
+
+    from taskrun_gui.cli.hosting import serve
 
     serve(
         host,

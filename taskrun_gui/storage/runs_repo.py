@@ -269,14 +269,22 @@ def page_before(flt: RunFilter, before_id: int | None, limit: int) -> list[RunRe
     return [to_record(r) for r in query.order_by(Run.id.desc()).limit(limit)]
 
 
-def page_at(flt: RunFilter, offset: int, limit: int) -> list[RunRecord]:
+def page_at(flt: RunFilter, offset: int, limit: int, total: int | None = None) -> list[RunRecord]:
     """A page by position (for a view scrolled far down): the ids come from the index first,
-    then only `limit` rows are read."""
+    then only `limit` rows are read. An OFFSET walks the index entry by entry, so a page in
+    the older half of `total` matching runs is counted from the oldest end instead (the last
+    page of a million runs: ~1 ms instead of ~80 ms)."""
     ids = Run.select(Run.id)
     where = flt.where()
     if where is not None:
         ids = ids.where(where)
-    ids = ids.order_by(Run.id.desc()).limit(limit).offset(offset)
+    if total is not None and offset > total // 2:
+        end = min(total, offset + limit)  # positions [offset, end) newest first
+        if end <= offset:
+            return []
+        ids = ids.order_by(Run.id.asc()).limit(end - offset).offset(total - end)
+    else:
+        ids = ids.order_by(Run.id.desc()).limit(limit).offset(offset)
     id_list = [r.id for r in ids]
     if not id_list:
         return []

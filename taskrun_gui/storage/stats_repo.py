@@ -10,11 +10,20 @@ from typing import Any, cast
 from peewee import SQL, fn
 
 from taskrun_gui.core import durations
-from taskrun_gui.core.stats import DayAggregate, RunStats, stats_from_days, stats_from_runs
+from taskrun_gui.core.models import ACTIVE_STATUSES
+from taskrun_gui.core.stats import (
+    COUNTED_STATUSES,
+    DayAggregate,
+    RunStats,
+    stats_from_runs,
+    success_rate,
+)
 from taskrun_gui.core.timefmt import local_day
-from taskrun_gui.storage.schema import Run, TaskDay
+from taskrun_gui.storage.schema import Run, TaskDay, database_proxy
 
 EXACT_LIMIT = 50_000  # up to this many runs, percentiles are exact; beyond, from histograms
+_COUNT_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES)
+_ACTIVE = tuple(sorted(str(s) for s in ACTIVE_STATUSES))
 
 
 @dataclass
@@ -75,17 +84,93 @@ def _finished_range(scope: Scope):  # type: ignore[no-untyped-def]
 
 
 def run_stats(scope: Scope) -> RunStats:
-    """The statistics panel and `taskrun stats`: exact for up to EXACT_LIMIT runs."""
-    rows = day_rows(scope)
-    total = sum(sum(r.counts.values()) for r in rows)
-    if total <= EXACT_LIMIT:
-        pairs = (
-            Run.select(Run.status, Run.duration_ms)
-            .where(_finished_range(scope) & Run.status.not_in(["queued", "running", "paused"]))
-            .tuples()
-        )
-        return stats_from_runs(list(cast(Iterable[tuple[str, int | None]], pairs)))
-    return stats_from_days(rows)
+    """The statistics panel and `taskrun stats`: exact for up to EXACT_LIMIT runs.
+
+    The counts are summed in SQL over the daily aggregates. Up to EXACT_LIMIT runs the
+    (status, duration) pairs are read from the covering (task_id, finished_at, status,
+    duration_ms) index, so percentiles are exact; beyond, the figures are those of
+    `stats_from_days` (histograms merged with numpy): building a DayAggregate per row costs
+    over a second for two years of fifty tasks, the sums in SQL a few milliseconds."""
+    sums = [fn.SUM(getattr(TaskDay, c)) for c in _COUNT_COLUMNS]
+    extra = [fn.SUM(TaskDay.duration_count), fn.SUM(TaskDay.total_ms)]
+    extra += [fn.MIN(TaskDay.min_ms), fn.MAX(TaskDay.max_ms)]
+    row = _day_filter(TaskDay.select(*sums, *extra), scope).tuples().get()
+    counts = {c: int(v or 0) for c, v in zip(_COUNT_COLUMNS, row[: len(sums)], strict=True)}
+    if sum(counts.values()) <= EXACT_LIMIT:
+        return stats_from_runs(_finished_pairs(scope))
+    timed, total_ms = int(row[len(sums)] or 0), int(row[len(sums) + 1] or 0)
+    min_ms, max_ms = row[len(sums) + 2], row[len(sums) + 3]
+    stats = RunStats(
+        total=sum(counts.values()),
+        **{c: counts[c] for c in _COUNT_COLUMNS},
+        success_rate=success_rate(counts),
+    )
+    if timed:
+        hist = merged_hist(scope)
+        stats.avg_s = total_ms / timed / 1000.0
+        stats.p50_s = _seconds(durations.hist_percentile(hist, 50))
+        stats.p95_s = _seconds(durations.hist_percentile(hist, 95))
+    stats.min_s, stats.max_s = _seconds(min_ms), _seconds(max_ms)
+    return stats
+
+
+def _day_filter(query: Any, scope: Scope) -> Any:
+    if scope.task_id is not None:
+        query = query.where(TaskDay.task == scope.task_id)
+    since = scope.since_day()
+    if since is not None:
+        query = query.where(TaskDay.day >= since)
+    return query
+
+
+def _finished_pairs(scope: Scope) -> list[tuple[str, int | None]]:
+    """(status, duration_ms) of the scope's final runs, from the covering index only: one
+    task is a range of it, all tasks one range per task id."""
+    if scope.task_id is not None:
+        task_cond, args = "task_id = ?", [scope.task_id]
+    else:
+        task_cond, args = "task_id IN (SELECT id FROM task)", []
+    cursor = database_proxy.execute_sql(
+        f"SELECT status, duration_ms FROM run WHERE {task_cond} AND finished_at >= ? "
+        f"AND status NOT IN ({','.join('?' * len(_ACTIVE))})",
+        [*args, scope.since_ms() or 0, *_ACTIVE],
+    )
+    return [(str(s), None if d is None else int(d)) for s, d in cursor]
+
+
+def merged_hist(scope: Scope) -> durations.Histogram:
+    """The scope's duration histograms added up: two years of fifty tasks are 36,000 texts
+    of "k:c,k:c", read with plain SQL and parsed by numpy in one go (~40 ms, against ~1 s
+    for hist_decode and hist_merge per row)."""
+    conds, args = _day_conds(scope)
+    cursor = database_proxy.execute_sql(
+        f"SELECT hist FROM task_day WHERE hist != ''{''.join(' AND ' + c for c in conds)}", args
+    )
+    texts = [str(h) for (h,) in cursor]
+    if not texts:
+        return {}
+    import numpy as np  # here, not at the top: the CLI and the window start without numpy
+
+    numbers = np.fromstring(",".join(texts).replace(":", ","), sep=",", dtype=np.int64)
+    merged = np.bincount(numbers[0::2], weights=numbers[1::2])
+    return {int(k): int(merged[k]) for k in np.flatnonzero(merged)}
+
+
+def _day_conds(scope: Scope) -> tuple[list[str], list[Any]]:
+    conds: list[str] = []
+    args: list[Any] = []
+    if scope.task_id is not None:
+        conds.append("task_id = ?")
+        args.append(scope.task_id)
+    since = scope.since_day()
+    if since is not None:
+        conds.append("day >= ?")
+        args.append(since)
+    return conds, args
+
+
+def _seconds(ms: float | None) -> float | None:
+    return None if ms is None else ms / 1000.0
 
 
 def durations_series(scope: Scope, limit: int = 2_000_000) -> list[tuple[int, int, int, str]]:

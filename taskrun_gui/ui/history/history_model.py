@@ -209,7 +209,8 @@ class HistoryModel(QAbstractTableModel):
         def done(rows: list[RunRecord]) -> None:
             self._on_page_read(gen, page, start + self._shift - shift, rows)
 
-        self._query.read(lambda: read_page(flt, start, before, PAGE_SIZE), done, owner=self)
+        total = self._count
+        self._query.read(lambda: read_page(flt, start, before, PAGE_SIZE, total), done, owner=self)
 
     def _on_page_read(self, gen: int, page: int, start: int, rows: list[RunRecord]) -> None:
         if gen != self._gen:

@@ -42,9 +42,12 @@ def read_head(flt: RunFilter, writer: StoreWriter, limit: int) -> tuple[int, lis
     return runs_repo.count(flt), runs_repo.page_before(flt, None, limit)
 
 
-def read_page(flt: RunFilter, start: int, before_id: int | None, limit: int) -> list[RunRecord]:
+def read_page(
+    flt: RunFilter, start: int, before_id: int | None, limit: int, total: int | None = None
+) -> list[RunRecord]:
     """The page at position `start`: by keyset when the run just above it is known (exact
-    even while runs are added), else by indexed offset (a jump deep into the history)."""
+    even while runs are added), else by indexed offset (a jump deep into the history),
+    counted from whichever end of the `total` matching runs is nearer."""
     if before_id is not None:
         return runs_repo.page_before(flt, before_id, limit)
-    return runs_repo.page_at(flt, start, limit)
+    return runs_repo.page_at(flt, start, limit, total)

@@ -1,0 +1,90 @@
+"""Target 5: start-up. Process start to main window shown < 0.6 s (offscreen), median of RUNS
+starts, and idle RSS < 150 MB with 1,000,000 runs in the history (bench/history_data.py), in
+the same child once the window has shown and the history's first page has loaded.
+
+The child is `python -c` importing taskrun_gui.app and calling main(); the bench patches
+MainWindow.show in the child to print the time once the event loop has run after it. Settings
+live in a scratch XDG_CONFIG_HOME, so no user settings (retention!) touch the cached history."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench.common import Result, report, work_dir
+from bench.history_data import data_dir
+
+RUNS = 5
+CHILD = r"""
+import sys, time
+import psutil
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+import taskrun_gui.app as app_mod
+from taskrun_gui.ui.history.history_model import HistoryModel
+
+shown = app_mod.MainWindow.show
+
+def idle_rss(window):
+    models = window.findChildren(HistoryModel)
+    if not models or models[0].run_at(0) is None:
+        QTimer.singleShot(50, lambda: idle_rss(window))
+        return
+    def measure():
+        print("RSS", psutil.Process().memory_info().rss, flush=True)
+        QApplication.instance().quit()
+    QTimer.singleShot(1000, measure)  # then idle for a second
+
+def show(self):
+    shown(self)
+    def done():
+        print("SHOWN", time.time(), flush=True)
+        idle_rss(self)
+    QTimer.singleShot(0, done)
+
+app_mod.MainWindow.show = show
+sys.exit(app_mod.main(["--data-dir", sys.argv[1]]))
+"""
+
+
+def start_once(folder: str, config: str) -> tuple[float, int]:
+    env = {**os.environ, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"}
+    start = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, folder],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    fields = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
+    if "SHOWN" not in fields or "RSS" not in fields:
+        raise RuntimeError(f"start-up child failed ({out.returncode}): {out.stderr[-2000:]}")
+    return float(fields["SHOWN"]) - start, int(fields["RSS"])
+
+
+def run() -> list[Result]:
+    folder = str(data_dir())
+    config = tempfile.mkdtemp(dir=work_dir())
+    start_once(folder, config)  # warm the OS caches (and compile .pyc files)
+    tries = [start_once(folder, config) for _ in range(RUNS)]
+    shown = statistics.median(t for t, _ in tries)
+    rss = statistics.median(r for _, r in tries) / 1e6
+    print(
+        f"start-up: window shown {[round(t * 1000) for t, _ in tries]} ms; "
+        f"idle RSS with 1M runs {[round(r / 1e6) for _, r in tries]} MB"
+    )
+    return [
+        Result("5a. start-up to window shown (median of 5)", f"{shown * 1000:.0f} ms", "< 600 ms",
+               shown < 0.6),
+        Result("5b. idle RSS, 1M runs in history", f"{rss:.0f} MB", "< 150 MB", rss < 150),
+    ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    report(run())

@@ -1,0 +1,107 @@
+"""A generated history of 1,000,000 runs over 50 tasks and 2 years, cached in bench/.work.
+
+Rows go in with raw executemany in one transaction; the `task_day` aggregates are filled with
+one INSERT … SELECT … GROUP BY for the counts and sums, and the duration histograms are
+computed with taskrun_gui.core.durations (the same buckets the writer uses)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from pathlib import Path
+
+from taskrun_gui.core import durations
+from taskrun_gui.core.timefmt import local_day
+
+RUNS = 1_000_000
+TASKS = 50
+DAYS = 730
+CACHE = Path(__file__).resolve().parent / ".work" / "history-1m"
+_STATUSES = ("success",) * 90 + ("failed",) * 6 + ("timeout", "cancelled", "error", "interrupted")
+_TIMED = ("success", "failed", "timeout")
+_DONE = CACHE / ".complete"
+
+
+def data_dir() -> Path:
+    """The cached data dir with the generated history (made on first use, ~30 s)."""
+    if not _DONE.exists():
+        shutil.rmtree(CACHE, ignore_errors=True)
+        start = time.perf_counter()
+        _generate(CACHE)
+        _DONE.write_text("ok\n")
+        print(f"history: generated {RUNS:,} runs in {time.perf_counter() - start:.1f} s")
+    return CACHE
+
+
+def _generate(folder: Path) -> None:
+    from taskrun_gui.core.models import TaskSpec
+    from taskrun_gui.storage import tasks_repo
+    from taskrun_gui.storage.db import Store
+
+    store = Store(folder).open()
+    db = store.db
+    with db.atomic():
+        tasks = [
+            tasks_repo.create(TaskSpec(name=f"task-{i:02d}", command=f"echo {i}"))
+            for i in range(TASKS)
+        ]
+    rng = random.Random(42)
+    now = int(time.time() * 1000)
+    t0 = now - DAYS * 86_400_000
+    step = (now - t0 - 3_600_000) / RUNS
+    scale = [rng.uniform(200, 60_000) for _ in tasks]  # each task's typical duration (ms)
+    hists: dict[tuple[int, str], dict[int, int]] = {}
+    sql = (
+        "INSERT INTO run (id, uid, task_id, task_name, version, status, trigger, attempt,"
+        " params_json, priority, queued_at, started_at, finished_at, duration_ms, exit_code,"
+        " log_path, log_bytes, slow) VALUES (?, ?, ?, ?, 1, ?, 'schedule', 1, '{}', 0,"
+        " ?, ?, ?, ?, ?, ?, ?, 0)"
+    )
+
+    def rows(lo: int, hi: int):  # type: ignore[no-untyped-def]
+        for i in range(lo, hi):
+            t = rng.randrange(TASKS)
+            task = tasks[t]
+            status = rng.choice(_STATUSES)
+            queued = t0 + int(i * step)
+            started = queued + rng.randrange(5, 500)
+            took = max(1, int(rng.lognormvariate(0, 0.4) * scale[t]))
+            finished = started + took
+            if status in _TIMED:
+                key = (task.id, local_day(finished))
+                h = hists.get(key)
+                if h is None:
+                    h = hists[key] = {}
+                durations.hist_add(h, took)
+            code = 0 if status == "success" else 1
+            uid = f"{i:012d}"
+            log = f"logs/{uid}.log"
+            yield (i + 1, uid, task.id, task.name, status, queued, started, finished, took,
+                   code, log, rng.randrange(100, 50_000))  # fmt: skip
+
+    chunk = 100_000
+    for lo in range(0, RUNS, chunk):
+        with db.atomic():
+            db.cursor().executemany(sql, rows(lo, min(RUNS, lo + chunk)))
+    timed = ", ".join(f"'{s}'" for s in _TIMED)
+    is_timed = f"status IN ({timed}) AND duration_ms IS NOT NULL"
+    counts = ", ".join(
+        f"SUM(status = '{s}')"
+        for s in ("success", "failed", "timeout", "cancelled", "error", "interrupted")
+    )
+    with db.atomic():
+        db.execute_sql(
+            "INSERT INTO task_day (task_id, day, success, failed, timeout, cancelled, error,"
+            " interrupted, duration_count, total_ms, min_ms, max_ms, hist)"
+            f" SELECT task_id, date(finished_at / 1000, 'unixepoch', 'localtime') AS d, {counts},"
+            f" SUM({is_timed}), SUM(CASE WHEN {is_timed} THEN duration_ms ELSE 0 END),"
+            f" MIN(CASE WHEN {is_timed} THEN duration_ms END),"
+            f" MAX(CASE WHEN {is_timed} THEN duration_ms END), ''"
+            " FROM run GROUP BY task_id, d"
+        )
+        db.cursor().executemany(
+            "UPDATE task_day SET hist = ? WHERE task_id = ? AND day = ?",
+            [(durations.hist_encode(h), task, day) for (task, day), h in hists.items()],
+        )
+    store.close()
