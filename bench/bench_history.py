@@ -93,7 +93,6 @@ def _call_figures(task_id: int) -> dict[str, tuple[float, float]]:
         "stats_repo.run_stats": stats_repo.run_stats,
         "trends success_by_day": trends_repo.success_by_day,
         "trends durations": trends_repo.durations,
-        "trends scope_stats": trends_repo.scope_stats,
         "trends version_marks": trends_repo.version_marks,
         "trends heatmap": lambda s: trends_repo.heatmap(s.days),
     }

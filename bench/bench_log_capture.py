@@ -18,7 +18,7 @@ from bench import qt
 from bench.common import Result, report, work_dir
 
 SIZE = 200 * 1024 * 1024
-ROUNDS = 3
+ROUNDS = 9
 SRC = Path(__file__).resolve().parent / ".work" / "stdout-200mib.txt"
 
 

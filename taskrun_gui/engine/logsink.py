@@ -27,10 +27,10 @@ class SecretMasker:
         self.mask = mask
         self.carry = b""
 
-    def feed(self, chunk: bytes) -> bytes:
+    def feed(self, chunk: bytes | memoryview) -> bytes | memoryview:
         if not self.secrets:
             return chunk
-        data = self.carry + chunk
+        data = self.carry + bytes(chunk)
         for s in self.secrets:
             data = data.replace(s, self.mask)
         hold = 0
@@ -79,20 +79,30 @@ class LogSink:
         self._last_emit = time.monotonic()
         self._tail = bytearray()
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | memoryview) -> None:
+        """Store a chunk. It may be a view of the reader's buffer, reused after this call:
+        nothing here keeps it without copying."""
         data = self._masker.feed(chunk)
         if data:
             self._store(data)
 
-    def _store(self, data: bytes) -> None:
+    def _store(self, data: bytes | memoryview) -> None:
         self._fh.write(data)
         self.bytes_written += len(data)
-        self._tail += data
-        if len(self._tail) > 2 * TAIL_BYTES:
-            del self._tail[: len(self._tail) - TAIL_BYTES]
+        if len(data) >= TAIL_BYTES:  # never copy a 1 MiB read just to keep its end
+            self._tail = bytearray(data[-TAIL_BYTES:])
+        else:
+            self._tail += data
+            if len(self._tail) > 2 * TAIL_BYTES:
+                del self._tail[: len(self._tail) - TAIL_BYTES]
         if self._on_output is not None:
-            self._pending.append(data)
-            self._pending_size += len(data)
+            if len(data) >= MAX_BATCH_BYTES:  # a flood: only its end can be shown live
+                self._skipped += self._pending_size + len(data) - MAX_BATCH_BYTES
+                self._pending = [bytes(data[-MAX_BATCH_BYTES:])]
+                self._pending_size = MAX_BATCH_BYTES
+            else:
+                self._pending.append(bytes(data))
+                self._pending_size += len(data)
             if self._pending_size > MAX_BATCH_BYTES:
                 # more than a viewer can show arrived in one batch; the file has it all
                 joined = b"".join(self._pending)

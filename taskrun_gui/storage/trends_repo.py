@@ -13,22 +13,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import numpy as np
 from peewee import fn
 
-from taskrun_gui.core.durations import Histogram, hist_percentile, percentile
+from taskrun_gui.core.durations import percentile
 from taskrun_gui.core.insights import duration_shifts, flag_slow_runs, flip_rate, is_flaky
-from taskrun_gui.core.models import ACTIVE_STATUSES, RunStatus
+from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.stats import (
     COUNTED_STATUSES,
     TIMED_STATUSES,
-    RunStats,
-    stats_from_runs,
     success_rate,
 )
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.schema import Run, Task, TaskDay, TaskVersion, database_proxy
-from taskrun_gui.storage.stats_repo import EXACT_LIMIT, Scope
+from taskrun_gui.storage.stats_repo import Scope
 
 DEFAULT_MAX_POINTS = 20_000  # a year of a run every 30 minutes, drawn whole
 SAMPLE_SLOTS = 4_000  # beyond max_points: one run per slot of time, about 3 per pixel
@@ -247,54 +244,12 @@ def _sampled_runs(scope: Scope, slots: int) -> list[tuple[Any, ...]]:
         "SELECT r.id, r.task_id, r.finished_at, r.duration_ms, r.status FROM slot "
         "JOIN run AS r ON r.id = (SELECT id FROM run WHERE "
         f"{task_cond}finished_at >= ? + slot.i * ? AND finished_at < ? + (slot.i + 1) * ? "
-        f"AND status IN ({_marks(_TIMED)}) AND duration_ms IS NOT NULL "
+        # "+status": a filter, not an index to use; with it SQLite walks the finished_at
+        # range of each slot instead of every run of the status (minutes at a million runs)
+        f"AND +status IN ({_marks(_TIMED)}) AND duration_ms IS NOT NULL "
         "ORDER BY finished_at LIMIT 1) ORDER BY r.finished_at, r.id"
     )
     return list(database_proxy.execute_sql(sql, [slots, *args, t0, width, t0, width, *_TIMED]))
-
-
-def scope_stats(scope: Scope) -> RunStats:
-    """The numbers of stats_repo.run_stats (what `taskrun stats` prints), read faster.
-
-    Up to EXACT_LIMIT runs the same stats_from_runs over the same runs, read from the covering
-    (task_id, finished_at, status, duration_ms) index instead of the table; beyond, the same
-    figures stats_from_days gives, with the sums in SQL and the histograms merged by numpy."""
-    sums = [fn.SUM(getattr(TaskDay, c)) for c in _COUNT_COLUMNS]
-    extra = [fn.SUM(TaskDay.duration_count), fn.SUM(TaskDay.total_ms)]
-    extra += [fn.MIN(TaskDay.min_ms), fn.MAX(TaskDay.max_ms)]
-    row = _day_filter(TaskDay.select(*sums, *extra), scope).tuples().get()
-    counts = {c: int(v or 0) for c, v in zip(_COUNT_COLUMNS, row[: len(sums)], strict=True)}
-    if sum(counts.values()) <= EXACT_LIMIT:
-        task_cond, args = _task_cond(scope)
-        active = [str(s) for s in ACTIVE_STATUSES]
-        pairs = database_proxy.execute_sql(
-            f"SELECT status, duration_ms FROM run WHERE {task_cond} AND finished_at >= ? "
-            f"AND status NOT IN ({_marks(active)})",
-            [*args, scope.since_ms() or 0, *active],
-        )
-        return stats_from_runs(list(pairs))
-    timed, total_ms, min_ms, max_ms = (int(v or 0) for v in row[len(sums) :])
-    stats = RunStats(
-        total=sum(counts.values()),
-        **{c: counts[c] for c in _COUNT_COLUMNS},
-        success_rate=success_rate(counts),
-    )
-    if timed:
-        hist = _merged_hist(scope)
-        stats.avg_s = total_ms / timed / 1000.0
-        stats.min_s, stats.max_s = min_ms / 1000.0, max_ms / 1000.0
-        stats.p50_s = _seconds(hist_percentile(hist, 50))
-        stats.p95_s = _seconds(hist_percentile(hist, 95))
-    return stats
-
-
-def _merged_hist(scope: Scope) -> Histogram:
-    texts = [str(h) for (h,) in _day_filter(TaskDay.select(TaskDay.hist), scope).tuples() if h]
-    numbers = np.fromstring(",".join(texts).replace(":", ","), sep=",", dtype=np.int64)
-    if numbers.size == 0:
-        return {}
-    merged = np.bincount(numbers[0::2], weights=numbers[1::2])
-    return {int(k): int(merged[k]) for k in np.flatnonzero(merged)}
 
 
 def _seconds(ms: float | None) -> float | None:

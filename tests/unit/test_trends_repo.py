@@ -126,7 +126,7 @@ def test_durations_and_stats_match_taskrun_stats(hist: History) -> None:
     assert series.run_ids == ids and not series.sampled and series.total == 100
     assert series.duration_ms == [s * 1000 for s in range(1, 101)]
 
-    stats = trends_repo.scope_stats(Scope(t, 30))
+    stats = stats_repo.run_stats(Scope(t, 30))
     assert stats == stats_repo.run_stats(Scope(t, 30))
     assert (stats.total, stats.success, stats.cancelled, stats.error) == (102, 100, 1, 1)
     assert stats.p50_s == pytest.approx(50.5) and stats.p95_s == pytest.approx(95.05)
@@ -139,9 +139,9 @@ def test_stats_beyond_the_exact_limit_are_those_of_the_daily_aggregates(
     t = hist.task("busy")
     for i in range(60):
         hist.run(t, "success" if i % 4 else "failed", 1000 + 37 * i, day_ms(i % 6, 8, i))
-    monkeypatch.setattr(trends_repo, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(stats_repo, "EXACT_LIMIT", 10)
     for scope in (Scope(t, 3), Scope(None, None)):
-        assert trends_repo.scope_stats(scope) == stats_from_days(stats_repo.day_rows(scope))
+        assert stats_repo.run_stats(scope) == stats_from_days(stats_repo.day_rows(scope))
 
 
 def test_long_histories_are_sampled_evenly_over_time(hist: History) -> None:
@@ -236,7 +236,7 @@ def test_every_query_reads_indexes_not_the_run_table(
             trends_repo.success_by_day(scope)
             trends_repo.durations(scope)
             trends_repo.durations(scope, max_points=5, slots=4)
-            trends_repo.scope_stats(scope)
+            stats_repo.run_stats(scope)
             trends_repo.version_marks(scope)
             trends_repo.heatmap(scope.days)
         series = trends_repo.durations(Scope(t, None))

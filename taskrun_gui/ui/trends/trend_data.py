@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taskrun_gui.core.stats import RunStats
-from taskrun_gui.storage import steps_repo, trends_repo
+from taskrun_gui.storage import stats_repo, steps_repo, trends_repo
 from taskrun_gui.storage.stats_repo import Scope
 from taskrun_gui.storage.trends_repo import (
     DayRate,
@@ -80,7 +80,7 @@ def load(scope: Scope, heat_days: int | None = None) -> TrendsData:
     days = timed("success_by_day", lambda: trends_repo.success_by_day(scope))
     series = timed("durations", lambda: trends_repo.durations(scope))
     versions = timed("version_marks", lambda: trends_repo.version_marks(scope))
-    stats = timed("stats", lambda: trends_repo.scope_stats(scope))
+    stats = timed("stats", lambda: stats_repo.run_stats(scope))
     heat = timed(
         "heatmap", lambda: trends_repo.heatmap(scope.days if heat_days is None else heat_days)
     )
