@@ -16,7 +16,7 @@ from taskrun_gui.storage.writer import WriteOp
 
 class ClientExecutor(ExecutorService):
     _watched = Signal(object, object)  # (active runs, changed runs), from the watcher thread
-    _watched_output = Signal(str, str, "qint64")
+    _watched_output = Signal(str, str, object)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

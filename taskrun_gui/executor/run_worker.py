@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 class RunSignals(QObject):
     state_changed = Signal(object)  # RunRecord: running, paused, or final
-    output = Signal(str, str, "qint64")  # run uid, text batch, log byte offset after it
+    output = Signal(str, str, object)  # run uid, text batch, log byte offset after it
     finished = Signal(object)  # RunResult
 
 

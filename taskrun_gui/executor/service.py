@@ -45,7 +45,7 @@ class _Active:
 class ExecutorService(QObject):
     run_queued = Signal(object)  # RunRecord
     run_state_changed = Signal(object)  # RunRecord (running, paused, final)
-    run_output = Signal(str, str, "qint64")  # uid, text, log offset
+    run_output = Signal(str, str, object)  # uid, text, log offset
     run_finished = Signal(object)  # final RunRecord
     queue_changed = Signal()
     store_health_changed = Signal(bool, str)

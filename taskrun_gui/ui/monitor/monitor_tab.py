@@ -7,6 +7,7 @@ the running-runs provider (an in-memory list, cheap) on each tick and hands its 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QShowEvent
@@ -34,7 +35,9 @@ from taskrun_gui.ui.monitor.process_table_model import (
     RunProcessModel,
 )
 from taskrun_gui.ui.monitor.sampler_worker import MonitorSampler
-from taskrun_gui.ui.monitor.system_charts import SystemCharts
+
+if TYPE_CHECKING:
+    from taskrun_gui.ui.monitor.system_charts import SystemCharts
 
 RunningProvider = Callable[[], list[tuple[str, str, int]]]
 
@@ -58,7 +61,8 @@ class MonitorTab(QWidget):
         self.timer.setInterval(SAMPLE_INTERVAL_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
 
-        self.charts = SystemCharts()
+        self._charts: SystemCharts | None = None  # built on first show: pyqtgraph is heavy
+        self._charts_slot = QWidget()
         self.model = RunProcessModel(self)
         self.table = self._make_table()
 
@@ -91,7 +95,8 @@ class MonitorTab(QWidget):
         lower.setMinimumHeight(160)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.charts)
+        splitter.addWidget(self._charts_slot)
+        self._splitter = splitter
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -103,6 +108,18 @@ class MonitorTab(QWidget):
         self._update_actions()
 
     # -- public ------------------------------------------------------------------------------
+
+    @property
+    def charts(self) -> SystemCharts:
+        """The plots, made the first time they are needed (pyqtgraph and numpy take a good
+        part of a second to import; the window should not wait for a tab nobody opened)."""
+        if self._charts is None:
+            from taskrun_gui.ui.monitor.system_charts import SystemCharts
+
+            self._charts = SystemCharts()
+            self._splitter.replaceWidget(0, self._charts)
+            self._charts_slot.deleteLater()
+        return self._charts
 
     def sample_now(self) -> bool:
         """Ask for one sample at once (starting the worker if needed); False when one is due."""
@@ -122,6 +139,7 @@ class MonitorTab(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.charts  # noqa: B018 - built on first show
         self._sampler.start()
         if not self.timer.isActive():
             self.timer.start()

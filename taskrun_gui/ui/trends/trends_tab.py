@@ -28,7 +28,6 @@ from taskrun_gui.storage import trends_repo
 from taskrun_gui.storage.stats_repo import Scope
 from taskrun_gui.storage.trends_repo import WhatChanged
 from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.trends import trend_data
 from taskrun_gui.ui.trends.heatmap_view import HeatmapView
 from taskrun_gui.ui.trends.stats_panel import StatsPanel
 
@@ -143,7 +142,7 @@ class TrendsTab(QWidget):
         generation, scope = self._generation, self.scope()
         self.status_label.setText("Loading…")
         self.ctx.query.read(
-            lambda: (trends_repo.task_names(), trend_data.load(scope)),
+            lambda: (trends_repo.task_names(), _load(scope)),
             lambda result: self._on_loaded(generation, result),
             self._on_load_error,
             owner=self,
@@ -285,3 +284,10 @@ class TrendsTab(QWidget):
     def _on_what_changed_error(self, exc: Exception) -> None:
         self.what_changed_button.setEnabled(True)
         self.status_label.setText(f"Could not compare versions: {exc}")
+
+
+def _load(scope: Scope) -> TrendsData:
+    """On the worker: numpy and the insight maths are imported there, not at start-up."""
+    from taskrun_gui.ui.trends import trend_data
+
+    return trend_data.load(scope)
