@@ -205,3 +205,31 @@ def test_show_run_and_show_task(qtbot: QtBot, env: Env) -> None:
         tab.show_task(bad.task_id)
     assert tab.model.total == 1
     assert tab.model.run_filter.task_id == bad.task_id
+
+
+def test_a_step_of_a_multi_step_run_shows_only_its_output(qtbot: QtBot, env: Env) -> None:
+    from taskrun_gui.core.models import Step
+
+    spec = TaskSpec(
+        name="pipeline",
+        steps=[
+            Step(name="fetch", command="echo fetching; echo fetched"),
+            Step(name="build", command="echo building; exit 2"),
+            Step(name="publish", command="echo never"),
+        ],
+    )
+    task: TaskRow = env.host.writer.submit(lambda: tasks_repo.create(spec)).result(10)
+    rec = env.run(task)
+    qtbot.waitUntil(lambda: status_of(env.tab, rec.uid) == "failed", timeout=WAIT)
+    env.tab.select_row(wait_row(qtbot, env.tab, rec.uid))
+    table = env.tab.details.steps_table
+    qtbot.waitUntil(lambda: table.rowCount() == 3 and table.isVisible(), timeout=WAIT)
+    assert [table.item(r, 1).text() for r in range(3)] == ["success", "failed", "skipped"]
+    view = env.tab.log_view
+    qtbot.waitUntil(lambda: "building" in view.text(), timeout=WAIT)
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        table.selectRow(1)
+    assert view.text().strip() == "building"
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        table.clearSelection()
+    assert view.text().split() == ["fetching", "fetched", "building"]

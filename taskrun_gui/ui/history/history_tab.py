@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.models import RunRecord, StepRecord
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
@@ -61,6 +61,7 @@ class HistoryTab(QWidget):
         self.model = HistoryModel(ctx.query, ctx.executor, self)
         self.table = self._make_table()
         self.details = RunDetails(ctx.query, self)
+        self.details.step_selected.connect(self._on_details_step_selected)
         self.log_view = LogView(self)
 
         details_scroll = QScrollArea(self)
@@ -203,6 +204,16 @@ class HistoryTab(QWidget):
         if rec != self.details.record:
             self.details.show_run(rec)
             self.run_selected.emit(rec)
+
+    def _on_details_step_selected(self, step: StepRecord | None) -> None:
+        """One step's section of the log, or (no step selected) the whole log again."""
+        rec = self.details.record
+        if rec is None or not rec.log_path:
+            return
+        if step is None:
+            self.log_view.show_file(rec.log_path, live=not rec.status.is_final)
+        else:
+            self.log_view.show_range(rec.log_path, step.log_start, step.log_end)
 
     def _on_model_data_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
         if top.row() <= self.table.currentIndex().row() <= bottom.row():

@@ -73,6 +73,7 @@ def _signal_text(sig: int | None) -> str:
 class RunDetails(QWidget):
     extra_loaded = Signal()  # steps and previous version are on screen
     diff_shown = Signal(object)  # the DiffView dialog, once its text is set
+    step_selected = Signal(object)  # StepRecord | None: show only that step's output
 
     def __init__(self, query: QueryRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +103,11 @@ class RunDetails(QWidget):
         self.steps_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.steps_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.steps_table.hide()
+        self.steps_table.setToolTip("Select a step to show only its output")
+        self.steps_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.steps_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.steps_table.itemSelectionChanged.connect(self._on_steps_selection_changed)
+        self._steps: list[StepRecord] = []
 
         self.placeholder = QLabel("Select a run to see its details", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -180,7 +186,13 @@ class RunDetails(QWidget):
             text += " (same as the previous run)"
         self.values["Version"].setText(text)
 
+    def _on_steps_selection_changed(self) -> None:
+        rows = self.steps_table.selectionModel().selectedRows()
+        step = self._steps[rows[0].row()] if rows and rows[0].row() < len(self._steps) else None
+        self.step_selected.emit(step)
+
     def _fill_steps(self, steps: list[StepRecord]) -> None:
+        self._steps = list(steps)
         table = self.steps_table
         table.setRowCount(len(steps))
         for row, step in enumerate(steps):

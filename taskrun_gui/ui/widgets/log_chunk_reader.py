@@ -17,7 +17,14 @@ from PySide6.QtCore import QObject, QRunnable, Signal
 
 from taskrun_gui.ui.widgets.ansi import AnsiParser, Span
 
-__all__ = ["LogChunk", "LogChunkReader", "read_earlier", "read_tail", "unseen_part"]
+__all__ = [
+    "LogChunk",
+    "LogChunkReader",
+    "read_earlier",
+    "read_range",
+    "read_tail",
+    "unseen_part",
+]
 
 
 @dataclass
@@ -52,6 +59,22 @@ def read_tail(path: str, max_bytes: int, max_lines: int, live: bool) -> LogChunk
     data, start = _skip_partial_first_line(data, start)
     cut = _start_of_last_lines(data, max_lines)
     return _decode(data[cut:], start + cut, final=not live)
+
+
+def read_range(path: str, start: int, end: int, max_bytes: int, max_lines: int) -> LogChunk:
+    """The bytes [start, end) of the file (one step of a multi-step run), or their last
+    ``max_bytes`` (at most ``max_lines`` lines) when the section is longer."""
+    first = max(start, end - max_bytes)
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(first)
+            data = handle.read(max(0, end - first))
+    except OSError as exc:
+        return LogChunk(start=start, end=start, error=exc)
+    if first > start:
+        data, first = _skip_partial_first_line(data, first)
+    cut = _start_of_last_lines(data, max_lines)
+    return _decode(data[cut:], first + cut, final=True)
 
 
 def read_earlier(path: str, before: int, max_bytes: int) -> LogChunk:

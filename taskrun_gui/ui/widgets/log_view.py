@@ -18,6 +18,7 @@ from taskrun_gui.ui.widgets.log_chunk_reader import (
     LogChunk,
     LogChunkReader,
     read_earlier,
+    read_range,
     read_tail,
     unseen_part,
 )
@@ -156,6 +157,15 @@ class LogView(QWidget):
             return
         self._replaying = True
         self._start_read(partial(read_tail, path, self._tail_bytes, self._max_lines, live))
+
+    def show_range(self, path: str, start: int, end: int) -> None:
+        """Show only the bytes [start, end) of a finished log: one step's section."""
+        self.clear()
+        self._path = path
+        self._live = False
+        self._open_raw.setEnabled(True)
+        self._replaying = True
+        self._start_read(partial(read_range, path, start, end, self._tail_bytes, self._max_lines))
 
     def load_earlier(self) -> None:
         """Prepend the chunk of the file just before the first line shown (on a worker)."""
