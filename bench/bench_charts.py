@@ -37,12 +37,15 @@ def _data():  # type: ignore[no-untyped-def]
         total=POINTS,
     )
     x_s, y_s = finished / 1000.0, took / 1000.0
+    roll = trend_data.rolling(x_s, y_s)
+    slow = set(range(1, POINTS, 997))
     return trend_data.TrendsData(
         scope=Scope(None, None),
         days=[],
         series=series,
-        rolling=trend_data.rolling(x_s, y_s),
-        slow=set(range(1, POINTS, 997)),
+        rolling=roll,
+        display=trend_data.display(series, roll, slow),  # the worker's part, as in the app
+        slow=slow,
         shifts=[],
         versions=[],
         stats=RunStats(),

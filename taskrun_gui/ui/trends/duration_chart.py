@@ -19,7 +19,7 @@ from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import human_duration
 from taskrun_gui.ui.theme import is_dark, status_color
 from taskrun_gui.ui.trends.chart_style import MarkPool, make_plot, style_plot
-from taskrun_gui.ui.trends.trend_data import TrendsData
+from taskrun_gui.ui.trends.trend_data import TrendsData, display
 
 STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT)
 HOVER_PIXELS = 10
@@ -106,18 +106,15 @@ class DurationChart(QWidget):
     # -- data ------------------------------------------------------------------------------
     def set_data(self, data: TrendsData) -> None:
         series = data.series
-        self._x = np.asarray(series.finished_at, dtype=np.float64) / 1000.0
-        self._y = np.asarray(series.duration_ms, dtype=np.float64) / 1000.0
-        self._ids = np.asarray(series.run_ids, dtype=np.int64)
-        self._statuses = list(series.statuses)
-        statuses = np.asarray(self._statuses, dtype=object)
+        shown = data.display or display(series, data.rolling, data.slow)  # made on the worker
+        self._x, self._y, self._ids = shown.x, shown.y, shown.ids
+        self._statuses = series.statuses
+        empty = np.zeros(0)
         for status, item in self.points.items():
-            mask = statuses == status
-            item.setData(self._x[mask], self._y[mask])
-        slow = np.isin(self._ids, np.fromiter(data.slow, dtype=np.int64, count=len(data.slow)))
-        self.slow_points.setData(self._x[slow], self._y[slow])
-        self.median.setData(data.rolling.x, data.rolling.p50)
-        self.band_top.setData(data.rolling.x, data.rolling.p95)
+            item.setData(*shown.points.get(status, (empty, empty)))
+        self.slow_points.setData(*shown.slow)
+        self.median.setData(shown.band.x, shown.band.p50)
+        self.band_top.setData(shown.band.x, shown.band.p95)
         one_task = data.scope.task_id is not None
         self.version_marks.set_marks(
             [

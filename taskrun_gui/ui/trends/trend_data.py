@@ -50,6 +50,46 @@ class TrendsData:
     flaky: bool = False
     query_ms: dict[str, float] = field(default_factory=dict)
     step_heat: Heatmap | None = None  # one multi-step task in scope: step x day
+    display: Display | None = None  # what the chart draws, reduced on the worker
+
+
+DISPLAY_POINTS = 20_000  # a chart ~1,000 px wide shows no more than this many dots
+DISPLAY_BAND = 2_000
+
+
+@dataclass
+class Display:
+    """The duration chart's arrays, ready for setData: per status (x s, y s), and the
+    rolling band, each thinned so the UI thread draws at most a few thousand items."""
+
+    points: dict[str, tuple[FloatArray, FloatArray]]
+    band: Rolling
+    x: FloatArray  # every run, for hover and click
+    y: FloatArray
+    ids: NDArray[np.int64]
+    slow: tuple[FloatArray, FloatArray]
+
+
+def display(series: DurationSeries, roll: Rolling, slow: set[int] | None = None) -> Display:
+    """Thin the chart's points on the worker: beyond DISPLAY_POINTS successes (a quarter of
+    that for the other statuses) an even stride is kept, which keeps density honest; hover
+    and click still find every run (x, y, ids are complete)."""
+    x = np.asarray(series.finished_at, dtype=np.float64) / 1000.0
+    y = np.asarray(series.duration_ms, dtype=np.float64) / 1000.0
+    codes = np.asarray(series.statuses)
+    points: dict[str, tuple[FloatArray, FloatArray]] = {}
+    for status in np.unique(codes).tolist():
+        idx = np.flatnonzero(codes == status)
+        cap = DISPLAY_POINTS if status == "success" else DISPLAY_POINTS // 4
+        if len(idx) > cap:
+            idx = idx[:: -(-len(idx) // cap)]
+        points[str(status)] = (x[idx], y[idx])
+    step = -(-len(roll.x) // DISPLAY_BAND) if len(roll.x) > DISPLAY_BAND else 1
+    band = Rolling(roll.x[::step], roll.p50[::step], roll.p95[::step])
+    ids = np.asarray(series.run_ids, dtype=np.int64)
+    flagged = np.fromiter(slow or (), dtype=np.int64)
+    is_slow = np.isin(ids, flagged)
+    return Display(points, band, x, y, ids, (x[is_slow], y[is_slow]))
 
 
 def rolling(x_s: FloatArray, y_s: FloatArray, window: int = ROLLING_WINDOW) -> Rolling:
@@ -86,17 +126,20 @@ def load(scope: Scope, heat_days: int | None = None) -> TrendsData:
     )
     x_s = np.asarray(series.finished_at, dtype=np.float64) / 1000.0
     y_s = np.asarray(series.duration_ms, dtype=np.float64) / 1000.0
+    roll = rolling(x_s, y_s)
+    slow = trends_repo.slow_runs(series)
     data = TrendsData(
         scope=scope,
         days=days,
         series=series,
-        rolling=rolling(x_s, y_s),
-        slow=trends_repo.slow_runs(series),
+        rolling=roll,
+        slow=slow,
         shifts=[],
         versions=versions,
         stats=stats,
         heat=heat,
         query_ms=timings,
+        display=display(series, roll, slow),
     )
     if scope.task_id is not None:
         data.shifts = trends_repo.shift_marks(series)
