@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from taskrun_gui.core import params as params_mod
-from taskrun_gui.core.insights import is_slow
 from taskrun_gui.core.models import (
     STEP_SKIPPED,
     ErrorType,
@@ -28,7 +27,6 @@ from taskrun_gui.engine.logsink import LogSink, OutputCallback
 from taskrun_gui.engine.plan import build_env, plan_steps
 from taskrun_gui.engine.records import next_attempt
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
-from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.runs_repo import record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
@@ -198,7 +196,6 @@ def _finish(
     rec.peak_rss = out.peak_rss or None
     rec.cpu_seconds = out.cpu_seconds if ran else None
     rec.steps = steps
-    rec.slow = _is_slow(rec)
     if steps:
         write(WriteOp("set_steps", rec.uid, {"steps": [_step_fields(s) for s in steps]}))
     fields: dict[str, Any] = {
@@ -214,7 +211,6 @@ def _finish(
         "cpu_seconds": rec.cpu_seconds,
         "log_bytes": rec.log_bytes,
         "control": None,
-        "slow": rec.slow,
     }
     retry = None if spec is None else next_attempt(rec, spec, store.logs_dir)
     if retry is not None:
@@ -222,18 +218,6 @@ def _finish(
     write(WriteOp("finish_run", rec.uid, fields))
     hooks.on_state(replace(rec))
     return RunResult(rec, retry)
-
-
-def _is_slow(rec: RunRecord) -> bool:
-    """Much slower than the task's recent successful runs (core.insights.is_slow). A read on
-    this worker thread; when the store cannot answer, the run is simply not flagged."""
-    if rec.status not in (RunStatus.SUCCESS, RunStatus.FAILED) or rec.duration_ms is None:
-        return False
-    try:
-        recent = runs_repo.recent_success_durations(rec.task_id)
-    except Exception:
-        return False
-    return is_slow(rec.duration_ms, recent)
 
 
 def _step_fields(s: StepRecord) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 from peewee import SQL, Expression, fn
 
 from taskrun_gui.core import durations
+from taskrun_gui.core.insights import is_slow
 from taskrun_gui.core.models import (
     Control,
     ErrorType,
@@ -22,6 +23,7 @@ from taskrun_gui.storage.schema import Run, RunStep, database_proxy
 
 OPS = ("insert_run", "update_run", "finish_run", "set_steps")
 DURATION_STATUSES = {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT}
+SLOW_JUDGED = {str(RunStatus.SUCCESS), str(RunStatus.FAILED)}
 
 
 # -- writes (called by StoreWriter inside a transaction) ---------------------------------------
@@ -118,6 +120,10 @@ def _finish(uid: str, fields: dict[str, Any]) -> int:
         return 0
     fields = dict(fields)
     retry = fields.pop("retry", None)
+    duration = fields.get("duration_ms")
+    if fields["status"] in SLOW_JUDGED and duration is not None:
+        # judged against the successes before it, in the same transaction as the finish
+        fields["slow"] = is_slow(duration, recent_success_durations(int(row[1])))
     _update(uid, fields)
     if retry is not None:  # the next attempt is queued in the same transaction
         retry = dict(retry)

@@ -12,7 +12,7 @@ from taskrun_gui.core.insights import AlertKind, AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.stats import success_rate
 from taskrun_gui.core.timefmt import human_duration
-from taskrun_gui.storage import trends_repo
+from taskrun_gui.storage import runs_repo, trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.query import QueryRunner
@@ -59,22 +59,40 @@ class RunNotices(QObject):
         self._alert(rec)
 
     def _alert(self, rec: RunRecord) -> None:
-        wanted = rec.slow and self._wanted(cfg.KEY_ALERT_SLOW)
+        """The alerts need the store's view (the slow flag is set where the run is recorded):
+        one read on a worker, once the writer has caught up."""
+        if self._query is None:
+            return
+        threshold = cfg.setting_int(self._settings, cfg.KEY_ALERT_RATE) / 100
+        window = cfg.setting_int(self._settings, cfg.KEY_ALERT_WINDOW) or 20
+        task_id, uid, writer = rec.task_id, rec.uid, self._query.writer
+
+        def read() -> tuple[RunRecord | None, list[str]]:
+            writer.flush(2.0)
+            return runs_repo.get_by_uid(uid), trends_repo.recent_statuses(task_id, window)
+
+        self._query.read(
+            read, lambda got: self._on_alert_facts(rec, *got, threshold, window), owner=self
+        )
+
+    def _on_alert_facts(
+        self,
+        rec: RunRecord,
+        stored: RunRecord | None,
+        statuses: list[str],
+        threshold: float,
+        window: int,
+    ) -> None:
+        wanted = stored is not None and stored.slow and self._wanted(cfg.KEY_ALERT_SLOW)
         if wanted and self.alerts.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0):
             took = human_duration(rec.duration_seconds)
             self._notifier.notify(f"{rec.task_name}: slow run",
                                   f"It took {took}, much longer than usual.", "warning",
                                   rec.uid)  # fmt: skip
-        threshold = cfg.setting_int(self._settings, cfg.KEY_ALERT_RATE) / 100
-        window = cfg.setting_int(self._settings, cfg.KEY_ALERT_WINDOW) or 20
-        if threshold <= 0 or self._query is None:
+        if threshold <= 0:
+            self.rate_checked.emit(rec.task_id)
             return
-        task_id = rec.task_id
-        self._query.read(
-            lambda: trends_repo.recent_statuses(task_id, window),
-            lambda statuses: self._on_recent_statuses(rec, statuses, threshold, window),
-            owner=self,
-        )
+        self._on_recent_statuses(rec, statuses, threshold, window)
 
     def _on_recent_statuses(
         self, rec: RunRecord, statuses: list[str], threshold: float, window: int
