@@ -53,7 +53,7 @@ class TrendsData:
     display: Display | None = None  # what the chart draws, reduced on the worker
 
 
-DISPLAY_POINTS = 20_000  # a chart ~1,000 px wide shows no more than this many dots
+DISPLAY_POINTS = 8_000  # a chart ~1,000 px wide shows no more dots than this
 DISPLAY_BAND = 2_000
 
 
