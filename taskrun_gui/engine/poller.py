@@ -4,19 +4,16 @@ never queries."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
 from taskrun_gui.engine.records import values_for
 from taskrun_gui.engine.scheduler import Fire, Scheduler
+from taskrun_gui.engine.ticker import StoreTicker
 from taskrun_gui.storage import runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,7 +23,7 @@ class ForeignRun:
     values: dict[str, str]
 
 
-class HostPoller:
+class HostPoller(StoreTicker):
     def __init__(
         self,
         store: Store,
@@ -40,40 +37,14 @@ class HostPoller:
     ) -> None:
         """With `on_fires`, schedules are checked every tick (only the host that serves the
         data dir for good does that; one started for CLI work does not)."""
-        self.store = store
+        super().__init__(store, "taskrun-poller", interval)
         self.on_fires = on_fires
         self.write = write
         self.scheduler = scheduler or Scheduler()
         self.on_queued = on_queued
         self.on_controls = on_controls
         self.is_known = is_known
-        self.interval = interval
         self._last_id = 0
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="taskrun-poller", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def poke(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(5)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except Exception as exc:  # a locked or broken store: try again next tick
-                log.debug("poll failed: %s", exc)
-            self._wake.wait(self.interval)
-            self._wake.clear()
-        self.store.db.close()  # this thread's connection
 
     def poll_once(self) -> None:
         rows = (

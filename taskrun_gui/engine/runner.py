@@ -28,7 +28,7 @@ from taskrun_gui.engine.plan import build_env, plan_steps
 from taskrun_gui.engine.records import next_attempt
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.runs_repo import record_fields
+from taskrun_gui.storage.runs_repo import outcome_fields, record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 log = logging.getLogger(__name__)
@@ -198,20 +198,7 @@ def _finish(
     rec.steps = steps
     if steps:
         write(WriteOp("set_steps", rec.uid, {"steps": [_step_fields(s) for s in steps]}))
-    fields: dict[str, Any] = {
-        "status": str(rec.status),
-        "started_at": rec.started_at,
-        "finished_at": rec.finished_at,
-        "duration_ms": rec.duration_ms,
-        "exit_code": rec.exit_code,
-        "signal": rec.signal,
-        "error_type": None if rec.error_type is None else str(rec.error_type),
-        "error_message": rec.error_message,
-        "peak_rss": rec.peak_rss,
-        "cpu_seconds": rec.cpu_seconds,
-        "log_bytes": rec.log_bytes,
-        "control": None,
-    }
+    fields = {**outcome_fields(rec), "control": None}
     retry = None if spec is None else next_attempt(rec, spec, store.logs_dir)
     if retry is not None:
         fields["retry"] = {"uid": retry.uid, **record_fields(retry)}

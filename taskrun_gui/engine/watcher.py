@@ -5,24 +5,21 @@ reports what changed, as the executor would."""
 from __future__ import annotations
 
 import codecs
-import logging
 import os
-import threading
 from collections.abc import Callable
 
 from taskrun_gui.core.models import ACTIVE_STATUSES, RunRecord
 from taskrun_gui.engine.logsink import MAX_BATCH_BYTES
+from taskrun_gui.engine.ticker import StoreTicker
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
-
-log = logging.getLogger(__name__)
 
 ChangesCallback = Callable[[list[RunRecord], list[RunRecord]], None]  # (active, changed)
 OutputCallback = Callable[[str, str, int], None]  # (uid, text, log offset after it)
 
 
-class RunWatcher:
+class RunWatcher(StoreTicker):
     def __init__(
         self,
         store: Store,
@@ -30,34 +27,14 @@ class RunWatcher:
         on_output: OutputCallback,
         interval: float = 0.5,
     ) -> None:
-        self.store = store
+        super().__init__(store, "taskrun-watcher", interval)
         self.on_changes = on_changes
         self.on_output = on_output
-        self.interval = interval
         self._known: dict[str, RunRecord] = {}
         self._last_id = 0
         self._primed = False
         self._offsets: dict[str, int] = {}
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="taskrun-watcher", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(5)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except Exception as exc:  # a busy store: next tick
-                log.debug("watch failed: %s", exc)
-            self._stop.wait(self.interval)
-        self.store.db.close()
 
     def poll_once(self) -> None:
         if not self._primed:  # what ended before we came is not news

@@ -27,19 +27,10 @@ SLOW_JUDGED = {str(RunStatus.SUCCESS), str(RunStatus.FAILED)}
 
 
 # -- writes (called by StoreWriter inside a transaction) ---------------------------------------
-def record_fields(rec: RunRecord) -> dict[str, Any]:
-    """Column values for inserting a run record."""
+def outcome_fields(rec: RunRecord) -> dict[str, Any]:
+    """Column values of how a run went: what a finish writes."""
     return {
-        "task": rec.task_id,
-        "task_name": rec.task_name,
-        "version": rec.version,
         "status": str(rec.status),
-        "trigger": str(rec.trigger),
-        "attempt": rec.attempt,
-        "first_uid": rec.first_uid,
-        "params_json": json.dumps(rec.params, sort_keys=True),
-        "priority": rec.priority,
-        "queued_at": rec.queued_at,
         "started_at": rec.started_at,
         "finished_at": rec.finished_at,
         "duration_ms": rec.duration_ms,
@@ -47,14 +38,30 @@ def record_fields(rec: RunRecord) -> dict[str, Any]:
         "signal": rec.signal,
         "error_type": None if rec.error_type is None else str(rec.error_type),
         "error_message": rec.error_message,
+        "peak_rss": rec.peak_rss,
+        "cpu_seconds": rec.cpu_seconds,
+        "log_bytes": rec.log_bytes,
+    }
+
+
+def record_fields(rec: RunRecord) -> dict[str, Any]:
+    """Column values for inserting a run record."""
+    return {
+        "task": rec.task_id,
+        "task_name": rec.task_name,
+        "version": rec.version,
+        "trigger": str(rec.trigger),
+        "attempt": rec.attempt,
+        "first_uid": rec.first_uid,
+        "params_json": json.dumps(rec.params, sort_keys=True),
+        "priority": rec.priority,
+        "queued_at": rec.queued_at,
         "pid": rec.pid,
         "pgid": rec.pgid,
         "proc_create_time": rec.proc_create_time,
-        "peak_rss": rec.peak_rss,
-        "cpu_seconds": rec.cpu_seconds,
         "log_path": rec.log_path,
-        "log_bytes": rec.log_bytes,
         "not_before": rec.not_before,
+        **outcome_fields(rec),
     }
 
 

@@ -94,7 +94,7 @@ def run_stats(scope: Scope) -> RunStats:
     sums = [fn.SUM(getattr(TaskDay, c)) for c in _COUNT_COLUMNS]
     extra = [fn.SUM(TaskDay.duration_count), fn.SUM(TaskDay.total_ms)]
     extra += [fn.MIN(TaskDay.min_ms), fn.MAX(TaskDay.max_ms)]
-    row = _day_filter(TaskDay.select(*sums, *extra), scope).tuples().get()
+    row = day_filter(TaskDay.select(*sums, *extra), scope).tuples().get()
     counts = {c: int(v or 0) for c, v in zip(_COUNT_COLUMNS, row[: len(sums)], strict=True)}
     if sum(counts.values()) <= EXACT_LIMIT:
         return stats_from_runs(_finished_pairs(scope))
@@ -114,7 +114,8 @@ def run_stats(scope: Scope) -> RunStats:
     return stats
 
 
-def _day_filter(query: Any, scope: Scope) -> Any:
+def day_filter(query: Any, scope: Scope) -> Any:
+    """Restrict a TaskDay query to the scope's task and days."""
     if scope.task_id is not None:
         query = query.where(TaskDay.task == scope.task_id)
     since = scope.since_day()

@@ -25,7 +25,7 @@ from taskrun_gui.core.stats import (
 )
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.schema import Run, Task, TaskDay, TaskVersion, database_proxy
-from taskrun_gui.storage.stats_repo import Scope
+from taskrun_gui.storage.stats_repo import Scope, day_filter
 
 DEFAULT_MAX_POINTS = 20_000  # a year of a run every 30 minutes, drawn whole
 SAMPLE_SLOTS = 4_000  # beyond max_points: one run per slot of time, about 3 per pixel
@@ -114,19 +114,10 @@ class WhatChanged:
 
 
 # -- daily aggregates ---------------------------------------------------------------------------
-def _day_filter(query: Any, scope: Scope) -> Any:
-    if scope.task_id is not None:
-        query = query.where(TaskDay.task == scope.task_id)
-    since = scope.since_day()
-    if since is not None:
-        query = query.where(TaskDay.day >= since)
-    return query
-
-
 def success_by_day(scope: Scope) -> list[DayRate]:
     """One row per local day with runs, oldest first; all tasks added up when none is chosen."""
     sums = [fn.SUM(getattr(TaskDay, c)) for c in _COUNT_COLUMNS]
-    query = _day_filter(TaskDay.select(TaskDay.day, *sums), scope)
+    query = day_filter(TaskDay.select(TaskDay.day, *sums), scope)
     rows = cast(
         Iterable[tuple[Any, ...]], query.group_by(TaskDay.day).order_by(TaskDay.day).tuples()
     )
@@ -139,7 +130,7 @@ def success_by_day(scope: Scope) -> list[DayRate]:
 
 def timed_run_count(scope: Scope) -> int:
     """Runs with a duration in the scope (success, failed, timeout), from the aggregates."""
-    query = _day_filter(TaskDay.select(fn.SUM(TaskDay.duration_count)), scope)
+    query = day_filter(TaskDay.select(fn.SUM(TaskDay.duration_count)), scope)
     return int(query.scalar() or 0)
 
 
