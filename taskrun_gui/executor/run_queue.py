@@ -37,8 +37,17 @@ class RunQueue:
         return job
 
     def discard(self, jobs: list[RunJob]) -> None:
+        """Take out started runs: usually the first ones, so look there before rebuilding."""
+        if not jobs:
+            return
         gone = {id(j) for j in jobs}
-        self._jobs = [j for j in self._jobs if id(j) not in gone]
+        head = 0
+        while head < len(self._jobs) and id(self._jobs[head]) in gone:
+            head += 1
+        if head == len(jobs):
+            del self._jobs[:head]
+        else:
+            self._jobs = [j for j in self._jobs if id(j) not in gone]
 
     def move(self, uid: str, index: int) -> bool:
         job = self.remove(uid)

@@ -22,7 +22,7 @@ from taskrun_gui.core.models import (
 )
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import records
-from taskrun_gui.engine.locks import FileLock, acquire_task_slot
+from taskrun_gui.engine.locks import FileLock, TaskSlots
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.runner import RunJob, RunResult
 from taskrun_gui.engine.scheduler import Fire, Scheduler
@@ -67,6 +67,8 @@ class ExecutorService(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max(1, workers or os.cpu_count() or 2))
         self._queue = RunQueue()
+        self._slots = TaskSlots(store.locks_dir)
+        self._queue_dirty = False
         self._active: dict[str, _Active] = {}
         self._seen: set[str] = set()
         self._paused_queue = False
@@ -111,6 +113,7 @@ class ExecutorService(QObject):
         self.pool.waitForDone(int(timeout * 1000))
         for active in self._active.values():
             active.lock.release()
+        self._slots.close()
 
     @property
     def poll_interval(self) -> float:
@@ -169,7 +172,7 @@ class ExecutorService(QObject):
         self._seen.add(job.record.uid)
         self._queue.add(job)
         self.run_queued.emit(job.record)
-        self.queue_changed.emit()
+        self._queue_dirty = True  # announced once by the _dispatch that follows
 
     def queue(self) -> list[RunRecord]:
         return self._queue.records()
@@ -244,7 +247,10 @@ class ExecutorService(QObject):
     # -- dispatch ---------------------------------------------------------------------------
     @Slot()
     def _dispatch(self) -> None:
-        if self._closing or self._paused_queue:
+        if self._closing:
+            return
+        if self._paused_queue:
+            self._announce_queue(False)
             return
         now = now_ms()
         next_due: int | None = None
@@ -262,7 +268,7 @@ class ExecutorService(QObject):
             running_here = sum(1 for a in self._active.values() if a.record.task_id == rec.task_id)
             lock = None
             if running_here < spec.max_concurrent:
-                lock = acquire_task_slot(self.store.locks_dir, rec.task_id, spec.max_concurrent)
+                lock = self._slots.acquire(rec.task_id, spec.max_concurrent)
             if lock is None:
                 full.add(rec.task_id)  # every slot is taken, here or in another process
                 continue
@@ -271,7 +277,13 @@ class ExecutorService(QObject):
         self._queue.discard(started)
         if next_due is not None:
             self._wake.start(max(10, next_due - now))
-        self.queue_changed.emit()
+        self._announce_queue(bool(started))
+
+    def _announce_queue(self, changed: bool) -> None:
+        """One queue_changed per change, not one per run of a burst of a thousand."""
+        if changed or self._queue_dirty:
+            self._queue_dirty = False
+            self.queue_changed.emit()
 
     def _start(self, job: RunJob, lock: FileLock) -> None:
         worker = RunWorker(job, self.store, self.writer)
@@ -295,7 +307,8 @@ class ExecutorService(QObject):
         if active is not None:
             active.lock.release()
             active.worker.signals.deleteLater()
-        records.drop_secret_values(self.store.secrets_dir, rec.uid)
+        if active is not None and active.worker.job.spec.secret_names():
+            records.drop_secret_values(self.store.secrets_dir, rec.uid)
         if result.retry is not None and active is not None and not self._closing:
             job = active.worker.job
             records.save_secret_values(
