@@ -25,6 +25,7 @@ from taskrun_gui.monitor import proctree
 SAMPLE_EVERY = 0.5
 FIRST_SAMPLE = 0.1
 READ_SIZE = 1 << 20
+FIRST_READ_SIZE = 1 << 16  # most runs print little: no 1 MiB buffer for `true`
 PIPE_SIZE = 1 << 20
 
 
@@ -171,7 +172,7 @@ class _Supervisor:
         self.paused = False
         self.returncode: int | None = None
         self.before_reap: Callable[[], None] | None = None
-        self.buffer = bytearray(READ_SIZE)
+        self.buffer = bytearray(FIRST_READ_SIZE)  # grows to READ_SIZE for a chatty task
         self.view = memoryview(self.buffer)
         self.rusage_cpu = 0.0
 
@@ -273,8 +274,11 @@ class _Supervisor:
             if not n:
                 return True
             self.sink.write(self.view[:n])
-            if n < READ_SIZE:
+            if n < len(self.buffer):
                 return False
+            if len(self.buffer) < READ_SIZE:
+                self.buffer = bytearray(READ_SIZE)
+                self.view = memoryview(self.buffer)
         return False
 
     def _reap(self, block: bool) -> bool:
