@@ -58,3 +58,25 @@ def tree_code(pidfile: Path, tail: str) -> str:
         "print('children started', flush=True)\n"
         f"{tail}\n"
     )
+
+
+def wait_for(condition: object, timeout: float = 10.0) -> None:
+    """Poll a condition without Qt (for plain unit tests); fail after `timeout` seconds."""
+    import time
+
+    assert callable(condition)
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.01)
+
+
+def exec_done(pid: int) -> bool:
+    """The child has exec'd its program (before that, /proc shows the parent's command)."""
+    import psutil
+
+    try:
+        return len(psutil.Process(pid).cmdline()) > 1
+    except psutil.Error:
+        return False

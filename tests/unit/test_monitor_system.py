@@ -11,6 +11,7 @@ import psutil
 import pytest
 
 from taskrun_gui.monitor.system import CMDLINE_MAX, RunProcessSampler, SystemSampler
+from tests.helpers import exec_done, wait_for
 
 SLEEP = "import time; time.sleep(30)"
 # A parent that starts a sleeping child and prints its pid, so the test knows the tree is built.
@@ -38,6 +39,7 @@ def _kill_tree(proc: subprocess.Popen[str]) -> None:
 def sleeper() -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen([sys.executable, "-c", SLEEP], text=True)
     try:
+        wait_for(lambda: exec_done(proc.pid))
         yield proc
     finally:
         _kill_tree(proc)
@@ -136,6 +138,7 @@ def test_long_command_lines_are_truncated() -> None:
     code = "import time; time.sleep(30)  # " + "x" * 400
     proc = subprocess.Popen([sys.executable, "-c", code])
     try:
+        wait_for(lambda: exec_done(proc.pid))
         rows = RunProcessSampler().sample([("uid-1", "t", proc.pid)])
         assert len(rows[0].cmdline) == CMDLINE_MAX
         assert rows[0].cmdline.endswith("…")
