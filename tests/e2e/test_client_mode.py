@@ -68,3 +68,30 @@ def test_window_follows_runs_of_the_daemon(qtbot, daemon):
     finally:
         host.close()
         store.close()
+
+
+def test_run_wait_runs_directly_when_the_queue_cannot_be_written(daemon: Path) -> None:
+    import sqlite3
+
+    from tests.e2e.cli import taskrun, taskrun_json
+
+    marker = daemon.parent / "ran-here"
+    assert (
+        taskrun(
+            daemon, "task", "add", "direct", "--command", f"echo direct > {marker}; echo out"
+        ).returncode
+        == 0
+    )
+    blocker = sqlite3.connect(daemon / "taskrun.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        res = taskrun(daemon, "run", "direct", "--wait", TASKRUN_BUSY_TIMEOUT_MS="100")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert res.returncode == 0, res.stderr
+    assert "running the task here directly" in res.stderr
+    assert marker.read_text() == "direct\n"  # execution won over tracking
+    runs = taskrun_json(daemon, "runs", "--json")  # the kept record is written now
+    assert [(r["task"], r["status"]) for r in runs] == [("direct", "success")]
+    assert Path(runs[0]["log_path"]).read_bytes() == b"out\n"
