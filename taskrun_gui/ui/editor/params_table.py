@@ -6,53 +6,25 @@ cell means "no default" (None), which is what makes a required parameter ask for
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
 from taskrun_gui.core.models import Param
+from taskrun_gui.ui.editor.editable_table import EditableTable
 
 HEADERS = ("Name", "Default", "Required", "Secret", "Choices (a, b, c)", "Description")
 COL_NAME, COL_DEFAULT, COL_REQUIRED, COL_SECRET, COL_CHOICES, COL_DESCRIPTION = range(6)
 _CHECK_COLUMNS = (COL_REQUIRED, COL_SECRET)
 
 
-class ParamsTable(QWidget):
-    changed = Signal()
-
+class ParamsTable(EditableTable):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        super().__init__(list(HEADERS), add_text="Add parameter", parent=parent)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
         for col, width in ((COL_NAME, 120), (COL_DEFAULT, 110), (COL_REQUIRED, 70)):
             header.resizeSection(col, width)
         header.resizeSection(COL_SECRET, 60)
         header.resizeSection(COL_CHOICES, 140)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setMinimumHeight(90)
-        self.table.itemChanged.connect(self._on_item_changed)
-        add = QPushButton("Add parameter")
-        remove = QPushButton("Remove")
-        add.clicked.connect(self._on_add_clicked)
-        remove.clicked.connect(self._on_remove_clicked)
-        buttons = QHBoxLayout()
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.table)
-        layout.addLayout(buttons)
 
     def set_params(self, params: list[Param]) -> None:
         blocked = self.table.blockSignals(True)
@@ -85,6 +57,9 @@ class ParamsTable(QWidget):
         """Append an empty parameter row (public so tests and shortcuts can add one)."""
         return self._append(Param(name=name))
 
+    def new_row(self) -> int:
+        return self.add_row()
+
     def _append(self, p: Param) -> int:
         row = self.table.rowCount()
         self.table.insertRow(row)
@@ -112,27 +87,6 @@ class ParamsTable(QWidget):
         else:
             item.setText(text)
 
-    def _text(self, row: int, col: int) -> str:
-        item = self.table.item(row, col)
-        return item.text() if item is not None else ""
-
     def _checked(self, row: int, col: int) -> bool:
         item = self.table.item(row, col)
         return item is not None and item.checkState() == Qt.CheckState.Checked
-
-    def _on_add_clicked(self) -> None:
-        row = self.add_row()
-        self.table.setCurrentCell(row, COL_NAME)
-        if (item := self.table.item(row, COL_NAME)) is not None:
-            self.table.editItem(item)
-        self.changed.emit()
-
-    def _on_remove_clicked(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
-        for row in rows:
-            self.table.removeRow(row)
-        if rows:
-            self.changed.emit()
-
-    def _on_item_changed(self, _item: QTableWidgetItem) -> None:
-        self.changed.emit()
