@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from taskrun_gui.core.models import TaskKind, TaskSpec
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.tasks_repo import TaskRow
+
+if TYPE_CHECKING:
+    from taskrun_gui.ui.context import AppContext
 
 PY = sys.executable
 
@@ -80,3 +86,26 @@ def exec_done(pid: int) -> bool:
         return len(psutil.Process(pid).cmdline()) > 1
     except psutil.Error:
         return False
+
+
+@contextlib.contextmanager
+def app_context(tmp_path: Path, workers: int = 1, schedules: bool = True) -> Iterator[AppContext]:
+    """What the window gets, on a real store in tmp_path with a real host serving it; shut
+    down in order afterwards."""
+    from PySide6.QtCore import QSettings
+
+    from taskrun_gui.executor.host import Host
+    from taskrun_gui.ui.context import AppContext
+    from taskrun_gui.ui.query import QueryRunner
+
+    store = Store(tmp_path / "data").open()
+    host = Host(store, workers, schedules=schedules)
+    assert host.try_serve()
+    query = QueryRunner(store, host.writer)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    try:
+        yield AppContext(store, host.writer, host.executor, query, settings)
+    finally:
+        host.close(timeout=10)
+        query.wait_idle()
+        store.close()

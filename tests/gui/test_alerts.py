@@ -5,42 +5,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
 from taskrun_gui.core.models import Param, RunStatus
-from taskrun_gui.executor.host import Host
-from taskrun_gui.storage.db import Store
 from taskrun_gui.ui import settings_dialog as cfg
-from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.notification_banner import NotificationBanner
 from taskrun_gui.ui.notifications import Notifier
-from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.run_notices import RunNotices
 from taskrun_gui.ui.tasks.task_table_model import TaskTableModel
 from tests.e2e.runs import run_task
-from tests.helpers import add_task, shell_task
+from tests.helpers import add_task, app_context, shell_task
 
 
 def test_success_rate_alert_fires_once_per_change(qtbot, tmp_path: Path) -> None:
-    store = Store(tmp_path / "data").open()
-    host = Host(store, 1, schedules=False)
-    assert host.try_serve()
-    query = QueryRunner(store, host.writer)
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    settings.setValue(cfg.KEY_ALERT_RATE, 50)
-    settings.setValue(cfg.KEY_ALERT_WINDOW, 4)
-    settings.setValue(cfg.KEY_NOTIFY_FAILURE, False)
-    settings.setValue(cfg.KEY_NOTIFY_RECOVERY, False)
-    try:
-        ctx = AppContext(store, host.writer, host.executor, query, settings)
+    with app_context(tmp_path, schedules=False) as ctx:
+        settings, query = ctx.settings, ctx.query
+        settings.setValue(cfg.KEY_ALERT_RATE, 50)
+        settings.setValue(cfg.KEY_ALERT_WINDOW, 4)
+        settings.setValue(cfg.KEY_NOTIFY_FAILURE, False)
+        settings.setValue(cfg.KEY_NOTIFY_RECOVERY, False)
         window = QWidget()
         qtbot.addWidget(window)
         notifier = Notifier(NotificationBanner(window))
         notices = RunNotices(notifier, settings, TaskTableModel(ctx), window, query=query)
-        host.executor.run_finished.connect(notices.run_finished)
+        ctx.executor.run_finished.connect(notices.run_finished)
         flaky = add_task(
-            store,
+            ctx.store,
             shell_task(
                 "coin", 'test "$TASKRUN_PARAM_SIDE" = heads', params=[Param("side", "heads")]
             ),
@@ -48,7 +38,7 @@ def test_success_rate_alert_fires_once_per_change(qtbot, tmp_path: Path) -> None
 
         def run(side: str) -> None:
             with qtbot.waitSignal(notices.rate_checked, timeout=10_000):
-                rec = run_task(qtbot, host.executor, flaky, given={"side": side})
+                rec = run_task(qtbot, ctx.executor, flaky, given={"side": side})
             assert rec.status is (RunStatus.SUCCESS if side == "heads" else RunStatus.FAILED)
 
         for side in ("heads", "heads", "tails", "tails", "tails"):
@@ -60,7 +50,3 @@ def test_success_rate_alert_fires_once_per_change(qtbot, tmp_path: Path) -> None
         titles = [n.title for n in notifier.history()]
         assert titles.count("coin is failing often") == 1
         assert titles.count("coin is healthy again") == 1
-    finally:
-        host.close()
-        query.wait_idle()
-        store.close()

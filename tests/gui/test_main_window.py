@@ -8,19 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtNetwork import QLocalSocket
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.app import InstanceServer, instance_server_name
 from taskrun_gui.core.models import RunStatus
-from taskrun_gui.executor.host import Host
 from taskrun_gui.storage import tasks_repo
-from taskrun_gui.storage.db import Store
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import MainWindow
-from taskrun_gui.ui.query import QueryRunner
-from tests.helpers import add_task, py_task, shell_task
+from tests.helpers import add_task, app_context, py_task, shell_task
 
 pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints", "This plugin does not support raise"
@@ -29,15 +26,8 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[AppContext]:
-    store = Store(tmp_path / "data").open()
-    host = Host(store, workers=1)
-    assert host.try_serve()
-    query = QueryRunner(store, host.writer)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    yield AppContext(store, host.writer, host.executor, query, settings)
-    host.close(timeout=10)
-    query.wait_idle()
-    store.close()
+    with app_context(tmp_path, workers=1) as context:
+        yield context
 
 
 @pytest.fixture

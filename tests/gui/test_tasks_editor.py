@@ -10,23 +10,20 @@ from pathlib import Path
 
 import psutil
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.core.models import Param, RunStatus
-from taskrun_gui.executor.host import Host
 from taskrun_gui.storage import runs_repo, tasks_repo
-from taskrun_gui.storage.db import Store
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.editor.editor_tab import EditorTab
-from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.example_tasks import example_specs
 from taskrun_gui.ui.tasks.queue_model import QueueModel
 from taskrun_gui.ui.tasks.task_filter_proxy import TaskFilterProxy
 from taskrun_gui.ui.tasks.task_table_model import COL_NAME, COL_STATUS
 from taskrun_gui.ui.tasks.tasks_tab import TasksTab
-from tests.helpers import add_task, py_task, shell_task
+from tests.helpers import add_task, app_context, py_task, shell_task
 
 pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints", "This plugin does not support raise"
@@ -35,15 +32,8 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[AppContext]:
-    store = Store(tmp_path / "data").open()
-    host = Host(store, workers=2)
-    assert host.try_serve()
-    query = QueryRunner(store, host.writer)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    yield AppContext(store, host.writer, host.executor, query, settings)
-    host.close(timeout=10)
-    query.wait_idle()
-    store.close()
+    with app_context(tmp_path, workers=2) as context:
+        yield context
 
 
 @pytest.fixture

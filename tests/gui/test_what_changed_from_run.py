@@ -6,33 +6,23 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
 from taskrun_gui.core.models import RunStatus
-from taskrun_gui.executor.host import Host
 from taskrun_gui.storage import tasks_repo
-from taskrun_gui.storage.db import Store
-from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.history.run_actions import RunActions
-from taskrun_gui.ui.query import QueryRunner
 from tests.e2e.runs import run_task
-from tests.helpers import add_task, shell_task
+from tests.helpers import add_task, app_context, shell_task
 
 
 def test_what_changed_before_this_run_broke(qtbot, tmp_path: Path) -> None:
-    store = Store(tmp_path / "data").open()
-    host = Host(store, 1, schedules=False)
-    assert host.try_serve()
-    query = QueryRunner(store, host.writer)
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    ctx = AppContext(store, host.writer, host.executor, query, settings)
-    try:
+    with app_context(tmp_path, schedules=False) as ctx:
+        store = ctx.store
         task = add_task(store, shell_task("deploy", "echo ok"))
-        good = run_task(qtbot, host.executor, task)
+        good = run_task(qtbot, ctx.executor, task)
         with store.db.atomic():
             task = tasks_repo.save(task.id, replace(task.spec, command="echo ok; exit 3"))
-        bad = run_task(qtbot, host.executor, task)
+        bad = run_task(qtbot, ctx.executor, task)
         assert (good.status, bad.status) == (RunStatus.SUCCESS, RunStatus.FAILED)
         parent = QWidget()
         qtbot.addWidget(parent)
@@ -50,7 +40,3 @@ def test_what_changed_before_this_run_broke(qtbot, tmp_path: Path) -> None:
             a for a in good_menu.actions() if a.text().startswith("What changed")
         ).isEnabled()
         actions.what_changed_dialog.close()  # type: ignore[union-attr]
-    finally:
-        host.close()
-        query.wait_idle()
-        store.close()
