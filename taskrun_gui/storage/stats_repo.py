@@ -190,3 +190,16 @@ def durations_series(scope: Scope, limit: int = 2_000_000) -> list[tuple[int, in
 
 def finished_count(scope: Scope) -> int:
     return int(Run.select(fn.COUNT(SQL("*"))).where(_finished_range(scope)).scalar() or 0)
+
+
+def success_counts(days: int) -> dict[int, tuple[int, int]]:
+    """(successes, finished runs) per task over the last `days` local days, from the daily
+    aggregates in one query (cancelled runs are not counted, as in the success rate)."""
+    since = Scope(None, days).since_day()
+    rows = database_proxy.execute_sql(
+        "SELECT task_id, SUM(success), SUM(success + failed + timeout + error + interrupted)"
+        " FROM task_day WHERE day >= ? GROUP BY task_id",
+        [since],
+    ).fetchall()
+    return {int(t): (int(s or 0), int(n or 0)) for t, s, n in rows}
+

@@ -28,11 +28,10 @@ def load_overview() -> list[TaskOverview]:
     tasks = tasks_repo.list_all()
     last = runs_repo.last_runs_by_task()
     active = runs_repo.active_counts_by_task()
+    rates = stats_repo.success_counts(SUCCESS_WINDOW_DAYS)
     out = []
     for t in tasks:
-        days = stats_repo.day_rows(stats_repo.Scope(task_id=t.id, days=SUCCESS_WINDOW_DAYS))
-        success = sum(d.counts.get("success", 0) for d in days)
-        total = sum(sum(d.counts.values()) for d in days)
+        success, total = rates.get(t.id, (0, 0))
         running, queued = active.get(t.id, (0, 0))
         flips, flaky = trends_repo.flakiness(t.id)
         out.append(
