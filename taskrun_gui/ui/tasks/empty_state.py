@@ -24,7 +24,9 @@ class EmptyState(QWidget):
             "one that succeeds, a Python script, one that fails and a slow one."
         )
         text.setWordWrap(True)
-        text.setMaximumWidth(560)
+        # a wrapped label in an aligned layout item gets no height-for-width: give it both
+        text.setFixedWidth(560)
+        text.setMinimumHeight(text.heightForWidth(560))
         for label in (title, text):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.new_button = QPushButton("New task")
