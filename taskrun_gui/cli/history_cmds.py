@@ -15,7 +15,7 @@ from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
 from taskrun_gui.core.run_json import run_to_json, runs_to_csv
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms, parse_iso_ms
 from taskrun_gui.engine.locks import host_alive
-from taskrun_gui.storage import retention, runs_repo, stats_repo, tasks_repo
+from taskrun_gui.storage import retention, run_writes, runs_repo, stats_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.schema import Run
@@ -113,7 +113,7 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
         and not host_alive(store.locks_dir)
     ):
         with store.db.atomic():
-            runs_repo.apply_op(
+            run_writes.apply_op(
                 "finish_run",
                 rec.uid,
                 {

@@ -19,7 +19,7 @@ from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive, host_pid
 from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
-from taskrun_gui.storage import runs_repo, tasks_repo
+from taskrun_gui.storage import run_writes, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
@@ -60,7 +60,7 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
     try:
         with store.db.atomic():
             for rec in recs:
-                rec.id = runs_repo.apply_op("insert_run", rec.uid, runs_repo.record_fields(rec))
+                rec.id = run_writes.apply_op("insert_run", rec.uid, run_writes.record_fields(rec))
     except OperationalError as exc:
         if not a.wait:
             fail(f"cannot queue the run: history store not writable ({exc})")
@@ -159,7 +159,7 @@ def _echo(text: str, _offset: int) -> None:
 
 
 def records_insert(rec: RunRecord) -> WriteOp:
-    return WriteOp("insert_run", rec.uid, runs_repo.record_fields(rec))
+    return WriteOp("insert_run", rec.uid, run_writes.record_fields(rec))
 
 
 def _spawn_daemon(store: Store, workers: int | None) -> None:

@@ -8,7 +8,7 @@ from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_lock
 from taskrun_gui.engine.supervise import kill_grace
 from taskrun_gui.monitor import proctree
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage import run_writes, runs_repo
 from taskrun_gui.storage.db import Store
 
 
@@ -33,7 +33,7 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
             "control": None,
         }
         with store.db.atomic():
-            runs_repo.apply_op("finish_run", rec.uid, fields)
+            run_writes.apply_op("finish_run", rec.uid, fields)
         recovered.append(rec)
     return recovered
 

@@ -28,7 +28,7 @@ from taskrun_gui.engine.plan import build_env, plan_steps
 from taskrun_gui.engine.records import next_attempt
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.runs_repo import outcome_fields, record_fields
+from taskrun_gui.storage.run_writes import outcome_fields, record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 log = logging.getLogger(__name__)

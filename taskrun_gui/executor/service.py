@@ -29,7 +29,7 @@ from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.executor.run_queue import RunQueue
 from taskrun_gui.executor.run_worker import RunWorker
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.runs_repo import record_fields
+from taskrun_gui.storage.run_writes import record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 log = logging.getLogger(__name__)

@@ -202,4 +202,3 @@ def success_counts(days: int) -> dict[int, tuple[int, int]]:
         [since],
     ).fetchall()
     return {int(t): (int(s or 0), int(n or 0)) for t, s, n in rows}
-

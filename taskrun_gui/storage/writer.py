@@ -22,7 +22,7 @@ from typing import Any
 
 from peewee import DatabaseError, IntegrityError, OperationalError
 
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage import run_writes
 from taskrun_gui.storage.db import Store
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ class StoreWriter:
     def _apply(job: _Job) -> Any:
         op = job.work
         assert isinstance(op, WriteOp)
-        return runs_repo.apply_op(op.kind, op.uid, op.fields)
+        return run_writes.apply_op(op.kind, op.uid, op.fields)
 
     def _set_health(self, ok: bool, message: str) -> None:
         if ok == self.healthy:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from taskrun_gui.storage import runs_repo, steps_repo
+from taskrun_gui.storage import run_writes, steps_repo
 from taskrun_gui.storage.db import Store
 from tests.unit.test_trends_repo import History, _day, day_ms
 
@@ -35,7 +35,7 @@ def _steps(hist: History, run_id: int, statuses: list[str]) -> None:
         for i, s in enumerate(statuses)
     ]
     with hist.store.db.atomic():
-        runs_repo.apply_op("set_steps", uid, {"steps": steps})
+        run_writes.apply_op("set_steps", uid, {"steps": steps})
     assert run_id > 0
 
 

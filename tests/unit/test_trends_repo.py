@@ -14,7 +14,7 @@ import pytest
 
 from taskrun_gui.core.models import RunRecord, RunStatus, TaskKind, TaskSpec
 from taskrun_gui.core.stats import stats_from_days
-from taskrun_gui.storage import runs_repo, stats_repo, tasks_repo, trends_repo
+from taskrun_gui.storage import run_writes, stats_repo, tasks_repo, trends_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import TaskVersion
 from taskrun_gui.storage.stats_repo import Scope
@@ -64,9 +64,9 @@ class History:
             started_at=started,
         )
         with self.store.db.atomic():
-            runs_repo.apply_op("insert_run", uid, runs_repo.record_fields(rec))
+            run_writes.apply_op("insert_run", uid, run_writes.record_fields(rec))
             return int(
-                runs_repo.apply_op(
+                run_writes.apply_op(
                     "finish_run",
                     uid,
                     {

@@ -1,0 +1,175 @@
+"""Writing runs: the operations the serialized writer applies (insert, update, finish with
+the daily aggregate and the slow flag, steps), as plain SQL with cached statement text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from taskrun_gui.core import durations
+from taskrun_gui.core.insights import is_slow
+from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.timefmt import local_day
+from taskrun_gui.storage.runs_repo import recent_success_durations
+from taskrun_gui.storage.schema import Run, RunStep, database_proxy
+
+OPS = ("insert_run", "update_run", "finish_run", "set_steps")
+DURATION_STATUSES = {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT}
+SLOW_JUDGED = {str(RunStatus.SUCCESS), str(RunStatus.FAILED)}
+
+
+def outcome_fields(rec: RunRecord) -> dict[str, Any]:
+    """Column values of how a run went: what a finish writes."""
+    return {
+        "status": str(rec.status),
+        "started_at": rec.started_at,
+        "finished_at": rec.finished_at,
+        "duration_ms": rec.duration_ms,
+        "exit_code": rec.exit_code,
+        "signal": rec.signal,
+        "error_type": None if rec.error_type is None else str(rec.error_type),
+        "error_message": rec.error_message,
+        "peak_rss": rec.peak_rss,
+        "cpu_seconds": rec.cpu_seconds,
+        "log_bytes": rec.log_bytes,
+    }
+
+
+def record_fields(rec: RunRecord) -> dict[str, Any]:
+    """Column values for inserting a run record."""
+    return {
+        "task": rec.task_id,
+        "task_name": rec.task_name,
+        "version": rec.version,
+        "trigger": str(rec.trigger),
+        "attempt": rec.attempt,
+        "first_uid": rec.first_uid,
+        "params_json": json.dumps(rec.params, sort_keys=True),
+        "priority": rec.priority,
+        "queued_at": rec.queued_at,
+        "pid": rec.pid,
+        "pgid": rec.pgid,
+        "proc_create_time": rec.proc_create_time,
+        "log_path": rec.log_path,
+        "not_before": rec.not_before,
+        **outcome_fields(rec),
+    }
+
+
+# The writer applies thousands of these a second: plain SQL with cached statement text, since
+# building each statement through the ORM costs more than executing it.
+_RUN_COLUMNS = frozenset(Run._meta.columns) - {"id"}
+_DAY_STATUS_COLUMNS = frozenset(str(s) for s in RunStatus if s.is_final)
+
+
+def _columns(fields: dict[str, Any]) -> list[str]:
+    cols = ["task_id" if k == "task" else k for k in fields]
+    bad = [c for c in cols if c not in _RUN_COLUMNS]
+    if bad:
+        raise ValueError(f"unknown run column(s): {bad}")
+    return cols
+
+
+_RUN_DEFAULTS = {
+    f.column_name: f.default
+    for f in Run._meta.sorted_fields
+    if f.default is not None and not callable(f.default)
+}
+
+
+def _insert(uid: str, fields: dict[str, Any]) -> int:
+    given = set(_columns(fields))
+    fields = {**fields, **{c: v for c, v in _RUN_DEFAULTS.items() if c not in given}}
+    cols = _columns(fields)
+    sql = f"INSERT INTO run (uid, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})"
+    cursor = database_proxy.execute_sql(sql, [uid, *fields.values()])
+    return int(cursor.lastrowid)
+
+
+def _update(uid: str, fields: dict[str, Any]) -> int:
+    if not fields:
+        return 0
+    sets = ", ".join(f"{c} = ?" for c in _columns(fields))
+    cursor = database_proxy.execute_sql(
+        f"UPDATE run SET {sets} WHERE uid = ?", [*fields.values(), uid]
+    )
+    return int(cursor.rowcount)
+
+
+def apply_op(kind: str, uid: str, fields: dict[str, Any]) -> Any:
+    if kind == "insert_run":
+        return _insert(uid, fields)
+    if kind == "update_run":
+        return _update(uid, fields)
+    if kind == "finish_run":
+        return _finish(uid, fields)
+    if kind == "set_steps":
+        return _set_steps(uid, fields["steps"])
+    raise ValueError(f"unknown write operation {kind!r}")
+
+
+def _finish(uid: str, fields: dict[str, Any]) -> int:
+    """Final status and figures, and the task's daily aggregate, in one transaction. A run
+    already final is left alone, so a replayed or repeated finish never counts twice."""
+    row = database_proxy.execute_sql(
+        "SELECT id, task_id, status FROM run WHERE uid = ?", [uid]
+    ).fetchone()
+    if row is None or RunStatus(row[2]).is_final:
+        return 0
+    fields = dict(fields)
+    retry = fields.pop("retry", None)
+    duration = fields.get("duration_ms")
+    if fields["status"] in SLOW_JUDGED and duration is not None:
+        # judged against the successes before it, in the same transaction as the finish
+        fields["slow"] = is_slow(duration, recent_success_durations(int(row[1])))
+    _update(uid, fields)
+    if retry is not None:  # the next attempt is queued in the same transaction
+        retry = dict(retry)
+        _insert(retry.pop("uid"), retry)
+    status = RunStatus(fields["status"])
+    finished_at = int(fields.get("finished_at") or 0)
+    add_to_day(int(row[1]), local_day(finished_at), status, fields.get("duration_ms"))
+    return int(row[0])
+
+
+def add_to_day(task_id: int, day: str, status: RunStatus, duration_ms: int | None) -> None:
+    """Count a final run into its task's day: one upsert, plus the histogram when timed."""
+    col = str(status)
+    assert col in _DAY_STATUS_COLUMNS
+    timed = status in DURATION_STATUSES and duration_ms is not None
+    ms = duration_ms if timed else None
+    hist = ""
+    if timed:
+        old = database_proxy.execute_sql(
+            "SELECT hist FROM task_day WHERE task_id = ? AND day = ?", [task_id, day]
+        ).fetchone()
+        h = durations.hist_decode(old[0] if old else "")
+        durations.hist_add(h, ms or 0)
+        hist = durations.hist_encode(h)
+    status_cols = sorted(_DAY_STATUS_COLUMNS)
+    counts = [1 if c == col else 0 for c in status_cols]
+    database_proxy.execute_sql(
+        f"INSERT INTO task_day (task_id, day, {', '.join(status_cols)}, duration_count,"
+        " total_ms, min_ms, max_ms, hist)"
+        f" VALUES (?, ?, {', '.join('?' * len(status_cols))}, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(task_id, day) DO UPDATE SET"
+        f" {col} = {col} + 1,"
+        " duration_count = duration_count + excluded.duration_count,"
+        " total_ms = total_ms + excluded.total_ms,"
+        " min_ms = CASE WHEN excluded.min_ms IS NULL THEN min_ms"
+        "   WHEN min_ms IS NULL OR excluded.min_ms < min_ms THEN excluded.min_ms ELSE min_ms END,"
+        " max_ms = CASE WHEN excluded.max_ms IS NULL THEN max_ms"
+        "   WHEN max_ms IS NULL OR excluded.max_ms > max_ms THEN excluded.max_ms ELSE max_ms END,"
+        " hist = CASE WHEN excluded.duration_count > 0 THEN excluded.hist ELSE hist END",
+        [task_id, day, *counts, 1 if timed else 0, ms or 0, ms, ms, hist],
+    )
+
+
+def _set_steps(uid: str, steps: list[dict[str, Any]]) -> int:
+    run_id = Run.select(Run.id).where(Run.uid == uid).scalar()
+    if run_id is None:
+        return 0
+    RunStep.delete().where(RunStep.run == run_id).execute()
+    if steps:
+        RunStep.insert_many([{**s, "run": run_id} for s in steps]).execute()
+    return len(steps)
