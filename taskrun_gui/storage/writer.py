@@ -110,7 +110,7 @@ class StoreWriter:
                     self._idle.set()
                     self._cond.wait()
                 if self._stopping and not self._jobs:
-                    return
+                    break
                 jobs = list(self._jobs)
                 self._jobs.clear()
             for job in jobs:
@@ -120,12 +120,13 @@ class StoreWriter:
                     self._drain_pending()  # keep the order of writes around a callable
                     self._run_callable(job)
             self._drain_pending()
-            if self._pending:
-                with self._cond:
+            with self._cond:
+                if self._pending:
                     if not self._jobs and not self._stopping:
                         self._cond.wait(self.retry_interval)
-            elif not self._jobs:
-                self._idle.set()
+                elif not self._jobs:
+                    self._idle.set()  # under the lock: a submit in between clears it again
+        self.store.db.close()  # this thread's connection
 
     def _run_callable(self, job: _Job) -> None:
         fn = job.work
