@@ -1,5 +1,6 @@
-"""One run on a QThreadPool thread. Its signals live on a separate QObject created on the
-service's thread, so every emit reaches the UI as a queued call."""
+"""One run on a QThreadPool thread. Its signals live on a separate QObject, made once by the
+service on its own thread and shared by every run (each signal names its run), so every emit
+reaches the UI as a queued call and no run pays for a QObject and its connections."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ class RunSignals(QObject):
 
 
 class RunWorker(QRunnable):
-    def __init__(self, job: RunJob, store: Store, writer: StoreWriter) -> None:
+    def __init__(self, job: RunJob, store: Store, writer: StoreWriter, signals: RunSignals) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the service keeps it until `finished` is handled
         self.job = job
         self.store = store
         self.writer = writer
-        self.signals = RunSignals()
+        self.signals = signals
 
     @property
     def uid(self) -> str:

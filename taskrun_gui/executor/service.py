@@ -27,7 +27,7 @@ from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.runner import RunJob, RunResult
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.executor.run_queue import RunQueue
-from taskrun_gui.executor.run_worker import RunWorker
+from taskrun_gui.executor.run_worker import RunSignals, RunWorker
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_writes import record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
@@ -67,6 +67,10 @@ class ExecutorService(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max(1, workers or os.cpu_count() or 2))
         self._queue = RunQueue()
+        self._signals = RunSignals(self)  # shared by every run's worker
+        self._signals.state_changed.connect(self._on_worker_state)
+        self._signals.output.connect(self.run_output)
+        self._signals.finished.connect(self._on_worker_finished)
         self._slots = TaskSlots(store.locks_dir)
         self._queue_dirty = False
         self._active: dict[str, _Active] = {}
@@ -286,11 +290,8 @@ class ExecutorService(QObject):
             self.queue_changed.emit()
 
     def _start(self, job: RunJob, lock: FileLock) -> None:
-        worker = RunWorker(job, self.store, self.writer)
+        worker = RunWorker(job, self.store, self.writer, self._signals)
         self._active[job.record.uid] = _Active(worker, lock, job.record)
-        worker.signals.state_changed.connect(self._on_worker_state)
-        worker.signals.output.connect(self.run_output)
-        worker.signals.finished.connect(self._on_worker_finished)
         self.pool.start(worker)
 
     @Slot(object)
@@ -306,7 +307,6 @@ class ExecutorService(QObject):
         active = self._active.pop(rec.uid, None)
         if active is not None:
             active.lock.release()
-            active.worker.signals.deleteLater()
         if active is not None and active.worker.job.spec.secret_names():
             records.drop_secret_values(self.store.secrets_dir, rec.uid)
         if result.retry is not None and active is not None and not self._closing:
