@@ -14,7 +14,7 @@ from bench import qt
 from bench.common import Result, report
 
 POINTS = 1_000_000
-REPEAT = 3
+REPEAT = 7
 
 
 def _data():  # type: ignore[no-untyped-def]

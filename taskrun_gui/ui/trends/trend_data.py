@@ -54,7 +54,7 @@ class TrendsData:
 
 
 DISPLAY_POINTS = 8_000  # a chart ~1,000 px wide shows no more dots than this
-DISPLAY_BAND = 2_000
+DISPLAY_BAND = 500  # a band's outline with more vertices fills slowly (it zigzags)
 
 
 @dataclass
