@@ -7,6 +7,7 @@ signals into counts and notifications, and decides what closing means while runs
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QCloseEvent
@@ -25,8 +26,8 @@ from taskrun_gui.resources import app_icon
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.editor.editor_tab import EditorTab
 from taskrun_gui.ui.history.history_tab import HistoryTab
+from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
 from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
 from taskrun_gui.ui.notification_banner import NotificationBanner
@@ -36,6 +37,9 @@ from taskrun_gui.ui.tasks.tasks_tab import TasksTab
 from taskrun_gui.ui.theme import apply_theme
 from taskrun_gui.ui.tray import TrayIcon
 from taskrun_gui.ui.trends.trends_tab import TrendsTab
+
+if TYPE_CHECKING:
+    from taskrun_gui.ui.editor.editor_tab import EditorTab
 
 TAB_TASKS, TAB_EDITOR, TAB_LOGS, TAB_TRENDS, TAB_MONITOR = range(5)
 HEALTH_STYLE = "color: white; background: #B91C1C; padding: 2px 8px; font-weight: bold;"
@@ -66,7 +70,7 @@ class MainWindow(QMainWindow):
 
         ex = ctx.executor
         self.tasks_tab = TasksTab(ctx, serving)
-        self.editor_tab = EditorTab(ctx)
+        self._editor_page = LazyPage(self._make_editor_tab)  # pygments and all: on first use
         self.history_tab = HistoryTab(ctx)
         self.trends_tab = TrendsTab(ctx)
         self.monitor_tab = MonitorTab(
@@ -77,7 +81,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         for widget, title in (
             (self.tasks_tab, "Tasks"),
-            (self.editor_tab, "Editor"),
+            (self._editor_page, "Editor"),
             (self.history_tab, "Logs / History"),
             (self.trends_tab, "Trends"),
             (self.monitor_tab, "Monitor"),
@@ -142,7 +146,6 @@ class MainWindow(QMainWindow):
         self.tasks_tab.edit_requested.connect(self._on_tasks_tab_edit_requested)
         self.tasks_tab.new_requested.connect(self._on_tasks_tab_new_requested)
         self.tasks_tab.history_requested.connect(self._on_tasks_tab_history_requested)
-        self.editor_tab.saved.connect(self._on_editor_tab_saved)
         self.trends_tab.open_run_requested.connect(self.show_run)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.notifier.activated.connect(self._on_notifier_activated)
@@ -170,7 +173,7 @@ class MainWindow(QMainWindow):
         running, queued = len(ex.running()), len(ex.queue())
         if (running or queued) and not self.confirm_quit(running, queued):
             return False
-        if not self.editor_tab.maybe_leave():
+        if self._editor_page.is_built and not self.editor_tab.maybe_leave():
             return False
         self._quitting = True
         self.save_state()
@@ -245,6 +248,17 @@ class MainWindow(QMainWindow):
         running, queued = len(ex.running()), len(ex.queue())
         self.counts_label.setText(f"{running} running · {queued} queued")
         self.tray.set_counts(running, queued)
+
+    @property
+    def editor_tab(self) -> EditorTab:
+        return cast("EditorTab", self._editor_page.widget())
+
+    def _make_editor_tab(self) -> QWidget:
+        from taskrun_gui.ui.editor.editor_tab import EditorTab
+
+        tab = EditorTab(self.ctx)
+        tab.saved.connect(self._on_editor_tab_saved)
+        return tab
 
     def _on_tasks_tab_edit_requested(self, task_id: int) -> None:
         if self.editor_tab.edit_task(task_id):
