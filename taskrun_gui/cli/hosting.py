@@ -58,6 +58,12 @@ def serve(
         if not ex.is_busy():
             app.quit()
 
+    def quit_when_runs_end() -> None:
+        """Stopping: wait for what runs, not for the queue (it stays queued in the store for
+        the next host)."""
+        if not ex.running():
+            app.quit()
+
     def on_signal(signum: int, _frame: object) -> None:
         if stopping["asked"]:  # a second Ctrl+C: cancel now
             for rec in ex.running():
@@ -68,9 +74,8 @@ def serve(
         if on_stop == "cancel":
             for rec in ex.running():
                 ex.cancel(rec.uid)
-        QTimer.singleShot(0, quit_if_idle)
-        ex.idle.connect(app.quit)
-        ex.run_finished.connect(lambda _rec: quit_if_idle())
+        QTimer.singleShot(0, quit_when_runs_end)
+        ex.run_finished.connect(lambda _rec: quit_when_runs_end())
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     ticker = QTimer()  # lets Python run its signal handlers while Qt waits

@@ -41,6 +41,7 @@ def _dt(ms: int, like: datetime) -> datetime:
 class Scheduler:
     def __init__(self, clock: sched.Clock = sched.system_clock) -> None:
         self.clock = clock
+        self._fired: dict[int, int] = {}  # task id -> last fire (ms) this host acted on
         self._mono: float | None = None
         self._wall: datetime | None = None
 
@@ -56,7 +57,10 @@ class Scheduler:
                 if task.next_fire_at is not None:
                     changes.append(FireTimes(task.id, None, task.last_fire_at))
                 continue
-            anchor = _dt(task.last_fire_at or task.created_at, now)
+            # the store's last fire may lag (written by the writer, which may be failing):
+            # what this host fired itself counts too, so a fire is never acted on twice
+            anchor_ms = max(task.last_fire_at or task.created_at, self._fired.get(task.id, 0))
+            anchor = _dt(anchor_ms, now)
             plan = sched.plan_fires(s, anchor, now, s.missed)
             run = plan.run
             if (
@@ -70,6 +74,8 @@ class Scheduler:
                 run = [plan.last_fire]
             if run:
                 fires.append(Fire(task, run[-1]))
+            if plan.last_fire is not None:
+                self._fired[task.id] = max(self._fired.get(task.id, 0), _ms(plan.last_fire) or 0)
             last_ms = _ms(plan.last_fire) if plan.last_fire is not None else task.last_fire_at
             next_ms = _ms(plan.next_fire)
             if (next_ms, last_ms) != (task.next_fire_at, task.last_fire_at):

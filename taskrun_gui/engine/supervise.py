@@ -329,10 +329,12 @@ class _Supervisor:
 
     def _cleanup_leftovers(self) -> None:
         """After the main process ended: stop what it left running (background children,
-        daemons that left the group). The marker scan runs only when there can be some."""
+        daemons that left the group: the run marker finds those, even before any sample)."""
         group_left = proctree.signal_group(self.pgid, 0)
         seen_children = any(pid != self.pid for pid in self.known)
-        if group_left or seen_children or self.stopped_as is not None:
+        # one that left the group before the first sample is found only by its marker
+        escaped = proctree.marked_processes(self.run_uid, started_after=self.pid)
+        if group_left or seen_children or escaped or self.stopped_as is not None:
             self._stop_tree(grace=min(1.0, kill_grace()))
 
     def _outcome(self) -> ProcessOutcome:

@@ -73,15 +73,26 @@ def descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
-def marked_processes(run_uid: str) -> list[psutil.Process]:
-    """Processes whose environment says they belong to this run (Linux /proc only)."""
+def _pids_wrapped_since(pid: int) -> bool:
+    try:
+        with open("/proc/sys/kernel/ns_last_pid", "rb") as fh:
+            return int(fh.read()) < pid
+    except (OSError, ValueError):
+        return True
+
+
+def marked_processes(run_uid: str, started_after: int | None = None) -> list[psutil.Process]:
+    """Processes whose environment says they belong to this run (Linux /proc only).
+    `started_after`: only pids above it can be the run's (its main pid), unless the pid
+    counter wrapped meanwhile; that keeps the scan to a few files."""
     if not sys.platform.startswith("linux"):
         return []
     needle = f"{RUN_MARKER_VAR}={run_uid}\0".encode()
     me = os.getpid()
+    floor = 0 if started_after is None or _pids_wrapped_since(started_after) else started_after
     found: list[psutil.Process] = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
+        if not entry.isdigit() or int(entry) == me or int(entry) < floor:
             continue
         try:
             with open(f"/proc/{entry}/environ", "rb") as fh:

@@ -280,3 +280,20 @@ def shlex_join_sleep(seconds: float) -> str:
     import shlex
 
     return shlex.join([sys.executable, "-c", f"import time; time.sleep({seconds})"])
+
+
+def test_a_child_that_leaves_at_once_is_stopped_too(qtbot, service, store):
+    import psutil
+
+    line = "setsid -f sleep 7771 >/dev/null 2>&1 </dev/null; echo left"
+    rec = run_task(qtbot, service, add_task(store, shell_task("escaper", line)))
+    assert rec.status is RunStatus.SUCCESS
+
+    def survivors() -> list[int]:
+        out = []
+        for p in psutil.process_iter(["cmdline", "status"]):
+            if p.info["cmdline"] == ["sleep", "7771"] and p.info["status"] != "zombie":
+                out.append(p.pid)
+        return out
+
+    qtbot.waitUntil(lambda: survivors() == [], timeout=5000)

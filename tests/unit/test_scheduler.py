@@ -86,3 +86,14 @@ def test_disabled_and_one_off_schedules():
     assert len(fires) == 1
     once.last_fire_at = times[0].last_fire_at
     assert Scheduler(clock).due([once])[0] == []  # it ran once; never again
+
+
+def test_a_fire_is_acted_on_once_even_before_the_store_records_it():
+    clock = Clock(T0 + timedelta(minutes=15, seconds=1))
+    sched = Scheduler(clock)
+    task = row(Schedule(cron="*/15 * * * *"))  # last_fire_at stays None: the write lags
+    assert len(sched.due([task])[0]) == 1
+    clock.now += timedelta(seconds=0.5)
+    assert sched.due([task])[0] == []
+    clock.now += timedelta(seconds=1)
+    assert sched.due([task])[0] == []
