@@ -15,6 +15,7 @@ from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
 from taskrun_gui.core.run_json import run_to_json, runs_to_csv
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms, parse_iso_ms
 from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.storage import retention, run_writes, runs_repo, stats_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.runs_repo import RunFilter
@@ -88,6 +89,8 @@ def cmd_log(store: Store, a: argparse.Namespace) -> int:
         fail(f"the log file of run {rec.id} is gone ({path})")
     out.flush()
     while a.follow and not rec.status.is_final:
+        if rec.status.is_live and not host_alive(store.locks_dir):
+            recover_if_no_host(store)  # its host died: it ends as interrupted
         time.sleep(0.2)
         try:
             with open(path, "rb") as fh:

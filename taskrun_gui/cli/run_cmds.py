@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from peewee import OperationalError
@@ -17,7 +18,8 @@ from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.engine import records
-from taskrun_gui.engine.locks import host_alive, host_pid
+from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
+from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
 from taskrun_gui.storage import run_writes, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
@@ -57,17 +59,19 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         records.new_run(task.id, task.version, task.spec, values, Trigger.CLI, store.logs_dir)
         for _ in range(repeat)
     ]
+    for rec in recs:  # before the rows: a host may see a row the moment it is committed
+        records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
     try:
         with store.db.atomic():
             for rec in recs:
                 rec.id = run_writes.apply_op("insert_run", rec.uid, run_writes.record_fields(rec))
     except OperationalError as exc:
+        for rec in recs:
+            records.drop_secret_values(store.secrets_dir, rec.uid)
         if not a.wait:
             fail(f"cannot queue the run: history store not writable ({exc})")
         warn(f"cannot queue in the history store ({exc}); running the task here directly")
         return _run_direct(store, task, values, recs, a)
-    for rec in recs:
-        records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
     if not a.wait:
         if not host_alive(store.locks_dir):
             _spawn_daemon(store, a.workers)
@@ -129,6 +133,12 @@ def _run_direct(
     writer = StoreWriter(store, retry_interval=0.5)
     finals = []
     job = None
+    lock = host_lock(store.locks_dir)
+    lock.try_acquire()  # when free: no other taskrun takes this run for a dead host's
+    spec = task.spec
+    if spec.retries:
+        warn("retries are not made when the task runs directly")
+        spec = replace(spec, retries=0)
 
     def on_signal(_s: int, _f: object) -> None:
         if job is not None:
@@ -138,7 +148,7 @@ def _run_direct(
     try:
         for rec in recs:
             writer.submit(records_insert(rec))
-            job = RunJob(rec, task.spec, values)
+            job = RunJob(rec, spec, values)
             out = _echo if a.follow else None
             result = execute_run(job, store, writer, RunHooks(on_output=out))
             finals.append(result.record)
@@ -150,6 +160,7 @@ def _run_direct(
                 "by the next taskrun that can"
             )
         writer.close(timeout=1.0)
+        lock.release()
     return _report(finals, a.json)
 
 
@@ -193,7 +204,10 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
             offset = _print_new_output(rec.log_path, offset)
         if rec.status.is_final:
             retry = Run.get_or_none(
-                (Run.first_uid == (rec.first_uid or rec.uid)) & (Run.attempt == rec.attempt + 1)
+                (Run.task == rec.task_id)  # the (task_id, id) index: no scan for first_uid
+                & (Run.id > (rec.id or 0))
+                & (Run.first_uid == (rec.first_uid or rec.uid))
+                & (Run.attempt == rec.attempt + 1)
             )
             if retry is None:
                 return rec
@@ -203,6 +217,8 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
         if rec.status is RunStatus.QUEUED and stale and not host_alive(store.locks_dir):
             _spawn_daemon(store, workers)
             spawned_at = time.monotonic()
+        elif rec.status.is_live and not host_alive(store.locks_dir):
+            recover_if_no_host(store)  # its host died: the run is interrupted, not waited on
         time.sleep(POLL)
 
 

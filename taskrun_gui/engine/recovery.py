@@ -32,7 +32,7 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
             "error_message": "TaskRun stopped while this run was going; its processes were stopped",
             "control": None,
         }
-        with store.db.atomic():
+        with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
             run_writes.apply_op("finish_run", rec.uid, fields)
         recovered.append(rec)
     return recovered

@@ -25,7 +25,7 @@ from taskrun_gui.core.models import (
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import LogSink, OutputCallback
 from taskrun_gui.engine.plan import build_env, plan_steps
-from taskrun_gui.engine.records import next_attempt
+from taskrun_gui.engine.records import next_attempt, save_secret_values
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_writes import outcome_fields, record_fields
@@ -81,7 +81,7 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
             error_type=ErrorType.CANCELLED,
             error_message="cancelled before it started",
         )
-        return _finish(rec, out, write, hooks, [], secrets, None, store)
+        return _finish(rec, out, write, hooks, [], secrets, None, store, job.values)
     rec.started_at = now_ms()
     rec.status = RunStatus.RUNNING
     env = build_env(job.spec, job.values, rec.uid)
@@ -97,7 +97,13 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
                 i, step.name, RunStatus.RUNNING, started_at=now_ms(), log_start=sink.bytes_written
             )
             step_records.append(srec)
-            if failed is not None or job.control.cancelled.is_set():
+            if failed is None and job.control.cancelled.is_set():  # between two steps
+                failed = ProcessOutcome(
+                    RunStatus.CANCELLED,
+                    error_type=ErrorType.CANCELLED,
+                    error_message="cancelled; later steps did not run",
+                )
+            if failed is not None:
                 srec.status = RunStatus.QUEUED  # marked skipped below
                 srec.started_at = None
                 continue
@@ -146,7 +152,7 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
     final.peak_rss, final.cpu_seconds = peak_rss, cpu
     rec.log_bytes = sink.bytes_written
     step_list = step_records if len(steps) > 1 else []
-    return _finish(rec, final, write, hooks, step_list, secrets, job.spec, store)
+    return _finish(rec, final, write, hooks, step_list, secrets, job.spec, store, job.values)
 
 
 def _on_spawned(
@@ -183,6 +189,7 @@ def _finish(
     secrets: list[str],
     spec: TaskSpec | None,
     store: Store,
+    values: dict[str, str],
 ) -> RunResult:
     rec.finished_at = now_ms()
     rec.status = out.status
@@ -200,7 +207,9 @@ def _finish(
         write(WriteOp("set_steps", rec.uid, {"steps": [_step_fields(s) for s in steps]}))
     fields = {**outcome_fields(rec), "control": None}
     retry = None if spec is None else next_attempt(rec, spec, store.logs_dir)
-    if retry is not None:
+    if retry is not None and spec is not None:
+        # its secrets first: whichever host finds the retry's row needs them
+        save_secret_values(store.secrets_dir, retry.uid, spec, values)
         fields["retry"] = {"uid": retry.uid, **record_fields(retry)}
     write(WriteOp("finish_run", rec.uid, fields))
     hooks.on_state(replace(rec))

@@ -309,12 +309,17 @@ class ExecutorService(QObject):
             active.lock.release()
         if active is not None and active.worker.job.spec.secret_names():
             records.drop_secret_values(self.store.secrets_dir, rec.uid)
-        if result.retry is not None and active is not None and not self._closing:
-            job = active.worker.job
-            records.save_secret_values(
-                self.store.secrets_dir, result.retry.uid, job.spec, job.values
+        retry = result.retry
+        if (
+            retry is not None
+            and active is not None
+            and not self._closing
+            and (
+                retry.uid not in self._seen  # the poller may have found its row first
             )
-            self._add(RunJob(result.retry, job.spec, job.values))
+        ):
+            job = active.worker.job
+            self._add(RunJob(retry, job.spec, job.values))
         self.run_finished.emit(rec)
         self._dispatch()
         self._check_idle()

@@ -132,7 +132,7 @@ class StoreWriter:
         fn = job.work
         assert callable(fn)
         try:
-            with self.store.db.atomic():
+            with self.store.db.atomic("IMMEDIATE"):
                 result = fn()
         except Exception as exc:
             job.future.set_exception(exc)
@@ -147,7 +147,7 @@ class StoreWriter:
         while self._pending:
             batch = list(self._pending)[:500]
             try:
-                with self.store.db.atomic():
+                with self.store.db.atomic("IMMEDIATE"):
                     results = [self._apply(j) for j in batch]
             except IntegrityError:
                 self._drain_one_by_one(len(batch))
@@ -164,7 +164,7 @@ class StoreWriter:
         for _ in range(n):
             job = self._pending[0]
             try:
-                with self.store.db.atomic():
+                with self.store.db.atomic("IMMEDIATE"):
                     result = self._apply(job)
             except IntegrityError as exc:  # a replayed record that is already there
                 log.warning("dropping a write for run %s: %s", getattr(job.work, "uid", "?"), exc)

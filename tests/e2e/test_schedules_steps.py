@@ -99,3 +99,23 @@ def test_continue_on_error_runs_the_rest(qtbot, service, store):
     log = Path(rec.log_path).read_bytes()
     assert log[steps[2].log_start : steps[2].log_end] == b"three"
     assert log == b"one\ntwo\nthree"
+
+
+def test_cancel_between_steps_ends_the_run_cancelled(qtbot, service, store):
+    from tests.e2e.runs import start, wait_final
+
+    spec = TaskSpec(
+        name="steps-cancel",
+        steps=[
+            # the step's shell exits at once; a background child keeps its output open a moment
+            Step(name="first", command="echo one; sleep 3 & exit 0"),
+            Step(name="second", command="echo two"),
+        ],
+    )
+    with qtbot.waitSignal(service.run_state_changed, timeout=10_000):  # step 1 started
+        rec = start(service, add_task(store, spec))
+    assert service.cancel(rec.uid)  # its shell is done by now; its child holds the pipe
+    final = wait_final(qtbot, service, rec.uid)
+    assert final.status is RunStatus.CANCELLED
+    assert [s.status for s in runs_repo.steps(final.id)][1] == STEP_SKIPPED
+    assert b"two" not in Path(final.log_path).read_bytes()
