@@ -95,3 +95,24 @@ def test_run_wait_runs_directly_when_the_queue_cannot_be_written(daemon: Path) -
     runs = taskrun_json(daemon, "runs", "--json")  # the kept record is written now
     assert [(r["task"], r["status"]) for r in runs] == [("direct", "success")]
     assert Path(runs[0]["log_path"]).read_bytes() == b"out\n"
+
+
+def test_a_stopped_daemon_finishes_what_runs_and_leaves_the_queue(tmp_path: Path) -> None:
+    from tests.e2e.cli import taskrun, taskrun_json
+
+    data = tmp_path / "data"
+    assert taskrun(data, "task", "add", "nap", "--command", "sleep 1").returncode == 0
+    proc = popen_taskrun(data, "--workers", "1", "daemon")
+    deadline = time.monotonic() + 20
+    while not host_alive(data / "locks"):
+        assert time.monotonic() < deadline, "the daemon did not start"
+        time.sleep(0.05)
+    assert taskrun(data, "run", "nap", "--repeat", "3").returncode == 0
+    while [r["status"] for r in taskrun_json(data, "runs", "--json")].count("running") != 1:
+        assert time.monotonic() < deadline + 20, "no run started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=20)  # it ends once the running run has finished
+    assert proc.returncode == 0
+    statuses = sorted(r["status"] for r in taskrun_json(data, "runs", "--json"))
+    assert statuses == ["queued", "queued", "success"]  # left for the next host
