@@ -16,7 +16,6 @@ OutputCallback = Callable[[str, int], None]  # (text, log byte offset after it)
 # as its newest part with a note; the log file always has every byte.
 BATCH_SECONDS = 0.1
 MAX_BATCH_BYTES = 32 * 1024
-TAIL_BYTES = 64 * 1024
 
 
 class SecretMasker:
@@ -77,7 +76,6 @@ class LogSink:
         self._pending_size = 0
         self._skipped = 0
         self._last_emit = time.monotonic()
-        self._tail = bytearray()
 
     def write(self, chunk: bytes | memoryview) -> None:
         """Store a chunk. It may be a view of the reader's buffer, reused after this call:
@@ -89,12 +87,6 @@ class LogSink:
     def _store(self, data: bytes | memoryview) -> None:
         self._fh.write(data)
         self.bytes_written += len(data)
-        if len(data) >= TAIL_BYTES:  # never copy a 1 MiB read just to keep its end
-            self._tail = bytearray(data[-TAIL_BYTES:])
-        else:
-            self._tail += data
-            if len(self._tail) > 2 * TAIL_BYTES:
-                del self._tail[: len(self._tail) - TAIL_BYTES]
         if self._on_output is not None:
             if len(data) >= MAX_BATCH_BYTES:  # a flood: only its end can be shown live
                 self._skipped += self._pending_size + len(data) - MAX_BATCH_BYTES
@@ -129,10 +121,6 @@ class LogSink:
             self._skipped = 0
         text += self._decoder.decode(data)
         self._on_output(text, self.bytes_written)
-
-    @property
-    def tail(self) -> bytes:
-        return bytes(self._tail[-TAIL_BYTES:])
 
     def close(self) -> None:
         rest = self._masker.flush()

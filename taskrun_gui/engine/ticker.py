@@ -1,4 +1,4 @@
-"""A thread that looks at the store every `interval` seconds (or at once when poked), for
+"""A thread that looks at the store every `interval` seconds (and stops at once when asked), for
 the host's poller and a window's watcher: database reads never happen on the UI thread."""
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ class StoreTicker:
 
     def start(self) -> None:
         self._thread.start()
-
-    def poke(self) -> None:
-        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()

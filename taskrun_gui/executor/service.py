@@ -123,10 +123,6 @@ class ExecutorService(QObject):
     def poll_interval(self) -> float:
         return self._poller.interval
 
-    def poll_now(self) -> None:
-        """Look at the database now instead of at the next tick."""
-        self._poller.poke()
-
     @property
     def workers(self) -> int:
         return self.pool.maxThreadCount()

@@ -14,22 +14,10 @@ import signal
 import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import psutil
 
 RUN_MARKER_VAR = "TASKRUN_RUN_UID"
-
-
-@dataclass(frozen=True)
-class ProcInfo:
-    pid: int
-    ppid: int
-    name: str
-    cmdline: str
-    cpu_percent: float
-    rss: int
-    create_time: float
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -205,30 +193,3 @@ def tree_usage(procs: Iterable[psutil.Process]) -> tuple[int, float]:
         except psutil.Error:
             continue
     return rss, cpu
-
-
-def snapshot_tree(pid: int) -> list[ProcInfo]:
-    """The main process and its descendants as rows for the Monitor tab."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []
-    rows = []
-    for p in procs:
-        try:
-            with p.oneshot():
-                rows.append(
-                    ProcInfo(
-                        pid=p.pid,
-                        ppid=p.ppid(),
-                        name=p.name(),
-                        cmdline=" ".join(p.cmdline()),
-                        cpu_percent=p.cpu_percent(None),
-                        rss=p.memory_info().rss,
-                        create_time=p.create_time(),
-                    )
-                )
-        except psutil.Error:
-            continue
-    return rows

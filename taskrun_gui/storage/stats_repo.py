@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from peewee import SQL, fn
+from peewee import fn
 
 from taskrun_gui.core import durations
 from taskrun_gui.core.models import ACTIVE_STATUSES
@@ -172,24 +171,6 @@ def _day_conds(scope: Scope) -> tuple[list[str], list[Any]]:
 
 def _seconds(ms: float | None) -> float | None:
     return None if ms is None else ms / 1000.0
-
-
-def durations_series(scope: Scope, limit: int = 2_000_000) -> list[tuple[int, int, int, str]]:
-    """(run id, finished_at ms, duration ms, status) of timed runs, oldest first; read from
-    the (task_id, finished_at, status, duration_ms) index."""
-    query = (
-        Run.select(Run.id, Run.finished_at, Run.duration_ms, Run.status)
-        .where(_finished_range(scope) & Run.duration_ms.is_null(False))
-        .order_by(Run.finished_at)
-        .limit(limit)
-        .tuples()
-    )
-    tuples = cast(Iterable[tuple[Any, ...]], query)
-    return [(int(a), int(b), int(c), str(d)) for a, b, c, d in tuples]
-
-
-def finished_count(scope: Scope) -> int:
-    return int(Run.select(fn.COUNT(SQL("*"))).where(_finished_range(scope)).scalar() or 0)
 
 
 def success_counts(days: int) -> dict[int, tuple[int, int]]:

@@ -88,10 +88,6 @@ def list_all() -> list[TaskRow]:
     return [_row(t) for t in Task.select().where(Task.deleted_at.is_null()).order_by(Task.name)]
 
 
-def names_by_id() -> dict[int, str]:
-    return {t.id: t.name for t in Task.select(Task.id, Task.name)}
-
-
 def create(spec: TaskSpec) -> TaskRow:
     """Insert a task with version 1. Call inside a transaction."""
     if find(spec.name) is not None:
@@ -171,14 +167,6 @@ def version_spec(task_id: int, number: int) -> TaskSpec:
     if row is None:
         raise TaskNotFoundError(f"task {task_id} has no version {number}")
     return TaskSpec.from_dict(json.loads(row.spec_json))
-
-
-def version_times(task_id: int | None = None) -> list[tuple[int, int, int]]:
-    """(task id, version number, created_at) of every version, for marking charts."""
-    query = TaskVersion.select(TaskVersion.task, TaskVersion.number, TaskVersion.created_at)
-    if task_id is not None:
-        query = query.where(TaskVersion.task == task_id)
-    return [(r.task_id, r.number, r.created_at) for r in query.order_by(TaskVersion.created_at)]
 
 
 def diff(task_id: int, a: int, b: int) -> str:
