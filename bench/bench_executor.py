@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.common import Result, report, work_dir
+from bench.common import Result, report, scratch_dir
 
 N = 1000
 
@@ -33,44 +32,44 @@ def through_executor(n: int = N) -> float:
     from taskrun_gui.storage.runs_repo import RunFilter, count
 
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
-    with tempfile.TemporaryDirectory(dir=work_dir()) as d:
-        store = Store(d).open()
-        with store.db.atomic():
-            task = tasks_repo.create(
-                TaskSpec(name="noop", command="true", shell=False, max_concurrent=2)
-            )
-        host = Host(store, workers=2, schedules=False)
-        assert host.try_serve()
-        ex = host.executor
-        ex.idle.connect(app.quit)
-        start = time.perf_counter()
-        ex.enqueue(task.id, task.version, task.spec, repeat=n)
-        app.exec()
-        host.writer.flush(60)
-        elapsed = time.perf_counter() - start
-        recorded = count(RunFilter(task_id=task.id))
-        logs = sum(1 for _ in Path(d, "logs").rglob("*.log"))
-        host.close()
-        store.close()
+    d = scratch_dir()
+    store = Store(d).open()
+    with store.db.atomic():
+        task = tasks_repo.create(
+            TaskSpec(name="noop", command="true", shell=False, max_concurrent=2)
+        )
+    host = Host(store, workers=2, schedules=False)
+    assert host.try_serve()
+    ex = host.executor
+    ex.idle.connect(app.quit)
+    start = time.perf_counter()
+    ex.enqueue(task.id, task.version, task.spec, repeat=n)
+    app.exec()
+    host.writer.flush(60)
+    elapsed = time.perf_counter() - start
+    recorded = count(RunFilter(task_id=task.id))
+    logs = sum(1 for _ in Path(d, "logs").rglob("*.log"))
+    host.close()
+    store.close()
     assert recorded == n and logs == n, (recorded, logs)
     return elapsed
 
 
 def through_cli(n: int = N) -> float:
-    with tempfile.TemporaryDirectory(dir=work_dir()) as d:
-        base = [sys.executable, "-m", "taskrun_gui.cli", "--data-dir", d]
-        subprocess.run(
-            [*base, "task", "add", "noop", "--command", "true", "--argv", "--max-concurrent", "2"],
-            check=True,
-            capture_output=True,
-        )
-        start = time.perf_counter()
-        subprocess.run(
-            [*base, "--workers", "2", "run", "noop", "--repeat", str(n), "--wait"],
-            check=True,
-            capture_output=True,
-        )
-        return time.perf_counter() - start
+    d = scratch_dir()
+    base = [sys.executable, "-m", "taskrun_gui.cli", "--data-dir", d]
+    subprocess.run(
+        [*base, "task", "add", "noop", "--command", "true", "--argv", "--max-concurrent", "2"],
+        check=True,
+        capture_output=True,
+    )
+    start = time.perf_counter()
+    subprocess.run(
+        [*base, "--workers", "2", "run", "noop", "--repeat", str(n), "--wait"],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
 
 
 def run() -> list[Result]:

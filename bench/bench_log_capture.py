@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench import qt
-from bench.common import Result, report, work_dir
+from bench.common import Result, report, scratch_dir
 
 SIZE = 200 * 1024 * 1024
 ROUNDS = 9
@@ -38,7 +38,7 @@ def source() -> Path:
 
 
 def piped_cat(src: Path, direct: bool = False) -> float:
-    with tempfile.TemporaryDirectory(dir=work_dir()) as d:
+    with tempfile.TemporaryDirectory(dir=scratch_dir()) as d:
         dst = Path(d, "out.log")
         cmd = f"cat '{src}' > '{dst}'" if direct else f"cat '{src}' | cat > '{dst}'"
         start = time.perf_counter()
@@ -56,7 +56,7 @@ def through_executor(src: Path) -> float:
     from taskrun_gui.storage.runs_repo import RunFilter, page_before
 
     app = qt.app()
-    d = tempfile.mkdtemp(dir=work_dir())
+    d = scratch_dir()
     try:
         store = Store(d).open()
         with store.db.atomic():

@@ -8,7 +8,6 @@ over that tail; the last line is in it."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import numpy as np
 import psutil
 
 from bench import qt
-from bench.common import Result, report, work_dir
+from bench.common import Result, report, scratch_dir
 
 FOLLOW_S = 10.0
 TICK_MS = 10
@@ -51,7 +50,7 @@ def follow() -> tuple[float, float, float]:
 
     app = qt.app()
     proc = psutil.Process()
-    d = tempfile.mkdtemp(dir=work_dir())
+    d = scratch_dir()
     try:
         store = Store(d).open()
         spew = f"timeout {FOLLOW_S:g} yes 'worker 3: processed item 123456 in 12.5 ms, all good'"

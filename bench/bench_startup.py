@@ -12,10 +12,9 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-from bench.common import Result, report, work_dir
+from bench.common import Result, report, scratch_dir
 from bench.history_data import data_dir
 
 RUNS = 5
@@ -70,7 +69,7 @@ def start_once(folder: str, config: str) -> tuple[float, int]:
 
 def run() -> list[Result]:
     folder = str(data_dir())
-    config = tempfile.mkdtemp(dir=work_dir())
+    config = scratch_dir()
     start_once(folder, config)  # warm the OS caches (and compile .pyc files)
     tries = [start_once(folder, config) for _ in range(RUNS)]
     shown = statistics.median(t for t, _ in tries)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -39,12 +43,25 @@ def report(results: list[Result]) -> None:
         print(r.row(), flush=True)
 
 
-def work_dir() -> str:
-    """A scratch folder for data dirs: beside the repo (bench/.work), not /tmp, which is an
-    overlay here where creating a file costs ~0.7 ms and would dominate run overheads."""
-    import tempfile
-    from pathlib import Path
+WORK = Path(__file__).resolve().parent / ".work"
+_SESSION = WORK / f"run-{os.getpid()}"
 
-    base = Path(__file__).resolve().parent / ".work"
-    base.mkdir(exist_ok=True)
-    return tempfile.mkdtemp(dir=base)
+
+def scratch_dir() -> str:
+    """A fresh folder for one measurement's data dir, beside the repo (bench/.work), not in
+    /tmp. Removed when the bench process ends, not right after the measurement: ext4 makes
+    creating files slow (up to ~1 ms each) for ~30 s after many were deleted nearby, so a
+    clean-up between measurements made the next one measure it (1000 log files deleted,
+    then 1000 runs timed)."""
+    if not _SESSION.exists():
+        _SESSION.mkdir(parents=True)
+        atexit.register(_remove_scratch)
+    return tempfile.mkdtemp(dir=_SESSION)
+
+
+def _remove_scratch() -> None:
+    """This session's folders, and those of sessions that were killed."""
+    for folder in WORK.glob("run-*"):
+        pid = folder.name.removeprefix("run-")
+        if folder == _SESSION or not (pid.isdigit() and Path(f"/proc/{pid}").exists()):
+            shutil.rmtree(folder, ignore_errors=True)
