@@ -8,7 +8,7 @@ import errno
 import fcntl
 import functools
 import os
-import selectors
+import select
 import signal
 import subprocess
 import threading
@@ -128,6 +128,7 @@ def run_process(
             error_type=ErrorType.BAD_CWD,
             error_message=f"working directory {cwd!r} does not exist",
         )
+    before = proctree.boot_clock()
     try:
         proc = subprocess.Popen(
             argv,
@@ -142,7 +143,9 @@ def run_process(
         )
     except OSError as exc:
         return classify_spawn_error(exc, argv, cwd)
-    return _Supervisor(proc, sink, control, run_uid, timeout, on_spawned, on_paused).run()
+    created = proctree.create_time_of_spawn(proc.pid, before, proctree.boot_clock())
+    sup = _Supervisor(proc, sink, control, run_uid, timeout, on_spawned, on_paused)
+    return sup.run(created)
 
 
 class _Supervisor:
@@ -176,12 +179,12 @@ class _Supervisor:
         self.view = memoryview(self.buffer)
         self.rusage_cpu = 0.0
 
-    def run(self) -> ProcessOutcome:
+    def run(self, create_time: float | None) -> ProcessOutcome:
         if self.on_spawned is not None:
             # the hook may hand back a wait (for the `running` record) to do before reaping:
             # the record is durable before the process is waited on, and the wait overlaps
             # the process's own start-up instead of delaying it
-            spawned = Spawned(self.pid, self.pgid, proctree.create_time(self.pid))
+            spawned = Spawned(self.pid, self.pgid, create_time)
             self.before_reap = self.on_spawned(spawned)
         try:
             self._pump()
@@ -199,14 +202,12 @@ class _Supervisor:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         os.set_blocking(fd, False)
-        with contextlib.suppress(OSError, AttributeError):  # Linux: fewer, larger reads
-            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
-        sel = selectors.DefaultSelector()
-        sel.register(fd, selectors.EVENT_READ, "out")
+        poller = select.poll()  # no epoll descriptor to make and close for each run
+        poller.register(fd, select.POLLIN)
         pidfd = None
         with contextlib.suppress(AttributeError, OSError):
             pidfd = os.pidfd_open(self.pid)
-            sel.register(pidfd, selectors.EVENT_READ, "exit")
+            poller.register(pidfd, select.POLLIN)
         start = time.monotonic()
         paused_total = 0.0
         paused_since = 0.0
@@ -220,13 +221,13 @@ class _Supervisor:
                 if self.timeout is not None and not self.paused:
                     left = start + paused_total + self.timeout - now
                     wait = max(0.0, min(wait, left))
-                for key, _ in sel.select(wait):
-                    if key.data == "out":
+                for ready, _ in poller.poll(wait * 1000):
+                    if ready == fd:
                         eof = self._read(fd)
                         if eof:
-                            sel.unregister(fd)
+                            poller.unregister(fd)
                     elif self._reap(block=False):
-                        sel.unregister(key.fd)
+                        poller.unregister(ready)
                 if pidfd is None and self.returncode is None:
                     self._reap(block=False)  # no pidfd (not Linux): poll
                 now = time.monotonic()
@@ -237,7 +238,7 @@ class _Supervisor:
                         self._stop_tree(grace=0.5)
                         eof = self._read(fd, drain=True) or now - exit_seen_at > 2.0
                         if eof:
-                            sel.unregister(fd)
+                            poller.unregister(fd)
                     continue
                 if self.returncode is not None:
                     continue
@@ -260,7 +261,6 @@ class _Supervisor:
                     next_sample = now + SAMPLE_EVERY
                 self.sink.tick()
         finally:
-            sel.close()
             if pidfd is not None:
                 os.close(pidfd)
 
@@ -276,9 +276,11 @@ class _Supervisor:
             self.sink.write(self.view[:n])
             if n < len(self.buffer):
                 return False
-            if len(self.buffer) < READ_SIZE:
+            if len(self.buffer) < READ_SIZE:  # a chatty task: fewer, larger reads
                 self.buffer = bytearray(READ_SIZE)
                 self.view = memoryview(self.buffer)
+                with contextlib.suppress(OSError, AttributeError):  # Linux
+                    fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
         return False
 
     def _reap(self, block: bool) -> bool:
