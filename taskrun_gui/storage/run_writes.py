@@ -1,16 +1,20 @@
 """Writing runs: the operations the serialized writer applies (insert, update, finish with
-the daily aggregate and the slow flag, steps), as plain SQL with cached statement text."""
+the daily aggregate and the slow flag, steps), as plain SQL with cached statement text, on
+the calling thread's connection, inside the caller's transaction."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from dataclasses import dataclass, field
 from typing import Any
 
+import peewee
+
 from taskrun_gui.core import durations
-from taskrun_gui.core.insights import is_slow
+from taskrun_gui.core.insights import SLOW_WINDOW, is_slow
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.timefmt import local_day
-from taskrun_gui.storage.runs_repo import recent_success_durations
 from taskrun_gui.storage.schema import Run, RunStep, database_proxy
 
 OPS = ("insert_run", "update_run", "finish_run", "set_steps")
@@ -56,10 +60,35 @@ def record_fields(rec: RunRecord) -> dict[str, Any]:
     }
 
 
-# The writer applies thousands of these a second: plain SQL with cached statement text, since
-# building each statement through the ORM costs more than executing it.
+# The writer applies thousands of these a second: plain SQL with cached statement text on the
+# thread's sqlite3 connection, since building each statement through the ORM (and each call
+# through peewee) costs more than executing it.
 _RUN_COLUMNS = frozenset(Run._meta.columns) - {"id"}
 _DAY_STATUS_COLUMNS = frozenset(str(s) for s in RunStatus if s.is_final)
+
+
+@dataclass
+class WriteCache:
+    """What finishing a run reads back, kept between finishes by the one writer: a task's
+    recent successful durations and its days' duration histograms. Only valid while nobody
+    else writes: the writer clears it when SQLite's data_version says another connection
+    committed, and after any write of its own that is not a run operation."""
+
+    recent: dict[int, list[int]] = field(default_factory=dict)
+    hists: dict[tuple[int, str], dict[int, int]] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.recent.clear()
+        self.hists.clear()
+
+
+# sqlite3's errors raised as peewee's, like every other query of the store raises them
+_AS_PEEWEE_ERRORS = peewee.__exception_wrapper__  # type: ignore[attr-defined]
+
+
+def _execute(sql: str, params: list[Any]) -> sqlite3.Cursor:
+    with _AS_PEEWEE_ERRORS:
+        return database_proxy.obj.connection().execute(sql, params)
 
 
 def _columns(fields: dict[str, Any]) -> list[str]:
@@ -82,57 +111,77 @@ def _insert(uid: str, fields: dict[str, Any]) -> int:
     fields = {**fields, **{c: v for c, v in _RUN_DEFAULTS.items() if c not in given}}
     cols = _columns(fields)
     sql = f"INSERT INTO run (uid, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})"
-    cursor = database_proxy.execute_sql(sql, [uid, *fields.values()])
-    return int(cursor.lastrowid)
+    return int(_execute(sql, [uid, *fields.values()]).lastrowid or 0)
 
 
 def _update(uid: str, fields: dict[str, Any]) -> int:
     if not fields:
         return 0
     sets = ", ".join(f"{c} = ?" for c in _columns(fields))
-    cursor = database_proxy.execute_sql(
-        f"UPDATE run SET {sets} WHERE uid = ?", [*fields.values(), uid]
-    )
-    return int(cursor.rowcount)
+    return int(_execute(f"UPDATE run SET {sets} WHERE uid = ?", [*fields.values(), uid]).rowcount)
 
 
-def apply_op(kind: str, uid: str, fields: dict[str, Any]) -> Any:
+def apply_op(kind: str, uid: str, fields: dict[str, Any], cache: WriteCache | None = None) -> Any:
+    """Apply one run operation; call inside a transaction. `cache`: see WriteCache."""
     if kind == "insert_run":
         return _insert(uid, fields)
     if kind == "update_run":
         return _update(uid, fields)
     if kind == "finish_run":
-        return _finish(uid, fields)
+        return _finish(uid, fields, cache or WriteCache())
     if kind == "set_steps":
         return _set_steps(uid, fields["steps"])
     raise ValueError(f"unknown write operation {kind!r}")
 
 
-def _finish(uid: str, fields: dict[str, Any]) -> int:
+def _finish(uid: str, fields: dict[str, Any], cache: WriteCache) -> int:
     """Final status and figures, and the task's daily aggregate, in one transaction. A run
     already final is left alone, so a replayed or repeated finish never counts twice."""
-    row = database_proxy.execute_sql(
-        "SELECT id, task_id, status FROM run WHERE uid = ?", [uid]
-    ).fetchone()
+    row = _execute("SELECT id, task_id, status FROM run WHERE uid = ?", [uid]).fetchone()
     if row is None or RunStatus(row[2]).is_final:
         return 0
+    task_id = int(row[1])
     fields = dict(fields)
     retry = fields.pop("retry", None)
     duration = fields.get("duration_ms")
     if fields["status"] in SLOW_JUDGED and duration is not None:
         # judged against the successes before it, in the same transaction as the finish
-        fields["slow"] = is_slow(duration, recent_success_durations(int(row[1])))
+        fields["slow"] = is_slow(duration, _recent_successes(task_id, cache))
     _update(uid, fields)
     if retry is not None:  # the next attempt is queued in the same transaction
         retry = dict(retry)
         _insert(retry.pop("uid"), retry)
     status = RunStatus(fields["status"])
+    if status is RunStatus.SUCCESS and duration is not None:
+        recent = _recent_successes(task_id, cache)
+        recent.append(int(duration))
+        del recent[:-SLOW_WINDOW]
     finished_at = int(fields.get("finished_at") or 0)
-    add_to_day(int(row[1]), local_day(finished_at), status, fields.get("duration_ms"))
+    add_to_day(task_id, local_day(finished_at), status, duration, cache)
     return int(row[0])
 
 
-def add_to_day(task_id: int, day: str, status: RunStatus, duration_ms: int | None) -> None:
+def _recent_successes(task_id: int, cache: WriteCache) -> list[int]:
+    """Durations (ms) of the task's last successful runs, oldest first; one seek in the
+    (task_id, status, id) index when not cached."""
+    recent = cache.recent.get(task_id)
+    if recent is None:
+        rows = _execute(
+            "SELECT duration_ms FROM run WHERE task_id = ? AND status = ?"
+            " AND duration_ms IS NOT NULL ORDER BY id DESC LIMIT ?",
+            [task_id, str(RunStatus.SUCCESS), SLOW_WINDOW],
+        ).fetchall()
+        recent = cache.recent[task_id] = [int(r[0]) for r in reversed(rows)]
+    return recent
+
+
+def add_to_day(
+    task_id: int,
+    day: str,
+    status: RunStatus,
+    duration_ms: int | None,
+    cache: WriteCache | None = None,
+) -> None:
     """Count a final run into its task's day: one upsert, plus the histogram when timed."""
     col = str(status)
     assert col in _DAY_STATUS_COLUMNS
@@ -140,15 +189,18 @@ def add_to_day(task_id: int, day: str, status: RunStatus, duration_ms: int | Non
     ms = duration_ms if timed else None
     hist = ""
     if timed:
-        old = database_proxy.execute_sql(
-            "SELECT hist FROM task_day WHERE task_id = ? AND day = ?", [task_id, day]
-        ).fetchone()
-        h = durations.hist_decode(old[0] if old else "")
+        cache = cache or WriteCache()
+        h = cache.hists.get((task_id, day))
+        if h is None:
+            old = _execute(
+                "SELECT hist FROM task_day WHERE task_id = ? AND day = ?", [task_id, day]
+            ).fetchone()
+            h = cache.hists[(task_id, day)] = durations.hist_decode(old[0] if old else "")
         durations.hist_add(h, ms or 0)
         hist = durations.hist_encode(h)
     status_cols = sorted(_DAY_STATUS_COLUMNS)
     counts = [1 if c == col else 0 for c in status_cols]
-    database_proxy.execute_sql(
+    _execute(
         f"INSERT INTO task_day (task_id, day, {', '.join(status_cols)}, duration_count,"
         " total_ms, min_ms, max_ms, hist)"
         f" VALUES (?, ?, {', '.join('?' * len(status_cols))}, ?, ?, ?, ?, ?)"

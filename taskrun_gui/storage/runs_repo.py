@@ -15,7 +15,7 @@ from taskrun_gui.core.models import (
     StepRecord,
     Trigger,
 )
-from taskrun_gui.storage.schema import Run, RunStep, Task, database_proxy
+from taskrun_gui.storage.schema import Run, RunStep, Task
 
 
 # -- reads ------------------------------------------------------------------------------------
@@ -82,17 +82,6 @@ def to_record(row: Run) -> RunRecord:
         not_before=row.not_before,
         slow=bool(row.slow),
     )
-
-
-def recent_success_durations(task_id: int, n: int = 30) -> list[int]:
-    """Durations (ms) of the task's last `n` successful runs, oldest first; one seek in the
-    (task_id, status, id) index."""
-    rows = database_proxy.execute_sql(
-        "SELECT duration_ms FROM run WHERE task_id = ? AND status = ? AND duration_ms IS NOT NULL"
-        " ORDER BY id DESC LIMIT ?",
-        [task_id, str(RunStatus.SUCCESS), n],
-    ).fetchall()
-    return [int(r[0]) for r in reversed(rows)]
 
 
 def get(run_id: int) -> RunRecord | None:

@@ -28,6 +28,7 @@ from taskrun_gui.storage.db import Store
 log = logging.getLogger(__name__)
 
 HealthCallback = Callable[[bool, str], None]
+LAZY_DELAY = 0.05  # seconds a write nobody waits for may wait to share a commit
 
 
 @dataclass
@@ -58,6 +59,10 @@ class StoreWriter:
         self._jobs: deque[_Job] = deque()
         self._pending: deque[_Job] = deque()  # run ops the store refused, oldest first
         self._cond = threading.Condition()
+        self._urgent = False  # a job in _jobs that someone may wait for
+        self._lazy_since: float | None = None  # when the oldest lazy job came
+        self._cache = run_writes.WriteCache()
+        self._data_version: int | None = None
         self._stopping = False
         self._idle = threading.Event()
         self._idle.set()
@@ -69,19 +74,29 @@ class StoreWriter:
         self._thread.start()
 
     # -- public -------------------------------------------------------------------------------
-    def submit(self, work: WriteOp | Callable[[], Any]) -> Future[Any]:
+    def submit(self, work: WriteOp | Callable[[], Any], lazy: bool = False) -> Future[Any]:
+        """Queue a write. `lazy`: nobody waits for it, so it may wait up to LAZY_DELAY to be
+        committed together with others (a thousand short runs: not a commit each)."""
         job = _Job(work, Future())
         with self._cond:
             if self._stopping:
                 raise RuntimeError("writer is closed")
             self._jobs.append(job)
             self._idle.clear()
-            self._cond.notify()
+            if not lazy:
+                self._urgent = True
+                self._cond.notify()
+            elif self._lazy_since is None:
+                self._lazy_since = time.monotonic()
+                self._cond.notify()  # the writer sleeps without a deadline until now
         return job.future
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is written; False when it could not be."""
         deadline = time.monotonic() + timeout
+        with self._cond:
+            self._urgent = True  # lazy writes too: now
+            self._cond.notify()
         while time.monotonic() < deadline:
             if self._idle.wait(0.05) and not self._pending:
                 return True
@@ -106,19 +121,23 @@ class StoreWriter:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._jobs and not self._stopping and not self._pending:
-                    self._idle.set()
-                    self._cond.wait()
+                while not self._stopping and not self._pending and not self._due():
+                    if not self._jobs:
+                        self._idle.set()
+                    self._cond.wait(self._lazy_wait())
                 if self._stopping and not self._jobs:
                     break
                 jobs = list(self._jobs)
                 self._jobs.clear()
+                self._urgent = False
+                self._lazy_since = None
             for job in jobs:
                 if isinstance(job.work, WriteOp):
                     self._pending.append(job)
                 else:
                     self._drain_pending()  # keep the order of writes around a callable
                     self._run_callable(job)
+                    self._cache.clear()  # it may have changed what the cache holds
             self._drain_pending()
             with self._cond:
                 if self._pending:
@@ -127,6 +146,17 @@ class StoreWriter:
                 elif not self._jobs:
                     self._idle.set()  # under the lock: a submit in between clears it again
         self.store.db.close()  # this thread's connection
+
+    def _due(self) -> bool:
+        """Jobs to write now: an urgent one, or lazy ones that waited long enough."""
+        if self._urgent:
+            return True
+        return self._lazy_since is not None and time.monotonic() - self._lazy_since >= LAZY_DELAY
+
+    def _lazy_wait(self) -> float | None:
+        if self._lazy_since is None:
+            return None
+        return max(0.0, self._lazy_since + LAZY_DELAY - time.monotonic())
 
     def _run_callable(self, job: _Job) -> None:
         fn = job.work
@@ -148,13 +178,19 @@ class StoreWriter:
             batch = list(self._pending)[:500]
             try:
                 with self.store.db.atomic("IMMEDIATE"):
+                    self._check_cache()
                     results = [self._apply(j) for j in batch]
-            except IntegrityError:
-                self._drain_one_by_one(len(batch))
-                continue
             except (OperationalError, DatabaseError, OSError) as exc:
+                self._cache.clear()  # it may hold what was rolled back
+                if isinstance(exc, IntegrityError):
+                    self._drain_one_by_one(len(batch))
+                    continue
                 self._set_health(False, str(exc))
                 return
+            except Exception:  # a bad operation (a bug): the others still get written
+                self._cache.clear()
+                self._drain_one_by_one(len(batch))
+                continue
             for job, result in zip(batch, results, strict=True):
                 self._pending.popleft()
                 job.future.set_result(result)
@@ -165,21 +201,37 @@ class StoreWriter:
             job = self._pending[0]
             try:
                 with self.store.db.atomic("IMMEDIATE"):
+                    self._check_cache()
                     result = self._apply(job)
             except IntegrityError as exc:  # a replayed record that is already there
+                self._cache.clear()
                 log.warning("dropping a write for run %s: %s", getattr(job.work, "uid", "?"), exc)
                 result = None
             except (OperationalError, DatabaseError, OSError) as exc:
+                self._cache.clear()
                 self._set_health(False, str(exc))
                 return
+            except Exception as exc:
+                self._cache.clear()
+                log.exception("dropping a write that failed: %s", job.work)
+                self._pending.popleft()
+                job.future.set_exception(exc)
+                continue
             self._pending.popleft()
             job.future.set_result(result)
 
-    @staticmethod
-    def _apply(job: _Job) -> Any:
+    def _check_cache(self) -> None:
+        """In the write transaction: drop the cache when another connection has committed
+        since this one last looked (PRAGMA data_version changes only then)."""
+        version = self.store.db.execute_sql("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._cache.clear()
+            self._data_version = version
+
+    def _apply(self, job: _Job) -> Any:
         op = job.work
         assert isinstance(op, WriteOp)
-        return run_writes.apply_op(op.kind, op.uid, op.fields)
+        return run_writes.apply_op(op.kind, op.uid, op.fields, self._cache)
 
     def _set_health(self, ok: bool, message: str) -> None:
         if ok == self.healthy:

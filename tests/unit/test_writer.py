@@ -1,0 +1,115 @@
+"""The serialized writer: writes nobody waits for share commits but still land on their own;
+what it keeps between finishes is dropped when another connection has written."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from taskrun_gui.core.durations import hist_count, hist_decode
+from taskrun_gui.core.models import RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.timefmt import local_day, now_ms
+from taskrun_gui.engine import records
+from taskrun_gui.storage import run_writes, runs_repo
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.schema import TaskDay
+from taskrun_gui.storage.writer import LAZY_DELAY, StoreWriter, WriteOp
+from tests.helpers import add_task, wait_for
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "data").open()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def writer(store: Store) -> Iterator[StoreWriter]:
+    w = StoreWriter(store, retry_interval=0.1)
+    yield w
+    w.close()
+
+
+def _queued(store: Store, task_id: int, version: int, spec: TaskSpec) -> str:
+    rec = records.new_run(task_id, version, spec, {}, Trigger.MANUAL, store.logs_dir)
+    with store.db.atomic():
+        run_writes.apply_op("insert_run", rec.uid, run_writes.record_fields(rec))
+    return rec.uid
+
+
+def _finish_fields(duration_ms: int) -> dict[str, object]:
+    end = now_ms()
+    return {
+        "status": str(RunStatus.SUCCESS),
+        "started_at": end - duration_ms,
+        "finished_at": end,
+        "duration_ms": duration_ms,
+        "exit_code": 0,
+    }
+
+
+def test_a_lazy_write_lands_without_a_flush(store, writer) -> None:
+    task = add_task(store, TaskSpec(name="t", command="true"))
+    uid = _queued(store, task.id, task.version, task.spec)
+    submitted = time.monotonic()
+    done = writer.submit(WriteOp("finish_run", uid, _finish_fields(5)), lazy=True)
+    done.result(timeout=5)  # nobody flushed: the writer commits it once it has waited
+    waited = time.monotonic() - submitted
+    assert waited < 5
+    assert runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS
+
+
+def test_a_flush_writes_lazy_writes_at_once(store, writer) -> None:
+    task = add_task(store, TaskSpec(name="t", command="true"))
+    uids = [_queued(store, task.id, task.version, task.spec) for _ in range(3)]
+    for uid in uids:
+        writer.submit(WriteOp("finish_run", uid, _finish_fields(5)), lazy=True)
+    assert writer.flush(timeout=LAZY_DELAY * 100)
+    assert [runs_repo.get_by_uid(u).status for u in uids] == [RunStatus.SUCCESS] * 3
+
+
+def test_an_urgent_write_takes_the_lazy_ones_before_it_along(store, writer) -> None:
+    task = add_task(store, TaskSpec(name="t", command="true"))
+    first, second = (_queued(store, task.id, task.version, task.spec) for _ in range(2))
+    lazy = writer.submit(WriteOp("finish_run", first, _finish_fields(5)), lazy=True)
+    urgent = writer.submit(WriteOp("update_run", second, {"pid": 42}))
+    urgent.result(timeout=5)
+    assert lazy.done()  # written in order, in the same commit
+    assert runs_repo.get_by_uid(first).status is RunStatus.SUCCESS
+
+
+def test_the_day_histogram_counts_runs_finished_by_another_connection(store, writer) -> None:
+    """The writer keeps a day's histogram between finishes; a finish committed meanwhile by
+    another connection (another process, a recovery) must not be overwritten by it."""
+    task = add_task(store, TaskSpec(name="t", command="true"))
+    uids = [_queued(store, task.id, task.version, task.spec) for _ in range(3)]
+    writer.submit(WriteOp("finish_run", uids[0], _finish_fields(10))).result(timeout=5)
+
+    def elsewhere() -> None:  # its own thread: its own connection
+        with store.db.atomic("IMMEDIATE"):
+            run_writes.apply_op("finish_run", uids[1], _finish_fields(20))
+        store.db.close()
+
+    other = threading.Thread(target=elsewhere)
+    other.start()
+    other.join()
+    writer.submit(WriteOp("finish_run", uids[2], _finish_fields(30))).result(timeout=5)
+    day = TaskDay.get(TaskDay.task == task.id, TaskDay.day == local_day(now_ms()))
+    assert day.success == 3
+    assert day.duration_count == 3
+    assert hist_count(hist_decode(day.hist)) == 3
+
+
+def test_a_write_that_raises_does_not_stop_the_writer(store, writer) -> None:
+    task = add_task(store, TaskSpec(name="t", command="true"))
+    uid = _queued(store, task.id, task.version, task.spec)
+    bad = writer.submit(WriteOp("no_such_op", uid, {}))
+    with pytest.raises(ValueError):
+        bad.result(timeout=5)
+    writer.submit(WriteOp("finish_run", uid, _finish_fields(5))).result(timeout=5)
+    wait_for(lambda: runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS)
