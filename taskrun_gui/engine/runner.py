@@ -4,6 +4,7 @@ both call `execute_run`. Every change of state goes to the store as a WriteOp.""
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -54,7 +55,7 @@ class RunResult:
 
 @dataclass
 class RunHooks:
-    on_state: Callable[[RunRecord], None] = lambda rec: None
+    on_state: Callable[[RunRecord], None] = lambda rec: None  # running, paused, running again
     on_output: OutputCallback | None = None
 
 
@@ -72,7 +73,7 @@ def _wait_written(fut: Future[Any], writer: StoreWriter, timeout: float) -> None
 def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks) -> RunResult:
     """Run `job` to its final state on this thread. The `running` row is written before the
     process is waited on, unless the store is failing: then nothing waits for it."""
-    write = writer.submit
+    write: Write = functools.partial(writer.submit, lazy=True)  # only `running` is waited for
     rec = replace(job.record)
     secrets = params_mod.secret_values(job.spec.params, job.values)
     if job.control.cancelled.is_set():
@@ -81,7 +82,7 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
             error_type=ErrorType.CANCELLED,
             error_message="cancelled before it started",
         )
-        return _finish(rec, out, write, hooks, [], secrets, None, store, job.values)
+        return _finish(rec, out, write, [], secrets, None, store, job.values)
     rec.started_at = now_ms()
     rec.status = RunStatus.RUNNING
     env = build_env(job.spec, job.values, rec.uid)
@@ -152,7 +153,7 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
     final.peak_rss, final.cpu_seconds = peak_rss, cpu
     rec.log_bytes = sink.bytes_written
     step_list = step_records if len(steps) > 1 else []
-    return _finish(rec, final, write, hooks, step_list, secrets, job.spec, store, job.values)
+    return _finish(rec, final, write, step_list, secrets, job.spec, store, job.values)
 
 
 def _on_spawned(
@@ -184,7 +185,6 @@ def _finish(
     rec: RunRecord,
     out: ProcessOutcome,
     write: Write,
-    hooks: RunHooks,
     steps: list[StepRecord],
     secrets: list[str],
     spec: TaskSpec | None,
@@ -212,8 +212,7 @@ def _finish(
         save_secret_values(store.secrets_dir, retry.uid, spec, values)
         fields["retry"] = {"uid": retry.uid, **record_fields(retry)}
     write(WriteOp("finish_run", rec.uid, fields))
-    hooks.on_state(replace(rec))
-    return RunResult(rec, retry)
+    return RunResult(rec, retry)  # the final state: not also an on_state
 
 
 def _step_fields(s: StepRecord) -> dict[str, Any]:

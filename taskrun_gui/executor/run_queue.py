@@ -17,7 +17,8 @@ class RunQueue:
         return len(self._jobs)
 
     def __iter__(self) -> Iterator[RunJob]:
-        return iter(list(self._jobs))
+        """In serving order; the queue must not change while this is iterated."""
+        return iter(self._jobs)
 
     def add(self, job: RunJob) -> None:
         """Behind every run of the same or higher priority."""

@@ -1,10 +1,15 @@
-"""One run on a QThreadPool thread. Its signals live on a separate QObject, made once by the
-service on its own thread and shared by every run (each signal names its run), so every emit
-reaches the UI as a queued call and no run pays for a QObject and its connections."""
+"""One run on a QThreadPool thread, and the mailbox it reports through.
+
+Workers do not emit a signal per event: they post to a `RunMailbox`, which wakes the service's
+thread once per batch (a burst of a thousand short runs is a handful of wake-ups, not three
+thousand queued signals), in the order the events happened."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
@@ -14,36 +19,62 @@ from taskrun_gui.storage.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 
+# What a mailbox carries: ("state", RunRecord), ("output", uid, text, log offset after it),
+# ("done", RunResult, what the service gave back when the run ended)
+Event = tuple[Any, ...]
 
-class RunSignals(QObject):
-    state_changed = Signal(object)  # RunRecord: running, paused, or final
-    output = Signal(str, str, object)  # run uid, text batch, log byte offset after it
-    finished = Signal(object)  # RunResult
+
+class RunMailbox(QObject):
+    """Events from any thread, delivered in order on the mailbox's thread."""
+
+    arrived = Signal()  # there is something to take(); one signal per batch
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._events: list[Event] = []
+
+    def post(self, event: Event) -> None:
+        with self._lock:
+            self._events.append(event)
+            first = len(self._events) == 1
+        if first:  # later ones ride along with the wake-up already on its way
+            self.arrived.emit()
+
+    def take(self) -> list[Event]:
+        with self._lock:
+            events, self._events = self._events, []
+        return events
 
 
 class RunWorker(QRunnable):
-    def __init__(self, job: RunJob, store: Store, writer: StoreWriter, signals: RunSignals) -> None:
+    """Owned by the pool once started (auto-delete): the service keeps the job, not this."""
+
+    def __init__(
+        self,
+        job: RunJob,
+        store: Store,
+        writer: StoreWriter,
+        mailbox: RunMailbox,
+        on_done: Callable[[RunResult], Any],
+    ) -> None:
         super().__init__()
-        self.setAutoDelete(False)  # the service keeps it until `finished` is handled
         self.job = job
         self.store = store
         self.writer = writer
-        self.signals = signals
-
-    @property
-    def uid(self) -> str:
-        return self.job.record.uid
+        self.mailbox = mailbox
+        self.on_done = on_done  # called on this thread; what it returns goes with "done"
 
     def run(self) -> None:
         uid = self.job.record.uid
-        signals = self.signals
+        post = self.mailbox.post
         hooks = RunHooks(
-            on_state=signals.state_changed.emit,
-            on_output=lambda text, offset: signals.output.emit(uid, text, offset),
+            on_state=lambda rec: post(("state", rec)),
+            on_output=lambda text, offset: post(("output", uid, text, offset)),
         )
         try:
             result = execute_run(self.job, self.store, self.writer, hooks)
         except Exception:  # execute_run records its own failures; this is the last guard
             log.exception("worker for run %s crashed", uid)
             result = RunResult(self.job.record)
-        signals.finished.emit(result)
+        post(("done", result, self.on_done(result)))

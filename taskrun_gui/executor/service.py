@@ -1,11 +1,16 @@
 """The executor host of a data dir: a QThreadPool with a global worker limit, a visible
 priority queue (never rejects), per-task slots that hold across processes, cancel, pause,
-resume, retries; fed by this process and, through the poller, by every other process."""
+resume, retries; fed by this process and, through the poller, by every other process.
+
+A worker whose run ends starts the next ready run itself (under the service's lock) before it
+reports: a burst of short runs does not wait for the UI thread between two runs. Everything
+the workers report reaches this object's thread in order, in batches (see RunMailbox)."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
@@ -27,7 +32,7 @@ from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.runner import RunJob, RunResult
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.executor.run_queue import RunQueue
-from taskrun_gui.executor.run_worker import RunSignals, RunWorker
+from taskrun_gui.executor.run_worker import RunMailbox, RunWorker
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_writes import record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
@@ -37,9 +42,9 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Active:
-    worker: RunWorker
+    job: RunJob
     lock: FileLock
-    record: RunRecord
+    record: RunRecord  # as last reported
 
 
 class ExecutorService(QObject):
@@ -66,11 +71,11 @@ class ExecutorService(QObject):
         self.writer = writer
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max(1, workers or os.cpu_count() or 2))
+        # the queue, the active runs and the slots: changed by this thread and by workers
+        self._lock = threading.Lock()
         self._queue = RunQueue()
-        self._signals = RunSignals(self)  # shared by every run's worker
-        self._signals.state_changed.connect(self._on_worker_state)
-        self._signals.output.connect(self.run_output)
-        self._signals.finished.connect(self._on_worker_finished)
+        self._mailbox = RunMailbox(self)
+        self._mailbox.arrived.connect(self._on_mail)
         self._slots = TaskSlots(store.locks_dir)
         self._queue_dirty = False
         self._active: dict[str, _Active] = {}
@@ -108,16 +113,19 @@ class ExecutorService(QObject):
 
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
-        self._closing = True
+        with self._lock:
+            self._closing = True
+            running = list(self._active.values())
         self._wake.stop()
         self._poller.stop()
         if cancel_running:
-            for active in self._active.values():
-                active.worker.job.control.cancel()
+            for active in running:
+                active.job.control.cancel()
         self.pool.waitForDone(int(timeout * 1000))
-        for active in self._active.values():
-            active.lock.release()
-        self._slots.close()
+        with self._lock:
+            for active in self._active.values():
+                active.lock.release()
+            self._slots.close()
 
     @property
     def poll_interval(self) -> float:
@@ -159,7 +167,7 @@ class ExecutorService(QObject):
                 task_id, version, spec, values, trigger, self.store.logs_dir, priority
             )
             self._accept(RunJob(rec, spec, values))
-            self.writer.submit(WriteOp("insert_run", rec.uid, record_fields(rec)))
+            self.writer.submit(WriteOp("insert_run", rec.uid, record_fields(rec)), lazy=True)
             out.append(rec)
         self._dispatch()
         return out
@@ -170,35 +178,48 @@ class ExecutorService(QObject):
 
     def _add(self, job: RunJob) -> None:
         self._seen.add(job.record.uid)
-        self._queue.add(job)
+        with self._lock:
+            self._queue.add(job)
+            self._queue_dirty = True  # announced once by the _dispatch that follows
         self.run_queued.emit(job.record)
-        self._queue_dirty = True  # announced once by the _dispatch that follows
 
     def queue(self) -> list[RunRecord]:
-        return self._queue.records()
+        with self._lock:
+            return self._queue.records()
 
     def queue_uids(self) -> set[str]:
         """Runs this host has queued or running."""
-        return self._queue.uids() | set(self._active)
+        with self._lock:
+            return self._queue.uids() | set(self._active)
 
     def running(self) -> list[RunRecord]:
-        return [a.record for a in self._active.values()]
+        with self._lock:
+            return [a.record for a in self._active.values()]
 
     def is_busy(self) -> bool:
-        return bool(self._queue or self._active)
+        with self._lock:
+            return bool(self._queue or self._active)
 
     def move(self, uid: str, new_index: int) -> None:
         """Put a queued run at another place in the queue; that order then stands."""
-        if self._queue.move(uid, new_index):
+        with self._lock:
+            moved = self._queue.move(uid, new_index)
+        if moved:
             self.queue_changed.emit()
+
+    def _active_job(self, uid: str) -> RunJob | None:
+        with self._lock:
+            active = self._active.get(uid)
+        return None if active is None else active.job
 
     # -- control ----------------------------------------------------------------------------
     def cancel(self, uid: str) -> bool:
-        active = self._active.get(uid)
+        with self._lock:
+            active = self._active.get(uid)
+            job = None if active is not None else self._queue.remove(uid)
         if active is not None:
-            active.worker.job.control.cancel()
+            active.job.control.cancel()
             return True
-        job = self._queue.remove(uid)
         if job is None:
             return False
         rec = job.record
@@ -231,33 +252,43 @@ class ExecutorService(QObject):
         return True
 
     def pause(self, uid: str) -> bool:
-        active = self._active.get(uid)
-        if active is None:
-            return False
-        active.worker.job.control.pause()
-        return True
+        job = self._active_job(uid)
+        if job is not None:
+            job.control.pause()
+        return job is not None
 
     def resume(self, uid: str) -> bool:
-        active = self._active.get(uid)
-        if active is None:
-            return False
-        active.worker.job.control.resume()
-        return True
+        job = self._active_job(uid)
+        if job is not None:
+            job.control.resume()
+        return job is not None
 
     # -- dispatch ---------------------------------------------------------------------------
     @Slot()
     def _dispatch(self) -> None:
-        if self._closing:
-            return
+        """Start what may start; wake up again when a run waiting out its backoff is due."""
         if self._paused_queue:
             self._announce_queue(False)
             return
+        with self._lock:
+            started, next_due = self._start_ready()
+        if next_due is not None:
+            self._wake.start(max(10, next_due - now_ms()))
+        self._announce_queue(started)
+
+    def _start_ready(self) -> tuple[bool, int | None]:
+        """Under the lock, on any thread: start the queued runs that may run now (a free
+        worker, a free slot of their task, no backoff left). Returns whether any started and
+        when the next run waiting out a backoff is due."""
+        if self._closing or self._paused_queue:
+            return False, None
         now = now_ms()
         next_due: int | None = None
         full: set[int] = set()  # tasks with no free slot in this pass
         started: list[RunJob] = []
+        workers = self.pool.maxThreadCount()
         for job in self._queue:
-            if len(self._active) >= self.pool.maxThreadCount():
+            if len(self._active) >= workers:
                 break
             rec, spec = job.record, job.spec
             if rec.task_id in full:
@@ -273,52 +304,65 @@ class ExecutorService(QObject):
                 full.add(rec.task_id)  # every slot is taken, here or in another process
                 continue
             started.append(job)
-            self._start(job, lock)
-        self._queue.discard(started)
-        if next_due is not None:
-            self._wake.start(max(10, next_due - now))
-        self._announce_queue(bool(started))
+            self._active[rec.uid] = _Active(job, lock, rec)
+            self.pool.start(RunWorker(job, self.store, self.writer, self._mailbox, self._run_ended))
+        if started:
+            self._queue.discard(started)
+            self._queue_dirty = True
+        return bool(started), next_due
+
+    def _run_ended(self, result: RunResult) -> _Active | None:
+        """On the worker's thread, as its run ends: free its slot, start the next run."""
+        with self._lock:
+            active = self._active.pop(result.record.uid, None)
+            if active is not None:
+                active.lock.release()
+            self._start_ready()
+        if active is not None and active.job.spec.secret_names():
+            records.drop_secret_values(self.store.secrets_dir, result.record.uid)
+        return active
 
     def _announce_queue(self, changed: bool) -> None:
         """One queue_changed per change, not one per run of a burst of a thousand."""
-        if changed or self._queue_dirty:
-            self._queue_dirty = False
+        with self._lock:
+            dirty, self._queue_dirty = self._queue_dirty, False
+        if changed or dirty:
             self.queue_changed.emit()
 
-    def _start(self, job: RunJob, lock: FileLock) -> None:
-        worker = RunWorker(job, self.store, self.writer, self._signals)
-        self._active[job.record.uid] = _Active(worker, lock, job.record)
-        self.pool.start(worker)
+    @Slot()
+    def _on_mail(self) -> None:
+        ended = False
+        for event in self._mailbox.take():
+            kind = event[0]
+            if kind == "output":
+                self.run_output.emit(event[1], event[2], event[3])
+            elif kind == "state":
+                self._on_run_state(event[1])
+            else:
+                self._on_run_done(event[1], event[2])
+                ended = True
+        if ended:
+            self._dispatch()
+            self._check_idle()
 
-    @Slot(object)
-    def _on_worker_state(self, rec: RunRecord) -> None:
-        active = self._active.get(rec.uid)
-        if active is not None:
-            active.record = rec
+    def _on_run_state(self, rec: RunRecord) -> None:
+        with self._lock:
+            active = self._active.get(rec.uid)
+            if active is not None:
+                active.record = rec
         self.run_state_changed.emit(rec)
 
-    @Slot(object)
-    def _on_worker_finished(self, result: RunResult) -> None:
-        rec = result.record
-        active = self._active.pop(rec.uid, None)
-        if active is not None:
-            active.lock.release()
-        if active is not None and active.worker.job.spec.secret_names():
-            records.drop_secret_values(self.store.secrets_dir, rec.uid)
-        retry = result.retry
+    def _on_run_done(self, result: RunResult, active: _Active | None) -> None:
+        rec, retry = result.record, result.retry
         if (
             retry is not None
             and active is not None
             and not self._closing
-            and (
-                retry.uid not in self._seen  # the poller may have found its row first
-            )
+            and retry.uid not in self._seen  # the poller may have found its row first
         ):
-            job = active.worker.job
-            self._add(RunJob(retry, job.spec, job.values))
+            self._add(RunJob(retry, active.job.spec, active.job.values))
+        self.run_state_changed.emit(rec)
         self.run_finished.emit(rec)
-        self._dispatch()
-        self._check_idle()
 
     def _check_idle(self) -> None:
         if not self.is_busy():
