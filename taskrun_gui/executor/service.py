@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
@@ -38,6 +39,7 @@ from taskrun_gui.storage.run_writes import record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 log = logging.getLogger(__name__)
+MAIL_EVERY = 0.02  # seconds between two takes of the workers' reports (states, output)
 
 
 @dataclass
@@ -85,6 +87,10 @@ class ExecutorService(QObject):
         self._wake = QTimer(self)
         self._wake.setSingleShot(True)
         self._wake.timeout.connect(self._dispatch)
+        self._mail_timer = QTimer(self)  # see _on_mail
+        self._mail_timer.setSingleShot(True)
+        self._mail_timer.timeout.connect(self._take_mail)
+        self._mail_taken_at = 0.0
         self._poller = HostPoller(
             store,
             on_queued=self._foreign_queued.emit,
@@ -331,6 +337,19 @@ class ExecutorService(QObject):
 
     @Slot()
     def _on_mail(self) -> None:
+        """Take what workers reported, at most every MAIL_EVERY seconds: a burst of short
+        runs wakes this thread a few times a second, not three times a run."""
+        if self._mail_timer.isActive():
+            return
+        wait = self._mail_taken_at + MAIL_EVERY - time.monotonic()
+        if wait > 0:
+            self._mail_timer.start(max(1, round(wait * 1000)))
+        else:
+            self._take_mail()
+
+    @Slot()
+    def _take_mail(self) -> None:
+        self._mail_taken_at = time.monotonic()
         ended = False
         for event in self._mailbox.take():
             kind = event[0]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +91,30 @@ _AS_PEEWEE_ERRORS = peewee.__exception_wrapper__  # type: ignore[attr-defined]
 def _execute(sql: str, params: list[Any]) -> sqlite3.Cursor:
     with _AS_PEEWEE_ERRORS:
         return database_proxy.obj.connection().execute(sql, params)
+
+
+@contextmanager
+def immediate_transaction() -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT on this thread's connection, as plain statements: the
+    writer commits once per batch of runs, and peewee's transaction bookkeeping would cost
+    more than the statements. Nothing else may be in a transaction on this connection."""
+    conn = database_proxy.obj.connection()
+    with _AS_PEEWEE_ERRORS:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        with _AS_PEEWEE_ERRORS:
+            conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            with suppress(sqlite3.Error):  # the error that got us here is the one to raise
+                conn.execute("ROLLBACK")
+        raise
+
+
+def data_version() -> int:
+    """Changes when another connection commits to the database (not this one)."""
+    return int(_execute("PRAGMA data_version", []).fetchone()[0])
 
 
 def _columns(fields: dict[str, Any]) -> list[str]:

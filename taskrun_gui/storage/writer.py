@@ -177,9 +177,7 @@ class StoreWriter:
         while self._pending:
             batch = list(self._pending)[:500]
             try:
-                with self.store.db.atomic("IMMEDIATE"):
-                    self._check_cache()
-                    results = [self._apply(j) for j in batch]
+                results = self._write(batch)
             except (OperationalError, DatabaseError, OSError) as exc:
                 self._cache.clear()  # it may hold what was rolled back
                 if isinstance(exc, IntegrityError):
@@ -200,9 +198,7 @@ class StoreWriter:
         for _ in range(n):
             job = self._pending[0]
             try:
-                with self.store.db.atomic("IMMEDIATE"):
-                    self._check_cache()
-                    result = self._apply(job)
+                (result,) = self._write([job])
             except IntegrityError as exc:  # a replayed record that is already there
                 self._cache.clear()
                 log.warning("dropping a write for run %s: %s", getattr(job.work, "uid", "?"), exc)
@@ -220,18 +216,23 @@ class StoreWriter:
             self._pending.popleft()
             job.future.set_result(result)
 
+    def _write(self, jobs: list[_Job]) -> list[Any]:
+        """Apply run ops in one transaction that takes the write lock first (so the busy
+        timeout applies to taking it, not to a deadlock later)."""
+        ops = [j.work for j in jobs if isinstance(j.work, WriteOp)]
+        assert len(ops) == len(jobs), "callables are run by _run_callable"
+        with run_writes.immediate_transaction():
+            if any(op.kind == "finish_run" for op in ops):
+                self._check_cache()  # finishes read what the cache holds
+            return [run_writes.apply_op(op.kind, op.uid, op.fields, self._cache) for op in ops]
+
     def _check_cache(self) -> None:
         """In the write transaction: drop the cache when another connection has committed
         since this one last looked (PRAGMA data_version changes only then)."""
-        version = self.store.db.execute_sql("PRAGMA data_version").fetchone()[0]
+        version = run_writes.data_version()
         if version != self._data_version:
             self._cache.clear()
             self._data_version = version
-
-    def _apply(self, job: _Job) -> Any:
-        op = job.work
-        assert isinstance(op, WriteOp)
-        return run_writes.apply_op(op.kind, op.uid, op.fields, self._cache)
 
     def _set_health(self, ok: bool, message: str) -> None:
         if ok == self.healthy:
