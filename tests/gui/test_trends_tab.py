@@ -110,6 +110,23 @@ def test_duration_chart_points_bands_and_marks(qtbot: QtBot, env: Env) -> None:
     assert "v1 → v2" in insights.shifts_label.text()
 
 
+def test_runs_close_together_are_drawn_in_a_wide_view(qtbot: QtBot, env: Env) -> None:
+    """Three runs within a second, shown over a day: pyqtgraph's auto-downsampling computed a
+    step larger than the number of points and drew none of them."""
+    burst = env.hist.task("burst")
+    for i in range(3):
+        env.hist.run(burst, "success", 200 + i, day_ms(1, 13, 21) + 500 * i)
+    with qtbot.waitSignal(env.tab.data_loaded, timeout=WAIT):
+        env.tab.set_task(burst)  # not in the task list yet: shown once it has loaded
+        env.tab.refresh()
+    if env.tab.data.scope.task_id != burst:  # type: ignore[union-attr]
+        show_task(qtbot, env, burst)
+    chart = env.tab.duration_chart
+    assert chart is not None
+    _x, y = chart.points["success"].getData()  # what is drawn, after clipping and thinning
+    assert list(y) == pytest.approx([0.2, 0.201, 0.202])
+
+
 def test_clicking_a_run_point_asks_to_open_that_run(qtbot: QtBot, env: Env) -> None:
     show_task(qtbot, env, env.etl)
     chart = env.tab.duration_chart

@@ -32,6 +32,13 @@ def make_plot(left: pg.AxisItem | None = None) -> pg.PlotWidget:
     return plot
 
 
+def no_downsampling(item: pg.PlotDataItem) -> None:
+    """Scatter points are thinned on the worker (trend_data.display); pyqtgraph's automatic
+    downsampling, meant for lines, drew nothing when a few runs close together were shown in
+    a wide view (its step came out larger than the number of points)."""
+    item.setDownsampling(ds=1, auto=False)
+
+
 def style_plot(plot: pg.PlotWidget, palette: QPalette, extra_axes: tuple[str, ...] = ()) -> None:
     """Background and axis colours from the palette (light and dark themes)."""
     plot.setBackground(palette.color(QPalette.ColorRole.Base))
