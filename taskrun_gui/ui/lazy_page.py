@@ -25,6 +25,7 @@ class LazyPage(QWidget):
         if self._widget is None:
             self._widget = self._factory()
             self._layout.addWidget(self._widget)
+            self._widget.show()  # now, with the page: not one event loop turn later
         return self._widget
 
     def showEvent(self, event: QShowEvent) -> None:

@@ -26,20 +26,20 @@ from taskrun_gui.resources import app_icon
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.history.history_tab import HistoryTab
 from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
-from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
 from taskrun_gui.ui.notification_banner import NotificationBanner
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.tasks.run_notices import RunNotices
 from taskrun_gui.ui.tasks.tasks_tab import TasksTab
 from taskrun_gui.ui.theme import apply_theme
 from taskrun_gui.ui.tray import TrayIcon
-from taskrun_gui.ui.trends.trends_tab import TrendsTab
 
 if TYPE_CHECKING:
     from taskrun_gui.ui.editor.editor_tab import EditorTab
+    from taskrun_gui.ui.history.history_tab import HistoryTab
+    from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
+    from taskrun_gui.ui.trends.trends_tab import TrendsTab
 
 TAB_TASKS, TAB_EDITOR, TAB_LOGS, TAB_TRENDS, TAB_MONITOR = range(5)
 HEALTH_STYLE = "color: white; background: #B91C1C; padding: 2px 8px; font-weight: bold;"
@@ -68,23 +68,21 @@ class MainWindow(QMainWindow):
         self.confirm_quit: Callable[[int, int], bool] = lambda r, q: ask_quit(self, r, q)
         self._quitting = False
 
-        ex = ctx.executor
         self.tasks_tab = TasksTab(ctx, serving)
-        self._editor_page = LazyPage(self._make_editor_tab)  # pygments and all: on first use
-        self.history_tab = HistoryTab(ctx)
-        self.trends_tab = TrendsTab(ctx)
-        self.monitor_tab = MonitorTab(
-            str(ctx.store.data_dir),
-            running_provider=lambda: [(r.uid, r.task_name, r.pid) for r in ex.running() if r.pid],
-        )
+        # the other tabs are built (and their modules imported) when first shown or needed:
+        # the window opens with what its first tab needs
+        self._editor_page = LazyPage(self._make_editor_tab)
+        self._history_page = LazyPage(self._make_history_tab)
+        self._trends_page = LazyPage(self._make_trends_tab)
+        self._monitor_page = LazyPage(self._make_monitor_tab)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for widget, title in (
             (self.tasks_tab, "Tasks"),
             (self._editor_page, "Editor"),
-            (self.history_tab, "Logs / History"),
-            (self.trends_tab, "Trends"),
-            (self.monitor_tab, "Monitor"),
+            (self._history_page, "Logs / History"),
+            (self._trends_page, "Trends"),
+            (self._monitor_page, "Monitor"),
         ):
             self.tabs.addTab(widget, title)
         self._tab = TAB_TASKS
@@ -140,13 +138,9 @@ class MainWindow(QMainWindow):
         ex.run_finished.connect(self._on_run_finished)
         ex.queue_changed.connect(self._on_queue_changed)
         ex.store_health_changed.connect(self._on_store_health_changed)
-        self.monitor_tab.stop_requested.connect(ex.cancel)
-        self.monitor_tab.pause_requested.connect(ex.pause)
-        self.monitor_tab.resume_requested.connect(ex.resume)
         self.tasks_tab.edit_requested.connect(self._on_tasks_tab_edit_requested)
         self.tasks_tab.new_requested.connect(self._on_tasks_tab_new_requested)
         self.tasks_tab.history_requested.connect(self._on_tasks_tab_history_requested)
-        self.trends_tab.open_run_requested.connect(self.show_run)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.notifier.activated.connect(self._on_notifier_activated)
         self.tray.run_requested.connect(self.tasks_tab.run_task_by_name)
@@ -182,7 +176,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop what the window runs itself (sampling, tray); the host is closed by the app."""
-        self.monitor_tab.shutdown()
+        if self._monitor_page.is_built:
+            self.monitor_tab.shutdown()
         self.tray.hide()
 
     def save_state(self) -> None:
@@ -249,15 +244,53 @@ class MainWindow(QMainWindow):
         self.counts_label.setText(f"{running} running · {queued} queued")
         self.tray.set_counts(running, queued)
 
+    # -- the tabs built on first use ----------------------------------------------------------
     @property
     def editor_tab(self) -> EditorTab:
         return cast("EditorTab", self._editor_page.widget())
 
+    @property
+    def history_tab(self) -> HistoryTab:
+        return cast("HistoryTab", self._history_page.widget())
+
+    @property
+    def trends_tab(self) -> TrendsTab:
+        return cast("TrendsTab", self._trends_page.widget())
+
+    @property
+    def monitor_tab(self) -> MonitorTab:
+        return cast("MonitorTab", self._monitor_page.widget())
+
     def _make_editor_tab(self) -> QWidget:
-        from taskrun_gui.ui.editor.editor_tab import EditorTab
+        from taskrun_gui.ui.editor.editor_tab import EditorTab  # pygments and all
 
         tab = EditorTab(self.ctx)
         tab.saved.connect(self._on_editor_tab_saved)
+        return tab
+
+    def _make_history_tab(self) -> QWidget:
+        from taskrun_gui.ui.history.history_tab import HistoryTab
+
+        return HistoryTab(self.ctx)
+
+    def _make_trends_tab(self) -> QWidget:
+        from taskrun_gui.ui.trends.trends_tab import TrendsTab
+
+        tab = TrendsTab(self.ctx)
+        tab.open_run_requested.connect(self.show_run)
+        return tab
+
+    def _make_monitor_tab(self) -> QWidget:
+        from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
+
+        ex = self.ctx.executor
+        tab = MonitorTab(
+            str(self.ctx.store.data_dir),
+            running_provider=lambda: [(r.uid, r.task_name, r.pid) for r in ex.running() if r.pid],
+        )
+        tab.stop_requested.connect(ex.cancel)
+        tab.pause_requested.connect(ex.pause)
+        tab.resume_requested.connect(ex.resume)
         return tab
 
     def _on_tasks_tab_edit_requested(self, task_id: int) -> None:

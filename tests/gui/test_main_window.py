@@ -53,6 +53,18 @@ def test_title_and_five_tabs(qtbot: QtBot, window: MainWindow) -> None:
     assert window.tabs.currentIndex() == 0
 
 
+def test_tabs_other_than_the_first_are_built_when_first_shown(qtbot: QtBot, window) -> None:
+    pages = [window._editor_page, window._history_page, window._trends_page, window._monitor_page]
+    assert window.tabs.currentIndex() == 0
+    assert [p.is_built for p in pages] == [False] * 4  # start-up builds only what is shown
+    window.tabs.setCurrentIndex(3)
+    assert window._trends_page.is_built and window.tabs.currentWidget().isVisible()
+    assert not window._history_page.is_built
+    window.show_run(1)  # e.g. from a notification: the Logs tab is built and shown
+    assert window._history_page.is_built and window.tabs.currentIndex() == 2
+    assert window.history_tab.isVisible()
+
+
 def test_status_bar_counts_running_and_queued(qtbot: QtBot, window: MainWindow, ctx) -> None:
     row = add_task(ctx.store, py_task("sleepy", "import time; time.sleep(60)", max_concurrent=2))
     assert window.counts_label.text() == "0 running · 0 queued"
