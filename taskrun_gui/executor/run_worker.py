@@ -20,7 +20,7 @@ from taskrun_gui.storage.writer import StoreWriter
 log = logging.getLogger(__name__)
 
 # What a mailbox carries: ("state", RunRecord), ("output", uid, text, log offset after it),
-# ("done", RunResult, what the service gave back when the run ended)
+# ("done", RunResult, the service's record of the run)
 Event = tuple[Any, ...]
 
 
@@ -33,17 +33,26 @@ class RunMailbox(QObject):
         super().__init__(parent)
         self._lock = threading.Lock()
         self._events: list[Event] = []
+        self._urgent = False
 
-    def post(self, event: Event) -> None:
+    def post(self, event: Event, urgent: bool = False) -> None:
+        """`urgent`: the receiver should not wait to take it (see `urgent`)."""
         with self._lock:
             self._events.append(event)
             first = len(self._events) == 1
-        if first:  # later ones ride along with the wake-up already on its way
+            self._urgent = self._urgent or urgent
+        if first or urgent:  # later ones ride along with the wake-up already on its way
             self.arrived.emit()
+
+    @property
+    def urgent(self) -> bool:
+        """An event posted as urgent waits to be taken."""
+        return self._urgent
 
     def take(self) -> list[Event]:
         with self._lock:
             events, self._events = self._events, []
+            self._urgent = False
         return events
 
 
@@ -56,14 +65,14 @@ class RunWorker(QRunnable):
         store: Store,
         writer: StoreWriter,
         mailbox: RunMailbox,
-        on_done: Callable[[RunResult], Any],
+        on_done: Callable[[RunResult], None],
     ) -> None:
         super().__init__()
         self.job = job
         self.store = store
         self.writer = writer
         self.mailbox = mailbox
-        self.on_done = on_done  # called on this thread; what it returns goes with "done"
+        self.on_done = on_done  # called on this thread with the result; it reports "done"
 
     def run(self) -> None:
         uid = self.job.record.uid
@@ -77,4 +86,4 @@ class RunWorker(QRunnable):
         except Exception:  # execute_run records its own failures; this is the last guard
             log.exception("worker for run %s crashed", uid)
             result = RunResult(self.job.record)
-        post(("done", result, self.on_done(result)))
+        self.on_done(result)

@@ -47,6 +47,7 @@ class _Active:
     job: RunJob
     lock: FileLock
     record: RunRecord  # as last reported
+    ended: bool = False  # its worker is done and its slot free; the service not told yet
 
 
 class ExecutorService(QObject):
@@ -130,7 +131,8 @@ class ExecutorService(QObject):
         self.pool.waitForDone(int(timeout * 1000))
         with self._lock:
             for active in self._active.values():
-                active.lock.release()
+                if not active.ended:  # an ended run's slot may be another run's by now
+                    active.lock.release()
             self._slots.close()
 
     @property
@@ -146,7 +148,8 @@ class ExecutorService(QObject):
         self._dispatch()
 
     def set_queue_paused(self, paused: bool) -> None:
-        self._paused_queue = paused
+        with self._lock:  # a worker starting the next run sees it at once
+            self._paused_queue = paused
         self._dispatch()
 
     @property
@@ -277,7 +280,11 @@ class ExecutorService(QObject):
             self._announce_queue(False)
             return
         with self._lock:
-            started, next_due = self._start_ready()
+            try:
+                started, next_due = self._start_ready()
+            except Exception:  # e.g. no file descriptor left for a slot: try again soon
+                log.exception("could not start queued runs")
+                started, next_due = True, now_ms() + 1000
         if next_due is not None:
             self._wake.start(max(10, next_due - now_ms()))
         self._announce_queue(started)
@@ -292,41 +299,57 @@ class ExecutorService(QObject):
         next_due: int | None = None
         full: set[int] = set()  # tasks with no free slot in this pass
         started: list[RunJob] = []
-        workers = self.pool.maxThreadCount()
-        for job in self._queue:
-            if len(self._active) >= workers:
-                break
-            rec, spec = job.record, job.spec
-            if rec.task_id in full:
-                continue
-            if rec.not_before is not None and rec.not_before > now:
-                next_due = min(next_due or rec.not_before, rec.not_before)
-                continue
-            running_here = sum(1 for a in self._active.values() if a.record.task_id == rec.task_id)
-            lock = None
-            if running_here < spec.max_concurrent:
-                lock = self._slots.acquire(rec.task_id, spec.max_concurrent)
-            if lock is None:
-                full.add(rec.task_id)  # every slot is taken, here or in another process
-                continue
-            started.append(job)
-            self._active[rec.uid] = _Active(job, lock, rec)
-            self.pool.start(RunWorker(job, self.store, self.writer, self._mailbox, self._run_ended))
-        if started:
-            self._queue.discard(started)
-            self._queue_dirty = True
+        live = [a for a in self._active.values() if not a.ended]
+        free = self.pool.maxThreadCount() - len(live)
+        try:
+            for job in self._queue:
+                if free <= 0:
+                    break
+                rec, spec = job.record, job.spec
+                if rec.task_id in full:
+                    continue
+                if rec.not_before is not None and rec.not_before > now:
+                    next_due = min(next_due or rec.not_before, rec.not_before)
+                    continue
+                running_here = sum(1 for a in live if a.record.task_id == rec.task_id)
+                lock = None
+                if running_here < spec.max_concurrent:
+                    lock = self._slots.acquire(rec.task_id, spec.max_concurrent)
+                if lock is None:
+                    full.add(rec.task_id)  # every slot is taken, here or in another process
+                    continue
+                active = self._active[rec.uid] = _Active(job, lock, rec)
+                live.append(active)
+                free -= 1
+                started.append(job)
+                worker = RunWorker(job, self.store, self.writer, self._mailbox, self._run_ended)
+                self.pool.start(worker)
+        finally:  # whatever happens, a run started is not also still queued
+            if started:
+                self._queue.discard(started)
+                self._queue_dirty = True
         return bool(started), next_due
 
-    def _run_ended(self, result: RunResult) -> _Active | None:
-        """On the worker's thread, as its run ends: free its slot, start the next run."""
+    def _run_ended(self, result: RunResult) -> None:
+        """On the worker's thread, as its run ends: free its slot, start the next run, report.
+        The report is urgent when nothing runs any more (someone may be waiting for idle);
+        in a burst it waits to be taken with the others."""
         with self._lock:
-            active = self._active.pop(result.record.uid, None)
+            active = self._active.get(result.record.uid)
             if active is not None:
+                active.ended = True  # it stays in _active (busy, running) until reported
                 active.lock.release()
-            self._start_ready()
-        if active is not None and active.job.spec.secret_names():
-            records.drop_secret_values(self.store.secrets_dir, result.record.uid)
-        return active
+            more = bool(self._queue) or any(not a.ended for a in self._active.values())
+        try:
+            if active is not None and active.job.spec.secret_names():
+                records.drop_secret_values(self.store.secrets_dir, result.record.uid)
+        finally:  # reported before the next run starts: the UI sees runs end in order
+            self._mailbox.post(("done", result, active), urgent=not more)
+        with self._lock:
+            try:
+                self._start_ready()
+            except Exception:  # the service's own dispatch tries again when it is told
+                log.exception("could not start the next run")
 
     def _announce_queue(self, changed: bool) -> None:
         """One queue_changed per change, not one per run of a burst of a thousand."""
@@ -339,10 +362,13 @@ class ExecutorService(QObject):
     def _on_mail(self) -> None:
         """Take what workers reported, at most every MAIL_EVERY seconds: a burst of short
         runs wakes this thread a few times a second, not three times a run."""
-        if self._mail_timer.isActive():
-            return
         wait = self._mail_taken_at + MAIL_EVERY - time.monotonic()
-        if wait > 0:
+        if self._mailbox.urgent:
+            self._mail_timer.stop()
+            self._take_mail()
+        elif self._mail_timer.isActive():
+            return
+        elif wait > 0:
             self._mail_timer.start(max(1, round(wait * 1000)))
         else:
             self._take_mail()
@@ -373,6 +399,8 @@ class ExecutorService(QObject):
 
     def _on_run_done(self, result: RunResult, active: _Active | None) -> None:
         rec, retry = result.record, result.retry
+        with self._lock:
+            self._active.pop(rec.uid, None)
         if (
             retry is not None
             and active is not None

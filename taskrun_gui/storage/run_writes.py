@@ -4,6 +4,7 @@ the calling thread's connection, inside the caller's transaction."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ def record_fields(rec: RunRecord) -> dict[str, Any]:
 # through peewee) costs more than executing it.
 _RUN_COLUMNS = frozenset(Run._meta.columns) - {"id"}
 _DAY_STATUS_COLUMNS = frozenset(str(s) for s in RunStatus if s.is_final)
+MAX_CACHED_DAYS = 512
 
 
 @dataclass
@@ -76,12 +78,18 @@ class WriteCache:
     else writes: the writer clears it when SQLite's data_version says another connection
     committed, and after any write of its own that is not a run operation."""
 
-    recent: dict[int, list[int]] = field(default_factory=dict)
+    recent: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # (run id, ms)
     hists: dict[tuple[int, str], dict[int, int]] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.recent.clear()
         self.hists.clear()
+
+    def trim(self) -> None:
+        """Keep it small in a host that runs for months (a day's histogram is read again
+        once, when the day comes up after a clear)."""
+        if len(self.hists) > MAX_CACHED_DAYS or len(self.recent) > MAX_CACHED_DAYS:
+            self.clear()
 
 
 # sqlite3's errors raised as peewee's, like every other query of the store raises them
@@ -100,6 +108,8 @@ def immediate_transaction() -> Iterator[None]:
     more than the statements. Nothing else may be in a transaction on this connection."""
     conn = database_proxy.obj.connection()
     with _AS_PEEWEE_ERRORS:
+        if conn.in_transaction:  # a ROLLBACK that failed earlier: start clean
+            conn.execute("ROLLBACK")
         conn.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -172,7 +182,7 @@ def _finish(uid: str, fields: dict[str, Any], cache: WriteCache) -> int:
     duration = fields.get("duration_ms")
     if fields["status"] in SLOW_JUDGED and duration is not None:
         # judged against the successes before it, in the same transaction as the finish
-        fields["slow"] = is_slow(duration, _recent_successes(task_id, cache))
+        fields["slow"] = is_slow(duration, [ms for _id, ms in _recent_successes(task_id, cache)])
     _update(uid, fields)
     if retry is not None:  # the next attempt is queued in the same transaction
         retry = dict(retry)
@@ -180,24 +190,24 @@ def _finish(uid: str, fields: dict[str, Any], cache: WriteCache) -> int:
     status = RunStatus(fields["status"])
     if status is RunStatus.SUCCESS and duration is not None:
         recent = _recent_successes(task_id, cache)
-        recent.append(int(duration))
+        bisect.insort(recent, (int(row[0]), int(duration)))  # in run order, as read back
         del recent[:-SLOW_WINDOW]
     finished_at = int(fields.get("finished_at") or 0)
     add_to_day(task_id, local_day(finished_at), status, duration, cache)
     return int(row[0])
 
 
-def _recent_successes(task_id: int, cache: WriteCache) -> list[int]:
-    """Durations (ms) of the task's last successful runs, oldest first; one seek in the
-    (task_id, status, id) index when not cached."""
+def _recent_successes(task_id: int, cache: WriteCache) -> list[tuple[int, int]]:
+    """(run id, duration ms) of the task's last successful runs, in run order; one seek in
+    the (task_id, status, id) index when not cached."""
     recent = cache.recent.get(task_id)
     if recent is None:
         rows = _execute(
-            "SELECT duration_ms FROM run WHERE task_id = ? AND status = ?"
+            "SELECT id, duration_ms FROM run WHERE task_id = ? AND status = ?"
             " AND duration_ms IS NOT NULL ORDER BY id DESC LIMIT ?",
             [task_id, str(RunStatus.SUCCESS), SLOW_WINDOW],
         ).fetchall()
-        recent = cache.recent[task_id] = [int(r[0]) for r in reversed(rows)]
+        recent = cache.recent[task_id] = [(int(i), int(ms)) for i, ms in reversed(rows)]
     return recent
 
 

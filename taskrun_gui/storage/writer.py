@@ -178,15 +178,12 @@ class StoreWriter:
             batch = list(self._pending)[:500]
             try:
                 results = self._write(batch)
-            except (OperationalError, DatabaseError, OSError) as exc:
+            except Exception as exc:
                 self._cache.clear()  # it may hold what was rolled back
-                if isinstance(exc, IntegrityError):
-                    self._drain_one_by_one(len(batch))
-                    continue
-                self._set_health(False, str(exc))
-                return
-            except Exception:  # a bad operation (a bug): the others still get written
-                self._cache.clear()
+                if _store_refused(exc):
+                    self._set_health(False, str(exc))
+                    return
+                # a record already there (a replay), or a bad operation (a bug): find it
                 self._drain_one_by_one(len(batch))
                 continue
             for job, result in zip(batch, results, strict=True):
@@ -203,12 +200,11 @@ class StoreWriter:
                 self._cache.clear()
                 log.warning("dropping a write for run %s: %s", getattr(job.work, "uid", "?"), exc)
                 result = None
-            except (OperationalError, DatabaseError, OSError) as exc:
-                self._cache.clear()
-                self._set_health(False, str(exc))
-                return
             except Exception as exc:
                 self._cache.clear()
+                if _store_refused(exc):
+                    self._set_health(False, str(exc))
+                    return
                 log.exception("dropping a write that failed: %s", job.work)
                 self._pending.popleft()
                 job.future.set_exception(exc)
@@ -233,6 +229,7 @@ class StoreWriter:
         if version != self._data_version:
             self._cache.clear()
             self._data_version = version
+        self._cache.trim()
 
     def _set_health(self, ok: bool, message: str) -> None:
         if ok == self.healthy:
@@ -269,6 +266,12 @@ class StoreWriter:
             with contextlib.suppress(OSError):
                 os.unlink(claimed)
         return ops
+
+
+def _store_refused(exc: Exception) -> bool:
+    """The store cannot take writes now (locked, read-only, full, broken): keep the writes
+    and retry. Other errors (a record already there, a bad operation) are the write's own."""
+    return isinstance(exc, (OperationalError, OSError)) or type(exc) is DatabaseError
 
 
 def replay_spool(store: Store) -> int:

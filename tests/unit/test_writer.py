@@ -113,3 +113,14 @@ def test_a_write_that_raises_does_not_stop_the_writer(store, writer) -> None:
         bad.result(timeout=5)
     writer.submit(WriteOp("finish_run", uid, _finish_fields(5))).result(timeout=5)
     wait_for(lambda: runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS)
+
+
+def test_a_write_sqlite_cannot_bind_is_dropped_and_the_store_stays_healthy(store, writer) -> None:
+    task = add_task(store, TaskSpec(name="t", command="true"))
+    uid = _queued(store, task.id, task.version, task.spec)
+    bad = writer.submit(WriteOp("update_run", uid, {"error_message": {"not": "a column value"}}))
+    with pytest.raises(Exception, match=r"bind|type"):
+        bad.result(timeout=5)
+    writer.submit(WriteOp("finish_run", uid, _finish_fields(5))).result(timeout=5)
+    assert writer.healthy and writer.pending_count == 0
+    assert runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS
