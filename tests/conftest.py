@@ -8,9 +8,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TASKRUN_KILL_GRACE", "1.0")
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psutil
 import pytest
+
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.writer import StoreWriter
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,3 +66,19 @@ def _no_stray_children() -> Iterator[None]:
             p.kill()
         if still:
             pytest.fail(f"test left child processes running: {[p.pid for p in still]}")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A real store (SQLite file, logs, locks) in the test's tmp_path."""
+    s = Store(tmp_path / "data").open()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def writer(store: Store) -> Iterator[StoreWriter]:
+    """The store's serialized writer, retrying a refusing store every 0.1 s."""
+    w = StoreWriter(store, retry_interval=0.1)
+    yield w
+    w.close()

@@ -1,27 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "data").open()
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def writer(store: Store) -> Iterator[StoreWriter]:
-    w = StoreWriter(store, retry_interval=0.1)
-    yield w
-    w.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -22,13 +21,6 @@ from taskrun_gui.ui.query import QueryRunner
 
 STATUSES = [RunStatus.SUCCESS, RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT]
 T0 = 1_700_000_000_000
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "data").open()
-    yield s
-    s.close()
 
 
 @pytest.fixture

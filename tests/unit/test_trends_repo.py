@@ -7,8 +7,6 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -77,13 +75,6 @@ class History:
                     },
                 )
             )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "data").open()
-    yield s
-    s.close()
 
 
 @pytest.fixture

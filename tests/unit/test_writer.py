@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,22 +15,8 @@ from taskrun_gui.engine import records
 from taskrun_gui.storage import run_writes, runs_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import TaskDay
-from taskrun_gui.storage.writer import LAZY_DELAY, StoreWriter, WriteOp
+from taskrun_gui.storage.writer import LAZY_DELAY, WriteOp
 from tests.helpers import add_task, wait_for
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "data").open()
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def writer(store: Store) -> Iterator[StoreWriter]:
-    w = StoreWriter(store, retry_interval=0.1)
-    yield w
-    w.close()
 
 
 def _queued(store: Store, task_id: int, version: int, spec: TaskSpec) -> str:
