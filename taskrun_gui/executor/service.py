@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
@@ -28,11 +27,10 @@ from taskrun_gui.core.models import (
 )
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import records
-from taskrun_gui.engine.locks import FileLock, TaskSlots
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.runner import RunJob, RunResult
 from taskrun_gui.engine.scheduler import Fire, Scheduler
-from taskrun_gui.executor.run_queue import RunQueue
+from taskrun_gui.executor.run_board import Active, RunBoard
 from taskrun_gui.executor.run_worker import RunMailbox, RunWorker
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_writes import record_fields
@@ -40,14 +38,6 @@ from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 log = logging.getLogger(__name__)
 MAIL_EVERY = 0.02  # seconds between two takes of the workers' reports (states, output)
-
-
-@dataclass
-class _Active:
-    job: RunJob
-    lock: FileLock
-    record: RunRecord  # as last reported
-    ended: bool = False  # its worker is done and its slot free; the service not told yet
 
 
 class ExecutorService(QObject):
@@ -74,17 +64,10 @@ class ExecutorService(QObject):
         self.writer = writer
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max(1, workers or os.cpu_count() or 2))
-        # the queue, the active runs and the slots: changed by this thread and by workers
-        self._lock = threading.Lock()
-        self._queue = RunQueue()
+        self._board = RunBoard(store.locks_dir)  # shared with the workers
         self._mailbox = RunMailbox(self)
         self._mailbox.arrived.connect(self._on_mail)
-        self._slots = TaskSlots(store.locks_dir)
-        self._queue_dirty = False
-        self._active: dict[str, _Active] = {}
         self._seen: set[str] = set()
-        self._paused_queue = False
-        self._closing = False
         self._wake = QTimer(self)
         self._wake.setSingleShot(True)
         self._wake.timeout.connect(self._dispatch)
@@ -120,20 +103,14 @@ class ExecutorService(QObject):
 
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
-        with self._lock:
-            self._closing = True
-            running = list(self._active.values())
+        running = self._board.close()
         self._wake.stop()
         self._poller.stop()
         if cancel_running:
-            for active in running:
-                active.job.control.cancel()
+            for job in running:
+                job.control.cancel()
         self.pool.waitForDone(int(timeout * 1000))
-        with self._lock:
-            for active in self._active.values():
-                if not active.ended:  # an ended run's slot may be another run's by now
-                    active.lock.release()
-            self._slots.close()
+        self._board.release_slots()
 
     @property
     def poll_interval(self) -> float:
@@ -148,13 +125,12 @@ class ExecutorService(QObject):
         self._dispatch()
 
     def set_queue_paused(self, paused: bool) -> None:
-        with self._lock:  # a worker starting the next run sees it at once
-            self._paused_queue = paused
+        self._board.set_paused(paused)
         self._dispatch()
 
     @property
     def queue_paused(self) -> bool:
-        return self._paused_queue
+        return self._board.paused
 
     # -- queueing ---------------------------------------------------------------------------
     def enqueue(
@@ -187,47 +163,32 @@ class ExecutorService(QObject):
 
     def _add(self, job: RunJob) -> None:
         self._seen.add(job.record.uid)
-        with self._lock:
-            self._queue.add(job)
-            self._queue_dirty = True  # announced once by the _dispatch that follows
+        self._board.add(job)  # announced once by the _dispatch that follows
         self.run_queued.emit(job.record)
 
     def queue(self) -> list[RunRecord]:
-        with self._lock:
-            return self._queue.records()
+        return self._board.queued()
 
     def queue_uids(self) -> set[str]:
         """Runs this host has queued or running."""
-        with self._lock:
-            return self._queue.uids() | set(self._active)
+        return self._board.uids()
 
     def running(self) -> list[RunRecord]:
-        with self._lock:
-            return [a.record for a in self._active.values()]
+        return self._board.running()
 
     def is_busy(self) -> bool:
-        with self._lock:
-            return bool(self._queue or self._active)
+        return self._board.busy()
 
     def move(self, uid: str, new_index: int) -> None:
         """Put a queued run at another place in the queue; that order then stands."""
-        with self._lock:
-            moved = self._queue.move(uid, new_index)
-        if moved:
+        if self._board.move(uid, new_index):
             self.queue_changed.emit()
-
-    def _active_job(self, uid: str) -> RunJob | None:
-        with self._lock:
-            active = self._active.get(uid)
-        return None if active is None else active.job
 
     # -- control ----------------------------------------------------------------------------
     def cancel(self, uid: str) -> bool:
-        with self._lock:
-            active = self._active.get(uid)
-            job = None if active is not None else self._queue.remove(uid)
-        if active is not None:
-            active.job.control.cancel()
+        running, job = self._board.cancel_target(uid)
+        if running is not None:
+            running.control.cancel()
             return True
         if job is None:
             return False
@@ -261,13 +222,13 @@ class ExecutorService(QObject):
         return True
 
     def pause(self, uid: str) -> bool:
-        job = self._active_job(uid)
+        job = self._board.active_job(uid)
         if job is not None:
             job.control.pause()
         return job is not None
 
     def resume(self, uid: str) -> bool:
-        job = self._active_job(uid)
+        job = self._board.active_job(uid)
         if job is not None:
             job.control.resume()
         return job is not None
@@ -276,86 +237,43 @@ class ExecutorService(QObject):
     @Slot()
     def _dispatch(self) -> None:
         """Start what may start; wake up again when a run waiting out its backoff is due."""
-        if self._paused_queue:
+        if self._board.paused:
             self._announce_queue(False)
             return
-        with self._lock:
-            try:
-                started, next_due = self._start_ready()
-            except Exception:  # e.g. no file descriptor left for a slot: try again soon
-                log.exception("could not start queued runs")
-                started, next_due = True, now_ms() + 1000
+        try:
+            started, next_due = self._start_ready()
+        except Exception:  # e.g. no file descriptor left for a slot: try again soon
+            log.exception("could not start queued runs")
+            started, next_due = True, now_ms() + 1000
         if next_due is not None:
             self._wake.start(max(10, next_due - now_ms()))
         self._announce_queue(started)
 
     def _start_ready(self) -> tuple[bool, int | None]:
-        """Under the lock, on any thread: start the queued runs that may run now (a free
-        worker, a free slot of their task, no backoff left). Returns whether any started and
-        when the next run waiting out a backoff is due."""
-        if self._closing or self._paused_queue:
-            return False, None
-        now = now_ms()
-        next_due: int | None = None
-        full: set[int] = set()  # tasks with no free slot in this pass
-        started: list[RunJob] = []
-        live = [a for a in self._active.values() if not a.ended]
-        free = self.pool.maxThreadCount() - len(live)
-        try:
-            for job in self._queue:
-                if free <= 0:
-                    break
-                rec, spec = job.record, job.spec
-                if rec.task_id in full:
-                    continue
-                if rec.not_before is not None and rec.not_before > now:
-                    next_due = min(next_due or rec.not_before, rec.not_before)
-                    continue
-                running_here = sum(1 for a in live if a.record.task_id == rec.task_id)
-                lock = None
-                if running_here < spec.max_concurrent:
-                    lock = self._slots.acquire(rec.task_id, spec.max_concurrent)
-                if lock is None:
-                    full.add(rec.task_id)  # every slot is taken, here or in another process
-                    continue
-                active = self._active[rec.uid] = _Active(job, lock, rec)
-                live.append(active)
-                free -= 1
-                started.append(job)
-                worker = RunWorker(job, self.store, self.writer, self._mailbox, self._run_ended)
-                self.pool.start(worker)
-        finally:  # whatever happens, a run started is not also still queued
-            if started:
-                self._queue.discard(started)
-                self._queue_dirty = True
-        return bool(started), next_due
+        """On any thread: start the queued runs that may run now (see RunBoard)."""
+        return self._board.start_ready(self.pool.maxThreadCount(), self._start)
+
+    def _start(self, job: RunJob) -> None:
+        self.pool.start(RunWorker(job, self.store, self.writer, self._mailbox, self._run_ended))
 
     def _run_ended(self, result: RunResult) -> None:
-        """On the worker's thread, as its run ends: free its slot, start the next run, report.
-        The report is urgent when nothing runs any more (someone may be waiting for idle);
-        in a burst it waits to be taken with the others."""
-        with self._lock:
-            active = self._active.get(result.record.uid)
-            if active is not None:
-                active.ended = True  # it stays in _active (busy, running) until reported
-                active.lock.release()
-            more = bool(self._queue) or any(not a.ended for a in self._active.values())
+        """On the worker's thread, as its run ends: free its slot, report, start the next
+        run. The report is urgent when nothing else is queued or going (someone may be
+        waiting for idle); in a burst it waits to be taken with the others."""
+        active, more = self._board.end(result.record.uid)
         try:
             if active is not None and active.job.spec.secret_names():
                 records.drop_secret_values(self.store.secrets_dir, result.record.uid)
         finally:  # reported before the next run starts: the UI sees runs end in order
             self._mailbox.post(("done", result, active), urgent=not more)
-        with self._lock:
-            try:
-                self._start_ready()
-            except Exception:  # the service's own dispatch tries again when it is told
-                log.exception("could not start the next run")
+        try:
+            self._start_ready()
+        except Exception:  # the service's own dispatch tries again when it is told
+            log.exception("could not start the next run")
 
     def _announce_queue(self, changed: bool) -> None:
         """One queue_changed per change, not one per run of a burst of a thousand."""
-        with self._lock:
-            dirty, self._queue_dirty = self._queue_dirty, False
-        if changed or dirty:
+        if self._board.take_dirty() or changed:
             self.queue_changed.emit()
 
     @Slot()
@@ -391,20 +309,16 @@ class ExecutorService(QObject):
             self._check_idle()
 
     def _on_run_state(self, rec: RunRecord) -> None:
-        with self._lock:
-            active = self._active.get(rec.uid)
-            if active is not None:
-                active.record = rec
+        self._board.note_state(rec)
         self.run_state_changed.emit(rec)
 
-    def _on_run_done(self, result: RunResult, active: _Active | None) -> None:
+    def _on_run_done(self, result: RunResult, active: Active | None) -> None:
         rec, retry = result.record, result.retry
-        with self._lock:
-            self._active.pop(rec.uid, None)
+        self._board.reported(rec.uid)
         if (
             retry is not None
             and active is not None
-            and not self._closing
+            and not self._board.closing
             and retry.uid not in self._seen  # the poller may have found its row first
         ):
             self._add(RunJob(retry, active.job.spec, active.job.values))

@@ -48,7 +48,8 @@ def test_a_slot_that_cannot_be_taken_neither_loses_nor_repeats_a_run(
     """Taking a task slot can fail (too many open files); on a worker thread that must not
     lose the report of the run that just ended, nor start a run twice."""
     task = add_task(store, shell_task("slots", "echo $TASKRUN_RUN_UID", max_concurrent=2))
-    acquire = service._slots.acquire
+    slots = service._board._slots
+    acquire = slots.acquire
     calls = {"n": 0}
 
     def flaky(task_id: int, max_concurrent: int):  # type: ignore[no-untyped-def]
@@ -57,7 +58,7 @@ def test_a_slot_that_cannot_be_taken_neither_loses_nor_repeats_a_run(
             raise OSError(24, "Too many open files")
         return acquire(task_id, max_concurrent)
 
-    monkeypatch.setattr(service._slots, "acquire", flaky)
+    monkeypatch.setattr(slots, "acquire", flaky)
     finished: list[str] = []
     service.run_finished.connect(lambda rec: finished.append(rec.uid))
     with qtbot.waitSignal(service.idle, timeout=60_000):

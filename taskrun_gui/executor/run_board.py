@@ -1,0 +1,170 @@
+"""The host's runs that are not over yet: the queue, the active runs and their task slots.
+
+Shared by the service's thread and the workers (a worker whose run ends starts the next ready
+run itself), so every method takes the board's lock; `start` is called under it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.engine.locks import FileLock, TaskSlots
+from taskrun_gui.engine.runner import RunJob
+from taskrun_gui.executor.run_queue import RunQueue
+
+
+@dataclass
+class Active:
+    job: RunJob
+    lock: FileLock
+    record: RunRecord  # as last reported
+    ended: bool = False  # its worker is done and its slot free; not reported yet
+
+
+class RunBoard:
+    def __init__(self, locks_dir: Path) -> None:
+        self._lock = threading.Lock()
+        self._queue = RunQueue()
+        self._active: dict[str, Active] = {}
+        self._slots = TaskSlots(locks_dir)
+        self._paused = False
+        self._closing = False
+        self._dirty = False  # the queue changed since take_dirty()
+
+    # -- views ------------------------------------------------------------------------------
+    def queued(self) -> list[RunRecord]:
+        with self._lock:
+            return self._queue.records()
+
+    def uids(self) -> set[str]:
+        """Runs queued or active (an ended run counts until it is reported)."""
+        with self._lock:
+            return self._queue.uids() | set(self._active)
+
+    def running(self) -> list[RunRecord]:
+        with self._lock:
+            return [a.record for a in self._active.values()]
+
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._queue or self._active)
+
+    def active_job(self, uid: str) -> RunJob | None:
+        with self._lock:
+            active = self._active.get(uid)
+        return None if active is None else active.job
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    # -- changes from the service's thread --------------------------------------------------
+    def add(self, job: RunJob) -> None:
+        with self._lock:
+            self._queue.add(job)
+            self._dirty = True
+
+    def move(self, uid: str, index: int) -> bool:
+        with self._lock:
+            return self._queue.move(uid, index)
+
+    def cancel_target(self, uid: str) -> tuple[RunJob | None, RunJob | None]:
+        """(the active run's job, or the job taken out of the queue); both None: not here."""
+        with self._lock:
+            active = self._active.get(uid)
+            if active is not None:
+                return active.job, None
+            return None, self._queue.remove(uid)
+
+    def set_paused(self, paused: bool) -> None:
+        with self._lock:  # a worker starting the next run sees it at once
+            self._paused = paused
+
+    def note_state(self, rec: RunRecord) -> None:
+        with self._lock:
+            active = self._active.get(rec.uid)
+            if active is not None:
+                active.record = rec
+
+    def reported(self, uid: str) -> None:
+        """The end of the run has been reported: it is off the board."""
+        with self._lock:
+            self._active.pop(uid, None)
+
+    def take_dirty(self) -> bool:
+        with self._lock:
+            dirty, self._dirty = self._dirty, False
+        return dirty
+
+    def close(self) -> list[RunJob]:
+        """Start nothing more; returns the jobs of the runs still going."""
+        with self._lock:
+            self._closing = True
+            return [a.job for a in self._active.values() if not a.ended]
+
+    def release_slots(self) -> None:
+        """After the pool is done: free what is still held, close the slot files."""
+        with self._lock:
+            for active in self._active.values():
+                if not active.ended:  # an ended run's slot may be another run's by now
+                    active.lock.release()
+            self._slots.close()
+
+    # -- from any thread --------------------------------------------------------------------
+    def start_ready(self, workers: int, start: Callable[[RunJob], None]) -> tuple[bool, int | None]:
+        """Start the queued runs that may run now (a free worker, a free slot of their task,
+        no backoff left). Returns whether any started and when the next run waiting out a
+        backoff is due."""
+        with self._lock:
+            if self._closing or self._paused:
+                return False, None
+            now = now_ms()
+            next_due: int | None = None
+            full: set[int] = set()  # tasks with no free slot in this pass
+            started: list[RunJob] = []
+            live = [a for a in self._active.values() if not a.ended]
+            try:
+                for job in self._queue:
+                    if len(live) >= workers:
+                        break
+                    rec, spec = job.record, job.spec
+                    if rec.task_id in full:
+                        continue
+                    if rec.not_before is not None and rec.not_before > now:
+                        next_due = min(next_due or rec.not_before, rec.not_before)
+                        continue
+                    running_here = sum(1 for a in live if a.record.task_id == rec.task_id)
+                    lock = None
+                    if running_here < spec.max_concurrent:
+                        lock = self._slots.acquire(rec.task_id, spec.max_concurrent)
+                    if lock is None:
+                        full.add(rec.task_id)  # every slot is taken, here or elsewhere
+                        continue
+                    active = self._active[rec.uid] = Active(job, lock, rec)
+                    live.append(active)
+                    started.append(job)
+                    start(job)
+            finally:  # whatever happens, a run started is not also still queued
+                if started:
+                    self._queue.discard(started)
+                    self._dirty = True
+            return bool(started), next_due
+
+    def end(self, uid: str) -> tuple[Active | None, bool]:
+        """A worker's run has ended: free its slot. Returns its entry (it stays on the board,
+        busy and running, until reported) and whether other runs are queued or going."""
+        with self._lock:
+            active = self._active.get(uid)
+            if active is not None:
+                active.ended = True
+                active.lock.release()
+            more = bool(self._queue) or any(not a.ended for a in self._active.values())
+        return active, more
