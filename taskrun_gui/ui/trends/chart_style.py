@@ -11,8 +11,10 @@ MARK_LABEL_ROWS = 3  # neighbouring labels step down the line, so close marks st
 
 
 def make_plot(left: pg.AxisItem | None = None) -> pg.PlotWidget:
-    """A PlotWidget with a date axis, clipping to view and peak downsampling (a year of a busy
-    task draws at once), and no menu or corner button."""
+    """A PlotWidget with a date axis, clipping to view, and no menu or corner button. No
+    automatic downsampling: what the charts draw is thinned on the worker already (see
+    trend_data.display), and pyqtgraph's drew nothing when a few runs close together were
+    shown in a wide view (its step came out larger than the number of points)."""
     axes: dict[str, pg.AxisItem] = {"bottom": pg.DateAxisItem()}
     if left is not None:
         axes["left"] = left
@@ -23,20 +25,12 @@ def make_plot(left: pg.AxisItem | None = None) -> pg.PlotWidget:
     item.hideButtons()
     item.showGrid(x=True, y=True, alpha=0.15)
     item.setClipToView(True)
-    item.setDownsampling(auto=True, mode="peak")
     item.getViewBox().setMouseEnabled(x=True, y=False)  # wheel zooms time only
     item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
     item.showAxis("right")
     item.getAxis("right").setWidth(RIGHT_AXIS_WIDTH)
     item.getAxis("right").setStyle(showValues=False)
     return plot
-
-
-def no_downsampling(item: pg.PlotDataItem) -> None:
-    """Scatter points are thinned on the worker (trend_data.display); pyqtgraph's automatic
-    downsampling, meant for lines, drew nothing when a few runs close together were shown in
-    a wide view (its step came out larger than the number of points)."""
-    item.setDownsampling(ds=1, auto=False)
 
 
 def style_plot(plot: pg.PlotWidget, palette: QPalette, extra_axes: tuple[str, ...] = ()) -> None:

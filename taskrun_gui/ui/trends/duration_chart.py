@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import human_duration
 from taskrun_gui.ui.theme import is_dark, status_color
-from taskrun_gui.ui.trends.chart_style import MarkPool, make_plot, no_downsampling, style_plot
+from taskrun_gui.ui.trends.chart_style import MarkPool, make_plot, style_plot
 from taskrun_gui.ui.trends.trend_data import TrendsData, display
 
 STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT)
@@ -78,7 +78,6 @@ class DurationChart(QWidget):
                 antialias=False,  # thousands of 6 px dots: no visible gain, a real cost
             )
             points.sigPointsClicked.connect(self._on_points_clicked)
-            no_downsampling(points)
             self.points[str(status)] = points
         self.slow_points = self.item.plot(
             pen=None,
@@ -89,7 +88,6 @@ class DurationChart(QWidget):
             name="slow run",
         )
         self.slow_points.sigPointsClicked.connect(self._on_points_clicked)
-        no_downsampling(self.slow_points)
         self.version_marks = MarkPool(self.item, _VERSION, label_at=0.93)
         self.shift_marks = MarkPool(self.item, _SHIFT, label_at=0.72, dashed=True)
         self.hover_label = QLabel(" ")
