@@ -10,10 +10,13 @@ from taskrun_gui.engine.supervise import kill_grace
 from taskrun_gui.monitor import proctree
 from taskrun_gui.storage import run_writes, runs_repo
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.writer import replay_spool
 
 
 def recover_dead_runs(store: Store) -> list[RunRecord]:
-    """Mark the live runs of dead hosts interrupted. Call while holding the host lock."""
+    """Mark the live runs of dead hosts interrupted. Call while holding the host lock. What a
+    dead writer left (a finish it had not committed) is written first: it is not lost."""
+    replay_spool(store)
     recovered = []
     for rec in runs_repo.live():
         verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)

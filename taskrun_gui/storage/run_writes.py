@@ -16,7 +16,7 @@ import peewee
 
 from taskrun_gui.core import durations
 from taskrun_gui.core.insights import SLOW_WINDOW, is_slow
-from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.models import ACTIVE_STATUSES, RunRecord, RunStatus
 from taskrun_gui.core.timefmt import local_day
 from taskrun_gui.storage.schema import Run, RunStep, database_proxy
 
@@ -39,6 +39,7 @@ def outcome_fields(rec: RunRecord) -> dict[str, Any]:
         "peak_rss": rec.peak_rss,
         "cpu_seconds": rec.cpu_seconds,
         "log_bytes": rec.log_bytes,
+        "log_dropped": rec.log_dropped,
     }
 
 
@@ -150,11 +151,16 @@ def _insert(uid: str, fields: dict[str, Any]) -> int:
     return int(_execute(sql, [uid, *fields.values()]).lastrowid or 0)
 
 
-def _update(uid: str, fields: dict[str, Any]) -> int:
+_LIVE_ONLY = " AND status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
+
+
+def _update(uid: str, fields: dict[str, Any], live_only: bool = False) -> int:
+    """`live_only`: leave a final run alone (a replayed `running` must not undo a finish)."""
     if not fields:
         return 0
     sets = ", ".join(f"{c} = ?" for c in _columns(fields))
-    return int(_execute(f"UPDATE run SET {sets} WHERE uid = ?", [*fields.values(), uid]).rowcount)
+    where = "uid = ?" + (_LIVE_ONLY if live_only else "")
+    return int(_execute(f"UPDATE run SET {sets} WHERE {where}", [*fields.values(), uid]).rowcount)
 
 
 def apply_op(kind: str, uid: str, fields: dict[str, Any], cache: WriteCache | None = None) -> Any:
@@ -162,7 +168,7 @@ def apply_op(kind: str, uid: str, fields: dict[str, Any], cache: WriteCache | No
     if kind == "insert_run":
         return _insert(uid, fields)
     if kind == "update_run":
-        return _update(uid, fields)
+        return _update(uid, fields, live_only=True)
     if kind == "finish_run":
         return _finish(uid, fields, cache or WriteCache())
     if kind == "set_steps":

@@ -1,47 +1,33 @@
 """The one serialized writer of a store (SQLite has one writer).
 
 Run records are written as data (`WriteOp`), not closures, so when the store refuses them
-(read-only, locked, disk full) they are kept in order, retried, and on shutdown spooled to a
-file that the next process to open the store replays: tracking never stops execution and never
-loses a record."""
+(read-only, locked, disk full) they are kept in order and retried; every one is in the
+writer's journal from the moment it is submitted until it is committed, so neither a host
+crash nor a store that never comes back loses a record: the next process to open the store
+replays what is left (journal.py). Tracking never stops execution."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from peewee import DatabaseError, IntegrityError, OperationalError
+from peewee import OperationalError
 
-from taskrun_gui.storage import run_writes
+from taskrun_gui.storage import journal
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.journal import WriteOp
+from taskrun_gui.storage.op_batches import Job, OpBatches
 
 log = logging.getLogger(__name__)
 
 HealthCallback = Callable[[bool, str], None]
 LAZY_DELAY = 0.05  # seconds a write nobody waits for may wait to share a commit
-
-
-@dataclass
-class WriteOp:
-    kind: str  # one of runs_repo.OPS
-    uid: str
-    fields: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class _Job:
-    work: WriteOp | Callable[[], Any]
-    future: Future[Any]
+__all__ = ["LAZY_DELAY", "HealthCallback", "StoreWriter", "WriteOp", "replay_spool"]
 
 
 class StoreWriter:
@@ -56,31 +42,29 @@ class StoreWriter:
         self.retry_interval = retry_interval
         self.healthy = True
         self.last_error = ""
-        self._jobs: deque[_Job] = deque()
-        self._pending: deque[_Job] = deque()  # run ops the store refused, oldest first
+        self._jobs: deque[Job] = deque()
+        self._batches = OpBatches(self._set_health)
+        self._journal = journal.Journal(store.spool_dir)
         self._cond = threading.Condition()
         self._urgent = False  # a job in _jobs that someone may wait for
         self._lazy_since: float | None = None  # when the oldest lazy job came
-        self._cache = run_writes.WriteCache()
-        self._data_version: int | None = None
         self._stopping = False
         self._idle = threading.Event()
         self._idle.set()
-        for op in self._claim_spool():
-            self._pending.append(_Job(op, Future()))
-        if self._pending:
-            self._idle.clear()
         self._thread = threading.Thread(target=self._loop, name="taskrun-writer", daemon=True)
         self._thread.start()
 
     # -- public -------------------------------------------------------------------------------
     def submit(self, work: WriteOp | Callable[[], Any], lazy: bool = False) -> Future[Any]:
         """Queue a write. `lazy`: nobody waits for it, so it may wait up to LAZY_DELAY to be
-        committed together with others (a thousand short runs: not a commit each)."""
-        job = _Job(work, Future())
+        committed together with others (a thousand short runs: not a commit each). A run
+        operation is in the journal when this returns."""
+        job = Job(work, Future())
         with self._cond:
             if self._stopping:
                 raise RuntimeError("writer is closed")
+            if isinstance(work, WriteOp):
+                self._journal.append([work])
             self._jobs.append(job)
             self._idle.clear()
             if not lazy:
@@ -98,30 +82,33 @@ class StoreWriter:
             self._urgent = True  # lazy writes too: now
             self._cond.notify()
         while time.monotonic() < deadline:
-            if self._idle.wait(0.05) and not self._pending:
+            if self._idle.wait(0.05) and not self._batches.pending:
                 return True
-            if self._pending and not self._jobs and not self.healthy:
+            if self._batches.pending and not self._jobs and not self.healthy:
                 return False
         return False
 
     @property
     def pending_count(self) -> int:
-        return len(self._pending)
+        return len(self._batches.pending)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Write what can be written, spool the rest to disk, stop the thread."""
+        """Write what can be written, leave the rest for the next process, stop the thread."""
         self.flush(timeout)
         with self._cond:
             self._stopping = True
             self._cond.notify()
         self._thread.join(timeout)
-        self._spool_pending()
+        left = self._batches.pending_ops()
+        if left and self._journal.failed and not journal.spool(self.store.spool_dir, left):
+            log.error("%d run record(s) could not be kept: the disk refused them", len(left))
+        self._journal.close(keep=bool(left))
 
     # -- thread ----------------------------------------------------------------------------
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._stopping and not self._pending and not self._due():
+                while not self._stopping and not self._batches.pending and not self._due():
                     if not self._jobs:
                         self._idle.set()
                     self._cond.wait(self._lazy_wait())
@@ -133,17 +120,18 @@ class StoreWriter:
                 self._lazy_since = None
             for job in jobs:
                 if isinstance(job.work, WriteOp):
-                    self._pending.append(job)
+                    self._batches.add(job)
                 else:
-                    self._drain_pending()  # keep the order of writes around a callable
+                    self._batches.drain()  # keep the order of writes around a callable
                     self._run_callable(job)
-                    self._cache.clear()  # it may have changed what the cache holds
-            self._drain_pending()
+                    self._batches.cache.clear()  # it may have changed what the cache holds
+            self._batches.drain()
             with self._cond:
-                if self._pending:
+                if self._batches.pending:
                     if not self._jobs and not self._stopping:
                         self._cond.wait(self.retry_interval)
                 elif not self._jobs:
+                    self._journal.clear()  # everything it holds is committed
                     self._idle.set()  # under the lock: a submit in between clears it again
         self.store.db.close()  # this thread's connection
 
@@ -158,7 +146,7 @@ class StoreWriter:
             return None
         return max(0.0, self._lazy_since + LAZY_DELAY - time.monotonic())
 
-    def _run_callable(self, job: _Job) -> None:
+    def _run_callable(self, job: Job) -> None:
         fn = job.work
         assert callable(fn)
         try:
@@ -171,66 +159,6 @@ class StoreWriter:
         else:
             job.future.set_result(result)
 
-    def _drain_pending(self) -> None:
-        """Write the refused-or-new run ops in order, many per transaction (one commit for a
-        burst of runs), one at a time only to step over a record that is already there."""
-        while self._pending:
-            batch = list(self._pending)[:500]
-            try:
-                results = self._write(batch)
-            except Exception as exc:
-                self._cache.clear()  # it may hold what was rolled back
-                if _store_refused(exc):
-                    self._set_health(False, str(exc))
-                    return
-                # a record already there (a replay), or a bad operation (a bug): find it
-                self._drain_one_by_one(len(batch))
-                continue
-            for job, result in zip(batch, results, strict=True):
-                self._pending.popleft()
-                job.future.set_result(result)
-            self._set_health(True, "")
-
-    def _drain_one_by_one(self, n: int) -> None:
-        for _ in range(n):
-            job = self._pending[0]
-            try:
-                (result,) = self._write([job])
-            except IntegrityError as exc:  # a replayed record that is already there
-                self._cache.clear()
-                log.warning("dropping a write for run %s: %s", getattr(job.work, "uid", "?"), exc)
-                result = None
-            except Exception as exc:
-                self._cache.clear()
-                if _store_refused(exc):
-                    self._set_health(False, str(exc))
-                    return
-                log.exception("dropping a write that failed: %s", job.work)
-                self._pending.popleft()
-                job.future.set_exception(exc)
-                continue
-            self._pending.popleft()
-            job.future.set_result(result)
-
-    def _write(self, jobs: list[_Job]) -> list[Any]:
-        """Apply run ops in one transaction that takes the write lock first (so the busy
-        timeout applies to taking it, not to a deadlock later)."""
-        ops = [j.work for j in jobs if isinstance(j.work, WriteOp)]
-        assert len(ops) == len(jobs), "callables are run by _run_callable"
-        with run_writes.immediate_transaction():
-            if any(op.kind == "finish_run" for op in ops):
-                self._check_cache()  # finishes read what the cache holds
-            return [run_writes.apply_op(op.kind, op.uid, op.fields, self._cache) for op in ops]
-
-    def _check_cache(self) -> None:
-        """In the write transaction: drop the cache when another connection has committed
-        since this one last looked (PRAGMA data_version changes only then)."""
-        version = run_writes.data_version()
-        if version != self._data_version:
-            self._cache.clear()
-            self._data_version = version
-        self._cache.trim()
-
     def _set_health(self, ok: bool, message: str) -> None:
         if ok == self.healthy:
             return
@@ -242,45 +170,21 @@ class StoreWriter:
             except Exception:
                 log.exception("health callback failed")
 
-    # -- spool -----------------------------------------------------------------------------
-    def _spool_pending(self) -> None:
-        ops = [j.work for j in self._pending if isinstance(j.work, WriteOp)]
-        if not ops:
-            return
-        path = self.store.spool_dir / f"{os.getpid()}-{time.time_ns()}.jsonl"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for op in ops:
-                fh.write(json.dumps(asdict(op)) + "\n")
-
-    def _claim_spool(self) -> list[WriteOp]:
-        ops: list[WriteOp] = []
-        for path in sorted(Path(self.store.spool_dir).glob("*.jsonl")):
-            claimed = path.with_suffix(f".claimed-{os.getpid()}")
-            try:
-                os.rename(path, claimed)  # atomic: only one process replays a file
-            except OSError:
-                continue
-            with contextlib.suppress(OSError, ValueError), open(claimed, encoding="utf-8") as fh:
-                ops += [WriteOp(**json.loads(line)) for line in fh if line.strip()]
-            with contextlib.suppress(OSError):
-                os.unlink(claimed)
-        return ops
-
-
-def _store_refused(exc: Exception) -> bool:
-    """The store cannot take writes now (locked, read-only, full, broken): keep the writes
-    and retry. Other errors (a record already there, a bad operation) are the write's own."""
-    return isinstance(exc, (OperationalError, OSError)) or type(exc) is DatabaseError
-
 
 def replay_spool(store: Store) -> int:
-    """Write the records that an earlier process could not (see StoreWriter.close); returns
-    how many are still pending. Cheap when there is nothing to replay."""
-    if not store.writable or not any(Path(store.spool_dir).glob("*.jsonl")):
+    """Write the records that earlier processes left (a crashed writer's journal, or writes
+    the store refused until they closed), on this thread; returns how many are still not
+    written (kept in the spool for the next process). Cheap when there is nothing."""
+    if not store.writable:
         return 0
-    writer = StoreWriter(store, retry_interval=0.2)
-    writer.flush(5.0)
-    left = writer.pending_count
-    writer.close(timeout=1.0)
-    return left
+    ops = journal.claim(store.spool_dir)
+    if not ops:
+        return 0
+    batches = OpBatches()
+    for op in ops:
+        batches.add(Job(op, Future()))
+    batches.drain()
+    left = batches.pending_ops()
+    if left and not journal.spool(store.spool_dir, left):
+        log.error("%d run record(s) could not be kept: the disk refused them", len(left))
+    return len(left)

@@ -1,0 +1,107 @@
+"""Applying run operations in order, many per transaction (one commit for a burst of runs),
+one at a time only to step over a record that is already there or a bad operation. Used by
+the writer's thread and by the replay of what earlier processes left (journal.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from peewee import DatabaseError, IntegrityError, OperationalError
+
+from taskrun_gui.storage import run_writes
+from taskrun_gui.storage.journal import WriteOp
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclass
+class Job:
+    work: WriteOp | Callable[[], Any]
+    future: Future[Any]
+
+
+def store_refused(exc: BaseException) -> bool:
+    """The store cannot take writes now (locked, read-only, full, broken): keep the writes
+    and retry. Other errors (a record already there, a bad operation) are the write's own."""
+    return isinstance(exc, (OperationalError, OSError)) or type(exc) is DatabaseError
+
+
+class OpBatches:
+    def __init__(self, on_health: Callable[[bool, str], None] = lambda ok, msg: None) -> None:
+        self.pending: deque[Job] = deque()  # oldest first; the store may have refused them
+        self.cache = run_writes.WriteCache()
+        self._data_version: int | None = None
+        self._on_health = on_health
+
+    def add(self, job: Job) -> None:
+        self.pending.append(job)
+
+    def pending_ops(self) -> list[WriteOp]:
+        return [j.work for j in self.pending if isinstance(j.work, WriteOp)]
+
+    def drain(self) -> bool:
+        """Write what is pending; False when the store refused (the rest stays pending)."""
+        while self.pending:
+            batch = list(self.pending)[:BATCH]
+            try:
+                results = self._write(batch)
+            except Exception as exc:
+                self.cache.clear()  # it may hold what was rolled back
+                if store_refused(exc):
+                    self._on_health(False, str(exc))
+                    return False
+                if not self._one_by_one(len(batch)):
+                    return False
+                continue
+            for job, result in zip(batch, results, strict=True):
+                self.pending.popleft()
+                job.future.set_result(result)
+            self._on_health(True, "")
+        return True
+
+    def _one_by_one(self, n: int) -> bool:
+        for _ in range(n):
+            job = self.pending[0]
+            try:
+                (result,) = self._write([job])
+            except IntegrityError as exc:  # a replayed record that is already there
+                self.cache.clear()
+                log.info("skipping a write for run %s: %s", getattr(job.work, "uid", "?"), exc)
+                result = None
+            except Exception as exc:
+                self.cache.clear()
+                if store_refused(exc):
+                    self._on_health(False, str(exc))
+                    return False
+                log.exception("dropping a write that failed: %s", job.work)
+                self.pending.popleft()
+                job.future.set_exception(exc)
+                continue
+            self.pending.popleft()
+            job.future.set_result(result)
+        return True
+
+    def _write(self, jobs: list[Job]) -> list[Any]:
+        """Apply run ops in one transaction that takes the write lock first (so the busy
+        timeout applies to taking it, not to a deadlock later)."""
+        ops = [j.work for j in jobs if isinstance(j.work, WriteOp)]
+        assert len(ops) == len(jobs), "callables are run by the writer itself"
+        with run_writes.immediate_transaction():
+            if any(op.kind == "finish_run" for op in ops):
+                self._check_cache()  # finishes read what the cache holds
+            return [run_writes.apply_op(op.kind, op.uid, op.fields, self.cache) for op in ops]
+
+    def _check_cache(self) -> None:
+        """In the write transaction: drop the cache when another connection has committed
+        since this one last looked (PRAGMA data_version changes only then)."""
+        version = run_writes.data_version()
+        if version != self._data_version:
+            self.cache.clear()
+            self._data_version = version
+        self.cache.trim()
