@@ -137,6 +137,7 @@ class TaskSpec:
     description: str = ""
     schedule: Schedule = field(default_factory=Schedule)
     steps: list[Step] = field(default_factory=list)
+    log_cap_bytes: int | None = None  # None: the data dir's policy; 0: no cap
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -209,6 +210,8 @@ class RunRecord:
     cpu_seconds: float | None = None
     log_path: str = ""
     log_bytes: int = 0
+    log_dropped: int = 0  # output bytes not in the log file: cut by the cap or lost to the disk
+    log_error: str | None = None  # why the disk refused output (not stored; reported once)
     control: Control | None = None
     id: int | None = None
     steps: list[StepRecord] = field(default_factory=list)

@@ -29,6 +29,7 @@ FIELDS = (
     "peak_rss_bytes",
     "cpu_seconds",
     "log_path",
+    "log_dropped_bytes",
 )
 
 
@@ -52,6 +53,7 @@ def run_to_json(rec: RunRecord) -> dict[str, Any]:
         "peak_rss_bytes": rec.peak_rss,
         "cpu_seconds": rec.cpu_seconds,
         "log_path": rec.log_path,
+        "log_dropped_bytes": rec.log_dropped,
     }
 
 

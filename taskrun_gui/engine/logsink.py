@@ -1,13 +1,14 @@
-"""Where a run's output goes: the log file (exact bytes, secrets masked), a bounded tail, and
-batched, incrementally decoded text for live viewers."""
+"""Where a run's output goes: the log file (exact bytes, secrets masked, capped: see
+log_file.py) and batched, incrementally decoded text for live viewers."""
 
 from __future__ import annotations
 
 import codecs
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from taskrun_gui.engine.log_file import LogFile
 
 OutputCallback = Callable[[str, int], None]  # (text, log byte offset after it)
 
@@ -61,14 +62,16 @@ class LogSink:
         path: Path,
         secrets: list[str],
         on_output: OutputCallback | None = None,
+        cap: int | None = None,
     ) -> None:
         if path.parent not in _KNOWN_DIRS:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _KNOWN_DIRS.add(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._fh = os.fdopen(fd, "ab", buffering=0)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                _KNOWN_DIRS.add(path.parent)
+            except OSError:
+                pass  # the log file cannot be made either: LogFile counts what is lost
+        self.file = LogFile(path, cap)
         self.path = path
-        self.bytes_written = os.fstat(fd).st_size
         self._masker = SecretMasker(secrets)
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._on_output = on_output
@@ -76,6 +79,11 @@ class LogSink:
         self._pending_size = 0
         self._skipped = 0
         self._last_emit = time.monotonic()
+
+    @property
+    def position(self) -> int:
+        """Bytes of (masked) output so far: the offset live viewers and steps count in."""
+        return self.file.position
 
     def write(self, chunk: bytes | memoryview) -> None:
         """Store a chunk. It may be a view of the reader's buffer, reused after this call:
@@ -85,8 +93,7 @@ class LogSink:
             self._store(data)
 
     def _store(self, data: bytes | memoryview) -> None:
-        self._fh.write(data)
-        self.bytes_written += len(data)
+        self.file.write(data)
         if self._on_output is not None:
             if len(data) >= MAX_BATCH_BYTES:  # a flood: only its end can be shown live
                 self._skipped += self._pending_size + len(data) - MAX_BATCH_BYTES
@@ -120,7 +127,7 @@ class LogSink:
             text = f"\n[… {self._skipped} bytes not shown live; the log file has them]\n"
             self._skipped = 0
         text += self._decoder.decode(data)
-        self._on_output(text, self.bytes_written)
+        self._on_output(text, self.position)
 
     def close(self) -> None:
         rest = self._masker.flush()
@@ -130,5 +137,5 @@ class LogSink:
             self.tick(force=True)
             final = self._decoder.decode(b"", final=True)
             if final:
-                self._on_output(final, self.bytes_written)
-        self._fh.close()
+                self._on_output(final, self.position)
+        self.file.close()

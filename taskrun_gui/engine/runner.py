@@ -28,6 +28,7 @@ from taskrun_gui.engine.logsink import LogSink, OutputCallback
 from taskrun_gui.engine.plan import build_env, plan_steps
 from taskrun_gui.engine.records import next_attempt, save_secret_values
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
+from taskrun_gui.storage import policy_file
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_writes import outcome_fields, record_fields
 from taskrun_gui.storage.writer import StoreWriter, WriteOp
@@ -91,11 +92,12 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
     outcome = ProcessOutcome(RunStatus.SUCCESS)
     failed: ProcessOutcome | None = None
     peak_rss, cpu = 0, 0.0
-    sink = LogSink(Path(rec.log_path), secrets, hooks.on_output)
+    cap = policy_file.load(store.data_dir).log_cap_for(job.spec.log_cap_bytes)
+    sink = LogSink(Path(rec.log_path), secrets, hooks.on_output, cap)
     try:
         for i, step in enumerate(steps):
             srec = StepRecord(
-                i, step.name, RunStatus.RUNNING, started_at=now_ms(), log_start=sink.bytes_written
+                i, step.name, RunStatus.RUNNING, started_at=now_ms(), log_start=sink.position
             )
             step_records.append(srec)
             if failed is None and job.control.cancelled.is_set():  # between two steps
@@ -132,7 +134,7 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
             srec.status = outcome.status
             srec.exit_code = outcome.exit_code
             srec.finished_at = now_ms()
-            srec.log_end = sink.bytes_written
+            srec.log_end = sink.position
             if outcome.status is not RunStatus.SUCCESS and not (
                 step.continue_on_error and outcome.status in (RunStatus.FAILED, RunStatus.ERROR)
             ):
@@ -144,14 +146,20 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
         )
     finally:
         sink.close()
-    for s in step_records:
+    for s in step_records:  # offsets in the finished file (a capped log lost its middle)
+        s.log_start, s.log_end = (
+            sink.file.final_offset(s.log_start),
+            sink.file.final_offset(s.log_end),
+        )
         if s.status == RunStatus.QUEUED:
             s.status = STEP_SKIPPED
     final = failed or outcome
     if len(steps) > 1 and failed is None:
         final = replace(outcome, status=RunStatus.SUCCESS, error_type=None, error_message=None)
     final.peak_rss, final.cpu_seconds = peak_rss, cpu
-    rec.log_bytes = sink.bytes_written
+    rec.log_bytes, rec.log_dropped, rec.log_error = sink.file.size, sink.file.dropped, None
+    if sink.file.error is not None:
+        rec.log_error = f"{sink.file.error} (writing {rec.log_path})"
     step_list = step_records if len(steps) > 1 else []
     return _finish(rec, final, write, step_list, secrets, job.spec, store, job.values)
 

@@ -78,6 +78,7 @@ def to_record(row: Run) -> RunRecord:
         cpu_seconds=row.cpu_seconds,
         log_path=row.log_path,
         log_bytes=row.log_bytes,
+        log_dropped=row.log_dropped,
         control=None if row.control is None else Control(row.control),
         not_before=row.not_before,
         slow=bool(row.slow),
@@ -144,6 +145,11 @@ def queued() -> list[RunRecord]:
         .order_by(Run.priority.desc(), Run.id)
     )
     return [to_record(r) for r in rows]
+
+
+def has_queued() -> bool:
+    """Some run waits for a host (one index seek)."""
+    return Run.select(Run.id).where(Run.status == str(RunStatus.QUEUED)).limit(1).exists()
 
 
 def live() -> list[RunRecord]:

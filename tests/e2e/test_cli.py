@@ -53,6 +53,7 @@ def test_add_run_wait_json_contract(tmp_path):
         "peak_rss_bytes",
         "cpu_seconds",
         "log_path",
+        "log_dropped_bytes",
     }
     assert (run["task"], run["status"], run["trigger"], run["exit_code"]) == (
         "hello",

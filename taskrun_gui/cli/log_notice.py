@@ -1,0 +1,23 @@
+"""Telling the user, once per kind of problem and not at every run, that output could not be
+written to a log file (a full disk): on stderr, which is the daemon's log."""
+
+from __future__ import annotations
+
+from taskrun_gui.cli.common import warn
+from taskrun_gui.core.models import RunRecord
+
+_told: set[str] = set()
+
+
+def tell_log_error(rec: RunRecord) -> None:
+    if not rec.log_error:
+        return
+    reason = rec.log_error.split(" (writing ")[0]
+    if reason in _told:
+        return
+    _told.add(reason)
+    warn(
+        f"{rec.log_dropped} bytes of the output of run {rec.id or rec.uid[:8]} "
+        f"({rec.task_name}) could not be written to its log: {rec.log_error}; "
+        "the run goes on and its record is kept"
+    )

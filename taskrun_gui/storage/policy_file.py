@@ -1,0 +1,71 @@
+"""Reading and writing a data dir's policy (`settings.toml`): a missing file is the default
+policy; a broken one is reported and the defaults apply, so a typo never stops runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from taskrun_gui.core.policy import Policy, log_cap_error
+
+log = logging.getLogger(__name__)
+FILE_NAME = "settings.toml"
+_CHECKS = {"log_cap_bytes": log_cap_error}
+_cache: dict[Path, tuple[float, Policy]] = {}
+
+
+class PolicyError(ValueError):
+    """A policy file or value that cannot be used; the message names the field."""
+
+
+def policy_path(data_dir: Path) -> Path:
+    return Path(data_dir) / FILE_NAME
+
+
+def parse(data: dict[str, Any], source: str) -> Policy:
+    known = {f.name for f in fields(Policy)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise PolicyError(f"{source}: {key}: unknown setting")
+        problem = _CHECKS[key](value)
+        if problem is not None:
+            raise PolicyError(f"{source}: {key}: {problem}")
+        values[key] = value
+    return Policy(**values)
+
+
+def load(data_dir: Path) -> Policy:
+    """The policy in force (re-read when the file changes; cheap to call per run)."""
+    path = policy_path(data_dir)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return Policy()
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    try:
+        with open(path, "rb") as fh:
+            policy = parse(tomllib.load(fh), str(path))
+    except (OSError, tomllib.TOMLDecodeError, PolicyError) as exc:
+        log.warning("the data dir's settings cannot be used, defaults apply: %s", exc)
+        policy = Policy()
+    _cache[path] = (mtime, policy)
+    return policy
+
+
+def save(data_dir: Path, policy: Policy) -> None:
+    """Write the policy atomically, 0600."""
+    path = policy_path(data_dir)
+    tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        tomli_w.dump(asdict(policy), fh)
+    os.replace(tmp, path)
