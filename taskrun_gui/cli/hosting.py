@@ -11,9 +11,12 @@ from PySide6.QtCore import QCoreApplication, QTimer
 
 from taskrun_gui import qt_gc
 from taskrun_gui.cli.common import warn
+from taskrun_gui.cli.log_notice import tell_log_error
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.executor.host import Host
 from taskrun_gui.storage.db import Store
+
+IDLE_CHECK_MS = 100
 
 
 def core_app() -> QCoreApplication:
@@ -54,8 +57,16 @@ def serve(
     ex = host.executor
     stopping = {"asked": False}
 
+    idle_since: list[int] = []  # the poller's mark when nothing was seen going
+
     def quit_if_idle() -> None:
-        if not ex.is_busy():
+        """Idle is nothing going here and nothing queued elsewhere that the poller has not
+        handed over yet (a burst of thousands takes it more than one look)."""
+        if ex.is_busy():
+            idle_since.clear()
+        elif not idle_since:
+            idle_since.append(ex.poll_mark())
+        elif ex.handed_over_since(idle_since[0]):
             app.quit()
 
     def quit_when_runs_end() -> None:
@@ -81,16 +92,15 @@ def serve(
     ticker = QTimer()  # lets Python run its signal handlers while Qt waits
     ticker.start(200)
     ticker.timeout.connect(lambda: None)
+    ex.run_finished.connect(tell_log_error)
     if on_finished is not None:
         ex.run_finished.connect(on_finished)
     if on_output is not None:
         ex.run_output.connect(on_output)
+    idle_check = QTimer()
     if exit_when_idle:
-        ex.idle.connect(app.quit)
-        idle_check = QTimer()
-        idle_check.setSingleShot(True)
         idle_check.timeout.connect(quit_if_idle)
-        idle_check.start(int(host.executor._poller.interval * 1000 * 3))
+        idle_check.start(IDLE_CHECK_MS)
     if setup is not None:
         setup(host)
     try:
@@ -99,5 +109,6 @@ def serve(
         for s, handler in old.items():
             signal.signal(s, handler)
         ticker.stop()
+        idle_check.stop()
         host.close(cancel_running=True)
     return 0

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from peewee import OperationalError
 
 from taskrun_gui.cli.common import fail, key_values, print_json, warn
+from taskrun_gui.cli.daemon_spawn import (
+    ensure_served,
+    handed_params,
+    run_detached,
+    spawn_daemon,
+)
+from taskrun_gui.cli.log_notice import tell_log_error
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.run_json import run_to_json
@@ -37,12 +42,15 @@ def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
         host.close()
         fail(f"the data dir {store.data_dir} is already served by pid {host_pid(store.locks_dir)}")
     print(f"taskrun daemon serving {store.data_dir} (pid {os.getpid()})", file=sys.stderr)
-    return serve(host, exit_when_idle=a.exit_when_idle, on_stop=a.on_stop)
+    code = serve(host, exit_when_idle=a.exit_when_idle, on_stop=a.on_stop)
+    if a.exit_when_idle:
+        ensure_served(store, a.workers)  # runs queued as this host was leaving
+    return code
 
 
 def cmd_run(store: Store, a: argparse.Namespace) -> int:
     task = tasks_repo.get(a.name)
-    given = key_values(a.param, "--param")
+    given = {**handed_params(), **key_values(a.param, "--param")}
     try:
         values = params_mod.resolve(task.spec.params, given)
     except params_mod.ParamError as exc:
@@ -59,22 +67,27 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         records.new_run(task.id, task.version, task.spec, values, Trigger.CLI, store.logs_dir)
         for _ in range(repeat)
     ]
-    for rec in recs:  # before the rows: a host may see a row the moment it is committed
-        records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
     try:
-        with store.db.atomic():
+        for rec in recs:  # before the rows: a host may see a row the moment it is committed
+            records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
+        with run_writes.immediate_transaction():
             for rec in recs:
                 rec.id = run_writes.apply_op("insert_run", rec.uid, run_writes.record_fields(rec))
-    except OperationalError as exc:
+    except (OperationalError, OSError) as exc:
         for rec in recs:
             records.drop_secret_values(store.secrets_dir, rec.uid)
         if not a.wait:
-            fail(f"cannot queue the run: history store not writable ({exc})")
+            run_detached(store, a, given)
+            warn(
+                f"cannot queue in the history store ({exc}); the task runs now in a process "
+                "of its own and is recorded when the store accepts writes"
+            )
+            return 0
         warn(f"cannot queue in the history store ({exc}); running the task here directly")
         return _run_direct(store, task, values, recs, a)
     if not a.wait:
         if not host_alive(store.locks_dir):
-            _spawn_daemon(store, a.workers)
+            spawn_daemon(store, a.workers)
         _print_runs(recs, a.json, queued=True)
         return 0
     finals = [_wait_chain(store, rec.uid, a.follow, a.workers) for rec in recs]
@@ -117,6 +130,7 @@ def _run_as_host(
         on_finished=on_finished,
         on_output=on_output if a.follow else None,
     )
+    ensure_served(host.store, a.workers)  # runs others queued as this host was leaving
     finals = [mine.get(root) for root in roots]
     return _report([f for f in finals if f is not None], a.json, expected=len(roots))
 
@@ -151,6 +165,7 @@ def _run_direct(
             job = RunJob(rec, spec, values)
             out = _echo if a.follow else None
             result = execute_run(job, store, writer, RunHooks(on_output=out))
+            tell_log_error(result.record)
             finals.append(result.record)
     finally:
         signal.signal(signal.SIGINT, old)
@@ -171,23 +186,6 @@ def _echo(text: str, _offset: int) -> None:
 
 def records_insert(rec: RunRecord) -> WriteOp:
     return WriteOp("insert_run", rec.uid, run_writes.record_fields(rec))
-
-
-def _spawn_daemon(store: Store, workers: int | None) -> None:
-    argv = [sys.executable, "-m", "taskrun_gui.cli", "--data-dir", str(store.data_dir)]
-    if workers:
-        argv += ["--workers", str(workers)]
-    argv += ["daemon", "--exit-when-idle"]
-    log = open(Path(store.data_dir) / "daemon.out", "ab")  # noqa: SIM115
-    subprocess.Popen(
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-        close_fds=True,
-    )
-    log.close()
 
 
 def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> RunRecord:
@@ -215,7 +213,7 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
             continue
         stale = time.monotonic() - spawned_at > 5.0  # a daemon needs a moment to take over
         if rec.status is RunStatus.QUEUED and stale and not host_alive(store.locks_dir):
-            _spawn_daemon(store, workers)
+            spawn_daemon(store, workers)
             spawned_at = time.monotonic()
         elif rec.status.is_live and not host_alive(store.locks_dir):
             recover_if_no_host(store)  # its host died: the run is interrupted, not waited on
@@ -250,8 +248,17 @@ def _print_runs(recs: list[RunRecord], as_json: bool, queued: bool = False) -> N
 
 
 def _report(finals: list[RunRecord], as_json: bool, expected: int | None = None) -> int:
-    ids = {r.uid: runs_repo.get_by_uid(r.uid) for r in finals}
-    shown = [ids[r.uid] or r for r in finals]  # the stored row has the id
+    """Print how the runs ended (as this process saw them: the store may not have the
+    records yet) with the ids the store gave them."""
+    shown = []
+    for r in finals:
+        if r.id is None:
+            try:
+                stored = runs_repo.get_by_uid(r.uid)
+            except OperationalError:
+                stored = None
+            r = replace(r, id=None if stored is None else stored.id)
+        shown.append(r)
     _print_runs(shown, as_json)
     ok = all(r.status is RunStatus.SUCCESS for r in finals)
     return 0 if ok and (expected is None or len(finals) == expected) else 1

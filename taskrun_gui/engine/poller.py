@@ -45,29 +45,44 @@ class HostPoller(StoreTicker):
         self.on_controls = on_controls
         self.is_known = is_known
         self._last_id = 0
+        self.passes = 0  # complete looks at the queue so far
+        self.found_at_pass = 0  # the last pass that found runs queued by others
+
+    def quiet_since(self, passes: int) -> bool:
+        """Two whole passes after `passes` were completed and found nothing new: whatever
+        was queued before that moment has been handed over."""
+        return self.passes >= passes + 2 and self.found_at_pass <= passes
 
     def poll_once(self) -> None:
         rows = (
             Run.select().where((Run.status == "queued") & (Run.id > self._last_id)).order_by(Run.id)
         )
         found: list[ForeignRun] = []
+        specs: dict[tuple[int, int], TaskSpec | None] = {}  # a burst is many runs of one task
         for row in rows:
             self._last_id = max(self._last_id, row.id)
             if self.is_known(row.uid):
                 continue
             rec = runs_repo.to_record(row)
-            try:
-                spec = tasks_repo.version_spec(rec.task_id, rec.version)
-            except LookupError:
+            key = (rec.task_id, rec.version)
+            if key not in specs:
+                try:
+                    specs[key] = tasks_repo.version_spec(*key)
+                except LookupError:
+                    specs[key] = None
+            spec = specs[key]
+            if spec is None:
                 continue
             found.append(ForeignRun(rec, spec, values_for(rec, self.store.secrets_dir)))
         if found:
+            self.found_at_pass = self.passes + 1
             self.on_queued(found)
         controls = runs_repo.with_control()
         if controls:
             self.on_controls(controls)
         if self.on_fires is not None:
             self._check_schedules()
+        self.passes += 1
 
     def _check_schedules(self) -> None:
         fires, changes = self.scheduler.due(tasks_repo.list_all())

@@ -28,6 +28,10 @@ class StoreTicker:
         if self._thread.is_alive():
             self._thread.join(5)
 
+    def wake(self) -> None:
+        """Look now instead of at the next tick."""
+        self._wake.set()
+
     def poll_once(self) -> None:
         raise NotImplementedError
 

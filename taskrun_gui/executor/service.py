@@ -116,6 +116,17 @@ class ExecutorService(QObject):
     def poll_interval(self) -> float:
         return self._poller.interval
 
+    def poll_mark(self) -> int:
+        """A mark for `handed_over_since`; asks the poller to look at the queue now."""
+        self._poller.wake()
+        return self._poller.passes
+
+    def handed_over_since(self, mark: int) -> bool:
+        """Every run others queued before `mark` was taken was handed to this host (two whole
+        looks at the queue since found nothing new)."""
+        self._poller.wake()
+        return self._poller.quiet_since(mark)
+
     @property
     def workers(self) -> int:
         return self.pool.maxThreadCount()

@@ -1,0 +1,81 @@
+"""Processes a `taskrun` command starts to carry on after it returns: a `taskrun daemon
+--exit-when-idle` for runs queued with nobody serving the data dir (after `taskrun run`
+without --wait, and whenever runs are found stranded: their host died, or left as they were
+being queued), and a detached `taskrun run --wait` when the queue cannot be written."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage.db import Store
+
+DAEMON_LOG = "daemon.out"
+
+
+PARAMS_VAR = "TASKRUN_CLI_PARAMS"  # parameters handed to a detached run: not on its argv
+
+
+def _cli(store: Store, workers: int | None) -> list[str]:
+    argv = [sys.executable, "-m", "taskrun_gui.cli", "--data-dir", str(store.data_dir)]
+    return argv + (["--workers", str(workers)] if workers else [])
+
+
+def spawn_daemon(store: Store, workers: int | None) -> None:
+    _detach(store, [*_cli(store, workers), "daemon", "--exit-when-idle"])
+
+
+def run_detached(store: Store, a: argparse.Namespace, given: dict[str, str]) -> None:
+    """`taskrun run NAME --wait` in a process of its own: it runs the task whether or not
+    the store takes writes, and records it when it can. Parameter values (secrets among
+    them) go in its environment, which only this user can read, not on its command line."""
+    argv = [*_cli(store, a.workers), "run", a.name, "--wait", "--repeat", str(a.repeat)]
+    _detach(store, argv, {PARAMS_VAR: json.dumps(given)}, quiet=True)
+
+
+def handed_params() -> dict[str, str]:
+    """The parameters a detached run was handed (taken out of the environment, so the task
+    does not inherit them)."""
+    try:
+        data = json.loads(os.environ.pop(PARAMS_VAR, "{}"))
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _detach(
+    store: Store, argv: list[str], env: dict[str, str] | None = None, quiet: bool = False
+) -> None:
+    """`quiet`: its report goes nowhere (nobody reads it; a full disk would refuse it)."""
+    path = Path(store.data_dir) / DAEMON_LOG
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        os.fchmod(fd, 0o600)  # an older file may have been made 0644
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)  # a full or read-only disk
+    try:
+        subprocess.Popen(
+            argv,
+            env={**os.environ, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL if quiet else fd,
+            stderr=fd,
+            start_new_session=True,
+            close_fds=True,
+        )
+    finally:
+        os.close(fd)
+
+
+def ensure_served(store: Store, workers: int | None) -> bool:
+    """Start a daemon when runs wait and no host is alive; True when one was started."""
+    if not store.writable or host_alive(store.locks_dir) or not runs_repo.has_queued():
+        return False
+    spawn_daemon(store, workers)
+    return True

@@ -1,0 +1,60 @@
+"""`taskrun run` without --wait: the daemon it starts serves the whole burst, however big,
+and leaves only when nothing is queued or running; runs queued by many callers at once are
+all served."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from taskrun_gui.engine.locks import host_alive
+from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+
+
+def _wait_all_final(data: Path, expected: int, timeout: float = 240) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    stats: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        stats = taskrun_json(data, "stats", "--json")
+        if stats["total"] == expected:  # stats count finished runs only
+            return stats
+        if not host_alive(data / "locks"):
+            time.sleep(1.0)  # a host may be starting; then it must be there
+            if not host_alive(data / "locks"):
+                stats = taskrun_json(data, "stats", "--json")
+                assert stats["total"] == expected, f"no host left and runs wait: {stats}"
+                return stats
+        time.sleep(0.5)
+    raise AssertionError(f"not all runs finished: {stats}")
+
+
+def test_a_big_burst_is_served_to_the_end(tmp_path: Path) -> None:
+    """The daemon's first look at 2000 queued runs of a task with a long script takes
+    seconds: it must not take that for idle."""
+    data = tmp_path / "data"
+    script = tmp_path / "long.sh"
+    comments = "".join(f"# line {i} of a long maintenance script ......\n" for i in range(6000))
+    script.write_text(f"#!/bin/sh\n{comments}true\n")
+    added = taskrun(data, "task", "add", "long", "--script", str(script), "--interpreter", "sh")
+    assert added.returncode == 0, added.stderr
+    res = taskrun(data, "--workers", "2", "run", "long", "--repeat", "2000", timeout=120)
+    assert res.returncode == 0, res.stderr
+    stats = _wait_all_final(data, 2000)
+    assert stats["success"] == 2000
+    deadline = time.monotonic() + 30
+    while host_alive(data / "locks"):  # idle now: the daemon leaves
+        assert time.monotonic() < deadline, "the daemon stayed although nothing is queued"
+        time.sleep(0.2)
+
+
+def test_many_callers_queueing_at_once_are_all_served(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert taskrun(data, "task", "add", "noop", "--command", "true").returncode == 0
+    callers = [
+        popen_taskrun(data, "--workers", "2", "run", "noop", "--repeat", "100") for _ in range(10)
+    ]
+    for c in callers:
+        _out, err = c.communicate(timeout=120)
+        assert c.returncode == 0, err
+    stats = _wait_all_final(data, 1000)
+    assert stats["success"] == 1000
