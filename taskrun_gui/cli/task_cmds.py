@@ -9,6 +9,7 @@ from pathlib import Path
 
 from taskrun_gui.cli.common import fail, key_values, parse_duration, print_json, print_table
 from taskrun_gui.core import schedule as schedule_mod
+from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import (
     MissedPolicy,
     OverlapPolicy,
@@ -17,15 +18,18 @@ from taskrun_gui.core.models import (
     TaskKind,
     TaskSpec,
 )
+from taskrun_gui.core.params import masked_spec
 from taskrun_gui.core.timefmt import local_text, ms_to_iso
 from taskrun_gui.core.toml_io import (
     TomlImportError,
     file_name_for,
     parse_task,
+    read_task_file,
     read_tasks,
     spec_to_toml,
+    write_task_file,
 )
-from taskrun_gui.core.validation import validate_task
+from taskrun_gui.core.validation import MAX_SCRIPT, validate_task
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.db import Store
 
@@ -40,29 +44,38 @@ def _params(items: list[str], secret: bool) -> list[Param]:
     return out
 
 
-def _apply(spec: TaskSpec, a: argparse.Namespace) -> TaskSpec:
-    """The flags given on the command line, over `spec`."""
+def _read_script(path: str) -> str:
+    """A script file's text; one over validation's limit is refused before it is read whole."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_SCRIPT + 1)
+        if len(data) > MAX_SCRIPT:
+            fail(f"--script {path}: larger than {MAX_SCRIPT // (1024 * 1024)} MiB, the limit")
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read script {path}: {exc}")
+
+
+def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
+    """The flags given on the command line, over `spec` (`new`: a task being added). A shell
+    line runs under --interpreter; a new command task, or a script task made a command,
+    gets sh when none is given."""
     if a.from_toml:
         try:
-            text = Path(a.from_toml).read_text(encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot read {a.from_toml}: {exc}")
-        try:
-            loaded = parse_task(text, a.from_toml)
+            loaded = parse_task(read_task_file(Path(a.from_toml)), a.from_toml)
         except TomlImportError as exc:
             fail(str(exc))
         return replace(loaded, name=spec.name)
+    was_command = new or spec.kind is TaskKind.COMMAND
     if a.command is not None:
         spec = replace(spec, kind=TaskKind.COMMAND, command=a.command, shell=not a.argv)
+        if a.interpreter is None and not was_command:
+            spec.interpreter = COMMAND_INTERPRETER
     elif a.argv:
         spec = replace(spec, shell=False)
     if a.script is not None:
-        try:
-            text = Path(a.script).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read script {a.script}: {exc}")
-        spec = replace(spec, kind=TaskKind.SCRIPT, script=text)
-        if a.interpreter is None and spec.interpreter == "bash":
+        spec = replace(spec, kind=TaskKind.SCRIPT, script=_read_script(a.script))
+        if a.interpreter is None and (was_command or spec.interpreter == "bash"):
             guessed = {".py": "python", ".js": "node", ".ps1": "pwsh", ".sh": "bash"}
             spec.interpreter = guessed.get(Path(a.script).suffix, "bash")
     if a.interpreter is not None:
@@ -107,14 +120,19 @@ def _apply(spec: TaskSpec, a: argparse.Namespace) -> TaskSpec:
     return spec
 
 
+MAX_SHOWN_ERRORS = 5
+
+
 def _check(spec: TaskSpec) -> None:
     errors = validate_task(spec)
     if errors:
-        fail("; ".join(str(e) for e in errors))
+        shown = "; ".join(str(e) for e in errors[:MAX_SHOWN_ERRORS])
+        more = len(errors) - MAX_SHOWN_ERRORS
+        fail(shown + (f"; and {more} more problem(s)" if more > 0 else ""))
 
 
 def cmd_add(store: Store, a: argparse.Namespace) -> int:
-    spec = _apply(TaskSpec(name=a.name), a)
+    spec = _apply(TaskSpec(name=a.name, interpreter=COMMAND_INTERPRETER), a, new=True)
     _check(spec)
     with store.db.atomic():
         row = tasks_repo.create(spec)
@@ -124,7 +142,7 @@ def cmd_add(store: Store, a: argparse.Namespace) -> int:
 
 def cmd_edit(store: Store, a: argparse.Namespace) -> int:
     row = tasks_repo.get(a.name)
-    spec = _apply(replace(row.spec), a)
+    spec = _apply(replace(row.spec), a, new=False)
     if a.rename:
         spec.name = a.rename
     _check(spec)
@@ -149,12 +167,13 @@ def next_run_ms(row: tasks_repo.TaskRow) -> int | None:
 
 def _summary(row: tasks_repo.TaskRow) -> dict[str, object]:
     spec = row.spec
+    interpreted = spec.kind is TaskKind.SCRIPT or spec.shell  # argv commands run as they are
     return {
         "id": row.id,
         "name": row.name,
         "version": row.version,
         "kind": str(spec.kind),
-        "interpreter": spec.interpreter if spec.kind is TaskKind.SCRIPT else None,
+        "interpreter": spec.interpreter if interpreted else None,
         "command": spec.command if spec.kind is TaskKind.COMMAND else None,
         "tags": spec.tags,
         "enabled": spec.enabled,
@@ -187,7 +206,7 @@ def cmd_list(store: Store, a: argparse.Namespace) -> int:
 def cmd_show(store: Store, a: argparse.Namespace) -> int:
     row = tasks_repo.get(a.name)
     if a.json:
-        print_json({**_summary(row), "definition": row.spec.to_dict()})
+        print_json({**_summary(row), "definition": masked_spec(row.spec).to_dict()})
         return 0
     print(f"# {row.name} — version {row.version}")
     print(f"# schedule: {schedule_mod.describe(row.spec.schedule)}")
@@ -241,12 +260,12 @@ def cmd_export(store: Store, a: argparse.Namespace) -> int:
     rows = [tasks_repo.get(n) for n in a.names] if a.names else tasks_repo.list_all()
     out = Path(a.out)
     if len(a.names) == 1 and out.suffix == ".toml":
-        out.write_text(spec_to_toml(rows[0].spec), encoding="utf-8")
+        write_task_file(out, spec_to_toml(rows[0].spec))
         print(f"exported 1 task to {out}")
         return 0
     out.mkdir(parents=True, exist_ok=True)
     for r in rows:
-        (out / file_name_for(r.spec)).write_text(spec_to_toml(r.spec), encoding="utf-8")
+        write_task_file(out / file_name_for(r.spec), spec_to_toml(r.spec))
     print(f"exported {len(rows)} task(s) to {out}/")
     return 0
 

@@ -3,49 +3,105 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import sys
 
 from taskrun_gui.core.models import TaskKind
+from taskrun_gui.core.text import shorten
 
 KNOWN_INTERPRETERS = ("bash", "sh", "python", "node", "pwsh")
 SCRIPT_SUFFIX = {"bash": ".sh", "sh": ".sh", "python": ".py", "node": ".js", "pwsh": ".ps1"}
+COMMAND_INTERPRETER = "sh"  # what a command task runs under unless it names another
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish"})
+# the options that make each family run one line given as the next argument
+LINE_OPTIONS = {
+    "shell": ["-c"],
+    "python": ["-c"],
+    "node": ["-e"],
+    "pwsh": ["-NoProfile", "-NonInteractive", "-Command"],
+}
+_PYTHON_RE = re.compile(r"^python[0-9.]*$")
+
+
+def _family(interpreter: str) -> str | None:
+    """Which LINE_OPTIONS family an interpreter (a name or a path) belongs to, if any."""
+    base = os.path.basename(interpreter.strip()).lower().removesuffix(".exe")
+    if base in SHELLS:
+        return "shell"
+    if _PYTHON_RE.match(base):
+        return "python"
+    if base in ("node", "nodejs"):
+        return "node"
+    if base in ("pwsh", "powershell"):
+        return "pwsh"
+    return None
+
+
+def runs_command_lines(interpreter: str) -> bool:
+    """A shell, python, node or pwsh: something that can run one line given on its argv."""
+    return _family(interpreter) is not None
+
+
+def _find(name: str) -> str | None:
+    if "\0" in name:
+        return None
+    if name == "python":
+        return shutil.which("python3") or shutil.which("python") or sys.executable
+    if name == "pwsh":
+        return shutil.which("pwsh") or shutil.which("powershell")
+    if os.sep in name:
+        return name if os.access(name, os.X_OK) and os.path.isfile(name) else None
+    return shutil.which(name)
 
 
 def interpreter_argv(interpreter: str) -> list[str] | None:
     """The argv prefix that runs a script file with `interpreter`, or None when not found."""
     name = interpreter.strip()
-    if name == "python":
-        python = shutil.which("python3") or shutil.which("python") or sys.executable
-        return [python]
+    exe = _find(name)
+    if exe is None:
+        return None
     if name == "pwsh":
-        pwsh = shutil.which("pwsh") or shutil.which("powershell")
-        return [pwsh, "-NoProfile", "-NonInteractive", "-File"] if pwsh else None
-    if os.sep in name:
-        return [name] if os.access(name, os.X_OK) and os.path.isfile(name) else None
-    exe = shutil.which(name)
-    return [exe] if exe else None
+        return [exe, "-NoProfile", "-NonInteractive", "-File"]
+    return [exe]
+
+
+def line_argv(interpreter: str, line: str) -> list[str] | None:
+    """The argv that runs one command line under `interpreter` (`bash -c`, `python -c`,
+    `node -e`, `pwsh -Command`...), or None when it is not installed. Plain "sh" is /bin/sh
+    itself, which every shell line ran under before a task's interpreter was honoured.
+    Raises ValueError for an interpreter that cannot run a line (validation refuses it)."""
+    name = interpreter.strip()
+    family = _family(name)
+    if family is None:
+        raise ValueError(f"interpreter {shorten(name)!r} cannot run a command line")
+    if name == COMMAND_INTERPRETER:
+        return ["cmd.exe", "/c", line] if os.name == "nt" else ["/bin/sh", "-c", line]
+    exe = _find(name)
+    return None if exe is None else [exe, *LINE_OPTIONS[family], line]
 
 
 def interpreter_label(kind: TaskKind, interpreter: str, shell: bool) -> str:
-    if kind is TaskKind.SCRIPT:
+    """What runs the task: its interpreter, or "argv" for a command run without a shell."""
+    if kind is TaskKind.SCRIPT or shell:
         return interpreter
-    return "shell" if shell else "argv"
+    return "argv"
 
 
 def script_suffix(interpreter: str) -> str:
     return SCRIPT_SUFFIX.get(interpreter, "")
 
 
-def command_argv(command: str, shell: bool, params: dict[str, str]) -> list[str]:
-    """A shell line goes to /bin/sh -c untouched (parameters reach it only as environment
-    variables); an argv command is split first, then `{name}` placeholders are replaced inside
-    each item, so a value can never become a second argument or shell syntax."""
+def command_argv(
+    command: str, shell: bool, params: dict[str, str], interpreter: str = COMMAND_INTERPRETER
+) -> list[str] | None:
+    """A shell line goes to `interpreter` untouched (parameters reach it only as environment
+    variables; None: the interpreter is not installed); an argv command is split first, then
+    `{name}` placeholders are replaced inside each item, so a value can never become a second
+    argument or shell syntax."""
     if shell:
-        if os.name == "nt":
-            return ["cmd.exe", "/c", command]
-        return ["/bin/sh", "-c", command]
+        return line_argv(interpreter, command)
     items = shlex.split(command)
     out = []
     for item in items:

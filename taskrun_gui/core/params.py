@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import replace
 
-from taskrun_gui.core.models import Param
+from taskrun_gui.core.models import Param, TaskSpec
+from taskrun_gui.core.text import shorten
 
 MASK = "***"
+CHANGED_MASK = MASK + " (changed)"
 ENV_PREFIX = "TASKRUN_PARAM_"
 
 
@@ -23,7 +27,10 @@ def resolve(declared: list[Param], given: dict[str, str]) -> dict[str, str]:
     known = {p.name for p in declared}
     unknown = sorted(set(given) - known)
     if unknown:
-        raise ParamError(f"unknown parameter {unknown[0]!r} (declared: {', '.join(sorted(known))})")
+        declared_names = shorten(", ".join(sorted(known)), 200)
+        raise ParamError(
+            f"unknown parameter {shorten(unknown[0])!r} (declared: {declared_names or 'none'})"
+        )
     values: dict[str, str] = {}
     for p in declared:
         value = given.get(p.name, p.default)
@@ -32,7 +39,8 @@ def resolve(declared: list[Param], given: dict[str, str]) -> dict[str, str]:
                 raise ParamError(f"parameter {p.name!r} is required")
             continue
         if p.choices and value not in p.choices:
-            raise ParamError(f"parameter {p.name!r} must be one of {', '.join(p.choices)}")
+            choices = shorten(", ".join(p.choices), 200)
+            raise ParamError(f"parameter {p.name!r} must be one of {choices}")
         values[p.name] = value
     return values
 
@@ -53,3 +61,33 @@ def mask_text(text: str, secrets: list[str]) -> str:
     for s in secrets:
         text = text.replace(s, MASK)
     return text
+
+
+def secret_defaults(declared: list[Param]) -> dict[str, str]:
+    """The defaults of secret parameters: kept outside the database and never shown."""
+    return {p.name: p.default for p in declared if p.secret and p.default is not None}
+
+
+def mask_defaults(declared: list[Param], changed: Collection[str] = ()) -> list[Param]:
+    """Copies fit to show: a secret default reads MASK, or CHANGED_MASK for the names in
+    `changed`, so a diff tells a new secret default from the same one without showing it."""
+    return [
+        replace(p, default=CHANGED_MASK if p.name in changed else MASK)
+        if p.secret and p.default is not None
+        else p
+        for p in declared
+    ]
+
+
+def masked_spec(spec: TaskSpec, changed: Collection[str] = ()) -> TaskSpec:
+    """`spec` as `task show`, an export or a diff may print it."""
+    return replace(spec, params=mask_defaults(spec.params, changed))
+
+
+def keep_masked_defaults(declared: list[Param], kept: dict[str, str]) -> list[Param]:
+    """A secret default that reads MASK (a shown or exported definition saved back) stands
+    for the default the task has: `kept[name]`, or no default when it has none."""
+    return [
+        replace(p, default=kept.get(p.name)) if p.secret and p.default == MASK else p
+        for p in declared
+    ]

@@ -1,9 +1,13 @@
 """Tasks as TOML files: export writes one file per task; import checks every field of every
-file first and reports each problem by file and field, so a bad import writes nothing."""
+file first and reports each problem by file and field, so a bad import writes nothing.
+
+A file never holds a secret: a secret parameter's default reads "***" (params.MASK), which
+the task store takes as "the default this task has" when the file is imported over it."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +15,7 @@ from typing import Any
 
 import tomli_w
 
+from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import (
     MissedPolicy,
     OverlapPolicy,
@@ -20,7 +25,15 @@ from taskrun_gui.core.models import (
     TaskKind,
     TaskSpec,
 )
+from taskrun_gui.core.params import MASK, masked_spec, secret_defaults
+from taskrun_gui.core.text import shorten
 from taskrun_gui.core.validation import validate_task
+
+MAX_FILE_BYTES = 8 * 1024 * 1024  # a task at every size limit of validation fits
+SECRET_NOTE = (
+    f'# "{MASK}" stands for a secret default, which is never written to a file. Importing\n'
+    "# this file over the same task (task import --replace) keeps the default it has.\n"
+)
 
 
 class TomlImportError(ValueError):
@@ -40,12 +53,48 @@ def _drop_none(value: Any) -> Any:
 
 
 def spec_to_toml(spec: TaskSpec) -> str:
-    data = _drop_none(spec.to_dict())
+    """The file form of a task, also what `task show` prints: secret defaults masked, and no
+    interpreter for a command run without a shell (nothing interprets it)."""
+    data = _drop_none(masked_spec(spec).to_dict())
     if not spec.steps:
         data.pop("steps", None)
     if not spec.schedule.is_set:
         data.pop("schedule", None)
-    return str(tomli_w.dumps(data, multiline_strings=True))
+    for part in (data, *data.get("steps", [])):
+        if part.get("kind") == TaskKind.COMMAND and not part.get("shell", True):
+            part.pop("interpreter", None)
+    note = SECRET_NOTE if secret_defaults(spec.params) else ""
+    return note + str(tomli_w.dumps(data, multiline_strings=True))
+
+
+def write_task_file(path: Path, text: str) -> None:
+    """Write an exported task readable by its owner only (0600, whatever the umask): a
+    definition can hold tokens in its env or command even when its secrets are masked."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    except OSError:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def read_task_file(path: Path) -> str:
+    """The text of a task file; a file over MAX_FILE_BYTES is refused before it is read
+    whole or parsed (TomlImportError naming the file and the limit)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise TomlImportError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        raise TomlImportError([f"{path}: larger than {limit} MiB, the limit for a task file"])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TomlImportError([f"{path}: cannot read: not UTF-8 text ({exc.reason})"]) from None
 
 
 def file_name_for(spec: TaskSpec) -> str:
@@ -67,11 +116,12 @@ class _Checker:
         for key, value in data.items():
             where = f"{field}{key}"
             if key not in fields:
-                self.bad(where, "unknown field")
+                self.bad(shorten(where), "unknown field")
                 continue
             expected = str(fields[key].type)
             if not _type_ok(value, expected):
-                self.bad(where, f"expected {expected}, got {type(value).__name__} {value!r}")
+                got = f"{type(value).__name__} {shorten(repr(value))}"
+                self.bad(where, f"expected {expected}, got {got}")
                 continue
             out[key] = value
         return out
@@ -104,8 +154,15 @@ def _enum(chk: _Checker, field: str, cls: type[Any], value: Any) -> Any:
         return cls(value)
     except ValueError:
         allowed = ", ".join(str(m.value) for m in cls)
-        chk.bad(field, f"{value!r} is not one of {allowed}")
+        chk.bad(field, f"{shorten(repr(value))} is not one of {allowed}")
         return None
+
+
+def _interpreter_for(values: dict[str, Any]) -> str:
+    """The interpreter of a task or step whose file names none: a command line runs under sh
+    (as `task add --command` does), a script under bash (the model's default)."""
+    kind = values.get("kind") or TaskKind.COMMAND
+    return COMMAND_INTERPRETER if kind is TaskKind.COMMAND else TaskSpec.interpreter
 
 
 def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSpec:
@@ -126,7 +183,7 @@ def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSp
         if not isinstance(p, dict):
             chk.bad(f"params[{i + 1}]", "must be a table")
             continue
-        params.append(Param(**chk.take(p, Param, f"params[{i + 1}].")))
+        params.append(Param(**{"name": "", **chk.take(p, Param, f"params[{i + 1}].")}))
     values["params"] = params
     steps = []
     for i, s in enumerate(values.get("steps", [])):
@@ -136,7 +193,7 @@ def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSp
         step = chk.take(s, Step, f"steps[{i + 1}].")
         if "kind" in step:
             step["kind"] = _enum(chk, f"steps[{i + 1}].kind", TaskKind, step["kind"])
-        steps.append(Step(**{"name": "", **step}))
+        steps.append(Step(**{"name": "", "interpreter": _interpreter_for(step), **step}))
     values["steps"] = steps
     sched = chk.take(values.get("schedule", {}), Schedule, "schedule.")
     if "overlap" in sched:
@@ -146,7 +203,7 @@ def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSp
     values["schedule"] = Schedule(**sched)
     if chk.problems:
         raise TomlImportError(chk.problems)
-    spec = TaskSpec(**values)
+    spec = TaskSpec(**{"interpreter": _interpreter_for(values), **values})
     for err in validate_task(spec, check_environment=check_environment):
         chk.bad(err.field, err.message)
     if chk.problems:
@@ -164,12 +221,7 @@ def read_tasks(path: Path, check_environment: bool = True) -> list[TaskSpec]:
     specs: list[TaskSpec] = []
     for f in files:
         try:
-            text = f.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{f}: cannot read: {exc}")
-            continue
-        try:
-            specs.append(parse_task(text, str(f), check_environment))
+            specs.append(parse_task(read_task_file(f), str(f), check_environment))
         except TomlImportError as exc:
             problems += exc.problems
     names = [s.name for s in specs]

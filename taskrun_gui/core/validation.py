@@ -1,4 +1,7 @@
-"""Checks a task definition before it is saved or imported; every problem names its field."""
+"""Checks a task definition before it is saved or imported; every problem names its field.
+
+Every text field is refused when it holds a NUL byte (the OS takes argv, environment and
+paths as C strings, so a run could never start) or when it is larger than its limit below."""
 
 from __future__ import annotations
 
@@ -6,12 +9,33 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from taskrun_gui.core.interpreters import interpreter_argv
-from taskrun_gui.core.models import TaskKind, TaskSpec
+from taskrun_gui.core.interpreters import interpreter_argv, line_argv, runs_command_lines
+from taskrun_gui.core.models import Param, Step, TaskKind, TaskSpec
+from taskrun_gui.core.text import shorten
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 PARAM_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,255}$")
+
+KIB = 1024
+# sizes in UTF-8 bytes; a command stays below Linux's 128 KiB limit for one argument
+MAX_COMMAND = 100 * KIB
+MAX_SCRIPT = 1024 * KIB
+MAX_ENV_VALUE = 32 * KIB  # an env value, and a parameter default (it becomes one)
+MAX_ENV_TOTAL = 1024 * KIB  # every env name and value together
+MAX_PATH = 4 * KIB  # cwd, interpreter
+MAX_PROGRAMS = 4 * 1024 * KIB  # every command and script of a task together
+# sizes in characters
+MAX_DESCRIPTION = 10_000
+MAX_SHORT = 1_000  # a step name, a parameter's description, one of its choices
+MAX_TAG = 64
+MAX_SCHEDULE_TEXT = 200
+# counts
+MAX_ENV_VARS = 1_000
+MAX_PARAMS = 100
+MAX_CHOICES = 1_000
+MAX_STEPS = 100
+MAX_TAGS = 50
 
 
 @dataclass(frozen=True)
@@ -23,43 +47,80 @@ class FieldError:
         return f"{self.field}: {self.message}"
 
 
+def _bytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _text(field: str, value: str, limit: int, in_bytes: bool = True) -> list[FieldError]:
+    """A NUL byte or a size over `limit` (UTF-8 bytes, or characters) in one text field."""
+    if "\0" in value:
+        return [FieldError(field, "contains a NUL byte")]
+    if len(value) <= limit and not (in_bytes and len(value) * 4 > limit):
+        return []
+    size = _bytes(value) if in_bytes else len(value)
+    unit = "bytes" if in_bytes else "characters"
+    if size <= limit:
+        return []
+    return [FieldError(field, f"is {size:,} {unit} long; at most {limit:,} {unit}")]
+
+
+def _count(field: str, items: object, limit: int, what: str) -> list[FieldError]:
+    n = len(items)  # type: ignore[arg-type]
+    return [FieldError(field, f"has {n:,} {what}; at most {limit:,}")] if n > limit else []
+
+
 def validate_name(name: str) -> str | None:
+    if "\0" in name:
+        return "contains a NUL byte"
     if not NAME_RE.match(name):
         return (
-            f"{name!r} is not a valid name: use 1-64 letters, digits, '.', '_' or '-', "
+            f"{shorten(name)!r} is not a valid name: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
     return None
 
 
-def _check_program(
-    prefix: str,
-    kind: TaskKind,
-    command: str,
-    shell: bool,
-    script: str,
-    interpreter: str,
-    check_environment: bool,
-) -> list[FieldError]:
+def _check_program(prefix: str, step: Step, check_environment: bool) -> list[FieldError]:
+    """The command or script of a task (prefix "") or of one of its steps ("steps[i].")."""
     errors: list[FieldError] = []
-    if kind is TaskKind.COMMAND:
-        if not command.strip():
+    interpreter = step.interpreter
+    errors += _text(f"{prefix}interpreter", interpreter, MAX_PATH)
+    if step.kind is TaskKind.COMMAND:
+        errors += _text(f"{prefix}command", step.command, MAX_COMMAND)
+        if not step.command.strip():
             errors.append(FieldError(f"{prefix}command", "the command is empty"))
-        elif not shell:
+        elif not step.shell and "\0" not in step.command:
             try:
-                shlex.split(command)
+                shlex.split(step.command)
             except ValueError as exc:
                 errors.append(FieldError(f"{prefix}command", f"cannot split into argv: {exc}"))
     else:
-        if not script.strip():
+        errors += _text(f"{prefix}script", step.script, MAX_SCRIPT)
+        if not step.script.strip():
             errors.append(FieldError(f"{prefix}script", "the script is empty"))
-        if not interpreter.strip():
-            errors.append(FieldError(f"{prefix}interpreter", "no interpreter given"))
-        elif check_environment and interpreter_argv(interpreter) is None:
-            errors.append(
-                FieldError(f"{prefix}interpreter", f"interpreter {interpreter!r} was not found")
+    needs_interpreter = step.kind is TaskKind.SCRIPT or step.shell
+    if not needs_interpreter or "\0" in interpreter:
+        return errors
+    field = f"{prefix}interpreter"
+    if not interpreter.strip():
+        errors.append(FieldError(field, "no interpreter given"))
+    elif step.kind is TaskKind.COMMAND and not runs_command_lines(interpreter):
+        errors.append(
+            FieldError(
+                field,
+                f"{shorten(interpreter)!r} cannot run a command line: use sh, bash or another "
+                "shell, python, node or pwsh (a name or a path), or make this a script",
             )
+        )
+    elif check_environment and _missing(step.kind, interpreter):
+        errors.append(FieldError(field, f"interpreter {shorten(interpreter)!r} was not found"))
     return errors
+
+
+def _missing(kind: TaskKind, interpreter: str) -> bool:
+    if kind is TaskKind.SCRIPT:
+        return interpreter_argv(interpreter) is None
+    return line_argv(interpreter, "") is None
 
 
 def _check_timeout(field: str, value: float | None) -> list[FieldError]:
@@ -70,36 +131,49 @@ def _check_timeout(field: str, value: float | None) -> list[FieldError]:
     return []
 
 
+def _as_step(spec: TaskSpec) -> Step:
+    return Step(
+        name=spec.name,
+        kind=spec.kind,
+        command=spec.command,
+        shell=spec.shell,
+        script=spec.script,
+        interpreter=spec.interpreter,
+    )
+
+
+def _program_errors(spec: TaskSpec, check_environment: bool) -> list[FieldError]:
+    if not spec.steps:
+        return _check_program("", _as_step(spec), check_environment)
+    errors = _count("steps", spec.steps, MAX_STEPS, "steps")
+    for i, step in enumerate(spec.steps[:MAX_STEPS], start=1):
+        prefix = f"steps[{i}]."
+        errors += _text(f"{prefix}name", step.name, MAX_SHORT, in_bytes=False)
+        if not step.name.strip():
+            errors.append(FieldError(f"{prefix}name", "a step needs a name"))
+        errors += _check_program(prefix, step, check_environment)
+        errors += _check_timeout(f"{prefix}timeout", step.timeout)
+    total = sum(_bytes(s.command) + _bytes(s.script) for s in spec.steps[:MAX_STEPS])
+    if total > MAX_PROGRAMS:
+        errors.append(
+            FieldError(
+                "steps",
+                f"the commands and scripts of all steps are {total:,} bytes; "
+                f"at most {MAX_PROGRAMS:,} bytes together",
+            )
+        )
+    return errors
+
+
 def validate_task(spec: TaskSpec, check_environment: bool = True) -> list[FieldError]:
     """Every problem with `spec`; empty when it can be saved. `check_environment` also checks
     that interpreters exist on this machine."""
     errors: list[FieldError] = []
     if (msg := validate_name(spec.name)) is not None:
         errors.append(FieldError("name", msg))
-    if not spec.steps:
-        errors += _check_program(
-            "",
-            spec.kind,
-            spec.command,
-            spec.shell,
-            spec.script,
-            spec.interpreter,
-            check_environment,
-        )
-    for i, step in enumerate(spec.steps, start=1):
-        prefix = f"steps[{i}]."
-        if not step.name.strip():
-            errors.append(FieldError(f"{prefix}name", "a step needs a name"))
-        errors += _check_program(
-            prefix,
-            step.kind,
-            step.command,
-            step.shell,
-            step.script,
-            step.interpreter,
-            check_environment,
-        )
-        errors += _check_timeout(f"{prefix}timeout", step.timeout)
+    errors += _text("description", spec.description, MAX_DESCRIPTION, in_bytes=False)
+    errors += _text("cwd", spec.cwd, MAX_PATH)
+    errors += _program_errors(spec, check_environment)
     errors += _check_timeout("timeout", spec.timeout)
     if not isinstance(spec.retries, int) or not 0 <= spec.retries <= 100:
         errors.append(FieldError("retries", f"must be a whole number 0-100, not {spec.retries!r}"))
@@ -109,26 +183,83 @@ def validate_task(spec: TaskSpec, check_environment: bool = True) -> list[FieldE
         errors.append(FieldError("max_concurrent", "must be a whole number 1-1000"))
     if not isinstance(spec.priority, int):
         errors.append(FieldError("priority", "must be a whole number"))
-    for key in spec.env:
-        if not ENV_RE.match(key):
-            errors.append(FieldError("env", f"{key!r} is not a valid environment variable name"))
+    errors += _env_errors(spec.env)
+    errors += _params_errors(spec.params)
+    errors += _tags_errors(spec.tags)
+    errors += _schedule_errors(spec)
+    return errors
+
+
+def _env_errors(env: dict[str, str]) -> list[FieldError]:
+    errors = _count("env", env, MAX_ENV_VARS, "variables")
+    for key, value in env.items():
+        if "\0" in key:
+            errors.append(FieldError("env", f"the name {shorten(key)!r} contains a NUL byte"))
+        elif not ENV_RE.match(key):
+            errors.append(
+                FieldError(
+                    "env",
+                    f"{shorten(key)!r} is not a valid environment variable name: use letters, "
+                    "digits and '_', not starting with a digit, at most 256",
+                )
+            )
+        else:
+            errors += _text(f"env.{key}", value, MAX_ENV_VALUE)
+    total = sum(_bytes(k) + _bytes(v) for k, v in env.items())
+    if total > MAX_ENV_TOTAL:
+        errors.append(
+            FieldError("env", f"is {total:,} bytes in all; at most {MAX_ENV_TOTAL:,} bytes")
+        )
+    return errors
+
+
+def _params_errors(params: list[Param]) -> list[FieldError]:
+    errors = _count("params", params, MAX_PARAMS, "parameters")
     seen: set[str] = set()
-    for p in spec.params:
-        if not PARAM_RE.match(p.name):
-            errors.append(FieldError("params", f"{p.name!r} is not a valid parameter name"))
+    for i, p in enumerate(params, start=1):
+        where = f"params[{i}]"
+        if "\0" in p.name:
+            errors.append(FieldError(f"{where}.name", "contains a NUL byte"))
+        elif not PARAM_RE.match(p.name):
+            errors.append(
+                FieldError("params", f"{shorten(p.name)!r} is not a valid parameter name")
+            )
         elif p.name in seen:
             errors.append(FieldError("params", f"parameter {p.name!r} is declared twice"))
         seen.add(p.name)
+        if p.default is not None:
+            errors += _text(f"{where}.default", p.default, MAX_ENV_VALUE)
+        errors += _text(f"{where}.description", p.description, MAX_SHORT, in_bytes=False)
+        errors += _count(f"{where}.choices", p.choices, MAX_CHOICES, "choices")
+        for j, choice in enumerate(p.choices[:MAX_CHOICES], start=1):
+            errors += _text(f"{where}.choices[{j}]", choice, MAX_SHORT, in_bytes=False)
         if p.choices and p.default is not None and p.default not in p.choices:
-            errors.append(FieldError("params", f"default of {p.name!r} is not one of its choices"))
-    for tag in spec.tags:
-        if not tag.strip() or "," in tag:
-            errors.append(FieldError("tags", f"{tag!r} is not a valid tag"))
-    errors += _schedule_errors(spec)
+            name = shorten(p.name)
+            errors.append(FieldError("params", f"default of {name!r} is not one of its choices"))
+    return errors
+
+
+def _tags_errors(tags: list[str]) -> list[FieldError]:
+    errors = _count("tags", tags, MAX_TAGS, "tags")
+    for tag in tags:
+        if "\0" in tag:
+            errors.append(FieldError("tags", f"the tag {shorten(tag)!r} contains a NUL byte"))
+        elif not tag.strip() or "," in tag or len(tag) > MAX_TAG:
+            errors.append(
+                FieldError(
+                    "tags", f"{shorten(tag)!r} is not a valid tag: 1-{MAX_TAG} characters, no ','"
+                )
+            )
     return errors
 
 
 def _schedule_errors(spec: TaskSpec) -> list[FieldError]:
     from taskrun_gui.core import schedule
 
+    errors: list[FieldError] = []
+    for field, value in (("schedule.cron", spec.schedule.cron), ("schedule.at", spec.schedule.at)):
+        if isinstance(value, str):
+            errors += _text(field, value, MAX_SCHEDULE_TEXT, in_bytes=False)
+    if errors:  # the schedule parser would echo (or choke on) such a value
+        return errors
     return [FieldError("schedule", m) for m in schedule.validate_schedule(spec.schedule)]

@@ -1,4 +1,8 @@
-"""What a run executes: one program per step, with its argv, environment and timeout."""
+"""What a run executes: one program per step, with its argv, environment and timeout.
+
+Nothing here raises for a bad definition: a step that cannot be built carries its error, and
+the run ends as `error` with that message (validation refuses such definitions, but a stored
+one may predate a check, or have been written by hand)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.interpreters import command_argv, interpreter_argv, script_suffix
 from taskrun_gui.core.models import ErrorType, Step, TaskKind, TaskSpec
+from taskrun_gui.core.text import shorten
 from taskrun_gui.monitor.proctree import RUN_MARKER_VAR
 
 
@@ -54,32 +59,79 @@ def build_env(spec: TaskSpec, values: dict[str, str], run_uid: str) -> dict[byte
     return env
 
 
+NUL = "contains a NUL byte"
+
+
+def _unusable(spec: TaskSpec, values: dict[str, str]) -> str | None:
+    """What of the whole task the OS cannot take: a NUL byte (argv, paths and the
+    environment are C strings), an environment name that is empty or holds '='."""
+    for key, value in spec.env.items():
+        if not key or "=" in key or "\0" in key:
+            return f"env: {shorten(key)!r} is not a valid environment variable name"
+        if "\0" in value:
+            return f"env.{key}: {NUL}"
+    for name, value in values.items():
+        if "\0" in name or "\0" in value:
+            return f"parameter {shorten(name)!r}: {NUL}"
+    for field, value in (("name", spec.name), ("cwd", spec.cwd)):
+        if "\0" in value:
+            return f"{field}: {NUL}"
+    return None
+
+
+def _step_unusable(step: Step, prefix: str) -> str | None:
+    for field in ("command", "script", "interpreter"):
+        if "\0" in getattr(step, field):
+            return f"{prefix}{field}: {NUL}"
+    return None
+
+
+def _plan_command(item: PlannedStep, step: Step, values: dict[str, str]) -> None:
+    try:
+        item.argv = command_argv(step.command, step.shell, values, step.interpreter)
+    except ValueError as exc:
+        item.error_type, item.error = ErrorType.INTERNAL, f"bad command: {exc}"
+        return
+    if item.argv is None:
+        item.error_type = ErrorType.NOT_FOUND
+        item.error = f"interpreter {shorten(step.interpreter)!r} was not found"
+    elif item.argv == []:
+        item.argv, item.error_type, item.error = None, ErrorType.NOT_FOUND, "empty command"
+
+
+def _plan_script(item: PlannedStep, step: Step, path: Path) -> None:
+    prefix = interpreter_argv(step.interpreter)
+    if prefix is None:
+        item.error_type = ErrorType.NOT_FOUND
+        item.error = f"interpreter {shorten(step.interpreter)!r} was not found"
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(step.script)
+    except (OSError, ValueError) as exc:  # a full disk, a lone surrogate
+        item.error_type, item.error = ErrorType.INTERNAL, f"cannot write the script file: {exc}"
+        return
+    item.script_file = path
+    item.argv = [*prefix, str(path)]
+
+
 def plan_steps(
     spec: TaskSpec, values: dict[str, str], run_uid: str, tmp_dir: Path
 ) -> list[PlannedStep]:
     planned: list[PlannedStep] = []
     single = not spec.steps
+    whole = _unusable(spec, values)
     for i, step in enumerate(_steps_of(spec)):
         timeout = spec.timeout if single else step.timeout
         item = PlannedStep(step.name, None, timeout, step.continue_on_error)
-        if step.kind is TaskKind.COMMAND:
-            try:
-                item.argv = command_argv(step.command, step.shell, values)
-            except ValueError as exc:
-                item.error_type, item.error = ErrorType.INTERNAL, f"bad command: {exc}"
-            if item.argv == []:
-                item.argv, item.error_type, item.error = None, ErrorType.NOT_FOUND, "empty command"
+        unusable = whole or _step_unusable(step, "" if single else f"steps[{i + 1}].")
+        if unusable is not None:
+            item.error_type = ErrorType.INTERNAL
+            item.error = f"the task definition cannot run: {unusable}"
+        elif step.kind is TaskKind.COMMAND:
+            _plan_command(item, step, values)
         else:
-            prefix = interpreter_argv(step.interpreter)
-            if prefix is None:
-                item.error_type = ErrorType.NOT_FOUND
-                item.error = f"interpreter {step.interpreter!r} was not found"
-            else:
-                path = tmp_dir / f"{run_uid}-{i}{script_suffix(step.interpreter)}"
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(step.script)
-                item.script_file = path
-                item.argv = [*prefix, str(path)]
+            _plan_script(item, step, tmp_dir / f"{run_uid}-{i}{script_suffix(step.interpreter)}")
         planned.append(item)
     return planned

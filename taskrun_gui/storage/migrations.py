@@ -1,14 +1,19 @@
 """Versioned schema migrations, tracked in SQLite's user_version.
 
 Each step runs in its own transaction and is never edited once released: a later change is a
-new step, so upgrading never loses history."""
+new step, so upgrading never loses history. Step 1 creates the tables from the current models,
+so a later step that adds a column adds it only where it is missing."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from typing import Any
 
 from peewee import SqliteDatabase
 
+from taskrun_gui.storage import task_secrets
 from taskrun_gui.storage.schema import ALL_TABLES
 
 
@@ -31,7 +36,74 @@ def _v1_initial(db: SqliteDatabase) -> None:
         db.execute_sql(sql)
 
 
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_v1_initial]
+# (definition as a dict, task id, version number) -> whether it was changed in place
+SpecChange = Callable[[dict[str, Any], int, int], bool]
+
+
+def _rewrite_specs(db: SqliteDatabase, change: SpecChange) -> None:
+    """Apply `change` to the definition of every version (with a new content hash: that of
+    its new JSON) and of every task row (its current version's)."""
+    versions = db.execute_sql("SELECT id, task_id, number, spec_json FROM task_version")
+    for row_id, task_id, number, text in list(versions):
+        data = json.loads(text)
+        if change(data, task_id, number):
+            stored = json.dumps(data, sort_keys=True, indent=1)
+            digest = hashlib.sha256(stored.encode()).hexdigest()[:16]
+            db.execute_sql(
+                "UPDATE task_version SET spec_json = ?, content_hash = ? WHERE id = ?",
+                (stored, digest, row_id),
+            )
+    tasks = db.execute_sql("SELECT id, current_version, spec_json FROM task")
+    for task_id, number, text in list(tasks):
+        data = json.loads(text)
+        if change(data, task_id, number):
+            stored = json.dumps(data, sort_keys=True, indent=1)
+            db.execute_sql("UPDATE task SET spec_json = ? WHERE id = ?", (stored, task_id))
+
+
+def _v2_secret_defaults_out_of_rows(db: SqliteDatabase) -> None:
+    """Secret parameter defaults were kept in plain text in task and task_version rows: move
+    them to 0600 files in the data dir's secrets/ folder and leave "***" in the rows."""
+    folder = task_secrets.folder_of(db)
+
+    def move(data: dict[str, Any], task_id: int, number: int) -> bool:
+        taken = task_secrets.take_from(data)
+        if taken:  # written before the transaction commits the masked rows
+            task_secrets.write(folder, task_id, number, taken)
+        return bool(taken)
+
+    _rewrite_specs(db, move)
+
+
+def _v3_run_log_dropped(db: SqliteDatabase) -> None:
+    """run.log_dropped: bytes of a run's output that did not reach its log file."""
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
+    if "log_dropped" not in columns:
+        db.execute_sql("ALTER TABLE run ADD COLUMN log_dropped INTEGER NOT NULL DEFAULT 0")
+
+
+def _v4_command_tasks_name_sh(db: SqliteDatabase) -> None:
+    """Shell lines used to run under /bin/sh whatever interpreter a command task named (and
+    every command task named "bash", the model's default); now they run under the one named.
+    Stored command tasks and steps say "sh", so what they run under does not change."""
+
+    def to_sh(data: dict[str, Any], _task_id: int, _number: int) -> bool:
+        changed = False
+        for part in (data, *(data.get("steps") or [])):
+            if part.get("kind", "command") == "command" and part.get("interpreter") != "sh":
+                part["interpreter"] = "sh"
+                changed = True
+        return changed
+
+    _rewrite_specs(db, to_sh)
+
+
+MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [
+    _v1_initial,
+    _v2_secret_defaults_out_of_rows,
+    _v3_run_log_dropped,
+    _v4_command_tasks_name_sh,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -39,16 +111,24 @@ class SchemaTooNewError(RuntimeError):
     pass
 
 
+def _user_version(db: SqliteDatabase) -> int:
+    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+
+
 def migrate(db: SqliteDatabase) -> int:
-    """Bring the schema to SCHEMA_VERSION; returns the version found before."""
-    found = int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+    """Bring the schema to SCHEMA_VERSION; returns the version found before. Each step holds
+    the write lock from its start and checks the version again, so two processes opening the
+    same old database run every step once."""
+    found = _user_version(db)
     if found > SCHEMA_VERSION:
         raise SchemaTooNewError(
             f"the history database has schema version {found}, newer than this TaskRun "
             f"({SCHEMA_VERSION}); upgrade TaskRun"
         )
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        with db.atomic():
+        with db.atomic("IMMEDIATE"):
+            if _user_version(db) >= version:
+                continue
             MIGRATIONS[version - 1](db)
             db.execute_sql(f"PRAGMA user_version = {version}")
     return found

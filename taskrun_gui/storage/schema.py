@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from peewee import (
+    SQL,
     AutoField,
     BigIntegerField,
     BooleanField,
@@ -80,6 +81,9 @@ class Run(BaseModel):
     cpu_seconds = FloatField(null=True)
     log_path = TextField(default="")
     log_bytes = BigIntegerField(default=0)
+    # output not in the log: cut by the cap, lost to a full disk. DEFAULT 0 in the table as
+    # well, as in databases where migration 3 added the column
+    log_dropped = BigIntegerField(default=0, constraints=[SQL("DEFAULT 0")])
     control = TextField(null=True)
     host_pid = IntegerField(null=True)
     slow = BooleanField(default=False)

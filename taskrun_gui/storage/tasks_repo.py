@@ -1,16 +1,27 @@
-"""Tasks and their versions: every save is a full snapshot with a number and a content hash."""
+"""Tasks and their versions: every save is a full snapshot with a number and a content hash.
+
+Specs come out with their secret defaults (kept in task_secrets, never in a row), so every
+run, manual, CLI or scheduled, resolves the real values; whatever shows a spec masks them
+(params.masked_spec). A spec saved with a secret default reading params.MASK keeps the
+default the task has: a shown or exported definition can be saved back without the secret.
+The content hash is that of the row's JSON, secret defaults masked: a version that changes
+only a secret default is a new version (specs are compared with their secrets) with the
+hash of the one before."""
 
 from __future__ import annotations
 
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from peewee import fn
 
+from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import TaskSpec
+from taskrun_gui.core.text import shorten
 from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.storage import task_secrets
 from taskrun_gui.storage.schema import Task, TaskVersion
 
 
@@ -42,19 +53,48 @@ class VersionRow:
     spec: TaskSpec
 
 
+def _dumps(definition: dict[str, object]) -> str:
+    return json.dumps(definition, sort_keys=True, indent=1)
+
+
 def spec_json(spec: TaskSpec) -> str:
-    return json.dumps(spec.to_dict(), sort_keys=True, indent=1)
+    """The JSON a row keeps: secret defaults masked."""
+    return _stored(spec)[0]
 
 
 def content_hash(spec: TaskSpec) -> str:
-    return hashlib.sha256(spec_json(spec).encode()).hexdigest()[:16]
+    return _hash(spec_json(spec))
+
+
+def _hash(stored_json: str) -> str:
+    return hashlib.sha256(stored_json.encode()).hexdigest()[:16]
+
+
+def _stored(spec: TaskSpec) -> tuple[str, dict[str, str]]:
+    """The row's JSON and the secret defaults taken out of it."""
+    definition = spec.to_dict()
+    secrets = task_secrets.take_from(definition)
+    return _dumps(definition), secrets
+
+
+def _loaded(task_id: int, number: int, stored_json: str) -> TaskSpec:
+    """A row's spec with its secret defaults read back (only a spec that has one reads)."""
+    spec = TaskSpec.from_dict(json.loads(stored_json))
+    if not any(p.secret and p.default == params_mod.MASK for p in spec.params):
+        return spec
+    kept = task_secrets.read(task_secrets.folder_of(), task_id, number)
+    return replace(spec, params=params_mod.keep_masked_defaults(spec.params, kept))
+
+
+def _same(a: TaskSpec, b: TaskSpec) -> bool:
+    return _dumps(a.to_dict()) == _dumps(b.to_dict())
 
 
 def _row(task: Task) -> TaskRow:
     return TaskRow(
         id=task.id,
         name=task.name,
-        spec=TaskSpec.from_dict(json.loads(task.spec_json)),
+        spec=_loaded(task.id, task.current_version, task.spec_json),
         version=task.current_version,
         created_at=task.created_at,
         updated_at=task.updated_at,
@@ -73,7 +113,7 @@ def get(name_or_id: str | int) -> TaskRow:
     else:
         task = Task.get_or_none((Task.name == name_or_id) & Task.deleted_at.is_null())
     if task is None:
-        raise TaskNotFoundError(f"no task named {name_or_id!r}")
+        raise TaskNotFoundError(f"no task named {shorten(str(name_or_id))!r}")
     return _row(task)
 
 
@@ -88,14 +128,20 @@ def list_all() -> list[TaskRow]:
     return [_row(t) for t in Task.select().where(Task.deleted_at.is_null()).order_by(Task.name)]
 
 
+def _exists(name: str) -> TaskExistsError:
+    return TaskExistsError(f"a task named {shorten(name)!r} already exists")
+
+
 def create(spec: TaskSpec) -> TaskRow:
     """Insert a task with version 1. Call inside a transaction."""
     if find(spec.name) is not None:
-        raise TaskExistsError(f"a task named {spec.name!r} already exists")
+        raise _exists(spec.name)
+    spec = replace(spec, params=params_mod.keep_masked_defaults(spec.params, {}))
+    stored, secrets = _stored(spec)
     now = now_ms()
     task = Task.create(
         name=spec.name,
-        spec_json=spec_json(spec),
+        spec_json=stored,
         current_version=1,
         enabled=spec.enabled,
         priority=spec.priority,
@@ -104,12 +150,9 @@ def create(spec: TaskSpec) -> TaskRow:
         updated_at=now,
     )
     TaskVersion.create(
-        task=task,
-        number=1,
-        spec_json=spec_json(spec),
-        content_hash=content_hash(spec),
-        created_at=now,
+        task=task, number=1, spec_json=stored, content_hash=_hash(stored), created_at=now
     )
+    task_secrets.write(task_secrets.folder_of(), task.id, 1, secrets)  # after the rows: see save
     return _row(task)
 
 
@@ -119,23 +162,25 @@ def save(task_id: int, spec: TaskSpec) -> TaskRow:
     if task is None:
         raise TaskNotFoundError(f"no task with id {task_id}")
     if spec.name != task.name and find(spec.name) is not None:
-        raise TaskExistsError(f"a task named {spec.name!r} already exists")
-    if content_hash(spec) == content_hash(_row(task).spec):
-        return _row(task)
+        raise _exists(spec.name)
+    current = _row(task)
+    kept = params_mod.secret_defaults(current.spec.params)
+    spec = replace(spec, params=params_mod.keep_masked_defaults(spec.params, kept))
+    if _same(spec, current.spec):
+        return current
+    stored, secrets = _stored(spec)
     now = now_ms()
     number = (
         TaskVersion.select(fn.MAX(TaskVersion.number)).where(TaskVersion.task == task_id).scalar()
         or 0
     ) + 1
     TaskVersion.create(
-        task=task_id,
-        number=number,
-        spec_json=spec_json(spec),
-        content_hash=content_hash(spec),
-        created_at=now,
+        task=task_id, number=number, spec_json=stored, content_hash=_hash(stored), created_at=now
     )
+    # after the insert: this transaction holds the write lock, no other save has this number
+    task_secrets.write(task_secrets.folder_of(), task_id, number, secrets)
     task.name = spec.name
-    task.spec_json = spec_json(spec)
+    task.spec_json = stored
     task.current_version = number
     task.enabled = spec.enabled
     task.priority = spec.priority
@@ -155,9 +200,7 @@ def versions(task_id: int) -> list[VersionRow]:
         TaskVersion.select().where(TaskVersion.task == task_id).order_by(TaskVersion.number.desc())
     )
     return [
-        VersionRow(
-            r.number, r.content_hash, r.created_at, TaskSpec.from_dict(json.loads(r.spec_json))
-        )
+        VersionRow(r.number, r.content_hash, r.created_at, _loaded(task_id, r.number, r.spec_json))
         for r in rows
     ]
 
@@ -166,7 +209,7 @@ def version_spec(task_id: int, number: int) -> TaskSpec:
     row = TaskVersion.get_or_none((TaskVersion.task == task_id) & (TaskVersion.number == number))
     if row is None:
         raise TaskNotFoundError(f"task {task_id} has no version {number}")
-    return TaskSpec.from_dict(json.loads(row.spec_json))
+    return _loaded(task_id, number, row.spec_json)
 
 
 def diff(task_id: int, a: int, b: int) -> str:
@@ -176,6 +219,15 @@ def diff(task_id: int, a: int, b: int) -> str:
 
 
 def diff_specs(old: TaskSpec, new: TaskSpec, old_label: str, new_label: str) -> str:
+    """Secret defaults read "***", and "*** (changed)" where the newer one differs."""
+    before = params_mod.secret_defaults(old.params)
+    changed = {
+        name
+        for name, value in params_mod.secret_defaults(new.params).items()
+        if name in before and before[name] != value
+    }
+    old, new = params_mod.masked_spec(old), params_mod.masked_spec(new, changed)
+
     def lines(spec: TaskSpec) -> list[str]:
         data = spec.to_dict()
         script = data.pop("script", "")
