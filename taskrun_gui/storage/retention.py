@@ -1,22 +1,38 @@
 """Retention: delete old finished runs (rows and log files) by age and by count per task.
 Queued, running and paused runs are never touched; daily aggregates stay, so trends keep
-their history after the details are gone."""
+their history after the details are gone.
+
+Retry chains stay whole: a chain with an attempt the criteria keep (a newer one, or one still
+queued or running) keeps all its attempts, so no retry is left whose earlier attempts are gone.
+So a chain's age is its newest run's, and keep-per-task may keep a few runs more than asked:
+the rest of a chain it keeps.
+
+The write lock is never held for long: BATCH runs per transaction, each through `commit` (the
+window passes one that goes through its serialized writer, so run records are written between
+two batches), and the log files of a batch are deleted once its transaction has committed."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from peewee import SQL, fn
 
 from taskrun_gui.core.models import ACTIVE_STATUSES
+from taskrun_gui.storage import chains_repo
+from taskrun_gui.storage.chains_repo import ChainRow
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run, Task
 
 BATCH = 2000
+# 0 is refused too: "older than now" or "keep none" is every finished run, never meant
+MAX_DAYS = 36_500  # a hundred years, as the Settings dialog and the CLI allow
+MAX_KEEP = 1_000_000_000
+# Runs `work` in a transaction of its own and returns once that is committed.
+Commit = Callable[[Callable[[], object]], object]
 
 
 @dataclass
@@ -47,52 +63,110 @@ def _final() -> Any:
     return Run.status.not_in([str(s) for s in ACTIVE_STATUSES])
 
 
-def _delete(store: Store, ids_and_logs: list[tuple[int, str]], result: CleanupResult) -> None:
-    for start in range(0, len(ids_and_logs), BATCH):
-        chunk = ids_and_logs[start : start + BATCH]
-        with store.db.atomic():
-            Run.delete().where(Run.id.in_([i for i, _ in chunk])).execute()
-        result.runs_deleted += len(chunk)
-        for _, path in chunk:
-            try:
-                size = os.path.getsize(path)
-                os.unlink(path)
-                result.log_bytes_freed += size
-            except OSError:
-                pass
-
-
-def _pairs(query: Any) -> list[tuple[int, str]]:
-    return [(int(i), str(p)) for i, p in cast(Iterable[tuple[Any, Any]], query)]
+def _active() -> Any:
+    return Run.status.in_([str(s) for s in ACTIVE_STATUSES])
 
 
 def cleanup(
-    store: Store, older_than_days: float | None = None, keep_per_task: int | None = None
+    store: Store,
+    older_than_days: float | None = None,
+    keep_per_task: int | None = None,
+    commit: Commit | None = None,
 ) -> CleanupResult:
+    """Delete the finished runs queued more than `older_than_days` ago, and those of each task
+    beyond its `keep_per_task` newest finished ones (None: no such limit), chains whole.
+    `commit` runs each batch in its own transaction (default: one on this thread's
+    connection, which must not be in a transaction). Raises ValueError, before deleting
+    anything, for an age or a count out of range."""
+    days = _checked_days(older_than_days)
+    keep = _checked_keep(keep_per_task)
+    commit = commit or _own_transaction(store)
     result = CleanupResult()
-    if older_than_days is not None:
-        cutoff = int((time.time() - older_than_days * 86400) * 1000)
-        old = Run.select(Run.id, Run.log_path).where(_final() & (Run.queued_at < cutoff)).tuples()
-        _delete(store, _pairs(old), result)
-    if keep_per_task is not None:
+    if days is not None:
+        cutoff = int((time.time() - days * 86400) * 1000)
+        old = _final() & (Run.queued_at < cutoff)
+        _sweep(old, _active() | (Run.queued_at >= cutoff), commit, result)
+    if keep is not None:
         for task_id in [t.id for t in Task.select(Task.id)]:
             newest = (
                 Run.select(Run.id)
                 .where((Run.task == task_id) & _final())
                 .order_by(Run.id.desc())
-                .offset(keep_per_task)
+                .offset(keep)
                 .limit(1)
                 .scalar()
             )
             if newest is None:
                 continue
-            extra = (
-                Run.select(Run.id, Run.log_path)
-                .where((Run.task == task_id) & _final() & (Run.id <= newest))
-                .tuples()
-            )
-            _delete(store, _pairs(extra), result)
+            mine = Run.task == task_id
+            extra = mine & _final() & (Run.id <= newest)
+            _sweep(extra, mine & ((Run.id > newest) | _active()), commit, result)
     return result
+
+
+def _checked_days(days: float | None) -> float | None:
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= MAX_DAYS:
+        limits = f"a number of days above 0, at most {MAX_DAYS}"
+        raise ValueError(f"older_than_days must be {limits}, not {days!r}")
+    return float(days)
+
+
+def _checked_keep(keep: int | None) -> int | None:
+    if keep is None:
+        return None
+    if isinstance(keep, bool) or not isinstance(keep, int) or not 1 <= keep <= MAX_KEEP:
+        limits = f"a whole number from 1 to {MAX_KEEP}"
+        raise ValueError(f"keep_per_task must be {limits}, not {keep!r}")
+    return keep
+
+
+def _own_transaction(store: Store) -> Commit:
+    def commit(work: Callable[[], object]) -> object:
+        if store.db.in_transaction():  # its commit would not be the batch's: logs go early
+            raise RuntimeError("retention.cleanup runs its own transactions: not inside one")
+        with store.db.atomic("IMMEDIATE"):
+            return work()
+
+    return commit
+
+
+def _sweep(doomed: Any, kept: Any, commit: Commit, result: CleanupResult) -> None:
+    """Delete the runs `doomed` selects, in id order, BATCH at a time, but not the chains
+    with a run that `kept` selects (the runs of the same scope that are not doomed)."""
+    keep_chains = chains_repo.chains_with_retries_in(kept)  # a retry stays: its chain does
+    after = 0
+    while page := chains_repo.page_after(doomed, after, BATCH):
+        after = page[-1].id
+        uids = {r.uid for r in page}
+        # a retry whose first run is not on this page: that run was deleted on an earlier
+        # one, or it is not doomed (a first run comes before its retries), so its chain stays
+        elsewhere = {r.first_uid for r in page if r.first_uid and r.first_uid not in uids}
+        keep_chains |= chains_repo.existing_uids(elsewhere)
+        rows = [r for r in page if r.chain not in keep_chains]
+        if rows:
+            _delete(rows, commit, result)
+
+
+def _delete(rows: list[ChainRow], commit: Commit, result: CleanupResult) -> None:
+    ids = [r.id for r in rows]
+    commit(lambda: Run.delete().where(Run.id.in_(ids)).execute())
+    result.runs_deleted += len(rows)
+    result.log_bytes_freed += _remove_logs(r.log_path for r in rows)
+
+
+def _remove_logs(paths: Iterable[str]) -> int:
+    """Delete the log files of committed deletions; the bytes freed."""
+    freed = 0
+    for path in paths:
+        try:
+            size = os.path.getsize(path)
+            os.unlink(path)
+        except OSError:
+            continue
+        freed += size
+    return freed
 
 
 def storage_info(store: Store) -> StorageInfo:

@@ -33,12 +33,14 @@ class Notification:
     level: str
     run_uid: str | None
     at: datetime = field(default_factory=datetime.now)
+    shown: bool = True  # False: only kept here (a quiet note), never a banner or balloon
 
 
 class Notifier(QObject):
     """Routes notifications to the tray or the in-window banner and remembers the last 50."""
 
     notified = Signal(str, str, str)  # title, message, level
+    noted = Signal(str)  # the title of a quiet note (one line, for a status bar)
     activated = Signal(str)  # run uid ("" when a tray message without a run was clicked)
 
     def __init__(
@@ -70,6 +72,12 @@ class Notifier(QObject):
             self._banner.show_message(title, message, level, run_uid)
         self.notified.emit(title, message, level)
 
+    def note(self, title: str, message: str, run_uid: str | None = None) -> None:
+        """Something worth keeping but not worth interrupting for (an attempt that will be
+        retried): in the history and on `noted`, never a banner or a tray balloon."""
+        self._history.append(Notification(title, message, "info", run_uid, shown=False))
+        self.noted.emit(title)
+
     def uses_tray(self) -> bool:
         """True when messages go to the system tray rather than the window."""
         return (
@@ -79,7 +87,7 @@ class Notifier(QObject):
         )
 
     def history(self) -> list[Notification]:
-        """The last 50 notifications, oldest first."""
+        """The last 50 notifications and quiet notes, oldest first."""
         return list(self._history)
 
     def _on_message_clicked(self) -> None:

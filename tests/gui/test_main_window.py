@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtNetwork import QLocalSocket
 from pytestqt.qtbot import QtBot
 
-from taskrun_gui.app import InstanceServer, instance_server_name
-from taskrun_gui.core.models import RunStatus
+from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.single_instance import SingleInstance
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import MainWindow
@@ -107,6 +107,44 @@ def test_failed_run_shows_a_banner_then_recovery(qtbot: QtBot, window: MainWindo
     assert notified.args[0] == "flaky recovered"
 
 
+def test_a_task_with_retries_is_told_once_per_chain(qtbot: QtBot, window: MainWindow, ctx):
+    """Three failing attempts make one failure banner; a chain that fails once, then
+    succeeds, makes one recovery banner; the retried attempts are only quiet notes."""
+    spec = shell_task("flaky", "exit 3", retries=2, retry_backoff=0.05)
+    row = add_task(ctx.store, spec)
+    model = window.tasks_tab.model
+    model.reload_now()  # the task was written behind the window's back
+    qtbot.waitUntil(lambda: model.row_of(row.id) is not None, timeout=10000)
+    ended: list[RunRecord] = []
+    ctx.executor.run_finished.connect(ended.append)  # after the window's own slot
+
+    def banners_after_chain(command: str) -> tuple[list[str], list[str]]:
+        spec.command = command
+        ended.clear()
+        first = ctx.executor.enqueue(row.id, row.version, spec)[0]
+
+        def chain_ended() -> bool:
+            return any(r.status is RunStatus.SUCCESS or r.attempt == 3 for r in ended)
+
+        qtbot.waitUntil(chain_ended, timeout=30000)
+        assert all((r.first_uid or r.uid) == first.uid for r in ended)
+        history = window.notifier.history()
+        return [n.title for n in history if n.shown], [n.title for n in history if not n.shown]
+
+    shown, quiet = banners_after_chain("exit 3")
+    assert shown == ["flaky: failed"]
+    assert len(window.banner.messages()) == 1
+    assert window.banner.messages()[0].run_uid == ended[-1].uid  # the chain's last attempt
+    assert window.banner.messages()[0].message_label.text().endswith("3 (after 3 attempts)")
+    assert quiet == ["flaky: attempt 1/3 failed, retrying", "flaky: attempt 2/3 failed, retrying"]
+
+    mark = ctx.store.data_dir / "failed-once"
+    shown, quiet = banners_after_chain(f'test -e "{mark}" || {{ touch "{mark}"; exit 3; }}')
+    assert shown == ["flaky: failed", "flaky recovered"]
+    assert len(window.banner.messages()) == 2
+    assert quiet[-1] == "flaky: attempt 1/3 failed, retrying"
+
+
 def test_cancelled_run_is_not_notified(qtbot: QtBot, window: MainWindow, ctx) -> None:
     row = add_task(ctx.store, py_task("long", "import time; time.sleep(60)"))
     rec = ctx.executor.enqueue(row.id, row.version, row.spec)[0]
@@ -118,17 +156,18 @@ def test_cancelled_run_is_not_notified(qtbot: QtBot, window: MainWindow, ctx) ->
 
 
 def test_second_launch_raises_the_window(qtbot: QtBot, window: MainWindow, ctx) -> None:
-    name = instance_server_name(ctx.store.data_dir)
-    server = InstanceServer(name)
-    assert server.listen()
-    server.raise_requested.connect(window.bring_to_front)
+    instance = SingleInstance(ctx.store.data_dir)
+    assert instance.claim()
+    instance.raise_requested.connect(window.bring_to_front)
     window.showMinimized()
     socket = QLocalSocket()
     with qtbot.waitSignal(window.brought_to_front, timeout=5000):
-        socket.connectToServer(name)
+        socket.connectToServer(instance.name)
         assert socket.waitForConnected(2000)
         socket.write(b"raise\n")
         socket.flush()
     assert window.isVisible() and not window.isMinimized()
+    qtbot.waitUntil(lambda: socket.bytesAvailable() > 0, timeout=5000)
+    assert bytes(socket.readAll().data()).startswith(b"raised ")  # the launch is answered
     socket.disconnectFromServer()
-    server.close()
+    instance.close()

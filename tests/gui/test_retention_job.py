@@ -1,14 +1,21 @@
 """Retention applied from the settings: old finished runs and their log files go, the
-queued one and the newest stay."""
+queued one and the newest stay, and runs are recorded while a long cleanup goes on."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.core.models import Trigger
+from taskrun_gui.engine import records
+from taskrun_gui.storage import retention, runs_repo
+from taskrun_gui.storage.run_writes import record_fields
 from taskrun_gui.storage.runs_repo import RunFilter
+from taskrun_gui.storage.writer import WriteOp
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.retention_job import KEY_LAST_RUN, RetentionJob
 from taskrun_gui.ui.settings_dialog import SettingsDialog
@@ -49,3 +56,43 @@ def test_clean_up_now_button_in_settings(qtbot, tmp_path: Path) -> None:
         qtbot.mouseClick(dialog.cleanup_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "Deleted 2 run(s)" in dialog.cleanup_result.text(), timeout=10_000)
         assert runs_repo.count(RunFilter(task_id=task.id)) == 1
+
+
+def test_a_run_is_recorded_while_a_large_cleanup_goes_on(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch is its own short transaction on the writer and its log files go after its
+    commit: a run written in the middle of the cleanup is committed at once."""
+    monkeypatch.setattr(retention, "BATCH", 50)
+    with app_context(tmp_path, schedules=False) as ctx:
+        task = add_task(ctx.store, shell_task("r", "true"))
+        for n in range(200):
+            old = records.new_run(task.id, 1, task.spec, {}, Trigger.MANUAL, ctx.store.logs_dir)
+            Path(old.log_path).parent.mkdir(parents=True, exist_ok=True)
+            Path(old.log_path).write_text(str(n))
+            fields = {**record_fields(old), "status": "success", "queued_at": 0}
+            ctx.writer.submit(WriteOp("insert_run", old.uid, fields), lazy=True)
+        assert ctx.writer.flush(10)
+        seen: list[tuple[int, bool]] = []  # per batch: its rows still seen elsewhere, run kept
+        remove_logs = retention._remove_logs
+
+        def in_between(paths: Iterable[str]) -> int:
+            """After a batch: its deletion is committed, and the writer takes a new run."""
+            paths = list(paths)
+            with sqlite3.connect(ctx.store.db_path) as other:
+                marks = ",".join("?" * len(paths))
+                sql = f"SELECT COUNT(*) FROM run WHERE log_path IN ({marks})"
+                (still,) = other.execute(sql, paths).fetchone()
+            new = records.new_run(task.id, 1, task.spec, {}, Trigger.MANUAL, ctx.store.logs_dir)
+            ctx.writer.submit(WriteOp("insert_run", new.uid, record_fields(new))).result(10)
+            seen.append((still, runs_repo.get_by_uid(new.uid) is not None))
+            return remove_logs(paths)
+
+        monkeypatch.setattr(retention, "_remove_logs", in_between)
+        ctx.settings.setValue(cfg.KEY_RETENTION_DAYS, 1)
+        job = RetentionJob(ctx)
+        with qtbot.waitSignal(job.cleaned, timeout=30_000) as got:
+            assert job.run_now()
+        assert got.args[0].runs_deleted == 200
+        assert seen == [(0, True)] * 4
+        assert runs_repo.count(RunFilter(task_id=task.id)) == 4  # the four recorded meanwhile

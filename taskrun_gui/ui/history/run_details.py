@@ -1,15 +1,16 @@
 """Everything known about one run, beside its log.
 
 The record from the table is shown at once; what needs the database (the steps of a multi-step
-run, which version the task's previous run used) is read on a worker and filled in when it
-arrives, so moving through the table stays instant. Answers for a run no longer shown are
-dropped.
+run, which version the task's previous run used, how many attempts its version allows and
+which run a retry retries) is read on a worker and filled in when it arrives, so moving
+through the table stays instant. Answers for a run no longer shown are dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal as signal_mod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from taskrun_gui.core.models import RunRecord, StepRecord
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text
-from taskrun_gui.storage import runs_repo, tasks_repo
+from taskrun_gui.storage import chains_repo, runs_repo, tasks_repo
 from taskrun_gui.storage.runs_repo import RunFilter
+from taskrun_gui.storage.tasks_repo import TaskNotFoundError
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.theme import is_dark, status_color
 from taskrun_gui.ui.widgets.diff_view import DiffView
@@ -59,6 +61,36 @@ class _Extra:
 
     steps: list[StepRecord]
     previous_version: int | None
+    attempts: int | None = None  # the most the run's version allows (retries + 1)
+    retry_of: int | None = None  # the id of the attempt a retry retries; None: deleted
+
+
+def _read_extra(rec: RunRecord) -> _Extra:
+    """On a worker: what the details need beyond the record."""
+    run_id = rec.id
+    assert run_id is not None
+    previous = runs_repo.page_before(RunFilter(task_id=rec.task_id), run_id, 1)
+    extra = _Extra(runs_repo.steps(run_id), previous[0].version if previous else None)
+    with contextlib.suppress(TaskNotFoundError):  # a version not in the store: not said
+        extra.attempts = tasks_repo.version_spec(rec.task_id, rec.version).retries + 1
+    first = rec.first_uid
+    if first is not None and rec.attempt > 1:
+        extra.retry_of = chains_repo.retried_run_id(rec.task_id, run_id, rec.attempt, first)
+    return extra
+
+
+def _attempt_text(rec: RunRecord, extra: _Extra | None) -> str:
+    """Which attempt, of how many, retrying which run: "2 of 3, retry of run 8"."""
+    retry = rec.first_uid is not None and rec.attempt > 1
+    if extra is None:
+        return f"{rec.attempt} (a retry)" if retry else str(rec.attempt)
+    text = str(rec.attempt)
+    if extra.attempts is not None and max(extra.attempts, rec.attempt) > 1:
+        text += f" of {max(extra.attempts, rec.attempt)}"
+    if retry:
+        gone = extra.retry_of is None
+        text += ", retry of a run that was deleted" if gone else f", retry of run {extra.retry_of}"
+    return text
 
 
 def _signal_text(sig: int | None) -> str:
@@ -80,6 +112,8 @@ class RunDetails(QWidget):
         self._query = query
         self._rec: RunRecord | None = None
         self._previous_version: int | None = None
+        self._extra: _Extra | None = None  # of the shown run, once read
+        self._extra_uid: str | None = None
         self.values: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -154,8 +188,7 @@ class RunDetails(QWidget):
         v["Status"].setText(f'<span style="color:{colour}"><b>{rec.status}</b></span>')
         self._fill_version()
         v["Trigger"].setText(str(rec.trigger))
-        first = f" (retry of {rec.first_uid[:8]})" if rec.first_uid else ""
-        v["Attempt"].setText(f"{rec.attempt}{first}")
+        self._fill_attempt()
         params = ", ".join(f"{k}={val}" for k, val in sorted(rec.params.items()))
         v["Parameters"].setText(params or "none")
         v["Queued"].setText(local_text(rec.queued_at))
@@ -185,6 +218,12 @@ class RunDetails(QWidget):
         elif prev is not None:
             text += " (same as the previous run)"
         self.values["Version"].setText(text)
+
+    def _fill_attempt(self) -> None:
+        rec = self._rec
+        if rec is not None:
+            extra = self._extra if self._extra_uid == rec.uid else None
+            self.values["Attempt"].setText(_attempt_text(rec, extra))
 
     def _on_steps_selection_changed(self) -> None:
         rows = self.steps_table.selectionModel().selectedRows()
@@ -217,23 +256,21 @@ class RunDetails(QWidget):
     # -- database ---------------------------------------------------------------------------
     def _load_extra(self, rec: RunRecord) -> None:
         self._previous_version = None
-        run_id, task_id, uid = rec.id, rec.task_id, rec.uid
-        assert run_id is not None
-
-        def read() -> _Extra:
-            previous = runs_repo.page_before(RunFilter(task_id=task_id), run_id, 1)
-            return _Extra(runs_repo.steps(run_id), previous[0].version if previous else None)
+        uid = rec.uid
+        snapshot = replace(rec)  # the worker reads its own copy
 
         def done(extra: _Extra) -> None:
             if self._rec is None or self._rec.uid != uid:
                 return
             self._previous_version = extra.previous_version
+            self._extra, self._extra_uid = extra, uid
             self._fill_version()
+            self._fill_attempt()
             if extra.steps or not self._rec.steps:
                 self._fill_steps(extra.steps)
             self.extra_loaded.emit()
 
-        self._query.read(read, done, owner=self)
+        self._query.read(lambda: _read_extra(snapshot), done, owner=self)
 
     def _on_version_link_activated(self, _link: str) -> None:
         rec, prev = self._rec, self._previous_version

@@ -2,7 +2,10 @@
 failure of the same task) and, if asked for, every finish; and the alerts: a run much slower
 than usual, and a task whose success rate over its last runs falls under the threshold (once
 per change of state, not at every run). Settings are read at each run so a change in the
-Settings dialog applies at once."""
+Settings dialog applies at once.
+
+A task with retries is told about once per chain of attempts: an attempt that will be retried
+is only a quiet note; the chain's last attempt says failed (or recovered, or finished)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.task_table_model import TaskTableModel
 
 FAILURES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.INTERRUPTED})
+RETRIED = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT})  # as engine.records.next_attempt
 
 
 class RunNotices(QObject):
@@ -38,24 +42,37 @@ class RunNotices(QObject):
         self._notifier = notifier
         self._settings = settings
         self._tasks = tasks
-        self._last_final: dict[int, RunStatus] = {}  # task id -> last final status seen
+        # task id -> the final status of its last chain of attempts (None: not known)
+        self._last_final: dict[int, RunStatus | None] = {}
 
     def run_finished(self, rec: RunRecord) -> None:
         if rec.status is RunStatus.CANCELLED:
             return  # the user asked for it: nothing to tell, and no failure streak changes
-        previous = self._last_final.get(rec.task_id, self._stored_last_status(rec))
-        self._last_final[rec.task_id] = rec.status
+        if rec.task_id in self._last_final:
+            previous = self._last_final[rec.task_id]
+        else:
+            previous = self._stored_last_status(rec)
         detail = rec.error_message or (
             f"exit code {rec.exit_code}" if rec.exit_code is not None else str(rec.status)
         )
+        attempts = self._attempts_if_retried(rec)
+        if attempts is not None:  # the chain goes on: what it ends with is told then
+            self._last_final[rec.task_id] = previous
+            title = f"{rec.task_name}: attempt {rec.attempt}/{attempts} {rec.status}, retrying"
+            self._notifier.note(title, detail, rec.uid)
+            self._alert(rec)
+            return
+        self._last_final[rec.task_id] = rec.status
+        if rec.attempt > 1:
+            detail += f" (after {rec.attempt} attempts)"
         recovered = rec.status is RunStatus.SUCCESS and previous in FAILURES
+        name, uid = rec.task_name, rec.uid
         if rec.status in FAILURES and self._wanted(cfg.KEY_NOTIFY_FAILURE):
-            self._notifier.notify(f"{rec.task_name}: {rec.status}", detail, "error", rec.uid)
+            self._notifier.notify(f"{name}: {rec.status}", detail, "error", uid)
         elif recovered and self._wanted(cfg.KEY_NOTIFY_RECOVERY):
-            self._notifier.notify(f"{rec.task_name} recovered", "It succeeded again.", "info",
-                                  rec.uid)  # fmt: skip
+            self._notifier.notify(f"{name} recovered", "It succeeded again.", "info", uid)
         elif self._wanted(cfg.KEY_NOTIFY_FINISH):
-            self._notifier.notify(f"{rec.task_name} finished", detail, "info", rec.uid)
+            self._notifier.notify(f"{name} finished", detail, "info", uid)
         self._alert(rec)
 
     def _alert(self, rec: RunRecord) -> None:
@@ -85,10 +102,8 @@ class RunNotices(QObject):
     ) -> None:
         wanted = stored is not None and stored.slow and self._wanted(cfg.KEY_ALERT_SLOW)
         if wanted and self.alerts.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0):
-            took = human_duration(rec.duration_seconds)
-            self._notifier.notify(f"{rec.task_name}: slow run",
-                                  f"It took {took}, much longer than usual.", "warning",
-                                  rec.uid)  # fmt: skip
+            took = f"It took {human_duration(rec.duration_seconds)}, much longer than usual."
+            self._notifier.notify(f"{rec.task_name}: slow run", took, "warning", rec.uid)
         if threshold <= 0:
             self.rate_checked.emit(rec.task_id)
             return
@@ -106,19 +121,36 @@ class RunNotices(QObject):
         if alert is None or alert.value is None:
             return
         rate = f"{alert.value * 100:.0f} % of the last {len(statuses)} runs succeeded"
+        name, uid = rec.task_name, rec.uid
         if alert.kind is AlertKind.LOW_SUCCESS_RATE:
-            self._notifier.notify(f"{rec.task_name} is failing often",
-                                  f"{rate} (threshold {threshold * 100:.0f} %).", "warning",
-                                  rec.uid)  # fmt: skip
+            limit = f"{rate} (threshold {threshold * 100:.0f} %)."
+            self._notifier.notify(f"{name} is failing often", limit, "warning", uid)
         else:
-            self._notifier.notify(f"{rec.task_name} is healthy again", rate + ".", "info",
-                                  rec.uid)  # fmt: skip
+            self._notifier.notify(f"{name} is healthy again", rate + ".", "info", uid)
+
+    def _attempts_if_retried(self, rec: RunRecord) -> int | None:
+        """How many attempts the chain may take, when the engine retries this one (a failed
+        or timed-out attempt within the retries of the version it ran); None when it is the
+        chain's last. The table has each task's current version: a run of another version
+        (the task was edited since), or of a task the table does not show (yet), counts as
+        the last: a notice too many, never one lost."""
+        row = None if rec.status not in RETRIED else self._tasks.row_of(rec.task_id)
+        if row is None:
+            return None
+        task = self._tasks.overview(row).task
+        if task.version != rec.version or rec.attempt > task.spec.retries:
+            return None
+        return task.spec.retries + 1
 
     def _wanted(self, key: str) -> bool:
         return cfg.setting_bool(self._settings, key)
 
     def _stored_last_status(self, rec: RunRecord) -> RunStatus | None:
-        """The task's last status as the table loaded it, when that was an earlier run."""
+        """The task's last status as the table loaded it, when that was an earlier chain (an
+        earlier attempt of this chain failed, but that was never told)."""
         row = self._tasks.row_of(rec.task_id)
         last = None if row is None else self._tasks.overview(row).last
-        return last.status if last is not None and last.uid != rec.uid else None
+        if last is None or last.uid == rec.uid:
+            return None
+        chain = rec.first_uid or rec.uid
+        return None if chain in (last.uid, last.first_uid) else last.status
