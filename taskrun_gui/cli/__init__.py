@@ -4,17 +4,29 @@ stderr with a non-zero exit, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Callable
 
-from peewee import OperationalError
+from peewee import DatabaseError, OperationalError
 
 from taskrun_gui.cli import history_cmds, run_cmds, task_cmds
 from taskrun_gui.cli.common import CliError, open_store
 from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.core.params import ParamError
+from taskrun_gui.storage.db import (
+    Store,
+    StoreBusyError,
+    StoreOpenError,
+    corrupt_message,
+    is_corrupt,
+)
 from taskrun_gui.storage.migrations import SchemaTooNewError
 from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskNotFoundError
+
+# Commands that change the history: on a store opened read-only they stop before starting.
+WRITING_TASK_ACTIONS = {"add", "edit", "rm", "rollback", "import"}
+WRITING_VERBS = {"run", "daemon", "cancel", "pause", "resume", "cleanup"}
 
 
 def _command(args: argparse.Namespace) -> Callable[..., int]:
@@ -36,11 +48,33 @@ def _command(args: argparse.Namespace) -> Callable[..., int]:
     }[name]
 
 
+def _writes(args: argparse.Namespace) -> bool:
+    if args.verb == "task":
+        return bool(args.task_command in WRITING_TASK_ACTIONS)
+    return bool(args.verb in WRITING_VERBS)
+
+
+def _database_error(store: Store | None, exc: Exception) -> str:
+    """A database error as one line: a damaged file says what to do about it."""
+    if store is not None and is_corrupt(exc):
+        return corrupt_message(store.db_path, exc)
+    return f"history store error: {exc}"
+
+
+def _os_error(exc: OSError) -> str:
+    """'/x/y: Permission denied' rather than "[Errno 13] Permission denied: '/x/y'"."""
+    if exc.strerror and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    return exc.strerror or str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     store = None
     try:
-        store = open_store(args.data_dir)
+        store = open_store(args.data_dir, writing=_writes(args))
+        if args.verb == "daemon":  # it serves for hours: no 30 s waits on its event loop
+            store.db.wait_for_lock(None)
         return _command(args)(store, args)
     except CliError as exc:
         print(f"taskrun: {exc}", file=sys.stderr)
@@ -48,8 +82,17 @@ def main(argv: list[str] | None = None) -> int:
     except (TaskNotFoundError, TaskExistsError, ParamError, SchemaTooNewError) as exc:
         print(f"taskrun: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
+    except (StoreOpenError, StoreBusyError) as exc:
+        print(f"taskrun: {exc}", file=sys.stderr)
+        return 1
     except OperationalError as exc:
         print(f"taskrun: history store error: {exc}", file=sys.stderr)
+        return 1
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        print(f"taskrun: {_database_error(store, exc)}", file=sys.stderr)
+        return 1
+    except OverflowError as exc:  # a number no option let through, e.g. from a TOML file
+        print(f"taskrun: a number is too large to store: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("taskrun: interrupted", file=sys.stderr)
@@ -57,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        print(f"taskrun: {exc}", file=sys.stderr)
+        print(f"taskrun: {_os_error(exc)}", file=sys.stderr)
         return 1
     finally:
         if store is not None:

@@ -1,15 +1,24 @@
-"""What every `taskrun` command shares: opening the store, errors as one line, output."""
+"""What every `taskrun` command shares: opening the store, errors as one line, output, and
+the range-checked values of its numeric options."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
+import os
 import re
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
+from taskrun_gui.core.schedule import MAX_EVERY_SECONDS
+from taskrun_gui.core.timefmt import parse_iso_ms
 from taskrun_gui.engine.recovery import recover_if_no_host
-from taskrun_gui.storage.db import Store, resolve_data_dir
+from taskrun_gui.storage.db import LockWait, Store, resolve_data_dir
 from taskrun_gui.storage.writer import replay_spool
+
+STORE_WAIT_S = 30.0  # how long a command waits for another process's write lock, in all
 
 
 class CliError(Exception):
@@ -24,8 +33,32 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise CliError(message, code)
 
 
-def open_store(data_dir: str | None) -> Store:
-    store = Store(resolve_data_dir(data_dir)).open()
+def _on_store_wait() -> None:
+    print(
+        "taskrun: waiting for the history store: another process is writing to it…",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _store_wait_budget() -> float:
+    try:
+        budget = float(os.environ.get("TASKRUN_STORE_WAIT_S", STORE_WAIT_S))
+    except ValueError:
+        return STORE_WAIT_S
+    return budget if math.isfinite(budget) and budget >= 0 else STORE_WAIT_S
+
+
+def open_store(data_dir: str | None, writing: bool = False) -> Store:
+    """The store, with this thread waiting (bounded, said once on stderr) for another
+    process's write lock. `writing`: the command changes the history, so a store opened
+    read-only is an error rather than a warning."""
+    store = Store(resolve_data_dir(data_dir))
+    store.db.wait_for_lock(LockWait(_on_store_wait, _store_wait_budget()))
+    store.open()
+    if store.read_only and writing:
+        store.close()
+        fail(store.open_error or "the history store is read-only")
     if store.open_error:
         warn(store.open_error)
     recover_if_no_host(store)
@@ -62,15 +95,100 @@ def key_values(items: list[str], what: str) -> dict[str, str]:
     return out
 
 
-DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d)?\s*$")
+# -- values of options ------------------------------------------------------------------------
+# argparse `type=` functions: argparse names the option, these say the allowed range.
+
+MAX_ID = 2**63 - 1  # SQLite's largest integer: ids and version numbers
+DURATION_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(s|sec|m|min|h|hr|d)?\s*$")
 UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
+DURATION_RANGE = (
+    f"from 1 s to {MAX_EVERY_SECONDS // 86400} d, written as a number with s, m, h or d"
+)
+
+
+def _shown(text: str) -> str:
+    """The value as typed, quoted and short enough for a one-line message."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _plain(x: float) -> str:
+    """10000000, not 1e+07: a bound the user can type back."""
+    return str(int(x)) if x == int(x) else str(x)
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:  # also a number of more than 4300 digits
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low} to {high}, not {_shown(text)}"
+            )
+        return value
+
+    return parse
+
+
+def amount(
+    unit: str, high: float, low: float = 0.0, zero_ok: bool = False
+) -> Callable[[str], float]:
+    """A finite number of `unit`, above `low` (or from it, with zero_ok), at most `high`."""
+    lo, hi = _plain(low), _plain(high)
+    where = f"from {lo} to {hi}" if zero_ok else f"above {lo} and at most {hi}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            value = math.nan
+        above = value >= low if zero_ok else value > low
+        if not (math.isfinite(value) and above and value <= high):
+            raise argparse.ArgumentTypeError(
+                f"must be a number of {unit} {where}, not {_shown(text)}"
+            )
+        return value
+
+    return parse
+
+
+def schedule_text(text: str) -> str:
+    """--cron and --at: an empty one is a mistake, not "no schedule"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty (use --no-schedule for none)")
+    return text
+
+
+def duration_seconds(text: str) -> int:
+    """'30s', '5m', '2h', '1.5d' as whole seconds; ValueError saying the allowed range."""
+    m = DURATION_RE.match(text)
+    value = float(m.group(1)) * UNITS[m.group(2)] if m else math.nan
+    if not math.isfinite(value) or not 1 <= value <= MAX_EVERY_SECONDS:
+        raise ValueError(
+            f"must be a duration {DURATION_RANGE} (e.g. 30s, 5m, 2h), not {_shown(text)}"
+        )
+    return int(value)
 
 
 def parse_duration(text: str) -> int:
-    m = DURATION_RE.match(text)
-    if not m:
-        fail(f"--every {text!r}: use a number with s, m, h or d (e.g. 30s, 5m, 2h)")
-    seconds = int(float(m.group(1)) * UNITS[m.group(2)])
-    if seconds <= 0:
-        fail(f"--every {text!r}: must be more than zero")
-    return seconds
+    try:
+        return duration_seconds(text)
+    except ValueError as exc:
+        fail(f"--every: {exc}")
+
+
+def every(text: str) -> str:
+    """--every checked as it is read (the command converts it with parse_duration)."""
+    try:
+        duration_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
+def iso_time_ms(text: str) -> int:
+    try:
+        return parse_iso_ms(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc

@@ -13,7 +13,7 @@ from pathlib import Path
 from taskrun_gui.cli.common import fail, print_json, print_table
 from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
 from taskrun_gui.core.run_json import run_to_json, runs_to_csv
-from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms, parse_iso_ms
+from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.storage import retention, run_writes, runs_repo, stats_repo, tasks_repo
@@ -31,18 +31,12 @@ def _filter(a: argparse.Namespace) -> RunFilter:
             flt.statuses.append(RunStatus(s))
         except ValueError:
             fail(f"--status {s!r}: use one of {', '.join(x.value for x in RunStatus)}")
-    for flag in ("since", "until"):
-        value = getattr(a, flag)
-        if value:
-            try:
-                setattr(flt, f"{flag}_ms", parse_iso_ms(value))
-            except ValueError:
-                fail(f"--{flag} {value!r} is not an ISO date or date-time")
+    flt.since_ms, flt.until_ms = a.since, a.until  # epoch ms, checked by the parser
     return flt
 
 
 def cmd_runs(store: Store, a: argparse.Namespace) -> int:
-    recs = runs_repo.page_before(_filter(a), a.before, max(1, a.limit))
+    recs = runs_repo.page_before(_filter(a), a.before, a.limit)
     if a.json:
         print_json([run_to_json(r) for r in recs])
         return 0

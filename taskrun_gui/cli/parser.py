@@ -1,8 +1,50 @@
-"""The `taskrun` command line: its words and flags (a contract other tools rely on)."""
+"""The `taskrun` command line: its words and flags (a contract other tools rely on).
+
+Every number is range-checked as it is read (the types in cli/common.py), so a bad value is one
+line naming the option and what it accepts, exit code 2, before anything is opened or written.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
+
+from taskrun_gui.cli.common import (
+    MAX_ID,
+    amount,
+    every,
+    iso_time_ms,
+    schedule_text,
+    whole_number,
+)
+from taskrun_gui.storage import retention
+
+# The ranges, one place: the same as the task editor's where it has the field.
+TIMEOUT = amount("seconds", high=10_000_000)
+RETRIES = whole_number(0, 100)
+RETRY_BACKOFF = amount("seconds", high=86_400, zero_ok=True)
+MAX_CONCURRENT = whole_number(1, 1000)
+PRIORITY = whole_number(-1000, 1000)
+WORKERS = whole_number(1, 256)
+REPEAT = whole_number(1, 100_000)
+LIMIT = whole_number(1, 1_000_000)
+LINES = whole_number(1, 10_000_000)
+DAYS = whole_number(1, 36_500)
+# Cleanup's limits are retention's own: more than zero, as "older than now" and "keep none"
+# would each delete every finished run (refused, not guessed).
+AGE_DAYS = amount("days", high=retention.MAX_DAYS)
+KEEP = whole_number(1, retention.MAX_KEEP)
+EXIT_CODE = whole_number(-255, 4_294_967_295)  # negative: killed by a signal (POSIX)
+ID = whole_number(1, MAX_ID)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (`taskrun: error: --timeout: ...`), not
+    the usage text and then the error; subparsers are made of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split()).removeprefix("argument ")
+        self.exit(2, f"taskrun: error: {text}\n")
 
 
 def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
@@ -20,19 +62,19 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     p.add_argument("--env", action="append", default=[], metavar="K=V")
     p.add_argument("--param", action="append", default=[], metavar="NAME[=DEFAULT]")
     p.add_argument("--secret-param", action="append", default=[], metavar="NAME[=DEFAULT]")
-    p.add_argument("--timeout", type=float, metavar="SECONDS")
-    p.add_argument("--retries", type=int)
-    p.add_argument("--retry-backoff", type=float, metavar="SECONDS")
-    p.add_argument("--max-concurrent", type=int)
-    p.add_argument("--priority", type=int)
+    p.add_argument("--timeout", type=TIMEOUT, metavar="SECONDS")
+    p.add_argument("--retries", type=RETRIES)
+    p.add_argument("--retry-backoff", type=RETRY_BACKOFF, metavar="SECONDS")
+    p.add_argument("--max-concurrent", type=MAX_CONCURRENT)
+    p.add_argument("--priority", type=PRIORITY)
     p.add_argument("--tag", action="append", default=[])
     p.add_argument("--description")
     p.add_argument("--disabled", action="store_true", help="create or set the task disabled")
     p.add_argument("--enabled", action="store_true")
     sched = p.add_mutually_exclusive_group()
-    sched.add_argument("--cron", metavar="EXPR")
-    sched.add_argument("--every", metavar="DURATION", help="e.g. 30s, 5m, 2h")
-    sched.add_argument("--at", metavar="ISO")
+    sched.add_argument("--cron", type=schedule_text, metavar="EXPR")
+    sched.add_argument("--every", type=every, metavar="DURATION", help="e.g. 30s, 5m, 2h")
+    sched.add_argument("--at", type=schedule_text, metavar="ISO")
     sched.add_argument("--no-schedule", action="store_true")
     p.add_argument("--overlap", choices=["skip", "queue", "allow"])
     p.add_argument("--missed", choices=["skip", "once"])
@@ -41,18 +83,18 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task")
     p.add_argument("--status", action="append", default=[])
-    p.add_argument("--since", metavar="ISO")
-    p.add_argument("--until", metavar="ISO")
-    p.add_argument("--exit-code", type=int)
+    p.add_argument("--since", type=iso_time_ms, metavar="ISO")
+    p.add_argument("--until", type=iso_time_ms, metavar="ISO")
+    p.add_argument("--exit-code", type=EXIT_CODE)
     p.add_argument("--text", default="", help="text in the error message")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="taskrun", description="Run tasks and keep their history.")
+    root = OneLineParser(prog="taskrun", description="Run tasks and keep their history.")
     root.add_argument(
         "--data-dir", help="data directory (default: $TASKRUN_HOME or the user data dir)"
     )
-    root.add_argument("--workers", type=int, help="global worker limit of a host started here")
+    root.add_argument("--workers", type=WORKERS, help="global worker limit of a host started here")
     sub = root.add_subparsers(dest="verb", required=True, metavar="COMMAND")
 
     task = sub.add_parser("task", help="create, change and inspect tasks")
@@ -76,11 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--json", action="store_true")
     diff = tsub.add_parser("diff", help="unified diff of two versions")
     diff.add_argument("name")
-    diff.add_argument("v1", type=int)
-    diff.add_argument("v2", type=int)
+    diff.add_argument("v1", type=ID)
+    diff.add_argument("v2", type=ID)
     rb = tsub.add_parser("rollback", help="a new version with the content of version V")
     rb.add_argument("name")
-    rb.add_argument("version", type=int)
+    rb.add_argument("version", type=ID)
     exp = tsub.add_parser("export", help="tasks as TOML (a file for one task, else a folder)")
     exp.add_argument("names", nargs="*")
     exp.add_argument("--out", required=True)
@@ -91,29 +133,29 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="queue a run of a task")
     run.add_argument("name")
     run.add_argument("--param", action="append", default=[], metavar="K=V")
-    run.add_argument("--repeat", type=int, default=1)
+    run.add_argument("--repeat", type=REPEAT, default=1)
     run.add_argument("--wait", action="store_true", help="wait for the run(s) to finish")
     run.add_argument("--follow", action="store_true", help="print the output while it runs")
     run.add_argument("--json", action="store_true")
 
     runs = sub.add_parser("runs", help="run history, newest first")
     _filters(runs)
-    runs.add_argument("--limit", type=int, default=50)
-    runs.add_argument("--before", type=int, metavar="RUN_ID", help="keyset paging")
+    runs.add_argument("--limit", type=LIMIT, default=50)
+    runs.add_argument("--before", type=ID, metavar="RUN_ID", help="keyset paging")
     runs.add_argument("--json", action="store_true")
 
     log = sub.add_parser("log", help="a run's output")
-    log.add_argument("run_id", type=int)
+    log.add_argument("run_id", type=ID, metavar="RUN_ID")
     log.add_argument("--follow", action="store_true")
-    log.add_argument("--tail", type=int, metavar="N", help="only the last N lines")
+    log.add_argument("--tail", type=LINES, metavar="N", help="only the last N lines")
 
     for verb in ("cancel", "pause", "resume"):
         c = sub.add_parser(verb, help=f"{verb} a run")
-        c.add_argument("run_id", type=int)
+        c.add_argument("run_id", type=ID, metavar="RUN_ID")
 
     stats = sub.add_parser("stats", help="statistics of a task or of all")
     stats.add_argument("--task")
-    stats.add_argument("--days", type=int)
+    stats.add_argument("--days", type=DAYS)
     stats.add_argument("--json", action="store_true")
 
     ex = sub.add_parser("export-runs", help="runs to CSV or JSON")
@@ -122,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(ex)
 
     clean = sub.add_parser("cleanup", help="delete old finished runs and their logs")
-    clean.add_argument("--older-than", type=float, metavar="DAYS")
-    clean.add_argument("--keep-per-task", type=int, metavar="N")
+    clean.add_argument("--older-than", type=AGE_DAYS, metavar="DAYS")
+    clean.add_argument("--keep-per-task", type=KEEP, metavar="N")
     clean.add_argument("--json", action="store_true")
 
     st = sub.add_parser("storage", help="database and log sizes")

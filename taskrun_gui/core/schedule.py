@@ -19,6 +19,7 @@ from taskrun_gui.core.models import MissedPolicy, Schedule
 
 Clock = Callable[[], datetime]
 MAX_COUNTED = 1000  # passed cron fires counted one by one; beyond that only the latest is found
+MAX_EVERY_SECONDS = 3650 * 86400  # ten years: any longer is a typo, and dates would overflow
 
 _CRON_FIELDS_5 = (
     ("minute", 0, 59),
@@ -61,6 +62,11 @@ def validate_schedule(s: Schedule) -> list[str]:
         or s.every_seconds <= 0
     ):
         errors.append(f"every_seconds: must be a whole number above 0, got {s.every_seconds!r}")
+    elif s.every_seconds is not None and s.every_seconds > MAX_EVERY_SECONDS:
+        errors.append(
+            f"every_seconds: must be at most {MAX_EVERY_SECONDS} (3650 days), "
+            f"got {s.every_seconds!r}"
+        )
     if s.at:
         try:
             datetime.fromisoformat(s.at)
@@ -73,7 +79,7 @@ def _cron_errors(expr: str) -> list[str]:
     parts = expr.split()
     if len(parts) not in (5, 6):
         return [
-            f"cron: {expr!r} has {len(parts)} fields; expected 5 "
+            f"cron: {_short(expr)} has {len(parts)} fields; expected 5 "
             "(minute hour day-of-month month day-of-week) or 6 (with seconds first)"
         ]
     specs = (_SECONDS_FIELD, *_CRON_FIELDS_5) if len(parts) == 6 else _CRON_FIELDS_5
@@ -84,45 +90,69 @@ def _cron_errors(expr: str) -> list[str]:
         probe[i] = part
         try:
             CronSim(" ".join(probe), datetime(2000, 1, 1))
-        except CronSimError as exc:
-            errors.append(f"cron: field {i + 1} ({spec[0]}) {_field_problem(part, spec, exc)}")
+            problem = _number_problem(part, spec)  # what cronsim lets through: */99999
+        except (CronSimError, ValueError) as exc:  # ValueError: int() of a digit like '¹'
+            problem = _field_problem(part, spec, exc)
+        if problem is not None:
+            errors.append(f"cron: field {i + 1} ({spec[0]}) {problem}")
     if errors:
         return errors
     try:
         next(CronSim(expr, datetime(2000, 1, 1)))
-    except CronSimError as exc:
-        return [f"cron: {expr!r}: {exc}"]
+    except (CronSimError, ValueError) as exc:
+        return [f"cron: {_short(expr)}: {exc}"]
     except StopIteration:
-        return [f"cron: {expr!r} never fires"]
+        return [f"cron: {_short(expr)} never fires"]
     return []
 
 
-def _field_problem(part: str, spec: tuple[str, int, int], exc: CronSimError) -> str:
+def _field_problem(part: str, spec: tuple[str, int, int], exc: Exception) -> str:
     """Name the bad number in a field when there is one; otherwise cronsim's own message."""
+    return _number_problem(part, spec) or f"{_short(part)} is invalid ({exc})"
+
+
+def _is_number(token: str) -> bool:
+    return token.isascii() and token.isdigit()  # '¹' and '٣' are digits to str.isdigit
+
+
+def _int(token: str) -> int:
+    """A field number; thousands of digits (int() refuses) are simply too large."""
+    return int(token) if len(token) <= 18 else 10**18
+
+
+def _number_problem(part: str, spec: tuple[str, int, int]) -> str | None:
+    """What is wrong with the numbers of a field: a value out of range, a step that is zero
+    or larger than the field (cronsim accepts */99999999999999999999), a backwards range."""
     name, low, high = spec
     for term in part.split(","):
         term, _, step = term.partition("/")
-        if step and (not step.isdigit() or int(step) == 0):
-            return f"step '{step}' in {part!r} must be a whole number above 0"
+        if step and (not _is_number(step) or _int(step) == 0):
+            return f"step {_short(step)} in {_short(part)} must be a whole number above 0"
+        if step and _int(step) > high:
+            return f"step {_short(step)} in {_short(part)} is larger than the field's {high}"
         if name == "day-of-week":
-            term = term.partition("#")[0].removesuffix("L").removesuffix("l")
+            term, _, nth = term.partition("#")
+            if nth and (not _is_number(nth) or not 1 <= _int(nth) <= 5):
+                return f"{_short('#' + nth)} in {_short(part)} must be #1 to #5"
+            term = term.removesuffix("L").removesuffix("l")
         if term in ("*", "") or (name == "day-of-month" and term.upper() in ("L", "LW")):
             continue
         tokens = term.split("-")
         for token in tokens:
             if token.upper() in _NAMES.get(name, ()):
                 continue
-            if not token.isdigit():
-                return f"'{token}' in {part!r} is not a number"
-            if not low <= int(token) <= high:
-                return f"'{token}' is out of range {low}-{high}"
-        if (
-            len(tokens) == 2
-            and all(t.isdigit() for t in tokens)
-            and int(tokens[0]) > int(tokens[1])
-        ):
-            return f"range {term!r} runs backwards"
-    return f"{part!r} is invalid ({exc})"
+            if not _is_number(token):
+                return f"{_short(token)} in {_short(part)} is not a number"
+            if not low <= _int(token) <= high:
+                return f"{_short(token)} is out of range {low}-{high}"
+        if len(tokens) == 2 and all(map(_is_number, tokens)) and _int(tokens[0]) > _int(tokens[1]):
+            return f"range {_short(term)} runs backwards"
+    return None
+
+
+def _short(text: str) -> str:
+    """Quoted, and cut short: a field of a thousand digits stays a one-line message."""
+    return repr(text if len(text) <= 30 else text[:27] + "...")
 
 
 def next_fire(s: Schedule, after: datetime, anchor: datetime | None = None) -> datetime | None:
@@ -137,7 +167,7 @@ def next_fire(s: Schedule, after: datetime, anchor: datetime | None = None) -> d
     if s.cron:
         try:
             return _cron_next(s.cron, after)
-        except (CronSimError, StopIteration):
+        except (CronSimError, StopIteration, ValueError):
             return None
     if s.every_seconds is not None:
         if s.every_seconds <= 0:
@@ -224,7 +254,7 @@ def _passed_fires(
                 start = now.replace(microsecond=0) + timedelta(seconds=1)
                 latest = next(CronSim(s.cron, start, reverse=True))
             return first, latest, count
-        except (CronSimError, StopIteration):
+        except (CronSimError, StopIteration, ValueError):
             return None, None, 0
     if s.every_seconds is not None and s.every_seconds > 0:
         step = timedelta(seconds=s.every_seconds)

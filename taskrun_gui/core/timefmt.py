@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+MIN_YEAR, MAX_YEAR = 1970, 9999  # what --since/--until accept: no run is older than 1970
+
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
@@ -19,14 +21,23 @@ def ms_to_iso(ms: int | None) -> str | None:
 
 
 def parse_iso_ms(text: str) -> int:
-    """Parse an ISO date or date-time; naive values are local time. Raises ValueError."""
+    """Parse an ISO date or date-time; naive values are local time. Raises ValueError with a
+    message that says what is accepted (a year out of range is an error, not a traceback)."""
     value = text.strip()
-    if value.endswith("Z"):
+    if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
-    dt = datetime.fromisoformat(value)
-    if dt.tzinfo is None:
-        dt = dt.astimezone()
-    return int(dt.timestamp() * 1000)
+    try:
+        dt = datetime.fromisoformat(value)
+        in_range = MIN_YEAR <= dt.year <= MAX_YEAR
+        ms = int((dt if dt.tzinfo else dt.astimezone()).timestamp() * 1000)
+    except (ValueError, OverflowError, OSError):
+        in_range = False
+    if not in_range:
+        raise ValueError(
+            f"must be an ISO date or date-time (e.g. 2026-11-22 or 2026-11-22T10:00) "
+            f"between the years {MIN_YEAR} and {MAX_YEAR}, not {text[:40]!r}"
+        )
+    return ms
 
 
 def local_day(ms: int) -> str:

@@ -1,32 +1,195 @@
-"""Opening the data dir: folders, the SQLite database (WAL), migrations, pending-record replay."""
+"""Opening the data dir: folders, the SQLite database (WAL), migrations, pending-record replay.
+
+A data dir that cannot be written (read-only mount, `chattr +i`, another owner) or a database
+the owner made read-only (`chmod 0400`) still opens for reading: the database is then opened
+read-only, `read_only` says so and `open_error` says why. TaskRun never gives back a permission
+the owner took away; it only takes away group and other bits."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import stat
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import platformdirs
-from peewee import SqliteDatabase
+from peewee import OperationalError, SqliteDatabase
 
 from taskrun_gui.storage import migrations
 from taskrun_gui.storage.schema import database_proxy
 
 DB_NAME = "taskrun.db"
+BUSY_TIMEOUT_MS = int(os.environ.get("TASKRUN_BUSY_TIMEOUT_MS", "5000"))
 PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": int(os.environ.get("TASKRUN_BUSY_TIMEOUT_MS", "5000")),
+    "busy_timeout": BUSY_TIMEOUT_MS,
     "synchronous": "normal",
     "cache_size": -16000,  # 16 MiB page cache per connection
     "temp_store": "memory",
 }
+READ_ONLY_PRAGMAS = {k: v for k, v in PRAGMAS.items() if k != "journal_mode"}  # WAL is a write
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+READ_ONLY_CONSEQUENCE = "runs cannot be recorded or started here; history can still be read"
+_CORRUPT = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+_REFUSED = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM)
+T = TypeVar("T")
+
+
+class StoreOpenError(RuntimeError):
+    """The data dir cannot be used at all; the message says why and what to do."""
+
+
+class StoreCorruptError(StoreOpenError):
+    """taskrun.db is not an SQLite database or is damaged: nothing can be read from it."""
+
+
+class StoreBusyError(OperationalError):
+    """Another process kept the write lock longer than this one was willing to wait."""
+
+
+def corrupt_message(db_path: Path, exc: BaseException) -> str:
+    return (
+        f"the history store {db_path} is damaged or not a TaskRun database ({exc}): move it "
+        "(with any taskrun.db-wal and -shm next to it) away or restore it from a backup; "
+        "TaskRun starts a new history when the file is gone"
+    )
+
+
+def sqlite_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code behind a peewee or sqlite3 error (peewee keeps the
+    driver's exception as its first argument)."""
+    for cause in (exc, *exc.args[:1], exc.__cause__, exc.__context__):
+        code = (
+            getattr(cause, "sqlite_errorcode", None) if isinstance(cause, sqlite3.Error) else None
+        )
+        if code is not None:
+            return int(code) & 0xFF
+    return None
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """'file is not a database' or 'database disk image is malformed'."""
+    return sqlite_code(exc) in _CORRUPT
+
+
+@dataclass
+class LockWait:
+    """How a thread waits for another process's write lock: at most `budget_s` in all (per
+    process, not per statement), telling the user once through `on_wait`."""
+
+    on_wait: Callable[[], None]
+    budget_s: float = 30.0
+    attempt_ms: int = 1000  # the busy timeout of one try: the notice comes after about this
+    spent_s: float = 0.0
+    told: bool = False
+
+
+class WaitingSqliteDatabase(SqliteDatabase):
+    """SqliteDatabase where a thread may choose to wait for the write lock (see LockWait).
+
+    A try is repeated only where that is safe: BEGIN, made IMMEDIATE so the lock is taken
+    before any work is done, and statements outside a transaction, which SQLite undoes whole
+    when they fail. A statement inside a transaction that has begun is never repeated. Other
+    threads (the writer) keep the plain busy timeout and get OperationalError as before."""
+
+    def __init__(self, database: str, **kwargs: Any) -> None:
+        self._waits = threading.local()
+        super().__init__(database, **kwargs)
+
+    def wait_for_lock(self, wait: LockWait | None) -> None:
+        """Wait like `wait` on the calling thread from now on (None: as other threads)."""
+        self._waits.wait = wait
+
+    def _lock_wait(self) -> LockWait | None:
+        wait: LockWait | None = getattr(self._waits, "wait", None)
+        return wait
+
+    def begin(self, lock_type: str | None = None) -> None:
+        wait = self._lock_wait()
+        if wait is None:
+            super().begin(lock_type)
+            return
+        self._retrying(wait, lambda: SqliteDatabase.begin(self, lock_type or "IMMEDIATE"))
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        wait = self._lock_wait()
+        if wait is None or self.in_transaction() or self.connection().in_transaction:
+            return super().execute_sql(sql, params)
+        return self._retrying(wait, lambda: SqliteDatabase.execute_sql(self, sql, params))
+
+    def _retrying(self, wait: LockWait, attempt: Callable[[], T]) -> T:
+        """`attempt` until it is not refused for a lock, each try with a short busy timeout
+        (statements that are not retried keep the configured one)."""
+        conn = self.connection()
+        conn.execute(f"PRAGMA busy_timeout = {min(BUSY_TIMEOUT_MS, wait.attempt_ms)}")
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    return attempt()
+                except OperationalError as exc:
+                    if sqlite_code(exc) != sqlite3.SQLITE_BUSY or conn.in_transaction:
+                        raise
+                    self._note_wait(wait, time.monotonic() - started, exc)
+        finally:
+            with contextlib.suppress(sqlite3.Error):  # the error that got here is the one
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @staticmethod
+    def _note_wait(wait: LockWait, spent: float, exc: OperationalError) -> None:
+        """Count a refused try against the budget; tell the user once; give up when spent."""
+        if spent < 0.05:  # a busy timeout of 0: do not spin
+            time.sleep(0.05 - spent)
+        wait.spent_s += max(spent, 0.05)
+        if wait.spent_s >= wait.budget_s:
+            raise StoreBusyError(
+                f"the history store is still busy after {wait.budget_s:g} s: another "
+                "process is writing to it; try again when it is done"
+            ) from exc
+        if not wait.told:
+            wait.told = True
+            wait.on_wait()
 
 
 def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """--data-dir, else $TASKRUN_HOME, else the platform's user data dir."""
     chosen = explicit or os.environ.get("TASKRUN_HOME") or platformdirs.user_data_dir("taskrun")
     return Path(chosen).expanduser().resolve()
+
+
+def tighten_mode(path: Path, allowed: int) -> None:
+    """Take away the bits outside `allowed` (group and other), never add one: what the
+    owner made read-only stays read-only."""
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & ~allowed:
+            os.chmod(path, mode & allowed)
+
+
+def _write_problem(path: Path, folder: bool) -> str | None:
+    """Why `path` cannot be written (errno text), or None when it can."""
+    if os.access(path, os.W_OK | (os.X_OK if folder else 0)):
+        return None
+    try:  # os.access says no; a real attempt says why
+        if folder:
+            fd, name = tempfile.mkstemp(dir=path, prefix=".probe-")
+            os.close(fd)
+            os.unlink(name)
+        else:
+            os.close(os.open(path, os.O_WRONLY | os.O_CLOEXEC))  # no write, no truncation
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 class Store:
@@ -40,6 +203,17 @@ class Store:
         self.spool_dir = self.data_dir / "spool"
         self.tmp_dir = self.data_dir / "tmp"
         self.secrets_dir = self.data_dir / "secrets"
+        self.writable = True
+        self.read_only = False  # opened read-only for good (not a lock that may go away)
+        self.open_error: str | None = None
+        self._read_only_reason = ""
+        if (problem := self._make_folders()) is not None:
+            self._set_read_only(f"the data dir {self.data_dir} cannot be written ({problem})")
+        self.db = WaitingSqliteDatabase(str(self.db_path), pragmas=PRAGMAS, check_same_thread=False)
+        database_proxy.initialize(self.db)
+
+    def _make_folders(self) -> str | None:
+        """Create the folders, 0700 whatever the umask; why one cannot be written, if so."""
         old_umask = os.umask(0o077)
         try:
             for folder in (
@@ -50,33 +224,116 @@ class Store:
                 self.tmp_dir,
                 self.secrets_dir,
             ):
-                folder.mkdir(parents=True, exist_ok=True)
-                os.chmod(folder, 0o700)
+                try:
+                    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+                except OSError as exc:
+                    if not self.data_dir.is_dir():
+                        raise StoreOpenError(
+                            f"cannot create the data dir {self.data_dir} ({exc.strerror or exc})"
+                        ) from exc
+                    return exc.strerror or str(exc)
+                tighten_mode(folder, FOLDER_MODE)
+                if (problem := _write_problem(folder, folder=True)) is not None:
+                    return problem
         finally:
             os.umask(old_umask)
-        self.db = SqliteDatabase(str(self.db_path), pragmas=PRAGMAS, check_same_thread=False)
-        database_proxy.initialize(self.db)
-        self.writable = True
-        self.open_error: str | None = None
+        return None
+
+    def _set_read_only(self, reason: str) -> None:
+        self.writable = False
+        self.read_only = True
+        self._read_only_reason = reason
+        self.open_error = f"{reason}: {READ_ONLY_CONSEQUENCE}"
+
+    def _db_file_problem(self) -> str | None:
+        """Why taskrun.db must not be written: its owner took the write bit away, or the
+        system refuses (immutable, another owner). None when fine or not there yet."""
+        try:
+            mode = stat.S_IMODE(os.stat(self.db_path).st_mode)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return f"the history store {self.db_path} cannot be read ({exc.strerror or exc})"
+        if not mode & stat.S_IWUSR:
+            return f"the history store {self.db_path} is read-only (mode {mode:04o})"
+        if (problem := _write_problem(self.db_path, folder=False)) is not None:
+            return f"the history store {self.db_path} cannot be written ({problem})"
+        return None
 
     def open(self) -> Store:
         """Connect and migrate. A read-only or locked database still opens for reading; the
-        reason is kept in `open_error` and writes are retried by the writer later."""
-        old_umask = os.umask(0o077)
+        reason is kept in `open_error` and writes are retried by the writer later. Raises
+        StoreCorruptError for a file that is not a usable database, StoreOpenError when
+        nothing can be read, SchemaTooNewError for a newer TaskRun's history."""
+        if not self.read_only and (problem := self._db_file_problem()) is not None:
+            self._set_read_only(problem)
+        if not self.read_only:
+            self._open_for_writing()
+        if self.read_only:
+            self._open_read_only()
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                tighten_mode(Path(f"{self.db_path}{suffix}"), FILE_MODE)
+        return self
+
+    def _open_for_writing(self) -> None:
+        old_umask = os.umask(0o077)  # the database 0600; SQLite gives -wal and -shm its mode
         try:
             self.db.connect(reuse_if_open=True)
             migrations.migrate(self.db)
         except migrations.SchemaTooNewError:
             raise
         except Exception as exc:  # read-only file, locked, disk full: reads may still work
-            self.writable = False
-            self.open_error = f"history store not writable: {exc}"
+            if is_corrupt(exc):
+                self._close_quietly()
+                raise StoreCorruptError(corrupt_message(self.db_path, exc)) from exc
+            if sqlite_code(exc) in _REFUSED:
+                self._close_quietly()
+                self._set_read_only(f"the history store {self.db_path} cannot be written ({exc})")
+            else:
+                self.writable = False
+                self.open_error = f"history store not writable: {exc}"
         finally:
             os.umask(old_umask)
-        if self.db_path.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(self.db_path, 0o600)
-        return self
+
+    def _open_read_only(self) -> None:
+        """SQLite's read-only mode when a -wal exists (it holds the newest runs), else
+        `immutable`, which needs no -shm or -wal and so leaves none behind."""
+        reason = self._read_only_reason
+        if not self.db_path.exists():
+            raise StoreOpenError(
+                f"{reason} and holds no history yet: make it writable or use another --data-dir"
+            )
+        uri = f"file:{quote(str(self.db_path))}?mode=ro"
+        has_wal = Path(f"{self.db_path}-wal").exists()
+        last: Exception | None = None
+        for database in ([uri] if has_wal else []) + [f"{uri}&immutable=1"]:
+            self.db.init(database, pragmas=READ_ONLY_PRAGMAS, uri=True, check_same_thread=False)
+            try:
+                self.db.connect(reuse_if_open=True)
+                found = int(self.db.execute_sql("PRAGMA user_version").fetchone()[0])
+            except Exception as exc:
+                self._close_quietly()
+                if is_corrupt(exc):
+                    raise StoreCorruptError(corrupt_message(self.db_path, exc)) from exc
+                last = exc
+                continue
+            if found > migrations.SCHEMA_VERSION:
+                migrations.migrate(self.db)  # raises SchemaTooNewError, writes nothing
+            if found < migrations.SCHEMA_VERSION:
+                raise StoreOpenError(
+                    f"{reason}, and its history was written by an older TaskRun: it must be "
+                    "upgraded once where it can be written"
+                )
+            return
+        raise StoreOpenError(f"{reason}, and it cannot be read either ({last})")
+
+    def _close_quietly(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.db.in_transaction():
+                self.db.rollback()
+        with contextlib.suppress(Exception):
+            self.db.close()
 
     def close(self) -> None:
         if not self.db.is_closed():

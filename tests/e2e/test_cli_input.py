@@ -1,0 +1,126 @@
+"""Bad numbers given to the real `taskrun`: one line, a non-zero exit, and nothing written
+(the history a mistyped cleanup would have wiped is still there)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.cli import taskrun, taskrun_json
+
+
+def _one_line(res: subprocess.CompletedProcess[str]) -> str:
+    err = res.stderr
+    assert "Traceback" not in err, err
+    assert err.startswith("taskrun: "), err
+    assert len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    """A data dir with three finished runs of one task."""
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "c", "--command", "echo x").returncode == 0
+    assert taskrun(d, "run", "c", "--repeat", "3", "--wait").returncode == 0
+    return d
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--keep-per-task", "-5"],
+        ["--keep-per-task", "0"],
+        ["--older-than", "-1"],
+        ["--older-than", "0"],
+        ["--older-than", "nan"],
+        ["--older-than", "inf"],
+        ["--older-than", "1e400"],
+        ["--older-than", "99999999999999"],
+    ],
+)
+def test_cleanup_with_a_bad_number_deletes_nothing(history: Path, args: list[str]) -> None:
+    res = taskrun(history, "cleanup", *args)
+    assert res.returncode == 2
+    assert _one_line(res).startswith(f"taskrun: error: {args[0]}: must be ")
+    runs = taskrun_json(history, "runs", "--json")
+    assert len(runs) == 3
+    assert all(Path(r["log_path"]).read_bytes() == b"x\n" for r in runs)
+
+
+def test_log_tail_and_run_ids_out_of_range(history: Path) -> None:
+    for args in (
+        ["log", "1", "--tail", "-1"],
+        ["log", "1", "--tail", "0"],
+        ["log", "0"],
+        ["log", "99999999999999999999999"],
+        ["runs", "--before", "99999999999999999999999"],
+        ["runs", "--exit-code", "99999999999999999999999"],
+        ["cancel", "-1"],
+    ):
+        res = taskrun(history, *args)
+        assert res.returncode == 2, args
+        _one_line(res)
+    assert taskrun(history, "log", "1", "--tail", "1").stdout == "x\n"
+
+
+def test_bad_task_numbers_and_empty_schedules_write_no_task(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "keep", "--command", "true").returncode == 0
+    for extra in (
+        ["--timeout", "nan"],
+        ["--timeout", "inf"],
+        ["--timeout", "0"],
+        ["--retries", "-1"],
+        ["--retries", "101"],
+        ["--retry-backoff", "-1"],
+        ["--max-concurrent", "0"],
+        ["--priority", "99999999999999999999999"],
+        ["--every", ""],
+        ["--every", "99999999999999999999999d"],
+        ["--every", "1e400s"],
+        ["--cron", ""],
+        ["--at", ""],
+    ):
+        res = taskrun(d, "task", "add", "t", "--command", "true", *extra)
+        assert res.returncode == 2, extra
+        assert _one_line(res).startswith(f"taskrun: error: {extra[0]}: must"), res.stderr
+    for cron in ("*/99999999999999999999 * * * *", "99999999999999999999 * * * *"):
+        res = taskrun(d, "task", "add", "t", "--command", "true", "--cron", cron)
+        assert res.returncode == 1
+        assert "cron: field 1 (minute)" in _one_line(res)
+    assert [t["name"] for t in taskrun_json(d, "task", "list", "--json")] == ["keep"]
+
+
+def test_host_and_history_numbers(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    for args in (
+        ["--workers", "0", "runs"],
+        ["--workers", "-1", "runs"],
+        ["run", "t", "--repeat", "0"],
+        ["run", "t", "--repeat", "-1"],
+        ["stats", "--days", "0"],
+        ["stats", "--days", "-1"],
+        ["runs", "--limit", "0"],
+        ["runs", "--before", "0"],
+        ["runs", "--since", "0001-01-01"],
+        ["runs", "--until", "99999-12-31"],
+    ):
+        res = taskrun(d, *args)
+        assert res.returncode == 2, args
+        _one_line(res)
+    assert not d.exists()  # refused before the data dir was even opened
+
+
+def test_a_huge_number_from_a_toml_file_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    toml = tmp_path / "t.toml"
+    toml.write_text(
+        'name = "t"\nkind = "command"\ncommand = "true"\npriority = 99999999999999999999999\n'
+    )
+    res = taskrun(d, "task", "add", "t", "--from-toml", str(toml))
+    assert res.returncode == 1
+    _one_line(res)
+    assert taskrun_json(d, "task", "list", "--json") == []
