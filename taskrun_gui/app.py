@@ -15,7 +15,6 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from taskrun_gui import qt_gc
-from taskrun_gui.engine.locks import host_pid
 from taskrun_gui.executor.host import Host
 from taskrun_gui.resources import app_icon
 from taskrun_gui.single_instance import SingleInstance
@@ -76,21 +75,26 @@ def main(argv: list[str] | None = None) -> int:
     settings = QSettings()
     workers = args.workers or cfg.setting_int(settings, cfg.KEY_WORKERS) or None
     host = Host(store, workers)
-    serving = host.try_serve()
     note = None
-    if not serving:
+    if not host.try_serve():
         host.become_client()
-        pid = host_pid(store.locks_dir)
+        pid = host.served_by
         note = f"Runs are executed by taskrun daemon (pid {pid if pid else '?'})"
     query = QueryRunner(store, host.writer)
     ctx = AppContext(store, host.writer, host.executor, query, settings)
     apply_theme(app, cfg.theme_mode(settings))
-    window = MainWindow(ctx, serving=serving, host_note=note)
+    window = MainWindow(ctx, host_note=note)
     if store.open_error:
         window.statusBar().showMessage(store.open_error)
     retention_job = RetentionJob(ctx)
-    if serving:  # one process cleans a data dir: the one that serves it
+    if host.serving:  # one process cleans a data dir: the one that serves it
         retention_job.start()
+
+    def on_serving_changed(serving: bool, _message: str) -> None:
+        if serving:  # the daemon this window followed went away: this window serves now
+            retention_job.start()
+
+    host.executor.serving_changed.connect(on_serving_changed)
     instance.raise_requested.connect(window.bring_to_front)
     window.quit_requested.connect(app.quit)
     app.setQuitOnLastWindowClosed(False)  # closing may mean "to the tray"; quit is explicit

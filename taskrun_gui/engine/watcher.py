@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 
 from taskrun_gui.core.models import ACTIVE_STATUSES, RunRecord
+from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.logsink import MAX_BATCH_BYTES
 from taskrun_gui.engine.ticker import StoreTicker
 from taskrun_gui.storage import runs_repo
@@ -26,10 +27,14 @@ class RunWatcher(StoreTicker):
         on_changes: ChangesCallback,
         on_output: OutputCallback,
         interval: float = 0.5,
+        on_host_gone: Callable[[], None] | None = None,
     ) -> None:
+        """`on_host_gone`: called each time the data dir's host lock goes from held to free."""
         super().__init__(store, "taskrun-watcher", interval)
         self.on_changes = on_changes
         self.on_output = on_output
+        self.on_host_gone = on_host_gone
+        self._host_seen = True
         self._known: dict[str, RunRecord] = {}
         self._last_id = 0
         self._primed = False
@@ -37,6 +42,11 @@ class RunWatcher(StoreTicker):
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
 
     def poll_once(self) -> None:
+        if self.on_host_gone is not None:
+            alive = host_alive(self.store.locks_dir)
+            if self._host_seen and not alive:
+                self.on_host_gone()
+            self._host_seen = alive
         if not self._primed:  # what ended before we came is not news
             self._last_id = self._newest_id()
             self._primed = True

@@ -15,17 +15,24 @@ from taskrun_gui.storage.writer import WriteOp
 
 
 class ClientExecutor(ExecutorService):
+    host_gone = Signal()  # nobody serves the data dir any more
     _watched = Signal(object, object)  # (active runs, changed runs), from the watcher thread
     _watched_output = Signal(str, str, object)
+    _watched_host_gone = Signal()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._active_runs: list[RunRecord] = []
         self._watcher = RunWatcher(
-            self.store, self._watched.emit, self._watched_output.emit, interval=self.poll_interval
+            self.store,
+            self._watched.emit,
+            self._watched_output.emit,
+            interval=self.poll_interval,
+            on_host_gone=self._watched_host_gone.emit,
         )
         self._watched.connect(self._on_watched)
         self._watched_output.connect(self.run_output)
+        self._watched_host_gone.connect(self.host_gone)
 
     def start(self) -> None:
         self._watcher.start()

@@ -1,20 +1,34 @@
 """Serving a data dir: the host lock, crash recovery, the writer and the executor, for the
-window, `taskrun daemon` and a CLI that becomes the host for its own runs."""
+window, `taskrun daemon` and a CLI that becomes the host for its own runs.
+
+A window that finds the data dir served by another process follows it as a client; when that
+process goes away (stopped, killed) the window takes the host lock, recovers what it left
+(on a thread: stopping a dead host's process trees can take seconds) and serves from then on,
+so nothing queued is stranded."""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
-from taskrun_gui.engine.locks import FileLock, host_lock
+from taskrun_gui.core.models import RunRecord
+from taskrun_gui.engine.locks import FileLock, host_lock, host_pid
 from taskrun_gui.engine.recovery import recover_dead_runs
+from taskrun_gui.executor.executor import Executor
 from taskrun_gui.executor.service import ExecutorService
+from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import HealthCallback, StoreWriter
 
+log = logging.getLogger(__name__)
 
-class Host:
+
+class Host(QObject):
+    _recovered = Signal(object, str)  # final records of recovered runs, error; from a thread
+
     def __init__(
         self,
         store: Store,
@@ -24,44 +38,105 @@ class Host:
         schedules: bool = True,
     ) -> None:
         """`schedules`: fire scheduled tasks (a host started only for CLI work does not)."""
+        super().__init__(parent)
         self.store = store
         self.lock: FileLock = host_lock(store.locks_dir)
         self.writer = StoreWriter(store)
-        self.executor = ExecutorService(
-            store, self.writer, workers, parent=parent, schedules=schedules
-        )
-        self._health_receivers = [] if on_health is None else [on_health]
+        self.executor = Executor(parent)
+        self._workers = workers
+        self._schedules = schedules
+        self._served_by: int | None = None  # the pid of the process we follow
         if on_health is not None:
             self.executor.store_health_changed.connect(on_health)
+        self._recovered.connect(self._on_recovered)
+        self._attach(self._new_service(), serving=False)
+
+    def _new_service(self) -> ExecutorService:
+        return ExecutorService(
+            self.store,
+            self.writer,
+            self._workers,
+            parent=self.executor,
+            schedules=self._schedules,
+        )
+
+    def _attach(self, backend: ExecutorService, serving: bool) -> None:
+        old = self.executor.attach(backend, serving)
+        if old is not None:
+            old.shutdown(cancel_running=False, timeout=0)
+            old.deleteLater()
 
     def try_serve(self) -> bool:
         """Become the one host of the data dir: take the lock, recover what a dead host left,
         start polling for queued runs. False when another process already serves it."""
-        if not self.lock.try_acquire():
+        if not self._take_lock():
             return False
-        self.lock.write_owner(f"{os.getpid()}\n")
         if self.store.writable:
             try:
                 recover_dead_runs(self.store)
             except Exception as exc:  # a store refusing writes: recover next time
                 self.executor.store_health_changed.emit(False, str(exc))
-        self.executor.start()
+        self.executor.backend.start()
+        self.executor.serving = True
+        return True
+
+    def _take_lock(self) -> bool:
+        if not self.lock.try_acquire():
+            return False
+        self.lock.write_owner(f"{os.getpid()}\n")
         return True
 
     def become_client(self) -> None:
         """Another process serves the data dir: follow and drive it instead of running."""
         from taskrun_gui.executor.client import ClientExecutor  # only windows need it
 
-        old = self.executor
-        self.executor = ClientExecutor(self.store, self.writer, old.workers, parent=old.parent())
-        for receiver in self._health_receivers:
-            self.executor.store_health_changed.connect(receiver)
-        old.deleteLater()
-        self.executor.start()
+        self._served_by = host_pid(self.store.locks_dir)
+        client = ClientExecutor(self.store, self.writer, self._workers, parent=self.executor)
+        client.host_gone.connect(self._on_host_gone)
+        self._attach(client, serving=False)
+        client.start()
 
     @property
     def serving(self) -> bool:
         return self.lock.held
+
+    @property
+    def served_by(self) -> int | None:
+        """The pid of the process this window follows (None when it serves itself)."""
+        return None if self.serving else self._served_by
+
+    def _on_host_gone(self) -> None:
+        """The process we followed let go of the data dir: serve it here, unless another
+        process was quicker (then follow that one)."""
+        if self.serving or not self._take_lock():
+            self._served_by = host_pid(self.store.locks_dir)
+            return
+
+        def recover() -> None:
+            try:
+                recovered = recover_dead_runs(self.store) if self.store.writable else []
+                finals = [runs_repo.get_by_uid(r.uid) for r in recovered]
+                self._recovered.emit([f for f in finals if f is not None], "")
+            except Exception as exc:  # the store refuses writes: recover next time
+                log.warning("could not recover the runs of the host that went away: %s", exc)
+                self._recovered.emit([], str(exc))
+
+        threading.Thread(target=recover, name="taskrun-recovery", daemon=True).start()
+
+    def _on_recovered(self, recovered: list[RunRecord], error: str) -> None:
+        gone = self._served_by
+        service = self._new_service()
+        self._attach(service, serving=True)
+        service.start()
+        for final in recovered:  # interrupted now: the window shows them so
+            self.executor.run_state_changed.emit(final)
+            self.executor.run_finished.emit(final)
+        if error:
+            self.executor.store_health_changed.emit(False, error)
+        who = f"taskrun daemon (pid {gone})" if gone else "The process that served this data dir"
+        self.executor.serving_changed.emit(
+            True, f"{who} stopped; this window runs the tasks of its data dir now"
+        )
 
     def close(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         self.executor.shutdown(cancel_running=cancel_running, timeout=timeout)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
-from taskrun_gui.executor.service import ExecutorService
+from taskrun_gui.executor.executor import Executor
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
 from taskrun_gui.ui.query import QueryRunner
@@ -17,6 +17,6 @@ from taskrun_gui.ui.query import QueryRunner
 class AppContext:
     store: Store
     writer: StoreWriter
-    executor: ExecutorService
+    executor: Executor
     query: QueryRunner
     settings: QSettings

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from taskrun_gui.ui.trends.trends_tab import TrendsTab
 
 TAB_TASKS, TAB_EDITOR, TAB_LOGS, TAB_TRENDS, TAB_MONITOR = range(5)
+NOTE_MS = 10_000  # a quiet note stays this long in the status bar
 HEALTH_STYLE = "color: white; background: #B91C1C; padding: 2px 8px; font-weight: bold;"
 
 
@@ -57,7 +58,6 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         ctx: AppContext,
-        serving: bool = True,
         host_note: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.confirm_quit: Callable[[int, int], bool] = lambda r, q: ask_quit(self, r, q)
         self._quitting = False
 
-        self.tasks_tab = TasksTab(ctx, serving)
+        self.tasks_tab = TasksTab(ctx)
         # the other tabs are built (and their modules imported) when first shown or needed:
         # the window opens with what its first tab needs
         self._editor_page = LazyPage(self._make_editor_tab)
@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
         ex.run_finished.connect(self._on_run_finished)
         ex.queue_changed.connect(self._on_queue_changed)
         ex.store_health_changed.connect(self._on_store_health_changed)
+        ex.serving_changed.connect(self._on_executor_serving_changed)
+        self.notifier.noted.connect(self._on_notifier_noted)
         self.tasks_tab.edit_requested.connect(self._on_tasks_tab_edit_requested)
         self.tasks_tab.new_requested.connect(self._on_tasks_tab_new_requested)
         self.tasks_tab.history_requested.connect(self._on_tasks_tab_history_requested)
@@ -237,6 +239,17 @@ class MainWindow(QMainWindow):
             "" if ok else f"⚠ History store problem: {message} — runs go on, history is kept aside"
         )
         self.health_label.setVisible(not ok)
+
+    def _on_executor_serving_changed(self, serving: bool, message: str) -> None:
+        """The process this window followed went away and this window serves now (or the
+        other way round): say so where the host was named, and once as a notification."""
+        self.host_label.setText("" if serving else message)
+        self.host_label.setVisible(not serving)
+        self.notifier.notify("TaskRun", message, "info")
+        self._update_counts()
+
+    def _on_notifier_noted(self, text: str) -> None:
+        self.statusBar().showMessage(text, NOTE_MS)
 
     def _update_counts(self) -> None:
         ex = self.ctx.executor

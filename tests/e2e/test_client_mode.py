@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from taskrun_gui.core.models import RunStatus
-from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.engine.locks import host_alive, host_pid
 from taskrun_gui.executor.host import Host
 from taskrun_gui.storage.db import Store
 from tests.e2e.cli import popen_taskrun
@@ -26,7 +26,8 @@ def daemon(tmp_path: Path) -> Iterator[Path]:
     Store(data).open().close()
     proc = popen_taskrun(data, "daemon", "--on-stop", "cancel")
     deadline = time.monotonic() + 20
-    while not host_alive(data / "locks"):
+    # the daemon itself, not its own start-up check (which holds the host lock a moment)
+    while not (host_alive(data / "locks") and host_pid(data / "locks") == proc.pid):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the daemon did not start"
         time.sleep(0.05)
@@ -116,3 +117,69 @@ def test_a_stopped_daemon_finishes_what_runs_and_leaves_the_queue(tmp_path: Path
     assert proc.returncode == 0
     statuses = sorted(r["status"] for r in taskrun_json(data, "runs", "--json"))
     assert statuses == ["queued", "queued", "success"]  # left for the next host
+
+
+def test_window_takes_over_when_its_daemon_dies(qtbot, tmp_path: Path) -> None:
+    """kill -9 of the daemon a window follows: the window serves the data dir from then on,
+    says so, marks the run the daemon left interrupted (its process gone), and runs queued
+    afterwards are executed, not stranded."""
+    from PySide6.QtCore import QSettings
+
+    from taskrun_gui.ui.context import AppContext
+    from taskrun_gui.ui.main_window import MainWindow
+    from taskrun_gui.ui.query import QueryRunner
+
+    data = tmp_path / "data"
+    Store(data).open().close()
+    daemon = popen_taskrun(data, "daemon")
+    deadline = time.monotonic() + 20
+    while host_pid(data / "locks") != daemon.pid or not host_alive(data / "locks"):
+        assert daemon.poll() is None and time.monotonic() < deadline, "no daemon"
+        time.sleep(0.05)
+    store = Store(data).open()
+    host = Host(store, 1)
+    query = QueryRunner(store, host.writer)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(AppContext(store, host.writer, host.executor, query, settings), "following")
+    assert not win.host_label.isHidden()
+    try:
+        assert not host.try_serve()
+        host.become_client()
+        ex = host.executor
+        slow = add_task(
+            store, py_task("slow", "import time; print('up', flush=True); time.sleep(120)")
+        )
+        left = ex.enqueue(slow.id, slow.version, slow.spec)[0]
+        qtbot.waitUntil(lambda: [r.uid for r in ex.running()] == [left.uid], timeout=20_000)
+        pid = ex.running()[0].pid
+        assert pid is not None and psutil.pid_exists(pid)
+        with qtbot.waitSignal(ex.serving_changed, timeout=20_000) as changed:
+            daemon.kill()
+            daemon.wait(10)
+        assert changed.args[0] is True
+        assert f"pid {daemon.pid}" in changed.args[1]
+        assert host.serving and ex.serving
+        assert win.host_label.isHidden() and win.host_label.text() == ""  # no daemon named
+        assert any(n.message == changed.args[1] for n in win.notifier.history())
+        finals: list = []
+        ex.run_finished.connect(finals.append)
+        quick = add_task(store, py_task("quick", "print('after the daemon', flush=True)"))
+        rec = ex.enqueue(quick.id, quick.version, quick.spec)[0]
+        qtbot.waitUntil(lambda: any(f.uid == rec.uid for f in finals), timeout=20_000)
+        assert next(f for f in finals if f.uid == rec.uid).status is RunStatus.SUCCESS
+        assert host.writer.flush(10)
+        from taskrun_gui.storage import runs_repo
+
+        stranded = runs_repo.get_by_uid(left.uid)
+        assert stranded is not None and stranded.status is RunStatus.INTERRUPTED
+        gone = not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+        assert gone, "the dead daemon's run was left running"
+    finally:
+        win.shutdown()
+        host.close()
+        query.wait_idle()
+        store.close()
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(10)
+        daemon.communicate()

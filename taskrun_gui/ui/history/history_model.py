@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 )
 
 from taskrun_gui.core.models import RunRecord
+from taskrun_gui.executor.executor import Executor
 from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.history.history_columns import HEADERS, Col, alignment, cell_data
@@ -52,7 +53,7 @@ class HistoryModel(QAbstractTableModel):
     def __init__(
         self,
         query: QueryRunner,
-        executor: ExecutorService | None = None,
+        executor: Executor | ExecutorService | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)

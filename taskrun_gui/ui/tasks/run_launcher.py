@@ -11,17 +11,15 @@ from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.params import ParamError
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.tasks import run_queue
 from taskrun_gui.ui.tasks.run_params_dialog import RunParamsDialog
 
 
 class RunLauncher(QObject):
     queued = Signal(object)  # list[RunRecord]
 
-    def __init__(self, ctx: AppContext, serving: bool, parent_widget: QWidget) -> None:
+    def __init__(self, ctx: AppContext, parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
         self._ctx = ctx
-        self._serving = serving
         self._parent_widget = parent_widget
         self.dialog: RunParamsDialog | None = None
 
@@ -38,7 +36,10 @@ class RunLauncher(QObject):
 
     def _queue(self, task: TaskRow, given: dict[str, str], repeat: int) -> None:
         try:
-            recs = run_queue.queue_runs(self._ctx, task, given, repeat, self._serving)
+            # to this process's host, or through the store to the one serving the data dir
+            recs = self._ctx.executor.enqueue(
+                task.id, task.version, task.spec, given, repeat=repeat
+            )
         except ParamError as exc:
             QMessageBox.warning(self._parent_widget, "Cannot run", str(exc))
             return

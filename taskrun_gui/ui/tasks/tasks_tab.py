@@ -1,7 +1,7 @@
 """The Tasks tab: search, the task table, the run queue, and what can be done to a task.
 
 Runs go to this process's executor, or to the store for the daemon that hosts the data dir
-(see run_queue). Every store access goes through ctx.query."""
+(the executor knows which). Every store access goes through ctx.query."""
 
 from __future__ import annotations
 
@@ -42,9 +42,7 @@ class TasksTab(QWidget):
     history_requested = Signal(int)  # task id
     tasks_loaded = Signal()
 
-    def __init__(
-        self, ctx: AppContext, serving: bool = True, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self.confirm: Confirm = lambda title, text: (
@@ -58,7 +56,7 @@ class TasksTab(QWidget):
         self.proxy.setSourceModel(self.model)
         self.actions_ = TaskActions(self)
         self.table = TaskTableView(self.proxy)
-        self.launcher = RunLauncher(ctx, serving, self)
+        self.launcher = RunLauncher(ctx, self)
         self.writes = TaskWrites(ctx, self)
         self.transfer = TaskTransfer(ctx, self.selected_task, self)
         self.table.addAction(self.actions_.delete)
