@@ -45,7 +45,7 @@ def test_timeout_stops_the_whole_tree(qtbot, service, store, tmp_path):
     rec = run_task(qtbot, service, task)
     assert rec.status is RunStatus.TIMEOUT
     assert rec.error_type is ErrorType.TIMEOUT
-    assert rec.duration_ms is not None and 900 <= rec.duration_ms < 10_000
+    assert rec.duration_ms is not None and rec.duration_ms >= 1000  # not stopped early
     assert all(gone(p) for p in _children(pidfile))
     assert gone(rec.pid)  # type: ignore[arg-type]
 

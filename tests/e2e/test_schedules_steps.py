@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from taskrun_gui.core.models import (
@@ -40,18 +41,27 @@ def test_a_real_one_second_interval_fires_as_schedule(qtbot, service, store):
 
 
 def test_overlap_skip_does_not_pile_up(qtbot, service, store):
+    """Fires while a run goes are skipped: runs never overlap, nothing waits in the queue."""
     task = add_task(
         store,
         shell_task(
-            "slowtick", "sleep 2.5", schedule=Schedule(every_seconds=1, overlap=OverlapPolicy.SKIP)
+            "slowtick", "sleep 1.5", schedule=Schedule(every_seconds=1, overlap=OverlapPolicy.SKIP)
         ),
     )
     finished: list = []
-    service.run_finished.connect(finished.append)
-    qtbot.waitUntil(lambda: len(finished) >= 1, timeout=15_000)
-    assert len(service.queue()) == 0  # fires during the run were skipped, not queued
+    queued_at_finish: list[int] = []
+
+    def on_finished(rec) -> None:
+        finished.append(rec)
+        queued_at_finish.append(len(service.queue()))
+
+    service.run_finished.connect(on_finished)
+    qtbot.waitUntil(lambda: len(finished) >= 2, timeout=30_000)
+    assert queued_at_finish[:2] == [0, 0]  # fires during a run were skipped, not queued
     assert service.writer.flush(10)
-    assert len(_runs(task.id)) <= 2
+    runs = sorted((r for r in _runs(task.id) if r.started_at), key=lambda r: r.started_at)
+    for before, after in itertools.pairwise(runs):
+        assert before.finished_at is not None and after.started_at >= before.finished_at
 
 
 def test_only_the_serving_host_fires_schedules(qtbot, store):
