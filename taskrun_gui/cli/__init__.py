@@ -13,6 +13,7 @@ from peewee import DatabaseError, OperationalError
 from taskrun_gui.cli import history_cmds, run_cmds, task_cmds
 from taskrun_gui.cli.common import CliError, open_store
 from taskrun_gui.cli.parser import build_parser
+from taskrun_gui.cli.streams import protect_stderr
 from taskrun_gui.core.params import ParamError
 from taskrun_gui.storage.db import (
     Store,
@@ -69,13 +70,16 @@ def _os_error(exc: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    protect_stderr()
     args = build_parser().parse_args(argv)
     store = None
     try:
         store = open_store(args.data_dir, writing=_writes(args))
         if args.verb == "daemon":  # it serves for hours: no 30 s waits on its event loop
             store.db.wait_for_lock(None)
-        return _command(args)(store, args)
+        code = _command(args)(store, args)
+        sys.stdout.flush()  # here, where a refused write is reported, not at exit
+        return code
     except CliError as exc:
         print(f"taskrun: {exc}", file=sys.stderr)
         return exc.code

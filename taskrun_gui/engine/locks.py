@@ -4,6 +4,7 @@ stale lock behind."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -38,9 +39,11 @@ class FileLock:
         return True
 
     def write_owner(self, text: str) -> None:
+        """Say who holds the lock (for messages only: a full disk may refuse it)."""
         if self._fd is not None and self._locked:
-            os.ftruncate(self._fd, 0)
-            os.pwrite(self._fd, text.encode(), 0)
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+                os.pwrite(self._fd, text.encode(), 0)
 
     def release(self) -> None:
         if self._fd is None:

@@ -6,6 +6,7 @@ one may predate a check, or have been written by hand)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from taskrun_gui.core.interpreters import command_argv, interpreter_argv, script
 from taskrun_gui.core.models import ErrorType, Step, TaskKind, TaskSpec
 from taskrun_gui.core.text import shorten
 from taskrun_gui.monitor.proctree import RUN_MARKER_VAR
+from taskrun_gui.storage import fallback_dirs
 
 
 @dataclass
@@ -106,14 +108,38 @@ def _plan_script(item: PlannedStep, step: Step, path: Path) -> None:
         item.error = f"interpreter {shorten(step.interpreter)!r} was not found"
         return
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(step.script)
-    except (OSError, ValueError) as exc:  # a full disk, a lone surrogate
+        text = step.script.encode()
+    except ValueError as exc:  # a lone surrogate
         item.error_type, item.error = ErrorType.INTERNAL, f"cannot write the script file: {exc}"
         return
-    item.script_file = path
-    item.argv = [*prefix, str(path)]
+    fallback = fallback_dirs.fallback_dir(path.parent.parent, "tmp")
+    for where in (path, fallback / path.name):  # the data dir's disk may be full
+        if where.parent == fallback and not fallback_dirs.private_dir(fallback):
+            break
+        try:
+            _write_private(where, text)
+        except OSError as exc:
+            item.error_type, item.error = ErrorType.INTERNAL, f"cannot write the script file: {exc}"
+            continue
+        item.error_type = item.error = None
+        item.script_file = where
+        item.argv = [*prefix, str(where)]
+        return
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """A script for its interpreter to read: 0600, nobody else's to read or run."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+    os.close(fd)
 
 
 def plan_steps(

@@ -42,6 +42,7 @@ FILE_MODE = 0o600
 READ_ONLY_CONSEQUENCE = "runs cannot be recorded or started here; history can still be read"
 _CORRUPT = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 _REFUSED = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM)
+_NO_ROOM = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL)
 T = TypeVar("T")
 
 
@@ -290,11 +291,33 @@ class Store:
             if sqlite_code(exc) in _REFUSED:
                 self._close_quietly()
                 self._set_read_only(f"the history store {self.db_path} cannot be written ({exc})")
+            elif sqlite_code(exc) in _NO_ROOM and not self._readable():
+                self._open_without_room(exc)
             else:
                 self.writable = False
                 self.open_error = f"history store not writable: {exc}"
         finally:
             os.umask(old_umask)
+
+    def _readable(self) -> bool:
+        try:
+            self.db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
+        except Exception:
+            return False
+        return True
+
+    def _open_without_room(self, exc: BaseException) -> None:
+        """A full disk: SQLite cannot even make the -shm file a WAL database needs to be read.
+        Read it without one for this process (nobody can write it meanwhile: no room); tasks
+        still run, and what they record is kept aside for the next process (see journal)."""
+        self._close_quietly()
+        self._read_only_reason = f"the disk of {self.db_path} is full ({exc})"
+        self._open_read_only()
+        self.writable = False
+        self.open_error = (
+            f"{self._read_only_reason}: tasks still run; their records are kept aside and "
+            "written when there is room"
+        )
 
     def _open_read_only(self) -> None:
         """SQLite's read-only mode when a -wal exists (it holds the newest runs), else

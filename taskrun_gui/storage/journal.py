@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
-import stat
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from taskrun_gui.storage import fallback_dirs
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ class Journal:
         self._fd: int | None = None
         fallback = fallback_dir(spool_dir)
         for path in (self.path, fallback / name):
-            if path.parent == fallback and not _private_dir(fallback):
+            if path.parent == fallback and not fallback_dirs.private_dir(fallback):
                 break
             try:
                 self._fd = os.open(
@@ -128,10 +127,8 @@ class Journal:
 
 
 def fallback_dir(spool_dir: Path) -> Path:
-    """Where writes go when the data dir's own disk refuses them: a folder of this user's in
-    the temporary directory (usually another file system), one per data dir."""
-    digest = hashlib.sha256(str(Path(spool_dir).resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"taskrun-{os.getuid()}" / f"spool-{digest}"
+    """The spool's stand-in when the data dir's disk is full."""
+    return fallback_dirs.fallback_dir(Path(spool_dir).parent, "spool")
 
 
 def claim(spool_dir: Path) -> list[WriteOp]:
@@ -176,25 +173,8 @@ def spool(spool_dir: Path, ops: list[WriteOp]) -> bool:
     return any(_write_new(folder, data) for folder in (Path(spool_dir), fallback_dir(spool_dir)))
 
 
-def _private_dir(folder: Path) -> bool:
-    """Make `folder` (and its parent) as folders only this user can enter; False when one is
-    someone else's or a link (the temporary directory is shared)."""
-    try:
-        for part in (folder.parent, folder):
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(part, 0o700)
-            st = os.lstat(part)
-            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
-                return False
-            if stat.S_IMODE(st.st_mode) != 0o700:
-                os.chmod(part, 0o700)
-    except OSError:
-        return False
-    return True
-
-
 def _write_new(folder: Path, data: bytes) -> bool:
-    if not _private_dir(folder):
+    if not fallback_dirs.private_dir(folder):
         return False
     path = folder / f"{os.getpid()}-{time.time_ns()}.jsonl"
     try:

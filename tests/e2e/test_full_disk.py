@@ -158,3 +158,23 @@ def test_cli_reads_work_on_a_full_disk(small_disk: Path) -> None:
     _fill(small_disk)
     runs = taskrun_json(data, "runs", "--json")
     assert runs[0]["status"] == "success"
+
+
+def test_output_the_disk_refuses_is_an_error_not_a_silent_loss(small_disk: Path) -> None:
+    data = small_disk / "data"
+    assert taskrun(data, "task", "add", "quick", "--command", "echo hi").returncode == 0
+    assert taskrun(data, "run", "quick", "--wait").returncode == 0
+    _fill(small_disk)
+    with open(small_disk / "out.json", "w") as out:
+        res = subprocess.run(
+            [sys.executable, "-m", "taskrun_gui.cli", "runs", "--json"],
+            env=cli_env(data),
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert res.returncode == 1
+    last = res.stderr.strip().splitlines()[-1]  # after the warning that the disk is full
+    assert last.startswith("taskrun: ") and "No space left on device" in last
+    assert "Traceback" not in res.stderr and "Exception ignored" not in res.stderr

@@ -1,0 +1,36 @@
+"""Standard error that never raises: a `taskrun` whose stderr is a file on a full disk (the
+daemon's log) must go on running tasks, not die telling it. Standard output is left strict:
+output that cannot be written is an error the command reports (exit 1), not dropped."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import TextIO
+
+
+class QuietWhenRefused:
+    """Wraps a text stream; writes and flushes the system refuses are dropped."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.dropped = 0
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError:
+            self.dropped += len(text)
+            return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError):
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+def protect_stderr() -> None:
+    if not isinstance(sys.stderr, QuietWhenRefused) and sys.stderr is not None:
+        sys.stderr = QuietWhenRefused(sys.stderr)  # type: ignore[assignment]
