@@ -11,7 +11,8 @@ from collections.abc import Callable
 from peewee import DatabaseError, OperationalError
 
 from taskrun_gui.cli import history_cmds, run_cmds, task_cmds
-from taskrun_gui.cli.common import CliError, open_store
+from taskrun_gui.cli.common import CliError, open_store, warn
+from taskrun_gui.cli.daemon_spawn import ensure_served
 from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.cli.streams import protect_stderr
 from taskrun_gui.core.params import ParamError
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         store = open_store(args.data_dir, writing=_writes(args))
         if args.verb == "daemon":  # it serves for hours: no 30 s waits on its event loop
             store.db.wait_for_lock(None)
+        elif args.verb != "run" and ensure_served(store, args.workers, stranded_only=True):
+            warn("runs were waiting with nobody to serve them (their host stopped): started one")
         code = _command(args)(store, args)
         sys.stdout.flush()  # here, where a refused write is reported, not at exit
         return code

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from taskrun_gui.core.policy import log_cap_error
 from taskrun_gui.core.schedule import MAX_EVERY_SECONDS
 from taskrun_gui.core.timefmt import parse_iso_ms
 from taskrun_gui.engine.recovery import recover_if_no_host
@@ -151,6 +152,29 @@ def amount(
         return value
 
     return parse
+
+
+SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+DEFAULT_CAP = "default"  # --log-cap default: the data dir's policy again
+
+
+def log_cap(text: str) -> int | str:
+    """--log-cap: a size (4096, 512K, 100M, 2G), 0 or 'none' for no cap, or 'default'."""
+    word = text.strip().lower()
+    if word == DEFAULT_CAP:
+        return DEFAULT_CAP
+    if word in ("none", "unlimited"):
+        return 0
+    m = SIZE_RE.match(word)
+    value = float(m.group(1)) * SIZE_UNITS[(m.group(2) or "")[:1].lower()] if m else math.nan
+    problem = "not a size" if not math.isfinite(value) else log_cap_error(int(value))
+    if problem is not None:
+        raise argparse.ArgumentTypeError(
+            "must be a size such as 512K, 100M or 2G (at least 4K), 'none' for no cap or "
+            f"'default' for the data dir's, not {_shown(text)}"
+        )
+    return int(value)
 
 
 def schedule_text(text: str) -> str:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.db import Store
@@ -73,9 +74,17 @@ def _detach(
         os.close(fd)
 
 
-def ensure_served(store: Store, workers: int | None) -> bool:
-    """Start a daemon when runs wait and no host is alive; True when one was started."""
-    if not store.writable or host_alive(store.locks_dir) or not runs_repo.has_queued():
+STRANDED_AFTER_MS = 10_000  # a daemon just started needs a moment to take the host lock
+
+
+def ensure_served(store: Store, workers: int | None, stranded_only: bool = False) -> bool:
+    """Start a daemon when runs wait and no host is alive; True when one was started.
+    `stranded_only`: only for runs that have waited a while (their host died, or left as
+    they were queued), not for a burst whose daemon is still starting."""
+    if not store.writable or host_alive(store.locks_dir):
+        return False
+    before = now_ms() - STRANDED_AFTER_MS if stranded_only else None
+    if not runs_repo.has_queued(before):
         return False
     spawn_daemon(store, workers)
     return True

@@ -184,7 +184,10 @@ def cmd_export_runs(store: Store, a: argparse.Namespace) -> int:
 def cmd_cleanup(store: Store, a: argparse.Namespace) -> int:
     if a.older_than is None and a.keep_per_task is None:
         fail("say what to delete: --older-than DAYS and/or --keep-per-task N")
-    res = retention.cleanup(store, a.older_than, a.keep_per_task)
+    try:
+        res = retention.cleanup(store, a.older_than, a.keep_per_task)
+    except ValueError as exc:  # the parser checks the same ranges: a second line of defence
+        fail(str(exc))
     if a.json:
         print_json({"runs_deleted": res.runs_deleted, "log_bytes_freed": res.log_bytes_freed})
     else:

@@ -10,14 +10,11 @@ _told: set[str] = set()
 
 
 def tell_log_error(rec: RunRecord) -> None:
-    if not rec.log_error:
+    if not rec.log_error or rec.log_error in _told:
         return
-    reason = rec.log_error.split(" (writing ")[0]
-    if reason in _told:
-        return
-    _told.add(reason)
+    _told.add(rec.log_error)
     warn(
         f"{rec.log_dropped} bytes of the output of run {rec.id or rec.uid[:8]} "
-        f"({rec.task_name}) could not be written to its log: {rec.log_error}; "
-        "the run goes on and its record is kept"
+        f"({rec.task_name}) could not be written to {rec.log_path}: {rec.log_error}; "
+        "runs go on and their records are kept"
     )

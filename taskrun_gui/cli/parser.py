@@ -14,6 +14,7 @@ from taskrun_gui.cli.common import (
     amount,
     every,
     iso_time_ms,
+    log_cap,
     schedule_text,
     whole_number,
 )
@@ -66,6 +67,12 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     p.add_argument("--retries", type=RETRIES)
     p.add_argument("--retry-backoff", type=RETRY_BACKOFF, metavar="SECONDS")
     p.add_argument("--max-concurrent", type=MAX_CONCURRENT)
+    p.add_argument(
+        "--log-cap",
+        type=log_cap,
+        metavar="SIZE",
+        help="most output kept per run (100M, 2G; none; default: the data dir's)",
+    )
     p.add_argument("--priority", type=PRIORITY)
     p.add_argument("--tag", action="append", default=[])
     p.add_argument("--description")

@@ -7,7 +7,14 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from taskrun_gui.cli.common import fail, key_values, parse_duration, print_json, print_table
+from taskrun_gui.cli.common import (
+    DEFAULT_CAP,
+    fail,
+    key_values,
+    parse_duration,
+    print_json,
+    print_table,
+)
 from taskrun_gui.core import schedule as schedule_mod
 from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import (
@@ -97,6 +104,8 @@ def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
         value = getattr(a, flag)
         if value is not None:
             setattr(spec, flag, value)
+    if a.log_cap is not None:
+        spec.log_cap_bytes = None if a.log_cap == DEFAULT_CAP else a.log_cap
     if a.tag:
         spec.tags = list(a.tag)
     if a.disabled:

@@ -147,9 +147,12 @@ def queued() -> list[RunRecord]:
     return [to_record(r) for r in rows]
 
 
-def has_queued() -> bool:
-    """Some run waits for a host (one index seek)."""
-    return Run.select(Run.id).where(Run.status == str(RunStatus.QUEUED)).limit(1).exists()
+def has_queued(before_ms: int | None = None) -> bool:
+    """Some run waits for a host (queued before `before_ms`, when given): one index seek."""
+    query = Run.select(Run.id).where(Run.status == str(RunStatus.QUEUED))
+    if before_ms is not None:
+        query = query.where(Run.queued_at < before_ms)
+    return bool(query.limit(1).exists())
 
 
 def live() -> list[RunRecord]:

@@ -58,3 +58,36 @@ def test_many_callers_queueing_at_once_are_all_served(tmp_path: Path) -> None:
         assert c.returncode == 0, err
     stats = _wait_all_final(data, 1000)
     assert stats["success"] == 1000
+
+
+def test_runs_left_queued_by_a_dead_host_are_served_by_the_next_command(tmp_path: Path) -> None:
+    """kill -9 of the daemon a `taskrun run` started, with runs still queued: the next
+    taskrun command that opens the data dir starts a host for them and says so."""
+    import os
+    import signal
+    import sqlite3
+
+    from taskrun_gui.engine.locks import host_pid
+
+    data = tmp_path / "data"
+    assert taskrun(data, "task", "add", "slow", "--command", "sleep 30").returncode == 0
+    assert taskrun(data, "task", "add", "noop", "--command", "true").returncode == 0
+    assert taskrun(data, "--workers", "1", "run", "slow").returncode == 0
+    deadline = time.monotonic() + 30
+    while taskrun_json(data, "runs", "--status", "running", "--json") == []:
+        assert time.monotonic() < deadline, "the slow run never started"
+        time.sleep(0.2)
+    assert taskrun(data, "run", "noop", "--repeat", "3").returncode == 0
+    pid = host_pid(data / "locks")
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    while host_alive(data / "locks"):
+        assert time.monotonic() < deadline, "the killed daemon kept its lock"
+        time.sleep(0.1)
+    with sqlite3.connect(data / "taskrun.db") as db:  # they have waited a while by now
+        db.execute("UPDATE run SET queued_at = queued_at - 60000 WHERE status = 'queued'")
+    res = taskrun(data, "runs")
+    assert res.returncode == 0
+    assert "started one" in res.stderr
+    stats = _wait_all_final(data, 4)
+    assert (stats["success"], stats["interrupted"]) == (3, 1)
