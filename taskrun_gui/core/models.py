@@ -211,7 +211,8 @@ class RunRecord:
     log_path: str = ""
     log_bytes: int = 0
     log_dropped: int = 0  # output bytes not in the log file: cut by the cap or lost to the disk
-    log_error: str | None = None  # why the disk refused output (not stored; reported once)
+    log_error: str | None = None  # why the disk refused output, e.g. 'No space left on device'
+    # (not stored: told once per kind, see cli/log_notice.py and the main window)
     control: Control | None = None
     id: int | None = None
     steps: list[StepRecord] = field(default_factory=list)

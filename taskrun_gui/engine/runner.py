@@ -157,9 +157,8 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
     if len(steps) > 1 and failed is None:
         final = replace(outcome, status=RunStatus.SUCCESS, error_type=None, error_message=None)
     final.peak_rss, final.cpu_seconds = peak_rss, cpu
-    rec.log_bytes, rec.log_dropped, rec.log_error = sink.file.size, sink.file.dropped, None
-    if sink.file.error is not None:
-        rec.log_error = f"{sink.file.error} (writing {rec.log_path})"
+    rec.log_bytes, rec.log_dropped = sink.file.size, sink.file.dropped
+    rec.log_error = sink.file.error
     step_list = step_records if len(steps) > 1 else []
     return _finish(rec, final, write, step_list, secrets, job.spec, store, job.values)
 

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.confirm_quit: Callable[[int, int], bool] = lambda r, q: ask_quit(self, r, q)
         self._quitting = False
+        self._told: set[str] = set()  # log write problems the user was told about
 
         self.tasks_tab = TasksTab(ctx)
         # the other tabs are built (and their modules imported) when first shown or needed:
@@ -233,6 +234,15 @@ class MainWindow(QMainWindow):
         self.tasks_tab.note_run(rec)
         self._update_counts()
         self.notices.run_finished(rec)
+        if rec.log_error and rec.log_error not in self._told:
+            self._told.add(rec.log_error)  # once per kind of trouble, not at every run
+            self.notifier.notify(
+                "Output not written",
+                f"{rec.task_name}: {rec.log_dropped} bytes of output could not be written to "
+                f"{rec.log_path} ({rec.log_error}). Runs go on; their records are kept.",
+                "warning",
+                rec.uid,
+            )
 
     def _on_store_health_changed(self, ok: bool, message: str) -> None:
         self.health_label.setText(

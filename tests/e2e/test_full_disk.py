@@ -72,7 +72,7 @@ def test_run_wait_on_a_disk_that_fills_up_keeps_the_outcome(small_disk: Path) ->
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
     assert "failed" in res.stdout and "exited with code 3" in res.stdout
-    assert "could not be written to its log: No space left on device" in res.stderr
+    assert "could not be written to" in res.stderr and "No space left on device" in res.stderr
     _free_logs(data)  # room again: the record the store refused is written
     (run,) = _runs_when(data, lambda rs: rs and rs[0]["status"] != "running")
     assert (run["status"], run["exit_code"]) == ("failed", 3)
@@ -96,7 +96,7 @@ def test_the_daemon_survives_a_full_disk_and_goes_on_serving(
     try:
         assert taskrun(data, "run", "chatty").returncode == 0
         deadline = time.monotonic() + 30
-        while "could not be written to its log" not in err_path.read_text():
+        while "could not be written to" not in err_path.read_text():
             assert daemon.poll() is None, err_path.read_text()
             assert time.monotonic() < deadline, "the chatty run never ended"
             time.sleep(0.1)
