@@ -13,6 +13,7 @@ from pathlib import Path
 from taskrun_gui.cli.common import fail, print_json, print_table
 from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
 from taskrun_gui.core.run_json import run_to_json, runs_to_csv
+from taskrun_gui.core.stats import COUNTED_STATUSES
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.recovery import recover_if_no_host
@@ -143,12 +144,7 @@ def cmd_stats(store: Store, a: argparse.Namespace) -> int:
     data = stats.to_json()
     rate = "n/a" if stats.success_rate is None else f"{stats.success_rate * 100:.1f} %"
     print(f"runs: {stats.total}  success rate: {rate}")
-    print(
-        "  ".join(
-            f"{k}: {data[k]}"
-            for k in ("success", "failed", "timeout", "cancelled", "error", "interrupted")
-        )
-    )
+    print("  ".join(f"{k}: {data[k]}" for k in map(str, COUNTED_STATUSES)))
     d = data["duration"]
     print("duration  " + "  ".join(f"{k}: {human_duration(v) or 'n/a'}" for k, v in d.items()))
     return 0

@@ -22,8 +22,7 @@ RunId = TypeVar("RunId", bound=Hashable)
 
 SLOW_WINDOW = 30  # successful runs a new run is compared against
 FLIP_WINDOW = 20  # finished runs flip_rate looks at
-# Statuses judged by flag_slow_runs: a timeout is already flagged by its own status.
-_JUDGED_FOR_SLOWNESS = frozenset({RunStatus.SUCCESS, RunStatus.FAILED})
+_JUDGED_FOR_SLOWNESS = frozenset(s for s in RunStatus if s.is_judged_for_slowness)
 
 
 def is_slow(

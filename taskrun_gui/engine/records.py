@@ -43,7 +43,7 @@ def new_run(
 def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | None:
     """The retry of a failed or timed-out run, waiting out its backoff; None when no retry
     is due. The backoff doubles each attempt."""
-    if rec.status not in (RunStatus.FAILED, RunStatus.TIMEOUT) or rec.attempt > spec.retries:
+    if not rec.status.is_retried or rec.attempt > spec.retries:
         return None
     uid = uuid.uuid4().hex
     queued = now_ms()

@@ -29,7 +29,7 @@ from taskrun_gui.storage.stats_repo import Scope, day_filter
 
 DEFAULT_MAX_POINTS = 20_000  # a year of a run every 30 minutes, drawn whole
 SAMPLE_SLOTS = 4_000  # beyond max_points: one run per slot of time, about 3 per pixel
-BROKEN_STATUSES = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR)
+BROKEN_STATUSES = tuple(s for s in RunStatus if s.is_failure)
 _TIMED = tuple(sorted(str(s) for s in TIMED_STATUSES))
 _COUNT_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES)
 
@@ -289,7 +289,7 @@ def _last_id(task_id: int, status: RunStatus, before_id: int | None = None) -> i
 
 
 def last_failure_and_prior_success(task_id: int) -> tuple[RunRef, RunRef | None] | None:
-    """The latest failed, timed-out or unstartable run, and the last success before it; one
+    """The latest failure (RunStatus.is_failure), and the last success before it; one
     seek per status in the (task_id, status, id) index. None when the task never broke."""
     ids = [i for s in BROKEN_STATUSES if (i := _last_id(task_id, s)) is not None]
     if not ids:

@@ -1,28 +1,33 @@
-"""What to tell the user when a run of a task ends: a failure, a recovery (a success after a
-failure of the same task) and, if asked for, every finish; and the alerts: a run much slower
-than usual, and a task whose success rate over its last runs falls under the threshold (once
-per change of state, not at every run). Settings are read at each run so a change in the
-Settings dialog applies at once.
-
-A task with retries is told about once per chain of attempts: an attempt that will be retried
-is only a quiet note; the chain's last attempt says failed (or recovered, or finished)."""
+"""Shows what core.alerts decides when a run of a task ends: the notices of its finish, and
+the slow-run and success-rate alerts. Settings are read at each run so a change in the
+Settings dialog applies at once; what the decisions need from the store (the slow flag, the
+task's recent statuses) is read on a worker."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from taskrun_gui.core.insights import AlertKind, AlertTracker
+from taskrun_gui.core import alerts
+from taskrun_gui.core.alerts import AlertSettings, Level, Notice
+from taskrun_gui.core.insights import AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
-from taskrun_gui.core.stats import success_rate
-from taskrun_gui.core.timefmt import human_duration
 from taskrun_gui.storage import runs_repo, trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.task_table_model import TaskTableModel
 
-FAILURES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.INTERRUPTED})
-RETRIED = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT})  # as engine.records.next_attempt
+
+def alert_settings(settings: QSettings) -> AlertSettings:
+    """The window's notification and alert settings as core.alerts reads them."""
+    return AlertSettings(
+        on_failure=cfg.setting_bool(settings, cfg.KEY_NOTIFY_FAILURE),
+        on_recovery=cfg.setting_bool(settings, cfg.KEY_NOTIFY_RECOVERY),
+        on_finish=cfg.setting_bool(settings, cfg.KEY_NOTIFY_FINISH),
+        slow_run=cfg.setting_bool(settings, cfg.KEY_ALERT_SLOW),
+        success_rate_below=cfg.setting_int(settings, cfg.KEY_ALERT_RATE) / 100,
+        window_runs=cfg.setting_int(settings, cfg.KEY_ALERT_WINDOW) or 20,
+    )
 
 
 class RunNotices(QObject):
@@ -47,103 +52,62 @@ class RunNotices(QObject):
 
     def run_finished(self, rec: RunRecord) -> None:
         if rec.status is RunStatus.CANCELLED:
-            return  # the user asked for it: nothing to tell, and no failure streak changes
+            return
         if rec.task_id in self._last_final:
             previous = self._last_final[rec.task_id]
         else:
             previous = self._stored_last_status(rec)
-        detail = rec.error_message or (
-            f"exit code {rec.exit_code}" if rec.exit_code is not None else str(rec.status)
-        )
         attempts = self._attempts_if_retried(rec)
-        if attempts is not None:  # the chain goes on: what it ends with is told then
-            self._last_final[rec.task_id] = previous
-            title = f"{rec.task_name}: attempt {rec.attempt}/{attempts} {rec.status}, retrying"
-            self._notifier.note(title, detail, rec.uid)
-            self._alert(rec)
-            return
-        self._last_final[rec.task_id] = rec.status
-        if rec.attempt > 1:
-            detail += f" (after {rec.attempt} attempts)"
-        recovered = rec.status is RunStatus.SUCCESS and previous in FAILURES
-        name, uid = rec.task_name, rec.uid
-        if rec.status in FAILURES and self._wanted(cfg.KEY_NOTIFY_FAILURE):
-            self._notifier.notify(f"{name}: {rec.status}", detail, "error", uid)
-        elif recovered and self._wanted(cfg.KEY_NOTIFY_RECOVERY):
-            self._notifier.notify(f"{name} recovered", "It succeeded again.", "info", uid)
-        elif self._wanted(cfg.KEY_NOTIFY_FINISH):
-            self._notifier.notify(f"{name} finished", detail, "info", uid)
-        self._alert(rec)
+        settings = alert_settings(self._settings)
+        for notice in alerts.decide(rec, previous, attempts, settings):
+            self._show(notice)
+        self._last_final[rec.task_id] = alerts.status_to_remember(rec, previous, attempts)
+        self._alert(rec, settings)
 
-    def _alert(self, rec: RunRecord) -> None:
+    def _show(self, notice: Notice) -> None:
+        if notice.level is Level.NOTE:
+            self._notifier.note(notice.title, notice.text, notice.run_uid)
+        else:
+            self._notifier.notify(notice.title, notice.text, str(notice.level), notice.run_uid)
+
+    def _alert(self, rec: RunRecord, settings: AlertSettings) -> None:
         """The alerts need the store's view (the slow flag is set where the run is recorded):
         one read on a worker, once the writer has caught up."""
         if self._query is None:
             return
-        threshold = cfg.setting_int(self._settings, cfg.KEY_ALERT_RATE) / 100
-        window = cfg.setting_int(self._settings, cfg.KEY_ALERT_WINDOW) or 20
         task_id, uid, writer = rec.task_id, rec.uid, self._query.writer
+        window = settings.window_runs
 
         def read() -> tuple[RunRecord | None, list[str]]:
             writer.flush(2.0)
             return runs_repo.get_by_uid(uid), trends_repo.recent_statuses(task_id, window)
 
-        self._query.read(
-            read, lambda got: self._on_alert_facts(rec, *got, threshold, window), owner=self
-        )
+        self._query.read(read, lambda got: self._on_alert_facts(rec, *got, settings), owner=self)
 
     def _on_alert_facts(
         self,
         rec: RunRecord,
         stored: RunRecord | None,
         statuses: list[str],
-        threshold: float,
-        window: int,
+        settings: AlertSettings,
     ) -> None:
-        wanted = stored is not None and stored.slow and self._wanted(cfg.KEY_ALERT_SLOW)
-        if wanted and self.alerts.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0):
-            took = f"It took {human_duration(rec.duration_seconds)}, much longer than usual."
-            self._notifier.notify(f"{rec.task_name}: slow run", took, "warning", rec.uid)
-        if threshold <= 0:
-            self.rate_checked.emit(rec.task_id)
-            return
-        self._on_recent_statuses(rec, statuses, threshold, window)
-
-    def _on_recent_statuses(
-        self, rec: RunRecord, statuses: list[str], threshold: float, window: int
-    ) -> None:
-        if len(statuses) < max(4, window // 2):  # too few runs to judge a rate
-            self.rate_checked.emit(rec.task_id)
-            return
-        counts = {s: statuses.count(s) for s in set(statuses)}
-        alert = self.alerts.observe(rec.task_id, success_rate(counts), threshold)
+        flagged = stored is not None and stored.slow
+        slow = alerts.slow_notice(rec, flagged, settings, self.alerts)
+        if slow is not None:
+            self._show(slow)
+        rate = alerts.success_rate_notice(rec, statuses, settings, self.alerts)
         self.rate_checked.emit(rec.task_id)
-        if alert is None or alert.value is None:
-            return
-        rate = f"{alert.value * 100:.0f} % of the last {len(statuses)} runs succeeded"
-        name, uid = rec.task_name, rec.uid
-        if alert.kind is AlertKind.LOW_SUCCESS_RATE:
-            limit = f"{rate} (threshold {threshold * 100:.0f} %)."
-            self._notifier.notify(f"{name} is failing often", limit, "warning", uid)
-        else:
-            self._notifier.notify(f"{name} is healthy again", rate + ".", "info", uid)
+        if rate is not None:
+            self._show(rate)
 
     def _attempts_if_retried(self, rec: RunRecord) -> int | None:
-        """How many attempts the chain may take, when the engine retries this one (a failed
-        or timed-out attempt within the retries of the version it ran); None when it is the
-        chain's last. The table has each task's current version: a run of another version
-        (the task was edited since), or of a task the table does not show (yet), counts as
-        the last: a notice too many, never one lost."""
-        row = None if rec.status not in RETRIED else self._tasks.row_of(rec.task_id)
+        """core.alerts.attempts_if_retried against the task as the table has it (its current
+        version); a task the table does not show (yet) counts as the chain's last."""
+        row = None if not rec.status.is_retried else self._tasks.row_of(rec.task_id)
         if row is None:
             return None
         task = self._tasks.overview(row).task
-        if task.version != rec.version or rec.attempt > task.spec.retries:
-            return None
-        return task.spec.retries + 1
-
-    def _wanted(self, key: str) -> bool:
-        return cfg.setting_bool(self._settings, key)
+        return alerts.attempts_if_retried(rec, task.version, task.spec.retries)
 
     def _stored_last_status(self, rec: RunRecord) -> RunStatus | None:
         """The task's last status as the table loaded it, when that was an earlier chain (an
