@@ -18,9 +18,9 @@ from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec
 from taskrun_gui.executor.host import Host
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.run_export import ExportFormat
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.history.export_runs import ExportFormat
 from taskrun_gui.ui.history.history_columns import Col
 from taskrun_gui.ui.history.history_tab import HistoryTab
 from taskrun_gui.ui.query import QueryRunner
