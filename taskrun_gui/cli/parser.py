@@ -135,7 +135,29 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", required=True)
     imp = tsub.add_parser("import", help="tasks from a TOML file or a folder of them")
     imp.add_argument("path")
-    imp.add_argument("--replace", action="store_true", help="update tasks that exist")
+    taken = imp.add_mutually_exclusive_group()
+    taken.add_argument(
+        "--replace",
+        dest="on_existing",
+        action="store_const",
+        const="replace",
+        help="update tasks that exist (a new version)",
+    )
+    taken.add_argument(
+        "--rename",
+        dest="on_existing",
+        action="store_const",
+        const="rename",
+        help="import tasks whose name is taken as NAME-2 (or -3…)",
+    )
+    taken.add_argument(
+        "--skip-existing",
+        dest="on_existing",
+        action="store_const",
+        const="skip",
+        help="leave tasks that exist as they are",
+    )
+    imp.set_defaults(on_existing="fail")
 
     run = sub.add_parser("run", help="queue a run of a task")
     run.add_argument("name")
