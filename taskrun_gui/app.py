@@ -18,7 +18,7 @@ from taskrun_gui import qt_gc
 from taskrun_gui.executor.host import Host
 from taskrun_gui.resources import app_icon
 from taskrun_gui.single_instance import SingleInstance
-from taskrun_gui.storage.db import Store, resolve_data_dir
+from taskrun_gui.storage.db import Store, open_store, resolve_data_dir
 from taskrun_gui.storage.migrations import SchemaTooNewError
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.context import AppContext
@@ -50,7 +50,7 @@ def _make_app() -> QApplication:
 def _open_store(data_dir: Path) -> Store | None:
     """The opened store, or None after telling the user why it cannot be opened."""
     try:
-        return Store(data_dir).open()
+        return open_store(data_dir)
     except SchemaTooNewError as exc:
         message = (
             f"The history in {data_dir} was written by a newer TaskRun.\n\n{exc}\n\n"

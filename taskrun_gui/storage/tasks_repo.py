@@ -103,10 +103,6 @@ def _row(task: Task) -> TaskRow:
     )
 
 
-def _live() -> object:
-    return Task.deleted_at.is_null()
-
-
 def get(name_or_id: str | int) -> TaskRow:
     if isinstance(name_or_id, int):
         task = Task.get_or_none((Task.id == name_or_id) & Task.deleted_at.is_null())

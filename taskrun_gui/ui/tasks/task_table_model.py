@@ -89,9 +89,6 @@ class TaskTableModel(QAbstractTableModel):
         self._timer.stop()
         self._on_timer_timeout()
 
-    def is_loading(self) -> bool:
-        return self._loading or self._timer.isActive()
-
     def _on_timer_timeout(self) -> None:
         if self._loading:
             self._dirty = True  # one more read once this one lands
