@@ -30,8 +30,9 @@ from taskrun_gui.ui.theme import apply_theme
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="taskrun-gui", description="TaskRun desktop window")
-    parser.add_argument("--data-dir", help="data folder (default: $TASKRUN_HOME or the "
-                        "platform's user data folder)")  # fmt: skip
+    parser.add_argument(
+        "--data-dir", help="data folder (default: $TASKRUN_HOME or the platform's user data folder)"
+    )
     parser.add_argument("--workers", type=int, help="how many runs may go at once")
     return parser.parse_args(argv)
 

@@ -156,8 +156,11 @@ def test_compare_two_runs(qtbot: QtBot, env: Env) -> None:
     assert "same" in left and "same" in right
     assert "exit_code" in dialog.differing_fields
     assert "status" in dialog.differing_fields
-    exit_row = next(r for r in range(dialog.table.rowCount()) if
-                    dialog.table.verticalHeaderItem(r).text() == "exit_code")  # fmt: skip
+    exit_row = next(
+        r
+        for r in range(dialog.table.rowCount())
+        if dialog.table.verticalHeaderItem(r).text() == "exit_code"
+    )
     assert dialog.table.item(exit_row, 0).text() == "0"
     assert dialog.table.item(exit_row, 1).text() == "3"
     dialog.close()

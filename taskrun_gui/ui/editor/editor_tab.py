@@ -130,8 +130,9 @@ class EditorTab(QWidget):
             self.versions.load(None)
             self.loaded.emit()
             return True
-        self._ctx.query.read(lambda: tasks_repo.get(task_id), self._on_task_loaded,
-                             self._on_load_failed, self)  # fmt: skip
+        self._ctx.query.read(
+            lambda: tasks_repo.get(task_id), self._on_task_loaded, self._on_load_failed, self
+        )
         return True
 
     def maybe_leave(self) -> bool:
@@ -155,8 +156,11 @@ class EditorTab(QWidget):
             self.status.setText(f"{len(errors)} problem(s): see the marked fields")
             return False
         task_id = self._task_id
-        write = (lambda: tasks_repo.create(spec)) if task_id is None else (
-            lambda: tasks_repo.save(task_id, spec))  # fmt: skip
+        write = (
+            (lambda: tasks_repo.create(spec))
+            if task_id is None
+            else (lambda: tasks_repo.save(task_id, spec))
+        )
         self.status.setText("Saving…")
         self._baseline = spec  # the guard treats it as saved; a failure puts it back
         self._ctx.query.write(write, self._on_task_saved, self._on_save_failed, self)
@@ -221,9 +225,10 @@ class EditorTab(QWidget):
             "" if is_script else "A command task has no script: set Kind to “script” to write one."
         )
         self.script_label.setText(
-            f"<b>Script</b> ({self.form.interpreter.currentText()})" if is_script
+            f"<b>Script</b> ({self.form.interpreter.currentText()})"
+            if is_script
             else "<b>Script</b> (not used by a command task)"
-        )  # fmt: skip
+        )
 
     def _update_title(self) -> None:
         name = self._baseline.name if self._task_id is not None else ""

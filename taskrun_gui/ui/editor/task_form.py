@@ -31,9 +31,22 @@ from taskrun_gui.ui.editor.steps_editor import StepsEditor
 ERROR_STYLE = "color: #DC2626;"
 # validate_task's field names, and "steps" for any "steps[i].x"
 ERROR_FIELDS = (
-    "name", "command", "script", "interpreter", "cwd", "env", "params", "timeout", "retries",
-    "retry_backoff", "max_concurrent", "priority", "tags", "schedule", "steps",
-)  # fmt: skip
+    "name",
+    "command",
+    "script",
+    "interpreter",
+    "cwd",
+    "env",
+    "params",
+    "timeout",
+    "retries",
+    "retry_backoff",
+    "max_concurrent",
+    "priority",
+    "tags",
+    "schedule",
+    "steps",
+)
 
 
 def error_key(field: str) -> str:
@@ -105,21 +118,35 @@ class TaskForm(QWidget):
         self.schedule = ScheduleForm()
         self.steps = StepsEditor()
 
-        task_box = self._group("Task", [
-            ("Name", self.name, "name"), ("Description", self.description, None),
-            ("Tags", self.tags, "tags"), ("", self.enabled, None),
-        ])  # fmt: skip
-        program_box = self._group("Program", [
-            ("Kind", self.kind, None), ("Command", self.command, "command"),
-            ("", self.shell, None), ("Interpreter", self.interpreter, "interpreter"),
-            ("Working dir", cwd_row, "cwd"),
-        ])  # fmt: skip
-        limits_box = self._group("Limits and retries", [
-            ("Timeout", self.timeout, "timeout"), ("Retries", self.retries, "retries"),
-            ("Retry backoff", self.retry_backoff, "retry_backoff"),
-            ("Max concurrent", self.max_concurrent, "max_concurrent"),
-            ("Priority", self.priority, "priority"),
-        ])  # fmt: skip
+        task_box = self._group(
+            "Task",
+            [
+                ("Name", self.name, "name"),
+                ("Description", self.description, None),
+                ("Tags", self.tags, "tags"),
+                ("", self.enabled, None),
+            ],
+        )
+        program_box = self._group(
+            "Program",
+            [
+                ("Kind", self.kind, None),
+                ("Command", self.command, "command"),
+                ("", self.shell, None),
+                ("Interpreter", self.interpreter, "interpreter"),
+                ("Working dir", cwd_row, "cwd"),
+            ],
+        )
+        limits_box = self._group(
+            "Limits and retries",
+            [
+                ("Timeout", self.timeout, "timeout"),
+                ("Retries", self.retries, "retries"),
+                ("Retry backoff", self.retry_backoff, "retry_backoff"),
+                ("Max concurrent", self.max_concurrent, "max_concurrent"),
+                ("Priority", self.priority, "priority"),
+            ],
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for box in (task_box, program_box):
@@ -128,8 +155,9 @@ class TaskForm(QWidget):
         layout.addWidget(self._boxed("Parameters", self.params, "params"))
         layout.addWidget(limits_box)
         layout.addWidget(self._boxed("Schedule", self.schedule, "schedule"))
-        layout.addWidget(self._boxed("Steps (optional: replace the program above)", self.steps,
-                                     "steps"))  # fmt: skip
+        layout.addWidget(
+            self._boxed("Steps (optional: replace the program above)", self.steps, "steps")
+        )
         layout.addStretch(1)
         self._connect()
         self._update_program_fields()
@@ -157,8 +185,13 @@ class TaskForm(QWidget):
             line.textChanged.connect(self.changed)
         for check in (self.enabled, self.shell):
             check.toggled.connect(self.changed)
-        for spin in (self.timeout, self.retries, self.retry_backoff, self.max_concurrent,
-                     self.priority):  # fmt: skip
+        for spin in (
+            self.timeout,
+            self.retries,
+            self.retry_backoff,
+            self.max_concurrent,
+            self.priority,
+        ):
             spin.valueChanged.connect(self.changed)
         for part in (self.env, self.params, self.schedule, self.steps):
             part.changed.connect(self.changed)
