@@ -88,6 +88,22 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("TaskRun settings")
         self.setMinimumWidth(480)
         self._ctx = ctx
+        self._make_running_fields(ctx)
+        self._make_notify_fields(ctx.settings)
+        self._make_window_fields(ctx)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        boxes = (self._running_box(), self._keep_box(), self._notify_box(), self._window_box())
+        for box in (*boxes, self._data_box()):
+            layout.addWidget(box)
+        layout.addWidget(buttons)
+        self._load_figures()
+
+    def _make_running_fields(self, ctx: AppContext) -> None:
         s = ctx.settings
         self.workers = QSpinBox()
         self.workers.setRange(1, 256)
@@ -99,6 +115,8 @@ class SettingsDialog(QDialog):
         self.retention_per_task = QSpinBox()
         _keep_forever(self.retention_per_task, " runs", 10_000_000)
         self.retention_per_task.setValue(setting_int(s, KEY_RETENTION_PER_TASK))
+
+    def _make_notify_fields(self, s: QSettings) -> None:
         self.on_failure = QCheckBox("When a run fails")
         self.on_recovery = QCheckBox("When a task succeeds again after a failure")
         self.on_finish = QCheckBox("When any run finishes")
@@ -119,20 +137,24 @@ class SettingsDialog(QDialog):
         self.alert_window.setRange(2, 1000)
         self.alert_window.setSuffix(" runs")
         self.alert_window.setValue(setting_int(s, KEY_ALERT_WINDOW))
+
+    def _make_window_fields(self, ctx: AppContext) -> None:
         self.close_to_tray = QCheckBox("Keep running in the tray when the window is closed")
-        self.close_to_tray.setChecked(setting_bool(s, KEY_CLOSE_TO_TRAY))
+        self.close_to_tray.setChecked(setting_bool(ctx.settings, KEY_CLOSE_TO_TRAY))
         self.theme = QComboBox()
         self.theme.addItems(list(THEME_MODES))
-        self.theme.setCurrentText(theme_mode(s))
-
+        self.theme.setCurrentText(theme_mode(ctx.settings))
         self.data_dir = QLabel(str(ctx.store.data_dir))
         self.data_dir.setWordWrap(True)
         self.figures = QLabel("Measuring…")
         self.figures.setObjectName("storageFigures")
 
+    def _running_box(self) -> QGroupBox:
         run_box = QGroupBox("Running")
-        run_form = QFormLayout(run_box)
-        run_form.addRow("Runs at once", self.workers)
+        QFormLayout(run_box).addRow("Runs at once", self.workers)
+        return run_box
+
+    def _keep_box(self) -> QGroupBox:
         keep_box = QGroupBox("History retention")
         keep_form = QFormLayout(keep_box)
         keep_form.addRow("Delete runs older than", self.retention_days)
@@ -142,6 +164,9 @@ class SettingsDialog(QDialog):
         self.cleanup_button.clicked.connect(self._on_cleanup_button_clicked)
         self.cleanup_result = QLabel("")
         keep_form.addRow(self.cleanup_button, self.cleanup_result)
+        return keep_box
+
+    def _notify_box(self) -> QGroupBox:
         notify_box = QGroupBox("Notifications")
         notify_layout = QVBoxLayout(notify_box)
         for w in (self.on_failure, self.on_recovery, self.on_finish, self.alert_slow):
@@ -153,26 +178,25 @@ class SettingsDialog(QDialog):
         rate_row.addWidget(self.alert_window)
         rate_row.addStretch(1)
         notify_layout.addLayout(rate_row)
+        return notify_box
+
+    def _window_box(self) -> QGroupBox:
         look_box = QGroupBox("Window")
         look_form = QFormLayout(look_box)
         look_form.addRow("Theme", self.theme)
         look_form.addRow("", self.close_to_tray)
+        return look_box
+
+    def _data_box(self) -> QGroupBox:
         data_box = QGroupBox("Data")
         data_form = QFormLayout(data_box)
         data_form.addRow("Folder", self.data_dir)
         data_form.addRow("Storage", self.figures)
+        return data_box
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        for box in (run_box, keep_box, notify_box, look_box, data_box):
-            layout.addWidget(box)
-        layout.addWidget(buttons)
-        store = ctx.store
-        ctx.query.read(
+    def _load_figures(self) -> None:
+        store = self._ctx.store
+        self._ctx.query.read(
             lambda: (store.db_size(), store.log_size(), runs_repo.count(runs_repo.RunFilter())),
             self._on_figures_loaded,
             self._on_figures_failed,

@@ -60,6 +60,32 @@ class TaskForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._make_error_labels()
+        self._make_task_fields()
+        self._make_program_fields()
+        self._make_limit_fields()
+        self.env = KeyValueTable()
+        self.params = ParamsTable()
+        self.schedule = ScheduleForm()
+        self.steps = StepsEditor()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        task_box, program_box, limits_box = self._boxes()
+        for box in (task_box, program_box):
+            layout.addWidget(box)
+        layout.addWidget(self._boxed("Environment variables", self.env, "env"))
+        layout.addWidget(self._boxed("Parameters", self.params, "params"))
+        layout.addWidget(limits_box)
+        layout.addWidget(self._boxed("Schedule", self.schedule, "schedule"))
+        layout.addWidget(
+            self._boxed("Steps (optional: replace the program above)", self.steps, "steps")
+        )
+        layout.addStretch(1)
+        self._connect()
+        self._update_program_fields()
+
+    def _make_error_labels(self) -> None:
         self.errors: dict[str, QLabel] = {}
         for key in ERROR_FIELDS:
             label = QLabel()
@@ -69,6 +95,7 @@ class TaskForm(QWidget):
             label.hide()
             self.errors[key] = label
 
+    def _make_task_fields(self) -> None:
         self.name = QLineEdit()
         self.name.setPlaceholderText("nightly-backup")
         self.description = QLineEdit()
@@ -76,6 +103,8 @@ class TaskForm(QWidget):
         self.enabled.setChecked(True)
         self.tags = QLineEdit()
         self.tags.setPlaceholderText("comma separated: backup, nightly")
+
+    def _make_program_fields(self) -> None:
         self.kind = QComboBox()
         self.kind.addItems([str(k) for k in TaskKind])
         self.shell = QCheckBox("Run through the shell (/bin/sh -c); off: split into argv items")
@@ -92,11 +121,12 @@ class TaskForm(QWidget):
         browse.setText("…")
         browse.setToolTip("Choose a folder")
         browse.clicked.connect(self._on_browse_clicked)
-        cwd_row = QHBoxLayout()
+        self._cwd_row = cwd_row = QHBoxLayout()
         cwd_row.setContentsMargins(0, 0, 0, 0)
         cwd_row.addWidget(self.cwd, 1)
         cwd_row.addWidget(browse)
 
+    def _make_limit_fields(self) -> None:
         self.timeout = QDoubleSpinBox()
         self.timeout.setRange(0, 10_000_000)
         self.timeout.setSpecialValueText("no limit")
@@ -113,11 +143,7 @@ class TaskForm(QWidget):
         self.priority.setRange(-1000, 1000)
         self.priority.setToolTip("Higher runs first when runs wait in the queue")
 
-        self.env = KeyValueTable()
-        self.params = ParamsTable()
-        self.schedule = ScheduleForm()
-        self.steps = StepsEditor()
-
+    def _boxes(self) -> tuple[QGroupBox, QGroupBox, QGroupBox]:
         task_box = self._group(
             "Task",
             [
@@ -134,7 +160,7 @@ class TaskForm(QWidget):
                 ("Command", self.command, "command"),
                 ("", self.shell, None),
                 ("Interpreter", self.interpreter, "interpreter"),
-                ("Working dir", cwd_row, "cwd"),
+                ("Working dir", self._cwd_row, "cwd"),
             ],
         )
         limits_box = self._group(
@@ -147,20 +173,7 @@ class TaskForm(QWidget):
                 ("Priority", self.priority, "priority"),
             ],
         )
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for box in (task_box, program_box):
-            layout.addWidget(box)
-        layout.addWidget(self._boxed("Environment variables", self.env, "env"))
-        layout.addWidget(self._boxed("Parameters", self.params, "params"))
-        layout.addWidget(limits_box)
-        layout.addWidget(self._boxed("Schedule", self.schedule, "schedule"))
-        layout.addWidget(
-            self._boxed("Steps (optional: replace the program above)", self.steps, "steps")
-        )
-        layout.addStretch(1)
-        self._connect()
-        self._update_program_fields()
+        return task_box, program_box, limits_box
 
     def _group(
         self, title: str, rows: list[tuple[str, QWidget | QHBoxLayout, str | None]]
