@@ -33,4 +33,4 @@ class QuietWhenRefused:
 
 def protect_stderr() -> None:
     if not isinstance(sys.stderr, QuietWhenRefused) and sys.stderr is not None:
-        sys.stderr = QuietWhenRefused(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = QuietWhenRefused(sys.stderr)
