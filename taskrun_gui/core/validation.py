@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from taskrun_gui.core.interpreters import interpreter_argv, line_argv, runs_command_lines
 from taskrun_gui.core.models import Param, Step, TaskKind, TaskSpec
+from taskrun_gui.core.params import MASK
+from taskrun_gui.core.policy import log_cap_error
 from taskrun_gui.core.text import shorten
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -183,6 +185,8 @@ def validate_task(spec: TaskSpec, check_environment: bool = True) -> list[FieldE
         errors.append(FieldError("max_concurrent", "must be a whole number 1-1000"))
     if not isinstance(spec.priority, int):
         errors.append(FieldError("priority", "must be a whole number"))
+    if spec.log_cap_bytes is not None and (problem := log_cap_error(spec.log_cap_bytes)):
+        errors.append(FieldError("log_cap_bytes", problem))  # None: the data dir's cap
     errors += _env_errors(spec.env)
     errors += _params_errors(spec.params)
     errors += _tags_errors(spec.tags)
@@ -233,7 +237,10 @@ def _params_errors(params: list[Param]) -> list[FieldError]:
         errors += _count(f"{where}.choices", p.choices, MAX_CHOICES, "choices")
         for j, choice in enumerate(p.choices[:MAX_CHOICES], start=1):
             errors += _text(f"{where}.choices[{j}]", choice, MAX_SHORT, in_bytes=False)
-        if p.choices and p.default is not None and p.default not in p.choices:
+        # a secret default reading MASK stands for the one the task has (the task store puts
+        # it back on save), which was checked against the choices when it was set
+        hidden = p.secret and p.default == MASK
+        if p.choices and p.default is not None and p.default not in p.choices and not hidden:
             name = shorten(p.name)
             errors.append(FieldError("params", f"default of {name!r} is not one of its choices"))
     return errors

@@ -40,10 +40,20 @@ def new_run(
     )
 
 
+RETRIED_STATUSES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT})
+
+
+def retry_due(rec: RunRecord, spec: TaskSpec) -> bool:
+    """Whether the engine retries this finished run: it failed or timed out (an error to
+    start, a cancel or an interruption is not retried) within the retries of `spec`, the
+    version it ran. The one place the rule is written: the window's notices ask it too."""
+    return rec.status in RETRIED_STATUSES and rec.attempt <= spec.retries
+
+
 def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | None:
     """The retry of a failed or timed-out run, waiting out its backoff; None when no retry
     is due. The backoff doubles each attempt."""
-    if rec.status not in (RunStatus.FAILED, RunStatus.TIMEOUT) or rec.attempt > spec.retries:
+    if not retry_due(rec, spec):
         return None
     uid = uuid.uuid4().hex
     queued = now_ms()
@@ -72,6 +82,9 @@ def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | 
         cpu_seconds=None,
         log_path=str(log_path_for(logs_dir, uid, queued)),
         log_bytes=0,
+        log_dropped=0,  # the attempt retried lost output, the retry has lost none yet
+        log_error=None,
+        slow=False,
         control=None,
         steps=[],
     )

@@ -1,13 +1,16 @@
-"""Settings: worker limit, history retention, notifications, close-to-tray, theme, and where
-the data lives with how much room it takes.
+"""Settings: worker limit, the log size cap per run, history retention, notifications,
+close-to-tray, theme, and where the data lives with how much room it takes.
 
 Values live in QSettings under the keys below (the retention job and the window read them
-from there). Storage figures walk the log folder, so they are computed on a worker.
+from there), except the log cap: it is the data dir's policy (settings.toml in the data dir,
+storage.policy_file), so `taskrun daemon` serving the same data dir applies the same cap.
+Storage figures walk the log folder, so they are computed on a worker.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -26,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taskrun_gui.core.policy import MAX_LOG_CAP, MIB
 from taskrun_gui.core.timefmt import human_bytes
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.theme import THEME_MODES, apply_theme
 
@@ -93,6 +97,7 @@ class SettingsDialog(QDialog):
         self.workers.setRange(1, 256)
         self.workers.setValue(ctx.executor.workers)
         self.workers.setToolTip("How many runs may go at the same time; the rest wait in the queue")
+        self._make_log_cap()
         self.retention_days = QSpinBox()
         _keep_forever(self.retention_days, " days", 36_500)
         self.retention_days.setValue(setting_int(s, KEY_RETENTION_DAYS))
@@ -130,9 +135,21 @@ class SettingsDialog(QDialog):
         self.figures = QLabel("Measuring…")
         self.figures.setObjectName("storageFigures")
 
+        self._lay_out()
+        store = ctx.store
+        ctx.query.read(
+            lambda: (store.db_size(), store.log_size(), runs_repo.count(runs_repo.RunFilter())),
+            self._on_figures_loaded,
+            self._on_figures_failed,
+            self,
+        )
+
+    def _lay_out(self) -> None:
         run_box = QGroupBox("Running")
         run_form = QFormLayout(run_box)
         run_form.addRow("Runs at once", self.workers)
+        run_form.addRow("Log size cap per run", self.log_cap)
+        run_form.addRow("", self.log_cap_error)
         keep_box = QGroupBox("History retention")
         keep_form = QFormLayout(keep_box)
         keep_form.addRow("Delete runs older than", self.retention_days)
@@ -171,13 +188,46 @@ class SettingsDialog(QDialog):
         for box in (run_box, keep_box, notify_box, look_box, data_box):
             layout.addWidget(box)
         layout.addWidget(buttons)
-        store = ctx.store
-        ctx.query.read(
-            lambda: (store.db_size(), store.log_size(), runs_repo.count(runs_repo.RunFilter())),
-            self._on_figures_loaded,
-            self._on_figures_failed,
-            self,
+
+    def _make_log_cap(self) -> None:
+        """The data dir's cap, read from its settings.toml: one stat and, when it changed, one
+        read of a file of a few bytes, so on the UI thread."""
+        self._policy = policy_file.load(self._ctx.store.data_dir)
+        cap = self._policy.log_cap_bytes
+        self.log_cap = QSpinBox()
+        self.log_cap.setRange(0, MAX_LOG_CAP // MIB)
+        self.log_cap.setSuffix(" MiB")
+        self.log_cap.setSpecialValueText("no cap")
+        self.log_cap.setValue(max(1, round(cap / MIB)) if cap else 0)
+        self.log_cap.setToolTip(
+            "The most output one run keeps in its log file: its head and its newest tail, with "
+            f"a note of what was dropped between (now {cap:,} bytes). It applies to the window "
+            "and to `taskrun daemon` on this data dir; a task can set its own in the Editor."
         )
+        self._shown_log_cap = self.log_cap.value()
+        self.log_cap_error = QLabel()
+        self.log_cap_error.setStyleSheet("color: #DC2626;")
+        self.log_cap_error.setWordWrap(True)
+        self.log_cap_error.hide()
+
+    def _save_log_cap(self) -> bool:
+        """Write the cap into the data dir's policy if it was changed (untouched, a cap set in
+        bytes elsewhere stays exact). False, with the reason shown, when it cannot be written.
+        It is one small atomic write (a temporary file renamed over settings.toml), so it is
+        made on the UI thread rather than handed to a worker the dialog would have to wait
+        for before it closes."""
+        if self.log_cap.value() == self._shown_log_cap:
+            return True
+        policy = replace(self._policy, log_cap_bytes=self.log_cap.value() * MIB)
+        try:
+            policy_file.save(self._ctx.store.data_dir, policy)
+        except OSError as exc:
+            where = policy_file.policy_path(self._ctx.store.data_dir)
+            self.log_cap_error.setText(f"Could not save the log cap to {where}: {exc}")
+            self.log_cap_error.show()
+            return False
+        self._policy, self._shown_log_cap = policy, self.log_cap.value()
+        return True
 
     def _on_cleanup_button_clicked(self) -> None:
         from taskrun_gui.ui.retention_job import RetentionJob  # imported here: avoids a cycle
@@ -209,7 +259,10 @@ class SettingsDialog(QDialog):
         self.figures.setText(f"could not measure: {exc}")
 
     def accept(self) -> None:
-        """Store every value and apply what applies at once (workers, theme)."""
+        """Store every value and apply what applies at once (workers, theme, log cap); stay
+        open when the data dir's settings cannot be written."""
+        if not self._save_log_cap():
+            return
         s = self._ctx.settings
         s.setValue(KEY_WORKERS, self.workers.value())
         s.setValue(KEY_ALERT_SLOW, self.alert_slow.isChecked())

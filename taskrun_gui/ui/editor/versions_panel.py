@@ -84,8 +84,9 @@ class VersionsPanel(QWidget):
         self.diff_view.set_diff("")
         self._update_buttons()
         if task_id is not None:
-            self._ctx.query.read(lambda: tasks_repo.versions(task_id), self._on_versions_loaded,
-                                 owner=self)  # fmt: skip
+            self._ctx.query.read(
+                lambda: tasks_repo.versions(task_id), self._on_versions_loaded, owner=self
+            )
 
     def select_numbers(self, numbers: list[int]) -> None:
         self.list.clearSelection()
@@ -100,8 +101,8 @@ class VersionsPanel(QWidget):
     def _on_versions_loaded(self, versions: list[VersionRow]) -> None:
         self.list.clear()
         for v in versions:
-            item = QListWidgetItem(f"v{v.number} · {local_text(v.created_at)[:16]} · "
-                                   f"{v.content_hash[:7]}")  # fmt: skip
+            when = local_text(v.created_at)[:16]
+            item = QListWidgetItem(f"v{v.number} · {when} · {v.content_hash[:7]}")
             item.setToolTip(f"content hash {v.content_hash}")
             if v.number == self._current:  # bold rather than a suffix that gets cut off
                 font = item.font()
@@ -124,8 +125,9 @@ class VersionsPanel(QWidget):
             self.diff_view.set_diff("")
             self.diff_view.setPlaceholderText("Version 1: the first definition")
             return
-        self._ctx.query.read(lambda: tasks_repo.diff(task_id, a, b), self._on_diff_loaded,
-                             owner=self)  # fmt: skip
+        self._ctx.query.read(
+            lambda: tasks_repo.diff(task_id, a, b), self._on_diff_loaded, owner=self
+        )
 
     def _on_diff_loaded(self, text: str) -> None:
         self.diff_view.set_diff(text or "(no differences)\n")
@@ -144,9 +146,11 @@ class VersionsPanel(QWidget):
         ):
             return
         self._ctx.query.write(
-            lambda: tasks_repo.rollback(task_id, number), self._on_rolled_back,
-            self._on_rollback_failed, self,
-        )  # fmt: skip
+            lambda: tasks_repo.rollback(task_id, number),
+            self._on_rolled_back,
+            self._on_rollback_failed,
+            self,
+        )
 
     def _on_rolled_back(self, row: TaskRow) -> None:
         self.load(row.id, row.version)

@@ -15,6 +15,7 @@ from taskrun_gui.core.insights import AlertKind, AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.stats import success_rate
 from taskrun_gui.core.timefmt import human_duration
+from taskrun_gui.engine.records import RETRIED_STATUSES, retry_due
 from taskrun_gui.storage import runs_repo, trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.notifications import Notifier
@@ -22,7 +23,6 @@ from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.task_table_model import TaskTableModel
 
 FAILURES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.INTERRUPTED})
-RETRIED = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT})  # as engine.records.next_attempt
 
 
 class RunNotices(QObject):
@@ -129,16 +129,18 @@ class RunNotices(QObject):
             self._notifier.notify(f"{name} is healthy again", rate + ".", "info", uid)
 
     def _attempts_if_retried(self, rec: RunRecord) -> int | None:
-        """How many attempts the chain may take, when the engine retries this one (a failed
-        or timed-out attempt within the retries of the version it ran); None when it is the
+        """How many attempts the chain may take, when the engine retries this one (the rule is
+        engine.records.retry_due, asked of the version it ran); None when it is the
         chain's last. The table has each task's current version: a run of another version
         (the task was edited since), or of a task the table does not show (yet), counts as
         the last: a notice too many, never one lost."""
-        row = None if rec.status not in RETRIED else self._tasks.row_of(rec.task_id)
+        if rec.status not in RETRIED_STATUSES:  # spares a success the table's lookup
+            return None
+        row = self._tasks.row_of(rec.task_id)
         if row is None:
             return None
         task = self._tasks.overview(row).task
-        if task.version != rec.version or rec.attempt > task.spec.retries:
+        if task.version != rec.version or not retry_due(rec, task.spec):
             return None
         return task.spec.retries + 1
 
