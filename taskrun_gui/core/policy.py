@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from taskrun_gui.core.text import shorten
+
 MIB = 1024 * 1024
 DEFAULT_LOG_CAP = 100 * MIB  # a chatty task keeps its head and tail, not gigabytes
 MAX_LOG_CAP = 1024 * 1024 * MIB  # 1 TiB: beyond that a cap means nothing
@@ -24,7 +26,7 @@ class Policy:
 def log_cap_error(value: object) -> str | None:
     """Why `value` is not a usable log cap in bytes (0 means no cap), or None."""
     if isinstance(value, bool) or not isinstance(value, int):
-        return f"must be a whole number of bytes, not {value!r}"
+        return f"must be a whole number of bytes, not {shorten(repr(value))}"
     if not 0 <= value <= MAX_LOG_CAP:
         return f"must be 0 (no cap) or a number of bytes up to {MAX_LOG_CAP}, not {value}"
     if 0 < value < 4096:

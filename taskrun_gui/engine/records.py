@@ -50,6 +50,9 @@ def retry_due(rec: RunRecord, spec: TaskSpec) -> bool:
     return rec.status in RETRIED_STATUSES and rec.attempt <= spec.retries
 
 
+MAX_RETRY_DELAY_S = 86_400
+
+
 def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | None:
     """The retry of a failed or timed-out run, waiting out its backoff; None when no retry
     is due. The backoff doubles each attempt."""
@@ -57,7 +60,10 @@ def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | 
         return None
     uid = uuid.uuid4().hex
     queued = now_ms()
-    delay_ms = int(spec.retry_backoff * 1000 * 2 ** (rec.attempt - 1))
+    # doubled each attempt, at most a day: 100 retries must not overflow a timestamp
+    delay_ms = int(
+        min(MAX_RETRY_DELAY_S, spec.retry_backoff * 2 ** min(rec.attempt - 1, 40)) * 1000
+    )
     return replace(
         rec,
         uid=uid,

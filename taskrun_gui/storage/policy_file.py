@@ -3,6 +3,7 @@ policy; a broken one is reported and the defaults apply, so a typo never stops r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tomllib
@@ -65,7 +66,14 @@ def save(data_dir: Path, policy: Policy) -> None:
     """Write the policy atomically, 0600."""
     path = policy_path(data_dir)
     tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        tomli_w.dump(asdict(policy), fh)
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            tomli_w.dump(asdict(policy), fh)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    finally:
+        _cache.pop(path, None)  # a save and a read in the same mtime tick: read it again
