@@ -10,17 +10,37 @@ from collections.abc import Callable
 from taskrun_gui.cli.common import warn
 from taskrun_gui.cli.log_notice import tell_log_error
 from taskrun_gui.core.models import RunRecord
-from taskrun_gui.engine.host_events import HostEvent, RunFinished, RunOutput, StoreHealth
+from taskrun_gui.core.timefmt import human_bytes
+from taskrun_gui.engine.host_events import (
+    HostEvent,
+    RetentionApplied,
+    RunFinished,
+    RunOutput,
+    StoreHealth,
+    SuccessRateAlert,
+)
 from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage.db import Store
 
 IDLE_CHECK_S = 0.1
 
 
-def _on_health(event: HostEvent) -> None:
-    if not isinstance(event, StoreHealth):
+def _tell(event: HostEvent) -> None:
+    """What the host has to say on stderr (the daemon's log)."""
+    if isinstance(event, SuccessRateAlert):
+        warn(f"{event.raised.title}: {event.raised.text}")
+    elif isinstance(event, RetentionApplied):
+        if event.result is None:
+            warn(f"retention could not be applied: {event.error}")
+        elif event.result.runs_deleted:
+            freed = human_bytes(event.result.log_bytes_freed)
+            print(
+                f"taskrun: retention deleted {event.result.runs_deleted} run(s), freed {freed}",
+                file=sys.stderr,
+            )
+    elif not isinstance(event, StoreHealth):
         return
-    if event.ok:
+    elif event.ok:
         print("taskrun: the history store accepts writes again", file=sys.stderr)
     else:
         warn(
@@ -31,7 +51,7 @@ def _on_health(event: HostEvent) -> None:
 
 def make_host(store: Store, workers: int | None, schedules: bool = False) -> ThreadHost:
     host = ThreadHost(store, workers, schedules=schedules)
-    host.listeners.append(_on_health)
+    host.listeners.append(_tell)
     return host
 
 

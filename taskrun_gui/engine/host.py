@@ -27,20 +27,24 @@ from taskrun_gui.core.models import (
 )
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import records
+from taskrun_gui.engine.alerts import AlertWatch
 from taskrun_gui.engine.host_events import (
     EventSink,
     HostIdle,
     QueueChanged,
+    RetentionApplied,
     RunFinished,
     RunOutput,
     RunQueued,
     RunStateChanged,
     StoreHealth,
+    SuccessRateAlert,
 )
 from taskrun_gui.engine.mailbox import Event, Mailbox
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.pools import HomeLoop, RunPool
 from taskrun_gui.engine.queueing import insert_op, new_jobs
+from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
 from taskrun_gui.engine.runner import RunHooks, RunJob, RunResult, execute_run
 from taskrun_gui.engine.scheduler import Fire, Scheduler
@@ -61,8 +65,11 @@ class EngineHost:
         poll_interval: float = 0.5,
         schedules: bool = True,
         scheduler: Scheduler | None = None,
+        alerts: bool = True,
     ) -> None:
-        """`schedules`: fire scheduled tasks (a host started only for CLI work does not)."""
+        """`schedules`: fire scheduled tasks (a host started only for CLI work does not).
+        `alerts`: judge finished runs for the success-rate alert (a window does it itself,
+        also for the runs of a daemon it follows)."""
         self.store = store
         self.writer = writer
         self.pool = pool
@@ -83,21 +90,31 @@ class EngineHost:
             scheduler=scheduler,
         )
         writer.on_health = lambda ok, message: post(("health", ok, message), urgent=True)
+        self._retention = RetentionKeeper(
+            store, writer, lambda result, error: post(("retention", result, error))
+        )
+        self._alerts = AlertWatch(store, lambda raised: post(("alert", raised))) if alerts else None
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
         self._poller.start()
+        self._retention.start()
+        if self._alerts is not None:
+            self._alerts.start()
 
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
         running = self._board.close()
         self._loop.dispatch_in(None)
         self._poller.stop()
+        self._retention.stop()
         if cancel_running:
             for job in running:
                 job.control.cancel()
         self.pool.wait(timeout)
         self._board.release_slots()
+        if self._alerts is not None:
+            self._alerts.stop()
 
     @property
     def poll_interval(self) -> float:
@@ -301,6 +318,10 @@ class EngineHost:
             self._on_schedule_fired(event[1])
         elif kind == "health":
             self._sink(StoreHealth(event[1], event[2]))
+        elif kind == "retention":
+            self._sink(RetentionApplied(event[1], event[2]))
+        elif kind == "alert":
+            self._sink(SuccessRateAlert(event[1]))
         return False
 
     def _on_run_done(self, result: RunResult, active: Active | None) -> None:
@@ -315,6 +336,8 @@ class EngineHost:
             self._add(RunJob(retry, active.job.spec, active.job.values))
         self._sink(RunStateChanged(rec))
         self._sink(RunFinished(rec))
+        if self._alerts is not None:
+            self._alerts.finished(rec)
 
     def _check_idle(self) -> None:
         if not self.is_busy():

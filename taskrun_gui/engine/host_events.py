@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from taskrun_gui.core.models import RunRecord
+from taskrun_gui.engine.alerts import RaisedAlert
+from taskrun_gui.storage.retention import CleanupResult
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,26 @@ class HostIdle:
     """Nothing queued, waiting out a backoff or running here."""
 
 
+@dataclass(frozen=True)
+class RetentionApplied:
+    result: CleanupResult | None  # None: it failed
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class SuccessRateAlert:
+    raised: RaisedAlert
+
+
 HostEvent = (
-    RunQueued | RunStateChanged | RunOutput | RunFinished | QueueChanged | StoreHealth | HostIdle
+    RunQueued
+    | RunStateChanged
+    | RunOutput
+    | RunFinished
+    | QueueChanged
+    | StoreHealth
+    | HostIdle
+    | RetentionApplied
+    | SuccessRateAlert
 )
 EventSink = Callable[[HostEvent], None]

@@ -14,7 +14,8 @@ from typing import Any
 MAIL_EVERY = 0.02  # seconds between two takes of the reports (states, output)
 
 # ("state", RunRecord), ("output", uid, text, log offset after it), ("done", RunResult, Active),
-# ("foreign", [ForeignRun]), ("controls", [RunRecord]), ("fires", [Fire]), ("health", ok, text)
+# ("foreign", [ForeignRun]), ("controls", [RunRecord]), ("fires", [Fire]), ("health", ok, text),
+# ("retention", CleanupResult | None, error), ("alert", RaisedAlert)
 Event = tuple[Any, ...]
 
 

@@ -47,7 +47,7 @@ class ThreadPool:
     def __init__(self, max_workers: int, name: str = "taskrun-run") -> None:
         self._max = max(1, max_workers)
         self._name = name
-        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._cond = threading.Condition()
         self._threads = 0
         self._idle = 0
@@ -83,7 +83,13 @@ class ThreadPool:
                 self._idle += 1
             while True:
                 try:
-                    fn = self._jobs.get(timeout=self.IDLE_EXIT)
+                    job = self._jobs.get(timeout=self.IDLE_EXIT)
+                    if job is None:  # closing: this thread ends
+                        with self._cond:
+                            self._idle -= 1
+                            self._threads -= 1
+                        return
+                    fn = job
                     break
                 except queue.Empty:
                     with self._cond:
@@ -95,3 +101,9 @@ class ThreadPool:
     def wait(self, timeout: float) -> bool:
         with self._cond:
             return self._cond.wait_for(lambda: self._pending == 0, max(0.0, timeout))
+
+    def close(self) -> None:
+        """After `wait`: end the idle threads now rather than after IDLE_EXIT."""
+        with self._cond:
+            for _ in range(self._threads):
+                self._jobs.put(None)

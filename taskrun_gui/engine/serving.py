@@ -45,9 +45,9 @@ class ThreadHost:
         self.writer = StoreWriter(store)
         self.home = ThreadHome()
         self.listeners: list[EventSink] = []  # called in order on the home thread
-        pool = ThreadPool(max(1, workers or os.cpu_count() or 2))
+        self.pool = ThreadPool(max(1, workers or os.cpu_count() or 2))
         self.executor = EngineHost(
-            store, self.writer, pool, self.home, self._emit, poll_interval, schedules
+            store, self.writer, self.pool, self.home, self._emit, poll_interval, schedules
         )
         self.home.host = self.executor
 
@@ -66,6 +66,10 @@ class ThreadHost:
         return True
 
     def close(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
+        """On the home thread: stop, and tell what was still to be told (the last runs'
+        ends, an alert they raised)."""
         self.executor.shutdown(cancel_running=cancel_running, timeout=timeout)
+        self.executor.take_mail()
+        self.pool.close()
         self.writer.close()
         self.lock.release()

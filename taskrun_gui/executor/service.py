@@ -15,11 +15,13 @@ from taskrun_gui.engine.host_events import (
     HostEvent,
     HostIdle,
     QueueChanged,
+    RetentionApplied,
     RunFinished,
     RunOutput,
     RunQueued,
     RunStateChanged,
     StoreHealth,
+    SuccessRateAlert,
 )
 from taskrun_gui.engine.scheduler import Scheduler
 from taskrun_gui.executor.backend import Backend
@@ -29,6 +31,7 @@ from taskrun_gui.storage.writer import StoreWriter
 
 
 class ExecutorService(Backend):
+    retention_applied = Signal(object, str)  # CleanupResult (None: failed), error
     _mail = Signal()  # from any thread: the host's mailbox has something
 
     def __init__(
@@ -51,7 +54,15 @@ class ExecutorService(Backend):
         self._mail.connect(self._on_mail, Qt.ConnectionType.QueuedConnection)
         pool = QtRunPool(workers or os.cpu_count() or 2, self)
         self.host = EngineHost(
-            store, writer, pool, self, self._on_event, poll_interval, schedules, scheduler
+            store,
+            writer,
+            pool,
+            self,
+            self._on_event,
+            poll_interval,
+            schedules,
+            scheduler,
+            alerts=False,
         )
         self._mailbox = self.host.mailbox
         self._wake.timeout.connect(self.host.dispatch)
@@ -64,6 +75,8 @@ class ExecutorService(Backend):
             QueueChanged: lambda e: self.queue_changed.emit(),
             StoreHealth: lambda e: self.store_health_changed.emit(e.ok, e.message),
             HostIdle: lambda e: self.idle.emit(),
+            RetentionApplied: lambda e: self.retention_applied.emit(e.result, e.error),
+            SuccessRateAlert: lambda e: None,  # the window judges runs itself (RunNotices)
         }
 
     # -- HomeLoop: the UI thread is the host's home ------------------------------------------

@@ -8,6 +8,7 @@ from there). Storage figures walk the log folder, so they are computed on a work
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from taskrun_gui.core.timefmt import human_bytes
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.theme import THEME_MODES, apply_theme
 
@@ -55,6 +56,36 @@ DEFAULTS: dict[str, object] = {
     KEY_ALERT_RATE: 80,
     KEY_ALERT_WINDOW: 20,
 }
+
+
+# Kept in QSettings by earlier versions; the data dir's policy (settings.toml) has them now
+_POLICY_KEYS = {
+    KEY_RETENTION_DAYS: "retention_days",
+    KEY_RETENTION_PER_TASK: "retention_per_task",
+    KEY_ALERT_SLOW: "alert_slow_run",
+    KEY_ALERT_RATE: "alert_success_rate",
+    KEY_ALERT_WINDOW: "alert_window",
+}
+
+
+def migrate_policy(settings: QSettings, data_dir: Path) -> None:
+    """Move this window's old retention and alert settings into the data dir's policy, once
+    (a policy file already there wins: a daemon may serve the data dir by it)."""
+    old = [key for key in _POLICY_KEYS if settings.contains(key)]
+    if not old:
+        return
+    if not policy_file.policy_path(data_dir).exists():
+        changes: dict[str, object] = {}
+        for key in old:
+            changes[_POLICY_KEYS[key]] = (
+                setting_bool(settings, key) if key == KEY_ALERT_SLOW else setting_int(settings, key)
+            )
+        try:
+            policy_file.update(data_dir, **changes)
+        except (OSError, TypeError, ValueError):
+            return  # kept in QSettings: tried again next start
+    for key in old:
+        settings.remove(key)
 
 
 def setting_bool(settings: QSettings, key: str) -> bool:
@@ -89,16 +120,17 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(480)
         self._ctx = ctx
         s = ctx.settings
+        policy = policy_file.load(ctx.store.data_dir)  # the data dir's, shared with a daemon
         self.workers = QSpinBox()
         self.workers.setRange(1, 256)
         self.workers.setValue(ctx.executor.workers)
         self.workers.setToolTip("How many runs may go at the same time; the rest wait in the queue")
         self.retention_days = QSpinBox()
         _keep_forever(self.retention_days, " days", 36_500)
-        self.retention_days.setValue(setting_int(s, KEY_RETENTION_DAYS))
+        self.retention_days.setValue(policy.retention_days)
         self.retention_per_task = QSpinBox()
         _keep_forever(self.retention_per_task, " runs", 10_000_000)
-        self.retention_per_task.setValue(setting_int(s, KEY_RETENTION_PER_TASK))
+        self.retention_per_task.setValue(policy.retention_per_task)
         self.on_failure = QCheckBox("When a run fails")
         self.on_recovery = QCheckBox("When a task succeeds again after a failure")
         self.on_finish = QCheckBox("When any run finishes")
@@ -109,16 +141,16 @@ class SettingsDialog(QDialog):
         ):
             check.setChecked(setting_bool(s, key))
         self.alert_slow = QCheckBox("When a run is much slower than the task's usual")
-        self.alert_slow.setChecked(setting_bool(s, KEY_ALERT_SLOW))
+        self.alert_slow.setChecked(policy.alert_slow_run)
         self.alert_rate = QSpinBox()
         self.alert_rate.setRange(0, 100)
         self.alert_rate.setSuffix(" %")
         self.alert_rate.setSpecialValueText("never")
-        self.alert_rate.setValue(setting_int(s, KEY_ALERT_RATE))
+        self.alert_rate.setValue(policy.alert_success_rate)
         self.alert_window = QSpinBox()
         self.alert_window.setRange(2, 1000)
         self.alert_window.setSuffix(" runs")
-        self.alert_window.setValue(setting_int(s, KEY_ALERT_WINDOW))
+        self.alert_window.setValue(policy.alert_window)
         self.close_to_tray = QCheckBox("Keep running in the tray when the window is closed")
         self.close_to_tray.setChecked(setting_bool(s, KEY_CLOSE_TO_TRAY))
         self.theme = QComboBox()
@@ -182,8 +214,11 @@ class SettingsDialog(QDialog):
     def _on_cleanup_button_clicked(self) -> None:
         from taskrun_gui.ui.retention_job import RetentionJob  # imported here: avoids a cycle
 
-        self._ctx.settings.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
-        self._ctx.settings.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
+        policy_file.update(
+            self._ctx.store.data_dir,
+            retention_days=self.retention_days.value(),
+            retention_per_task=self.retention_per_task.value(),
+        )
         job = RetentionJob(self._ctx, self)
         job.cleaned.connect(self._on_cleaned)
         job.failed.connect(lambda msg: self.cleanup_result.setText(f"Failed: {msg}"))
@@ -212,11 +247,14 @@ class SettingsDialog(QDialog):
         """Store every value and apply what applies at once (workers, theme)."""
         s = self._ctx.settings
         s.setValue(KEY_WORKERS, self.workers.value())
-        s.setValue(KEY_ALERT_SLOW, self.alert_slow.isChecked())
-        s.setValue(KEY_ALERT_RATE, self.alert_rate.value())
-        s.setValue(KEY_ALERT_WINDOW, self.alert_window.value())
-        s.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
-        s.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
+        policy_file.update(
+            self._ctx.store.data_dir,
+            alert_slow_run=self.alert_slow.isChecked(),
+            alert_success_rate=self.alert_rate.value(),
+            alert_window=self.alert_window.value(),
+            retention_days=self.retention_days.value(),
+            retention_per_task=self.retention_per_task.value(),
+        )
         s.setValue(KEY_NOTIFY_FAILURE, self.on_failure.isChecked())
         s.setValue(KEY_NOTIFY_RECOVERY, self.on_recovery.isChecked())
         s.setValue(KEY_NOTIFY_FINISH, self.on_finish.isChecked())
