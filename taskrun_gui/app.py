@@ -24,7 +24,6 @@ from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import MainWindow
 from taskrun_gui.ui.query import QueryRunner
-from taskrun_gui.ui.retention_job import RetentionJob
 from taskrun_gui.ui.theme import apply_theme
 
 
@@ -73,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if store is None:
         return 1
     settings = QSettings()
+    cfg.migrate_policy(settings, data_dir)  # retention and alerts are the data dir's now
     workers = args.workers or cfg.setting_int(settings, cfg.KEY_WORKERS) or None
     host = Host(store, workers)
     note = None
@@ -86,15 +86,6 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(ctx, host_note=note)
     if store.open_error:
         window.statusBar().showMessage(store.open_error)
-    retention_job = RetentionJob(ctx)
-    if host.serving:  # one process cleans a data dir: the one that serves it
-        retention_job.start()
-
-    def on_serving_changed(serving: bool, _message: str) -> None:
-        if serving:  # the daemon this window followed went away: this window serves now
-            retention_job.start()
-
-    host.executor.serving_changed.connect(on_serving_changed)
     instance.raise_requested.connect(window.bring_to_front)
     window.quit_requested.connect(app.quit)
     app.setQuitOnLastWindowClosed(False)  # closing may mean "to the tray"; quit is explicit
@@ -102,7 +93,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
-        retention_job.stop()
         instance.stop_listening()
         window.shutdown()
         host.close()

@@ -7,17 +7,16 @@ import contextlib
 import logging
 import os
 import tomllib
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from taskrun_gui.core.policy import Policy, log_cap_error
+from taskrun_gui.core.policy import CHECKS, Policy
 
 log = logging.getLogger(__name__)
 FILE_NAME = "settings.toml"
-_CHECKS = {"log_cap_bytes": log_cap_error}
 _cache: dict[Path, tuple[float, Policy]] = {}
 
 
@@ -35,7 +34,7 @@ def parse(data: dict[str, Any], source: str) -> Policy:
     for key, value in data.items():
         if key not in known:
             raise PolicyError(f"{source}: {key}: unknown setting")
-        problem = _CHECKS[key](value)
+        problem = CHECKS[key](value)
         if problem is not None:
             raise PolicyError(f"{source}: {key}: {problem}")
         values[key] = value
@@ -62,6 +61,19 @@ def load(data_dir: Path) -> Policy:
     return policy
 
 
+def update(data_dir: Path, **changes: Any) -> Policy:
+    """Change some settings, keep the others as the file has them; returns the new policy.
+    Raises PolicyError for a value that cannot be used (nothing is written then)."""
+    for key, value in changes.items():
+        check = CHECKS.get(key)
+        problem = "unknown setting" if check is None else check(value)
+        if problem is not None:
+            raise PolicyError(f"{key}: {problem}")
+    policy = replace(load(data_dir), **changes)
+    save(data_dir, policy)
+    return policy
+
+
 def save(data_dir: Path, policy: Policy) -> None:
     """Write the policy atomically, 0600."""
     path = policy_path(data_dir)
@@ -74,6 +86,6 @@ def save(data_dir: Path, policy: Policy) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        _cache.pop(path, None)
         raise
-    finally:
-        _cache.pop(path, None)  # a save and a read in the same mtime tick: read it again
+    _cache[path] = (path.stat().st_mtime, policy)  # read back as written, whatever the clock

@@ -10,7 +10,7 @@ Storage figures walk the log folder, so they are computed on a worker.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -61,6 +61,36 @@ DEFAULTS: dict[str, object] = {
 }
 
 
+# Kept in QSettings by earlier versions; the data dir's policy (settings.toml) has them now
+_POLICY_KEYS = {
+    KEY_RETENTION_DAYS: "retention_days",
+    KEY_RETENTION_PER_TASK: "retention_per_task",
+    KEY_ALERT_SLOW: "alert_slow_run",
+    KEY_ALERT_RATE: "alert_success_rate",
+    KEY_ALERT_WINDOW: "alert_window",
+}
+
+
+def migrate_policy(settings: QSettings, data_dir: Path) -> None:
+    """Move this window's old retention and alert settings into the data dir's policy, once
+    (a policy file already there wins: a daemon may serve the data dir by it)."""
+    old = [key for key in _POLICY_KEYS if settings.contains(key)]
+    if not old:
+        return
+    if not policy_file.policy_path(data_dir).exists():
+        changes: dict[str, object] = {}
+        for key in old:
+            changes[_POLICY_KEYS[key]] = (
+                setting_bool(settings, key) if key == KEY_ALERT_SLOW else setting_int(settings, key)
+            )
+        try:
+            policy_file.update(data_dir, **changes)
+        except (OSError, TypeError, ValueError):
+            return  # kept in QSettings: tried again next start
+    for key in old:
+        settings.remove(key)
+
+
 def setting_bool(settings: QSettings, key: str) -> bool:
     """QSettings gives back "true"/"false" strings from INI files: normalise."""
     value = settings.value(key, DEFAULTS.get(key, False))
@@ -93,6 +123,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(480)
         self._ctx = ctx
         s = ctx.settings
+        policy = policy_file.load(ctx.store.data_dir)  # the data dir's, shared with a daemon
         self.workers = QSpinBox()
         self.workers.setRange(1, 256)
         self.workers.setValue(ctx.executor.workers)
@@ -100,10 +131,10 @@ class SettingsDialog(QDialog):
         self._make_log_cap()
         self.retention_days = QSpinBox()
         _keep_forever(self.retention_days, " days", 36_500)
-        self.retention_days.setValue(setting_int(s, KEY_RETENTION_DAYS))
+        self.retention_days.setValue(policy.retention_days)
         self.retention_per_task = QSpinBox()
         _keep_forever(self.retention_per_task, " runs", 10_000_000)
-        self.retention_per_task.setValue(setting_int(s, KEY_RETENTION_PER_TASK))
+        self.retention_per_task.setValue(policy.retention_per_task)
         self.on_failure = QCheckBox("When a run fails")
         self.on_recovery = QCheckBox("When a task succeeds again after a failure")
         self.on_finish = QCheckBox("When any run finishes")
@@ -114,16 +145,16 @@ class SettingsDialog(QDialog):
         ):
             check.setChecked(setting_bool(s, key))
         self.alert_slow = QCheckBox("When a run is much slower than the task's usual")
-        self.alert_slow.setChecked(setting_bool(s, KEY_ALERT_SLOW))
+        self.alert_slow.setChecked(policy.alert_slow_run)
         self.alert_rate = QSpinBox()
         self.alert_rate.setRange(0, 100)
         self.alert_rate.setSuffix(" %")
         self.alert_rate.setSpecialValueText("never")
-        self.alert_rate.setValue(setting_int(s, KEY_ALERT_RATE))
+        self.alert_rate.setValue(policy.alert_success_rate)
         self.alert_window = QSpinBox()
         self.alert_window.setRange(2, 1000)
         self.alert_window.setSuffix(" runs")
-        self.alert_window.setValue(setting_int(s, KEY_ALERT_WINDOW))
+        self.alert_window.setValue(policy.alert_window)
         self.close_to_tray = QCheckBox("Keep running in the tray when the window is closed")
         self.close_to_tray.setChecked(setting_bool(s, KEY_CLOSE_TO_TRAY))
         self.theme = QComboBox()
@@ -210,30 +241,42 @@ class SettingsDialog(QDialog):
         self.log_cap_error.setWordWrap(True)
         self.log_cap_error.hide()
 
-    def _save_log_cap(self) -> bool:
-        """Write the cap into the data dir's policy if it was changed (untouched, a cap set in
-        bytes elsewhere stays exact). False, with the reason shown, when it cannot be written.
-        It is one small atomic write (a temporary file renamed over settings.toml), so it is
-        made on the UI thread rather than handed to a worker the dialog would have to wait
-        for before it closes."""
-        if self.log_cap.value() == self._shown_log_cap:
+    def _save_policy(self) -> bool:
+        """Write the data dir's policy (the cap only if it was changed: untouched, a cap set
+        in bytes elsewhere stays exact). False, with the reason shown, when it cannot be
+        written. It is one small atomic write (a temporary file renamed over settings.toml),
+        so it is made on the UI thread rather than handed to a worker the dialog would have
+        to wait for before it closes."""
+        shown: dict[str, object] = {
+            "alert_slow_run": self.alert_slow.isChecked(),
+            "alert_success_rate": self.alert_rate.value(),
+            "alert_window": self.alert_window.value(),
+            "retention_days": self.retention_days.value(),
+            "retention_per_task": self.retention_per_task.value(),
+        }
+        changes = {k: v for k, v in shown.items() if getattr(self._policy, k) != v}
+        if self.log_cap.value() != self._shown_log_cap:
+            changes["log_cap_bytes"] = self.log_cap.value() * MIB
+        if not changes:  # nothing written: a data dir on defaults keeps no settings file
             return True
-        policy = replace(self._policy, log_cap_bytes=self.log_cap.value() * MIB)
         try:
-            policy_file.save(self._ctx.store.data_dir, policy)
-        except OSError as exc:
+            self._policy = policy_file.update(self._ctx.store.data_dir, **changes)
+        except (OSError, policy_file.PolicyError) as exc:
             where = policy_file.policy_path(self._ctx.store.data_dir)
             self.log_cap_error.setText(f"Could not save the log cap to {where}: {exc}")
             self.log_cap_error.show()
             return False
-        self._policy, self._shown_log_cap = policy, self.log_cap.value()
+        self._shown_log_cap = self.log_cap.value()
         return True
 
     def _on_cleanup_button_clicked(self) -> None:
         from taskrun_gui.ui.retention_job import RetentionJob  # imported here: avoids a cycle
 
-        self._ctx.settings.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
-        self._ctx.settings.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
+        policy_file.update(
+            self._ctx.store.data_dir,
+            retention_days=self.retention_days.value(),
+            retention_per_task=self.retention_per_task.value(),
+        )
         job = RetentionJob(self._ctx, self)
         job.cleaned.connect(self._on_cleaned)
         job.failed.connect(lambda msg: self.cleanup_result.setText(f"Failed: {msg}"))
@@ -261,15 +304,10 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         """Store every value and apply what applies at once (workers, theme, log cap); stay
         open when the data dir's settings cannot be written."""
-        if not self._save_log_cap():
+        if not self._save_policy():
             return
         s = self._ctx.settings
         s.setValue(KEY_WORKERS, self.workers.value())
-        s.setValue(KEY_ALERT_SLOW, self.alert_slow.isChecked())
-        s.setValue(KEY_ALERT_RATE, self.alert_rate.value())
-        s.setValue(KEY_ALERT_WINDOW, self.alert_window.value())
-        s.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
-        s.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
         s.setValue(KEY_NOTIFY_FAILURE, self.on_failure.isChecked())
         s.setValue(KEY_NOTIFY_RECOVERY, self.on_recovery.isChecked())
         s.setValue(KEY_NOTIFY_FINISH, self.on_finish.isChecked())

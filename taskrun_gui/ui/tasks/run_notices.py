@@ -1,8 +1,9 @@
 """What to tell the user when a run of a task ends: a failure, a recovery (a success after a
 failure of the same task) and, if asked for, every finish; and the alerts: a run much slower
 than usual, and a task whose success rate over its last runs falls under the threshold (once
-per change of state, not at every run). Settings are read at each run so a change in the
-Settings dialog applies at once.
+per change of state, not at every run), decided as the daemon decides it (engine/alerts.py)
+from the data dir's policy. Settings are read at each run so a change in the Settings dialog
+applies at once.
 
 A task with retries is told about once per chain of attempts: an attempt that will be retried
 is only a quiet note; the chain's last attempt says failed (or recovered, or finished)."""
@@ -13,10 +14,11 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from taskrun_gui.core.insights import AlertKind, AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
-from taskrun_gui.core.stats import success_rate
+from taskrun_gui.core.policy import Policy
 from taskrun_gui.core.timefmt import human_duration
+from taskrun_gui.engine import alerts
 from taskrun_gui.engine.records import RETRIED_STATUSES, retry_due
-from taskrun_gui.storage import runs_repo, trends_repo
+from taskrun_gui.storage import policy_file, runs_repo, trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.query import QueryRunner
@@ -76,57 +78,34 @@ class RunNotices(QObject):
         self._alert(rec)
 
     def _alert(self, rec: RunRecord) -> None:
-        """The alerts need the store's view (the slow flag is set where the run is recorded):
-        one read on a worker, once the writer has caught up."""
+        """The alerts need the store's view (the slow flag is set where the run is recorded)
+        and the data dir's policy: one read on a worker, once the writer has caught up."""
         if self._query is None:
             return
-        threshold = cfg.setting_int(self._settings, cfg.KEY_ALERT_RATE) / 100
-        window = cfg.setting_int(self._settings, cfg.KEY_ALERT_WINDOW) or 20
-        task_id, uid, writer = rec.task_id, rec.uid, self._query.writer
+        uid, writer, data_dir = rec.uid, self._query.writer, self._query.store.data_dir
 
-        def read() -> tuple[RunRecord | None, list[str]]:
+        def read() -> tuple[RunRecord | None, list[str], Policy]:
             writer.flush(2.0)
-            return runs_repo.get_by_uid(uid), trends_repo.recent_statuses(task_id, window)
+            policy = policy_file.load(data_dir)
+            statuses = trends_repo.recent_statuses(rec.task_id, policy.alert_window)
+            return runs_repo.get_by_uid(uid), statuses, policy
 
-        self._query.read(
-            read, lambda got: self._on_alert_facts(rec, *got, threshold, window), owner=self
-        )
+        self._query.read(read, lambda got: self._on_alert_facts(rec, *got), owner=self)
 
     def _on_alert_facts(
-        self,
-        rec: RunRecord,
-        stored: RunRecord | None,
-        statuses: list[str],
-        threshold: float,
-        window: int,
+        self, rec: RunRecord, stored: RunRecord | None, statuses: list[str], policy: Policy
     ) -> None:
-        wanted = stored is not None and stored.slow and self._wanted(cfg.KEY_ALERT_SLOW)
+        wanted = stored is not None and stored.slow and policy.alert_slow_run
         if wanted and self.alerts.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0):
             took = f"It took {human_duration(rec.duration_seconds)}, much longer than usual."
             self._notifier.notify(f"{rec.task_name}: slow run", took, "warning", rec.uid)
-        if threshold <= 0:
-            self.rate_checked.emit(rec.task_id)
-            return
-        self._on_recent_statuses(rec, statuses, threshold, window)
-
-    def _on_recent_statuses(
-        self, rec: RunRecord, statuses: list[str], threshold: float, window: int
-    ) -> None:
-        if len(statuses) < max(4, window // 2):  # too few runs to judge a rate
-            self.rate_checked.emit(rec.task_id)
-            return
-        counts = {s: statuses.count(s) for s in set(statuses)}
-        alert = self.alerts.observe(rec.task_id, success_rate(counts), threshold)
+        alert = alerts.decide(self.alerts, rec.task_id, statuses, policy)  # as a daemon does
         self.rate_checked.emit(rec.task_id)
-        if alert is None or alert.value is None:
+        if alert is None:
             return
-        rate = f"{alert.value * 100:.0f} % of the last {len(statuses)} runs succeeded"
-        name, uid = rec.task_name, rec.uid
-        if alert.kind is AlertKind.LOW_SUCCESS_RATE:
-            limit = f"{rate} (threshold {threshold * 100:.0f} %)."
-            self._notifier.notify(f"{name} is failing often", limit, "warning", uid)
-        else:
-            self._notifier.notify(f"{name} is healthy again", rate + ".", "info", uid)
+        title, text = alerts.describe(alert, rec.task_name, len(statuses))
+        level = "warning" if alert.kind is AlertKind.LOW_SUCCESS_RATE else "info"
+        self._notifier.notify(title, text, level, rec.uid)
 
     def _attempts_if_retried(self, rec: RunRecord) -> int | None:
         """How many attempts the chain may take, when the engine retries this one (the rule is
