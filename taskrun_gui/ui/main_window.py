@@ -25,6 +25,7 @@ from taskrun_gui.core.models import RunRecord
 from taskrun_gui.resources import app_icon
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.ui import settings_dialog as cfg
+from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
@@ -132,12 +133,10 @@ class MainWindow(QMainWindow):
         self.menus.tab_chosen.connect(self.tabs.setCurrentIndex)
 
     def _connect(self) -> None:
-        """Every engine signal the window listens to, in one place."""
+        """Every engine signal the window listens to, in one place (run changes come from
+        the change hub, which each tab also follows for what it shows)."""
         ex = self.ctx.executor
-        ex.run_queued.connect(self.tasks_tab.note_run)
-        ex.run_state_changed.connect(self._on_run_state_changed)
-        ex.run_finished.connect(self._on_run_finished)
-        ex.queue_changed.connect(self._on_queue_changed)
+        self.ctx.hub.changed.connect(self._on_hub_changed)
         ex.store_health_changed.connect(self._on_store_health_changed)
         ex.serving_changed.connect(self._on_executor_serving_changed)
         self.notifier.noted.connect(self._on_notifier_noted)
@@ -222,18 +221,14 @@ class MainWindow(QMainWindow):
         event.accept()
 
     # -- engine slots ------------------------------------------------------------------------
-    def _on_run_state_changed(self, rec: RunRecord) -> None:
-        self.tasks_tab.note_run(rec)
-        self._update_counts()
+    def _on_hub_changed(self, changes: RunChanges) -> None:
+        if changes.queue:
+            self._show_counts(len(changes.running), len(changes.queued))
+        self.notices.apply_changes(changes)
+        for rec in changes.finished:
+            self._tell_log_trouble(rec)
 
-    def _on_queue_changed(self) -> None:
-        self.tasks_tab.refresh()
-        self._update_counts()
-
-    def _on_run_finished(self, rec: RunRecord) -> None:
-        self.tasks_tab.note_run(rec)
-        self._update_counts()
-        self.notices.run_finished(rec)
+    def _tell_log_trouble(self, rec: RunRecord) -> None:
         if rec.log_error and rec.log_error not in self._told:
             self._told.add(rec.log_error)  # once per kind of trouble, not at every run
             self.notifier.notify(
@@ -263,7 +258,9 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         ex = self.ctx.executor
-        running, queued = len(ex.running()), len(ex.queue())
+        self._show_counts(len(ex.running()), len(ex.queue()))
+
+    def _show_counts(self, running: int, queued: int) -> None:
         self.counts_label.setText(f"{running} running · {queued} queued")
         self.tray.set_counts(running, queued)
 

@@ -9,20 +9,24 @@ is only a quiet note; the chain's last attempt says failed (or recovered, or fin
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from taskrun_gui.core.insights import AlertKind, AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.stats import success_rate
 from taskrun_gui.core.timefmt import human_duration
-from taskrun_gui.storage import runs_repo, trends_repo
+from taskrun_gui.storage import trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
+from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.task_table_model import TaskTableModel
 
 FAILURES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.INTERRUPTED})
 RETRIED = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT})  # as engine.records.next_attempt
+MAX_UNRECORDED = 1000
 
 
 class RunNotices(QObject):
@@ -44,6 +48,15 @@ class RunNotices(QObject):
         self._tasks = tasks
         # task id -> the final status of its last chain of attempts (None: not known)
         self._last_final: dict[int, RunStatus | None] = {}
+        self._unrecorded: dict[str, RunRecord] = {}  # uid -> a finish the store may not hold
+
+    def apply_changes(self, changes: RunChanges) -> None:
+        """What the change hub announced: each finish is told, then the alerts of the
+        finishes the store holds (they may come with a later announcement)."""
+        for rec in changes.finished:
+            self.run_finished(rec)
+        if changes.recorded:
+            self.runs_recorded(changes.recorded)
 
     def run_finished(self, rec: RunRecord) -> None:
         if rec.status is RunStatus.CANCELLED:
@@ -77,30 +90,38 @@ class RunNotices(QObject):
 
     def _alert(self, rec: RunRecord) -> None:
         """The alerts need the store's view (the slow flag is set where the run is recorded):
-        one read on a worker, once the writer has caught up."""
-        if self._query is None:
-            return
+        they wait for the change hub to say the store holds the finish (`runs_recorded`)."""
+        if self._query is not None:
+            self._unrecorded[rec.uid] = rec
+            while len(self._unrecorded) > MAX_UNRECORDED:  # finishes the store never took
+                del self._unrecorded[next(iter(self._unrecorded))]
+
+    def runs_recorded(self, slow: dict[str, bool]) -> None:
+        """The store holds these finishes (uid -> what it decided on `slow`): one read of
+        the task's recent statuses on a worker, which sees them without flushing anything."""
+        for uid, is_slow in slow.items():
+            rec = self._unrecorded.pop(uid, None)
+            if rec is not None and self._query is not None:
+                self._read_alert_facts(replace(rec, slow=is_slow), self._query)
+
+    def _read_alert_facts(self, rec: RunRecord, query: QueryRunner) -> None:
         threshold = cfg.setting_int(self._settings, cfg.KEY_ALERT_RATE) / 100
         window = cfg.setting_int(self._settings, cfg.KEY_ALERT_WINDOW) or 20
-        task_id, uid, writer = rec.task_id, rec.uid, self._query.writer
-
-        def read() -> tuple[RunRecord | None, list[str]]:
-            writer.flush(2.0)
-            return runs_repo.get_by_uid(uid), trends_repo.recent_statuses(task_id, window)
-
-        self._query.read(
-            read, lambda got: self._on_alert_facts(rec, *got, threshold, window), owner=self
+        task_id = rec.task_id
+        query.read(
+            lambda: trends_repo.recent_statuses(task_id, window),
+            lambda got: self._on_alert_facts(rec, got, threshold, window),
+            owner=self,
         )
 
     def _on_alert_facts(
         self,
         rec: RunRecord,
-        stored: RunRecord | None,
         statuses: list[str],
         threshold: float,
         window: int,
     ) -> None:
-        wanted = stored is not None and stored.slow and self._wanted(cfg.KEY_ALERT_SLOW)
+        wanted = rec.slow and self._wanted(cfg.KEY_ALERT_SLOW)
         if wanted and self.alerts.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0):
             took = f"It took {human_duration(rec.duration_seconds)}, much longer than usual."
             self._notifier.notify(f"{rec.task_name}: slow run", took, "warning", rec.uid)
