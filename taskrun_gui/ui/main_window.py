@@ -176,8 +176,15 @@ class MainWindow(QMainWindow):
         self.quit_requested.emit()
         return True
 
+    def set_host_note(self, note: str | None) -> None:
+        """Name the process that executes the runs, when it is not this one."""
+        self.host_label.setText(note or "")
+        self.host_label.setVisible(bool(note))
+
     def shutdown(self) -> None:
-        """Stop what the window runs itself (sampling, tray); the host is closed by the app."""
+        """Hide, and stop what the window runs itself (sampling, tray); the host is closed
+        by the app afterwards (waiting for runs in flight must not hang a visible window)."""
+        self.hide()
         if self._monitor_page.is_built:
             self.monitor_tab.shutdown()
         self.tray.hide()
@@ -248,8 +255,7 @@ class MainWindow(QMainWindow):
     def _on_executor_serving_changed(self, serving: bool, message: str) -> None:
         """The process this window followed went away and this window serves now (or the
         other way round): say so where the host was named, and once as a notification."""
-        self.host_label.setText("" if serving else message)
-        self.host_label.setVisible(not serving)
+        self.set_host_note(None if serving else message)
         self.notifier.notify("TaskRun", message, "info")
         self._update_counts()
 
