@@ -28,7 +28,7 @@ def test_success_rate_alert_fires_once_per_change(qtbot, tmp_path: Path) -> None
         qtbot.addWidget(window)
         notifier = Notifier(NotificationBanner(window))
         notices = RunNotices(notifier, settings, TaskTableModel(ctx), window, query=query)
-        ctx.executor.run_finished.connect(notices.run_finished)
+        ctx.hub.changed.connect(notices.apply_changes)
         flaky = add_task(
             ctx.store,
             shell_task(

@@ -10,6 +10,8 @@ is only a quiet note; the chain's last attempt says failed (or recovered, or fin
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from taskrun_gui.core.insights import AlertKind, AlertTracker
@@ -18,13 +20,15 @@ from taskrun_gui.core.policy import Policy
 from taskrun_gui.core.timefmt import human_duration
 from taskrun_gui.engine import alerts
 from taskrun_gui.engine.records import RETRIED_STATUSES, retry_due
-from taskrun_gui.storage import policy_file, runs_repo, trends_repo
+from taskrun_gui.storage import policy_file, trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
+from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.task_table_model import TaskTableModel
 
 FAILURES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.INTERRUPTED})
+MAX_UNRECORDED = 1000
 
 
 class RunNotices(QObject):
@@ -46,6 +50,15 @@ class RunNotices(QObject):
         self._tasks = tasks
         # task id -> the final status of its last chain of attempts (None: not known)
         self._last_final: dict[int, RunStatus | None] = {}
+        self._unrecorded: dict[str, RunRecord] = {}  # uid -> a finish the store may not hold
+
+    def apply_changes(self, changes: RunChanges) -> None:
+        """What the change hub announced: each finish is told, then the alerts of the
+        finishes the store holds (they may come with a later announcement)."""
+        for rec in changes.finished:
+            self.run_finished(rec)
+        if changes.recorded:
+            self.runs_recorded(changes.recorded)
 
     def run_finished(self, rec: RunRecord) -> None:
         if rec.status is RunStatus.CANCELLED:
@@ -79,23 +92,32 @@ class RunNotices(QObject):
 
     def _alert(self, rec: RunRecord) -> None:
         """The alerts need the store's view (the slow flag is set where the run is recorded)
-        and the data dir's policy: one read on a worker, once the writer has caught up."""
-        if self._query is None:
-            return
-        uid, writer, data_dir = rec.uid, self._query.writer, self._query.store.data_dir
+        and the data dir's policy: they wait for the change hub to say the store holds the
+        finish (`runs_recorded`); nothing flushes the writer."""
+        if self._query is not None:
+            self._unrecorded[rec.uid] = rec
+            while len(self._unrecorded) > MAX_UNRECORDED:  # finishes the store never took
+                del self._unrecorded[next(iter(self._unrecorded))]
 
-        def read() -> tuple[RunRecord | None, list[str], Policy]:
-            writer.flush(2.0)
+    def runs_recorded(self, slow: dict[str, bool]) -> None:
+        """The store holds these finishes (uid -> what it decided on `slow`): one read of
+        the policy and the task's recent statuses on a worker, which sees them."""
+        for uid, is_slow in slow.items():
+            rec = self._unrecorded.pop(uid, None)
+            if rec is not None and self._query is not None:
+                self._read_alert_facts(replace(rec, slow=is_slow), self._query)
+
+    def _read_alert_facts(self, rec: RunRecord, query: QueryRunner) -> None:
+        task_id, data_dir = rec.task_id, query.store.data_dir
+
+        def read() -> tuple[list[str], Policy]:
             policy = policy_file.load(data_dir)
-            statuses = trends_repo.recent_statuses(rec.task_id, policy.alert_window)
-            return runs_repo.get_by_uid(uid), statuses, policy
+            return trends_repo.recent_statuses(task_id, policy.alert_window), policy
 
-        self._query.read(read, lambda got: self._on_alert_facts(rec, *got), owner=self)
+        query.read(read, lambda got: self._on_alert_facts(rec, *got), owner=self)
 
-    def _on_alert_facts(
-        self, rec: RunRecord, stored: RunRecord | None, statuses: list[str], policy: Policy
-    ) -> None:
-        wanted = stored is not None and stored.slow and policy.alert_slow_run
+    def _on_alert_facts(self, rec: RunRecord, statuses: list[str], policy: Policy) -> None:
+        wanted = rec.slow and policy.alert_slow_run
         if wanted and self.alerts.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0):
             took = f"It took {human_duration(rec.duration_seconds)}, much longer than usual."
             self._notifier.notify(f"{rec.task_name}: slow run", took, "warning", rec.uid)
