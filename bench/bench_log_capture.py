@@ -60,7 +60,9 @@ def through_executor(src: Path) -> float:
     try:
         store = Store(d).open()
         with store.db.atomic():
-            task = tasks_repo.create(TaskSpec(name="spew", command=f"cat {src}", shell=False))
+            # the whole 200 MiB is the point: no log cap for this task
+            spec = TaskSpec(name="spew", command=f"cat {src}", shell=False, log_cap_bytes=0)
+            task = tasks_repo.create(spec)
         host = Host(store, workers=2, schedules=False)
         assert host.try_serve()
         host.executor.idle.connect(app.quit)

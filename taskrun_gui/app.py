@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtGui import QWindow
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from taskrun_gui import qt_gc
 from taskrun_gui.executor.host import Host
@@ -24,7 +26,6 @@ from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import MainWindow
 from taskrun_gui.ui.query import QueryRunner
-from taskrun_gui.ui.retention_job import RetentionJob
 from taskrun_gui.ui.theme import apply_theme
 
 
@@ -74,39 +75,67 @@ def main(argv: list[str] | None = None) -> int:
     if store is None:
         return 1
     settings = QSettings()
+    cfg.migrate_policy(settings, data_dir)  # retention and alerts are the data dir's now
     workers = args.workers or cfg.setting_int(settings, cfg.KEY_WORKERS) or None
     host = Host(store, workers)
-    note = None
-    if not host.try_serve():
-        host.become_client()
-        pid = host.served_by
-        note = f"Runs are executed by taskrun daemon (pid {pid if pid else '?'})"
     query = QueryRunner(store, host.writer)
     ctx = AppContext(store, host.writer, host.executor, query, settings)
     apply_theme(app, cfg.theme_mode(settings))
-    window = MainWindow(ctx, host_note=note)
+    window = MainWindow(ctx)
     if store.open_error:
         window.statusBar().showMessage(store.open_error)
-    retention_job = RetentionJob(ctx)
-    if host.serving:  # one process cleans a data dir: the one that serves it
-        retention_job.start()
-
-    def on_serving_changed(serving: bool, _message: str) -> None:
-        if serving:  # the daemon this window followed went away: this window serves now
-            retention_job.start()
-
-    host.executor.serving_changed.connect(on_serving_changed)
     instance.raise_requested.connect(window.bring_to_front)
     window.quit_requested.connect(app.quit)
     app.setQuitOnLastWindowClosed(False)  # closing may mean "to the tray"; quit is explicit
     window.show()
+    # the window is painted first: serving starts with recovering what a dead host left,
+    # which can take seconds (stopping its process trees)
+    when_painted(window, lambda: serve(host, window))
     try:
         return app.exec()
     finally:
-        retention_job.stop()
         instance.stop_listening()
-        window.shutdown()
-        host.close()
+        shut_down(window, host.close)
         query.wait_idle()
         store.close()
         instance.close()
+
+
+class _FirstExpose(QObject):
+    def __init__(self, window: QWindow, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        exposed = isinstance(watched, QWindow) and watched.isExposed()
+        if event.type() == QEvent.Type.Expose and exposed:  # painted as it is handled
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+def when_painted(window: QWidget, then: Callable[[], None]) -> None:
+    """Call `then` once the shown window has been painted on screen."""
+    handle = window.windowHandle()
+    if handle is None or handle.isExposed():
+        QTimer.singleShot(0, then)
+    else:
+        _FirstExpose(handle, then)
+
+
+def serve(host: Host, window: MainWindow) -> None:
+    """Serve the data dir (its engine host also keeps it clean: retention), or follow the
+    process that serves it and say so."""
+    if host.try_serve():
+        return
+    host.become_client()
+    pid = host.served_by
+    window.set_host_note(f"Runs are executed by taskrun daemon (pid {pid if pid else '?'})")
+
+
+def shut_down(window: MainWindow, close_host: Callable[[], None]) -> None:
+    """Hide the window, then close the host: that waits for the runs in flight to stop
+    (seconds, up to 20 with a stubborn process tree), and a visible window would hang."""
+    window.shutdown()
+    close_host()

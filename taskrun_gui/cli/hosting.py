@@ -1,5 +1,5 @@
 """The CLI as the executor host: `taskrun daemon`, and `taskrun run --wait` when no host is
-alive. A QCoreApplication event loop drives the same ExecutorService the window uses."""
+alive. The same engine host the window drives, on plain threads: no Qt in this process."""
 
 from __future__ import annotations
 
@@ -7,56 +7,66 @@ import signal
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QTimer
-
-from taskrun_gui import qt_gc
 from taskrun_gui.cli.common import warn
 from taskrun_gui.cli.log_notice import tell_log_error
 from taskrun_gui.core.models import RunRecord
-from taskrun_gui.executor.host import Host
+from taskrun_gui.core.timefmt import human_bytes
+from taskrun_gui.engine.host_events import (
+    HostEvent,
+    RetentionApplied,
+    RunFinished,
+    RunOutput,
+    StoreHealth,
+    SuccessRateAlert,
+)
+from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage.db import Store
 
-IDLE_CHECK_MS = 100
+IDLE_CHECK_S = 0.1
 
 
-def core_app() -> QCoreApplication:
-    app = QCoreApplication.instance()
-    if app is None:
-        app = QCoreApplication(sys.argv[:1])
-    assert isinstance(app, QCoreApplication)
-    qt_gc.install(app)
-    return app
-
-
-def _on_health(ok: bool, message: str) -> None:
-    if ok:
+def _tell(event: HostEvent) -> None:
+    """What the host has to say on stderr (the daemon's log)."""
+    if isinstance(event, SuccessRateAlert):
+        warn(f"{event.raised.title}: {event.raised.text}")
+    elif isinstance(event, RetentionApplied):
+        if event.result is None:
+            warn(f"retention could not be applied: {event.error}")
+        elif event.result.runs_deleted:
+            freed = human_bytes(event.result.log_bytes_freed)
+            print(
+                f"taskrun: retention deleted {event.result.runs_deleted} run(s), freed {freed}",
+                file=sys.stderr,
+            )
+    elif not isinstance(event, StoreHealth):
+        return
+    elif event.ok:
         print("taskrun: the history store accepts writes again", file=sys.stderr)
     else:
         warn(
-            f"history store failing ({message}); the task still runs and its record will be "
-            "written when the store accepts it"
+            f"history store failing ({event.message}); the task still runs and its record will "
+            "be written when the store accepts it"
         )
 
 
-def make_host(store: Store, workers: int | None, schedules: bool = False) -> Host:
-    core_app()
-    return Host(store, workers, on_health=_on_health, schedules=schedules)
+def make_host(store: Store, workers: int | None, schedules: bool = False) -> ThreadHost:
+    host = ThreadHost(store, workers, schedules=schedules)
+    host.listeners.append(_tell)
+    return host
 
 
 def serve(
-    host: Host,
+    host: ThreadHost,
     exit_when_idle: bool,
     on_stop: str = "finish",
-    setup: Callable[[Host], None] | None = None,
+    setup: Callable[[ThreadHost], None] | None = None,
     on_finished: Callable[[RunRecord], None] | None = None,
     on_output: Callable[[str, str, int], None] | None = None,
 ) -> int:
-    """Run the event loop until stopped (SIGTERM/SIGINT) or, with exit_when_idle, until
-    nothing is queued or running."""
-    app = core_app()
-    ex = host.executor
+    """Run the host on this thread until stopped (SIGTERM/SIGINT) or, with exit_when_idle,
+    until nothing is queued or running."""
+    ex, home = host.executor, host.home
     stopping = {"asked": False}
-
     idle_since: list[int] = []  # the poller's mark when nothing was seen going
 
     def quit_if_idle() -> None:
@@ -67,15 +77,25 @@ def serve(
         elif not idle_since:
             idle_since.append(ex.poll_mark())
         elif ex.handed_over_since(idle_since[0]):
-            app.quit()
+            home.stop()
 
     def quit_when_runs_end() -> None:
         """Stopping: wait for what runs, not for the queue (it stays queued in the store for
         the next host)."""
         if not ex.running():
-            app.quit()
+            home.stop()
 
-    def on_signal(signum: int, _frame: object) -> None:
+    def on_event(event: HostEvent) -> None:
+        if isinstance(event, RunFinished):
+            tell_log_error(event.record)
+            if on_finished is not None:
+                on_finished(event.record)
+            if stopping["asked"]:
+                quit_when_runs_end()
+        elif isinstance(event, RunOutput) and on_output is not None:
+            on_output(event.uid, event.text, event.offset)
+
+    def stop_asked() -> None:
         if stopping["asked"]:  # a second Ctrl+C: cancel now
             for rec in ex.running():
                 ex.cancel(rec.uid)
@@ -85,30 +105,19 @@ def serve(
         if on_stop == "cancel":
             for rec in ex.running():
                 ex.cancel(rec.uid)
-        QTimer.singleShot(0, quit_when_runs_end)
-        ex.run_finished.connect(lambda _rec: quit_when_runs_end())
+        quit_when_runs_end()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        home.call_soon(stop_asked)  # not in the middle of what the host is doing
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    ticker = QTimer()  # lets Python run its signal handlers while Qt waits
-    ticker.start(200)
-    ticker.timeout.connect(lambda: None)
-    ex.run_finished.connect(tell_log_error)
-    if on_finished is not None:
-        ex.run_finished.connect(on_finished)
-    if on_output is not None:
-        ex.run_output.connect(on_output)
-    idle_check = QTimer()
-    if exit_when_idle:
-        idle_check.timeout.connect(quit_if_idle)
-        idle_check.start(IDLE_CHECK_MS)
+    host.listeners.append(on_event)
     if setup is not None:
         setup(host)
     try:
-        app.exec()
+        home.run(on_tick=quit_if_idle if exit_when_idle else None, every=IDLE_CHECK_S)
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
-        ticker.stop()
-        idle_check.stop()
         host.close(cancel_running=True)
     return 0

@@ -18,6 +18,7 @@ from taskrun_gui.cli.daemon_spawn import (
     run_detached,
     spawn_daemon,
 )
+from taskrun_gui.cli.hosting import make_host, serve
 from taskrun_gui.cli.log_notice import tell_log_error
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
@@ -26,6 +27,7 @@ from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
+from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage import run_writes, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
@@ -35,8 +37,6 @@ POLL = 0.2
 
 
 def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
-    from taskrun_gui.cli.hosting import make_host, serve  # Qt: only for commands that host
-
     host = make_host(store, a.workers, schedules=not a.exit_when_idle)
     if not host.try_serve():
         host.close()
@@ -57,8 +57,6 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         fail(str(exc))
     repeat = max(1, a.repeat)
     if not host_alive(store.locks_dir) and a.wait:
-        from taskrun_gui.cli.hosting import make_host
-
         host = make_host(store, a.workers)
         if host.try_serve():
             return _run_as_host(host, task, values, repeat, a)
@@ -95,19 +93,16 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
 
 
 def _run_as_host(
-    host: object,
+    host: ThreadHost,
     task: tasks_repo.TaskRow,
     values: dict[str, str],
     repeat: int,
     a: argparse.Namespace,
 ) -> int:
-    from taskrun_gui.executor.host import Host
-
-    assert isinstance(host, Host)
     mine: dict[str, RunRecord] = {}  # chain root uid -> latest final record
     roots: dict[str, str] = {}
 
-    def setup(h: Host) -> None:
+    def setup(h: ThreadHost) -> None:
         for rec in h.executor.enqueue(
             task.id, task.version, task.spec, values, Trigger.CLI, repeat=repeat
         ):
@@ -120,8 +115,6 @@ def _run_as_host(
 
     def on_output(uid: str, text: str, offset: int) -> None:
         _echo(text, offset)
-
-    from taskrun_gui.cli.hosting import serve
 
     serve(
         host,

@@ -7,6 +7,9 @@ once per chain of attempts: an attempt that will be retried is only a quiet note
 last attempt says failed (or recovered, or finished). A cancelled run tells nothing: the user
 asked for it. The alerts: a run much slower than usual, and a task whose success rate over its
 last runs falls under the threshold (once per change of state, see insights.AlertTracker).
+The thresholds are the data dir's policy (core.policy.Policy); the notification switches are
+the window's preferences (AlertSettings). engine/alerts.py raises the success-rate alert for
+a daemon with these same functions.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from taskrun_gui.core.insights import AlertKind, AlertTracker
-from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.insights import Alert, AlertKind, AlertTracker
+from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec, retry_due
+from taskrun_gui.core.policy import Policy
 from taskrun_gui.core.stats import success_rate
 from taskrun_gui.core.timefmt import human_duration
 
@@ -39,25 +43,24 @@ class Notice:
 
 @dataclass(frozen=True)
 class AlertSettings:
-    """The thresholds and switches the decisions read (a data dir's policy, or the window's
-    settings today); the defaults are those of a new installation."""
+    """The notification switches the decisions read: preferences of one window (QSettings),
+    not the data dir's policy. The alert thresholds (slow run, success rate, its window) are
+    the policy (core.policy.Policy), which every host serving the data dir applies alike. The
+    defaults are those of a new installation."""
 
     on_failure: bool = True
     on_recovery: bool = True
     on_finish: bool = False
-    slow_run: bool = True
-    success_rate_below: float = 0.8  # 0..1; 0: no success-rate alert
-    window_runs: int = 20  # the last runs a success rate is taken over
 
 
-def attempts_if_retried(rec: RunRecord, version: int, retries: int) -> int | None:
-    """How many attempts the chain may take when the engine retries `rec` (a retried status
-    within the retries of the task's current `version`); None when it is the chain's last. A
-    run of another version (the task was edited since) counts as the last: a notice too many,
-    never one lost."""
-    if not rec.status.is_retried or rec.version != version or rec.attempt > retries:
+def attempts_if_retried(rec: RunRecord, version: int, spec: TaskSpec) -> int | None:
+    """How many attempts the chain may take when the engine retries `rec` (models.retry_due,
+    asked of `spec`, the task's current `version`); None when it is the chain's last. A run of
+    another version (the task was edited since) counts as the last: a notice too many, never
+    one lost."""
+    if rec.version != version or not retry_due(rec, spec):
         return None
-    return retries + 1
+    return spec.retries + 1
 
 
 def status_to_remember(
@@ -97,10 +100,10 @@ def decide(
 
 
 def slow_notice(
-    rec: RunRecord, flagged_slow: bool, settings: AlertSettings, tracker: AlertTracker
+    rec: RunRecord, flagged_slow: bool, policy: Policy, tracker: AlertTracker
 ) -> Notice | None:
     """A "slow run" notice, once per run, when the store flagged `rec` as slow."""
-    if not (flagged_slow and settings.slow_run):
+    if not (flagged_slow and policy.alert_slow_run):
         return None
     if tracker.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0) is None:
         return None
@@ -108,26 +111,43 @@ def slow_notice(
     return Notice(f"{rec.task_name}: slow run", took, Level.WARNING, rec.uid)
 
 
-def rate_is_judged(statuses: list[str], settings: AlertSettings) -> bool:
-    """A success rate is judged when the alert is on and enough runs are known."""
-    enough = max(4, settings.window_runs // 2)
-    return settings.success_rate_below > 0 and len(statuses) >= enough
+def rate_is_judged(statuses: list[str], policy: Policy) -> bool:
+    """A success rate is judged when the alert is on and enough runs are known: half of the
+    policy's window, and at least four."""
+    enough = max(4, policy.alert_window // 2)
+    return policy.alert_success_rate > 0 and len(statuses) >= enough
+
+
+def success_rate_alert(
+    tracker: AlertTracker, task_id: int, statuses: list[str], policy: Policy
+) -> Alert | None:
+    """The alert the task's recent `statuses` (oldest first, the policy's window) raise now:
+    once when its success rate falls under the threshold, once when it is back (updates
+    `tracker`); None otherwise."""
+    if not rate_is_judged(statuses, policy):
+        return None
+    counts = {s: statuses.count(s) for s in set(statuses)}
+    alert = tracker.observe(task_id, success_rate(counts), policy.alert_success_rate / 100)
+    return None if alert is None or alert.value is None else alert
+
+
+def describe_rate(alert: Alert, task_name: str, runs: int) -> tuple[str, str]:
+    """(title, text) of a success-rate alert as the user reads it, in the window or in the
+    daemon's log alike."""
+    rate = f"{(alert.value or 0) * 100:.0f} % of the last {runs} runs succeeded"
+    if alert.kind is AlertKind.LOW_SUCCESS_RATE:
+        limit = f"{rate} (threshold {(alert.threshold or 0) * 100:.0f} %)."
+        return f"{task_name} is failing often", limit
+    return f"{task_name} is healthy again", rate + "."
 
 
 def success_rate_notice(
-    rec: RunRecord, statuses: list[str], settings: AlertSettings, tracker: AlertTracker
+    rec: RunRecord, statuses: list[str], policy: Policy, tracker: AlertTracker
 ) -> Notice | None:
-    """A "failing often" or "healthy again" notice when the task's success rate over its
-    last `statuses` (the settings' window) crosses the threshold; None otherwise."""
-    if not rate_is_judged(statuses, settings):
+    """success_rate_alert() for the task of `rec`, as a notice."""
+    alert = success_rate_alert(tracker, rec.task_id, statuses, policy)
+    if alert is None:
         return None
-    threshold = settings.success_rate_below
-    counts = {s: statuses.count(s) for s in set(statuses)}
-    alert = tracker.observe(rec.task_id, success_rate(counts), threshold)
-    if alert is None or alert.value is None:
-        return None
-    rate = f"{alert.value * 100:.0f} % of the last {len(statuses)} runs succeeded"
-    if alert.kind is AlertKind.LOW_SUCCESS_RATE:
-        limit = f"{rate} (threshold {threshold * 100:.0f} %)."
-        return Notice(f"{rec.task_name} is failing often", limit, Level.WARNING, rec.uid)
-    return Notice(f"{rec.task_name} is healthy again", rate + ".", Level.INFO, rec.uid)
+    title, text = describe_rate(alert, rec.task_name, len(statuses))
+    level = Level.WARNING if alert.kind is AlertKind.LOW_SUCCESS_RATE else Level.INFO
+    return Notice(title, text, level, rec.uid)

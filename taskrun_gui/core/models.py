@@ -262,3 +262,11 @@ class RunRecord:
     @property
     def duration_seconds(self) -> float | None:
         return None if self.duration_ms is None else self.duration_ms / 1000.0
+
+
+def retry_due(rec: RunRecord, spec: TaskSpec) -> bool:
+    """Whether the engine retries this finished run: it failed or timed out (an error to
+    start, a cancel or an interruption is not retried, see RunStatus.is_retried) within the
+    retries of `spec`, the version it ran. The one place the rule is written: the engine's
+    next attempt and the alert decisions (core.alerts) both ask it."""
+    return rec.status.is_retried and rec.attempt <= spec.retries

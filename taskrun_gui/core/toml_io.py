@@ -165,6 +165,21 @@ def _interpreter_for(values: dict[str, Any]) -> str:
     return COMMAND_INTERPRETER if kind is TaskKind.COMMAND else TaskSpec.interpreter
 
 
+def _check_log_cap_type(chk: _Checker, data: dict[str, Any]) -> None:
+    """A log cap that is not a whole number is told in the user's terms (validate_task checks
+    the size of one that is); the value is then dropped so it is not reported twice."""
+    value = data.get("log_cap_bytes")
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return
+    got = f"{type(value).__name__} {shorten(repr(value))}"
+    chk.bad(
+        "log_cap_bytes",
+        f"must be a whole number of bytes (0: no cap; leave it out for the data dir's cap), "
+        f"not {got}",
+    )
+    del data["log_cap_bytes"]
+
+
 def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSpec:
     """Parse and validate one task file; raises TomlImportError listing every problem."""
     chk = _Checker(source, [])
@@ -172,6 +187,7 @@ def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSp
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TomlImportError([f"{source}: not valid TOML: {exc}"]) from None
+    _check_log_cap_type(chk, data)
     values = chk.take(data, TaskSpec, "")
     if "name" not in values:
         chk.bad("name", "missing")

@@ -5,12 +5,15 @@ paths as C strings, so a run could never start) or when it is larger than its li
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from dataclasses import dataclass
 
 from taskrun_gui.core.interpreters import interpreter_argv, line_argv, runs_command_lines
 from taskrun_gui.core.models import Param, Step, TaskKind, TaskSpec
+from taskrun_gui.core.params import MASK
+from taskrun_gui.core.policy import log_cap_error
 from taskrun_gui.core.text import shorten
 
 MAX_NAME = 64  # characters of a task name
@@ -124,11 +127,26 @@ def _missing(kind: TaskKind, interpreter: str) -> bool:
     return line_argv(interpreter, "") is None
 
 
+MAX_TIMEOUT = 10_000_000  # seconds: the CLI's and the editor's bound too
+MAX_BACKOFF = 86_400
+PRIORITY_RANGE = (-1000, 1000)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _check_timeout(field: str, value: float | None) -> list[FieldError]:
     if value is None:
         return []
-    if not isinstance(value, int | float) or value <= 0:
-        return [FieldError(field, f"must be a positive number of seconds, not {value!r}")]
+    if not _is_number(value) or not 0 < value <= MAX_TIMEOUT:
+        return [
+            FieldError(
+                field,
+                f"must be a number of seconds above 0 and at most {MAX_TIMEOUT}, "
+                f"not {shorten(repr(value))}",
+            )
+        ]
     return []
 
 
@@ -178,12 +196,15 @@ def validate_task(spec: TaskSpec, check_environment: bool = True) -> list[FieldE
     errors += _check_timeout("timeout", spec.timeout)
     if not isinstance(spec.retries, int) or not 0 <= spec.retries <= 100:
         errors.append(FieldError("retries", f"must be a whole number 0-100, not {spec.retries!r}"))
-    if not isinstance(spec.retry_backoff, int | float) or spec.retry_backoff < 0:
-        errors.append(FieldError("retry_backoff", "must be zero or more seconds"))
+    if not _is_number(spec.retry_backoff) or not 0 <= spec.retry_backoff <= MAX_BACKOFF:
+        errors.append(FieldError("retry_backoff", f"must be from 0 to {MAX_BACKOFF} seconds"))
     if not isinstance(spec.max_concurrent, int) or not 1 <= spec.max_concurrent <= 1000:
         errors.append(FieldError("max_concurrent", "must be a whole number 1-1000"))
-    if not isinstance(spec.priority, int):
-        errors.append(FieldError("priority", "must be a whole number"))
+    low, high = PRIORITY_RANGE
+    if type(spec.priority) is not int or not low <= spec.priority <= high:
+        errors.append(FieldError("priority", f"must be a whole number from {low} to {high}"))
+    if spec.log_cap_bytes is not None and (problem := log_cap_error(spec.log_cap_bytes)):
+        errors.append(FieldError("log_cap_bytes", problem))  # None: the data dir's cap
     errors += _env_errors(spec.env)
     errors += _params_errors(spec.params)
     errors += _tags_errors(spec.tags)
@@ -234,7 +255,10 @@ def _params_errors(params: list[Param]) -> list[FieldError]:
         errors += _count(f"{where}.choices", p.choices, MAX_CHOICES, "choices")
         for j, choice in enumerate(p.choices[:MAX_CHOICES], start=1):
             errors += _text(f"{where}.choices[{j}]", choice, MAX_SHORT, in_bytes=False)
-        if p.choices and p.default is not None and p.default not in p.choices:
+        # a secret default reading MASK stands for the one the task has (the task store puts
+        # it back on save), which was checked against the choices when it was set
+        hidden = p.secret and p.default == MASK
+        if p.choices and p.default is not None and p.default not in p.choices and not hidden:
             name = shorten(p.name)
             errors.append(FieldError("params", f"default of {name!r} is not one of its choices"))
     return errors

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from taskrun_gui.core import params as params_mod
-from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec, Trigger, retry_due
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import log_path_for
 
@@ -40,14 +40,24 @@ def new_run(
     )
 
 
+# the rule itself is core.models.retry_due (core.alerts asks it too); here for the engine's
+# callers, and the statuses derived from their one declaration (RunStatus.is_retried)
+RETRIED_STATUSES = frozenset(s for s in RunStatus if s.is_retried)
+
+MAX_RETRY_DELAY_S = 86_400
+
+
 def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | None:
     """The retry of a failed or timed-out run, waiting out its backoff; None when no retry
     is due. The backoff doubles each attempt."""
-    if not rec.status.is_retried or rec.attempt > spec.retries:
+    if not retry_due(rec, spec):
         return None
     uid = uuid.uuid4().hex
     queued = now_ms()
-    delay_ms = int(spec.retry_backoff * 1000 * 2 ** (rec.attempt - 1))
+    # doubled each attempt, at most a day: 100 retries must not overflow a timestamp
+    delay_ms = int(
+        min(MAX_RETRY_DELAY_S, spec.retry_backoff * 2 ** min(rec.attempt - 1, 40)) * 1000
+    )
     return replace(
         rec,
         uid=uid,
@@ -72,6 +82,9 @@ def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | 
         cpu_seconds=None,
         log_path=str(log_path_for(logs_dir, uid, queued)),
         log_bytes=0,
+        log_dropped=0,  # the attempt retried lost output, the retry has lost none yet
+        log_error=None,
+        slow=False,
         control=None,
         steps=[],
     )

@@ -4,35 +4,53 @@ queues into the store for that host, records cancel/pause/resume for it, and fol
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal, Slot
+import os
 
-from taskrun_gui.core.models import Control, RunRecord, RunStatus
+from PySide6.QtCore import QObject, Signal, Slot
+
+from taskrun_gui.core.models import Control, RunRecord, RunStatus, TaskSpec, Trigger
 from taskrun_gui.engine import records
-from taskrun_gui.engine.runner import RunJob
+from taskrun_gui.engine.queueing import insert_op, new_jobs
 from taskrun_gui.engine.watcher import RunWatcher
-from taskrun_gui.executor.service import ExecutorService
-from taskrun_gui.storage.writer import WriteOp
+from taskrun_gui.executor.backend import Backend
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 
-class ClientExecutor(ExecutorService):
+class ClientExecutor(Backend):
     host_gone = Signal()  # nobody serves the data dir any more
     _watched = Signal(object, object)  # (active runs, changed runs), from the watcher thread
     _watched_output = Signal(str, str, object)
     _watched_host_gone = Signal()
+    _health = Signal(bool, str)  # from the writer's thread
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        store: Store,
+        writer: StoreWriter,
+        workers: int | None = None,
+        poll_interval: float = 0.5,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.writer = writer
+        self._workers = max(1, workers or os.cpu_count() or 2)  # the host's own count rules
         self._active_runs: list[RunRecord] = []
+        self._paused = False
+        self._poll_interval = poll_interval
         self._watcher = RunWatcher(
-            self.store,
+            store,
             self._watched.emit,
             self._watched_output.emit,
-            interval=self.poll_interval,
+            interval=poll_interval,
             on_host_gone=self._watched_host_gone.emit,
         )
         self._watched.connect(self._on_watched)
         self._watched_output.connect(self.run_output)
         self._watched_host_gone.connect(self.host_gone)
+        writer.on_health = self._health.emit
+        self._health.connect(self.store_health_changed)
 
     def start(self) -> None:
         self._watcher.start()
@@ -42,13 +60,24 @@ class ClientExecutor(ExecutorService):
         del cancel_running, timeout
         self._watcher.stop()
 
-    def _accept(self, job: RunJob) -> None:
-        rec = job.record  # secrets first: the host may see the row at once
-        records.save_secret_values(self.store.secrets_dir, rec.uid, job.spec, job.values)
-        self.run_queued.emit(rec)
-
-    def _dispatch(self) -> None:
-        pass  # the host dispatches
+    def enqueue(
+        self,
+        task_id: int,
+        version: int,
+        spec: TaskSpec,
+        given: dict[str, str] | None = None,
+        trigger: Trigger = Trigger.MANUAL,
+        repeat: int = 1,
+        priority: int | None = None,
+    ) -> list[RunRecord]:
+        """Queued in the store, where the host finds them."""
+        jobs = new_jobs(self.store, task_id, version, spec, given, trigger, repeat, priority)
+        for job in jobs:
+            rec = job.record  # secrets first: the host may see the row at once
+            records.save_secret_values(self.store.secrets_dir, rec.uid, job.spec, job.values)
+            self.run_queued.emit(rec)
+            self.writer.submit(insert_op(job), lazy=True)
+        return [job.record for job in jobs]
 
     def queue(self) -> list[RunRecord]:
         waiting = [r for r in self._active_runs if r.status is RunStatus.QUEUED]
@@ -62,6 +91,9 @@ class ClientExecutor(ExecutorService):
 
     def is_busy(self) -> bool:
         return bool(self._active_runs)
+
+    def move(self, uid: str, new_index: int) -> None:
+        """The host's queue order is its own."""
 
     def _request(self, uid: str, control: Control) -> bool:
         """Recorded on the run; its host acts on it within a second."""
@@ -77,6 +109,31 @@ class ClientExecutor(ExecutorService):
     def resume(self, uid: str) -> bool:
         return self._request(uid, Control.RESUME)
 
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def set_workers(self, n: int) -> None:
+        self._workers = max(1, n)  # applies when this window serves the data dir itself
+
+    def set_queue_paused(self, paused: bool) -> None:
+        """Shown as asked; the host's own queue is its to pause."""
+        self._paused = paused
+
+    @property
+    def queue_paused(self) -> bool:
+        return self._paused
+
+    @property
+    def poll_interval(self) -> float:
+        return self._poll_interval
+
+    def poll_mark(self) -> int:
+        return 0
+
+    def handed_over_since(self, mark: int) -> bool:
+        return True  # nothing is handed to a client
+
     @Slot(object, object)
     def _on_watched(self, active: list[RunRecord], changed: list[RunRecord]) -> None:
         self._active_runs = active
@@ -85,4 +142,5 @@ class ClientExecutor(ExecutorService):
             if rec.status.is_final:
                 self.run_finished.emit(rec)
         self.queue_changed.emit()
-        self._check_idle()
+        if not self.is_busy():
+            self.idle.emit()

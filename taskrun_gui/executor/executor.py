@@ -8,18 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from taskrun_gui.core.models import RunRecord, TaskSpec, Trigger
-from taskrun_gui.executor.service import ExecutorService
+from taskrun_gui.executor.backend import SIGNALS, Backend
 from taskrun_gui.storage.writer import StoreWriter
-
-_FORWARDED = (
-    "run_queued",
-    "run_state_changed",
-    "run_output",
-    "run_finished",
-    "queue_changed",
-    "store_health_changed",
-    "idle",
-)
 
 
 class Executor(QObject):
@@ -34,23 +24,23 @@ class Executor(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._backend: ExecutorService | None = None
+        self._backend: Backend | None = None
         self.serving = False
 
     @property
-    def backend(self) -> ExecutorService:
+    def backend(self) -> Backend:
         assert self._backend is not None, "the host has not attached a backend yet"
         return self._backend
 
-    def attach(self, backend: ExecutorService, serving: bool) -> ExecutorService | None:
+    def attach(self, backend: Backend, serving: bool) -> Backend | None:
         """Route everything to `backend` from now on; returns the one it replaces (the caller
         shuts that down)."""
         old = self._backend
         if old is not None:
-            for name in _FORWARDED:
+            for name in SIGNALS:
                 signal: SignalInstance = getattr(old, name)
                 signal.disconnect(getattr(self, name))
-        for name in _FORWARDED:
+        for name in SIGNALS:
             getattr(backend, name).connect(getattr(self, name))
         self._backend = backend
         self.serving = serving

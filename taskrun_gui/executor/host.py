@@ -17,6 +17,9 @@ from PySide6.QtCore import QObject, Signal
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.engine.locks import FileLock, host_lock, host_pid
 from taskrun_gui.engine.recovery import recover_dead_runs
+from taskrun_gui.engine.serving import claim_data_dir
+from taskrun_gui.executor.backend import Backend
+from taskrun_gui.executor.client import ClientExecutor
 from taskrun_gui.executor.executor import Executor
 from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage import runs_repo
@@ -49,7 +52,7 @@ class Host(QObject):
         if on_health is not None:
             self.executor.store_health_changed.connect(on_health)
         self._recovered.connect(self._on_recovered)
-        self._attach(self._new_service(), serving=False)
+        self._attach(self._new_service(), serving=False)  # widgets may ask it at once
 
     def _new_service(self) -> ExecutorService:
         return ExecutorService(
@@ -60,7 +63,7 @@ class Host(QObject):
             schedules=self._schedules,
         )
 
-    def _attach(self, backend: ExecutorService, serving: bool) -> None:
+    def _attach(self, backend: Backend, serving: bool) -> None:
         old = self.executor.attach(backend, serving)
         if old is not None:
             old.shutdown(cancel_running=False, timeout=0)
@@ -69,15 +72,17 @@ class Host(QObject):
     def try_serve(self) -> bool:
         """Become the one host of the data dir: take the lock, recover what a dead host left,
         start polling for queued runs. False when another process already serves it."""
-        if not self._take_lock():
+        taken, error = claim_data_dir(self.lock, self.store)
+        if not taken:
             return False
-        if self.store.writable:
-            try:
-                recover_dead_runs(self.store)
-            except Exception as exc:  # a store refusing writes: recover next time
-                self.executor.store_health_changed.emit(False, str(exc))
-        self.executor.backend.start()
+        service = self.executor.backend
+        if not isinstance(service, ExecutorService):  # serving again after following
+            service = self._new_service()
+            self._attach(service, serving=False)
         self.executor.serving = True
+        if error:
+            self.executor.store_health_changed.emit(False, error)
+        service.start()
         return True
 
     def _take_lock(self) -> bool:
@@ -88,8 +93,6 @@ class Host(QObject):
 
     def become_client(self) -> None:
         """Another process serves the data dir: follow and drive it instead of running."""
-        from taskrun_gui.executor.client import ClientExecutor  # only windows need it
-
         self._served_by = host_pid(self.store.locks_dir)
         client = ClientExecutor(self.store, self.writer, self._workers, parent=self.executor)
         client.host_gone.connect(self._on_host_gone)

@@ -18,6 +18,7 @@ from taskrun_gui.storage.journal import WriteOp
 
 log = logging.getLogger(__name__)
 BATCH = 500
+CommitCallback = Callable[[list[tuple[WriteOp, Any]]], None]
 
 
 @dataclass
@@ -33,11 +34,17 @@ def store_refused(exc: BaseException) -> bool:
 
 
 class OpBatches:
-    def __init__(self, on_health: Callable[[bool, str], None] = lambda ok, msg: None) -> None:
+    def __init__(
+        self,
+        on_health: Callable[[bool, str], None] = lambda ok, msg: None,
+        on_commit: CommitCallback | None = None,
+    ) -> None:
+        """`on_commit(ops and results)`: after each commit, on this thread (keep it short)."""
         self.pending: deque[Job] = deque()  # oldest first; the store may have refused them
         self.cache = run_writes.WriteCache()
         self._data_version: int | None = None
         self._on_health = on_health
+        self._on_commit = on_commit
 
     def add(self, job: Job) -> None:
         self.pending.append(job)
@@ -62,8 +69,18 @@ class OpBatches:
             for job, result in zip(batch, results, strict=True):
                 self.pending.popleft()
                 job.future.set_result(result)
+            self._committed(batch, results)
             self._on_health(True, "")
         return True
+
+    def _committed(self, jobs: list[Job], results: list[Any]) -> None:
+        if self._on_commit is None:
+            return
+        try:
+            pairs = zip(jobs, results, strict=True)
+            self._on_commit([(j.work, r) for j, r in pairs if isinstance(j.work, WriteOp)])
+        except Exception:
+            log.exception("commit callback failed")
 
     def _one_by_one(self, n: int) -> bool:
         for _ in range(n):
@@ -85,6 +102,7 @@ class OpBatches:
                 continue
             self.pending.popleft()
             job.future.set_result(result)
+            self._committed([job], [result])
         return True
 
     def _write(self, jobs: list[Job]) -> list[Any]:

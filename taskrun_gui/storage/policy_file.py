@@ -3,20 +3,20 @@ policy; a broken one is reported and the defaults apply, so a typo never stops r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tomllib
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from taskrun_gui.core.policy import Policy, log_cap_error
+from taskrun_gui.core.policy import CHECKS, Policy
 
 log = logging.getLogger(__name__)
 FILE_NAME = "settings.toml"
-_CHECKS = {"log_cap_bytes": log_cap_error}
 _cache: dict[Path, tuple[float, Policy]] = {}
 
 
@@ -34,7 +34,7 @@ def parse(data: dict[str, Any], source: str) -> Policy:
     for key, value in data.items():
         if key not in known:
             raise PolicyError(f"{source}: {key}: unknown setting")
-        problem = _CHECKS[key](value)
+        problem = CHECKS[key](value)
         if problem is not None:
             raise PolicyError(f"{source}: {key}: {problem}")
         values[key] = value
@@ -61,11 +61,31 @@ def load(data_dir: Path) -> Policy:
     return policy
 
 
+def update(data_dir: Path, **changes: Any) -> Policy:
+    """Change some settings, keep the others as the file has them; returns the new policy.
+    Raises PolicyError for a value that cannot be used (nothing is written then)."""
+    for key, value in changes.items():
+        check = CHECKS.get(key)
+        problem = "unknown setting" if check is None else check(value)
+        if problem is not None:
+            raise PolicyError(f"{key}: {problem}")
+    policy = replace(load(data_dir), **changes)
+    save(data_dir, policy)
+    return policy
+
+
 def save(data_dir: Path, policy: Policy) -> None:
     """Write the policy atomically, 0600."""
     path = policy_path(data_dir)
     tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        tomli_w.dump(asdict(policy), fh)
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            tomli_w.dump(asdict(policy), fh)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        _cache.pop(path, None)
+        raise
+    _cache[path] = (path.stat().st_mtime, policy)  # read back as written, whatever the clock

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee
 
@@ -176,12 +176,20 @@ def apply_op(kind: str, uid: str, fields: dict[str, Any], cache: WriteCache | No
     raise ValueError(f"unknown write operation {kind!r}")
 
 
-def _finish(uid: str, fields: dict[str, Any], cache: WriteCache) -> int:
+class Finished(NamedTuple):
+    """What a finish applied, for the writer to report back once committed: the verdicts
+    made at write time (the slow flag) reach the window without it reading the row."""
+
+    run_id: int
+    slow: bool
+
+
+def _finish(uid: str, fields: dict[str, Any], cache: WriteCache) -> Finished | None:
     """Final status and figures, and the task's daily aggregate, in one transaction. A run
-    already final is left alone, so a replayed or repeated finish never counts twice."""
+    already final is left alone (None), so a replayed or repeated finish never counts twice."""
     row = _execute("SELECT id, task_id, status FROM run WHERE uid = ?", [uid]).fetchone()
     if row is None or RunStatus(row[2]).is_final:
-        return 0
+        return None
     task_id = int(row[1])
     fields = dict(fields)
     retry = fields.pop("retry", None)
@@ -200,7 +208,7 @@ def _finish(uid: str, fields: dict[str, Any], cache: WriteCache) -> int:
         del recent[:-SLOW_WINDOW]
     finished_at = int(fields.get("finished_at") or 0)
     add_to_day(task_id, local_day(finished_at), status, duration, cache)
-    return int(row[0])
+    return Finished(int(row[0]), bool(fields.get("slow")))
 
 
 def _recent_successes(task_id: int, cache: WriteCache) -> list[tuple[int, int]]:

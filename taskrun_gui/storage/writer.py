@@ -21,7 +21,7 @@ from peewee import OperationalError
 from taskrun_gui.storage import journal
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.journal import WriteOp
-from taskrun_gui.storage.op_batches import Job, OpBatches
+from taskrun_gui.storage.op_batches import CommitCallback, Job, OpBatches
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,11 @@ class StoreWriter:
         self.retry_interval = retry_interval
         self.healthy = True
         self.last_error = ""
+        # told on this thread after each commit what it held (a window learns that its reads
+        # will see the runs, and what finishing them decided, without flushing the writer)
+        self.on_commit: CommitCallback | None = None
         self._jobs: deque[Job] = deque()
-        self._batches = OpBatches(self._set_health)
+        self._batches = OpBatches(self._set_health, self._committed)
         self._journal = journal.Journal(store.spool_dir)
         self._cond = threading.Condition()
         self._urgent = False  # a job in _jobs that someone may wait for
@@ -158,6 +161,10 @@ class StoreWriter:
                 self._set_health(False, str(exc))
         else:
             job.future.set_result(result)
+
+    def _committed(self, done: list[tuple[WriteOp, Any]]) -> None:
+        if self.on_commit is not None:
+            self.on_commit(done)
 
     def _set_health(self, ok: bool, message: str) -> None:
         if ok == self.healthy:

@@ -25,6 +25,7 @@ from taskrun_gui.core.models import RunRecord
 from taskrun_gui.resources import app_icon
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.ui import settings_dialog as cfg
+from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
@@ -133,12 +134,10 @@ class MainWindow(QMainWindow):
         self.menus.tab_chosen.connect(self.tabs.setCurrentIndex)
 
     def _connect(self) -> None:
-        """Every engine signal the window listens to, in one place."""
+        """Every engine signal the window listens to, in one place (run changes come from
+        the change hub, which each tab also follows for what it shows)."""
         ex = self.ctx.executor
-        ex.run_queued.connect(self.tasks_tab.note_run)
-        ex.run_state_changed.connect(self._on_run_state_changed)
-        ex.run_finished.connect(self._on_run_finished)
-        ex.queue_changed.connect(self._on_queue_changed)
+        self.ctx.hub.changed.connect(self._on_hub_changed)
         ex.store_health_changed.connect(self._on_store_health_changed)
         ex.serving_changed.connect(self._on_executor_serving_changed)
         self.notifier.noted.connect(self._on_notifier_noted)
@@ -178,8 +177,15 @@ class MainWindow(QMainWindow):
         self.quit_requested.emit()
         return True
 
+    def set_host_note(self, note: str | None) -> None:
+        """Name the process that executes the runs, when it is not this one."""
+        self.host_label.setText(note or "")
+        self.host_label.setVisible(bool(note))
+
     def shutdown(self) -> None:
-        """Stop what the window runs itself (sampling, tray); the host is closed by the app."""
+        """Hide, and stop what the window runs itself (sampling, tray); the host is closed
+        by the app afterwards (waiting for runs in flight must not hang a visible window)."""
+        self.hide()
         if self._monitor_page.is_built:
             self.monitor_tab.shutdown()
         self.tray.hide()
@@ -223,18 +229,14 @@ class MainWindow(QMainWindow):
         event.accept()
 
     # -- engine slots ------------------------------------------------------------------------
-    def _on_run_state_changed(self, rec: RunRecord) -> None:
-        self.tasks_tab.note_run(rec)
-        self._update_counts()
+    def _on_hub_changed(self, changes: RunChanges) -> None:
+        if changes.queue:
+            self._show_counts(len(changes.running), len(changes.queued))
+        self.notices.apply_changes(changes)
+        for rec in changes.finished:
+            self._tell_log_trouble(rec)
 
-    def _on_queue_changed(self) -> None:
-        self.tasks_tab.refresh()
-        self._update_counts()
-
-    def _on_run_finished(self, rec: RunRecord) -> None:
-        self.tasks_tab.note_run(rec)
-        self._update_counts()
-        self.notices.run_finished(rec)
+    def _tell_log_trouble(self, rec: RunRecord) -> None:
         if rec.log_error and rec.log_error not in self._told:
             self._told.add(rec.log_error)  # once per kind of trouble, not at every run
             self.notifier.notify(
@@ -254,8 +256,7 @@ class MainWindow(QMainWindow):
     def _on_executor_serving_changed(self, serving: bool, message: str) -> None:
         """The process this window followed went away and this window serves now (or the
         other way round): say so where the host was named, and once as a notification."""
-        self.host_label.setText("" if serving else message)
-        self.host_label.setVisible(not serving)
+        self.set_host_note(None if serving else message)
         self.notifier.notify("TaskRun", message, "info")
         self._update_counts()
 
@@ -264,7 +265,9 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         ex = self.ctx.executor
-        running, queued = len(ex.running()), len(ex.queue())
+        self._show_counts(len(ex.running()), len(ex.queue()))
+
+    def _show_counts(self, running: int, queued: int) -> None:
         self.counts_label.setText(f"{running} running · {queued} queued")
         self.tray.set_counts(running, queued)
 

@@ -1,5 +1,7 @@
-"""Applies the retention settings once a day (and on demand): old finished runs and their
-logs are deleted, never queued or running runs (storage.retention guarantees that).
+"""Retention applied now, from the Settings dialog ("Clean up now"), with the data dir's
+policy; on schedule it is the engine host's (engine/retention_keeper.py), in whichever process
+serves the data dir. Old finished runs and their logs are deleted, never queued or running
+runs (storage.retention guarantees that).
 
 Never on the UI thread, and never as one long write: the cleanup runs on a query worker and
 hands each batch's deletion to the serialized writer as a job of its own, so the run records
@@ -9,23 +11,13 @@ submitted meanwhile are written between two batches instead of waiting for the w
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from taskrun_gui.storage import retention
+from taskrun_gui.engine.retention_keeper import CleanupStopped, apply_policy
+from taskrun_gui.storage import policy_file
 from taskrun_gui.storage.retention import CleanupResult
-from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.context import AppContext
-
-KEY_LAST_RUN = "retention/last_run"
-DAY_SECONDS = 86_400
-CHECK_EVERY_MS = 60 * 60 * 1000
-
-
-class CleanupStopped(Exception):
-    """The job was stopped (the app is quitting) between two batches."""
 
 
 class RetentionJob(QObject):
@@ -37,52 +29,28 @@ class RetentionJob(QObject):
         self.ctx = ctx
         self.busy = False
         self._stopping = threading.Event()
-        self.timer = QTimer(self)
-        self.timer.setInterval(CHECK_EVERY_MS)
-        self.timer.timeout.connect(self._on_timer_timeout)
-
-    def start(self) -> None:
-        """Check now (the app may have been closed for days) and then every hour."""
-        self.timer.start()
-        QTimer.singleShot(0, self._on_timer_timeout)
 
     def stop(self) -> None:
-        self.timer.stop()
         self._stopping.set()
 
-    def _on_timer_timeout(self) -> None:
-        last = float(str(self.ctx.settings.value(KEY_LAST_RUN, 0) or 0))
-        if time.time() - last >= DAY_SECONDS:
-            self.run_now()
-
     def run_now(self) -> bool:
-        """Clean up with the current settings; False when there is nothing to apply."""
-        days = cfg.setting_int(self.ctx.settings, cfg.KEY_RETENTION_DAYS)
-        per_task = cfg.setting_int(self.ctx.settings, cfg.KEY_RETENTION_PER_TASK)
-        if self.busy or (not days and not per_task):
+        """Clean up with the policy in force; False when it keeps everything."""
+        if self.busy or not policy_file.load(self.ctx.store.data_dir).retains:
             return False
         self.busy = True
         self._stopping.clear()
         store, writer, stopping = self.ctx.store, self.ctx.writer, self._stopping
-
-        def commit(work: Callable[[], object]) -> object:
-            """On the worker: one batch as one job of the writer, back once committed."""
-            if stopping.is_set():
-                raise CleanupStopped()
-            return writer.submit(work).result()
-
         self.ctx.query.read(
-            lambda: retention.cleanup(store, days or None, per_task or None, commit),
+            lambda: apply_policy(store, writer, stopping),
             self._on_done,
             self._on_error,
             owner=self,
         )
         return True
 
-    def _on_done(self, result: CleanupResult) -> None:
+    def _on_done(self, result: CleanupResult | None) -> None:
         self.busy = False
-        self.ctx.settings.setValue(KEY_LAST_RUN, time.time())
-        self.cleaned.emit(result)
+        self.cleaned.emit(result or CleanupResult())
 
     def _on_error(self, exc: Exception) -> None:
         self.busy = False

@@ -1,13 +1,17 @@
-"""Settings: worker limit, history retention, notifications, close-to-tray, theme, and where
-the data lives with how much room it takes.
+"""Settings: worker limit, the log size cap per run, history retention, notifications,
+close-to-tray, theme, and where the data lives with how much room it takes.
 
-Values live in QSettings under the keys below (the retention job and the window read them
-from there). Storage figures walk the log folder, so they are computed on a worker.
+This window's preferences (workers, notification switches, tray, theme) live in QSettings
+under the keys below; the log cap, retention and the alert thresholds are the data dir's
+policy (settings.toml in the data dir, storage.policy_file), so `taskrun daemon` serving the
+same data dir applies the same ones. The dialog writes only the policy values changed.
+Storage figures walk the log folder, so they are computed on a worker.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -26,8 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taskrun_gui.core.policy import MAX_LOG_CAP, MIB
 from taskrun_gui.core.timefmt import human_bytes
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.theme import THEME_MODES, apply_theme
 
@@ -55,6 +60,36 @@ DEFAULTS: dict[str, object] = {
     KEY_ALERT_RATE: 80,
     KEY_ALERT_WINDOW: 20,
 }
+
+
+# Kept in QSettings by earlier versions; the data dir's policy (settings.toml) has them now
+_POLICY_KEYS = {
+    KEY_RETENTION_DAYS: "retention_days",
+    KEY_RETENTION_PER_TASK: "retention_per_task",
+    KEY_ALERT_SLOW: "alert_slow_run",
+    KEY_ALERT_RATE: "alert_success_rate",
+    KEY_ALERT_WINDOW: "alert_window",
+}
+
+
+def migrate_policy(settings: QSettings, data_dir: Path) -> None:
+    """Move this window's old retention and alert settings into the data dir's policy, once
+    (a policy file already there wins: a daemon may serve the data dir by it)."""
+    old = [key for key in _POLICY_KEYS if settings.contains(key)]
+    if not old:
+        return
+    if not policy_file.policy_path(data_dir).exists():
+        changes: dict[str, object] = {}
+        for key in old:
+            changes[_POLICY_KEYS[key]] = (
+                setting_bool(settings, key) if key == KEY_ALERT_SLOW else setting_int(settings, key)
+            )
+        try:
+            policy_file.update(data_dir, **changes)
+        except (OSError, TypeError, ValueError):
+            return  # kept in QSettings: tried again next start
+    for key in old:
+        settings.remove(key)
 
 
 def setting_bool(settings: QSettings, key: str) -> bool:
@@ -88,6 +123,9 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("TaskRun settings")
         self.setMinimumWidth(480)
         self._ctx = ctx
+        # the data dir's policy, shared with a daemon: read from its settings.toml (one stat
+        # and, when it changed, one read of a file of a few bytes, so on the UI thread)
+        self._policy = policy_file.load(ctx.store.data_dir)
         self._make_running_fields(ctx)
         self._make_notify_fields(ctx.settings)
         self._make_window_fields(ctx)
@@ -104,19 +142,23 @@ class SettingsDialog(QDialog):
         self._load_figures()
 
     def _make_running_fields(self, ctx: AppContext) -> None:
-        s = ctx.settings
+        policy = self._policy
         self.workers = QSpinBox()
         self.workers.setRange(1, 256)
         self.workers.setValue(ctx.executor.workers)
         self.workers.setToolTip("How many runs may go at the same time; the rest wait in the queue")
+        self._make_log_cap()
         self.retention_days = QSpinBox()
         _keep_forever(self.retention_days, " days", 36_500)
-        self.retention_days.setValue(setting_int(s, KEY_RETENTION_DAYS))
+        self.retention_days.setValue(policy.retention_days)
         self.retention_per_task = QSpinBox()
         _keep_forever(self.retention_per_task, " runs", 10_000_000)
-        self.retention_per_task.setValue(setting_int(s, KEY_RETENTION_PER_TASK))
+        self.retention_per_task.setValue(policy.retention_per_task)
 
     def _make_notify_fields(self, s: QSettings) -> None:
+        """The switches are this window's preferences (QSettings); the alert thresholds are
+        the data dir's policy."""
+        policy = self._policy
         self.on_failure = QCheckBox("When a run fails")
         self.on_recovery = QCheckBox("When a task succeeds again after a failure")
         self.on_finish = QCheckBox("When any run finishes")
@@ -127,16 +169,16 @@ class SettingsDialog(QDialog):
         ):
             check.setChecked(setting_bool(s, key))
         self.alert_slow = QCheckBox("When a run is much slower than the task's usual")
-        self.alert_slow.setChecked(setting_bool(s, KEY_ALERT_SLOW))
+        self.alert_slow.setChecked(policy.alert_slow_run)
         self.alert_rate = QSpinBox()
         self.alert_rate.setRange(0, 100)
         self.alert_rate.setSuffix(" %")
         self.alert_rate.setSpecialValueText("never")
-        self.alert_rate.setValue(setting_int(s, KEY_ALERT_RATE))
+        self.alert_rate.setValue(policy.alert_success_rate)
         self.alert_window = QSpinBox()
         self.alert_window.setRange(2, 1000)
         self.alert_window.setSuffix(" runs")
-        self.alert_window.setValue(setting_int(s, KEY_ALERT_WINDOW))
+        self.alert_window.setValue(policy.alert_window)
 
     def _make_window_fields(self, ctx: AppContext) -> None:
         self.close_to_tray = QCheckBox("Keep running in the tray when the window is closed")
@@ -151,7 +193,10 @@ class SettingsDialog(QDialog):
 
     def _running_box(self) -> QGroupBox:
         run_box = QGroupBox("Running")
-        QFormLayout(run_box).addRow("Runs at once", self.workers)
+        run_form = QFormLayout(run_box)
+        run_form.addRow("Runs at once", self.workers)
+        run_form.addRow("Log size cap per run", self.log_cap)
+        run_form.addRow("", self.log_cap_error)
         return run_box
 
     def _keep_box(self) -> QGroupBox:
@@ -203,11 +248,61 @@ class SettingsDialog(QDialog):
             self,
         )
 
+    def _make_log_cap(self) -> None:
+        """The data dir's cap, from its policy (shown in MiB, written back only if changed)."""
+        cap = self._policy.log_cap_bytes
+        self.log_cap = QSpinBox()
+        self.log_cap.setRange(0, MAX_LOG_CAP // MIB)
+        self.log_cap.setSuffix(" MiB")
+        self.log_cap.setSpecialValueText("no cap")
+        self.log_cap.setValue(max(1, round(cap / MIB)) if cap else 0)
+        self.log_cap.setToolTip(
+            "The most output one run keeps in its log file: its head and its newest tail, with "
+            f"a note of what was dropped between (now {cap:,} bytes). It applies to the window "
+            "and to `taskrun daemon` on this data dir; a task can set its own in the Editor."
+        )
+        self._shown_log_cap = self.log_cap.value()
+        self.log_cap_error = QLabel()
+        self.log_cap_error.setStyleSheet("color: #DC2626;")
+        self.log_cap_error.setWordWrap(True)
+        self.log_cap_error.hide()
+
+    def _save_policy(self) -> bool:
+        """Write the data dir's policy (the cap only if it was changed: untouched, a cap set
+        in bytes elsewhere stays exact). False, with the reason shown, when it cannot be
+        written. It is one small atomic write (a temporary file renamed over settings.toml),
+        so it is made on the UI thread rather than handed to a worker the dialog would have
+        to wait for before it closes."""
+        shown: dict[str, object] = {
+            "alert_slow_run": self.alert_slow.isChecked(),
+            "alert_success_rate": self.alert_rate.value(),
+            "alert_window": self.alert_window.value(),
+            "retention_days": self.retention_days.value(),
+            "retention_per_task": self.retention_per_task.value(),
+        }
+        changes = {k: v for k, v in shown.items() if getattr(self._policy, k) != v}
+        if self.log_cap.value() != self._shown_log_cap:
+            changes["log_cap_bytes"] = self.log_cap.value() * MIB
+        if not changes:  # nothing written: a data dir on defaults keeps no settings file
+            return True
+        try:
+            self._policy = policy_file.update(self._ctx.store.data_dir, **changes)
+        except (OSError, policy_file.PolicyError) as exc:
+            where = policy_file.policy_path(self._ctx.store.data_dir)
+            self.log_cap_error.setText(f"Could not save the log cap to {where}: {exc}")
+            self.log_cap_error.show()
+            return False
+        self._shown_log_cap = self.log_cap.value()
+        return True
+
     def _on_cleanup_button_clicked(self) -> None:
         from taskrun_gui.ui.retention_job import RetentionJob  # imported here: avoids a cycle
 
-        self._ctx.settings.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
-        self._ctx.settings.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
+        policy_file.update(
+            self._ctx.store.data_dir,
+            retention_days=self.retention_days.value(),
+            retention_per_task=self.retention_per_task.value(),
+        )
         job = RetentionJob(self._ctx, self)
         job.cleaned.connect(self._on_cleaned)
         job.failed.connect(lambda msg: self.cleanup_result.setText(f"Failed: {msg}"))
@@ -233,14 +328,12 @@ class SettingsDialog(QDialog):
         self.figures.setText(f"could not measure: {exc}")
 
     def accept(self) -> None:
-        """Store every value and apply what applies at once (workers, theme)."""
+        """Store every value and apply what applies at once (workers, theme, log cap); stay
+        open when the data dir's settings cannot be written."""
+        if not self._save_policy():
+            return
         s = self._ctx.settings
         s.setValue(KEY_WORKERS, self.workers.value())
-        s.setValue(KEY_ALERT_SLOW, self.alert_slow.isChecked())
-        s.setValue(KEY_ALERT_RATE, self.alert_rate.value())
-        s.setValue(KEY_ALERT_WINDOW, self.alert_window.value())
-        s.setValue(KEY_RETENTION_DAYS, self.retention_days.value())
-        s.setValue(KEY_RETENTION_PER_TASK, self.retention_per_task.value())
         s.setValue(KEY_NOTIFY_FAILURE, self.on_failure.isChecked())
         s.setValue(KEY_NOTIFY_RECOVERY, self.on_recovery.isChecked())
         s.setValue(KEY_NOTIFY_FINISH, self.on_finish.isChecked())

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 
 from taskrun_gui.core.models import Param, RunStatus
+from taskrun_gui.storage import policy_file
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.notification_banner import NotificationBanner
 from taskrun_gui.ui.notifications import Notifier
@@ -20,15 +21,14 @@ from tests.helpers import add_task, app_context, shell_task
 def test_success_rate_alert_fires_once_per_change(qtbot, tmp_path: Path) -> None:
     with app_context(tmp_path, schedules=False) as ctx:
         settings, query = ctx.settings, ctx.query
-        settings.setValue(cfg.KEY_ALERT_RATE, 50)
-        settings.setValue(cfg.KEY_ALERT_WINDOW, 4)
+        policy_file.update(ctx.store.data_dir, alert_success_rate=50, alert_window=4)
         settings.setValue(cfg.KEY_NOTIFY_FAILURE, False)
         settings.setValue(cfg.KEY_NOTIFY_RECOVERY, False)
         window = QWidget()
         qtbot.addWidget(window)
         notifier = Notifier(NotificationBanner(window))
         notices = RunNotices(notifier, settings, TaskTableModel(ctx), window, query=query)
-        ctx.executor.run_finished.connect(notices.run_finished)
+        ctx.hub.changed.connect(notices.apply_changes)
         flaky = add_task(
             ctx.store,
             shell_task(

@@ -35,7 +35,7 @@ def test_unwritable_logs_are_told_once_and_runs_still_end_right(
     month.write_text("")  # where this month's log folder goes, a file: every log is refused
     task = add_task(ctx.store, py_task("speaks", "print('hello'); raise SystemExit(3)"))
     finals = []
-    ctx.executor.run_finished.connect(finals.append)
+    ctx.hub.changed.connect(lambda c: finals.extend(c.finished))  # after the window's slot
     ctx.executor.enqueue(task.id, task.version, task.spec, repeat=2)
     qtbot.waitUntil(lambda: len(finals) == 2, timeout=30_000)
     assert [(r.status, r.exit_code) for r in finals] == [(RunStatus.FAILED, 3)] * 2

@@ -116,7 +116,7 @@ def test_a_task_with_retries_is_told_once_per_chain(qtbot: QtBot, window: MainWi
     model.reload_now()  # the task was written behind the window's back
     qtbot.waitUntil(lambda: model.row_of(row.id) is not None, timeout=10000)
     ended: list[RunRecord] = []
-    ctx.executor.run_finished.connect(ended.append)  # after the window's own slot
+    ctx.hub.changed.connect(lambda c: ended.extend(c.finished))  # after the window's slot
 
     def banners_after_chain(command: str) -> tuple[list[str], list[str]]:
         spec.command = command

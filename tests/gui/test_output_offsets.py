@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import threading
 
-from taskrun_gui.executor.run_worker import RunMailbox
+from PySide6.QtCore import QObject, Signal
+
+from taskrun_gui.engine.mailbox import Mailbox
 from tests.helpers import app_context
+
+
+class _Relay(QObject):
+    """Brings the mailbox's wake-ups to this thread, as the executor's bridge does."""
+
+    arrived = Signal()
 
 
 def test_output_carries_64_bit_offsets_to_the_ui(qtbot, tmp_path) -> None:
@@ -18,7 +26,8 @@ def test_output_carries_64_bit_offsets_to_the_ui(qtbot, tmp_path) -> None:
 
 
 def test_mailbox_keeps_order_across_threads_and_batches_wakeups(qtbot) -> None:
-    mailbox = RunMailbox()
+    relay = _Relay()
+    mailbox = Mailbox(relay.arrived.emit)
     wakeups: list[int] = []
     seen: list[tuple[object, ...]] = []
 
@@ -26,7 +35,7 @@ def test_mailbox_keeps_order_across_threads_and_batches_wakeups(qtbot) -> None:
         wakeups.append(1)
         seen.extend(mailbox.take())
 
-    mailbox.arrived.connect(on_arrived)
+    relay.arrived.connect(on_arrived)
 
     def producer(name: str) -> None:
         for i in range(5000):

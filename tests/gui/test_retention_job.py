@@ -12,12 +12,12 @@ from PySide6.QtCore import Qt
 
 from taskrun_gui.core.models import Trigger
 from taskrun_gui.engine import records
-from taskrun_gui.storage import retention, runs_repo
+from taskrun_gui.engine.retention_keeper import last_run
+from taskrun_gui.storage import policy_file, retention, runs_repo
 from taskrun_gui.storage.run_writes import record_fields
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.writer import WriteOp
-from taskrun_gui.ui import settings_dialog as cfg
-from taskrun_gui.ui.retention_job import KEY_LAST_RUN, RetentionJob
+from taskrun_gui.ui.retention_job import RetentionJob
 from taskrun_gui.ui.settings_dialog import SettingsDialog
 from tests.e2e.runs import wait_final
 from tests.helpers import add_task, app_context, shell_task
@@ -34,7 +34,7 @@ def test_keep_per_task_deletes_older_runs_and_logs(qtbot, tmp_path: Path) -> Non
         queued = ex.enqueue(task.id, task.version, task.spec)[0]
         assert ctx.writer.flush(10)
         old_logs = [runs_repo.get_by_uid(u).log_path for u in uids[:2]]  # type: ignore[union-attr]
-        ctx.settings.setValue(cfg.KEY_RETENTION_PER_TASK, 2)
+        policy_file.update(ctx.store.data_dir, retention_per_task=2)
         job = RetentionJob(ctx)
         with qtbot.waitSignal(job.cleaned, timeout=10_000) as got:
             assert job.run_now()
@@ -42,7 +42,7 @@ def test_keep_per_task_deletes_older_runs_and_logs(qtbot, tmp_path: Path) -> Non
         left = {r.uid for r in runs_repo.page_before(RunFilter(task_id=task.id), None, 10)}
         assert left == {uids[2], uids[3], queued.uid}
         assert not any(Path(p).exists() for p in old_logs)
-        assert ctx.settings.value(KEY_LAST_RUN) is not None
+        assert last_run(ctx.store) is not None  # the data dir's: a daemon sees it too
 
 
 def test_clean_up_now_button_in_settings(qtbot, tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_a_run_is_recorded_while_a_large_cleanup_goes_on(
             return remove_logs(paths)
 
         monkeypatch.setattr(retention, "_remove_logs", in_between)
-        ctx.settings.setValue(cfg.KEY_RETENTION_DAYS, 1)
+        policy_file.update(ctx.store.data_dir, retention_days=1)
         job = RetentionJob(ctx)
         with qtbot.waitSignal(job.cleaned, timeout=30_000) as got:
             assert job.run_now()

@@ -46,10 +46,6 @@ def tabs(qtbot: QtBot, ctx: AppContext) -> Iterator[tuple[TasksTab, EditorTab]]:
     editor.setGeometry(0, 450, 1100, 600)
     qtbot.addWidget(host)
     host.resize(1100, 1050)
-    ex = ctx.executor
-    for signal in (ex.run_queued, ex.run_state_changed, ex.run_finished):
-        signal.connect(tasks.note_run)
-    ex.queue_changed.connect(tasks.refresh)
     editor.saved.connect(tasks.select_task)
     editor.saved.connect(lambda _id: tasks.model.reload_now())
     tasks.edit_requested.connect(editor.edit_task)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, QPointF, QSettings
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.executor.host import Host
-from taskrun_gui.storage import trends_repo
+from taskrun_gui.storage import runs_repo, trends_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.stats_repo import Scope
 from taskrun_gui.ui.context import AppContext
@@ -174,9 +174,10 @@ def test_heatmap_hover_and_refresh_after_a_finished_run(qtbot: QtBot, env: Env) 
     assert heat.text_for(row, col).endswith("80% success · 20 runs")
     assert heat.cell_at(heat.cell_center(row, col)) == (row, col)
     assert heat.cell_at(QPoint(1, 1)) is None
-    env.hist.run(env.etl, "success", 1000, day_ms(0, 0, 1))
+    run_id = env.hist.run(env.etl, "success", 1000, day_ms(0, 0, 1))
     with qtbot.waitSignal(env.tab.data_loaded, timeout=WAIT):
-        env.ctx.executor.run_finished.emit(None)
+        # as a window following a daemon learns of it: a finished run read from the store
+        env.ctx.executor.run_finished.emit(runs_repo.get(run_id))
     assert heat.heat.counts[row][-1] == 1
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from taskrun_gui.core import alerts
 from taskrun_gui.core.alerts import AlertSettings, Level
 from taskrun_gui.core.insights import AlertTracker
-from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec
+from taskrun_gui.core.policy import Policy
 
 DEFAULTS = AlertSettings()
+POLICY = Policy()  # the thresholds are the data dir's policy
+TWO_RETRIES = TaskSpec(name="nightly", retries=2)
 
 
 def run(status: RunStatus, attempt: int = 1, version: int = 1) -> RunRecord:
@@ -45,34 +48,36 @@ def test_finish_notices_when_asked_and_the_failure_switch_is_off() -> None:
 
 def test_an_attempt_to_be_retried_is_a_note_and_leaves_the_remembered_status() -> None:
     first = run(RunStatus.FAILED, attempt=1)
-    attempts = alerts.attempts_if_retried(first, version=1, retries=2)
+    attempts = alerts.attempts_if_retried(first, version=1, spec=TWO_RETRIES)
     assert attempts == 3
     assert told(first, RunStatus.SUCCESS, attempts) == [
         ("nightly: attempt 1/3 failed, retrying", Level.NOTE)
     ]
     assert alerts.status_to_remember(first, RunStatus.SUCCESS, attempts) is RunStatus.SUCCESS
     last = run(RunStatus.FAILED, attempt=3)
-    assert alerts.attempts_if_retried(last, version=1, retries=2) is None
-    assert alerts.attempts_if_retried(run(RunStatus.FAILED), version=2, retries=2) is None
-    assert alerts.attempts_if_retried(run(RunStatus.INTERRUPTED), version=1, retries=2) is None
+    assert alerts.attempts_if_retried(last, version=1, spec=TWO_RETRIES) is None
+    assert alerts.attempts_if_retried(run(RunStatus.FAILED), version=2, spec=TWO_RETRIES) is None
+    assert (
+        alerts.attempts_if_retried(run(RunStatus.INTERRUPTED), version=1, spec=TWO_RETRIES) is None
+    )
 
 
 def test_success_rate_notices_fire_once_per_change_of_state() -> None:
-    tracker, settings = AlertTracker(), AlertSettings(success_rate_below=0.5, window_runs=4)
+    tracker, policy = AlertTracker(), Policy(alert_success_rate=50, alert_window=4)
     rec = run(RunStatus.FAILED)
     low = ["success", "failed", "failed", "interrupted"]
-    first = alerts.success_rate_notice(rec, low, settings, tracker)
+    first = alerts.success_rate_notice(rec, low, policy, tracker)
     assert first is not None and first.title == "nightly is failing often"
     assert first.text == "25 % of the last 4 runs succeeded (threshold 50 %)."
-    assert alerts.success_rate_notice(rec, low, settings, tracker) is None
-    healthy = alerts.success_rate_notice(rec, ["success"] * 4, settings, tracker)
+    assert alerts.success_rate_notice(rec, low, policy, tracker) is None
+    healthy = alerts.success_rate_notice(rec, ["success"] * 4, policy, tracker)
     assert healthy is not None and healthy.title == "nightly is healthy again"
-    assert alerts.success_rate_notice(rec, ["failed"] * 3, settings, tracker) is None  # too few
+    assert alerts.success_rate_notice(rec, ["failed"] * 3, policy, tracker) is None  # too few
 
 
 def test_a_slow_run_is_told_once() -> None:
     tracker, rec = AlertTracker(), run(RunStatus.SUCCESS)
-    assert alerts.slow_notice(rec, False, DEFAULTS, tracker) is None
-    notice = alerts.slow_notice(rec, True, DEFAULTS, tracker)
+    assert alerts.slow_notice(rec, False, POLICY, tracker) is None
+    notice = alerts.slow_notice(rec, True, POLICY, tracker)
     assert notice is not None and notice.level is Level.WARNING
-    assert alerts.slow_notice(rec, True, DEFAULTS, tracker) is None
+    assert alerts.slow_notice(rec, True, POLICY, tracker) is None

@@ -73,7 +73,7 @@ class History:
                         "duration_ms": duration_ms,
                         "exit_code": 0 if status == "success" else 1,
                     },
-                )
+                ).run_id
             )
 
 

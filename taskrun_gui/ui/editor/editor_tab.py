@@ -4,11 +4,17 @@ the versions with diff and rollback.
 A task is validated before every save and the problems are shown next to their fields; a save
 goes through the writer and makes a new version. Unsaved changes are guarded when another
 task is opened or the tab is left: `ask_unsaved` is the question, replaceable in tests.
+
+A secret parameter's default is shown as params.MASK, which a save takes as "keep the default
+the task has"; "unchanged" is measured against the spec as the form shows it, secrets masked,
+so opening and saving such a task makes no version.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,7 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import TaskKind, TaskSpec
+from taskrun_gui.core.params import masked_spec
 from taskrun_gui.core.validation import FieldError, validate_task
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskRow
@@ -36,6 +44,11 @@ from taskrun_gui.ui.widgets.highlighter import PygmentsHighlighter
 Button = QMessageBox.StandardButton
 
 
+def new_spec() -> TaskSpec:
+    """What a new task starts as: a shell line, run under sh as `task add --command` runs it."""
+    return TaskSpec(name="", interpreter=COMMAND_INTERPRETER)
+
+
 class EditorTab(QWidget):
     saved = Signal(int)  # task id
     loaded = Signal()
@@ -45,7 +58,7 @@ class EditorTab(QWidget):
         self._ctx = ctx
         self._task_id: int | None = None
         self._version = 0
-        self._baseline = TaskSpec(name="")
+        self._baseline = new_spec()
         self.ask_unsaved: Callable[[], Button] = self._ask_unsaved
 
         self.title = QLabel()
@@ -126,7 +139,7 @@ class EditorTab(QWidget):
             return False
         if task_id is None:
             self._task_id, self._version = None, 0
-            self._show_spec(TaskSpec(name=""))
+            self._show_spec(new_spec())
             self.versions.load(None)
             self.loaded.emit()
             return True
@@ -157,9 +170,9 @@ class EditorTab(QWidget):
             return False
         task_id = self._task_id
         write = (
-            (lambda: tasks_repo.create(spec))
+            partial(tasks_repo.create, spec)
             if task_id is None
-            else (lambda: tasks_repo.save(task_id, spec))
+            else partial(tasks_repo.save, task_id, spec)
         )
         self.status.setText("Saving…")
         self._baseline = spec  # the guard treats it as saved; a failure puts it back
@@ -178,14 +191,19 @@ class EditorTab(QWidget):
 
     def _on_task_saved(self, row: TaskRow) -> None:
         self._task_id, self._version = row.id, row.version
-        self._baseline = self.current_spec() if self.current_spec() == row.spec else row.spec
+        shown = masked_spec(row.spec)  # the saved task as the form shows it
+        if self.current_spec() == self._baseline and self.form.params.params() != shown.params:
+            # nothing typed since the save: a secret default typed in clear now reads ***
+            self.form.params.set_params(row.spec.params)
+        current = self.current_spec()
+        self._baseline = current if current == shown else shown
         self.status.setText(f"Saved as version {row.version}")
         self._update_title()
         self.versions.load(row.id, row.version)
         self.saved.emit(row.id)
 
     def _on_save_failed(self, exc: Exception) -> None:
-        self._baseline = TaskSpec(name="") if self._task_id is None else self._baseline
+        self._baseline = new_spec() if self._task_id is None else self._baseline
         if isinstance(exc, TaskExistsError):
             self.form.show_errors([FieldError("name", str(exc))])
         self.status.setText(f"Not saved: {exc}")
@@ -205,13 +223,14 @@ class EditorTab(QWidget):
 
     def _on_form_interpreter_changed(self, interpreter: str) -> None:
         self.highlighter.set_language(interpreter)
+        self._update_script_box(self.form.kind.currentText() == TaskKind.SCRIPT)
 
     def _on_form_kind_changed(self, kind: str) -> None:
         self._update_script_box(kind == TaskKind.SCRIPT)
 
     # -- helpers -----------------------------------------------------------------------------
     def _show_spec(self, spec: TaskSpec) -> None:
-        self.form.set_spec(spec)
+        self.form.set_spec(spec)  # secret defaults read *** (the params table masks them)
         self.editor.setPlainText(spec.script)
         self.highlighter.set_language(spec.interpreter)
         self._update_script_box(spec.kind is TaskKind.SCRIPT)
@@ -224,11 +243,9 @@ class EditorTab(QWidget):
         self.editor.setPlaceholderText(
             "" if is_script else "A command task has no script: set Kind to “script” to write one."
         )
-        self.script_label.setText(
-            f"<b>Script</b> ({self.form.interpreter.currentText()})"
-            if is_script
-            else "<b>Script</b> (not used by a command task)"
-        )
+        interpreter = self.form.interpreter.currentText().strip() or "no interpreter"
+        used = f"({html.escape(interpreter)})" if is_script else "(not used by a command task)"
+        self.script_label.setText(f"<b>Script</b> {used}")
 
     def _update_title(self) -> None:
         name = self._baseline.name if self._task_id is not None else ""

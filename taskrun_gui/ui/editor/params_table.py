@@ -2,19 +2,55 @@
 
 Choices are typed comma-separated because a task has few and they are short; an empty default
 cell means "no default" (None), which is what makes a required parameter ask for a value.
+
+A secret parameter's default is never in the table in clear: a stored one reads params.MASK,
+which the task store takes on save as "keep the default the task has", and one the user types
+is drawn as MASK (CHANGED_MASK) and typed into a password field. Unchecking Secret on a row
+whose default is the hidden one empties the cell (the value cannot be shown, and "***" is not
+a default to keep); checking it again before saving brings the hidden default back.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableWidgetItem, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from taskrun_gui.core.models import Param
+from taskrun_gui.core.params import CHANGED_MASK, MASK
 from taskrun_gui.ui.editor.editable_table import EditableTable
 
 HEADERS = ("Name", "Default", "Required", "Secret", "Choices (a, b, c)", "Description")
 COL_NAME, COL_DEFAULT, COL_REQUIRED, COL_SECRET, COL_CHOICES, COL_DESCRIPTION = range(6)
 _CHECK_COLUMNS = (COL_REQUIRED, COL_SECRET)
+_HIDDEN_ROLE = Qt.ItemDataRole.UserRole + 1  # on a default cell emptied by unchecking Secret
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _is_secret_row(index: Index) -> bool:
+    state = index.sibling(index.row(), COL_SECRET).data(Qt.ItemDataRole.CheckStateRole)
+    return state is not None and Qt.CheckState(state) == Qt.CheckState.Checked
+
+
+class _SecretDefaultDelegate(QStyledItemDelegate):
+    """Draws a secret row's default as a mask and edits it in a password field."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if index.column() == COL_DEFAULT and option.text and _is_secret_row(index):
+            option.text = MASK if option.text == MASK else CHANGED_MASK
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        secret = index.column() == COL_DEFAULT and _is_secret_row(index)
+        if secret and isinstance(editor, QLineEdit):
+            editor.setEchoMode(QLineEdit.EchoMode.Password)
+        return editor
 
 
 class ParamsTable(EditableTable):
@@ -25,6 +61,8 @@ class ParamsTable(EditableTable):
             header.resizeSection(col, width)
         header.resizeSection(COL_SECRET, 60)
         header.resizeSection(COL_CHOICES, 140)
+        self._delegate = _SecretDefaultDelegate(self.table)
+        self.table.setItemDelegateForColumn(COL_DEFAULT, self._delegate)
 
     def set_params(self, params: list[Param]) -> None:
         blocked = self.table.blockSignals(True)
@@ -63,9 +101,10 @@ class ParamsTable(EditableTable):
     def _append(self, p: Param) -> int:
         row = self.table.rowCount()
         self.table.insertRow(row)
+        hidden = p.secret and p.default is not None  # shown as MASK, kept by the store
         texts = {
             COL_NAME: p.name,
-            COL_DEFAULT: p.default or "",
+            COL_DEFAULT: MASK if hidden else p.default or "",
             COL_CHOICES: ", ".join(p.choices),
             COL_DESCRIPTION: p.description,
         }
@@ -90,3 +129,20 @@ class ParamsTable(EditableTable):
     def _checked(self, row: int, col: int) -> bool:
         item = self.table.item(row, col)
         return item is not None and item.checkState() == Qt.CheckState.Checked
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() == COL_SECRET:
+            self._on_secret_toggled(item.row(), item.checkState() == Qt.CheckState.Checked)
+        super()._on_item_changed(item)
+
+    def _on_secret_toggled(self, row: int, secret: bool) -> None:
+        default = self.table.item(row, COL_DEFAULT)
+        if default is None:
+            return
+        if not secret and default.text() == MASK:
+            default.setData(_HIDDEN_ROLE, True)
+            default.setText("")
+        elif secret and default.text() == "" and default.data(_HIDDEN_ROLE):
+            default.setData(_HIDDEN_ROLE, None)
+            default.setText(MASK)
+        self.table.viewport().update()  # the default cell is drawn masked or not

@@ -1,6 +1,8 @@
 """Steps of a multi-step task: an ordered list (add, remove, move) and the selected step's
 fields. The steps are held as Step values and the detail fields write back into the selected
-one as they change, so reordering never loses an edit."""
+one as they change, so reordering never loses an edit. As in the task's own fields, only what
+the step's kind uses is enabled: a script and a shell line run under the interpreter, an argv
+command has none."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from taskrun_gui.core.interpreters import KNOWN_INTERPRETERS
+from taskrun_gui.core.interpreters import COMMAND_INTERPRETER, KNOWN_INTERPRETERS
 from taskrun_gui.core.models import Step, TaskKind
 
 
@@ -51,7 +53,7 @@ class StepsEditor(QWidget):
         self.kind = QComboBox()
         self.kind.addItems([str(k) for k in TaskKind])
         self.command = QLineEdit()
-        self.shell = QCheckBox("Through the shell")
+        self.shell = QCheckBox("A shell line, under the interpreter below")
         self.shell.setChecked(True)
         self.script = QPlainTextEdit()
         self.script.setMaximumHeight(90)
@@ -74,6 +76,15 @@ class StepsEditor(QWidget):
         form.addRow("Script", self.script)
         form.addRow("Timeout", self.timeout)
         form.addRow("", self.continue_on_error)
+        self._connect()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list)
+        layout.addLayout(buttons)
+        layout.addWidget(self.detail)
+        self._show_current()
+
+    def _connect(self) -> None:
         for line in (self.name, self.command):
             line.textChanged.connect(self._on_detail_changed)
         self.script.textChanged.connect(self._on_detail_changed)
@@ -82,13 +93,8 @@ class StepsEditor(QWidget):
         self.shell.toggled.connect(self._on_detail_changed)
         self.continue_on_error.toggled.connect(self._on_detail_changed)
         self.timeout.valueChanged.connect(self._on_detail_changed)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.list)
-        layout.addLayout(buttons)
-        layout.addWidget(self.detail)
-        self._show_current()
+        self.kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
+        self.shell.toggled.connect(self._on_shell_toggled)
 
     def set_steps(self, steps: list[Step]) -> None:
         self._steps = [replace(s) for s in steps]
@@ -121,6 +127,14 @@ class StepsEditor(QWidget):
         self.timeout.setValue(s.timeout or 0)
         self.continue_on_error.setChecked(s.continue_on_error)
         self._loading = False
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        script = self.kind.currentText() == TaskKind.SCRIPT
+        self.command.setEnabled(not script)
+        self.shell.setEnabled(not script)
+        self.script.setEnabled(script)
+        self.interpreter.setEnabled(script or self.shell.isChecked())
 
     def _on_detail_changed(self) -> None:
         row = self.list.currentRow()
@@ -141,12 +155,19 @@ class StepsEditor(QWidget):
             item.setText(self.name.text() or f"step {row + 1}")
         self.changed.emit()
 
+    def _on_kind_current_index_changed(self, _index: int) -> None:
+        self._update_enabled()
+
+    def _on_shell_toggled(self, _checked: bool) -> None:
+        self._update_enabled()
+
     def _on_list_current_row_changed(self, _row: int) -> None:
         if not self._loading:
             self._show_current()
 
     def _on_add_clicked(self) -> None:
-        self._steps.append(Step(name=f"step-{len(self._steps) + 1}"))
+        name = f"step-{len(self._steps) + 1}"  # a command step: its line runs under sh
+        self._steps.append(Step(name=name, interpreter=COMMAND_INTERPRETER))
         self._refill(len(self._steps) - 1)
         self.changed.emit()
 

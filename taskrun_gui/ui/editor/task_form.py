@@ -3,6 +3,8 @@ holds that), with an inline error line under each field for validate_task's mess
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,14 +26,16 @@ from taskrun_gui.core.interpreters import KNOWN_INTERPRETERS
 from taskrun_gui.core.models import TaskKind, TaskSpec
 from taskrun_gui.core.validation import FieldError
 from taskrun_gui.ui.editor.key_value_table import KeyValueTable
+from taskrun_gui.ui.editor.log_cap_field import LogCapField
 from taskrun_gui.ui.editor.params_table import ParamsTable
 from taskrun_gui.ui.editor.schedule_form import ScheduleForm
 from taskrun_gui.ui.editor.steps_editor import StepsEditor
 
 ERROR_STYLE = "color: #DC2626;"
-# validate_task's field names, and "steps" for any "steps[i].x"
+# the fields with an error line: every field path of validate_task starts with one of them
 ERROR_FIELDS = (
     "name",
+    "description",
     "command",
     "script",
     "interpreter",
@@ -43,14 +47,36 @@ ERROR_FIELDS = (
     "retry_backoff",
     "max_concurrent",
     "priority",
+    "log_cap_bytes",
     "tags",
     "schedule",
     "steps",
 )
+SHELL_TEXT = "A line for the interpreter below (off: argv items)"
+SHELL_TIP = (
+    "On: the command is one line the interpreter runs (sh -c, bash -c, python -c...). Off: it "
+    "is split into argv items and started as a program, with no interpreter."
+)
+INTERPRETER_TIP = (
+    "A script runs under bash, sh, python, node, pwsh or the path of a program; a shell line "
+    "under a shell (sh, bash or a path), or python, node or pwsh (with -c, -e or -Command)"
+)
+Row = tuple[str, QWidget | QHBoxLayout, str | None]
 
 
 def error_key(field: str) -> str:
-    return "steps" if field.startswith("steps[") else field
+    """The error line of a field path: its part before the first '.' or '[' (`env.FOO`,
+    `params[1].default` and `steps[2].command` go under env, params and steps)."""
+    return re.split(r"[.\[]", field, maxsplit=1)[0]
+
+
+def _error_label(key: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(f"error_{key}")
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
 
 
 class TaskForm(QWidget):
@@ -60,40 +86,17 @@ class TaskForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._make_error_labels()
+        self.errors: dict[str, QLabel] = {key: _error_label(key) for key in ERROR_FIELDS}
         self._make_task_fields()
         self._make_program_fields()
-        self._make_limit_fields()
+        self._make_limits()
         self.env = KeyValueTable()
         self.params = ParamsTable()
         self.schedule = ScheduleForm()
         self.steps = StepsEditor()
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        task_box, program_box, limits_box = self._boxes()
-        for box in (task_box, program_box):
-            layout.addWidget(box)
-        layout.addWidget(self._boxed("Environment variables", self.env, "env"))
-        layout.addWidget(self._boxed("Parameters", self.params, "params"))
-        layout.addWidget(limits_box)
-        layout.addWidget(self._boxed("Schedule", self.schedule, "schedule"))
-        layout.addWidget(
-            self._boxed("Steps (optional: replace the program above)", self.steps, "steps")
-        )
-        layout.addStretch(1)
+        self._lay_out()
         self._connect()
         self._update_program_fields()
-
-    def _make_error_labels(self) -> None:
-        self.errors: dict[str, QLabel] = {}
-        for key in ERROR_FIELDS:
-            label = QLabel()
-            label.setObjectName(f"error_{key}")
-            label.setStyleSheet(ERROR_STYLE)
-            label.setWordWrap(True)
-            label.hide()
-            self.errors[key] = label
 
     def _make_task_fields(self) -> None:
         self.name = QLineEdit()
@@ -107,26 +110,19 @@ class TaskForm(QWidget):
     def _make_program_fields(self) -> None:
         self.kind = QComboBox()
         self.kind.addItems([str(k) for k in TaskKind])
-        self.shell = QCheckBox("Run through the shell (/bin/sh -c); off: split into argv items")
+        self.shell = QCheckBox(SHELL_TEXT)
+        self.shell.setToolTip(SHELL_TIP)
         self.shell.setChecked(True)
         self.command = QLineEdit()
         self.command.setPlaceholderText('echo "hello"')
         self.interpreter = QComboBox()
         self.interpreter.setEditable(True)
         self.interpreter.addItems(list(KNOWN_INTERPRETERS))
-        self.interpreter.setToolTip("bash, sh, python, node, pwsh, or the path of a program")
+        self.interpreter.setToolTip(INTERPRETER_TIP)
         self.cwd = QLineEdit()
         self.cwd.setPlaceholderText("working directory (default: your home folder)")
-        browse = QToolButton()
-        browse.setText("…")
-        browse.setToolTip("Choose a folder")
-        browse.clicked.connect(self._on_browse_clicked)
-        self._cwd_row = cwd_row = QHBoxLayout()
-        cwd_row.setContentsMargins(0, 0, 0, 0)
-        cwd_row.addWidget(self.cwd, 1)
-        cwd_row.addWidget(browse)
 
-    def _make_limit_fields(self) -> None:
+    def _make_limits(self) -> None:
         self.timeout = QDoubleSpinBox()
         self.timeout.setRange(0, 10_000_000)
         self.timeout.setSpecialValueText("no limit")
@@ -142,42 +138,51 @@ class TaskForm(QWidget):
         self.priority = QSpinBox()
         self.priority.setRange(-1000, 1000)
         self.priority.setToolTip("Higher runs first when runs wait in the queue")
+        self.log_cap = LogCapField()
 
-    def _boxes(self) -> tuple[QGroupBox, QGroupBox, QGroupBox]:
-        task_box = self._group(
-            "Task",
-            [
-                ("Name", self.name, "name"),
-                ("Description", self.description, None),
-                ("Tags", self.tags, "tags"),
-                ("", self.enabled, None),
-            ],
-        )
-        program_box = self._group(
-            "Program",
-            [
-                ("Kind", self.kind, None),
-                ("Command", self.command, "command"),
-                ("", self.shell, None),
-                ("Interpreter", self.interpreter, "interpreter"),
-                ("Working dir", self._cwd_row, "cwd"),
-            ],
-        )
-        limits_box = self._group(
-            "Limits and retries",
-            [
-                ("Timeout", self.timeout, "timeout"),
-                ("Retries", self.retries, "retries"),
-                ("Retry backoff", self.retry_backoff, "retry_backoff"),
-                ("Max concurrent", self.max_concurrent, "max_concurrent"),
-                ("Priority", self.priority, "priority"),
-            ],
-        )
-        return task_box, program_box, limits_box
+    def _lay_out(self) -> None:
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose a folder")
+        browse.clicked.connect(self._on_browse_clicked)
+        cwd_row = QHBoxLayout()
+        cwd_row.setContentsMargins(0, 0, 0, 0)
+        cwd_row.addWidget(self.cwd, 1)
+        cwd_row.addWidget(browse)
+        task_rows: list[Row] = [
+            ("Name", self.name, "name"),
+            ("Description", self.description, "description"),
+            ("Tags", self.tags, "tags"),
+            ("", self.enabled, None),
+        ]
+        program_rows: list[Row] = [
+            ("Kind", self.kind, None),
+            ("Command", self.command, "command"),
+            ("", self.shell, None),
+            ("Interpreter", self.interpreter, "interpreter"),
+            ("Working dir", cwd_row, "cwd"),
+        ]
+        limit_rows: list[Row] = [
+            ("Timeout", self.timeout, "timeout"),
+            ("Retries", self.retries, "retries"),
+            ("Retry backoff", self.retry_backoff, "retry_backoff"),
+            ("Max concurrent", self.max_concurrent, "max_concurrent"),
+            ("Priority", self.priority, "priority"),
+            ("Log cap", self.log_cap, "log_cap_bytes"),
+        ]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._group("Task", task_rows))
+        layout.addWidget(self._group("Program", program_rows))
+        layout.addWidget(self._boxed("Environment variables", self.env, "env"))
+        layout.addWidget(self._boxed("Parameters", self.params, "params"))
+        layout.addWidget(self._group("Limits and retries", limit_rows))
+        layout.addWidget(self._boxed("Schedule", self.schedule, "schedule"))
+        steps_title = "Steps (optional: replace the program above)"
+        layout.addWidget(self._boxed(steps_title, self.steps, "steps"))
+        layout.addStretch(1)
 
-    def _group(
-        self, title: str, rows: list[tuple[str, QWidget | QHBoxLayout, str | None]]
-    ) -> QGroupBox:
+    def _group(self, title: str, rows: list[Row]) -> QGroupBox:
         box = QGroupBox(title)
         form = QFormLayout(box)
         for label, widget, error in rows:
@@ -198,15 +203,11 @@ class TaskForm(QWidget):
             line.textChanged.connect(self.changed)
         for check in (self.enabled, self.shell):
             check.toggled.connect(self.changed)
-        for spin in (
-            self.timeout,
-            self.retries,
-            self.retry_backoff,
-            self.max_concurrent,
-            self.priority,
-        ):
+        self.shell.toggled.connect(self._on_shell_toggled)
+        spins = (self.timeout, self.retries, self.retry_backoff, self.max_concurrent)
+        for spin in (*spins, self.priority):
             spin.valueChanged.connect(self.changed)
-        for part in (self.env, self.params, self.schedule, self.steps):
+        for part in (self.env, self.params, self.schedule, self.steps, self.log_cap):
             part.changed.connect(self.changed)
         self.kind.currentTextChanged.connect(self._on_kind_current_text_changed)
         self.interpreter.currentTextChanged.connect(self._on_interpreter_current_text_changed)
@@ -229,6 +230,7 @@ class TaskForm(QWidget):
         self.retry_backoff.setValue(spec.retry_backoff)
         self.max_concurrent.setValue(spec.max_concurrent)
         self.priority.setValue(spec.priority)
+        self.log_cap.set_value(spec.log_cap_bytes)
         self.schedule.set_schedule(spec.schedule)
         self.steps.set_steps(spec.steps)
         for line in (self.name, self.description, self.tags, self.command, self.cwd):
@@ -257,14 +259,20 @@ class TaskForm(QWidget):
             description=self.description.text(),
             schedule=self.schedule.schedule(),
             steps=self.steps.steps(),
+            log_cap_bytes=self.log_cap.value(),
         )
 
     def show_errors(self, errors: list[FieldError]) -> None:
-        """One line per problem under its field; fields without problems show nothing."""
+        """One line per problem under its field, naming the field's full path when it is a
+        part of it (`env.FOO: contains a NUL byte`); fields without problems show nothing. A
+        path with no line of its own goes under the name, so no problem goes unshown."""
         by_key: dict[str, list[str]] = {}
         for e in errors:
-            prefix = f"{e.field}: " if e.field.startswith("steps[") else ""
-            by_key.setdefault(error_key(e.field), []).append(prefix + e.message)
+            key = error_key(e.field)
+            prefix = "" if e.field == key else f"{e.field}: "
+            if key not in self.errors:
+                key, prefix = "name", f"{e.field}: "
+            by_key.setdefault(key, []).append(prefix + e.message)
         for key, label in self.errors.items():
             messages = by_key.get(key, [])
             label.setText("\n".join(messages))
@@ -272,15 +280,19 @@ class TaskForm(QWidget):
 
     # -- slots -------------------------------------------------------------------------------
     def _update_program_fields(self) -> None:
+        """A script and a shell line run under the interpreter; an argv command has none."""
         script = self.kind.currentText() == TaskKind.SCRIPT
         self.command.setEnabled(not script)
         self.shell.setEnabled(not script)
-        self.interpreter.setEnabled(script)
+        self.interpreter.setEnabled(script or self.shell.isChecked())
 
     def _on_kind_current_text_changed(self, kind: str) -> None:
         self._update_program_fields()
         self.kind_changed.emit(kind)
         self.changed.emit()
+
+    def _on_shell_toggled(self, _checked: bool) -> None:
+        self._update_program_fields()
 
     def _on_interpreter_current_text_changed(self, text: str) -> None:
         self.interpreter_changed.emit(text.strip())

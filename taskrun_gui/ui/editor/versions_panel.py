@@ -101,9 +101,8 @@ class VersionsPanel(QWidget):
     def _on_versions_loaded(self, versions: list[VersionRow]) -> None:
         self.list.clear()
         for v in versions:
-            item = QListWidgetItem(
-                f"v{v.number} · {local_text(v.created_at)[:16]} · {v.content_hash[:7]}"
-            )
+            when = local_text(v.created_at)[:16]
+            item = QListWidgetItem(f"v{v.number} · {when} · {v.content_hash[:7]}")
             item.setToolTip(f"content hash {v.content_hash}")
             if v.number == self._current:  # bold rather than a suffix that gets cut off
                 font = item.font()

@@ -2,15 +2,18 @@
 
 The metadata rows are the stable run shape of `core.run_json`, so this dialog, the export and
 `taskrun --json` name things the same way. Logs can be huge: only the last 2 MiB of each is
-read, on a worker, and colour codes are stripped so that lines compare on their text.
+read, and colour codes are stripped so that lines compare on their text. Reading and aligning
+(difflib: seconds for ten thousand similar lines) run on a worker while the dialog says
+"comparing…"; closing the dialog drops the work (before the alignment, if it has not begun).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QCloseEvent, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -28,7 +31,8 @@ from taskrun_gui.core.ansi import AnsiParser
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.run_json import FIELDS, run_to_json
 from taskrun_gui.ui.query import QueryRunner
-from taskrun_gui.ui.widgets.side_by_side import RowKind, SideBySideDiff
+from taskrun_gui.ui.widgets import side_by_side
+from taskrun_gui.ui.widgets.side_by_side import Row, RowKind, SideBySideDiff
 
 TAIL_BYTES = 2 * 1024 * 1024
 
@@ -53,6 +57,18 @@ def read_log_tail(path: str, limit: int = TAIL_BYTES) -> str:
     return f"… (only the last {limit // (1024 * 1024)} MiB)\n{plain}" if start > 0 else plain
 
 
+class Cancelled(Exception):
+    """The dialog closed before the work began."""
+
+
+def compare_logs(left: str, right: str, closed: threading.Event) -> list[Row]:
+    """On a worker: read both tails and align their lines (unless the dialog closed)."""
+    texts = [read_log_tail(p) for p in (left, right)]
+    if closed.is_set():
+        raise Cancelled
+    return side_by_side.align_lines(texts[0].splitlines(), texts[1].splitlines())
+
+
 def _value_text(value: object) -> str:
     if value is None:
         return ""
@@ -72,8 +88,14 @@ class CompareDialog(QDialog):
         self._a, self._b = a, b
         self.table = self._make_table(a, b)
         self.diff = SideBySideDiff(self)
-        self.diff.set_texts(self._title(a), "loading…", self._title(b), "loading…")
-        self.summary = QLabel(self)
+        self.diff.set_texts(self._title(a), "comparing…", self._title(b), "comparing…")
+        self.summary = QLabel(
+            f"{len(self._differing)} of {len(FIELDS)} fields differ "
+            "(highlighted); comparing the outputs…",
+            self,
+        )
+        self.comparing = True
+        self._closed = threading.Event()
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.table)
@@ -87,8 +109,10 @@ class CompareDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(1100, 800)
 
-        paths = (a.log_path, b.log_path)
-        query.read(lambda: tuple(read_log_tail(p) for p in paths), self._on_read, owner=self)
+        paths, closed = (a.log_path, b.log_path), self._closed
+        query.read(
+            lambda: compare_logs(*paths, closed), self._on_compared, self._on_failed, owner=self
+        )
 
     @property
     def differing_fields(self) -> list[str]:
@@ -129,9 +153,24 @@ class CompareDialog(QDialog):
                 table.setItem(row, col, item)
         return table
 
-    def _on_read(self, texts: tuple[str, ...]) -> None:
-        left, right = texts
-        self.diff.set_texts(self._title(self._a), left, self._title(self._b), right)
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed.set()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        self._closed.set()
+        super().done(result)
+
+    def _on_failed(self, exc: Exception) -> None:
+        self.comparing = False
+        if not isinstance(exc, Cancelled):
+            self.summary.setText(f"The outputs could not be compared: {exc}")
+
+    def _on_compared(self, rows: list[Row]) -> None:
+        self.comparing = False
+        if self._closed.is_set():
+            return
+        self.diff.set_rows(self._title(self._a), self._title(self._b), rows)
         same = sum(1 for r in self.diff.rows() if r.kind is RowKind.EQUAL)
         total = len(self.diff.rows())
         self.summary.setText(

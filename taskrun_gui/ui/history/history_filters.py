@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, QDateTime, QTime, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, QTime, Signal
 from PySide6.QtGui import QAction, QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,6 +28,7 @@ from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.query import QueryRunner
+from taskrun_gui.ui.throttle import Throttle
 
 TEXT_DEBOUNCE_MS = 250
 
@@ -75,10 +76,7 @@ class HistoryFilters(QWidget):
         self.error_edit.setPlaceholderText("error message contains…")
         self.error_edit.setClearButtonEnabled(True)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(TEXT_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._emit_now)
+        self._debounce = Throttle(self._emit_now, TEXT_DEBOUNCE_MS, self, debounce=True)
         self.exit_edit.textChanged.connect(self._on_text_changed)
         self.error_edit.textChanged.connect(self._on_text_changed)
 
@@ -163,8 +161,7 @@ class HistoryFilters(QWidget):
             change()
         finally:
             self._quiet = False
-        self._debounce.stop()
-        self._emit_now()
+        self._debounce.now()
 
     def _emit_now(self) -> None:
         if self._quiet:
@@ -176,7 +173,7 @@ class HistoryFilters(QWidget):
 
     def _on_text_changed(self, _text: str) -> None:
         if not self._quiet:
-            self._debounce.start()
+            self._debounce.ask()
 
     def _on_date_changed(self, _date: QDate) -> None:
         self._emit_now()

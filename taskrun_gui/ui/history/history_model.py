@@ -27,15 +27,14 @@ from PySide6.QtCore import (
 )
 
 from taskrun_gui.core.models import RunRecord
-from taskrun_gui.executor.executor import Executor
-from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage.runs_repo import RunFilter
+from taskrun_gui.ui.change_hub import ChangeHub, RunChanges
 from taskrun_gui.ui.history.history_columns import HEADERS, Col, alignment, cell_data
 from taskrun_gui.ui.history.history_queries import position_of, read_head, read_page
 from taskrun_gui.ui.history.live_overlay import LiveOverlay
 from taskrun_gui.ui.history.page_cache import PAGE_SIZE, PageCache
-from taskrun_gui.ui.history.refresh_gate import RefreshGate
 from taskrun_gui.ui.query import QueryRunner
+from taskrun_gui.ui.refresher import Refresher
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ class HistoryModel(QAbstractTableModel):
     def __init__(
         self,
         query: QueryRunner,
-        executor: Executor | ExecutorService | None = None,
+        hub: ChangeHub | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -69,10 +68,13 @@ class HistoryModel(QAbstractTableModel):
         self._short: set[int] = set()  # pages that came back short: wait for a refresh
         self._top_id: int | None = None
         self._waiters: list[tuple[int, Callable[[int | None], None]]] = []
-        self._gate = RefreshGate(self._start_refresh, self)
-        if executor is not None:
-            for signal in (executor.run_queued, executor.run_state_changed, executor.run_finished):
-                signal.connect(self._on_run_changed)
+        self._gate = Refresher(self._start_refresh, self)  # the view sets `shown`
+        if hub is not None:
+            hub.changed.connect(self.apply_changes)
+
+    @property
+    def refresher(self) -> Refresher:
+        return self._gate
 
     # -- public -----------------------------------------------------------------------------
     @property
@@ -102,9 +104,9 @@ class HistoryModel(QAbstractTableModel):
         self._gate.now()
 
     def _start_refresh(self) -> None:
-        gen, flt, writer = self._gen, self._filter, self._query.writer
+        gen, flt = self._gen, self._filter
         self._query.read(
-            lambda: read_head(flt, writer, PAGE_SIZE),
+            lambda: read_head(flt, PAGE_SIZE),
             lambda res: self._on_refreshed(gen, res),
             self._on_refresh_failed,
             self,
@@ -239,12 +241,16 @@ class HistoryModel(QAbstractTableModel):
         return a
 
     # -- live -------------------------------------------------------------------------------
-    def _on_run_changed(self, rec: RunRecord) -> None:
-        self._overlay.note(rec)
-        pos = self._cache.update_run(rec)
-        if pos is not None:
-            self._changed(pos, 1)
-        self._gate.soon()
+    def apply_changes(self, changes: RunChanges) -> None:
+        """Runs shown are updated in memory at once; the count and first page are read again
+        once the store holds more (throttled, and only while the table is shown)."""
+        for rec in changes.runs:
+            self._overlay.note(rec)
+            pos = self._cache.update_run(rec)
+            if pos is not None:
+                self._changed(pos, 1)
+        if changes.stored:
+            self._gate.soon()
 
     def _on_refresh_failed(self, exc: Exception) -> None:
         log.error("history refresh failed: %s", exc)

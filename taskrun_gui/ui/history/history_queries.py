@@ -12,9 +12,6 @@ from taskrun_gui.core.models import RunRecord
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.schema import Run
-from taskrun_gui.storage.writer import StoreWriter
-
-FLUSH_TIMEOUT_S = 1.0
 
 
 def position_of(flt: RunFilter, run_id: int) -> int | None:
@@ -30,15 +27,9 @@ def position_of(flt: RunFilter, run_id: int) -> int | None:
     return int(newer.scalar() or 0)
 
 
-def read_head(flt: RunFilter, writer: StoreWriter, limit: int) -> tuple[int, list[RunRecord]]:
-    """The count and the newest page of `flt`, after the writes already submitted.
-
-    A refresh is triggered by an executor signal whose row the serialized writer may not have
-    stored yet; waiting (briefly) for the writer to be idle makes the read see it. A writer
-    that is failing is not waited for.
-    """
-    if writer.healthy:
-        writer.flush(FLUSH_TIMEOUT_S)
+def read_head(flt: RunFilter, limit: int) -> tuple[int, list[RunRecord]]:
+    """The count and the newest page of `flt`. A live refresh is asked for once the writer
+    has committed (the change hub says so), so it never waits for the writer."""
     return runs_repo.count(flt), runs_repo.page_before(flt, None, limit)
 
 

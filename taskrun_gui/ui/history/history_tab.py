@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from taskrun_gui.core.models import RunRecord, StepRecord
 from taskrun_gui.storage.run_export import ExportFormat, export_runs
 from taskrun_gui.storage.runs_repo import RunFilter
+from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
 from taskrun_gui.ui.history.history_columns import DEFAULT_WIDTHS, Col
@@ -58,7 +60,8 @@ class HistoryTab(QWidget):
         self.export_button = QPushButton("Export…", self)
         self.export_button.setToolTip("Save the filtered runs as CSV or JSON")
         self.export_button.clicked.connect(self._on_export_clicked)
-        self.model = HistoryModel(ctx.query, ctx.executor, self)
+        self.model = HistoryModel(ctx.query, ctx.hub, self)
+        self.model.refresher.shown = self.isVisible  # hidden (another tab, the tray): no reads
         self.table = self._make_table()
         self.details = RunDetails(ctx.query, self)
         self.details.step_selected.connect(self._on_details_step_selected)
@@ -93,7 +96,7 @@ class HistoryTab(QWidget):
         self.model.dataChanged.connect(self._on_model_data_changed)
         self.model.modelReset.connect(self._on_model_reset)
         ctx.executor.run_output.connect(self._on_run_output)
-        ctx.executor.run_finished.connect(self._on_run_finished)
+        ctx.hub.changed.connect(self._on_hub_changed)
         self._restore_layout()
         self.filters.reload_tasks()
         self.model.set_filter(self.filters.run_filter())
@@ -229,9 +232,13 @@ class HistoryTab(QWidget):
         if uid == self._selected_uid:
             self.log_view.append_output(text, offset)
 
-    def _on_run_finished(self, rec: RunRecord) -> None:
-        if rec.uid == self._selected_uid:
+    def _on_hub_changed(self, changes: RunChanges) -> None:
+        if any(rec.uid == self._selected_uid for rec in changes.finished):
             self._show_current()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.model.refresher.refresh_if_needed()
 
     def _on_model_count_changed(self, count: int) -> None:
         self.count_label.setText(f"{count:,} runs")

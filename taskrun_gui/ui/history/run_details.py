@@ -52,7 +52,9 @@ _FIELDS = (
     "Peak RSS",
     "CPU seconds",
     "Log file",
+    "Output not kept",
 )
+DROPPED_NOTE = "(log cap or full disk; the log file says where)"
 
 
 @dataclass
@@ -120,7 +122,7 @@ class RunDetails(QWidget):
         for name in _FIELDS:
             value = QLabel(self)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setWordWrap(name in ("Error", "Parameters"))
+            value.setWordWrap(name in ("Error", "Parameters", "Output not kept"))
             # a long path or message must not widen the pane: it is clipped, the tooltip
             # and the context menu's "Open log file" have it whole
             value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -203,6 +205,10 @@ class RunDetails(QWidget):
         v["CPU seconds"].setText("" if rec.cpu_seconds is None else f"{rec.cpu_seconds:.2f}")
         v["Log file"].setText(rec.log_path)
         v["Log file"].setToolTip(rec.log_path)
+        dropped = rec.log_dropped > 0  # the row is shown only for a run that lost output
+        kept_text = f"{human_bytes(rec.log_dropped)} {DROPPED_NOTE}" if dropped else ""
+        v["Output not kept"].setText(kept_text)
+        self._form.setRowVisible(v["Output not kept"], dropped)
         for name in ("Task", "Status", "Error", "Parameters", "Log file"):
             v[name].setTextFormat(
                 Qt.TextFormat.RichText if name == "Status" else Qt.TextFormat.PlainText

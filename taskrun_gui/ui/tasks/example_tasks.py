@@ -3,6 +3,7 @@ one that takes a while, so a new user sees every status and the queue on the fir
 
 from __future__ import annotations
 
+from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import Param, TaskKind, TaskSpec
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskRow
@@ -30,6 +31,7 @@ def example_specs() -> list[TaskSpec]:
         TaskSpec(
             name="hello-shell",
             command='echo "Hello from TaskRun"; date',
+            interpreter=COMMAND_INTERPRETER,  # a shell line runs under the task's interpreter
             description="A shell line: the simplest kind of task.",
             tags=["example"],
         ),
@@ -45,6 +47,7 @@ def example_specs() -> list[TaskSpec]:
         TaskSpec(
             name="always-fails",
             command='echo "about to fail" >&2; exit 1',
+            interpreter=COMMAND_INTERPRETER,
             description="Exits with status 1, to show what a failure looks like.",
             tags=["example"],
         ),

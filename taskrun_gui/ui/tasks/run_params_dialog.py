@@ -24,6 +24,9 @@ from taskrun_gui.core.params import ParamError, resolve
 MAX_REPEAT = 1000
 
 
+STORED_DEFAULT = "(the stored default: ***)"
+
+
 class RunParamsDialog(QDialog):
     def __init__(
         self, spec: TaskSpec, ask_repeat: bool = False, parent: QWidget | None = None
@@ -68,15 +71,23 @@ class RunParamsDialog(QDialog):
 
     @staticmethod
     def _make_editor(p: Param) -> QLineEdit | QComboBox:
+        """A secret's default is never put in a field: left empty (or on STORED_DEFAULT),
+        nothing is sent and the stored default applies."""
+        hidden_default = p.secret and p.default is not None
         if p.choices:
             combo = QComboBox()
+            if hidden_default:
+                combo.addItem(STORED_DEFAULT)
             combo.addItems(p.choices)
-            if p.default in p.choices:
+            if not hidden_default and p.default in p.choices:
                 combo.setCurrentText(p.default)
             return combo
         line = QLineEdit()
         if p.secret:
             line.setEchoMode(QLineEdit.EchoMode.Password)
+        if hidden_default:
+            line.setPlaceholderText(STORED_DEFAULT)
+            return line
         if p.default is not None:
             line.setText(p.default)
         line.setPlaceholderText("required" if p.required else "optional")
@@ -85,10 +96,13 @@ class RunParamsDialog(QDialog):
     def values(self) -> dict[str, str]:
         """What the user entered; an empty optional field means "not given"."""
         out: dict[str, str] = {}
-        for name, editor in self.editors.items():
+        for p in self._spec.params:
+            editor = self.editors[p.name]
             text = editor.currentText() if isinstance(editor, QComboBox) else editor.text()
-            if text != "" or any(p.name == name and p.required for p in self._spec.params):
-                out[name] = text
+            if text == STORED_DEFAULT or (text == "" and p.secret and p.default is not None):
+                continue  # the stored secret default applies
+            if text != "" or p.required:
+                out[p.name] = text
         return out
 
     def repeat_count(self) -> int:

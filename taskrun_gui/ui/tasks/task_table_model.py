@@ -1,9 +1,9 @@
 """The Tasks table: one row per task, filled from a worker read and from the executor's
 in-memory state, so data() is a dictionary lookup and never a query.
 
-The store is written by the serialized writer, a little after the executor announces a change;
-run records seen on the executor's signals are therefore kept as an overlay and shown until the
-store has caught up with them.
+Changes come from the change hub, once each: a run's new state at once (kept as an overlay
+and shown until the store has caught up: the writer stores it a little later), the store read
+once the writer has committed it (throttled, and only while the table is shown).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import QApplication
@@ -25,7 +24,9 @@ from taskrun_gui.core import schedule
 from taskrun_gui.core.interpreters import interpreter_label
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.timefmt import human_duration, local_text
+from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.refresher import Refresher
 from taskrun_gui.ui.tasks.task_overview import TaskOverview, load_overview
 from taskrun_gui.ui.theme import is_dark, status_color
 
@@ -72,41 +73,27 @@ class TaskTableModel(QAbstractTableModel):
         self._overlay: dict[int, RunRecord] = {}  # task id -> newest record seen on a signal
         self._live: dict[int, int] = {}  # task id -> runs this process is running
         self._queue_pos: dict[int, tuple[int, int]] = {}  # task id -> (first position, count)
-        self._loading = False
-        self._dirty = False
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(REFRESH_DELAY_MS)
-        self._timer.timeout.connect(self._on_timer_timeout)
+        # the view sets `shown`; a model nobody shows reads whenever asked
+        self.refresher = Refresher(self._start_read, self, REFRESH_DELAY_MS)
 
     # -- loading ----------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Ask for a reload soon; many calls within the delay make one read."""
-        if not self._timer.isActive():
-            self._timer.start()
+        """Ask for a reload soon (while shown); many calls within the delay make one read."""
+        self.refresher.soon()
 
     def reload_now(self) -> None:
-        self._timer.stop()
-        self._on_timer_timeout()
+        self.refresher.now()
 
-    def _on_timer_timeout(self) -> None:
-        if self._loading:
-            self._dirty = True  # one more read once this one lands
-            return
-        self._loading = True
+    def _start_read(self) -> None:
         self._ctx.query.read(load_overview, self._on_overview_loaded, self._on_load_failed, self)
 
     def _on_overview_loaded(self, rows: list[TaskOverview]) -> None:
-        self._loading = False
         self._set_rows(rows)
         self.loaded.emit()
-        if self._dirty:
-            self._dirty = False
-            self.refresh()
+        self.refresher.finished(ok=True)
 
     def _on_load_failed(self, exc: Exception) -> None:
-        self._loading = False
-        self._dirty = False
+        self.refresher.finished(ok=False)
 
     def _set_rows(self, rows: list[TaskOverview]) -> None:
         for r in rows:
@@ -125,16 +112,22 @@ class TaskTableModel(QAbstractTableModel):
         self._rows = rows
         self.endResetModel()
 
-    # -- live state from the executor (in memory, cheap) -------------------------------------
-    def note_run(self, rec: RunRecord) -> None:
-        """A record from the executor's signals: shown until the store holds the same."""
-        seen = self._overlay.get(rec.task_id)
-        if seen is None or seen.uid == rec.uid or rec.queued_at >= seen.queued_at:
-            self._overlay[rec.task_id] = rec
-        self._changed_task(rec.task_id)
-        self.refresh()
+    # -- what the change hub announces --------------------------------------------------------
+    def apply_changes(self, changes: RunChanges) -> None:
+        """Each changed run once, in memory (shown until the store holds the same), the
+        executor's live picture, and a store read once the store holds more (if shown)."""
+        for rec in changes.runs:
+            seen = self._overlay.get(rec.task_id)
+            if seen is None or seen.uid == rec.uid or rec.queued_at >= seen.queued_at:
+                self._overlay[rec.task_id] = rec
+        if changes.queue:
+            self._set_live(changes.running, changes.queued)
+        if self._rows and (changes.runs or changes.queue):
+            self._changed_all()
+        if changes.stored:
+            self.refresher.soon()
 
-    def set_live(self, running: list[RunRecord], queue: list[RunRecord]) -> None:
+    def _set_live(self, running: list[RunRecord], queue: list[RunRecord]) -> None:
         live: dict[int, int] = {}
         for rec in running:
             live[rec.task_id] = live.get(rec.task_id, 0) + 1
@@ -142,18 +135,10 @@ class TaskTableModel(QAbstractTableModel):
         for i, rec in enumerate(queue, start=1):
             first, n = pos.get(rec.task_id, (i, 0))
             pos[rec.task_id] = (first, n + 1)
-        if live != self._live or pos != self._queue_pos:
-            self._live, self._queue_pos = live, pos
-            if self._rows:
-                self._changed_all()
+        self._live, self._queue_pos = live, pos
 
     def _changed_all(self) -> None:
         self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
-
-    def _changed_task(self, task_id: int) -> None:
-        row = self.row_of(task_id)
-        if row is not None:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # -- lookups -----------------------------------------------------------------------------
     def row_of(self, task_id: int) -> int | None:

@@ -1,9 +1,11 @@
 """Export a task as a TOML file and import tasks from TOML files (core.toml_io's format).
 
-The file is read and checked on a worker; an import with any problem writes nothing and shows
-every problem. When some of its tasks exist, the user chooses: replace them, import them under
-new names, or skip them (storage.task_import, the CLI's importer); a good import creates all its
-tasks in one write.
+An export is written on a worker through toml_io.write_task_file, so it is 0600 whatever the
+umask, as `taskrun task export` writes it (secret defaults are masked in the text; the env or
+the command may still hold a token). The file is read and checked on a worker; an import with
+any problem writes nothing and shows every problem. When some of its tasks exist, the user
+chooses: replace them, import them under new names, or skip them (storage.task_import, the
+CLI's importer); a good import creates all its tasks in one write.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def _read(path: Path) -> tuple[list[TaskSpec], list[str]]:
 
 class TaskTransfer(QObject):
     written = Signal(object)  # id of a task to select, or None
+    exported = Signal(str)  # the path of the file an export wrote
     failed = Signal(str)
 
     def __init__(
@@ -51,9 +54,17 @@ class TaskTransfer(QObject):
             self._parent, "Export task", toml_io.file_name_for(task.spec), "TOML (*.toml)"
         )
         if path:
-            text = toml_io.spec_to_toml(task.spec)
-            write = partial(Path(path).write_text, text, encoding="utf-8")
-            self._ctx.query.read(write, lambda _n: None, self._on_failed, self)
+            self.export_to(task, Path(path))
+
+    def export_to(self, task: TaskRow, path: Path) -> None:
+        """Write `task` to `path` on a worker; `exported` or a warning when done."""
+        text = toml_io.spec_to_toml(task.spec)
+        self._ctx.query.read(
+            lambda: toml_io.write_task_file(path, text),
+            lambda _none: self.exported.emit(str(path)),
+            self._on_failed,
+            self,
+        )
 
     def import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self._parent, "Import tasks", "", "TOML (*.toml)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
@@ -19,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.models import RunStatus
 from taskrun_gui.storage.tasks_repo import TaskRow
+from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.tasks.empty_state import EmptyState
 from taskrun_gui.ui.tasks.queue_panel import QueuePanel
@@ -52,6 +54,7 @@ class TasksTab(QWidget):
         self._kept_selection: int | None = None
 
         self.model = TaskTableModel(ctx, self)
+        self.model.refresher.shown = self.isVisible  # hidden (the tray): no store reads
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.actions_ = TaskActions(self)
@@ -112,7 +115,6 @@ class TasksTab(QWidget):
         a.delete.triggered.connect(self.delete_selected)
         a.history.triggered.connect(self._on_history_triggered)
         self.table.activated.connect(self._on_table_activated)
-        self.launcher.queued.connect(self._on_launcher_queued)
         self.writes.written.connect(self._on_writes_written)
         self.writes.failed.connect(self._on_writes_failed)
         self.transfer.written.connect(self._on_writes_written)
@@ -125,21 +127,18 @@ class TasksTab(QWidget):
         self.model.loaded.connect(self._on_model_loaded)
         self.empty_state.new_requested.connect(self.new_requested)
         self.empty_state.examples_requested.connect(self.add_examples)
+        self._ctx.hub.changed.connect(self.apply_changes)
         self.queue_panel.move_requested.connect(self._ctx.executor.move)
         self.queue_panel.cancel_requested.connect(self._ctx.executor.cancel)
 
     # -- public ------------------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Reload the table soon (throttled) and show the executor's live state now."""
-        ex = self._ctx.executor
-        self.model.set_live(ex.running(), ex.queue())
-        self.queue_panel.set_runs(ex.queue(), ex.queue_paused)
-        self.model.refresh()
-        self._update_actions()
-
-    def note_run(self, rec: RunRecord) -> None:
-        self.model.note_run(rec)
-        self.refresh()
+    def apply_changes(self, changes: RunChanges) -> None:
+        """What the change hub announced: the table takes its part; the queue panel and the
+        actions follow the executor's live picture."""
+        self.model.apply_changes(changes)
+        if changes.queue:
+            self.queue_panel.set_runs(changes.queued, self._ctx.executor.queue_paused)
+            self._update_actions()
 
     def selected_task_id(self) -> int | None:
         return self.table.selected_task_id()
@@ -221,10 +220,11 @@ class TasksTab(QWidget):
         if splitter is not None:
             self.splitter.restoreState(splitter)
 
-    # -- slots -------------------------------------------------------------------------------
-    def _on_launcher_queued(self, _recs: object) -> None:
-        self.refresh()
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.model.refresher.refresh_if_needed()
 
+    # -- slots -------------------------------------------------------------------------------
     def _on_run_n_triggered(self) -> None:
         task = self.selected_task()
         if task is not None:

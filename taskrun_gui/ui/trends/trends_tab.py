@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 from taskrun_gui.storage import trends_repo
 from taskrun_gui.storage.stats_repo import Scope
 from taskrun_gui.storage.trends_repo import WhatChanged
+from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.throttle import Throttle
 from taskrun_gui.ui.trends.heatmap_view import HeatmapView
 from taskrun_gui.ui.trends.stats_panel import StatsPanel
 
@@ -108,15 +110,12 @@ class TrendsTab(QWidget):
         layout.addLayout(bar)
         layout.addLayout(body, 1)
 
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(REFRESH_THROTTLE_MS)
-        self._refresh_timer.timeout.connect(self.refresh)
+        self._throttle = Throttle(self.refresh, REFRESH_THROTTLE_MS, self)
         self.task_combo.currentIndexChanged.connect(self._on_scope_changed)
         self.range_combo.currentIndexChanged.connect(self._on_scope_changed)
         self.what_changed_button.clicked.connect(self._on_what_changed_clicked)
         self.heatmap.task_clicked.connect(self.set_task)
-        ctx.executor.run_finished.connect(self._on_run_finished)
+        ctx.hub.changed.connect(self._on_hub_changed)
 
     # -- public ----------------------------------------------------------------------------
     def scope(self) -> Scope:
@@ -133,7 +132,7 @@ class TrendsTab(QWidget):
 
     def refresh(self) -> None:
         """Reload the task list and every chart of the current scope, off the UI thread."""
-        self._refresh_timer.stop()
+        self._throttle.cancel()
         self._stale = False
         if self.success_chart is None:
             self._stale = True  # built and loaded on the first show
@@ -177,11 +176,14 @@ class TrendsTab(QWidget):
         else:
             self._stale = True
 
-    def _on_run_finished(self, _record: object) -> None:
+    def _on_hub_changed(self, changes: RunChanges) -> None:
+        """Finished runs the store holds now change what the charts show."""
+        if not changes.recorded:
+            return
         if not self.isVisible():
             self._stale = True
-        elif not self._refresh_timer.isActive():
-            self._refresh_timer.start()
+        else:
+            self._throttle.ask()
 
     def _on_loaded(self, generation: int, result: tuple[list[tuple[int, str]], TrendsData]) -> None:
         if generation != self._generation or self.success_chart is None:

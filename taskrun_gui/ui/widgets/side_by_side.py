@@ -94,10 +94,17 @@ class SideBySideDiff(QWidget):
         return list(self._rows)
 
     def set_texts(self, left_title: str, left_text: str, right_title: str, right_text: str) -> None:
-        """Show two texts (e.g. two runs' output) with their lines aligned."""
+        """Show two short texts with their lines aligned (here: align long ones on a worker
+        with `align_lines`, then `set_rows`)."""
+        self.set_rows(
+            left_title, right_title, align_lines(left_text.splitlines(), right_text.splitlines())
+        )
+
+    def set_rows(self, left_title: str, right_title: str, rows: list[Row]) -> None:
+        """Show rows aligned beforehand (difflib on long logs takes seconds)."""
         self._left_title.setText(left_title)
         self._right_title.setText(right_title)
-        self._rows = align_lines(left_text.splitlines(), right_text.splitlines())
+        self._rows = rows
         self._render()
 
     def changeEvent(self, event: QEvent) -> None:

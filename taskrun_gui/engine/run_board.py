@@ -1,6 +1,6 @@
 """The host's runs that are not over yet: the queue, the active runs and their task slots.
 
-Shared by the service's thread and the workers (a worker whose run ends starts the next ready
+Shared by the host's home thread and the workers (a worker whose run ends starts the next ready
 run itself), so every method takes the board's lock; `start` is called under it."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import FileLock, TaskSlots
+from taskrun_gui.engine.run_queue import RunQueue
 from taskrun_gui.engine.runner import RunJob
-from taskrun_gui.executor.run_queue import RunQueue
 
 
 @dataclass

@@ -1,0 +1,80 @@
+"""The success-rate alert of a data dir for a host that serves it without a window (the
+daemon: a line on its stderr, its log). The decision and its wording are core.alerts', which
+the window's notices use too; here only what a host needs: reading the task's recent
+statuses off its threads, and the policy at each finish."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from taskrun_gui.core import alerts
+from taskrun_gui.core.insights import Alert, AlertTracker
+from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.storage import policy_file, runs_repo
+from taskrun_gui.storage.db import Store
+
+log = logging.getLogger(__name__)
+
+
+def recent_statuses(rec: RunRecord, window: int) -> list[str]:
+    """The task's last statuses, oldest first, with `rec` as it ended (its final record may
+    not be committed yet: the writer batches)."""
+    recent = runs_repo.page_before(runs_repo.RunFilter(task_id=rec.task_id), None, window)
+    if all(r.uid != rec.uid for r in recent):
+        recent = [rec, *recent[: window - 1]]
+    return [str(rec.status if r.uid == rec.uid else r.status) for r in reversed(recent)]
+
+
+@dataclass(frozen=True)
+class RaisedAlert:
+    alert: Alert
+    record: RunRecord  # the run that raised it
+    title: str
+    text: str
+
+
+class AlertWatch:
+    """A thread that judges the runs a host finishes (reads stay off the host's threads)."""
+
+    def __init__(self, store: Store, on_alert: Callable[[RaisedAlert], None]) -> None:
+        self.store = store
+        self.on_alert = on_alert
+        self.tracker = AlertTracker()
+        self._runs: queue.SimpleQueue[RunRecord | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="taskrun-alerts", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def finished(self, rec: RunRecord) -> None:
+        if rec.status is not RunStatus.CANCELLED:  # the user asked for it: no streak changes
+            self._runs.put(rec)
+
+    def stop(self) -> None:
+        self._runs.put(None)
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def _loop(self) -> None:
+        try:
+            while (rec := self._runs.get()) is not None:
+                try:
+                    self._judge(rec)
+                except Exception as exc:  # a busy store: the next run judges again
+                    log.debug("alert check of run %s: %s", rec.uid, exc)
+        finally:
+            self.store.db.close()  # this thread's connection
+
+    def _judge(self, rec: RunRecord) -> None:
+        policy = policy_file.load(self.store.data_dir)
+        if policy.alert_success_rate <= 0:
+            return
+        statuses = recent_statuses(rec, policy.alert_window)
+        alert = alerts.success_rate_alert(self.tracker, rec.task_id, statuses, policy)
+        if alert is not None:
+            title, text = alerts.describe_rate(alert, rec.task_name, len(statuses))
+            self.on_alert(RaisedAlert(alert, rec, title, text))

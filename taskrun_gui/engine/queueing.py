@@ -1,0 +1,35 @@
+"""New runs of a task, as every front end queues them (the host here, or a client handing
+them to the host that serves the data dir elsewhere)."""
+
+from __future__ import annotations
+
+from taskrun_gui.core import params as params_mod
+from taskrun_gui.core.models import TaskSpec, Trigger
+from taskrun_gui.engine import records
+from taskrun_gui.engine.runner import RunJob
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.run_writes import record_fields
+from taskrun_gui.storage.writer import WriteOp
+
+
+def new_jobs(
+    store: Store,
+    task_id: int,
+    version: int,
+    spec: TaskSpec,
+    given: dict[str, str] | None,
+    trigger: Trigger,
+    repeat: int,
+    priority: int | None,
+) -> list[RunJob]:
+    """`repeat` new runs; raises params.ParamError for bad parameters."""
+    values = params_mod.resolve(spec.params, given or {})
+    jobs = []
+    for _ in range(max(1, repeat)):
+        rec = records.new_run(task_id, version, spec, values, trigger, store.logs_dir, priority)
+        jobs.append(RunJob(rec, spec, values))
+    return jobs
+
+
+def insert_op(job: RunJob) -> WriteOp:
+    return WriteOp("insert_run", job.record.uid, record_fields(job.record))

@@ -1,0 +1,75 @@
+"""Serving a data dir on plain threads, with no Qt: the host lock, crash recovery, the writer
+and the engine host, for `taskrun daemon` and a `taskrun run --wait` that becomes the host for
+its own runs. (The window does the same through executor/host.py, on a QThreadPool.)"""
+
+from __future__ import annotations
+
+import os
+
+from taskrun_gui.engine.home_thread import ThreadHome
+from taskrun_gui.engine.host import EngineHost
+from taskrun_gui.engine.host_events import EventSink, HostEvent, StoreHealth
+from taskrun_gui.engine.locks import FileLock, host_lock
+from taskrun_gui.engine.pools import ThreadPool
+from taskrun_gui.engine.recovery import recover_dead_runs
+from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.writer import StoreWriter
+
+
+def claim_data_dir(lock: FileLock, store: Store) -> tuple[bool, str]:
+    """Take the host lock and recover what a dead host left. Returns (taken, why recovery
+    failed: a store refusing writes recovers next time)."""
+    if not lock.try_acquire():
+        return False, ""
+    lock.write_owner(f"{os.getpid()}\n")
+    if not store.writable:
+        return True, ""
+    try:
+        recover_dead_runs(store)
+    except Exception as exc:
+        return True, str(exc)
+    return True, ""
+
+
+class ThreadHost:
+    def __init__(
+        self,
+        store: Store,
+        workers: int | None = None,
+        schedules: bool = False,
+        poll_interval: float = 0.5,
+    ) -> None:
+        """`schedules`: fire scheduled tasks (a host started only for CLI work does not)."""
+        self.store = store
+        self.lock = host_lock(store.locks_dir)
+        self.writer = StoreWriter(store)
+        self.home = ThreadHome()
+        self.listeners: list[EventSink] = []  # called in order on the home thread
+        self.pool = ThreadPool(max(1, workers or os.cpu_count() or 2))
+        self.executor = EngineHost(
+            store, self.writer, self.pool, self.home, self._emit, poll_interval, schedules
+        )
+        self.home.host = self.executor
+
+    def _emit(self, event: HostEvent) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    def try_serve(self) -> bool:
+        """Become the one host of the data dir; False when another process serves it."""
+        taken, error = claim_data_dir(self.lock, self.store)
+        if not taken:
+            return False
+        if error:
+            self._emit(StoreHealth(False, error))
+        self.executor.start()
+        return True
+
+    def close(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
+        """On the home thread: stop, and tell what was still to be told (the last runs'
+        ends, an alert they raised)."""
+        self.executor.shutdown(cancel_running=cancel_running, timeout=timeout)
+        self.executor.take_mail()
+        self.pool.close()
+        self.writer.close()
+        self.lock.release()
