@@ -43,6 +43,7 @@ class RunControl:
     def __init__(self) -> None:
         self.cancelled = threading.Event()
         self._paused = threading.Event()
+        self._lock = threading.Lock()
 
     def cancel(self) -> None:
         self.cancelled.set()
