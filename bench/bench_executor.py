@@ -111,13 +111,25 @@ def run() -> list[Result]:
         + (f"{mem:.2f} s (x{mem / b:.2f})" if mem else "no /dev/shm")
     )
     rows = [
-        Result("1. executor overhead (1000 x true, 2 workers)", f"{e:.2f} s = x{ratio:.2f} bare",
-               "<= x1.5 bare", ratio <= 1.5),
-        Result("1b. taskrun run --repeat 1000 --wait", f"{c:.2f} s = x{c / b:.2f} bare",
-               "(reported)", True),
-        Result("1c. of it, the file system: 1000 files", f"{f:.2f} s = x{f / b:.2f} bare",
-               "(reported)", True),
-    ]  # fmt: skip
+        Result(
+            "1. executor overhead (1000 x true, 2 workers)",
+            f"{e:.2f} s = x{ratio:.2f} bare",
+            "<= x1.5 bare",
+            ratio <= 1.5,
+        ),
+        Result(
+            "1b. taskrun run --repeat 1000 --wait",
+            f"{c:.2f} s = x{c / b:.2f} bare",
+            "(reported)",
+            True,
+        ),
+        Result(
+            "1c. of it, the file system: 1000 files",
+            f"{f:.2f} s = x{f / b:.2f} bare",
+            "(reported)",
+            True,
+        ),
+    ]
     if mem:
         figure = f"{mem:.2f} s = x{mem / b:.2f} bare"
         rows.append(Result("1d. executor, data dir in /dev/shm", figure, "(reported)", True))

@@ -98,8 +98,10 @@ def run() -> list[Result]:
         f"executor {e:.2f} s ({mib / e:.0f} MiB/s), ratio x{ratio:.2f}; "
         f"cat > file (no pipe) {direct:.2f} s ({mib / direct:.0f} MiB/s)"
     )
-    print(f"log capture: tries: pipe {[round(x, 2) for x in base]}, executor "
-          f"{[round(x, 2) for x in ours]}")  # fmt: skip
+    print(
+        f"log capture: tries: pipe {[round(x, 2) for x in base]}, executor "
+        f"{[round(x, 2) for x in ours]}"
+    )
     return [
         Result(
             "3. log capture 200 MiB (vs cat | cat > file)",

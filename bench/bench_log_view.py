@@ -103,15 +103,19 @@ def follow() -> tuple[float, float, float]:
         host.close()
         store.close()
         size = sum(p.stat().st_size for p in Path(d, "logs").rglob("*.log"))
-        print(f"log view: followed {size / 1e6:.0f} MB in {FOLLOW_S:g} s, {len(late)} ticks, "
-              f"{view.text_edit().document().blockCount()} lines held")  # fmt: skip
+        print(
+            f"log view: followed {size / 1e6:.0f} MB in {FOLLOW_S:g} s, {len(late)} ticks, "
+            f"{view.text_edit().document().blockCount()} lines held"
+        )
         view.close()
         view.deleteLater()
     finally:
         shutil.rmtree(d, ignore_errors=True)
     if fed[0] < len(late) - 100:  # batches stopped coming before the run ended
-        print(f"log view: live batches stopped after {fed[0]} of {len(late)} ticks; "
-              "the p99 is taken over the ticks while they came")  # fmt: skip
+        print(
+            f"log view: live batches stopped after {fed[0]} of {len(late)} ticks; "
+            "the p99 is taken over the ticks while they came"
+        )
     arr = np.asarray(late[1 : max(fed[0], 2)])
     return float(np.percentile(arr, 99)), float(arr.max()), (peak[0] - rss0) / 1e6
 
@@ -140,9 +144,11 @@ def run() -> list[Result]:
     qt.app()
     p99, worst, grown = follow()
     opened, searched, found = open_and_search()
-    print(f"log view: follow p99 lateness {p99:.1f} ms (max {worst:.1f} ms), RSS +{grown:.0f} MB; "
-          f"1 GiB log opened in {opened * 1000:.0f} ms, last-line search {searched * 1000:.0f} ms "
-          f"(found: {found}; over the tail the viewer holds)")  # fmt: skip
+    print(
+        f"log view: follow p99 lateness {p99:.1f} ms (max {worst:.1f} ms), RSS +{grown:.0f} MB; "
+        f"1 GiB log opened in {opened * 1000:.0f} ms, last-line search {searched * 1000:.0f} ms "
+        f"(found: {found}; over the tail the viewer holds)"
+    )
     return [
         Result("4a. log follow: event loop p99 lateness", f"{p99:.1f} ms", "< 50 ms", p99 < 50),
         Result("4b. log follow: RSS growth", f"{grown:.0f} MB", "< 100 MB", grown < 100),

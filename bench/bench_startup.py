@@ -83,10 +83,14 @@ def run() -> list[Result]:
         f"idle RSS with 1M runs {[round(r / 1e6) for _, r in tries]} MB"
     )
     return [
-        Result("5a. start-up to window shown (median of 5)", f"{shown * 1000:.0f} ms", "< 600 ms",
-               shown < 0.6),
+        Result(
+            "5a. start-up to window shown (median of 5)",
+            f"{shown * 1000:.0f} ms",
+            "< 600 ms",
+            shown < 0.6,
+        ),
         Result("5b. idle RSS, 1M runs in history", f"{rss:.0f} MB", "< 150 MB", rss < 150),
-    ]  # fmt: skip
+    ]
 
 
 if __name__ == "__main__":

@@ -77,8 +77,20 @@ def _generate(folder: Path) -> None:
             code = 0 if status == "success" else 1
             uid = f"{i:012d}"
             log = f"logs/{uid}.log"
-            yield (i + 1, uid, task.id, task.name, status, queued, started, finished, took,
-                   code, log, rng.randrange(100, 50_000))  # fmt: skip
+            yield (
+                i + 1,
+                uid,
+                task.id,
+                task.name,
+                status,
+                queued,
+                started,
+                finished,
+                took,
+                code,
+                log,
+                rng.randrange(100, 50_000),
+            )
 
     chunk = 100_000
     for lo in range(0, RUNS, chunk):

@@ -20,7 +20,7 @@ from taskrun_gui import qt_gc
 from taskrun_gui.executor.host import Host
 from taskrun_gui.resources import app_icon
 from taskrun_gui.single_instance import SingleInstance
-from taskrun_gui.storage.db import Store, resolve_data_dir
+from taskrun_gui.storage.db import Store, open_store, resolve_data_dir
 from taskrun_gui.storage.migrations import SchemaTooNewError
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.context import AppContext
@@ -31,8 +31,9 @@ from taskrun_gui.ui.theme import apply_theme
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="taskrun-gui", description="TaskRun desktop window")
-    parser.add_argument("--data-dir", help="data folder (default: $TASKRUN_HOME or the "
-                        "platform's user data folder)")  # fmt: skip
+    parser.add_argument(
+        "--data-dir", help="data folder (default: $TASKRUN_HOME or the platform's user data folder)"
+    )
     parser.add_argument("--workers", type=int, help="how many runs may go at once")
     return parser.parse_args(argv)
 
@@ -51,7 +52,7 @@ def _make_app() -> QApplication:
 def _open_store(data_dir: Path) -> Store | None:
     """The opened store, or None after telling the user why it cannot be opened."""
     try:
-        return Store(data_dir).open()
+        return open_store(data_dir)
     except SchemaTooNewError as exc:
         message = (
             f"The history in {data_dir} was written by a newer TaskRun.\n\n{exc}\n\n"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from peewee import DatabaseError, OperationalError
 
 from taskrun_gui.cli import history_cmds, run_cmds, task_cmds
-from taskrun_gui.cli.common import CliError, open_store, warn
+from taskrun_gui.cli.common import CliError, store_for_command, warn
 from taskrun_gui.cli.daemon_spawn import ensure_served
 from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.cli.streams import protect_stderr
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     store = None
     try:
-        store = open_store(args.data_dir, writing=_writes(args))
+        store = store_for_command(args.data_dir, writing=_writes(args))
         if args.verb == "daemon":  # it serves for hours: no 30 s waits on its event loop
             store.db.wait_for_lock(None)
         elif args.verb != "run" and ensure_served(store, args.workers, stranded_only=True):

@@ -16,7 +16,7 @@ from taskrun_gui.core.policy import log_cap_error
 from taskrun_gui.core.schedule import MAX_EVERY_SECONDS
 from taskrun_gui.core.timefmt import parse_iso_ms
 from taskrun_gui.engine.recovery import recover_if_no_host
-from taskrun_gui.storage.db import LockWait, Store, resolve_data_dir
+from taskrun_gui.storage.db import LockWait, Store, open_store, resolve_data_dir
 from taskrun_gui.storage.writer import replay_spool
 
 STORE_WAIT_S = 30.0  # how long a command waits for another process's write lock, in all
@@ -50,16 +50,12 @@ def _store_wait_budget() -> float:
     return budget if math.isfinite(budget) and budget >= 0 else STORE_WAIT_S
 
 
-def open_store(data_dir: str | None, writing: bool = False) -> Store:
-    """The store, with this thread waiting (bounded, said once on stderr) for another
-    process's write lock. `writing`: the command changes the history, so a store opened
-    read-only is an error rather than a warning."""
-    store = Store(resolve_data_dir(data_dir))
-    store.db.wait_for_lock(LockWait(_on_store_wait, _store_wait_budget()))
-    store.open()
-    if store.read_only and writing:
-        store.close()
-        fail(store.open_error or "the history store is read-only")
+def store_for_command(data_dir: str | None, writing: bool = False) -> Store:
+    """storage.db.open_store with this thread waiting (bounded, said once on stderr) for
+    another process's write lock; then what a command needs that a host would do: runs of a
+    dead host recovered, spooled records replayed."""
+    wait = LockWait(_on_store_wait, _store_wait_budget())
+    store = open_store(resolve_data_dir(data_dir), wait, writing)
     if store.open_error:
         warn(store.open_error)
     recover_if_no_host(store)

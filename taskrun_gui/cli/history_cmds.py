@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 
 from taskrun_gui.cli.common import fail, print_json, print_table
 from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
-from taskrun_gui.core.run_json import run_to_json, runs_to_csv
+from taskrun_gui.core.run_json import run_to_json
+from taskrun_gui.core.stats import COUNTED_STATUSES
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.recovery import recover_if_no_host
-from taskrun_gui.storage import retention, run_writes, runs_repo, stats_repo, tasks_repo
+from taskrun_gui.storage import (
+    retention,
+    run_export,
+    run_writes,
+    runs_repo,
+    stats_repo,
+    tasks_repo,
+)
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.run_export import ExportFormat
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.schema import Run
 
@@ -143,40 +150,15 @@ def cmd_stats(store: Store, a: argparse.Namespace) -> int:
     data = stats.to_json()
     rate = "n/a" if stats.success_rate is None else f"{stats.success_rate * 100:.1f} %"
     print(f"runs: {stats.total}  success rate: {rate}")
-    print(
-        "  ".join(
-            f"{k}: {data[k]}"
-            for k in ("success", "failed", "timeout", "cancelled", "error", "interrupted")
-        )
-    )
+    print("  ".join(f"{k}: {data[k]}" for k in map(str, COUNTED_STATUSES)))
     d = data["duration"]
     print("duration  " + "  ".join(f"{k}: {human_duration(v) or 'n/a'}" for k, v in d.items()))
     return 0
 
 
 def cmd_export_runs(store: Store, a: argparse.Namespace) -> int:
-    flt = _filter(a)
     out = Path(a.out)
-    n = 0
-
-    def pages() -> Iterator[RunRecord]:
-        before = None
-        while True:
-            page = runs_repo.page_before(flt, before, 1000)
-            if not page:
-                return
-            yield from page
-            before = page[-1].id
-
-    with open(out, "w", encoding="utf-8", newline="") as fh:
-        if a.format == "csv":
-            n = runs_to_csv(pages(), fh)
-        else:
-            fh.write("[")
-            for rec in pages():
-                fh.write(("," if n else "") + "\n  " + json.dumps(run_to_json(rec)))
-                n += 1
-            fh.write("\n]\n")
+    n = run_export.export_runs(_filter(a), out, ExportFormat(a.format))  # written atomically
     print(f"exported {n} run(s) to {out}")
     return 0
 

@@ -7,7 +7,7 @@ line naming the option and what it accepts, exit code 2, before anything is open
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import NoReturn, TypeAlias
 
 from taskrun_gui.cli.common import (
     MAX_ID,
@@ -103,7 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--workers", type=WORKERS, help="global worker limit of a host started here")
     sub = root.add_subparsers(dest="verb", required=True, metavar="COMMAND")
+    _task_commands(sub)
+    _run_commands(sub)
+    _history_commands(sub)
+    return root
 
+
+# argparse's own name for what add_subparsers gives
+Subparsers: TypeAlias = "argparse._SubParsersAction[OneLineParser]"
+
+
+def _task_commands(sub: Subparsers) -> None:
     task = sub.add_parser("task", help="create, change and inspect tasks")
     tsub = task.add_subparsers(dest="task_command", required=True, metavar="ACTION")
     add = tsub.add_parser("add", help="create a task")
@@ -133,10 +143,38 @@ def build_parser() -> argparse.ArgumentParser:
     exp = tsub.add_parser("export", help="tasks as TOML (a file for one task, else a folder)")
     exp.add_argument("names", nargs="*")
     exp.add_argument("--out", required=True)
+    _import_command(tsub)
+
+
+def _import_command(tsub: Subparsers) -> None:
     imp = tsub.add_parser("import", help="tasks from a TOML file or a folder of them")
     imp.add_argument("path")
-    imp.add_argument("--replace", action="store_true", help="update tasks that exist")
+    taken = imp.add_mutually_exclusive_group()
+    taken.add_argument(
+        "--replace",
+        dest="on_existing",
+        action="store_const",
+        const="replace",
+        help="update tasks that exist (a new version)",
+    )
+    taken.add_argument(
+        "--rename",
+        dest="on_existing",
+        action="store_const",
+        const="rename",
+        help="import tasks whose name is taken as NAME-2 (or -3…)",
+    )
+    taken.add_argument(
+        "--skip-existing",
+        dest="on_existing",
+        action="store_const",
+        const="skip",
+        help="leave tasks that exist as they are",
+    )
+    imp.set_defaults(on_existing="fail")
 
+
+def _run_commands(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="queue a run of a task")
     run.add_argument("name")
     run.add_argument("--param", action="append", default=[], metavar="K=V")
@@ -160,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
         c = sub.add_parser(verb, help=f"{verb} a run")
         c.add_argument("run_id", type=ID, metavar="RUN_ID")
 
+
+def _history_commands(sub: Subparsers) -> None:
     stats = sub.add_parser("stats", help="statistics of a task or of all")
     stats.add_argument("--task")
     stats.add_argument("--days", type=DAYS)
@@ -186,4 +226,3 @@ def build_parser() -> argparse.ArgumentParser:
         default="finish",
         help="on SIGTERM/SIGINT let running runs finish, or cancel them",
     )
-    return root

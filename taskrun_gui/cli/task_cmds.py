@@ -37,8 +37,9 @@ from taskrun_gui.core.toml_io import (
     write_task_file,
 )
 from taskrun_gui.core.validation import MAX_SCRIPT, validate_task
-from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage import task_import, tasks_repo
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.task_import import OnExisting
 
 
 def _params(items: list[str], secret: bool) -> list[Param]:
@@ -287,20 +288,17 @@ def cmd_import(store: Store, a: argparse.Namespace) -> int:
         specs = read_tasks(path)
     except TomlImportError as exc:
         fail(f"nothing imported:\n{exc}")
-    existing = [s.name for s in specs if tasks_repo.find(s.name) is not None]
-    if existing and not a.replace:
-        fail(
-            f"nothing imported: task(s) already exist: {', '.join(existing)} "
-            "(use --replace to update them)"
-        )
-    with store.db.atomic():
-        for spec in specs:
-            row = tasks_repo.find(spec.name)
-            if row is None:
-                tasks_repo.create(spec)
-            else:
-                tasks_repo.save(row.id, spec)
-    print(f"imported {len(specs)} task(s)")
+    try:
+        with store.db.atomic():
+            result = task_import.import_specs(specs, OnExisting(a.on_existing))
+    except task_import.TasksExistError as exc:
+        fail(f"nothing imported: {exc} (use --replace to update them, --rename or --skip-existing)")
+    print(f"imported {len(result.rows)} task(s)")
+    for row in result.rows:
+        if row.name not in {s.name for s in specs}:
+            print(f"  as {row.name!r}: the name was taken")
+    if result.skipped:
+        print(f"skipped {len(result.skipped)} that exist: {', '.join(result.skipped)}")
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -22,8 +22,7 @@ RunId = TypeVar("RunId", bound=Hashable)
 
 SLOW_WINDOW = 30  # successful runs a new run is compared against
 FLIP_WINDOW = 20  # finished runs flip_rate looks at
-# Statuses judged by flag_slow_runs: a timeout is already flagged by its own status.
-_JUDGED_FOR_SLOWNESS = frozenset({RunStatus.SUCCESS, RunStatus.FAILED})
+_JUDGED_FOR_SLOWNESS = frozenset(s for s in RunStatus if s.is_judged_for_slowness)
 
 
 def is_slow(
@@ -131,6 +130,50 @@ def is_flaky(statuses: Sequence[str], threshold: float = 0.3, min_runs: int = 8)
     """Flaky: at least min_runs finished runs and a flip rate of threshold or more."""
     finished = sum(1 for s in statuses if s in FINISHED_STATUSES)
     return finished >= min_runs and flip_rate(statuses) >= threshold
+
+
+def slow_runs_by_task(
+    runs: Iterable[tuple[RunId, int, str, int | None]],
+) -> set[RunId]:
+    """flag_slow_runs per task over (run id, task id, status, duration ms) rows, oldest first:
+    each run judged against its own task's past, never against another task's."""
+    by_task: dict[int, list[tuple[RunId, str, int | None]]] = {}
+    for run_id, task_id, status, took in runs:
+        by_task.setdefault(task_id, []).append((run_id, status, took))
+    slow: set[RunId] = set()
+    for task_runs in by_task.values():
+        slow |= flag_slow_runs(task_runs)
+    return slow
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A lasting change of a task's typical duration, by position in the series given."""
+
+    at: int  # the first run at the new level
+    before: int  # the successful run just before it
+    before_ms: float  # median duration before and after the shift
+    after_ms: float
+
+
+def success_shifts(statuses: Sequence[str], durations_ms: Sequence[float]) -> list[Shift]:
+    """duration_shifts over the successful runs of one task's series. A failed run's duration
+    says how long it took to break, not how fast the task is, so failures are left out."""
+    good = [i for i, s in enumerate(statuses) if s == RunStatus.SUCCESS]
+    values = [float(durations_ms[i]) for i in good]
+    splits = duration_shifts(values)
+    bounds = [0, *splits, len(good)]
+    shifts = []
+    for k, split in enumerate(splits):
+        before = percentile(values[bounds[k] : split], 50)
+        after = percentile(values[split : bounds[k + 2]], 50)
+        shifts.append(Shift(good[split], good[split - 1], before or 0.0, after or 0.0))
+    return shifts
+
+
+def flakiness(statuses: Sequence[str]) -> tuple[float, bool]:
+    """(flip rate, flaky?) over a task's recent statuses, oldest first."""
+    return flip_rate(statuses), is_flaky(statuses)
 
 
 class AlertKind(StrEnum):

@@ -9,6 +9,13 @@ from typing import Any
 
 
 class RunStatus(StrEnum):
+    """Where a run is. The categories below are the only place that groups statuses: every
+    layer asks a status what it is rather than keeping its own tuple.
+
+    Interrupted (the host died under the run) is a failure: the run did not do its work, its
+    task's owner is told (as for failed, timed-out and unstartable runs), and it counts against
+    the success rate. Cancelled is final but neither a success nor a failure: the user asked."""
+
     QUEUED = "queued"
     RUNNING = "running"
     PAUSED = "paused"
@@ -21,6 +28,7 @@ class RunStatus(StrEnum):
 
     @property
     def is_final(self) -> bool:
+        """Over: nothing will change the run's status again."""
         return self not in ACTIVE_STATUSES
 
     @property
@@ -28,9 +36,41 @@ class RunStatus(StrEnum):
         """Running or paused: a process exists (or existed) for this run."""
         return self in (RunStatus.RUNNING, RunStatus.PAUSED)
 
+    @property
+    def is_failure(self) -> bool:
+        """Final and not what the task should do: notified, and the "what changed before it
+        broke" question applies. Interrupted is one (see the class docstring)."""
+        return self in _FAILURES
 
+    @property
+    def is_retried(self) -> bool:
+        """The failures an attempt is retried on (within the task's retries): the ones the
+        task's own program caused. An unstartable or interrupted run is not retried."""
+        return self in (RunStatus.FAILED, RunStatus.TIMEOUT)
+
+    @property
+    def counts_for_success_rate(self) -> bool:
+        """The runs a success rate (and flakiness) is taken over: successes and failures; a
+        cancelled run says nothing about the task's health."""
+        return self is RunStatus.SUCCESS or self.is_failure
+
+    @property
+    def is_timed(self) -> bool:
+        """The runs whose duration describes the task: they ran until they ended (or were
+        stopped at their timeout). Errors never started; cancelled and interrupted runs were
+        cut short."""
+        return self in (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT)
+
+    @property
+    def is_judged_for_slowness(self) -> bool:
+        """The runs a "slow run" flag is given to: a timeout is already flagged by its own
+        status, and a run that never started or was cut short took no telling time."""
+        return self in (RunStatus.SUCCESS, RunStatus.FAILED)
+
+
+# The statuses of a run not over yet; a frozenset for SQL `IN (...)` filters.
 ACTIVE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED})
-FINAL_STATUSES = frozenset(s for s in RunStatus if s not in ACTIVE_STATUSES)
+_FAILURES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.INTERRUPTED})
 
 
 class ErrorType(StrEnum):
@@ -222,3 +262,11 @@ class RunRecord:
     @property
     def duration_seconds(self) -> float | None:
         return None if self.duration_ms is None else self.duration_ms / 1000.0
+
+
+def retry_due(rec: RunRecord, spec: TaskSpec) -> bool:
+    """Whether the engine retries this finished run: it failed or timed out (an error to
+    start, a cancel or an interruption is not retried, see RunStatus.is_retried) within the
+    retries of `spec`, the version it ran. The one place the rule is written: the engine's
+    next attempt and the alert decisions (core.alerts) both ask it."""
+    return rec.status.is_retried and rec.attempt <= spec.retries

@@ -20,19 +20,11 @@ from taskrun_gui.core.durations import (
 )
 from taskrun_gui.core.models import RunStatus
 
-COUNTED_STATUSES: tuple[RunStatus, ...] = (
-    RunStatus.SUCCESS,
-    RunStatus.FAILED,
-    RunStatus.TIMEOUT,
-    RunStatus.CANCELLED,
-    RunStatus.ERROR,
-    RunStatus.INTERRUPTED,
-)
-# The runs a success rate is taken over: a cancelled run says nothing about the task's health.
-FINISHED_STATUSES = frozenset(COUNTED_STATUSES) - {RunStatus.CANCELLED}
-# The runs whose duration describes the task: they ran until they ended (or were stopped at
-# their timeout). Errors never started; cancelled and interrupted runs were cut short.
-TIMED_STATUSES = frozenset({RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT})
+# Views of the categories declared on RunStatus, for column lists and fast membership tests of
+# the status strings rows hold. The final statuses, in the order counts are shown.
+COUNTED_STATUSES: tuple[RunStatus, ...] = tuple(s for s in RunStatus if s.is_final)
+FINISHED_STATUSES = frozenset(s for s in RunStatus if s.counts_for_success_rate)
+TIMED_STATUSES = frozenset(s for s in RunStatus if s.is_timed)
 
 
 @dataclass

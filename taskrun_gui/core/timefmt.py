@@ -66,11 +66,14 @@ def human_duration(seconds: float | None) -> str:
 
 
 def human_bytes(n: float | None) -> str:
+    """Bytes as a short figure in IEC units, the one size format on every screen and in the
+    CLI: ``512 B``, ``3.4 KiB``, ``123 MiB`` (no decimal from 100 on); "" for None."""
     if n is None:
         return ""
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            whole = unit == "B" or abs(value) >= 100
+            return f"{value:.0f} {unit}" if whole else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TiB"

@@ -16,7 +16,8 @@ from taskrun_gui.core.params import MASK
 from taskrun_gui.core.policy import log_cap_error
 from taskrun_gui.core.text import shorten
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+MAX_NAME = 64  # characters of a task name
+NAME_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{MAX_NAME - 1}}}$")
 PARAM_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,255}$")
 

@@ -1,8 +1,7 @@
-"""The success-rate alert of a data dir, decided from its policy the same way wherever it is
-raised: a notification in the window, a line on the daemon's stderr (its log).
-
-A task's rate is judged over its last `alert_window` runs once at least half of them (and four)
-have finished; it fires once when the rate falls under the threshold and once when it is back."""
+"""The success-rate alert of a data dir for a host that serves it without a window (the
+daemon: a line on its stderr, its log). The decision and its wording are core.alerts', which
+the window's notices use too; here only what a host needs: reading the task's recent
+statuses off its threads, and the policy at each finish."""
 
 from __future__ import annotations
 
@@ -12,42 +11,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from taskrun_gui.core.insights import Alert, AlertKind, AlertTracker
+from taskrun_gui.core import alerts
+from taskrun_gui.core.insights import Alert, AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
-from taskrun_gui.core.policy import Policy
-from taskrun_gui.core.stats import success_rate
 from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.storage.db import Store
 
 log = logging.getLogger(__name__)
-
-
-def judged(statuses: list[str], window: int) -> bool:
-    """Enough runs to judge a rate."""
-    return len(statuses) >= max(4, window // 2)
-
-
-def decide(
-    tracker: AlertTracker, task_id: int, statuses: list[str], policy: Policy
-) -> Alert | None:
-    """The alert the task's recent statuses raise now, if any (updates `tracker`)."""
-    threshold = policy.alert_success_rate / 100
-    if threshold <= 0 or not judged(statuses, policy.alert_window):
-        return None
-    counts = {s: statuses.count(s) for s in set(statuses)}
-    alert = tracker.observe(task_id, success_rate(counts), threshold)
-    return None if alert is None or alert.value is None else alert
-
-
-def describe(alert: Alert, task_name: str, runs: int) -> tuple[str, str]:
-    """(title, text) as the user reads it."""
-    rate = f"{(alert.value or 0) * 100:.0f} % of the last {runs} runs succeeded"
-    if alert.kind is AlertKind.LOW_SUCCESS_RATE:
-        return (
-            f"{task_name} is failing often",
-            f"{rate} (threshold {(alert.threshold or 0) * 100:.0f} %).",
-        )
-    return f"{task_name} is healthy again", rate + "."
 
 
 def recent_statuses(rec: RunRecord, window: int) -> list[str]:
@@ -104,7 +74,7 @@ class AlertWatch:
         if policy.alert_success_rate <= 0:
             return
         statuses = recent_statuses(rec, policy.alert_window)
-        alert = decide(self.tracker, rec.task_id, statuses, policy)
+        alert = alerts.success_rate_alert(self.tracker, rec.task_id, statuses, policy)
         if alert is not None:
-            title, text = describe(alert, rec.task_name, len(statuses))
+            title, text = alerts.describe_rate(alert, rec.task_name, len(statuses))
             self.on_alert(RaisedAlert(alert, rec, title, text))

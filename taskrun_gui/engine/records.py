@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from taskrun_gui.core import params as params_mod
-from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec, Trigger, retry_due
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import log_path_for
 
@@ -40,15 +40,9 @@ def new_run(
     )
 
 
-RETRIED_STATUSES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT})
-
-
-def retry_due(rec: RunRecord, spec: TaskSpec) -> bool:
-    """Whether the engine retries this finished run: it failed or timed out (an error to
-    start, a cancel or an interruption is not retried) within the retries of `spec`, the
-    version it ran. The one place the rule is written: the window's notices ask it too."""
-    return rec.status in RETRIED_STATUSES and rec.attempt <= spec.retries
-
+# the rule itself is core.models.retry_due (core.alerts asks it too); here for the engine's
+# callers, and the statuses derived from their one declaration (RunStatus.is_retried)
+RETRIED_STATUSES = frozenset(s for s in RunStatus if s.is_retried)
 
 MAX_RETRY_DELAY_S = 86_400
 

@@ -378,5 +378,16 @@ class Store:
         return size
 
 
-def open_store(data_dir: str | os.PathLike[str] | None = None) -> Store:
-    return Store(resolve_data_dir(data_dir)).open()
+def open_store(data_dir: Path, lock_wait: LockWait | None = None, writing: bool = False) -> Store:
+    """The store a front end (the window, a `taskrun` command) works on; the one place that
+    opens one, so every front end meets the same errors and only presents them. `lock_wait`:
+    this thread waits for another process's write lock as it says. `writing`: the front end
+    changes the history, so a store that opened read-only is an error (StoreOpenError with the
+    reason) rather than `open_error` to warn about. Raises as Store.open does."""
+    store = Store(data_dir)
+    store.db.wait_for_lock(lock_wait)
+    store.open()
+    if store.read_only and writing:
+        store.close()
+        raise StoreOpenError(store.open_error or "the history store is read-only")
+    return store

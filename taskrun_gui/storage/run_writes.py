@@ -17,12 +17,12 @@ import peewee
 from taskrun_gui.core import durations
 from taskrun_gui.core.insights import SLOW_WINDOW, is_slow
 from taskrun_gui.core.models import ACTIVE_STATUSES, RunRecord, RunStatus
+from taskrun_gui.core.stats import TIMED_STATUSES
 from taskrun_gui.core.timefmt import local_day
 from taskrun_gui.storage.schema import Run, RunStep, database_proxy
 
 OPS = ("insert_run", "update_run", "finish_run", "set_steps")
-DURATION_STATUSES = {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT}
-SLOW_JUDGED = {str(RunStatus.SUCCESS), str(RunStatus.FAILED)}
+SLOW_JUDGED = frozenset(str(s) for s in RunStatus if s.is_judged_for_slowness)
 
 
 def outcome_fields(rec: RunRecord) -> dict[str, Any]:
@@ -235,7 +235,7 @@ def add_to_day(
     """Count a final run into its task's day: one upsert, plus the histogram when timed."""
     col = str(status)
     assert col in _DAY_STATUS_COLUMNS
-    timed = status in DURATION_STATUSES and duration_ms is not None
+    timed = status in TIMED_STATUSES and duration_ms is not None
     ms = duration_ms if timed else None
     hist = ""
     if timed:

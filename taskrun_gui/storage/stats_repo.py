@@ -18,7 +18,7 @@ from taskrun_gui.core.stats import (
     success_rate,
 )
 from taskrun_gui.core.timefmt import local_day
-from taskrun_gui.storage.schema import Run, TaskDay, database_proxy
+from taskrun_gui.storage.schema import TaskDay, database_proxy
 
 EXACT_LIMIT = 50_000  # up to this many runs, percentiles are exact; beyond, from histograms
 _COUNT_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES)
@@ -70,16 +70,6 @@ def day_rows(scope: Scope) -> list[DayAggregate]:
         )
         by_day[r.day] = by_day[r.day].merged_with(row) if r.day in by_day else row
     return list(by_day.values())
-
-
-def _finished_range(scope: Scope):  # type: ignore[no-untyped-def]
-    query = Run.finished_at.is_null(False)
-    if scope.task_id is not None:
-        query = query & (Run.task == scope.task_id)
-    since = scope.since_ms()
-    if since is not None:
-        query = query & (Run.finished_at >= since)
-    return query
 
 
 def run_stats(scope: Scope) -> RunStats:

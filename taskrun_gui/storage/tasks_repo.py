@@ -10,7 +10,6 @@ hash of the one before."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from dataclasses import dataclass, replace
@@ -19,6 +18,7 @@ from peewee import fn
 
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import TaskSpec
+from taskrun_gui.core.spec_diff import diff_specs
 from taskrun_gui.core.text import shorten
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.storage import task_secrets
@@ -101,10 +101,6 @@ def _row(task: Task) -> TaskRow:
         next_fire_at=task.next_fire_at,
         last_fire_at=task.last_fire_at,
     )
-
-
-def _live() -> object:
-    return Task.deleted_at.is_null()
 
 
 def get(name_or_id: str | int) -> TaskRow:
@@ -216,29 +212,6 @@ def diff(task_id: int, a: int, b: int) -> str:
     """Unified diff of two versions: the definition fields, then the script text."""
     old, new = version_spec(task_id, a), version_spec(task_id, b)
     return diff_specs(old, new, f"v{a}", f"v{b}")
-
-
-def diff_specs(old: TaskSpec, new: TaskSpec, old_label: str, new_label: str) -> str:
-    """Secret defaults read "***", and "*** (changed)" where the newer one differs."""
-    before = params_mod.secret_defaults(old.params)
-    changed = {
-        name
-        for name, value in params_mod.secret_defaults(new.params).items()
-        if name in before and before[name] != value
-    }
-    old, new = params_mod.masked_spec(old), params_mod.masked_spec(new, changed)
-
-    def lines(spec: TaskSpec) -> list[str]:
-        data = spec.to_dict()
-        script = data.pop("script", "")
-        out = json.dumps(data, sort_keys=True, indent=2).splitlines(keepends=True)
-        out = [line if line.endswith("\n") else line + "\n" for line in out]
-        if script:
-            out.append("--- script ---\n")
-            out += [s if s.endswith("\n") else s + "\n" for s in script.splitlines(True)]
-        return out
-
-    return "".join(difflib.unified_diff(lines(old), lines(new), old_label, new_label))
 
 
 def rollback(task_id: int, number: int) -> TaskRow:

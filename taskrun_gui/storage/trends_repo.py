@@ -15,9 +15,9 @@ from typing import Any, cast
 
 from peewee import fn
 
-from taskrun_gui.core.durations import percentile
-from taskrun_gui.core.insights import duration_shifts, flag_slow_runs, flip_rate, is_flaky
+from taskrun_gui.core import insights
 from taskrun_gui.core.models import RunStatus
+from taskrun_gui.core.spec_diff import diff_specs
 from taskrun_gui.core.stats import (
     COUNTED_STATUSES,
     TIMED_STATUSES,
@@ -29,7 +29,7 @@ from taskrun_gui.storage.stats_repo import Scope, day_filter
 
 DEFAULT_MAX_POINTS = 20_000  # a year of a run every 30 minutes, drawn whole
 SAMPLE_SLOTS = 4_000  # beyond max_points: one run per slot of time, about 3 per pixel
-BROKEN_STATUSES = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR)
+BROKEN_STATUSES = tuple(s for s in RunStatus if s.is_failure)
 _TIMED = tuple(sorted(str(s) for s in TIMED_STATUSES))
 _COUNT_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES)
 
@@ -289,7 +289,7 @@ def _last_id(task_id: int, status: RunStatus, before_id: int | None = None) -> i
 
 
 def last_failure_and_prior_success(task_id: int) -> tuple[RunRef, RunRef | None] | None:
-    """The latest failed, timed-out or unstartable run, and the last success before it; one
+    """The latest failure (RunStatus.is_failure), and the last success before it; one
     seek per status in the (task_id, status, id) index. None when the task never broke."""
     ids = [i for s in BROKEN_STATUSES if (i := _last_id(task_id, s)) is not None]
     if not ids:
@@ -320,61 +320,44 @@ def what_changed(task_id: int, failed_run_id: int | None = None) -> WhatChanged 
         except tasks_repo.TaskNotFoundError:
             diff = ""
         else:
-            diff = tasks_repo.diff_specs(old, new, f"v{success.version}", f"v{failed.version}")
+            diff = diff_specs(old, new, f"v{success.version}", f"v{failed.version}")
     return WhatChanged(failed, success, diff)
 
 
 # -- insights over a series (no query but the versions of a few runs) ---------------------------
 def slow_runs(series: DurationSeries) -> set[int]:
-    """core.insights.flag_slow_runs per task: each run judged against its own task's past."""
-    by_task: dict[int, list[tuple[int, str, int | None]]] = {}
-    for run_id, task_id, status, took in zip(
-        series.run_ids, series.task_ids, series.statuses, series.duration_ms, strict=True
-    ):
-        by_task.setdefault(task_id, []).append((run_id, status, took))
-    slow: set[int] = set()
-    for runs in by_task.values():
-        slow |= flag_slow_runs(runs)
-    return slow
+    """core.insights.slow_runs_by_task over the series."""
+    return insights.slow_runs_by_task(
+        zip(series.run_ids, series.task_ids, series.statuses, series.duration_ms, strict=True)
+    )
 
 
 def shift_marks(series: DurationSeries) -> list[ShiftMark]:
-    """core.insights.duration_shifts over the successful runs of one task, with the versions
-    of the runs on either side. A failed run's duration says how long it took to break, not
-    how fast the task is, so failures are left out (the success chart shows them)."""
-    good = [i for i, s in enumerate(series.statuses) if s == RunStatus.SUCCESS]
-    values = [float(series.duration_ms[i]) for i in good]
-    splits = duration_shifts(values)
-    if not splits:
+    """core.insights.success_shifts of one task's series, with the versions of the runs on
+    either side (the one query here)."""
+    shifts = insights.success_shifts(series.statuses, series.duration_ms)
+    if not shifts:
         return []
-    wanted = sorted(
-        {series.run_ids[good[i]] for i in splits} | {series.run_ids[good[i - 1]] for i in splits}
-    )
+    ids = series.run_ids
+    wanted = sorted({ids[s.at] for s in shifts} | {ids[s.before] for s in shifts})
     rows = cast(
         Iterable[tuple[Any, Any]],
         Run.select(Run.id, Run.version).where(Run.id.in_(wanted)).tuples(),
     )
     versions = {int(i): int(v) for i, v in rows}
-    bounds = [0, *splits, len(good)]
-    marks = []
-    for k, split in enumerate(splits):
-        before = percentile(values[bounds[k] : split], 50)
-        after = percentile(values[split : bounds[k + 2]], 50)
-        at = good[split]
-        marks.append(
-            ShiftMark(
-                run_id=series.run_ids[at],
-                at_ms=series.finished_at[at],
-                before_ms=before or 0.0,
-                after_ms=after or 0.0,
-                version_before=versions.get(series.run_ids[good[split - 1]]),
-                version_after=versions.get(series.run_ids[at]),
-            )
+    return [
+        ShiftMark(
+            run_id=ids[s.at],
+            at_ms=series.finished_at[s.at],
+            before_ms=s.before_ms,
+            after_ms=s.after_ms,
+            version_before=versions.get(ids[s.before]),
+            version_after=versions.get(ids[s.at]),
         )
-    return marks
+        for s in shifts
+    ]
 
 
 def flakiness(task_id: int) -> tuple[float, bool]:
     """(flip rate, flaky?) over the task's recent runs."""
-    statuses = recent_statuses(task_id)
-    return flip_rate(statuses), is_flaky(statuses)
+    return insights.flakiness(recent_statuses(task_id))

@@ -123,8 +123,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.tasks_tab.actions_
         titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
-        self.menus = MainMenus(self.menuBar(), [a.import_, a.export], titles,
-                               cfg.theme_mode(self.ctx.settings))  # fmt: skip
+        self.menus = MainMenus(
+            self.menuBar(), [a.import_, a.export], titles, cfg.theme_mode(self.ctx.settings)
+        )
         self.menus.new_action.triggered.connect(self._on_tasks_tab_new_requested)
         self.menus.settings_action.triggered.connect(self._on_settings_triggered)
         self.menus.quit_action.triggered.connect(self.request_quit)
@@ -346,8 +347,9 @@ class MainWindow(QMainWindow):
     def _on_notifier_activated(self, run_uid: str) -> None:
         self.bring_to_front()
         if run_uid:
-            self.ctx.query.read(lambda: runs_repo.get_by_uid(run_uid), self._on_run_found,
-                                owner=self)  # fmt: skip
+            self.ctx.query.read(
+                lambda: runs_repo.get_by_uid(run_uid), self._on_run_found, owner=self
+            )
 
     def _on_run_found(self, rec: RunRecord | None) -> None:
         if rec is not None and rec.id is not None:

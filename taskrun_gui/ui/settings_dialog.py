@@ -1,9 +1,10 @@
 """Settings: worker limit, the log size cap per run, history retention, notifications,
 close-to-tray, theme, and where the data lives with how much room it takes.
 
-Values live in QSettings under the keys below (the retention job and the window read them
-from there), except the log cap: it is the data dir's policy (settings.toml in the data dir,
-storage.policy_file), so `taskrun daemon` serving the same data dir applies the same cap.
+This window's preferences (workers, notification switches, tray, theme) live in QSettings
+under the keys below; the log cap, retention and the alert thresholds are the data dir's
+policy (settings.toml in the data dir, storage.policy_file), so `taskrun daemon` serving the
+same data dir applies the same ones. The dialog writes only the policy values changed.
 Storage figures walk the log folder, so they are computed on a worker.
 """
 
@@ -122,8 +123,26 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("TaskRun settings")
         self.setMinimumWidth(480)
         self._ctx = ctx
-        s = ctx.settings
-        policy = policy_file.load(ctx.store.data_dir)  # the data dir's, shared with a daemon
+        # the data dir's policy, shared with a daemon: read from its settings.toml (one stat
+        # and, when it changed, one read of a file of a few bytes, so on the UI thread)
+        self._policy = policy_file.load(ctx.store.data_dir)
+        self._make_running_fields(ctx)
+        self._make_notify_fields(ctx.settings)
+        self._make_window_fields(ctx)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        boxes = (self._running_box(), self._keep_box(), self._notify_box(), self._window_box())
+        for box in (*boxes, self._data_box()):
+            layout.addWidget(box)
+        layout.addWidget(buttons)
+        self._load_figures()
+
+    def _make_running_fields(self, ctx: AppContext) -> None:
+        policy = self._policy
         self.workers = QSpinBox()
         self.workers.setRange(1, 256)
         self.workers.setValue(ctx.executor.workers)
@@ -135,6 +154,11 @@ class SettingsDialog(QDialog):
         self.retention_per_task = QSpinBox()
         _keep_forever(self.retention_per_task, " runs", 10_000_000)
         self.retention_per_task.setValue(policy.retention_per_task)
+
+    def _make_notify_fields(self, s: QSettings) -> None:
+        """The switches are this window's preferences (QSettings); the alert thresholds are
+        the data dir's policy."""
+        policy = self._policy
         self.on_failure = QCheckBox("When a run fails")
         self.on_recovery = QCheckBox("When a task succeeds again after a failure")
         self.on_finish = QCheckBox("When any run finishes")
@@ -155,32 +179,27 @@ class SettingsDialog(QDialog):
         self.alert_window.setRange(2, 1000)
         self.alert_window.setSuffix(" runs")
         self.alert_window.setValue(policy.alert_window)
+
+    def _make_window_fields(self, ctx: AppContext) -> None:
         self.close_to_tray = QCheckBox("Keep running in the tray when the window is closed")
-        self.close_to_tray.setChecked(setting_bool(s, KEY_CLOSE_TO_TRAY))
+        self.close_to_tray.setChecked(setting_bool(ctx.settings, KEY_CLOSE_TO_TRAY))
         self.theme = QComboBox()
         self.theme.addItems(list(THEME_MODES))
-        self.theme.setCurrentText(theme_mode(s))
-
+        self.theme.setCurrentText(theme_mode(ctx.settings))
         self.data_dir = QLabel(str(ctx.store.data_dir))
         self.data_dir.setWordWrap(True)
         self.figures = QLabel("Measuring…")
         self.figures.setObjectName("storageFigures")
 
-        self._lay_out()
-        store = ctx.store
-        ctx.query.read(
-            lambda: (store.db_size(), store.log_size(), runs_repo.count(runs_repo.RunFilter())),
-            self._on_figures_loaded,
-            self._on_figures_failed,
-            self,
-        )
-
-    def _lay_out(self) -> None:
+    def _running_box(self) -> QGroupBox:
         run_box = QGroupBox("Running")
         run_form = QFormLayout(run_box)
         run_form.addRow("Runs at once", self.workers)
         run_form.addRow("Log size cap per run", self.log_cap)
         run_form.addRow("", self.log_cap_error)
+        return run_box
+
+    def _keep_box(self) -> QGroupBox:
         keep_box = QGroupBox("History retention")
         keep_form = QFormLayout(keep_box)
         keep_form.addRow("Delete runs older than", self.retention_days)
@@ -190,6 +209,9 @@ class SettingsDialog(QDialog):
         self.cleanup_button.clicked.connect(self._on_cleanup_button_clicked)
         self.cleanup_result = QLabel("")
         keep_form.addRow(self.cleanup_button, self.cleanup_result)
+        return keep_box
+
+    def _notify_box(self) -> QGroupBox:
         notify_box = QGroupBox("Notifications")
         notify_layout = QVBoxLayout(notify_box)
         for w in (self.on_failure, self.on_recovery, self.on_finish, self.alert_slow):
@@ -201,29 +223,33 @@ class SettingsDialog(QDialog):
         rate_row.addWidget(self.alert_window)
         rate_row.addStretch(1)
         notify_layout.addLayout(rate_row)
+        return notify_box
+
+    def _window_box(self) -> QGroupBox:
         look_box = QGroupBox("Window")
         look_form = QFormLayout(look_box)
         look_form.addRow("Theme", self.theme)
         look_form.addRow("", self.close_to_tray)
+        return look_box
+
+    def _data_box(self) -> QGroupBox:
         data_box = QGroupBox("Data")
         data_form = QFormLayout(data_box)
         data_form.addRow("Folder", self.data_dir)
         data_form.addRow("Storage", self.figures)
+        return data_box
 
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    def _load_figures(self) -> None:
+        store = self._ctx.store
+        self._ctx.query.read(
+            lambda: (store.db_size(), store.log_size(), runs_repo.count(runs_repo.RunFilter())),
+            self._on_figures_loaded,
+            self._on_figures_failed,
+            self,
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        for box in (run_box, keep_box, notify_box, look_box, data_box):
-            layout.addWidget(box)
-        layout.addWidget(buttons)
 
     def _make_log_cap(self) -> None:
-        """The data dir's cap, read from its settings.toml: one stat and, when it changed, one
-        read of a file of a few bytes, so on the UI thread."""
-        self._policy = policy_file.load(self._ctx.store.data_dir)
+        """The data dir's cap, from its policy (shown in MiB, written back only if changed)."""
         cap = self._policy.log_cap_bytes
         self.log_cap = QSpinBox()
         self.log_cap.setRange(0, MAX_LOG_CAP // MIB)

@@ -295,3 +295,30 @@ def test_cleanup_and_storage(tmp_path):
     out = tmp_path / "runs.csv"
     assert taskrun(d, "export-runs", "--format", "csv", "--out", str(out)).returncode == 0
     assert len(out.read_text().splitlines()) == 3
+
+
+def test_export_runs_writes_json_atomically_and_privately(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "hi", "--command", "echo hi").returncode == 0
+    assert taskrun(d, "run", "hi", "--wait").returncode == 0
+    out = tmp_path / "runs.json"
+    res = taskrun(d, "export-runs", "--format", "json", "--out", str(out))
+    assert res.returncode == 0 and "exported 1 run(s)" in res.stdout
+    assert [r["task"] for r in json.loads(out.read_text())] == ["hi"]
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "runs.json"]
+
+
+def test_import_over_existing_tasks_refuses_renames_or_skips(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "nightly", "--command", "echo old").returncode == 0
+    f = tmp_path / "nightly.toml"
+    f.write_text('name = "nightly"\ncommand = "echo new"\n')
+    refused = taskrun(d, "task", "import", str(f))
+    assert refused.returncode == 1 and "task(s) already exist: nightly" in refused.stderr
+    renamed = taskrun(d, "task", "import", str(f), "--rename")
+    assert renamed.returncode == 0 and "as 'nightly-2'" in renamed.stdout
+    skipped = taskrun(d, "task", "import", str(f), "--skip-existing")
+    assert skipped.returncode == 0 and "skipped 1 that exist: nightly" in skipped.stdout
+    tasks = {t["name"]: t["command"] for t in taskrun_json(d, "task", "list", "--json")}
+    assert tasks == {"nightly": "echo old", "nightly-2": "echo new"}

@@ -48,9 +48,27 @@ def insert_runs(store: Store, task_ids: list[int], n: int, first: int = 0) -> No
         error = "exit code 1" if status is RunStatus.FAILED else None
         at = T0 + i * 1000
         rows.append(
-            (f"u{i:07d}", task, f"task{task}", 1, str(status), "manual", 1, "{}", 0, at, at,
-             at + 500, 500, exit_code, error, f"/nonexistent/u{i}.log", 0, 0)
-        )  # fmt: skip
+            (
+                f"u{i:07d}",
+                task,
+                f"task{task}",
+                1,
+                str(status),
+                "manual",
+                1,
+                "{}",
+                0,
+                at,
+                at,
+                at + 500,
+                500,
+                exit_code,
+                error,
+                f"/nonexistent/u{i}.log",
+                0,
+                0,
+            )
+        )
     sql = (
         "INSERT INTO run (uid, task_id, task_name, version, status, trigger, attempt,"
         " params_json, priority, queued_at, started_at, finished_at, duration_ms, exit_code,"

@@ -18,9 +18,9 @@ from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec
 from taskrun_gui.executor.host import Host
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.run_export import ExportFormat
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.history.export_runs import ExportFormat
 from taskrun_gui.ui.history.history_columns import Col
 from taskrun_gui.ui.history.history_tab import HistoryTab
 from taskrun_gui.ui.query import QueryRunner
@@ -156,8 +156,11 @@ def test_compare_two_runs(qtbot: QtBot, env: Env) -> None:
     assert "same" in left and "same" in right
     assert "exit_code" in dialog.differing_fields
     assert "status" in dialog.differing_fields
-    exit_row = next(r for r in range(dialog.table.rowCount()) if
-                    dialog.table.verticalHeaderItem(r).text() == "exit_code")  # fmt: skip
+    exit_row = next(
+        r
+        for r in range(dialog.table.rowCount())
+        if dialog.table.verticalHeaderItem(r).text() == "exit_code"
+    )
     assert dialog.table.item(exit_row, 0).text() == "0"
     assert dialog.table.item(exit_row, 1).text() == "3"
     dialog.close()

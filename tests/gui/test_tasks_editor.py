@@ -86,8 +86,9 @@ def test_models_pass_the_model_tester(qtbot: QtBot, qtmodeltester, tabs, ctx) ->
     assert proxy.rowCount() == 1
     qtmodeltester.check(proxy)
     ctx.executor.set_queue_paused(True)
-    recs = ctx.executor.enqueue(tasks_repo.get("alpha").id, 1, tasks_repo.get("alpha").spec,
-                                repeat=3)  # fmt: skip
+    recs = ctx.executor.enqueue(
+        tasks_repo.get("alpha").id, 1, tasks_repo.get("alpha").spec, repeat=3
+    )
     queue = QueueModel()
     queue.set_runs(ctx.executor.queue())
     assert queue.rowCount() == 3

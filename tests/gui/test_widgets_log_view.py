@@ -10,8 +10,9 @@ from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut, QTex
 from PySide6.QtWidgets import QLabel, QLineEdit, QToolButton
 from pytestqt.qtbot import QtBot
 
+from taskrun_gui.core.timefmt import human_bytes
 from taskrun_gui.ui.widgets import log_view as log_view_module
-from taskrun_gui.ui.widgets.log_view import LogView, human_size
+from taskrun_gui.ui.widgets.log_view import LogView
 
 
 def numbered(first: int, last: int) -> str:
@@ -44,9 +45,9 @@ def note(view: LogView) -> QLabel:
 
 
 def test_human_size() -> None:
-    assert human_size(512) == "512 B"
-    assert human_size(3 * 1024 + 400) == "3.4 KB"
-    assert human_size(123 * 1024 * 1024) == "123 MB"
+    assert human_bytes(512) == "512 B"
+    assert human_bytes(3 * 1024 + 400) == "3.4 KiB"  # IEC units, as everywhere (was KB)
+    assert human_bytes(123 * 1024 * 1024) == "123 MiB"
 
 
 def test_replays_tail_of_big_file_then_loads_earlier(qtbot: QtBot, tmp_path: Path) -> None:
@@ -62,7 +63,7 @@ def test_replays_tail_of_big_file_then_loads_earlier(qtbot: QtBot, tmp_path: Pat
     assert len(numbers) < 20_000 // 11 + 1
     assert note(view).isVisible()
     earlier_bytes = numbers[0] * 11
-    assert f"{human_size(earlier_bytes)} earlier output not shown" in note(view).text()
+    assert f"{human_bytes(earlier_bytes)} earlier output not shown" in note(view).text()
     assert "Load earlier" in note(view).text()
 
     while note(view).isVisible():

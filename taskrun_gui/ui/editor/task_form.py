@@ -87,6 +87,18 @@ class TaskForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.errors: dict[str, QLabel] = {key: _error_label(key) for key in ERROR_FIELDS}
+        self._make_task_fields()
+        self._make_program_fields()
+        self._make_limits()
+        self.env = KeyValueTable()
+        self.params = ParamsTable()
+        self.schedule = ScheduleForm()
+        self.steps = StepsEditor()
+        self._lay_out()
+        self._connect()
+        self._update_program_fields()
+
+    def _make_task_fields(self) -> None:
         self.name = QLineEdit()
         self.name.setPlaceholderText("nightly-backup")
         self.description = QLineEdit()
@@ -94,6 +106,8 @@ class TaskForm(QWidget):
         self.enabled.setChecked(True)
         self.tags = QLineEdit()
         self.tags.setPlaceholderText("comma separated: backup, nightly")
+
+    def _make_program_fields(self) -> None:
         self.kind = QComboBox()
         self.kind.addItems([str(k) for k in TaskKind])
         self.shell = QCheckBox(SHELL_TEXT)
@@ -107,14 +121,6 @@ class TaskForm(QWidget):
         self.interpreter.setToolTip(INTERPRETER_TIP)
         self.cwd = QLineEdit()
         self.cwd.setPlaceholderText("working directory (default: your home folder)")
-        self._make_limits()
-        self.env = KeyValueTable()
-        self.params = ParamsTable()
-        self.schedule = ScheduleForm()
-        self.steps = StepsEditor()
-        self._lay_out()
-        self._connect()
-        self._update_program_fields()
 
     def _make_limits(self) -> None:
         self.timeout = QDoubleSpinBox()

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taskrun_gui.core.ansi import AnsiParser
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.run_json import FIELDS, run_to_json
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.widgets import side_by_side
-from taskrun_gui.ui.widgets.ansi import AnsiParser
 from taskrun_gui.ui.widgets.side_by_side import Row, RowKind, SideBySideDiff
 
 TAIL_BYTES = 2 * 1024 * 1024

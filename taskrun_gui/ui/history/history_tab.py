@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from taskrun_gui.core.models import RunRecord, StepRecord
+from taskrun_gui.storage.run_export import ExportFormat, export_runs
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
-from taskrun_gui.ui.history.export_runs import ExportFormat, export_runs
 from taskrun_gui.ui.history.history_columns import DEFAULT_WIDTHS, Col
 from taskrun_gui.ui.history.history_filters import HistoryFilters
 from taskrun_gui.ui.history.history_model import HistoryModel

@@ -21,8 +21,6 @@ from taskrun_gui.storage.trends_repo import WhatChanged
 from taskrun_gui.storage.writer import WriteOp
 from taskrun_gui.ui.context import AppContext
 
-BROKEN = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR})
-
 
 class RunActions(QObject):
     message = Signal(str, str)  # title, text: for the user, shown by the tab
@@ -52,7 +50,7 @@ class RunActions(QObject):
             ("Compare with…", len(selected) == 2, lambda: compare(selected[0], selected[1])),
             (
                 "What changed before it broke…",
-                rec.status in BROKEN and rec.id is not None,
+                rec.status.is_failure and rec.id is not None,
                 lambda: self.what_changed(rec),
             ),
             None,

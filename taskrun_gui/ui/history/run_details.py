@@ -283,13 +283,11 @@ class RunDetails(QWidget):
         if rec is None or prev is None:
             return
         task_id, version = rec.task_id, rec.version
-
-        def read() -> str:
-            old = tasks_repo.version_spec(task_id, prev)
-            new = tasks_repo.version_spec(task_id, version)
-            return tasks_repo.diff_specs(old, new, f"v{prev}", f"v{version}")
-
-        self._query.read(read, lambda text: self._show_diff(prev, version, text), owner=self)
+        self._query.read(
+            lambda: tasks_repo.diff(task_id, prev, version),
+            lambda text: self._show_diff(prev, version, text),
+            owner=self,
+        )
 
     def _show_diff(self, old: int, new: int, text: str) -> None:
         dialog = QDialog(self)

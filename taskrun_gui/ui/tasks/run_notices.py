@@ -1,12 +1,8 @@
-"""What to tell the user when a run of a task ends: a failure, a recovery (a success after a
-failure of the same task) and, if asked for, every finish; and the alerts: a run much slower
-than usual, and a task whose success rate over its last runs falls under the threshold (once
-per change of state, not at every run), decided as the daemon decides it (engine/alerts.py)
-from the data dir's policy. Settings are read at each run so a change in the Settings dialog
-applies at once.
-
-A task with retries is told about once per chain of attempts: an attempt that will be retried
-is only a quiet note; the chain's last attempt says failed (or recovered, or finished)."""
+"""Shows what core.alerts decides when a run of a task ends: the notices of its finish, and
+the slow-run and success-rate alerts. The notification switches (window preferences) are read
+at each run so a change in the Settings dialog applies at once; the alerts wait for the change
+hub to say the store holds the finish, then read the data dir's policy (the thresholds, as a
+daemon reads them) and the task's recent statuses on a worker. Nothing flushes the writer."""
 
 from __future__ import annotations
 
@@ -14,12 +10,11 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from taskrun_gui.core.insights import AlertKind, AlertTracker
+from taskrun_gui.core import alerts
+from taskrun_gui.core.alerts import AlertSettings, Level, Notice
+from taskrun_gui.core.insights import AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.policy import Policy
-from taskrun_gui.core.timefmt import human_duration
-from taskrun_gui.engine import alerts
-from taskrun_gui.engine.records import RETRIED_STATUSES, retry_due
 from taskrun_gui.storage import policy_file, trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.change_hub import RunChanges
@@ -27,8 +22,16 @@ from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.tasks.task_table_model import TaskTableModel
 
-FAILURES = frozenset({RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.ERROR, RunStatus.INTERRUPTED})
 MAX_UNRECORDED = 1000
+
+
+def alert_settings(settings: QSettings) -> AlertSettings:
+    """The window's notification switches as core.alerts reads them."""
+    return AlertSettings(
+        on_failure=cfg.setting_bool(settings, cfg.KEY_NOTIFY_FAILURE),
+        on_recovery=cfg.setting_bool(settings, cfg.KEY_NOTIFY_RECOVERY),
+        on_finish=cfg.setting_bool(settings, cfg.KEY_NOTIFY_FINISH),
+    )
 
 
 class RunNotices(QObject):
@@ -67,28 +70,17 @@ class RunNotices(QObject):
             previous = self._last_final[rec.task_id]
         else:
             previous = self._stored_last_status(rec)
-        detail = rec.error_message or (
-            f"exit code {rec.exit_code}" if rec.exit_code is not None else str(rec.status)
-        )
         attempts = self._attempts_if_retried(rec)
-        if attempts is not None:  # the chain goes on: what it ends with is told then
-            self._last_final[rec.task_id] = previous
-            title = f"{rec.task_name}: attempt {rec.attempt}/{attempts} {rec.status}, retrying"
-            self._notifier.note(title, detail, rec.uid)
-            self._alert(rec)
-            return
-        self._last_final[rec.task_id] = rec.status
-        if rec.attempt > 1:
-            detail += f" (after {rec.attempt} attempts)"
-        recovered = rec.status is RunStatus.SUCCESS and previous in FAILURES
-        name, uid = rec.task_name, rec.uid
-        if rec.status in FAILURES and self._wanted(cfg.KEY_NOTIFY_FAILURE):
-            self._notifier.notify(f"{name}: {rec.status}", detail, "error", uid)
-        elif recovered and self._wanted(cfg.KEY_NOTIFY_RECOVERY):
-            self._notifier.notify(f"{name} recovered", "It succeeded again.", "info", uid)
-        elif self._wanted(cfg.KEY_NOTIFY_FINISH):
-            self._notifier.notify(f"{name} finished", detail, "info", uid)
+        for notice in alerts.decide(rec, previous, attempts, alert_settings(self._settings)):
+            self._show(notice)
+        self._last_final[rec.task_id] = alerts.status_to_remember(rec, previous, attempts)
         self._alert(rec)
+
+    def _show(self, notice: Notice) -> None:
+        if notice.level is Level.NOTE:
+            self._notifier.note(notice.title, notice.text, notice.run_uid)
+        else:
+            self._notifier.notify(notice.title, notice.text, str(notice.level), notice.run_uid)
 
     def _alert(self, rec: RunRecord) -> None:
         """The alerts need the store's view (the slow flag is set where the run is recorded)
@@ -117,36 +109,22 @@ class RunNotices(QObject):
         query.read(read, lambda got: self._on_alert_facts(rec, *got), owner=self)
 
     def _on_alert_facts(self, rec: RunRecord, statuses: list[str], policy: Policy) -> None:
-        wanted = rec.slow and policy.alert_slow_run
-        if wanted and self.alerts.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0):
-            took = f"It took {human_duration(rec.duration_seconds)}, much longer than usual."
-            self._notifier.notify(f"{rec.task_name}: slow run", took, "warning", rec.uid)
-        alert = alerts.decide(self.alerts, rec.task_id, statuses, policy)  # as a daemon does
+        slow = alerts.slow_notice(rec, rec.slow, policy, self.alerts)
+        if slow is not None:
+            self._show(slow)
+        rate = alerts.success_rate_notice(rec, statuses, policy, self.alerts)  # as a daemon
         self.rate_checked.emit(rec.task_id)
-        if alert is None:
-            return
-        title, text = alerts.describe(alert, rec.task_name, len(statuses))
-        level = "warning" if alert.kind is AlertKind.LOW_SUCCESS_RATE else "info"
-        self._notifier.notify(title, text, level, rec.uid)
+        if rate is not None:
+            self._show(rate)
 
     def _attempts_if_retried(self, rec: RunRecord) -> int | None:
-        """How many attempts the chain may take, when the engine retries this one (the rule is
-        engine.records.retry_due, asked of the version it ran); None when it is the
-        chain's last. The table has each task's current version: a run of another version
-        (the task was edited since), or of a task the table does not show (yet), counts as
-        the last: a notice too many, never one lost."""
-        if rec.status not in RETRIED_STATUSES:  # spares a success the table's lookup
-            return None
-        row = self._tasks.row_of(rec.task_id)
+        """core.alerts.attempts_if_retried against the task as the table has it (its current
+        version); a task the table does not show (yet) counts as the chain's last."""
+        row = None if not rec.status.is_retried else self._tasks.row_of(rec.task_id)
         if row is None:
             return None
         task = self._tasks.overview(row).task
-        if task.version != rec.version or not retry_due(rec, task.spec):
-            return None
-        return task.spec.retries + 1
-
-    def _wanted(self, key: str) -> bool:
-        return cfg.setting_bool(self._settings, key)
+        return alerts.attempts_if_retried(rec, task.version, task.spec)
 
     def _stored_last_status(self, rec: RunRecord) -> RunStatus | None:
         """The task's last status as the table loaded it, when that was an earlier chain (an

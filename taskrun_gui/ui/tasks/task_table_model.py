@@ -264,8 +264,10 @@ class TaskTableModel(QAbstractTableModel):
     def _tooltip(self, row: int, col: int) -> str | None:
         r = self._rows[row]
         if col == COL_NAME and r.flaky:
-            return (f"Flaky: its recent runs flip between success and failure "
-                    f"({r.flip_rate * 100:.0f} % of the time)")  # fmt: skip
+            return (
+                f"Flaky: its recent runs flip between success and failure "
+                f"({r.flip_rate * 100:.0f} % of the time)"
+            )
         if col == COL_NAME:
             return r.task.spec.description or None
         if col == COL_STATUS:

@@ -3,13 +3,15 @@
 An export is written on a worker through toml_io.write_task_file, so it is 0600 whatever the
 umask, as `taskrun task export` writes it (secret defaults are masked in the text; the env or
 the command may still hold a token). The file is read and checked on a worker; an import with
-any problem writes nothing and shows every problem; a good one creates all its tasks in one
-write.
+any problem writes nothing and shows every problem. When some of its tasks exist, the user
+chooses: replace them, import them under new names, or skip them (storage.task_import, the
+CLI's importer); a good import creates all its tasks in one write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -17,13 +19,17 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from taskrun_gui.core import toml_io
 from taskrun_gui.core.models import TaskSpec
-from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage import task_import
+from taskrun_gui.storage.task_import import ImportResult, OnExisting
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
 
+ChooseOnExisting = Callable[[list[str]], OnExisting | None]
 
-def _create_all(specs: list[TaskSpec]) -> list[TaskRow]:
-    return [tasks_repo.create(spec) for spec in specs]
+
+def _read(path: Path) -> tuple[list[TaskSpec], list[str]]:
+    specs = toml_io.read_tasks(path)
+    return specs, task_import.existing_names(specs)
 
 
 class TaskTransfer(QObject):
@@ -38,6 +44,7 @@ class TaskTransfer(QObject):
         self._ctx = ctx
         self._selected = selected
         self._parent = parent
+        self.choose_on_existing: ChooseOnExisting = self._ask_on_existing  # tests replace it
 
     def export_selected(self) -> None:
         task = self._selected()
@@ -66,14 +73,32 @@ class TaskTransfer(QObject):
 
     def import_path(self, path: Path) -> None:
         """Read, check and create every task of a file or folder; nothing if any is bad."""
-        self._ctx.query.read(lambda: toml_io.read_tasks(path), self._on_read, self._on_failed, self)
+        self._ctx.query.read(lambda: _read(path), self._on_read, self._on_failed, self)
 
-    def _on_read(self, specs: list[TaskSpec]) -> None:
-        self._ctx.query.write(lambda: _create_all(specs), self._on_created, self._on_failed, self)
+    def _on_read(self, read: tuple[list[TaskSpec], list[str]]) -> None:
+        specs, taken = read
+        choice = self.choose_on_existing(taken) if taken else OnExisting.FAIL
+        if choice is None:
+            return  # the user cancelled
+        write = partial(task_import.import_specs, specs, choice)
+        self._ctx.query.write(write, self._on_imported, self._on_failed, self)
 
-    def _on_created(self, rows: list[TaskRow]) -> None:
-        self.written.emit(rows[0].id if rows else None)
+    def _on_imported(self, result: ImportResult) -> None:
+        self.written.emit(result.rows[0].id if result.rows else None)
 
     def _on_failed(self, exc: Exception) -> None:
         QMessageBox.warning(self._parent, "Import / export", str(exc))
         self.failed.emit(str(exc))
+
+    def _ask_on_existing(self, taken: list[str]) -> OnExisting | None:
+        box = QMessageBox(self._parent)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Import tasks")
+        box.setText(f"These tasks exist already: {', '.join(taken)}")
+        labels = {"Replace": OnExisting.REPLACE, "Import as new": OnExisting.RENAME}
+        labels["Skip them"] = OnExisting.SKIP
+        accept = QMessageBox.ButtonRole.AcceptRole
+        buttons = [(box.addButton(text, accept), choice) for text, choice in labels.items()]
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return next((c for b, c in buttons if b is box.clickedButton()), None)

@@ -21,7 +21,7 @@ from taskrun_gui.ui.theme import is_dark, status_color
 from taskrun_gui.ui.trends.chart_style import MarkPool, make_plot, style_plot
 from taskrun_gui.ui.trends.trend_data import TrendsData, display
 
-STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT)
+STATUSES = tuple(s for s in RunStatus if s.is_timed)
 HOVER_PIXELS = 10
 _BAND = "#3B82F6"
 _SLOW = "#F59E0B"

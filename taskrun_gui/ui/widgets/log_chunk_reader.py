@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from taskrun_gui.ui.widgets.ansi import AnsiParser, Span
+from taskrun_gui.core.ansi import AnsiParser, Span
 
 __all__ = [
     "LogChunk",

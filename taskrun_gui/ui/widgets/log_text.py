@@ -13,7 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from taskrun_gui.ui.widgets.ansi import AnsiParser, Span, Style
+from taskrun_gui.core.ansi import AnsiParser, Span, Style
 from taskrun_gui.ui.widgets.log_chunk_reader import LogChunk
 from taskrun_gui.ui.widgets.style import fixed_font
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from taskrun_gui.core.timefmt import human_bytes
 from taskrun_gui.ui.widgets.log_chunk_reader import (
     LogChunk,
     LogChunkReader,
@@ -25,20 +26,10 @@ from taskrun_gui.ui.widgets.log_chunk_reader import (
 from taskrun_gui.ui.widgets.log_text import LogText
 from taskrun_gui.ui.widgets.search_bar import SearchBar
 
-__all__ = ["LogView", "human_size"]
+__all__ = ["LogView"]
 
 DEFAULT_MAX_LINES = 20_000
 DEFAULT_TAIL_BYTES = 2 * 1024 * 1024
-
-
-def human_size(size: int) -> str:
-    """Bytes as a short human figure: ``512 B``, ``3.4 KB``, ``123 MB``."""
-    value = float(size)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" or value >= 100 else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB" if value < 100 else f"{value:.0f} GB"
 
 
 class LogView(QWidget):
@@ -288,7 +279,7 @@ class LogView(QWidget):
         if earlier <= 0:
             self._note.hide()
             return
-        size = human_size(earlier)
+        size = human_bytes(earlier)
         self._note.setTextFormat(Qt.TextFormat.RichText)
         if self._path is None:
             self._note.setText(f"… {size} earlier output not shown")

@@ -1,9 +1,10 @@
 """A stateful ANSI SGR parser: turns terminal output into styled spans.
 
 Pure Python (no Qt) so it can run on a worker thread while a log file is replayed, and so
-it can be tested without a QApplication. Colours are ``#rrggbb`` names that ``QColor``
-accepts. Everything that is not a colour or font attribute (cursor moves, erase, OSC
-titles and hyperlinks, charset switches) is stripped, because a log view is not a terminal.
+it can be tested without a QApplication; the log widgets map a `Style` to a Qt text format
+(ui/widgets/log_text.py). Colours are ``#rrggbb`` names that ``QColor`` accepts.
+Everything that is not a colour or font attribute (cursor moves, erase, OSC titles and
+hyperlinks, charset switches) is stripped, because a log view is not a terminal.
 """
 
 from __future__ import annotations
@@ -19,9 +20,23 @@ _ESC = "\x1b"
 #: The 16 base colours (normal, then bright). Mid-tone values stay legible on both light
 #: and dark backgrounds, unlike pure xterm primaries.
 BASE_COLOURS: tuple[str, ...] = (
-    "#000000", "#cd3131", "#0dbc79", "#b5b50e", "#2472c8", "#bc3fbc", "#11a8cd", "#e5e5e5",
-    "#666666", "#f14c4c", "#23d18b", "#d6d620", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
-)  # fmt: skip
+    "#000000",
+    "#cd3131",
+    "#0dbc79",
+    "#b5b50e",
+    "#2472c8",
+    "#bc3fbc",
+    "#11a8cd",
+    "#e5e5e5",
+    "#666666",
+    "#f14c4c",
+    "#23d18b",
+    "#d6d620",
+    "#3b8eea",
+    "#d670d6",
+    "#29b8db",
+    "#ffffff",
+)
 
 _CUBE_LEVELS = (0, 95, 135, 175, 215, 255)
 

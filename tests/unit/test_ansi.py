@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taskrun_gui.ui.widgets.ansi import AnsiParser, Span, Style, xterm_colour
+from taskrun_gui.core.ansi import AnsiParser, Span, Style, xterm_colour
 
 RED = "#cd3131"
 GREEN = "#0dbc79"

@@ -1,20 +1,21 @@
-"""Writing the filtered history to a file, meant to run on a worker.
+"""Writing runs of the history to a file: the one exporter of the window and the CLI.
 
 The runs are streamed page by page with the keyset query, so exporting a million runs holds one
 page in memory, never the whole set; the shape is `core.run_json`'s, the same as
-`taskrun --json`. The file appears complete or not at all (written aside, then renamed).
+`taskrun --json`. The file appears complete or not at all (storage.atomic_file), 0600.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from enum import StrEnum
+from pathlib import Path
 
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.run_json import run_to_json, runs_to_csv
 from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage.atomic_file import atomic_text_file
 from taskrun_gui.storage.runs_repo import RunFilter
 
 EXPORT_PAGE = 1000
@@ -36,24 +37,16 @@ def iter_runs(flt: RunFilter, page_size: int = EXPORT_PAGE) -> Iterator[RunRecor
         before = page[-1].id
 
 
-def export_runs(flt: RunFilter, path: str, fmt: ExportFormat) -> int:
+def export_runs(flt: RunFilter, path: str | Path, fmt: ExportFormat) -> int:
     """Write the runs of `flt` to `path`; returns how many were written."""
-    part = f"{path}.part"
-    try:
-        with open(part, "w", newline="", encoding="utf-8") as out:
-            if fmt is ExportFormat.CSV:
-                count = runs_to_csv(iter_runs(flt), out)
-            else:
-                count = 0
-                out.write("[")
-                for rec in iter_runs(flt):
-                    out.write(",\n" if count else "\n")
-                    out.write(json.dumps(run_to_json(rec), ensure_ascii=False))
-                    count += 1
-                out.write("\n]\n")
-        os.replace(part, path)
-    except BaseException:
-        if os.path.exists(part):
-            os.remove(part)
-        raise
-    return count
+    with atomic_text_file(path) as out:
+        if fmt is ExportFormat.CSV:
+            return runs_to_csv(iter_runs(flt), out)
+        count = 0
+        out.write("[")
+        for rec in iter_runs(flt):
+            out.write(",\n" if count else "\n")
+            out.write(json.dumps(run_to_json(rec), ensure_ascii=False))
+            count += 1
+        out.write("\n]\n")
+        return count
