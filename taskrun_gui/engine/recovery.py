@@ -1,10 +1,15 @@
 """Runs left running by a host that died become `interrupted`, and what is left of their
-process trees is stopped, identified by create time so a recycled pid is never touched."""
+process trees is stopped, identified by create time so a recycled pid is never touched: the
+main process and its group from the run's row, and the processes that had left its tree
+(reparented to init by now) from the run's pids file (engine/run_pids.py)."""
 
 from __future__ import annotations
 
+import contextlib
+
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus
 from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.engine import run_pids
 from taskrun_gui.engine.locks import host_lock
 from taskrun_gui.engine.supervise import kill_grace
 from taskrun_gui.monitor import proctree
@@ -20,11 +25,13 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
     recovered = []
     for rec in runs_repo.live():
         verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)
+        pids_file = run_pids.path_for(store.tmp_dir, rec.uid)
         proctree.stop_tree(
             rec.pid if verified else None,
             rec.pgid if verified else None,  # an unverified group id may belong to anyone
             rec.uid,
             grace=min(2.0, kill_grace()),
+            extra=run_pids.still_running(pids_file),
         )
         finished = now_ms()
         fields = {
@@ -37,6 +44,8 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
         }
         with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
             run_writes.apply_op("finish_run", rec.uid, fields)
+        with contextlib.suppress(OSError):  # kept until the run is final: a refused write
+            pids_file.unlink()  # retries the stop next time
         recovered.append(rec)
     return recovered
 

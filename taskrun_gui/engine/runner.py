@@ -125,6 +125,7 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
                     timeout=step.timeout,
                     on_spawned=lambda sp: _on_spawned(rec, sp, writer, hooks),
                     on_paused=lambda paused: _on_paused(rec, paused, write, hooks),
+                    track_file=store.tmp_dir / f"{rec.uid}.pids",  # engine/run_pids.path_for
                 )
             if step.script_file is not None:
                 with contextlib.suppress(OSError):

@@ -4,7 +4,6 @@ pause and resume on the whole tree, samples its memory and CPU, and leaves nothi
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import functools
 import os
@@ -15,11 +14,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
 from taskrun_gui.core.models import ErrorType, RunStatus
+from taskrun_gui.engine import lineage
+from taskrun_gui.engine.claims import RunLineage
+from taskrun_gui.engine.lineage import REGISTRY
 from taskrun_gui.engine.logsink import LogSink
+from taskrun_gui.engine.process_outcome import ProcessOutcome as ProcessOutcome  # runner's
+from taskrun_gui.engine.process_outcome import bad_cwd, classify_spawn_error
+from taskrun_gui.engine.run_pids import RunPidsFile
 from taskrun_gui.monitor import proctree
 
 SAMPLE_EVERY = 0.5
@@ -60,18 +66,6 @@ class RunControl:
 
 
 @dataclass
-class ProcessOutcome:
-    status: RunStatus
-    exit_code: int | None = None
-    signal: int | None = None
-    error_type: ErrorType | None = None
-    error_message: str | None = None
-    pid: int | None = None
-    peak_rss: int = 0
-    cpu_seconds: float = 0.0
-
-
-@dataclass
 class Spawned:
     pid: int
     pgid: int
@@ -84,33 +78,6 @@ def _devnull() -> int:
     return os.open(os.devnull, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
 
 
-def classify_spawn_error(exc: OSError, argv: list[str], cwd: str | None) -> ProcessOutcome:
-    if cwd and not os.path.isdir(cwd):
-        return ProcessOutcome(
-            RunStatus.ERROR,
-            error_type=ErrorType.BAD_CWD,
-            error_message=f"working directory {cwd!r} does not exist",
-        )
-    if isinstance(exc, FileNotFoundError):
-        return ProcessOutcome(
-            RunStatus.ERROR,
-            error_type=ErrorType.NOT_FOUND,
-            error_message=f"{argv[0]!r} was not found",
-        )
-    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.ENOEXEC):
-        where = f" or working directory {cwd!r}" if cwd else ""
-        return ProcessOutcome(
-            RunStatus.ERROR,
-            error_type=ErrorType.PERMISSION,
-            error_message=f"permission denied running {argv[0]!r}{where}: {exc.strerror}",
-        )
-    return ProcessOutcome(
-        RunStatus.ERROR,
-        error_type=ErrorType.INTERNAL,
-        error_message=f"could not start {argv[0]!r}: {exc}",
-    )
-
-
 def run_process(
     argv: list[str],
     env: dict[bytes, bytes],
@@ -121,13 +88,15 @@ def run_process(
     timeout: float | None = None,
     on_spawned: Callable[[Spawned], Callable[[], None] | None] | None = None,
     on_paused: Callable[[bool], None] | None = None,
+    track_file: Path | None = None,
 ) -> ProcessOutcome:
+    """Run `argv` to its end; nothing it started outlives it (see engine/lineage.py for how
+    processes that left its tree, group and environment are found). `track_file`: where to
+    keep the identities of the processes it starts, for crash recovery (engine/run_pids.py)."""
     if cwd and not os.path.isdir(cwd):
-        return ProcessOutcome(
-            RunStatus.ERROR,
-            error_type=ErrorType.BAD_CWD,
-            error_message=f"working directory {cwd!r} does not exist",
-        )
+        return bad_cwd(cwd)
+    lineage.ensure_subreaper()  # once per process: orphans of runs come to us, not init
+    REGISTRY.spawning(+1)
     before = proctree.boot_clock()
     try:
         proc = subprocess.Popen(
@@ -141,11 +110,24 @@ def run_process(
             bufsize=0,
             close_fds=True,
         )
-    except OSError as exc:
+    except BaseException as exc:
+        REGISTRY.spawning(-1)
+        if not isinstance(exc, OSError):
+            raise
         return classify_spawn_error(exc, argv, cwd)
     created = proctree.create_time_of_spawn(proc.pid, before, proctree.boot_clock())
-    sup = _Supervisor(proc, sink, control, run_uid, timeout, on_spawned, on_paused)
+    pids_file = None if track_file is None else RunPidsFile(track_file)
+    run = RunLineage(run_uid, proc.pid, created or time.time(), _pipe_inode(proc), pids_file)
+    sup = _Supervisor(proc, sink, control, run, timeout, on_spawned, on_paused)
     return sup.run(created)
+
+
+def _pipe_inode(proc: subprocess.Popen[bytes]) -> int | None:
+    """What identifies the run's output pipe in /proc/PID/fd of whoever holds it."""
+    try:
+        return os.fstat(proc.stdout.fileno()).st_ino if proc.stdout is not None else None
+    except OSError:
+        return None
 
 
 class _Supervisor:
@@ -154,7 +136,7 @@ class _Supervisor:
         proc: subprocess.Popen[bytes],
         sink: LogSink,
         control: RunControl,
-        run_uid: str,
+        run: RunLineage,
         timeout: float | None,
         on_spawned: Callable[[Spawned], Callable[[], None] | None] | None,
         on_paused: Callable[[bool], None] | None,
@@ -162,7 +144,8 @@ class _Supervisor:
         self.proc = proc
         self.sink = sink
         self.control = control
-        self.run_uid = run_uid
+        self.lineage = run
+        self.run_uid = run.uid
         self.timeout = timeout
         self.on_spawned = on_spawned
         self.on_paused = on_paused
@@ -178,8 +161,16 @@ class _Supervisor:
         self.buffer = bytearray(FIRST_READ_SIZE)  # grows to READ_SIZE for a chatty task
         self.view = memoryview(self.buffer)
         self.rusage_cpu = 0.0
+        self.pipe_hunted = False
 
     def run(self, create_time: float | None) -> ProcessOutcome:
+        REGISTRY.start(self.lineage)
+        try:
+            return self._supervise(create_time)
+        finally:
+            REGISTRY.finish(self.lineage)
+
+    def _supervise(self, create_time: float | None) -> ProcessOutcome:
         if self.on_spawned is not None:
             # the hook may hand back a wait (for the `running` record) to do before reaping:
             # the record is durable before the process is waited on, and the wait overlaps
@@ -192,7 +183,7 @@ class _Supervisor:
             if self.proc.stdout is not None:
                 self.proc.stdout.close()
             if self.returncode is None:  # an exception above: never leave the tree behind
-                proctree.stop_tree(self.pid, self.pgid, self.run_uid, 0.5, self.known.values())
+                self._stop_tree(grace=0.5)
                 self._reap(block=True)
         self._cleanup_leftovers()
         return self._outcome()
@@ -221,7 +212,10 @@ class _Supervisor:
                 if self.timeout is not None and not self.paused:
                     left = start + paused_total + self.timeout - now
                     wait = max(0.0, min(wait, left))
-                for ready, _ in poller.poll(wait * 1000):
+                events = poller.poll(wait * 1000)
+                if not events:  # a quiet pass: look for processes started since the last
+                    REGISTRY.probe()
+                for ready, _ in events:
                     if ready == fd:
                         eof = self._read(fd)
                         if eof:
@@ -235,7 +229,8 @@ class _Supervisor:
                     # the main process is gone but a descendant still holds the pipe open
                     exit_seen_at = exit_seen_at or now
                     if now - exit_seen_at > 0.2:
-                        self._stop_tree(grace=0.5)
+                        self._stop_tree(grace=0.5, hunt_pipe=not self.pipe_hunted)
+                        self.pipe_hunted = True
                         eof = self._read(fd, drain=True) or now - exit_seen_at > 2.0
                         if eof:
                             poller.unregister(fd)
@@ -265,14 +260,18 @@ class _Supervisor:
                 os.close(pidfd)
 
     def _read(self, fd: int, drain: bool = False) -> bool:
-        """Read what is there; True at end of file."""
-        for _ in range(64 if not drain else 1 << 20):
+        """Read what is there; True at end of file. Before output is logged, processes
+        started since the last look are looked at: whoever wrote it is known by then (and
+        in the run's pids file), so a host crash right after cannot lose it."""
+        for i in range(64 if not drain else 1 << 20):
             try:
                 n = os.readv(fd, [self.buffer])  # one buffer for the whole run: no big
             except BlockingIOError:  # allocation (and page faults) per read
                 return False
             if not n:
                 return True
+            if not i:
+                REGISTRY.probe()
             self.sink.write(self.view[:n])
             if n < len(self.buffer):
                 return False
@@ -305,15 +304,24 @@ class _Supervisor:
 
     # -- actions ----------------------------------------------------------------------------
     def _sample(self) -> None:
-        procs = proctree.run_processes(self.pid, self.pgid, None)
+        procs = REGISTRY.sample(self.lineage) if lineage.ENABLED else []
+        procs = procs or proctree.run_processes(self.pid, self.pgid, None)
         for p in procs:
             self.known.setdefault(p.pid, p)
         rss, cpu = proctree.tree_usage(procs)
         self.peak_rss = max(self.peak_rss, rss)
         self.cpu_seconds = max(self.cpu_seconds, cpu)
 
-    def _stop_tree(self, grace: float) -> None:
-        proctree.stop_tree(self.pid, self.pgid, self.run_uid, grace, self.known.values())
+    def _stop_tree(
+        self, grace: float, found: list[psutil.Process] | None = None, hunt_pipe: bool = False
+    ) -> None:
+        """Stop the tree, the processes claimed for this run alone (`found` when the caller
+        has just looked), and the adopted orphans among them are reaped."""
+        if found is None:
+            found = REGISTRY.leftovers(self.lineage, hunt_pipe)
+        extra = [*found, *self.known.values()]
+        stopped = proctree.stop_tree(self.pid, self.pgid, self.run_uid, grace, extra)
+        REGISTRY.reap_stopped(self.lineage, stopped)
 
     def _stop(self, as_status: RunStatus) -> None:
         self.stopped_as = as_status
@@ -321,23 +329,29 @@ class _Supervisor:
         self._reap(block=True)
 
     def _set_paused(self, paused: bool) -> None:
+        claimed = REGISTRY.leftovers(self.lineage)
         if paused:
-            proctree.suspend_tree(self.pid, self.pgid, self.run_uid)
+            proctree.suspend_tree(self.pid, self.pgid, self.run_uid, claimed)
         else:
-            proctree.resume_tree(self.pid, self.pgid, self.run_uid)
+            proctree.resume_tree(self.pid, self.pgid, self.run_uid, claimed)
         self.paused = paused
         if self.on_paused is not None:
             self.on_paused(paused)
 
     def _cleanup_leftovers(self) -> None:
         """After the main process ended: stop what it left running (background children,
-        daemons that left the group: the run marker finds those, even before any sample)."""
+        daemons that left the group, the session or the environment: engine/lineage.py),
+        before the run is reported, so no run is final while one of them lives on. Its
+        status stays what the main process's exit said: the task's own `exit 0` means
+        success, and what it left behind is cleared away as a terminal's closing clears
+        its jobs (a task that needs them finished waits for them)."""
         group_left = proctree.signal_group(self.pgid, 0)
         seen_children = any(pid != self.pid for pid in self.known)
-        # one that left the group before the first sample is found only by its marker
-        escaped = proctree.marked_processes(self.run_uid, started_after=self.pid)
-        if group_left or seen_children or escaped or self.stopped_as is not None:
-            self._stop_tree(grace=min(1.0, kill_grace()))
+        found = REGISTRY.leftovers(self.lineage)
+        if not lineage.ENABLED:
+            found = proctree.marked_processes(self.run_uid, started_after=self.pid)
+        if group_left or seen_children or found or self.stopped_as is not None:
+            self._stop_tree(grace=min(1.0, kill_grace()), found=found)
 
     def _outcome(self) -> ProcessOutcome:
         rc = self.returncode

@@ -1,8 +1,11 @@
 """Process trees of runs: snapshot, resource usage, and stopping or pausing a whole tree.
 
-A run's processes are found three ways, because each alone misses some: the process group the
-run was started in, the descendants of its main process, and (on Linux) any process whose
-environment carries the run's marker variable, which survives a double fork and a new session.
+A run's processes are found three ways here, because each alone misses some: the process
+group the run was started in, the descendants of its main process, and (on Linux) any process
+whose environment carries the run's marker variable, which survives a double fork and a new
+session. A process that also clears its environment is found by engine/lineage.py, from the
+/proc readings below (parent, session, group, the pipes a process writes to); the host is a
+child subreaper so that such orphans stay its descendants.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import psutil
 
@@ -41,16 +45,134 @@ def create_time(pid: int) -> float | None:
     """A process's start time as psutil reports it, read straight from /proc/PID/stat on
     Linux (a tenth of the cost of psutil.Process, which matters at thousands of runs)."""
     if sys.platform.startswith("linux"):
-        try:
-            stat = _read_proc(f"/proc/{pid}/stat", 4096)
-            ticks = int(stat[stat.rindex(b")") + 2 :].split()[19])
-            return ticks / _CLOCK_TICKS + _boot_time()
-        except (OSError, ValueError, IndexError):
-            return None
+        st = read_stat(pid)
+        return None if st is None else st.create_time
     try:
         return float(psutil.Process(pid).create_time())
     except psutil.Error:
         return None
+
+
+_PF_FORKNOEXEC = 0x40
+
+
+@dataclass(frozen=True, slots=True)
+class ProcStat:
+    """A process's place in the tree, from one read of /proc/PID/stat."""
+
+    pid: int
+    ppid: int
+    pgrp: int
+    sid: int
+    zombie: bool
+    create_time: float
+    exec_pending: bool = False  # forked and not exec'd since (PF_FORKNOEXEC)
+
+
+def read_stat(pid: int) -> ProcStat | None:
+    """None when the process is gone (or this is not Linux)."""
+    try:
+        raw = _read_proc(f"/proc/{pid}/stat", 4096)
+        f = raw[raw.rindex(b")") + 2 :].split()
+        created = int(f[19]) / _CLOCK_TICKS + _boot_time()
+        pending = bool(int(f[6]) & _PF_FORKNOEXEC)
+        return ProcStat(pid, int(f[1]), int(f[2]), int(f[3]), f[0] == b"Z", created, pending)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def proc_table() -> dict[int, ProcStat]:
+    """Every process (not thread) on the system: one /proc pass, as psutil's children() does."""
+    table = {}
+    for entry in os.listdir("/proc") if sys.platform.startswith("linux") else ():
+        if entry.isdigit() and (st := read_stat(int(entry))) is not None:
+            table[st.pid] = st
+    return table
+
+
+_last_pid_fd: int | None = None
+
+
+def last_pid() -> int:
+    """The pid the kernel handed out last in this pid namespace; -1 when unknown. Read with
+    pread on a descriptor kept open: a third of open-read-close, and it is read at the end of
+    every run."""
+    global _last_pid_fd
+    try:
+        if _last_pid_fd is None:
+            _last_pid_fd = os.open("/proc/sys/kernel/ns_last_pid", os.O_RDONLY | os.O_CLOEXEC)
+        return int(os.pread(_last_pid_fd, 64, 0))
+    except (OSError, ValueError):
+        return -1
+
+
+def pipes_written(pid: int, inodes: set[int]) -> set[int]:
+    """Which of the pipes `inodes` the process holds the write end of (its /proc/PID/fd links
+    `pipe:[N]`, and the access mode in fdinfo: every child of the host holds the read end of
+    each run's pipe between its fork and its exec)."""
+    found: set[int] = set()
+    base = f"/proc/{pid}"
+    try:
+        fds = os.listdir(f"{base}/fd")
+    except OSError:
+        return found
+    for fd in fds:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            link = os.readlink(f"{base}/fd/{fd}")
+            if not link.startswith("pipe:[") or int(link[6:-1]) not in inodes:
+                continue
+            info = _read_proc(f"{base}/fdinfo/{fd}", 4096)
+            flags = int(info.split(b"flags:", 1)[1].split()[0], 8)
+            if flags & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR):
+                found.add(int(link[6:-1]))
+    return found
+
+
+def marker_of(pid: int) -> str | None:
+    """The run marker in the process's environment, if it has one (and we may read it)."""
+    try:
+        env = b"\0" + _read_environ(pid)  # ends with a NUL: every item is framed by two
+    except OSError:
+        return None
+    key = f"\0{RUN_MARKER_VAR}=".encode()
+    at = env.find(key)
+    if at < 0:
+        return None
+    start = at + len(key)
+    return env[start : env.index(b"\0", start)].decode(errors="replace")
+
+
+def is_thread_leader(pid: int) -> bool:
+    """False for the id of a thread that is not its process's first one."""
+    try:
+        return _is_process(pid)
+    except OSError:
+        return False
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_child_subreaper() -> bool:
+    """Make this process the reaper of orphans among its descendants (Linux 3.4+), so a
+    process that leaves its parent (double fork, setsid) stays where it can be found."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def reap(pid: int) -> bool:
+    """Collect one child of ours that has exited; True when it is gone."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
 
 
 def create_time_of_spawn(pid: int, before: float, after: float) -> float | None:
@@ -90,10 +212,7 @@ def _pids_since(pid: int | None) -> Iterable[int]:
     """The pids a process started after `pid` can have: those allocated since, probed one by
     one when they are few (usually none or one, at thousands of runs), else all of /proc."""
     if pid is not None:
-        try:
-            last = int(_read_proc("/proc/sys/kernel/ns_last_pid", 64))
-        except (OSError, ValueError):
-            last = -1
+        last = last_pid()
         if pid <= last <= pid + PROBE_LIMIT:  # not wrapped since, and not many
             return range(pid + 1, last + 1)
     return (int(e) for e in os.listdir("/proc") if e.isdigit())
@@ -179,8 +298,9 @@ def stop_tree(
     run_uid: str | None,
     grace: float = 3.0,
     extra: Iterable[psutil.Process] = (),
-) -> None:
-    """SIGTERM the group and every process of the run, wait `grace`, then SIGKILL survivors."""
+) -> list[psutil.Process]:
+    """SIGTERM the group and every process of the run, wait `grace`, then SIGKILL survivors.
+    Returns the processes it listed (what was signalled besides the group)."""
     procs = {p.pid: p for p in run_processes(pid, pgid, run_uid)}
     for p in _alive(extra):
         procs.setdefault(p.pid, p)
@@ -197,6 +317,7 @@ def stop_tree(
         with contextlib.suppress(psutil.Error):
             p.kill()
     wait_gone(alive, 1.0)
+    return list(procs.values())
 
 
 def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
@@ -210,15 +331,19 @@ def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Proces
     return alive
 
 
-def suspend_tree(pid: int | None, pgid: int | None, run_uid: str | None) -> None:
+def suspend_tree(
+    pid: int | None, pgid: int | None, run_uid: str | None, extra: Iterable[psutil.Process] = ()
+) -> None:
     signal_group(pgid, signal.SIGSTOP)
-    for p in run_processes(pid, pgid, run_uid):
+    for p in [*run_processes(pid, pgid, run_uid), *extra]:
         with contextlib.suppress(psutil.Error):
             p.suspend()
 
 
-def resume_tree(pid: int | None, pgid: int | None, run_uid: str | None) -> None:
-    for p in run_processes(pid, pgid, run_uid):
+def resume_tree(
+    pid: int | None, pgid: int | None, run_uid: str | None, extra: Iterable[psutil.Process] = ()
+) -> None:
+    for p in [*run_processes(pid, pgid, run_uid), *extra]:
         with contextlib.suppress(psutil.Error):
             p.resume()
     signal_group(pgid, signal.SIGCONT)
