@@ -100,15 +100,6 @@ class StepsRecorded:
 RunEvent = (
     RunQueued | RunStarted | RunPaused | RunResumed | ControlRequested | RunFinished | StepsRecorded
 )
-EVENT_TYPES: tuple[type[RunEvent], ...] = (
-    RunQueued,
-    RunStarted,
-    RunPaused,
-    RunResumed,
-    ControlRequested,
-    RunFinished,
-    StepsRecorded,
-)
 
 
 def event_uid(event: RunEvent) -> str:
