@@ -6,19 +6,21 @@ import argparse
 import sys
 import time
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
 from taskrun_gui.cli.common import fail, print_json, print_table
 from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
+from taskrun_gui.core.run_events import RunFinished
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.core.stats import COUNTED_STATUSES
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.storage import (
+    recorder,
     retention,
     run_export,
-    run_writes,
     runs_repo,
     stats_repo,
     tasks_repo,
@@ -116,18 +118,15 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
         and control is Control.CANCEL
         and not host_alive(store.locks_dir)
     ):
+        final = replace(
+            rec,
+            status=RunStatus.CANCELLED,
+            finished_at=now_ms(),
+            error_type=ErrorType.CANCELLED,
+            error_message="cancelled while queued",
+        )
         with store.db.atomic():
-            run_writes.apply_op(
-                "finish_run",
-                rec.uid,
-                {
-                    "status": str(RunStatus.CANCELLED),
-                    "finished_at": now_ms(),
-                    "error_type": str(ErrorType.CANCELLED),
-                    "error_message": "cancelled while queued",
-                    "control": None,
-                },
-            )
+            recorder.apply(RunFinished.of(final))
         print(f"run {rec.id} cancelled")
         return 0
     with store.db.atomic():

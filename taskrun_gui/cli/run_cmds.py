@@ -25,13 +25,14 @@ from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
+from taskrun_gui.engine.queueing import queued_event
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
 from taskrun_gui.engine.serving import ThreadHost
-from taskrun_gui.storage import run_writes, runs_repo, tasks_repo
+from taskrun_gui.storage import recorder, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
-from taskrun_gui.storage.writer import StoreWriter, WriteOp
+from taskrun_gui.storage.writer import StoreWriter
 
 POLL = 0.2
 
@@ -68,9 +69,9 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
     try:
         for rec in recs:  # before the rows: a host may see a row the moment it is committed
             records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
-        with run_writes.immediate_transaction():
+        with recorder.immediate_transaction():
             for rec in recs:
-                rec.id = run_writes.apply_op("insert_run", rec.uid, run_writes.record_fields(rec))
+                rec.id = recorder.apply(queued_event(rec))
     except (OperationalError, OSError) as exc:
         for rec in recs:
             records.drop_secret_values(store.secrets_dir, rec.uid)
@@ -154,7 +155,7 @@ def _run_direct(
     old = signal.signal(signal.SIGINT, on_signal)
     try:
         for rec in recs:
-            writer.submit(records_insert(rec))
+            writer.submit(queued_event(rec))
             job = RunJob(rec, spec, values)
             out = _echo if a.follow else None
             result = execute_run(job, store, writer, RunHooks(on_output=out))
@@ -175,10 +176,6 @@ def _run_direct(
 def _echo(text: str, _offset: int) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def records_insert(rec: RunRecord) -> WriteOp:
-    return WriteOp("insert_run", rec.uid, run_writes.record_fields(rec))
 
 
 def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> RunRecord:

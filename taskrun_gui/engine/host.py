@@ -16,6 +16,7 @@ import logging
 from dataclasses import replace
 
 from taskrun_gui.core import params as params_mod
+from taskrun_gui.core import run_events
 from taskrun_gui.core.models import (
     Control,
     ErrorType,
@@ -43,13 +44,13 @@ from taskrun_gui.engine.host_events import (
 from taskrun_gui.engine.mailbox import Event, Mailbox
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.pools import HomeLoop, RunPool
-from taskrun_gui.engine.queueing import insert_op, new_jobs
+from taskrun_gui.engine.queueing import new_jobs, queued_event
 from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
 from taskrun_gui.engine.runner import RunHooks, RunJob, RunResult, execute_run
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.writer import StoreWriter, WriteOp
+from taskrun_gui.storage.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,7 @@ class EngineHost:
         jobs = new_jobs(self.store, task_id, version, spec, given, trigger, repeat, priority)
         for job in jobs:
             self._add(job)
-            self.writer.submit(insert_op(job), lazy=True)
+            self.writer.submit(queued_event(job.record), lazy=True)
         self.dispatch()
         return [job.record for job in jobs]
 
@@ -205,14 +206,7 @@ class EngineHost:
             error_type=ErrorType.CANCELLED,
             error_message="cancelled while queued",
         )
-        fields = {
-            "status": str(RunStatus.CANCELLED),
-            "finished_at": final.finished_at,
-            "error_type": str(ErrorType.CANCELLED),
-            "error_message": final.error_message,
-            "control": None,
-        }
-        self.writer.submit(WriteOp("finish_run", uid, fields))
+        self.writer.submit(run_events.RunFinished.of(final))
         records.drop_secret_values(self.store.secrets_dir, uid)
         self._sink(QueueChanged())
         self._sink(RunStateChanged(final))
@@ -362,7 +356,7 @@ class EngineHost:
                 handled = self.resume(rec.uid)
             if not handled or rec.control is not Control.CANCEL:
                 # a request for a run this host does not hold, or one now being acted on
-                self.writer.submit(WriteOp("update_run", rec.uid, {"control": None}))
+                self.writer.submit(run_events.ControlRequested(rec.uid, None))
 
     def _on_schedule_fired(self, fires: list[Fire]) -> None:
         """Start the due scheduled runs, following each task's overlap policy."""

@@ -3,13 +3,14 @@ them to the host that serves the data dir elsewhere)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from taskrun_gui.core import params as params_mod
-from taskrun_gui.core.models import TaskSpec, Trigger
+from taskrun_gui.core.models import RunRecord, TaskSpec, Trigger
+from taskrun_gui.core.run_events import RunQueued
 from taskrun_gui.engine import records
 from taskrun_gui.engine.runner import RunJob
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.run_writes import record_fields
-from taskrun_gui.storage.writer import WriteOp
 
 
 def new_jobs(
@@ -31,5 +32,7 @@ def new_jobs(
     return jobs
 
 
-def insert_op(job: RunJob) -> WriteOp:
-    return WriteOp("insert_run", job.record.uid, record_fields(job.record))
+def queued_event(rec: RunRecord) -> RunQueued:
+    """The event that inserts a new run's row: a copy, as the caller's record goes on
+    changing while the writer has not recorded it yet."""
+    return RunQueued(replace(rec))

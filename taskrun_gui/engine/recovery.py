@@ -6,14 +6,16 @@ main process and its group from the run's row, and the processes that had left i
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus
+from taskrun_gui.core.run_events import RunFinished
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import run_pids
 from taskrun_gui.engine.locks import host_lock
 from taskrun_gui.engine.supervise import kill_grace
 from taskrun_gui.monitor import proctree
-from taskrun_gui.storage import run_writes, runs_repo
+from taskrun_gui.storage import recorder, runs_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import replay_spool
 
@@ -34,16 +36,16 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
             extra=run_pids.still_running(pids_file),
         )
         finished = now_ms()
-        fields = {
-            "status": str(RunStatus.INTERRUPTED),
-            "finished_at": finished,
-            "duration_ms": None if rec.started_at is None else finished - rec.started_at,
-            "error_type": str(ErrorType.INTERRUPTED),
-            "error_message": "TaskRun stopped while this run was going; its processes were stopped",
-            "control": None,
-        }
+        final = replace(
+            rec,
+            status=RunStatus.INTERRUPTED,
+            finished_at=finished,
+            duration_ms=None if rec.started_at is None else finished - rec.started_at,
+            error_type=ErrorType.INTERRUPTED,
+            error_message="TaskRun stopped while this run was going; its processes were stopped",
+        )
         with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
-            run_writes.apply_op("finish_run", rec.uid, fields)
+            recorder.apply(RunFinished.of(final))
         with contextlib.suppress(OSError):  # kept until the run is final: a refused write
             pids_file.unlink()  # retries the stop next time
         recovered.append(rec)

@@ -1,5 +1,5 @@
 """One run from queued to final, with no Qt: the executor's workers and the CLI's direct mode
-both call `execute_run`. Every change of state goes to the store as a WriteOp."""
+both call `execute_run`. Every change of state goes to the recorder as a run event."""
 
 from __future__ import annotations
 
@@ -23,6 +23,15 @@ from taskrun_gui.core.models import (
     StepRecord,
     TaskSpec,
 )
+from taskrun_gui.core.run_events import (
+    RunEvent,
+    RunFinished,
+    RunPaused,
+    RunRecorder,
+    RunResumed,
+    RunStarted,
+    StepsRecorded,
+)
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import LogSink, OutputCallback
 from taskrun_gui.engine.plan import build_env, plan_steps
@@ -30,12 +39,10 @@ from taskrun_gui.engine.records import next_attempt, save_secret_values
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage import policy_file
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.run_writes import outcome_fields, record_fields
-from taskrun_gui.storage.writer import StoreWriter, WriteOp
 
 log = logging.getLogger(__name__)
 
-Write = Callable[[WriteOp], "Future[Any]"]
+Write = Callable[[RunEvent], "Future[Any]"]
 HOME = os.path.expanduser("~")  # where a task without a working directory runs
 RUNNING_WRITE_WAIT = 2.0  # seconds to wait for the `running` row before waiting on the process
 
@@ -60,7 +67,7 @@ class RunHooks:
     on_output: OutputCallback | None = None
 
 
-def _wait_written(fut: Future[Any], writer: StoreWriter, timeout: float) -> None:
+def _wait_written(fut: Future[Any], writer: RunRecorder, timeout: float) -> None:
     """Wait for a write while the store is healthy; a refused write stays queued in the
     writer and execution goes on."""
     deadline = time.monotonic() + timeout
@@ -71,7 +78,7 @@ def _wait_written(fut: Future[Any], writer: StoreWriter, timeout: float) -> None
             return
 
 
-def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks) -> RunResult:
+def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks) -> RunResult:
     """Run `job` to its final state on this thread. The `running` row is written before the
     process is waited on, unless the store is failing: then nothing waits for it."""
     write: Write = functools.partial(writer.submit, lazy=True)  # only `running` is waited for
@@ -165,27 +172,20 @@ def execute_run(job: RunJob, store: Store, writer: StoreWriter, hooks: RunHooks)
 
 
 def _on_spawned(
-    rec: RunRecord, sp: Spawned, writer: StoreWriter, hooks: RunHooks
+    rec: RunRecord, sp: Spawned, writer: RunRecorder, hooks: RunHooks
 ) -> Callable[[], None]:
     """Record the run as running with its process identity; returns the wait for that
     record, which the supervisor does before it reaps the process."""
     rec.pid, rec.pgid, rec.proc_create_time = sp.pid, sp.pgid, sp.create_time
-    fields = {
-        "status": str(RunStatus.RUNNING),
-        "started_at": rec.started_at,
-        "pid": sp.pid,
-        "pgid": sp.pgid,
-        "proc_create_time": sp.create_time,
-        "control": None,
-    }
-    written = writer.submit(WriteOp("update_run", rec.uid, fields))
+    started = RunStarted(rec.uid, rec.started_at, sp.pid, sp.pgid, sp.create_time)
+    written = writer.submit(started)
     hooks.on_state(replace(rec))
     return lambda: _wait_written(written, writer, RUNNING_WRITE_WAIT)
 
 
 def _on_paused(rec: RunRecord, paused: bool, write: Write, hooks: RunHooks) -> None:
     rec.status = RunStatus.PAUSED if paused else RunStatus.RUNNING
-    write(WriteOp("update_run", rec.uid, {"status": str(rec.status), "control": None}))
+    write(RunPaused(rec.uid) if paused else RunResumed(rec.uid))
     hooks.on_state(replace(rec))
 
 
@@ -212,25 +212,10 @@ def _finish(
     rec.cpu_seconds = out.cpu_seconds if ran else None
     rec.steps = steps
     if steps:
-        write(WriteOp("set_steps", rec.uid, {"steps": [_step_fields(s) for s in steps]}))
-    fields = {**outcome_fields(rec), "control": None}
+        write(StepsRecorded(rec.uid, tuple(replace(s) for s in steps)))
     retry = None if spec is None else next_attempt(rec, spec, store.logs_dir)
     if retry is not None and spec is not None:
         # its secrets first: whichever host finds the retry's row needs them
         save_secret_values(store.secrets_dir, retry.uid, spec, values)
-        fields["retry"] = {"uid": retry.uid, **record_fields(retry)}
-    write(WriteOp("finish_run", rec.uid, fields))
+    write(RunFinished.of(rec, None if retry is None else replace(retry)))
     return RunResult(rec, retry)  # the final state: not also an on_state
-
-
-def _step_fields(s: StepRecord) -> dict[str, Any]:
-    return {
-        "idx": s.index,
-        "name": s.name,
-        "status": str(s.status),
-        "started_at": s.started_at,
-        "finished_at": s.finished_at,
-        "exit_code": s.exit_code,
-        "log_start": s.log_start,
-        "log_end": s.log_end,
-    }

@@ -9,12 +9,13 @@ import os
 from PySide6.QtCore import QObject, Signal, Slot
 
 from taskrun_gui.core.models import Control, RunRecord, RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.run_events import ControlRequested
 from taskrun_gui.engine import records
-from taskrun_gui.engine.queueing import insert_op, new_jobs
+from taskrun_gui.engine.queueing import new_jobs, queued_event
 from taskrun_gui.engine.watcher import RunWatcher
 from taskrun_gui.executor.backend import Backend
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.writer import StoreWriter, WriteOp
+from taskrun_gui.storage.writer import StoreWriter
 
 
 class ClientExecutor(Backend):
@@ -76,7 +77,7 @@ class ClientExecutor(Backend):
             rec = job.record  # secrets first: the host may see the row at once
             records.save_secret_values(self.store.secrets_dir, rec.uid, job.spec, job.values)
             self.run_queued.emit(rec)
-            self.writer.submit(insert_op(job), lazy=True)
+            self.writer.submit(queued_event(job.record), lazy=True)
         return [job.record for job in jobs]
 
     def queue(self) -> list[RunRecord]:
@@ -97,7 +98,7 @@ class ClientExecutor(Backend):
 
     def _request(self, uid: str, control: Control) -> bool:
         """Recorded on the run; its host acts on it within a second."""
-        self.writer.submit(WriteOp("update_run", uid, {"control": str(control)}))
+        self.writer.submit(ControlRequested(uid, control))
         return True
 
     def cancel(self, uid: str) -> bool:

@@ -1,6 +1,6 @@
 """Run writes kept on disk until the database has them: the writer's journal and the spool.
 
-Every run operation a writer accepts is appended to its journal (one JSON line, one write(2),
+Every run event a writer accepts is appended to its journal (one JSON line, one write(2),
 no fsync: what a killed process wrote is in the page cache and survives it) before anyone can
 act on it, and the journal is emptied whenever everything is committed. The writer holds an
 flock on its journal, so nobody replays a live writer's file; a writer that dies (or closes
@@ -18,37 +18,34 @@ import logging
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
+from taskrun_gui.core.run_event_codec import from_dict, to_dict
+from taskrun_gui.core.run_events import RunEvent
 from taskrun_gui.storage import fallback_dirs
+from taskrun_gui.storage.legacy_ops import is_legacy, legacy_event
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class WriteOp:
-    kind: str  # one of run_writes.OPS
-    uid: str
-    fields: dict[str, Any] = field(default_factory=dict)
+def encode(events: Iterable[RunEvent]) -> bytes:
+    """One JSON line per event (see core.run_event_codec)."""
+    return b"".join(json.dumps(to_dict(e)).encode() + b"\n" for e in events)
 
 
-def encode(ops: Iterable[WriteOp]) -> bytes:
-    return b"".join(json.dumps(asdict(op)).encode() + b"\n" for op in ops)
-
-
-def decode(data: bytes, source: str) -> list[WriteOp]:
-    """The operations in a journal; a line cut short by a full disk or a crash is skipped."""
-    ops = []
+def decode(data: bytes, source: str) -> list[RunEvent]:
+    """The events in a journal, including the operations an older release wrote there
+    (legacy_ops); a line cut short by a full disk or a crash is skipped."""
+    events = []
     for line in data.splitlines():
         if not line.strip():
             continue
         try:
-            ops.append(WriteOp(**json.loads(line)))
-        except (ValueError, TypeError):
+            item = json.loads(line)
+            events.append(legacy_event(item) if is_legacy(item) else from_dict(item))
+        except (ValueError, TypeError, KeyError, AttributeError):
             log.warning("skipping a damaged line in %s", source)
-    return ops
+    return events
 
 
 class Journal:
@@ -77,10 +74,10 @@ class Journal:
             self.path, self.failed = path, False
             break
 
-    def append(self, ops: list[WriteOp]) -> None:
+    def append(self, events: list[RunEvent]) -> None:
         if self._fd is None:
             return
-        data = encode(ops)
+        data = encode(events)
         try:
             written = os.write(self._fd, data)
         except OSError as exc:
@@ -131,10 +128,10 @@ def fallback_dir(spool_dir: Path) -> Path:
     return fallback_dirs.fallback_dir(Path(spool_dir).parent, "spool")
 
 
-def claim(spool_dir: Path) -> list[WriteOp]:
+def claim(spool_dir: Path) -> list[RunEvent]:
     """Take the journals and spool files no live process holds, oldest first (the data
     dir's spool and its fallback)."""
-    ops: list[WriteOp] = []
+    ops: list[RunEvent] = []
     paths = [*Path(spool_dir).glob("*.jsonl"), *fallback_dir(spool_dir).glob("*.jsonl")]
     for path in sorted(paths, key=_age):
         try:
@@ -164,7 +161,7 @@ def _age(path: Path) -> float:
         return 0.0
 
 
-def spool(spool_dir: Path, ops: list[WriteOp]) -> bool:
+def spool(spool_dir: Path, ops: list[RunEvent]) -> bool:
     """Keep writes the store refused for the next process, in the data dir's spool or, when
     its disk refuses them too, in the fallback; False when both refused."""
     if not ops:

@@ -1,5 +1,5 @@
-"""Applying run operations in order, many per transaction (one commit for a burst of runs),
-one at a time only to step over a record that is already there or a bad operation. Used by
+"""Applying run events in order, many per transaction (one commit for a burst of runs),
+one at a time only to step over a record that is already there or a bad event. Used by
 the writer's thread and by the replay of what earlier processes left (journal.py)."""
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from typing import Any
 
 from peewee import DatabaseError, IntegrityError, OperationalError
 
-from taskrun_gui.storage import run_writes
-from taskrun_gui.storage.journal import WriteOp
+from taskrun_gui.core.run_events import RunEvent, RunFinished, event_uid
+from taskrun_gui.storage import recorder, run_writes
 
 log = logging.getLogger(__name__)
 BATCH = 500
-CommitCallback = Callable[[list[tuple[WriteOp, Any]]], None]
+CommitCallback = Callable[[list[tuple[RunEvent, Any]]], None]
 
 
 @dataclass
 class Job:
-    work: WriteOp | Callable[[], Any]
+    work: RunEvent | Callable[[], Any]  # a run event, or a callable the writer runs itself
     future: Future[Any]
 
 
@@ -49,8 +49,8 @@ class OpBatches:
     def add(self, job: Job) -> None:
         self.pending.append(job)
 
-    def pending_ops(self) -> list[WriteOp]:
-        return [j.work for j in self.pending if isinstance(j.work, WriteOp)]
+    def pending_events(self) -> list[RunEvent]:
+        return [j.work for j in self.pending if not callable(j.work)]
 
     def drain(self) -> bool:
         """Write what is pending; False when the store refused (the rest stays pending)."""
@@ -78,7 +78,7 @@ class OpBatches:
             return
         try:
             pairs = zip(jobs, results, strict=True)
-            self._on_commit([(j.work, r) for j, r in pairs if isinstance(j.work, WriteOp)])
+            self._on_commit([(j.work, r) for j, r in pairs if not callable(j.work)])
         except Exception:
             log.exception("commit callback failed")
 
@@ -89,7 +89,7 @@ class OpBatches:
                 (result,) = self._write([job])
             except IntegrityError as exc:  # a replayed record that is already there
                 self.cache.clear()
-                log.info("skipping a write for run %s: %s", getattr(job.work, "uid", "?"), exc)
+                log.info("skipping a write for run %s: %s", _uid(job.work), exc)
                 result = None
             except Exception as exc:
                 self.cache.clear()
@@ -106,14 +106,14 @@ class OpBatches:
         return True
 
     def _write(self, jobs: list[Job]) -> list[Any]:
-        """Apply run ops in one transaction that takes the write lock first (so the busy
+        """Record events in one transaction that takes the write lock first (so the busy
         timeout applies to taking it, not to a deadlock later)."""
-        ops = [j.work for j in jobs if isinstance(j.work, WriteOp)]
-        assert len(ops) == len(jobs), "callables are run by the writer itself"
+        events = [j.work for j in jobs if not callable(j.work)]
+        assert len(events) == len(jobs), "callables are run by the writer itself"
         with run_writes.immediate_transaction():
-            if any(op.kind == "finish_run" for op in ops):
+            if any(type(e) is RunFinished for e in events):
                 self._check_cache()  # finishes read what the cache holds
-            return [run_writes.apply_op(op.kind, op.uid, op.fields, self.cache) for op in ops]
+            return [recorder.apply(e, self.cache) for e in events]
 
     def _check_cache(self) -> None:
         """In the write transaction: drop the cache when another connection has committed
@@ -123,3 +123,7 @@ class OpBatches:
             self.cache.clear()
             self._data_version = version
         self.cache.trim()
+
+
+def _uid(work: RunEvent | Callable[[], Any]) -> str:
+    return "?" if callable(work) else event_uid(work)

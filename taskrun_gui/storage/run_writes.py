@@ -1,6 +1,7 @@
-"""Writing runs: the operations the serialized writer applies (insert, update, finish with
-the daily aggregate and the slow flag, steps), as plain SQL with cached statement text, on
-the calling thread's connection, inside the caller's transaction."""
+"""Writing runs: the column-level operations storage.recorder maps run events to (insert,
+update, finish with the daily aggregate and the slow flag, steps), as plain SQL with cached
+statement text, on the calling thread's connection, inside the caller's transaction. Only
+storage uses them (an import-linter contract): everyone else records events."""
 
 from __future__ import annotations
 

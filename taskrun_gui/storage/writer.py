@@ -1,6 +1,6 @@
 """The one serialized writer of a store (SQLite has one writer).
 
-Run records are written as data (`WriteOp`), not closures, so when the store refuses them
+Run records are written as data (core.run_events), not closures, so when the store refuses them
 (read-only, locked, disk full) they are kept in order and retried; every one is in the
 writer's journal from the moment it is submitted until it is committed, so neither a host
 crash nor a store that never comes back loses a record: the next process to open the store
@@ -18,16 +18,16 @@ from typing import Any
 
 from peewee import OperationalError
 
+from taskrun_gui.core.run_events import RunEvent
 from taskrun_gui.storage import journal
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.journal import WriteOp
 from taskrun_gui.storage.op_batches import CommitCallback, Job, OpBatches
 
 log = logging.getLogger(__name__)
 
 HealthCallback = Callable[[bool, str], None]
 LAZY_DELAY = 0.05  # seconds a write nobody waits for may wait to share a commit
-__all__ = ["LAZY_DELAY", "HealthCallback", "StoreWriter", "WriteOp", "replay_spool"]
+__all__ = ["LAZY_DELAY", "HealthCallback", "StoreWriter", "replay_spool"]
 
 
 class StoreWriter:
@@ -58,16 +58,21 @@ class StoreWriter:
         self._thread.start()
 
     # -- public -------------------------------------------------------------------------------
-    def submit(self, work: WriteOp | Callable[[], Any], lazy: bool = False) -> Future[Any]:
+    def submit(self, work: RunEvent | Callable[[], Any], lazy: bool = False) -> Future[Any]:
         """Queue a write. `lazy`: nobody waits for it, so it may wait up to LAZY_DELAY to be
         committed together with others (a thousand short runs: not a commit each). A run
-        operation is in the journal when this returns."""
+        event is in the journal when this returns; a callable runs in a transaction of its
+        own, in order with the events around it."""
         job = Job(work, Future())
         with self._cond:
             if self._stopping:
                 raise RuntimeError("writer is closed")
-            if isinstance(work, WriteOp):
-                self._journal.append([work])
+            if not callable(work):
+                try:
+                    self._journal.append([work])
+                except ValueError as exc:  # not a run event: refused, the writer goes on
+                    job.future.set_exception(exc)
+                    return job.future
             self._jobs.append(job)
             self._idle.clear()
             if not lazy:
@@ -102,7 +107,7 @@ class StoreWriter:
             self._stopping = True
             self._cond.notify()
         self._thread.join(timeout)
-        left = self._batches.pending_ops()
+        left = self._batches.pending_events()
         if left and self._journal.failed and not journal.spool(self.store.spool_dir, left):
             log.error("%d run record(s) could not be kept: the disk refused them", len(left))
         self._journal.close(keep=bool(left))
@@ -122,7 +127,7 @@ class StoreWriter:
                 self._urgent = False
                 self._lazy_since = None
             for job in jobs:
-                if isinstance(job.work, WriteOp):
+                if not callable(job.work):
                     self._batches.add(job)
                 else:
                     self._batches.drain()  # keep the order of writes around a callable
@@ -162,7 +167,7 @@ class StoreWriter:
         else:
             job.future.set_result(result)
 
-    def _committed(self, done: list[tuple[WriteOp, Any]]) -> None:
+    def _committed(self, done: list[tuple[RunEvent, Any]]) -> None:
         if self.on_commit is not None:
             self.on_commit(done)
 
@@ -191,7 +196,7 @@ def replay_spool(store: Store) -> int:
     for op in ops:
         batches.add(Job(op, Future()))
     batches.drain()
-    left = batches.pending_ops()
+    left = batches.pending_events()
     if left and not journal.spool(store.spool_dir, left):
         log.error("%d run record(s) could not be kept: the disk refused them", len(left))
     return len(left)

@@ -20,9 +20,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.run_events import RunEvent, RunFinished
 from taskrun_gui.executor.executor import Executor
-from taskrun_gui.storage.journal import WriteOp
-from taskrun_gui.storage.run_writes import Finished
+from taskrun_gui.storage.recorder import Finished
 from taskrun_gui.storage.writer import StoreWriter
 
 KEEP_RECORDED = 2000
@@ -82,11 +82,11 @@ class ChangeHub(QObject):
         self._next.queue = True
         self._schedule()
 
-    def _on_committed(self, done: list[tuple[WriteOp, Any]]) -> None:
+    def _on_committed(self, done: list[tuple[RunEvent, Any]]) -> None:
         self._next.stored = True
-        for op, result in done:
-            if op.kind == "finish_run" and isinstance(result, Finished):
-                self._next.recorded[op.uid] = self._recorded[op.uid] = result.slow
+        for event, result in done:
+            if isinstance(event, RunFinished) and isinstance(result, Finished):
+                self._next.recorded[event.uid] = self._recorded[event.uid] = result.slow
         while len(self._recorded) > KEEP_RECORDED:
             self._recorded.popitem(last=False)
         self._schedule()

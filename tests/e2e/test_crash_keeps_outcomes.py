@@ -17,7 +17,8 @@ HOST = textwrap.dedent(
     from taskrun_gui.core.models import TaskSpec, Trigger
     from taskrun_gui.engine import records
     from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
-    from taskrun_gui.storage import run_writes, tasks_repo, writer as writer_mod
+    from taskrun_gui.core.run_events import RunQueued
+    from taskrun_gui.storage import tasks_repo, writer as writer_mod
     from taskrun_gui.storage.db import Store
 
     writer_mod.LAZY_DELAY = 3600  # the finishes wait to share a commit that never comes
@@ -27,8 +28,7 @@ HOST = textwrap.dedent(
     writer = writer_mod.StoreWriter(store)
     for _ in range(3):
         rec = records.new_run(task.id, 1, task.spec, {}, Trigger.CLI, store.logs_dir)
-        op = writer_mod.WriteOp("insert_run", rec.uid, run_writes.record_fields(rec))
-        writer.submit(op)
+        writer.submit(RunQueued(rec))
         result = execute_run(RunJob(rec, task.spec), store, writer, RunHooks())
         assert result.record.exit_code == 3
     print("reaped", flush=True)

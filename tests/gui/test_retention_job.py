@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-from taskrun_gui.core.models import Trigger
+from taskrun_gui.core.models import RunStatus, Trigger
+from taskrun_gui.core.run_events import RunQueued
 from taskrun_gui.engine import records
 from taskrun_gui.engine.retention_keeper import last_run
 from taskrun_gui.storage import policy_file, retention, runs_repo
-from taskrun_gui.storage.run_writes import record_fields
 from taskrun_gui.storage.runs_repo import RunFilter
-from taskrun_gui.storage.writer import WriteOp
 from taskrun_gui.ui.retention_job import RetentionJob
 from taskrun_gui.ui.settings_dialog import SettingsDialog
 from tests.e2e.runs import wait_final
@@ -70,8 +70,8 @@ def test_a_run_is_recorded_while_a_large_cleanup_goes_on(
             old = records.new_run(task.id, 1, task.spec, {}, Trigger.MANUAL, ctx.store.logs_dir)
             Path(old.log_path).parent.mkdir(parents=True, exist_ok=True)
             Path(old.log_path).write_text(str(n))
-            fields = {**record_fields(old), "status": "success", "queued_at": 0}
-            ctx.writer.submit(WriteOp("insert_run", old.uid, fields), lazy=True)
+            done = replace(old, status=RunStatus.SUCCESS, queued_at=0)
+            ctx.writer.submit(RunQueued(done), lazy=True)
         assert ctx.writer.flush(10)
         seen: list[tuple[int, bool]] = []  # per batch: its rows still seen elsewhere, run kept
         remove_logs = retention._remove_logs
@@ -84,7 +84,7 @@ def test_a_run_is_recorded_while_a_large_cleanup_goes_on(
                 sql = f"SELECT COUNT(*) FROM run WHERE log_path IN ({marks})"
                 (still,) = other.execute(sql, paths).fetchone()
             new = records.new_run(task.id, 1, task.spec, {}, Trigger.MANUAL, ctx.store.logs_dir)
-            ctx.writer.submit(WriteOp("insert_run", new.uid, record_fields(new))).result(10)
+            ctx.writer.submit(RunQueued(new)).result(10)
             seen.append((still, runs_repo.get_by_uid(new.uid) is not None))
             return remove_logs(paths)
 

@@ -4,42 +4,50 @@ what it keeps between finishes is dropped when another connection has written.""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, replace
 
 import pytest
 
 from taskrun_gui.core.durations import hist_count, hist_decode
 from taskrun_gui.core.models import RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.run_events import RunFinished, RunQueued, RunStarted
 from taskrun_gui.core.timefmt import local_day, now_ms
 from taskrun_gui.engine import records
-from taskrun_gui.storage import run_writes, runs_repo
+from taskrun_gui.storage import recorder, runs_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import TaskDay
-from taskrun_gui.storage.writer import LAZY_DELAY, WriteOp
+from taskrun_gui.storage.writer import LAZY_DELAY
 from tests.helpers import add_task, wait_for
 
 
 def _queued(store: Store, task_id: int, version: int, spec: TaskSpec) -> str:
     rec = records.new_run(task_id, version, spec, {}, Trigger.MANUAL, store.logs_dir)
     with store.db.atomic():
-        run_writes.apply_op("insert_run", rec.uid, run_writes.record_fields(rec))
+        recorder.apply(RunQueued(rec))
     return rec.uid
 
 
-def _finish_fields(duration_ms: int) -> dict[str, object]:
+@dataclass
+class NotAnEvent:
+    uid: str
+
+
+def _finished(uid: str, duration_ms: int) -> RunFinished:
     end = now_ms()
-    return {
-        "status": str(RunStatus.SUCCESS),
-        "started_at": end - duration_ms,
-        "finished_at": end,
-        "duration_ms": duration_ms,
-        "exit_code": 0,
-    }
+    return RunFinished(
+        uid,
+        RunStatus.SUCCESS,
+        started_at=end - duration_ms,
+        finished_at=end,
+        duration_ms=duration_ms,
+        exit_code=0,
+    )
 
 
 def test_a_lazy_write_lands_without_a_flush(store, writer) -> None:
     task = add_task(store, TaskSpec(name="t", command="true"))
     uid = _queued(store, task.id, task.version, task.spec)
-    done = writer.submit(WriteOp("finish_run", uid, _finish_fields(5)), lazy=True)
+    done = writer.submit(_finished(uid, 5), lazy=True)
     done.result(timeout=30)  # nobody flushed: the writer commits it once it has waited
     assert runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS
 
@@ -48,7 +56,7 @@ def test_a_flush_writes_lazy_writes_at_once(store, writer) -> None:
     task = add_task(store, TaskSpec(name="t", command="true"))
     uids = [_queued(store, task.id, task.version, task.spec) for _ in range(3)]
     for uid in uids:
-        writer.submit(WriteOp("finish_run", uid, _finish_fields(5)), lazy=True)
+        writer.submit(_finished(uid, 5), lazy=True)
     assert writer.flush(timeout=LAZY_DELAY * 100)
     assert [runs_repo.get_by_uid(u).status for u in uids] == [RunStatus.SUCCESS] * 3
 
@@ -56,8 +64,8 @@ def test_a_flush_writes_lazy_writes_at_once(store, writer) -> None:
 def test_an_urgent_write_takes_the_lazy_ones_before_it_along(store, writer) -> None:
     task = add_task(store, TaskSpec(name="t", command="true"))
     first, second = (_queued(store, task.id, task.version, task.spec) for _ in range(2))
-    lazy = writer.submit(WriteOp("finish_run", first, _finish_fields(5)), lazy=True)
-    urgent = writer.submit(WriteOp("update_run", second, {"pid": 42}))
+    lazy = writer.submit(_finished(first, 5), lazy=True)
+    urgent = writer.submit(RunStarted(second, now_ms(), 42, None, None))
     urgent.result(timeout=5)
     assert lazy.done()  # written in order, in the same commit
     assert runs_repo.get_by_uid(first).status is RunStatus.SUCCESS
@@ -68,17 +76,17 @@ def test_the_day_histogram_counts_runs_finished_by_another_connection(store, wri
     another connection (another process, a recovery) must not be overwritten by it."""
     task = add_task(store, TaskSpec(name="t", command="true"))
     uids = [_queued(store, task.id, task.version, task.spec) for _ in range(3)]
-    writer.submit(WriteOp("finish_run", uids[0], _finish_fields(10))).result(timeout=5)
+    writer.submit(_finished(uids[0], 10)).result(timeout=5)
 
     def elsewhere() -> None:  # its own thread: its own connection
         with store.db.atomic("IMMEDIATE"):
-            run_writes.apply_op("finish_run", uids[1], _finish_fields(20))
+            recorder.apply(_finished(uids[1], 20))
         store.db.close()
 
     other = threading.Thread(target=elsewhere)
     other.start()
     other.join()
-    writer.submit(WriteOp("finish_run", uids[2], _finish_fields(30))).result(timeout=5)
+    writer.submit(_finished(uids[2], 30)).result(timeout=5)
     day = TaskDay.get(TaskDay.task == task.id, TaskDay.day == local_day(now_ms()))
     assert day.success == 3
     assert day.duration_count == 3
@@ -88,19 +96,20 @@ def test_the_day_histogram_counts_runs_finished_by_another_connection(store, wri
 def test_a_write_that_raises_does_not_stop_the_writer(store, writer) -> None:
     task = add_task(store, TaskSpec(name="t", command="true"))
     uid = _queued(store, task.id, task.version, task.spec)
-    bad = writer.submit(WriteOp("no_such_op", uid, {}))
+    bad = writer.submit(NotAnEvent(uid))  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         bad.result(timeout=5)
-    writer.submit(WriteOp("finish_run", uid, _finish_fields(5))).result(timeout=5)
+    writer.submit(_finished(uid, 5)).result(timeout=5)
     wait_for(lambda: runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS)
 
 
 def test_a_write_sqlite_cannot_bind_is_dropped_and_the_store_stays_healthy(store, writer) -> None:
     task = add_task(store, TaskSpec(name="t", command="true"))
     uid = _queued(store, task.id, task.version, task.spec)
-    bad = writer.submit(WriteOp("update_run", uid, {"error_message": {"not": "a column value"}}))
+    not_a_value = {"not": "a column value"}
+    bad = writer.submit(replace(_finished(uid, 5), error_message=not_a_value))  # type: ignore[arg-type]
     with pytest.raises(Exception, match=r"bind|type"):
         bad.result(timeout=5)
-    writer.submit(WriteOp("finish_run", uid, _finish_fields(5))).result(timeout=5)
+    writer.submit(_finished(uid, 5)).result(timeout=5)
     assert writer.healthy and writer.pending_count == 0
     assert runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS

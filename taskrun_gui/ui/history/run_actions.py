@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QWidget
 
 from taskrun_gui.core.models import Control, RunRecord, RunStatus, TaskSpec
 from taskrun_gui.core.params import MASK, ParamError
+from taskrun_gui.core.run_events import ControlRequested
 from taskrun_gui.storage import tasks_repo, trends_repo
 from taskrun_gui.storage.trends_repo import WhatChanged
-from taskrun_gui.storage.writer import WriteOp
 from taskrun_gui.ui.context import AppContext
 
 
@@ -104,7 +104,7 @@ class RunActions(QObject):
     def _control(self, rec: RunRecord, control: Control, here: Callable[[str], bool]) -> None:
         if here(rec.uid):
             return
-        self._ctx.writer.submit(WriteOp("update_run", rec.uid, {"control": str(control)}))
+        self._ctx.writer.submit(ControlRequested(rec.uid, control))
 
     def open_log(self, rec: RunRecord) -> None:
         if rec.log_path:
