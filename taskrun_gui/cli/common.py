@@ -10,10 +10,12 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from taskrun_gui.core.policy import log_cap_error
 from taskrun_gui.core.schedule import MAX_EVERY_SECONDS
+from taskrun_gui.core.text import shorten
 from taskrun_gui.core.timefmt import parse_iso_ms
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.storage.db import LockWait, Store, open_store, resolve_data_dir
@@ -105,7 +107,7 @@ DURATION_RANGE = (
 
 def _shown(text: str) -> str:
     """The value as typed, quoted and short enough for a one-line message."""
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+    return repr(shorten(text, 40))
 
 
 def _plain(x: float) -> str:
@@ -164,13 +166,28 @@ def log_cap(text: str) -> int | str:
         return 0
     m = SIZE_RE.match(word)
     value = float(m.group(1)) * SIZE_UNITS[(m.group(2) or "")[:1].lower()] if m else math.nan
-    problem = "not a size" if not math.isfinite(value) else log_cap_error(int(value))
+    whole = math.isfinite(value) and value == int(value)  # 4096.9 bytes is not a size
+    problem = "not a size" if not whole else log_cap_error(int(value))
     if problem is not None:
         raise argparse.ArgumentTypeError(
             "must be a size such as 512K, 100M or 2G (at least 4K), 'none' for no cap or "
             f"'default' for the data dir's, not {_shown(text)}"
         )
     return int(value)
+
+
+def future_time(text: str) -> str:
+    """--at: a date-time to come (one already past would never fire)."""
+    schedule_text(text)
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text  # validation says what is wrong with it, naming the field
+    if when.tzinfo is None:
+        when = when.astimezone()
+    if when <= datetime.now(UTC):
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is in the past: it would never run")
+    return text
 
 
 def schedule_text(text: str) -> str:

@@ -13,15 +13,17 @@ from taskrun_gui.cli.common import (
     MAX_ID,
     amount,
     every,
+    future_time,
     iso_time_ms,
     log_cap,
     schedule_text,
     whole_number,
 )
+from taskrun_gui.core.validation import MAX_TIMEOUT, MIN_TIMEOUT
 from taskrun_gui.storage import retention
 
 # The ranges, one place: the same as the task editor's where it has the field.
-TIMEOUT = amount("seconds", high=10_000_000)
+TIMEOUT = amount("seconds", high=MAX_TIMEOUT, low=MIN_TIMEOUT, zero_ok=True)
 RETRIES = whole_number(0, 100)
 RETRY_BACKOFF = amount("seconds", high=86_400, zero_ok=True)
 MAX_CONCURRENT = whole_number(1, 1000)
@@ -81,7 +83,7 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     sched = p.add_mutually_exclusive_group()
     sched.add_argument("--cron", type=schedule_text, metavar="EXPR")
     sched.add_argument("--every", type=every, metavar="DURATION", help="e.g. 30s, 5m, 2h")
-    sched.add_argument("--at", type=schedule_text, metavar="ISO")
+    sched.add_argument("--at", type=future_time, metavar="ISO")
     sched.add_argument("--no-schedule", action="store_true")
     p.add_argument("--overlap", choices=["skip", "queue", "allow"])
     p.add_argument("--missed", choices=["skip", "once"])

@@ -273,7 +273,7 @@ def cmd_export(store: Store, a: argparse.Namespace) -> int:
         write_task_file(out, spec_to_toml(rows[0].spec))
         print(f"exported 1 task to {out}")
         return 0
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)  # a folder we make: ours alone
     for r in rows:
         write_task_file(out / file_name_for(r.spec), spec_to_toml(r.spec))
     print(f"exported {len(rows)} task(s) to {out}/")

@@ -128,6 +128,7 @@ def _missing(kind: TaskKind, interpreter: str) -> bool:
 
 
 MAX_TIMEOUT = 10_000_000  # seconds: the CLI's and the editor's bound too
+MIN_TIMEOUT = 0.001  # a shorter one stops the run before its process can start
 MAX_BACKOFF = 86_400
 PRIORITY_RANGE = (-1000, 1000)
 
@@ -139,11 +140,11 @@ def _is_number(value: object) -> bool:
 def _check_timeout(field: str, value: float | None) -> list[FieldError]:
     if value is None:
         return []
-    if not _is_number(value) or not 0 < value <= MAX_TIMEOUT:
+    if not _is_number(value) or not MIN_TIMEOUT <= value <= MAX_TIMEOUT:
         return [
             FieldError(
                 field,
-                f"must be a number of seconds above 0 and at most {MAX_TIMEOUT}, "
+                f"must be a number of seconds from {MIN_TIMEOUT} to {MAX_TIMEOUT}, "
                 f"not {shorten(repr(value))}",
             )
         ]
