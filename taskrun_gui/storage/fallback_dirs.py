@@ -33,3 +33,26 @@ def private_dir(folder: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+MISSING = "it does not exist"
+
+
+def not_private(folder: Path) -> str | None:
+    """Why `folder` (or its parent) is not a real folder of this user that only this user can
+    enter (MISSING when one is not there), None when both are. Changes nothing: a folder that
+    someone else made in the shared temporary directory is read by nobody, not repaired."""
+    for part in (folder.parent, folder):
+        try:
+            st = os.lstat(part)
+        except FileNotFoundError:
+            return MISSING
+        except OSError as exc:
+            return f"{part}: {exc.strerror or exc}"
+        if not stat.S_ISDIR(st.st_mode):
+            return f"{part} is not a folder"
+        if st.st_uid != os.getuid():
+            return f"{part} belongs to user {st.st_uid}"
+        if stat.S_IMODE(st.st_mode) != 0o700:
+            return f"{part} has mode {stat.S_IMODE(st.st_mode):04o}, not 0700"
+    return None

@@ -5,7 +5,8 @@ no fsync: what a killed process wrote is in the page cache and survives it) befo
 act on it, and the journal is emptied whenever everything is committed. The writer holds an
 flock on its journal, so nobody replays a live writer's file; a writer that dies (or closes
 with writes the store refused) leaves its journal in the spool folder, and the next process
-that opens the store replays it before it marks any run interrupted. Replaying is idempotent:
+that opens the store replays it (spool_claims.py) before it marks any run interrupted.
+Replaying is idempotent:
 an insert that is there already is skipped, and updates and finishes never touch a final run.
 """
 
@@ -49,51 +50,54 @@ def decode(data: bytes, source: str) -> list[RunEvent]:
 
 
 class Journal:
-    """The journal of one writer: appended under the writer's lock, in submission order."""
+    """The journal of one writer: appended under the writer's lock, in submission order.
+
+    When the disk refuses a write, every event appended since the last `clear` (the file's
+    lines and those it refused) is written to a new journal in the other folder (the data
+    dir's spool or its fallback) and the journal goes on there; when that is refused too the
+    events wait in memory and a later append tries both again (at most once per RETRY_S), in
+    order, so a journal never has a gap."""
 
     def __init__(self, spool_dir: Path) -> None:
-        name = f"journal-{os.getpid()}-{time.time_ns()}.jsonl"
-        self.path = spool_dir / name
+        self._folders = (Path(spool_dir), fallback_dir(spool_dir))
+        self.path = self._folders[0] / _new_name()
         self.failed = False  # the disk refused a write: those writes live in memory only
         self._warned = False
         self._size = 0
         self._fd: int | None = None
-        fallback = fallback_dir(spool_dir)
-        for path in (self.path, fallback / name):
-            if path.parent == fallback and not fallback_dirs.private_dir(fallback):
-                break
-            try:
-                self._fd = os.open(
-                    path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600
-                )
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                self._close_fd()
-                self._refused(exc)
-                continue
-            self.path, self.failed = path, False
-            break
+        self._unsaved: list[RunEvent] = []  # appended since the last clear, not in the file
+        self._next_try = 0.0  # while the disk refuses: when to try again
+        self._why = ""
+        self._move("")
 
     def append(self, events: list[RunEvent]) -> None:
-        if self._fd is None:
+        data = encode(events)  # ValueError for what is not a run event: nothing changes
+        if not self.failed and self._write(data):  # the common case: one write(2)
             return
-        data = encode(events)
-        try:
-            written = os.write(self._fd, data)
-        except OSError as exc:
-            self._refused(exc)
+        self._unsaved += events
+        self.failed = True
+        if time.monotonic() < self._next_try:  # tried a moment ago: they wait in memory
             return
-        if written != len(data):  # a full disk cut the line: take it back
-            self._truncate(self._size)
-            self._refused(None)
+        self._next_try = time.monotonic() + RETRY_S
+        if len(self._unsaved) > len(events) and self._write(encode(self._unsaved)):
+            self._saved()  # room again, in order after what the file holds
             return
-        self._size += written
+        self._move(self._why)
+        if self.failed and not self._warned:
+            self._warned = True
+            why = self._why
+            log.warning("run records are kept in memory only (journal %s: %s)", self.path, why)
 
     def clear(self) -> None:
-        """Everything written so far is committed."""
-        if self._size:
+        """Everything appended so far is committed."""
+        self._saved()
+        if self._size and self._fd is not None:
             self._truncate(0)
+
+    def _saved(self) -> None:
+        self._unsaved.clear()
         self.failed = False
+        self._next_try = 0.0
 
     def close(self, keep: bool) -> None:
         """`keep`: the writes in it were not committed; it stays for the next process."""
@@ -102,20 +106,63 @@ class Journal:
                 self.path.unlink()
         self._close_fd()
 
+    def _write(self, data: bytes) -> bool:
+        if self._fd is None:
+            self._why = "no journal could be made"
+            return False
+        try:
+            written = os.write(self._fd, data)
+        except OSError as exc:
+            self._why = exc.strerror or str(exc)
+            return False
+        if written != len(data):  # a full disk cut the line: take it back
+            self._truncate(self._size)
+            self._why = "the disk is full"
+            return False
+        self._size += written
+        return True
+
+    def _move(self, why: str) -> None:
+        """Go on in a new journal in the first other folder that takes everything appended
+        since the last clear; the old one goes (its lines are in the new one)."""
+        old = self._read_back()
+        data = (old or b"") + encode(self._unsaved)
+        for folder in self._folders:
+            if self._fd is not None and folder == self.path.parent:
+                continue
+            path = folder / _new_name()
+            fd = _open_new(path, private=folder == self._folders[1])
+            if fd is None:
+                continue
+            if data and not _write_all(fd, data, path):
+                continue
+            if self._fd is not None and old is not None:
+                with contextlib.suppress(OSError):
+                    self.path.unlink()  # possible on a full disk too
+            if why or folder != self._folders[0]:
+                log.warning("run records go to the journal %s (%s)", path, why or "fallback")
+            self._close_fd()
+            self._fd, self.path, self._size = fd, path, len(data)
+            self._saved()
+            return
+
+    def _read_back(self) -> bytes | None:
+        """The lines written since the last clear; None when they cannot be read."""
+        if self._fd is None or not self._size:
+            return b""
+        try:
+            data = os.pread(self._fd, self._size, 0)
+        except OSError:
+            return None
+        return data if len(data) == self._size else None
+
     def _truncate(self, size: int) -> None:
         assert self._fd is not None
         try:
             os.ftruncate(self._fd, size)
             self._size = size
         except OSError as exc:
-            self._refused(exc)
-
-    def _refused(self, exc: OSError | None) -> None:
-        if not self.failed and not self._warned:
-            self._warned = True
-            why = exc.strerror if exc is not None else "the disk is full"
-            log.warning("run records are kept in memory only (journal %s: %s)", self.path, why)
-        self.failed = True
+            self._why = exc.strerror or str(exc)
 
     def _close_fd(self) -> None:
         if self._fd is not None:
@@ -123,42 +170,51 @@ class Journal:
             self._fd = None
 
 
+RETRY_S = 1.0  # seconds: how often a journal the disks refuse tries again
+
+
+def _new_name() -> str:
+    return f"journal-{os.getpid()}-{time.time_ns()}.jsonl"
+
+
+def _open_new(path: Path, private: bool) -> int | None:
+    """A new journal, flocked before it has its name (so nobody claims it as a dead
+    writer's in between); None when the folder refuses it."""
+    if private and not fallback_dirs.private_dir(path.parent):
+        return None
+    opening = path.with_name(path.name + ".opening")
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        fd = os.open(opening, flags, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.rename(opening, path)
+    except OSError:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(opening)
+        return None
+    return fd
+
+
+def _write_all(fd: int, data: bytes, path: Path) -> bool:
+    """`data` in the new journal at `fd`, or the journal closed and gone."""
+    try:
+        if os.write(fd, data) == len(data):
+            return True
+    except OSError:
+        pass
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return False
+
+
 def fallback_dir(spool_dir: Path) -> Path:
     """The spool's stand-in when the data dir's disk is full."""
     return fallback_dirs.fallback_dir(Path(spool_dir).parent, "spool")
-
-
-def claim(spool_dir: Path) -> list[RunEvent]:
-    """Take the journals and spool files no live process holds, oldest first (the data
-    dir's spool and its fallback)."""
-    ops: list[RunEvent] = []
-    paths = [*Path(spool_dir).glob("*.jsonl"), *fallback_dir(spool_dir).glob("*.jsonl")]
-    for path in sorted(paths, key=_age):
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: its writer is alive
-            claimed = path.with_suffix(f".claimed-{os.getpid()}")
-            os.rename(path, claimed)  # only one process replays a file
-            data = b""
-            while chunk := os.read(fd, 1 << 20):
-                data += chunk
-            ops += decode(data, str(path))
-            os.unlink(claimed)
-        except OSError:
-            continue
-        finally:
-            os.close(fd)
-    return ops
-
-
-def _age(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def spool(spool_dir: Path, ops: list[RunEvent]) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 from peewee import OperationalError
 
 from taskrun_gui.core.run_events import RunEvent
-from taskrun_gui.storage import journal
+from taskrun_gui.storage import journal, spool_claims
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.op_batches import CommitCallback, Job, OpBatches
 
@@ -101,16 +101,17 @@ class StoreWriter:
         return len(self._batches.pending)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Write what can be written, leave the rest for the next process, stop the thread."""
+        """Write what can be written, leave the rest for the next process, stop the thread.
+        The thread closes the journal as it ends, keeping it when anything is uncommitted;
+        one still busy after `timeout` (a slow callable, a locked store) keeps it open and
+        flocked, so the events queued behind it stay there for the next process."""
         self.flush(timeout)
         with self._cond:
             self._stopping = True
             self._cond.notify()
         self._thread.join(timeout)
-        left = self._batches.pending_events()
-        if left and self._journal.failed and not journal.spool(self.store.spool_dir, left):
-            log.error("%d run record(s) could not be kept: the disk refused them", len(left))
-        self._journal.close(keep=bool(left))
+        if self._thread.is_alive():
+            log.warning("the history writer is still busy: its journal stays for the next process")
 
     # -- thread ----------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -141,7 +142,16 @@ class StoreWriter:
                 elif not self._jobs:
                     self._journal.clear()  # everything it holds is committed
                     self._idle.set()  # under the lock: a submit in between clears it again
+        self._close_journal()
         self.store.db.close()  # this thread's connection
+
+    def _close_journal(self) -> None:
+        """On this thread as it ends (nothing can be submitted any more): what the store did
+        not take stays in the journal, or in a spool file when the journal lost some."""
+        left = self._batches.pending_events()
+        if left and self._journal.failed and not journal.spool(self.store.spool_dir, left):
+            log.error("%d run record(s) could not be kept: the disk refused them", len(left))
+        self._journal.close(keep=bool(left))
 
     def _due(self) -> bool:
         """Jobs to write now: an urgent one, or lazy ones that waited long enough."""
@@ -186,17 +196,24 @@ class StoreWriter:
 def replay_spool(store: Store) -> int:
     """Write the records that earlier processes left (a crashed writer's journal, or writes
     the store refused until they closed), on this thread; returns how many are still not
-    written (kept in the spool for the next process). Cheap when there is nothing."""
+    written (kept in the spool for the next process). Cheap when there is nothing. The files
+    claimed stay until what they hold is committed or spooled again: interrupted (Ctrl-C, an
+    error, a kill) they are left for the next process, never lost."""
     if not store.writable:
         return 0
-    ops = journal.claim(store.spool_dir)
-    if not ops:
-        return 0
-    batches = OpBatches()
-    for op in ops:
-        batches.add(Job(op, Future()))
-    batches.drain()
-    left = batches.pending_events()
-    if left and not journal.spool(store.spool_dir, left):
-        log.error("%d run record(s) could not be kept: the disk refused them", len(left))
+    taken = spool_claims.claim(store.spool_dir)
+    try:
+        batches = OpBatches()
+        for event in taken.events:
+            batches.add(Job(event, Future()))
+        batches.drain()
+        left = batches.pending_events()
+        if left and not journal.spool(store.spool_dir, left):
+            log.error("%d run record(s) are kept where they were: the disk refused them", len(left))
+            taken.release()
+            return len(left)
+    except BaseException:
+        taken.release()
+        raise
+    taken.done()
     return len(left)
