@@ -12,10 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_alive
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.engine.serving import ThreadHost
+from taskrun_gui.storage import runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.schema import Run
 
 DAEMON_LOG = "daemon.out"
 
@@ -84,7 +87,30 @@ def ensure_served(store: Store, workers: int | None, stranded_only: bool = False
     if not store.writable or host_alive(store.locks_dir):
         return False
     before = now_ms() - STRANDED_AFTER_MS if stranded_only else None
-    if not runs_repo.has_queued(before):
+    if not _waiting_for_a_host(store, before):
         return False
     spawn_daemon(store, workers)
     return True
+
+
+def _waiting_for_a_host(store: Store, before: int | None) -> bool:
+    """Some run is queued that no dead host started already: one whose later records wait in
+    the spool is not served again (they are written when the store takes them)."""
+    if not runs_repo.has_queued(before):
+        return False
+    held = unreplayed.waiting_uids(store.spool_dir)
+    if not held:
+        return True
+    query = Run.select(Run.uid).where(Run.status == str(RunStatus.QUEUED))
+    if before is not None:
+        query = query.where(Run.queued_at < before)
+    return any(row.uid not in held for row in query)
+
+
+def ensure_successor(host: ThreadHost, workers: int | None) -> bool:
+    """As an --exit-when-idle host leaves: start another for runs queued meanwhile, unless
+    this one was stopped by a signal (asked to stop), left records the store refused (the
+    next host would run those runs again), or finished nothing (no progress: back off)."""
+    if host.stopped_by_signal or host.unwritten or not host.finished:
+        return False
+    return ensure_served(host.store, workers)

@@ -22,7 +22,7 @@ from taskrun_gui.engine.host_events import (
 from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage.db import Store
 
-IDLE_CHECK_S = 0.1
+IDLE_CHECK_S = 0.02  # cheap checks; three of them before an idle host leaves
 
 
 def _tell(event: HostEvent) -> None:
@@ -78,6 +78,8 @@ def serve(
             idle_since.append(ex.poll_mark())
         elif ex.handed_over_since(idle_since[0]):
             home.stop()
+        elif ex.found_since(idle_since[0]):  # being handed over now: look again after it
+            idle_since[0] = ex.poll_mark()
 
     def quit_when_runs_end() -> None:
         """Stopping: wait for what runs, not for the queue (it stays queued in the store for
@@ -108,6 +110,7 @@ def serve(
         quit_when_runs_end()
 
     def on_signal(_signum: int, _frame: object) -> None:
+        host.stopped_by_signal = True  # asked to stop: no successor takes its place
         home.call_soon(stop_asked)  # not in the middle of what the host is doing
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}

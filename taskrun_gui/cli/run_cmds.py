@@ -13,7 +13,7 @@ from peewee import OperationalError
 
 from taskrun_gui.cli.common import fail, key_values, print_json, warn
 from taskrun_gui.cli.daemon_spawn import (
-    ensure_served,
+    ensure_successor,
     handed_params,
     run_detached,
     spawn_daemon,
@@ -45,7 +45,7 @@ def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
     print(f"taskrun daemon serving {store.data_dir} (pid {os.getpid()})", file=sys.stderr)
     code = serve(host, exit_when_idle=a.exit_when_idle, on_stop=a.on_stop)
     if a.exit_when_idle:
-        ensure_served(store, a.workers)  # runs queued as this host was leaving
+        ensure_successor(host, a.workers)  # runs queued as this host was leaving
     return code
 
 
@@ -124,7 +124,7 @@ def _run_as_host(
         on_finished=on_finished,
         on_output=on_output if a.follow else None,
     )
-    ensure_served(host.store, a.workers)  # runs others queued as this host was leaving
+    ensure_successor(host, a.workers)  # runs others queued as this host was leaving
     finals = [mine.get(root) for root in roots]
     return _report([f for f in finals if f is not None], a.json, expected=len(roots))
 

@@ -26,6 +26,7 @@ from taskrun_gui.core.models import (
     TaskSpec,
     Trigger,
 )
+from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import records
 from taskrun_gui.engine.alerts import AlertWatch
@@ -82,7 +83,7 @@ class EngineHost:
         post = self.mailbox.post
         self._poller = HostPoller(
             store,
-            on_queued=lambda runs: post(("foreign", runs)),
+            on_queued=lambda runs: post(("foreign", runs), urgent=True),
             on_controls=lambda recs: post(("controls", recs)),
             is_known=self._seen.__contains__,
             interval=poll_interval,
@@ -98,6 +99,12 @@ class EngineHost:
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
+        """Serve. Not a store opened read-only (a run there is never recorded, so every launch
+        would run it again): that is told once, and nothing starts."""
+        if self.store.read_only:
+            why = self.store.open_error or "the history store is read-only"
+            self._sink(StoreHealth(False, f"{why}; queued runs are not started"))
+            return
         self._poller.start()
         self._retention.start()
         if self._alerts is not None:
@@ -131,6 +138,10 @@ class EngineHost:
         looks at the queue since found nothing new)."""
         self._poller.wake()
         return self._poller.quiet_since(mark)
+
+    def found_since(self, mark: int) -> bool:
+        """A look after `mark` found others' runs (or ones it could not claim yet)."""
+        return self._poller.found_at_pass > mark
 
     @property
     def workers(self) -> int:
@@ -243,6 +254,8 @@ class EngineHost:
 
     def _start_ready(self) -> tuple[bool, int | None]:
         """On any thread: start the queued runs that may run now (see RunBoard)."""
+        if self.store.read_only:
+            return False, None
         return self._board.start_ready(self.pool.max_workers, self._start)
 
     def _start(self, job: RunJob) -> None:
@@ -258,10 +271,25 @@ class EngineHost:
         )
         try:
             result = execute_run(job, self.store, self.writer, hooks)
-        except Exception:  # execute_run records its own failures; this is the last guard
+        except Exception as exc:  # execute_run records its own failures; this is the last guard
             log.exception("worker for run %s crashed", uid)
-            result = RunResult(job.record)
+            result = RunResult(self._internal_finish(job.record, exc))
         self._run_ended(result)
+
+    def _internal_finish(self, queued: RunRecord, exc: Exception) -> RunRecord:
+        """The end of a run whose worker crashed (left queued, the next host runs it again)."""
+        final = replace(
+            queued,
+            status=RunStatus.ERROR,
+            finished_at=now_ms(),
+            error_type=ErrorType.INTERNAL,
+            error_message=f"internal error: {exc}",
+        )
+        try:
+            self.writer.submit(RunEnded.of(final), lazy=True)
+        except Exception:
+            log.exception("could not record the end of run %s", queued.uid)
+        return final
 
     def _run_ended(self, result: RunResult) -> None:
         """On the worker's thread, as its run ends: free its slot, report, start the next

@@ -4,16 +4,26 @@ never queries."""
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
 from taskrun_gui.engine.records import values_for
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.engine.ticker import StoreTicker
-from taskrun_gui.storage import runs_repo, tasks_repo
+from taskrun_gui.storage import runs_repo, tasks_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
+from taskrun_gui.storage.writer import replay_spool
+
+log = logging.getLogger(__name__)
+CLAIM_CHUNK = 500  # uids per statement (SQLite's limit on variables)
+REPLAY_EVERY_S = 2.0  # how often a pass retries replaying what a dead writer left
 
 
 @dataclass
@@ -32,7 +42,7 @@ class HostPoller(StoreTicker):
         is_known: Callable[[str], bool],
         interval: float = 0.5,
         on_fires: Callable[[list[Fire]], None] | None = None,
-        write: Callable[[Callable[[], object]], object] | None = None,
+        write: Callable[[Callable[[], object]], Future[Any]] | None = None,
         scheduler: Scheduler | None = None,
     ) -> None:
         """With `on_fires`, schedules are checked every tick (only the host that serves the
@@ -47,6 +57,9 @@ class HostPoller(StoreTicker):
         self._last_id = 0
         self.passes = 0  # complete looks at the queue so far
         self.found_at_pass = 0  # the last pass that found runs queued by others
+        self.deferred = 0  # queued runs the last pass could not claim (the store refused)
+        self._claims_cleared = False  # the claims a dead host left on queued runs
+        self._replayed_at = 0.0
 
     def quiet_since(self, passes: int) -> bool:
         """Two whole passes after `passes` were completed and found nothing new: whatever
@@ -54,15 +67,53 @@ class HostPoller(StoreTicker):
         return self.passes >= passes + 2 and self.found_at_pass <= passes
 
     def poll_once(self) -> None:
-        rows = (
-            Run.select().where((Run.status == "queued") & (Run.id > self._last_id)).order_by(Run.id)
-        )
+        self._take_queued()
+        controls = runs_repo.with_control()
+        if controls:
+            self.on_controls(controls)
+        if self.on_fires is not None:
+            self._check_schedules()
+        self.passes += 1
+
+    def _take_queued(self) -> None:
+        """Hand over the runs others queued, each once it is claimed for this host in the
+        store (one transaction a pass, whatever the burst): a run whose claim the store
+        refuses is not started, and is tried again next pass."""
+        where = (Run.status == "queued") & (Run.id > self._last_id)
+        if self._claims_cleared:  # before: dead hosts' claims count as none
+            where &= Run.host_pid.is_null()
+        rows = list(Run.select().where(where).order_by(Run.id))
+        rows = [row for row in rows if not self.is_known(row.uid)]
+        if not rows:  # none queued: no dead host's claim to clear either
+            self._claims_cleared = True
+            self.deferred = 0
+            return
+        waiting = unreplayed.waiting_uids(self.store.spool_dir)
+        held = [row for row in rows if row.uid in waiting]  # a dead host started them
+        free = [row for row in rows if row.uid not in waiting]
+        claimed = self._claim([row.uid for row in free]) if free else set()
+        if claimed is None:
+            held = rows
+            claimed = set()
+        if held:
+            self._replay_soon()
+        self._last_id = held[0].id - 1 if held else max(self._last_id, rows[-1].id)
+        self._defer(len(held))
+        found = self._foreign([row for row in free if row.uid in claimed])
+        if found:
+            self.found_at_pass = self.passes + 1
+            self.on_queued(found)
+
+    def _defer(self, count: int) -> None:
+        """Runs still waiting to be claimed keep the host from looking idle."""
+        self.deferred = count
+        if count:
+            self.found_at_pass = self.passes + 1
+
+    def _foreign(self, rows: list[Run]) -> list[ForeignRun]:
         found: list[ForeignRun] = []
         specs: dict[tuple[int, int], TaskSpec | None] = {}  # a burst is many runs of one task
         for row in rows:
-            self._last_id = max(self._last_id, row.id)
-            if self.is_known(row.uid):
-                continue
             rec = runs_repo.to_record(row)
             key = (rec.task_id, rec.version)
             if key not in specs:
@@ -71,18 +122,61 @@ class HostPoller(StoreTicker):
                 except LookupError:
                     specs[key] = None
             spec = specs[key]
-            if spec is None:
-                continue
-            found.append(ForeignRun(rec, spec, values_for(rec, self.store.secrets_dir)))
-        if found:
-            self.found_at_pass = self.passes + 1
-            self.on_queued(found)
-        controls = runs_repo.with_control()
-        if controls:
-            self.on_controls(controls)
-        if self.on_fires is not None:
-            self._check_schedules()
-        self.passes += 1
+            if spec is not None:
+                found.append(ForeignRun(rec, spec, values_for(rec, self.store.secrets_dir)))
+        return found
+
+    def _claim(self, uids: list[str]) -> set[str] | None:
+        """Compare-and-set: the uids now claimed by this process (None: the store refused)."""
+        pid = os.getpid()
+        clear = not self._claims_cleared
+
+        def claim() -> set[str]:
+            if clear:
+                _clear_claims()
+            mine: set[str] = set()
+            for i in range(0, len(uids), CLAIM_CHUNK):
+                chunk = uids[i : i + CLAIM_CHUNK]
+                Run.update(host_pid=pid).where(
+                    Run.uid.in_(chunk) & (Run.status == "queued") & Run.host_pid.is_null()
+                ).execute()
+                query = Run.select(Run.uid).where(Run.uid.in_(chunk) & (Run.host_pid == pid))
+                mine.update(row.uid for row in query)
+            return mine
+
+        done, result = self._call(claim)
+        if not done or not isinstance(result, set):
+            return None
+        self._claims_cleared = True
+        return result
+
+    def _call(self, fn: Callable[[], object]) -> tuple[bool, object]:
+        """`fn` in a write transaction through the writer, waited for (as long as this
+        poller runs): (False, None) when the store refused it or the poller stopped first."""
+        try:
+            if self.write is None:
+                with self.store.db.atomic("IMMEDIATE"):
+                    return True, fn()
+            fut = self.write(fn)
+            while not fut.done():
+                if self._stop.is_set():  # what it claims stays claimed: the next host clears it
+                    return False, None
+                self._stop.wait(0.05)
+            return True, fut.result()
+        except Exception as exc:  # locked, read-only, full: not claimed, tried again
+            log.debug("claiming queued runs: %s", exc)
+            return False, None
+
+    def _replay_soon(self) -> None:
+        """Runs a dead writer started are held back until its records are written: try to
+        write them (now and then, not every pass)."""
+        if time.monotonic() - self._replayed_at < REPLAY_EVERY_S:
+            return
+        self._replayed_at = time.monotonic()
+        try:
+            replay_spool(self.store)
+        except Exception as exc:
+            log.debug("replaying the spool: %s", exc)
 
     def _check_schedules(self) -> None:
         fires, changes = self.scheduler.due(tasks_repo.list_all())
@@ -96,3 +190,11 @@ class HostPoller(StoreTicker):
         if fires:
             assert self.on_fires is not None
             self.on_fires(fires)
+
+
+def _clear_claims() -> None:
+    """Claims on queued runs are the dead hosts' (one host serves a data dir, and this one
+    has claimed nothing yet): those runs are free again."""
+    Run.update(host_pid=None).where(
+        (Run.status == "queued") & Run.host_pid.is_null(False)
+    ).execute()

@@ -101,9 +101,15 @@ def save_secret_values(secrets_dir: Path, uid: str, spec: TaskSpec, values: dict
     if not secret:
         return
     secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(secrets_path(secrets_dir, uid), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(secret, fh)
+    path = secrets_path(secrets_dir, uid)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(secret, fh)
+    except OSError:  # a full disk: no empty or half-written file left behind
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
 
 
 def load_secret_values(secrets_dir: Path, uid: str) -> dict[str, str]:

@@ -189,6 +189,22 @@ def _on_paused(rec: RunRecord, paused: bool, write: Write, hooks: RunHooks) -> N
     hooks.on_state(replace(rec))
 
 
+def _with_secrets(
+    rec: RunRecord, retry: RunRecord, spec: TaskSpec, store: Store, values: dict[str, str]
+) -> RunRecord | None:
+    """The retry, once its secrets are saved (whichever host finds its row needs them); None
+    when they cannot be (a full disk): the run's end is recorded without it, saying why."""
+    try:
+        save_secret_values(store.secrets_dir, retry.uid, spec, values)
+    except OSError as exc:
+        log.warning("run %s: its retry was not queued: %s", rec.uid, exc)
+        reason = exc.strerror or str(exc)
+        why = f"the retry was not queued: its secret parameters could not be saved ({reason})"
+        rec.error_message = f"{rec.error_message}; {why}" if rec.error_message else why
+        return None
+    return retry
+
+
 def _finish(
     rec: RunRecord,
     out: ProcessOutcome,
@@ -215,7 +231,6 @@ def _finish(
         write(StepsRecorded(rec.uid, tuple(replace(s) for s in steps)))
     retry = None if spec is None else next_attempt(rec, spec, store.logs_dir)
     if retry is not None and spec is not None:
-        # its secrets first: whichever host finds the retry's row needs them
-        save_secret_values(store.secrets_dir, retry.uid, spec, values)
+        retry = _with_secrets(rec, retry, spec, store, values)
     write(RunFinished.of(rec, None if retry is None else replace(retry)))
     return RunResult(rec, retry)  # the final state: not also an on_state

@@ -8,7 +8,7 @@ import os
 
 from taskrun_gui.engine.home_thread import ThreadHome
 from taskrun_gui.engine.host import EngineHost
-from taskrun_gui.engine.host_events import EventSink, HostEvent, StoreHealth
+from taskrun_gui.engine.host_events import EventSink, HostEvent, RunFinished, StoreHealth
 from taskrun_gui.engine.locks import FileLock, host_lock
 from taskrun_gui.engine.pools import ThreadPool
 from taskrun_gui.engine.recovery import recover_dead_runs
@@ -50,8 +50,14 @@ class ThreadHost:
             store, self.writer, self.pool, self.home, self._emit, poll_interval, schedules
         )
         self.home.host = self.executor
+        # how this host's serving ended, for whoever decides about a successor
+        self.stopped_by_signal = False
+        self.finished = 0  # runs that ended here
+        self.unwritten = 0  # records the store had not taken when it closed (kept aside)
 
     def _emit(self, event: HostEvent) -> None:
+        if isinstance(event, RunFinished):
+            self.finished += 1
         for listener in self.listeners:
             listener(event)
 
@@ -72,4 +78,5 @@ class ThreadHost:
         self.executor.take_mail()
         self.pool.close()
         self.writer.close()
+        self.unwritten = self.writer.pending_count
         self.lock.release()

@@ -54,7 +54,7 @@ def load(data_dir: Path) -> Policy:
     try:
         with open(path, "rb") as fh:
             policy = parse(tomllib.load(fh), str(path))
-    except (OSError, tomllib.TOMLDecodeError, PolicyError) as exc:
+    except (OSError, ValueError) as exc:  # also not UTF-8, bad TOML, a bad value (PolicyError)
         log.warning("the data dir's settings cannot be used, defaults apply: %s", exc)
         policy = Policy()
     _cache[path] = (mtime, policy)
