@@ -16,6 +16,7 @@ from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.core.stats import COUNTED_STATUSES
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms
 from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.storage import (
     recorder,
@@ -91,20 +92,14 @@ def cmd_log(store: Store, a: argparse.Namespace) -> int:
     elif rec.status.is_final:
         fail(f"the log file of run {rec.id} is gone ({path})")
     out.flush()
+    follower = LogFollower(path, offset)  # past the head of a capped log: its newest segment
     while a.follow and not rec.status.is_final:
         if rec.status.is_live and not host_alive(store.locks_dir):
             recover_if_no_host(store)  # its host died: it ends as interrupted
         time.sleep(0.2)
-        try:
-            with open(path, "rb") as fh:
-                fh.seek(offset)
-                data = fh.read()
-        except OSError:
-            data = b""
-        out.write(data)
+        rec = _run(a.run_id)  # read after: once final, the log file is whole
+        out.write(follower.read()[0])
         out.flush()
-        offset += len(data)
-        rec = _run(a.run_id)
     return 0
 
 

@@ -1,18 +1,21 @@
 """Runs left running by a host that died become `interrupted`, and what is left of their
 process trees is stopped, identified by create time so a recycled pid is never touched: the
 main process and its group from the run's row, and the processes that had left its tree
-(reparented to init by now) from the run's pids file (engine/run_pids.py)."""
+(reparented to init by now) from the run's pids file (engine/run_pids.py). The tail segments
+of a capped log are put after its head, as the dead host would have at the run's end."""
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
+from pathlib import Path
 
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus
 from taskrun_gui.core.run_events import RunFinished
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import run_pids
 from taskrun_gui.engine.locks import host_lock
+from taskrun_gui.engine.log_file import stitch_tail
 from taskrun_gui.engine.supervise import kill_grace
 from taskrun_gui.monitor import proctree
 from taskrun_gui.storage import recorder, runs_repo
@@ -35,6 +38,7 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
             grace=min(2.0, kill_grace()),
             extra=run_pids.still_running(pids_file),
         )
+        cut = stitch_tail(Path(rec.log_path))  # its tail segments, after the head, as close would
         finished = now_ms()
         final = replace(
             rec,
@@ -43,6 +47,7 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
             duration_ms=None if rec.started_at is None else finished - rec.started_at,
             error_type=ErrorType.INTERRUPTED,
             error_message="TaskRun stopped while this run was going; its processes were stopped",
+            log_dropped=rec.log_dropped + cut,
         )
         with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
             recorder.apply(RunFinished.of(final))

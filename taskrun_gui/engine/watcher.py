@@ -5,11 +5,12 @@ reports what changed, as the executor would."""
 from __future__ import annotations
 
 import codecs
-import os
 from collections.abc import Callable
+from pathlib import Path
 
 from taskrun_gui.core.models import ACTIVE_STATUSES, RunRecord
 from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.logsink import MAX_BATCH_BYTES
 from taskrun_gui.engine.ticker import StoreTicker
 from taskrun_gui.storage import runs_repo
@@ -29,24 +30,22 @@ class RunWatcher(StoreTicker):
         interval: float = 0.5,
         on_host_gone: Callable[[], None] | None = None,
     ) -> None:
-        """`on_host_gone`: called each time the data dir's host lock goes from held to free."""
+        """`on_host_gone`: called at every look while nobody holds the data dir's host lock
+        (level, not edge: a takeover that lost a race to a passing lock holder is asked
+        again at the next look)."""
         super().__init__(store, "taskrun-watcher", interval)
         self.on_changes = on_changes
         self.on_output = on_output
         self.on_host_gone = on_host_gone
-        self._host_seen = True
         self._known: dict[str, RunRecord] = {}
         self._last_id = 0
         self._primed = False
-        self._offsets: dict[str, int] = {}
+        self._followers: dict[str, LogFollower] = {}
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
 
     def poll_once(self) -> None:
-        if self.on_host_gone is not None:
-            alive = host_alive(self.store.locks_dir)
-            if self._host_seen and not alive:
-                self.on_host_gone()
-            self._host_seen = alive
+        if self.on_host_gone is not None and not host_alive(self.store.locks_dir):
+            self.on_host_gone()
         if not self._primed:  # what ended before we came is not news
             self._last_id = self._newest_id()
             self._primed = True
@@ -81,7 +80,7 @@ class RunWatcher(StoreTicker):
             self.on_changes(list(active.values()), changed)
 
     def _forget(self, uid: str) -> None:
-        self._offsets.pop(uid, None)
+        self._followers.pop(uid, None)
         self._decoders.pop(uid, None)
 
     @staticmethod
@@ -91,27 +90,17 @@ class RunWatcher(StoreTicker):
 
     def _tail(self, rec: RunRecord) -> None:
         """New output of a run since the last look: at most one batch's worth, as a viewer
-        would get it from the executor."""
-        try:
-            size = os.path.getsize(rec.log_path)
-        except OSError:
-            return
-        offset = self._offsets.get(rec.uid, 0)
-        if size <= offset:
+        would get it from the executor; past the head of a capped log, from its newest tail
+        segment."""
+        follower = self._followers.setdefault(rec.uid, LogFollower(Path(rec.log_path)))
+        data, skipped = follower.read(MAX_BATCH_BYTES)
+        if not data and not skipped:
             return
         decoder = self._decoders.setdefault(
             rec.uid, codecs.getincrementaldecoder("utf-8")(errors="replace")
         )
         note = ""
-        if size - offset > MAX_BATCH_BYTES:
-            note = (
-                f"\n[… {size - offset - MAX_BATCH_BYTES} bytes not shown live; the log "
-                "file has them]\n"
-            )
-            offset = size - MAX_BATCH_BYTES
+        if skipped:
+            note = f"\n[… {skipped} bytes not shown live; the log file has them]\n"
             decoder.reset()
-        with open(rec.log_path, "rb") as fh:
-            fh.seek(offset)
-            data = fh.read(size - offset)
-        self._offsets[rec.uid] = offset + len(data)
-        self.on_output(rec.uid, note + decoder.decode(data), offset + len(data))
+        self.on_output(rec.uid, note + decoder.decode(data), follower.position)

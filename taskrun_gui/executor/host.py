@@ -49,6 +49,7 @@ class Host(QObject):
         self._workers = workers
         self._schedules = schedules
         self._served_by: int | None = None  # the pid of the process we follow
+        self._taking_over = False  # the lock is ours, recovery runs on its thread
         if on_health is not None:
             self.executor.store_health_changed.connect(on_health)
         self._recovered.connect(self._on_recovered)
@@ -109,31 +110,51 @@ class Host(QObject):
         return None if self.serving else self._served_by
 
     def _on_host_gone(self) -> None:
-        """The process we followed let go of the data dir: serve it here, unless another
-        process was quicker (then follow that one)."""
-        if self.serving or not self._take_lock():
-            self._served_by = host_pid(self.store.locks_dir)
+        """Nobody holds the data dir's host lock (told at every look of the watcher while so):
+        serve it here. When another process holds the lock now (a host that was quicker, or
+        one passing by, as a CLI's recovery), follow it; the next look asks again."""
+        if self.serving or self._taking_over or not self._take_lock():
+            if not self.serving:
+                self._served_by = host_pid(self.store.locks_dir)
             return
+        self._taking_over = True
+        client = self.executor.backend
+        followed = client.queue_uids() if isinstance(client, ClientExecutor) else set()
 
         def recover() -> None:
             try:
                 recovered = recover_dead_runs(self.store) if self.store.writable else []
-                finals = [runs_repo.get_by_uid(r.uid) for r in recovered]
-                self._recovered.emit([f for f in finals if f is not None], "")
+                self._recovered.emit(self._finals({r.uid for r in recovered} | followed), "")
             except Exception as exc:  # the store refuses writes: recover next time
                 log.warning("could not recover the runs of the host that went away: %s", exc)
-                self._recovered.emit([], str(exc))
+                self._recovered.emit(self._finals(followed), str(exc))
 
         threading.Thread(target=recover, name="taskrun-recovery", daemon=True).start()
 
-    def _on_recovered(self, recovered: list[RunRecord], error: str) -> None:
+    @staticmethod
+    def _finals(uids: set[str]) -> list[RunRecord]:
+        """The runs among `uids` that are over now, as stored: those recovery interrupted,
+        and those whose finish the dead host had recorded, or left in its journal for the
+        replay, after the watcher's last look. On the recovery thread."""
+        try:
+            recs = [runs_repo.get_by_uid(uid) for uid in sorted(uids)]
+        except Exception as exc:  # an unreadable store: the runs show as they were
+            log.warning("could not read the runs the window followed: %s", exc)
+            return []
+        return [r for r in recs if r is not None and r.status.is_final]
+
+    def _on_recovered(self, finals: list[RunRecord], error: str) -> None:
         gone = self._served_by
+        client = self.executor.backend
+        untold = client.queue_uids() if isinstance(client, ClientExecutor) else set()
         service = self._new_service()
         self._attach(service, serving=True)
         service.start()
-        for final in recovered:  # interrupted now: the window shows them so
-            self.executor.run_state_changed.emit(final)
-            self.executor.run_finished.emit(final)
+        self._taking_over = False
+        for final in finals:  # over now: the window shows them so (once: not the ones the
+            if final.uid in untold:  # watcher reported while recovery ran)
+                self.executor.run_state_changed.emit(final)
+                self.executor.run_finished.emit(final)
         if error:
             self.executor.store_health_changed.emit(False, error)
         who = f"taskrun daemon (pid {gone})" if gone else "The process that served this data dir"

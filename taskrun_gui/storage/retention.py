@@ -13,6 +13,7 @@ two batches), and the log files of a batch are deleted once its transaction has 
 
 from __future__ import annotations
 
+import glob
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -160,12 +161,15 @@ def _remove_logs(paths: Iterable[str]) -> int:
     """Delete the log files of committed deletions; the bytes freed."""
     freed = 0
     for path in paths:
-        try:
-            size = os.path.getsize(path)
-            os.unlink(path)
-        except OSError:
-            continue
-        freed += size
+        # with the tail segments a capped log has beside it until its run's end (or those
+        # a full disk or a crash left there)
+        for file in [path, *glob.glob(f"{glob.escape(path)}.tail-*")]:
+            try:
+                size = os.path.getsize(file)
+                os.unlink(file)
+            except OSError:
+                continue
+            freed += size
     return freed
 
 

@@ -1,0 +1,96 @@
+"""A capped log survives its host's crash whole (head, note, kept tail, nothing left beside
+it), and `taskrun log --follow` shows a capped run's output past the head while it runs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+
+LAST = "THE-LAST-LINE-BEFORE-THE-SLEEP"
+CHATTY = (
+    "python3 -c \"import sys, time; [print('line %06d' % i) for i in range(20000)]; "
+    f"print('{LAST}', flush=True); time.sleep(120)\""
+)
+SLOW = (
+    "python3 -c \"import time; [print('line %06d ' % i + 'x' * 80, flush=True) or "
+    "time.sleep(0.002) for i in range(4000)]; print('DONE')\""
+)
+
+
+def _wait_for(what: object, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not what():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _tails(data: Path) -> list[Path]:
+    return list((data / "logs").rglob("*.tail-*"))
+
+
+def test_a_host_killed_mid_run_leaves_its_whole_tail_in_the_log(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    res = taskrun(data, "task", "add", "chatty", "--command", CHATTY, "--log-cap", "64K")
+    assert res.returncode == 0, res.stderr
+    host = popen_taskrun(data, "run", "chatty", "--wait")  # the host of its own run
+    try:
+        _wait_for(lambda: any(LAST.encode() in p.read_bytes() for p in _tails(data)))
+        host.kill()
+        host.wait(10)
+    finally:
+        if host.poll() is None:
+            host.kill()
+        host.communicate()
+    shown = taskrun(data, "log", "1")  # recovers the dead host's run first
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.endswith(f"{LAST}\n")
+    assert shown.stdout.startswith("line 000000\n")
+    (run,) = taskrun_json(data, "runs", "--json")
+    assert run["status"] == "interrupted"
+    dropped = run["log_dropped_bytes"]
+    note = f"[taskrun: {dropped} bytes of output not kept here: the log is capped at 65536 bytes]"
+    assert dropped > 0 and note in shown.stdout
+    assert _tails(data) == []
+
+
+def test_cleanup_deletes_the_tail_segments_with_the_log(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert taskrun(data, "task", "add", "t", "--command", "echo hi").returncode == 0
+    assert taskrun(data, "run", "t", "--wait").returncode == 0
+    (run,) = taskrun_json(data, "runs", "--json")
+    log = Path(str(run["log_path"]))
+    left = log.with_name(log.name + ".tail-3")  # a segment a full disk kept beside it
+    left.write_bytes(b"x" * 100)
+    res = taskrun(data, "cleanup", "--keep-per-task", "1", "--older-than", "0.000001")
+    assert res.returncode == 0, res.stderr
+    assert not log.exists() and not left.exists()
+
+
+def test_follow_shows_a_capped_runs_output_past_the_head_while_it_runs(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    res = taskrun(data, "task", "add", "slow", "--command", SLOW, "--log-cap", "64K")
+    assert res.returncode == 0, res.stderr
+    host = popen_taskrun(data, "run", "slow", "--wait")
+    follower = None
+    try:
+        _wait_for(lambda: bool(taskrun_json(data, "runs", "--json")))
+        follower = popen_taskrun(data, "log", "1", "--follow")
+        assert follower.stdout is not None
+        seen = ""
+        while len(seen) < 40_000:  # the head is 32 KiB: this is past it
+            line = follower.stdout.readline()
+            assert line, "the follower stopped"
+            seen += line
+        (run,) = taskrun_json(data, "runs", "--json")
+        assert run["status"] == "running", "the run ended before the follower got there"
+        rest = follower.communicate(timeout=120)[0]
+        assert (seen + rest).endswith("DONE\n")
+        host.communicate(timeout=60)  # the run is over: its host leaves by itself
+    finally:
+        for proc in (follower, host):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert host.returncode == 0
