@@ -111,6 +111,6 @@ def ensure_successor(host: ThreadHost, workers: int | None) -> bool:
     """As an --exit-when-idle host leaves: start another for runs queued meanwhile, unless
     this one was stopped by a signal (asked to stop), left records the store refused (the
     next host would run those runs again), or finished nothing (no progress: back off)."""
-    if host.stopped_by_signal or host.unwritten or not host.finished:
+    if host.stopped_by_signal or not host.finished:
         return False
     return ensure_served(host.store, workers)

@@ -88,6 +88,17 @@ class Journal:
             why = self._why
             log.warning("run records are kept in memory only (journal %s: %s)", self.path, why)
 
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def rewrite(self, uncommitted: list[RunEvent]) -> None:
+        """Everything but `uncommitted` is committed: keep only those (a journal under steady
+        load, never empty between two batches, does not grow without end)."""
+        self.clear()
+        if uncommitted:
+            self.append(uncommitted)
+
     def clear(self) -> None:
         """Everything appended so far is committed."""
         self._saved()

@@ -20,6 +20,7 @@ import logging
 import os
 import stat
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from taskrun_gui.core.run_events import RunEvent, RunFinished, RunQueued, event_uid
@@ -128,7 +129,9 @@ def _inside(events: list[RunEvent], logs_dir: str, source: Path) -> list[RunEven
                 rec.log_path,
                 logs_dir,
             )
-            continue
+            if not isinstance(event, RunFinished):
+                continue
+            event = replace(event, retry=None)  # the finish itself is kept: only its retry goes
         kept.append(event)
     return kept
 

@@ -27,7 +27,9 @@ def _files(spool_dir: Path) -> list[Path]:
 
 
 def _read_unheld(path: Path) -> bytes | None:
-    """The file's bytes, unless a live writer holds it (its flock): None then."""
+    """The file's bytes, unless it is a live writer's journal (its flock): None then. A
+    claimed file is read even while held: its holder is replaying a dead host's records,
+    which no poller may start again meanwhile."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
     except OSError:
@@ -38,7 +40,8 @@ def _read_unheld(path: Path) -> bytes | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError:
-            return None  # held: its writer is alive and commits it itself
+            if ".claimed-" not in path.name:
+                return None  # a live writer's journal: it commits it itself
         data = b""
         while chunk := os.read(fd, 1 << 20):
             data += chunk

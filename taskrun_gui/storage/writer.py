@@ -26,6 +26,7 @@ from taskrun_gui.storage.op_batches import CommitCallback, Job, OpBatches
 log = logging.getLogger(__name__)
 
 HealthCallback = Callable[[bool, str], None]
+COMPACT_AT = 1 << 20  # journal bytes after which a busy writer rewrites it to what is pending
 LAZY_DELAY = 0.05  # seconds a write nobody waits for may wait to share a commit
 __all__ = ["LAZY_DELAY", "HealthCallback", "StoreWriter", "replay_spool"]
 
@@ -142,6 +143,8 @@ class StoreWriter:
                 elif not self._jobs:
                     self._journal.clear()  # everything it holds is committed
                     self._idle.set()  # under the lock: a submit in between clears it again
+                elif self._journal.size > COMPACT_AT:  # never empty under steady load
+                    self._journal.rewrite([j.work for j in self._jobs if not callable(j.work)])
         self._close_journal()
         self.store.db.close()  # this thread's connection
 

@@ -166,3 +166,28 @@ def test_a_replay_interrupted_before_its_commit_loses_nothing(
     assert _uids() == {r.uid for r in recs}
     assert runs_repo.get_by_uid(recs[0].uid) is not None
     assert list(store.spool_dir.iterdir()) == []
+
+
+def test_a_finish_whose_retry_would_log_outside_keeps_the_finish(store: Store) -> None:
+    from taskrun_gui.core.models import RunStatus
+    from taskrun_gui.core.run_events import RunFinished
+
+    (run,) = _runs(store, 1)
+    retry = replace(run, uid="retry-" + run.uid, log_path="/elsewhere/retry.log")
+    done = RunFinished(run.uid, RunStatus.FAILED, 1, 2, 1, 3, retry=retry)
+    _write(store.spool_dir / "x.jsonl", [RunQueued(run), done])
+    assert replay_spool(store) == 0
+    stored = runs_repo.get_by_uid(run.uid)
+    assert stored is not None and (stored.status, stored.exit_code) == (RunStatus.FAILED, 3)
+    assert _uids() == {run.uid}  # the finish is there; only the retry was refused
+
+
+def test_a_busy_journal_is_rewritten_to_what_is_still_pending(store: Store) -> None:
+    a, b, c = _runs(store, 3)
+    j = journal.Journal(store.spool_dir)
+    j.append([RunQueued(a), RunQueued(b)])
+    before = j.size
+    j.rewrite([RunQueued(c)])  # a and b are committed, c is not yet
+    assert 0 < j.size < before
+    assert [e.record.uid for e in journal.decode(j.path.read_bytes(), "t")] == [c.uid]
+    j.close(keep=False)
