@@ -18,17 +18,23 @@ from taskrun_gui.engine.locks import host_lock
 from taskrun_gui.engine.log_file import stitch_tail
 from taskrun_gui.engine.supervise import kill_grace
 from taskrun_gui.monitor import proctree
-from taskrun_gui.storage import recorder, runs_repo
+from taskrun_gui.storage import recorder, runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import replay_spool
 
 
 def recover_dead_runs(store: Store) -> list[RunRecord]:
     """Mark the live runs of dead hosts interrupted. Call while holding the host lock. What a
-    dead writer left (a finish it had not committed) is written first: it is not lost."""
-    replay_spool(store)
+    dead writer left (a finish it had not committed) is written first: it is not lost; a run
+    whose finish still waits (the store refused the replay) is left for the next replay."""
+    if replay_spool(store):
+        finishes_waiting = unreplayed.waiting_uids(store.spool_dir, finishes_only=True)
+    else:
+        finishes_waiting = set()
     recovered = []
     for rec in runs_repo.live():
+        if rec.uid in finishes_waiting:
+            continue
         verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)
         pids_file = run_pids.path_for(store.tmp_dir, rec.uid)
         proctree.stop_tree(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from PySide6.QtCore import QObject, Signal
 
@@ -22,11 +23,13 @@ from taskrun_gui.executor.backend import Backend
 from taskrun_gui.executor.client import ClientExecutor
 from taskrun_gui.executor.executor import Executor
 from taskrun_gui.executor.service import ExecutorService
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage import runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import HealthCallback, StoreWriter
 
 log = logging.getLogger(__name__)
+RECOVERY_WAIT_S = 30.0  # a dead host's records waiting for a locked store, at most
+RECOVERY_RETRY_S = 0.5
 
 
 class Host(QObject):
@@ -123,13 +126,32 @@ class Host(QObject):
 
         def recover() -> None:
             try:
-                recovered = recover_dead_runs(self.store) if self.store.writable else []
+                recovered = self._recover_all()
                 self._recovered.emit(self._finals({r.uid for r in recovered} | followed), "")
             except Exception as exc:  # the store refuses writes: recover next time
                 log.warning("could not recover the runs of the host that went away: %s", exc)
                 self._recovered.emit(self._finals(followed), str(exc))
 
         threading.Thread(target=recover, name="taskrun-recovery", daemon=True).start()
+
+    def _recover_all(self) -> list[RunRecord]:
+        """Recovery, tried again while the dead host's records wait (a store locked a few
+        seconds): the window tells the finishes it had, not 'interrupted'. On a thread."""
+        deadline = time.monotonic() + RECOVERY_WAIT_S
+        recovered: list[RunRecord] = []
+        while self.store.writable:
+            try:
+                recovered += recover_dead_runs(self.store)
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+            else:
+                if not unreplayed.waiting_uids(self.store.spool_dir) or (
+                    time.monotonic() > deadline
+                ):
+                    break
+            time.sleep(RECOVERY_RETRY_S)
+        return recovered
 
     @staticmethod
     def _finals(uids: set[str]) -> list[RunRecord]:

@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-from taskrun_gui.core.run_events import RunQueued, event_uid
+from taskrun_gui.core.run_events import RunFinished, RunQueued, event_uid
 from taskrun_gui.storage import fallback_dirs, journal
 
 PATTERNS = ("*.jsonl", "*.claimed-*")
@@ -52,15 +52,18 @@ def _read_unheld(path: Path) -> bytes | None:
         os.close(fd)  # releases the shared lock
 
 
-def waiting_uids(spool_dir: Path) -> set[str]:
+def waiting_uids(spool_dir: Path, finishes_only: bool = False) -> set[str]:
     """Uids with a later write (started, finished, ...) than being queued waiting in a file
-    nobody holds. Cheap when the spool is empty (the usual case)."""
+    nobody holds; `finishes_only`: those whose finish waits. Cheap when the spool is empty
+    (the usual case)."""
     uids: set[str] = set()
     for path in _files(spool_dir):
         data = _read_unheld(path)
         if not data:
             continue
         for event in journal.decode(data, str(path)):
-            if not isinstance(event, RunQueued):
+            if isinstance(event, RunQueued):
+                continue  # a queued run is what the poller looks for, not a later write
+            if not finishes_only or isinstance(event, RunFinished):
                 uids.add(event_uid(event))
     return uids

@@ -85,3 +85,36 @@ def test_a_run_being_replayed_elsewhere_is_not_run_again(tmp_path: Path) -> None
     (run,) = taskrun_json(data, "runs", "--json")
     assert (run["status"], run["exit_code"], run["duration"]) == ("success", 0, 2.0)
     assert not ran.exists()
+
+
+def test_recovery_leaves_a_run_whose_finish_still_waits(tmp_path: Path, monkeypatch) -> None:
+    """The replay refused (a store locked a moment) but the interrupt could be written: the
+    run must keep its real outcome for the next replay, not become `interrupted`."""
+    from taskrun_gui.core.models import RunStatus, TaskSpec, Trigger
+    from taskrun_gui.core.run_events import RunFinished, RunQueued, RunStarted
+    from taskrun_gui.engine import recovery
+    from taskrun_gui.engine.records import new_run
+    from taskrun_gui.storage import journal, recorder, runs_repo, tasks_repo
+    from taskrun_gui.storage.db import Store
+    from taskrun_gui.storage.writer import replay_spool
+
+    store = Store(tmp_path / "data").open()
+    try:
+        with store.db.atomic():
+            task = tasks_repo.create(TaskSpec(name="t", command="true"))
+        rec = new_run(task.id, task.version, task.spec, {}, Trigger.CLI, store.logs_dir)
+        with recorder.immediate_transaction():
+            recorder.apply(RunQueued(rec))
+            recorder.apply(RunStarted(rec.uid, 1000, 999999, 999999, 1.0))
+        dead = store.spool_dir / "journal-999999-1.jsonl"
+        dead.write_bytes(
+            journal.encode([RunFinished(rec.uid, RunStatus.FAILED, 1000, 3000, 2000, 3)])
+        )
+        monkeypatch.setattr(recovery, "replay_spool", lambda s: 1)  # as if the store refused
+        assert recovery.recover_dead_runs(store) == []
+        assert runs_repo.get_by_uid(rec.uid).status is RunStatus.RUNNING
+        assert replay_spool(store) == 0  # the store takes it now
+        final = runs_repo.get_by_uid(rec.uid)
+        assert (final.status, final.exit_code) == (RunStatus.FAILED, 3)
+    finally:
+        store.close()

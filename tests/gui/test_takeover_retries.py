@@ -70,8 +70,9 @@ def test_the_window_serves_although_the_lock_was_held_when_the_daemon_died(
                 return
             fd = os.open(data / "locks" / "host.lock", os.O_RDWR)
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # "another process", for 0.3 s
-            holders.append(threading.Timer(0.3, os.close, (fd,)))
-            holders[0].start()
+            timer = threading.Timer(0.3, os.close, (fd,))
+            timer.start()  # before it is seen: the test joins it
+            holders.append(timer)
 
         host.executor.backend._watched_host_gone.connect(  # type: ignore[attr-defined]
             grab, Qt.ConnectionType.DirectConnection
