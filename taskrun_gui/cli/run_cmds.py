@@ -41,7 +41,9 @@ def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
     host = make_host(store, a.workers, schedules=not a.exit_when_idle)
     if not host.try_serve():
         host.close()
-        fail(f"the data dir {store.data_dir} is already served by pid {host_pid(store.locks_dir)}")
+        pid = host_pid(store.locks_dir)
+        by = f"pid {pid}" if pid else "another process (it is starting)"
+        fail(f"the data dir {store.data_dir} is already served by {by}")
     print(f"taskrun daemon serving {store.data_dir} (pid {os.getpid()})", file=sys.stderr)
     code = serve(host, exit_when_idle=a.exit_when_idle, on_stop=a.on_stop)
     if a.exit_when_idle:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from taskrun_gui.engine.locks import host_pid
 from tests.e2e.cli import cli_env, taskrun, taskrun_json
 
 CHATTY = "python3 -c \"import sys; sys.stdout.write('x' * 6_000_000); sys.exit(3)\""
@@ -94,8 +95,12 @@ def test_the_daemon_survives_a_full_disk_and_goes_on_serving(
             stderr=err,
         )
     try:
-        assert taskrun(data, "run", "chatty").returncode == 0
         deadline = time.monotonic() + 30
+        while host_pid(data / "locks") != daemon.pid:  # serving: `run` must not start another
+            assert daemon.poll() is None, err_path.read_text()
+            assert time.monotonic() < deadline, "the daemon did not start serving"
+            time.sleep(0.05)
+        assert taskrun(data, "run", "chatty").returncode == 0
         while "could not be written to" not in err_path.read_text():
             assert daemon.poll() is None, err_path.read_text()
             assert time.monotonic() < deadline, "the chatty run never ended"

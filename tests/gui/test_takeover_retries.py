@@ -130,7 +130,8 @@ def test_a_finish_replayed_from_the_dead_daemons_journal_reaches_the_window(
         with qtbot.waitSignal(ex.serving_changed, timeout=30_000):
             daemon.kill()
             daemon.wait(10)
-        qtbot.waitUntil(lambda: (rec.uid, "failed") in finals, timeout=20_000)
+        # recovery waits (on its thread) for the locked store to take the replay
+        qtbot.waitUntil(lambda: (rec.uid, "failed") in finals, timeout=60_000)
         stored = runs_repo.get_by_uid(rec.uid)
         assert stored is not None and (stored.status, stored.exit_code) == (RunStatus.FAILED, 3)
         assert finals.count((rec.uid, "failed")) == 1
