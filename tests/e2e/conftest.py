@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
+from tests.e2e.disks import fallback_root, small_fs
 
 
 @pytest.fixture
@@ -16,3 +19,18 @@ def service(qapp, store: Store, writer: StoreWriter) -> Iterator[ExecutorService
     yield svc
     svc.shutdown(cancel_running=True, timeout=10)
     svc.deleteLater()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB file system of the test's own."""
+    with small_fs(tmp_path / "small", "4m") as mnt:
+        yield mnt
+        shutil.rmtree(fallback_root(), ignore_errors=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB file system of the test's own."""
+    with small_fs(tmp_path / "tiny", "1m") as mnt:
+        yield mnt

@@ -5,47 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from taskrun_gui.engine.locks import host_pid
 from tests.e2e.cli import cli_env, taskrun, taskrun_json
+from tests.e2e.disks import fill
 
 CHATTY = "python3 -c \"import sys; sys.stdout.write('x' * 6_000_000); sys.exit(3)\""
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB file system of its own (tmpfs), unmounted afterwards."""
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    res = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(mnt)],
-        capture_output=True,
-        text=True,
-    )
-    if res.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot mount a small file system for the test: {res.stderr}")
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {res.stderr.strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
-        shutil.rmtree(_fallback_root(), ignore_errors=True)
-
-
-def _fallback_root() -> Path:
-    import tempfile
-
-    return Path(tempfile.gettempdir()) / f"taskrun-{os.getuid()}"
 
 
 def _free_logs(data: Path) -> None:
@@ -123,24 +93,12 @@ def _disk_room(mnt: Path) -> int:
     return st.f_bavail * st.f_frsize
 
 
-def _fill(mnt: Path) -> Path:
-    filler = mnt / "filler"
-    with open(filler, "wb") as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
-        except OSError:
-            pass
-    return filler
-
-
 def test_with_the_disk_already_full_the_task_still_runs(small_disk: Path, tmp_path: Path) -> None:
     data = small_disk / "data"
     ran = tmp_path / "ran"  # outside the full disk
     cmd = f"{sys.executable} -c \"import sys; open(sys.argv[1], 'a').write('x')\" {ran}"
     assert taskrun(data, "task", "add", "mark", "--command", cmd).returncode == 0
-    filler = _fill(small_disk)
+    filler = fill(small_disk)
     res = taskrun(data, "run", "mark", "--wait")
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr and "success" in res.stdout
@@ -160,7 +118,7 @@ def test_cli_reads_work_on_a_full_disk(small_disk: Path) -> None:
     data = small_disk / "data"
     assert taskrun(data, "task", "add", "quick", "--command", "echo hi").returncode == 0
     assert taskrun(data, "run", "quick", "--wait").returncode == 0
-    _fill(small_disk)
+    fill(small_disk)
     runs = taskrun_json(data, "runs", "--json")
     assert runs[0]["status"] == "success"
 
@@ -169,7 +127,7 @@ def test_output_the_disk_refuses_is_an_error_not_a_silent_loss(small_disk: Path)
     data = small_disk / "data"
     assert taskrun(data, "task", "add", "quick", "--command", "echo hi").returncode == 0
     assert taskrun(data, "run", "quick", "--wait").returncode == 0
-    _fill(small_disk)
+    fill(small_disk)
     with open(small_disk / "out.json", "w") as out:
         res = subprocess.run(
             [sys.executable, "-m", "taskrun_gui.cli", "runs", "--json"],

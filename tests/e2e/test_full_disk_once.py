@@ -5,21 +5,15 @@ records the disk refused are not run again by a successor daemon."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from tests.e2e.cli import taskrun
-from tests.e2e.test_full_disk import _runs_when, small_disk  # noqa: F401  (the fixture)
+from tests.e2e.disks import fill
+from tests.e2e.test_full_disk import _runs_when
 from tests.e2e.test_runs_once import _daemons, _daemons_started, _lines, _until
 
 
-def _fill(mnt: Path) -> Path:
-    filler = mnt / "filler"
-    subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=4k"], capture_output=True)
-    return filler
-
-
-def test_retry_with_a_secret_on_a_full_disk_keeps_the_outcome(small_disk: Path) -> None:  # noqa: F811
+def test_retry_with_a_secret_on_a_full_disk_keeps_the_outcome(small_disk: Path) -> None:
     data = small_disk / "data"
     res = taskrun(
         data,
@@ -36,7 +30,7 @@ def test_retry_with_a_secret_on_a_full_disk_keeps_the_outcome(small_disk: Path) 
         "0",
     )
     assert res.returncode == 0, res.stderr
-    filler = _fill(small_disk)
+    filler = fill(small_disk)
     res = taskrun(data, "run", "flaky", "--param", "tok=abc123", "--wait")
     assert "Traceback" not in res.stderr
     assert res.returncode == 1
@@ -53,7 +47,7 @@ CHATTY = "python3 -c \"import sys; sys.stdout.write('x' * 3_000_000)\"; echo ran
 
 
 def test_runs_on_a_filling_disk_run_once_and_no_successor_chain(
-    small_disk: Path,  # noqa: F811
+    small_disk: Path,
     tmp_path: Path,
 ) -> None:
     data, marks = small_disk / "data", tmp_path / "executions"

@@ -5,7 +5,6 @@ busy, or killed after the data dir's disk filled up under its journal."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from taskrun_gui.engine import records
 from taskrun_gui.storage import journal
 from taskrun_gui.storage.db import Store
 from tests.e2e.cli import cli_env, taskrun
+from tests.e2e.disks import fill
 from tests.helpers import add_task
 
 # the child's part: open the store, make runs of the task "deploy" (argv: data dir, how many)
@@ -122,42 +122,6 @@ print(recs[0].uid, flush=True)
     assert _uids_after_replay(data, tmp_env) == {uid}
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB file system of its own (tmpfs), as tests/e2e/test_full_disk.py's small_disk."""
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    res = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(mnt)],
-        capture_output=True,
-        text=True,
-    )
-    if res.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot mount a small file system for the test: {res.stderr}")
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {res.stderr.strip()}")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
-
-
-def _fill(mnt: Path) -> Path:
-    """Every byte of the disk taken (down to the last page)."""
-    filler = mnt / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (65536, 4096, 1):
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError:
-                    break
-    finally:
-        os.close(fd)
-    return filler
-
-
 def test_records_go_on_in_the_fallback_when_the_disk_fills_under_the_journal(
     tiny_disk: Path, tmp_env: dict[str, str]
 ) -> None:
@@ -179,7 +143,7 @@ os._exit(0)  # killed: no close
     assert next(child) == "ready"
     holder = sqlite3.connect(data / "taskrun.db")
     holder.execute("BEGIN IMMEDIATE")  # nothing the child submits now gets committed
-    filler = _fill(tiny_disk)
+    filler = fill(tiny_disk)
     try:
         uids = json.loads(child.send("go"))
         assert list(child) == []
