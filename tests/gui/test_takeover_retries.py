@@ -127,6 +127,15 @@ def test_a_finish_replayed_from_the_dead_daemons_journal_reaches_the_window(
         assert running.pid is not None
         # the task exits while the store is locked: the daemon keeps its finish in its journal
         qtbot.waitUntil(lambda: _gone(running.pid), timeout=20_000)
+
+        def journaled() -> bool:  # reaped is not yet recorded: wait for the finish's line
+            for path in (data / "spool").glob("journal-*.jsonl"):
+                text = path.read_bytes()
+                if b"RunFinished" in text and rec.uid.encode() in text:
+                    return True
+            return False
+
+        qtbot.waitUntil(journaled, timeout=20_000)
         with qtbot.waitSignal(ex.serving_changed, timeout=30_000):
             daemon.kill()
             daemon.wait(10)
