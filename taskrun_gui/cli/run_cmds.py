@@ -242,15 +242,11 @@ def _print_runs(recs: list[RunRecord], as_json: bool, queued: bool = False) -> N
 def _report(finals: list[RunRecord], as_json: bool, expected: int | None = None) -> int:
     """Print how the runs ended (as this process saw them: the store may not have the
     records yet) with the ids the store gave them."""
-    shown = []
-    for r in finals:
-        if r.id is None:
-            try:
-                stored = runs_repo.get_by_uid(r.uid)
-            except OperationalError:
-                stored = None
-            r = replace(r, id=None if stored is None else stored.id)
-        shown.append(r)
+    try:  # one query for a thousand runs, not one each
+        ids = runs_repo.ids_by_uid([r.uid for r in finals if r.id is None])
+    except OperationalError:
+        ids = {}
+    shown = [r if r.id is not None else replace(r, id=ids.get(r.uid)) for r in finals]
     _print_runs(shown, as_json)
     ok = all(r.status is RunStatus.SUCCESS for r in finals)
     return 0 if ok and (expected is None or len(finals) == expected) else 1

@@ -147,6 +147,16 @@ def queued() -> list[RunRecord]:
     return [to_record(r) for r in rows]
 
 
+def ids_by_uid(uids: list[str]) -> dict[str, int]:
+    """The row ids of runs by uid (those in the store), in chunks SQLite can bind."""
+    found: dict[str, int] = {}
+    for start in range(0, len(uids), 500):
+        chunk = uids[start : start + 500]
+        for uid, run_id in Run.select(Run.uid, Run.id).where(Run.uid.in_(chunk)).tuples():
+            found[str(uid)] = int(run_id)
+    return found
+
+
 def has_queued(before_ms: int | None = None) -> bool:
     """Some run waits for a host (queued before `before_ms`, when given): one index seek."""
     query = Run.select(Run.id).where(Run.status == str(RunStatus.QUEUED))
