@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from peewee import SQL, Expression, fn
 
@@ -152,8 +154,8 @@ def ids_by_uid(uids: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(uids), 500):
         chunk = uids[start : start + 500]
-        for uid, run_id in Run.select(Run.uid, Run.id).where(Run.uid.in_(chunk)).tuples():
-            found[str(uid)] = int(run_id)
+        rows = Run.select(Run.uid, Run.id).where(Run.uid.in_(chunk)).tuples()
+        found.update((str(uid), int(run_id)) for uid, run_id in cast(Iterable[Any], rows))
     return found
 
 
