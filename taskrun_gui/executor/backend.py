@@ -93,9 +93,3 @@ class Backend(QObject):
     @property
     def poll_interval(self) -> float:
         raise NotImplementedError
-
-    def poll_mark(self) -> int:
-        raise NotImplementedError
-
-    def handed_over_since(self, mark: int) -> bool:
-        raise NotImplementedError

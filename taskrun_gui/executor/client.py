@@ -129,12 +129,6 @@ class ClientExecutor(Backend):
     def poll_interval(self) -> float:
         return self._poll_interval
 
-    def poll_mark(self) -> int:
-        return 0
-
-    def handed_over_since(self, mark: int) -> bool:
-        return True  # nothing is handed to a client
-
     @Slot(object, object)
     def _on_watched(self, active: list[RunRecord], changed: list[RunRecord]) -> None:
         self._active_runs = active

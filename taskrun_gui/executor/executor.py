@@ -48,7 +48,7 @@ class Executor(QObject):
 
     @property
     def writer(self) -> StoreWriter:
-        """The writer the runs are recorded through (flush it to read them back at once)."""
+        """The writer the runs are recorded through (its commits reach the change hub)."""
         return self.backend.writer
 
     # -- what the window asks ---------------------------------------------------------------
@@ -105,12 +105,6 @@ class Executor(QObject):
     @property
     def poll_interval(self) -> float:
         return self.backend.poll_interval
-
-    def poll_mark(self) -> int:
-        return self.backend.poll_mark()
-
-    def handed_over_since(self, mark: int) -> bool:
-        return self.backend.handed_over_since(mark)
 
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         if self._backend is not None:

@@ -168,9 +168,3 @@ class ExecutorService(Backend):
     @property
     def poll_interval(self) -> float:
         return self.host.poll_interval
-
-    def poll_mark(self) -> int:
-        return self.host.poll_mark()
-
-    def handed_over_since(self, mark: int) -> bool:
-        return self.host.handed_over_since(mark)
