@@ -6,6 +6,7 @@ paths as C strings, so a run could never start) or when it is larger than its li
 from __future__ import annotations
 
 import math
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -82,6 +83,21 @@ def validate_name(name: str) -> str | None:
             "starting with a letter or digit"
         )
     return None
+
+
+def cwd_error(cwd: str) -> str | None:
+    """Why a run could not start in `cwd`, checked as the runner uses it: `~` expanded
+    (engine/runner.py), nothing else (a `$VAR` or a parameter is not substituted in a working
+    directory, so it would be taken literally); empty means the home folder. A relative path is
+    left alone: it is relative to wherever the host runs, which is not known at save time."""
+    if not cwd or "\0" in cwd or not os.path.isabs(os.path.expanduser(cwd)):
+        return None
+    path = os.path.expanduser(cwd)
+    if os.path.isdir(path):
+        return None
+    shown = repr(shorten(cwd, 300)) + ("" if path == cwd else f" (= {shorten(path, 300)})")
+    what = "is not a folder" if os.path.exists(path) else "does not exist"
+    return f"the working directory {shown} {what} on this machine"
 
 
 def _check_program(prefix: str, step: Step, check_environment: bool) -> list[FieldError]:
@@ -193,6 +209,8 @@ def validate_task(spec: TaskSpec, check_environment: bool = True) -> list[FieldE
         errors.append(FieldError("name", msg))
     errors += _text("description", spec.description, MAX_DESCRIPTION, in_bytes=False)
     errors += _text("cwd", spec.cwd, MAX_PATH)
+    if check_environment and (problem := cwd_error(spec.cwd)):
+        errors.append(FieldError("cwd", problem))
     errors += _program_errors(spec, check_environment)
     errors += _check_timeout("timeout", spec.timeout)
     if not isinstance(spec.retries, int) or not 0 <= spec.retries <= 100:

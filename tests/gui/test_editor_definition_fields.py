@@ -261,6 +261,50 @@ def test_steps_offer_an_interpreter_for_scripts_and_shell_lines(editor: EditorTa
     assert not steps.command.isEnabled() and not steps.shell.isEnabled()
 
 
+def test_the_script_labels_name_the_interpreter_chosen_by_keyboard(
+    qtbot: QtBot, editor: EditorTab
+) -> None:
+    """Typed into the interpreter box (not set by code), and for a task with steps: the
+    task's own script is not used, each step's script row names the step's interpreter."""
+    form = editor.form
+    editor.edit_task(None)
+    form.kind.setCurrentText(str(TaskKind.SCRIPT))
+    form.interpreter.lineEdit().selectAll()
+    qtbot.keyClicks(form.interpreter.lineEdit(), "python3")
+    assert editor.script_label.text() == "<b>Script</b> (python3)"
+    assert editor.highlighter.language() == "Python"
+    steps = form.steps
+    steps._on_add_clicked()
+    assert "not used: the task runs its steps" in editor.script_label.text()
+    steps.kind.setCurrentText(str(TaskKind.SCRIPT))
+    steps.interpreter.lineEdit().selectAll()
+    qtbot.keyClicks(steps.interpreter.lineEdit(), "node")
+    assert steps.script_label.text() == "Script (node)"
+    assert steps.steps()[0].interpreter == "node"
+    steps.kind.setCurrentText(str(TaskKind.COMMAND))
+    assert steps.script_label.text() == "Script (not used)"
+
+
+def test_a_missing_working_directory_is_refused_under_its_field(
+    qtbot: QtBot, editor: EditorTab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    editor.edit_task(None)
+    editor.form.name.setText("in-a-folder")
+    editor.form.command.setText("pwd")
+    editor.form.cwd.setText("~/not-there")
+    assert editor.save() is False
+    label = editor.form.errors["cwd"]
+    assert label.isVisible()
+    where = tmp_path / "not-there"
+    expected = f"the working directory '~/not-there' (= {where}) does not exist on this machine"
+    assert label.text() == expected
+    assert tasks_repo.find("in-a-folder") is None
+    where.mkdir()
+    _save(qtbot, editor)
+    assert tasks_repo.get("in-a-folder").spec.cwd == "~/not-there"
+
+
 def test_command_examples_run_under_sh() -> None:
     commands = [s for s in example_specs() if s.kind is TaskKind.COMMAND]
     assert commands and all(s.interpreter == "sh" and s.shell for s in commands)

@@ -220,6 +220,7 @@ class EditorTab(QWidget):
 
     def _on_form_changed(self) -> None:
         self._update_title()
+        self._update_script_box(self.form.kind.currentText() == TaskKind.SCRIPT)
 
     def _on_form_interpreter_changed(self, interpreter: str) -> None:
         self.highlighter.set_language(interpreter)
@@ -245,6 +246,8 @@ class EditorTab(QWidget):
         )
         interpreter = self.form.interpreter.currentText().strip() or "no interpreter"
         used = f"({html.escape(interpreter)})" if is_script else "(not used by a command task)"
+        if self.form.steps.steps():  # the steps replace the task's own program
+            used = "(not used: the task runs its steps, each under its own interpreter)"
         self.script_label.setText(f"<b>Script</b> {used}")
 
     def _update_title(self) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
@@ -65,6 +66,8 @@ class StepsEditor(QWidget):
         self.timeout.setSpecialValueText("no limit")
         self.timeout.setSuffix(" s")
         self.continue_on_error = QCheckBox("Continue with the next step if this one fails")
+        self.script_label = QLabel("Script")
+        self.script_label.setTextFormat(Qt.TextFormat.PlainText)  # an interpreter is any path
         self.detail = QWidget()
         form = QFormLayout(self.detail)
         form.setContentsMargins(0, 0, 0, 0)
@@ -73,7 +76,7 @@ class StepsEditor(QWidget):
         form.addRow("Command", self.command)
         form.addRow("", self.shell)
         form.addRow("Interpreter", self.interpreter)
-        form.addRow("Script", self.script)
+        form.addRow(self.script_label, self.script)
         form.addRow("Timeout", self.timeout)
         form.addRow("", self.continue_on_error)
         self._connect()
@@ -90,6 +93,7 @@ class StepsEditor(QWidget):
         self.script.textChanged.connect(self._on_detail_changed)
         self.kind.currentIndexChanged.connect(self._on_detail_changed)
         self.interpreter.currentTextChanged.connect(self._on_detail_changed)
+        self.interpreter.currentTextChanged.connect(self._on_interpreter_current_text_changed)
         self.shell.toggled.connect(self._on_detail_changed)
         self.continue_on_error.toggled.connect(self._on_detail_changed)
         self.timeout.valueChanged.connect(self._on_detail_changed)
@@ -135,6 +139,8 @@ class StepsEditor(QWidget):
         self.shell.setEnabled(not script)
         self.script.setEnabled(script)
         self.interpreter.setEnabled(script or self.shell.isChecked())
+        interpreter = self.interpreter.currentText().strip() or "no interpreter"
+        self.script_label.setText(f"Script ({interpreter})" if script else "Script (not used)")
 
     def _on_detail_changed(self) -> None:
         row = self.list.currentRow()
@@ -154,6 +160,9 @@ class StepsEditor(QWidget):
         if item is not None:
             item.setText(self.name.text() or f"step {row + 1}")
         self.changed.emit()
+
+    def _on_interpreter_current_text_changed(self, _text: str) -> None:
+        self._update_enabled()  # the script row's label names the interpreter
 
     def _on_kind_current_index_changed(self, _index: int) -> None:
         self._update_enabled()

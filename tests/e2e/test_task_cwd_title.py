@@ -1,0 +1,37 @@
+"""Task definitions on the command line: a working directory that does not exist is refused
+when the task is saved (as the runner would expand it: `~` only), and a task's display title
+is set, shown and exported beside its command-line name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.cli import taskrun, taskrun_json
+
+
+def _one_line_refusal(res, expected: str) -> None:
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert expected in res.stderr, res.stderr
+
+
+def test_a_missing_working_directory_is_refused_on_add_and_edit(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    missing = tmp_path / "nowhere"
+    res = taskrun(d, "task", "add", "t", "--command", "true", "--cwd", str(missing))
+    _one_line_refusal(res, f"cwd: the working directory {str(missing)!r} does not exist")
+    assert taskrun_json(d, "task", "list", "--json") == []
+    home = tmp_path / "home"
+    (home / "work").mkdir(parents=True)
+    ok = taskrun(d, "task", "add", "t", "--command", "pwd", "--cwd", "~/work", HOME=str(home))
+    assert ok.returncode == 0, ok.stderr
+    res = taskrun(d, "task", "edit", "t", "--cwd", "~/gone", HOME=str(home))
+    _one_line_refusal(res, "does not exist on this machine")
+    assert f"(= {home / 'gone'!s})" in res.stderr
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    res = taskrun(d, "task", "edit", "t", "--cwd", str(a_file), HOME=str(home))
+    _one_line_refusal(res, "is not a folder")
+    shown = taskrun_json(d, "task", "show", "t", "--json")
+    assert shown["definition"]["cwd"] == "~/work"
