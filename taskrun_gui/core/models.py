@@ -238,7 +238,7 @@ class RunRecord:
     queued_at: int = 0
     started_at: int | None = None
     finished_at: int | None = None
-    duration_ms: int | None = None
+    duration_ms: int | None = None  # active: paused time left out (what statistics compare)
     exit_code: int | None = None
     signal: int | None = None
     error_type: ErrorType | None = None
@@ -258,9 +258,18 @@ class RunRecord:
     steps: list[StepRecord] = field(default_factory=list)
     not_before: int | None = None  # a retry waits for its backoff: epoch ms it may start
     slow: bool = False  # much slower than the task's recent successful runs
+    paused_ms: int = 0  # time spent paused, not in duration_ms
 
     @property
     def duration_seconds(self) -> float | None:
+        """The wall time from start to end, pauses included: what every view shows as a run's
+        duration (a run paused 5 s of 12.7 s shows 12.7 s). Statistics read duration_ms, the
+        active time, so a pause never makes a task look slower."""
+        return None if self.duration_ms is None else (self.duration_ms + self.paused_ms) / 1000.0
+
+    @property
+    def active_seconds(self) -> float | None:
+        """The time the run's process was let run: its wall time less its pauses."""
         return None if self.duration_ms is None else self.duration_ms / 1000.0
 
 

@@ -67,6 +67,7 @@ def record_to_dict(rec: RunRecord) -> dict[str, Any]:
         "log_bytes": rec.log_bytes,
         "log_dropped": rec.log_dropped,
         "not_before": rec.not_before,
+        "paused_ms": rec.paused_ms,
     }
 
 
@@ -100,6 +101,7 @@ def record_from_dict(d: dict[str, Any]) -> RunRecord:
         log_bytes=d.get("log_bytes", 0),
         log_dropped=d.get("log_dropped", 0),
         not_before=d.get("not_before"),
+        paused_ms=d.get("paused_ms", 0),
     )
 
 
@@ -146,6 +148,7 @@ def _finished_to_dict(e: RunFinished) -> dict[str, Any]:
         "log_bytes": e.log_bytes,
         "log_dropped": e.log_dropped,
         "retry": None if e.retry is None else record_to_dict(e.retry),
+        "paused_ms": e.paused_ms,
     }
 
 
@@ -166,6 +169,7 @@ def _finished_from_dict(d: dict[str, Any]) -> RunFinished:
         d.get("log_bytes", 0),
         d.get("log_dropped", 0),
         None if retry is None else record_from_dict(retry),
+        paused_ms=d.get("paused_ms", 0),  # journals written before pauses were kept
     )
 
 

@@ -67,6 +67,7 @@ class RunFinished:
     log_bytes: int = 0
     log_dropped: int = 0
     retry: RunRecord | None = None
+    paused_ms: int = 0  # duration_ms is the active time; wall time adds this
 
     @classmethod
     def of(cls, rec: RunRecord, retry: RunRecord | None = None) -> RunFinished:
@@ -86,6 +87,7 @@ class RunFinished:
             rec.log_bytes,
             rec.log_dropped,
             retry,
+            paused_ms=rec.paused_ms,
         )
 
 

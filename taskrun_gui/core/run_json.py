@@ -30,6 +30,9 @@ FIELDS = (
     "cpu_seconds",
     "log_path",
     "log_dropped_bytes",
+    # "duration" is the wall time; the active time (pauses left out) is what statistics use
+    "active_duration",
+    "paused_seconds",
 )
 
 
@@ -54,6 +57,8 @@ def run_to_json(rec: RunRecord) -> dict[str, Any]:
         "cpu_seconds": rec.cpu_seconds,
         "log_path": rec.log_path,
         "log_dropped_bytes": rec.log_dropped,
+        "active_duration": rec.active_seconds,
+        "paused_seconds": rec.paused_ms / 1000.0,
     }
 
 

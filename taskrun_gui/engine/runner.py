@@ -34,6 +34,7 @@ from taskrun_gui.core.run_events import (
 )
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import LogSink, OutputCallback
+from taskrun_gui.engine.pause_clock import PauseClock
 from taskrun_gui.engine.plan import build_env, plan_steps
 from taskrun_gui.engine.records import next_attempt, save_secret_values
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
@@ -101,6 +102,7 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
     peak_rss, cpu = 0, 0.0
     cap = policy_file.load(store.data_dir).log_cap_for(job.spec.log_cap_bytes)
     sink = LogSink(Path(rec.log_path), secrets, hooks.on_output, cap)
+    pauses = PauseClock()
     try:
         for i, step in enumerate(steps):
             srec = StepRecord(
@@ -131,7 +133,7 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
                     rec.uid,
                     timeout=step.timeout,
                     on_spawned=lambda sp: _on_spawned(rec, sp, writer, hooks),
-                    on_paused=lambda paused: _on_paused(rec, paused, write, hooks),
+                    on_paused=lambda paused: _on_paused(rec, paused, write, hooks, pauses),
                     track_file=store.tmp_dir / f"{rec.uid}.pids",  # engine/run_pids.path_for
                 )
             if step.script_file is not None:
@@ -168,6 +170,7 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
     rec.log_bytes, rec.log_dropped = sink.file.size, sink.file.dropped
     rec.log_error = sink.file.error
     step_list = step_records if len(steps) > 1 else []
+    rec.paused_ms = pauses.total_ms()
     return _finish(rec, final, write, step_list, secrets, job.spec, store, job.values)
 
 
@@ -183,7 +186,10 @@ def _on_spawned(
     return lambda: _wait_written(written, writer, RUNNING_WRITE_WAIT)
 
 
-def _on_paused(rec: RunRecord, paused: bool, write: Write, hooks: RunHooks) -> None:
+def _on_paused(
+    rec: RunRecord, paused: bool, write: Write, hooks: RunHooks, pauses: PauseClock
+) -> None:
+    pauses.mark(paused)
     rec.status = RunStatus.PAUSED if paused else RunStatus.RUNNING
     write(RunPaused(rec.uid) if paused else RunResumed(rec.uid))
     hooks.on_state(replace(rec))
@@ -223,7 +229,9 @@ def _finish(
         None if out.error_message is None else params_mod.mask_text(out.error_message, secrets)
     )
     ran = rec.started_at is not None and out.status is not RunStatus.ERROR
-    rec.duration_ms = (rec.finished_at - rec.started_at) if ran and rec.started_at else None
+    wall_ms = (rec.finished_at - rec.started_at) if ran and rec.started_at else None
+    rec.paused_ms = min(rec.paused_ms, wall_ms or 0)  # no run is paused longer than it ran
+    rec.duration_ms = None if wall_ms is None else wall_ms - rec.paused_ms  # active time
     rec.peak_rss = out.peak_rss or None
     rec.cpu_seconds = out.cpu_seconds if ran else None
     rec.steps = steps

@@ -98,11 +98,20 @@ def _v4_command_tasks_name_sh(db: SqliteDatabase) -> None:
     _rewrite_specs(db, to_sh)
 
 
+def _v5_run_paused_ms(db: SqliteDatabase) -> None:
+    """run.paused_ms: a run's paused time; its duration_ms is from now on the active time
+    (runs recorded before had no pause kept: 0, their duration as it was)."""
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
+    if "paused_ms" not in columns:
+        db.execute_sql("ALTER TABLE run ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
     _v3_run_log_dropped,
     _v4_command_tasks_name_sh,
+    _v5_run_paused_ms,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -42,6 +42,7 @@ def finish_fields(e: RunFinished) -> dict[str, Any]:
         "cpu_seconds": e.cpu_seconds,
         "log_bytes": e.log_bytes,
         "log_dropped": e.log_dropped,
+        "paused_ms": e.paused_ms,
         "control": None,
     }
     if e.retry is not None:

@@ -41,6 +41,7 @@ def outcome_fields(rec: RunRecord) -> dict[str, Any]:
         "cpu_seconds": rec.cpu_seconds,
         "log_bytes": rec.log_bytes,
         "log_dropped": rec.log_dropped,
+        "paused_ms": rec.paused_ms,
     }
 
 

@@ -69,6 +69,7 @@ def to_record(row: Run) -> RunRecord:
         started_at=row.started_at,
         finished_at=row.finished_at,
         duration_ms=row.duration_ms,
+        paused_ms=row.paused_ms or 0,
         exit_code=row.exit_code,
         signal=row.signal,
         error_type=None if row.error_type is None else ErrorType(row.error_type),

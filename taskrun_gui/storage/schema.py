@@ -88,6 +88,8 @@ class Run(BaseModel):
     host_pid = IntegerField(null=True)
     slow = BooleanField(default=False)
     not_before = BigIntegerField(null=True)
+    # time spent paused: duration_ms is the active time, the wall time adds this
+    paused_ms = BigIntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
 
 class RunStep(BaseModel):
