@@ -54,6 +54,9 @@ def test_add_run_wait_json_contract(tmp_path):
         "cpu_seconds",
         "log_path",
         "log_dropped_bytes",
+        # the active time (pauses left out) and the paused time beside the wall "duration"
+        "active_duration",
+        "paused_seconds",
     }
     assert (run["task"], run["status"], run["trigger"], run["exit_code"]) == (
         "hello",
