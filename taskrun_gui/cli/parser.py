@@ -78,6 +78,7 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     p.add_argument("--priority", type=PRIORITY)
     p.add_argument("--tag", action="append", default=[])
     p.add_argument("--description")
+    p.add_argument("--title", help="a free display title (spaces allowed); '' removes it")
     p.add_argument("--disabled", action="store_true", help="create or set the task disabled")
     p.add_argument("--enabled", action="store_true")
     sched = p.add_mutually_exclusive_group()

@@ -101,6 +101,7 @@ def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
         "max_concurrent",
         "priority",
         "description",
+        "title",
     ):
         value = getattr(a, flag)
         if value is not None:
@@ -181,6 +182,7 @@ def _summary(row: tasks_repo.TaskRow) -> dict[str, object]:
     return {
         "id": row.id,
         "name": row.name,
+        "title": spec.title,
         "version": row.version,
         "kind": str(spec.kind),
         "interpreter": spec.interpreter if interpreted else None,
@@ -197,18 +199,20 @@ def cmd_list(store: Store, a: argparse.Namespace) -> int:
     if a.json:
         print_json([_summary(r) for r in rows])
         return 0
-    print_table(
-        ["NAME", "VERSION", "KIND", "TAGS", "SCHEDULE"],
+    titled = any(r.spec.title for r in rows)  # no empty column when no task has a title
+    table = [
         [
-            [
-                r.name,
-                str(r.version),
-                str(r.spec.kind),
-                ",".join(r.spec.tags),
-                schedule_mod.describe(r.spec.schedule),
-            ]
-            for r in rows
-        ],
+            r.name,
+            *([r.spec.title] if titled else []),
+            str(r.version),
+            str(r.spec.kind),
+            ",".join(r.spec.tags),
+            schedule_mod.describe(r.spec.schedule),
+        ]
+        for r in rows
+    ]
+    print_table(
+        ["NAME", *(["TITLE"] if titled else []), "VERSION", "KIND", "TAGS", "SCHEDULE"], table
     )
     return 0
 
@@ -219,6 +223,8 @@ def cmd_show(store: Store, a: argparse.Namespace) -> int:
         print_json({**_summary(row), "definition": masked_spec(row.spec).to_dict()})
         return 0
     print(f"# {row.name} — version {row.version}")
+    if row.spec.title:
+        print(f"# title: {row.spec.title}")
     print(f"# schedule: {schedule_mod.describe(row.spec.schedule)}")
     if (next_ms := next_run_ms(row)) is not None:
         print(f"# next run: {local_text(next_ms)}")

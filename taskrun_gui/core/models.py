@@ -178,6 +178,17 @@ class TaskSpec:
     schedule: Schedule = field(default_factory=Schedule)
     steps: list[Step] = field(default_factory=list)
     log_cap_bytes: int | None = None  # None: the data dir's policy; 0: no cap
+    # A free display title ("Nightly backup of photos") beside the name. The name stays one
+    # shell-safe word because people type it: `taskrun run nightly-photos` works unquoted in
+    # every shell, in cron lines and in scripts, and a name with spaces would need quoting
+    # everywhere it is typed (and would break `xargs`-style pipelines over `task list`). What a
+    # user wanted spaces for is how the task reads in the window: that is the title.
+    title: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """How the window names the task: its title when it has one, else its name."""
+        return self.title or self.name
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

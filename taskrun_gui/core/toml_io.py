@@ -60,6 +60,8 @@ def spec_to_toml(spec: TaskSpec) -> str:
         data.pop("steps", None)
     if not spec.schedule.is_set:
         data.pop("schedule", None)
+    if not spec.title:
+        data.pop("title", None)  # files of untitled tasks read as they always did
     for part in (data, *data.get("steps", [])):
         if part.get("kind") == TaskKind.COMMAND and not part.get("shell", True):
             part.pop("interpreter", None)

@@ -32,6 +32,7 @@ MAX_PATH = 4 * KIB  # cwd, interpreter
 MAX_PROGRAMS = 4 * 1024 * KIB  # every command and script of a task together
 # sizes in characters
 MAX_DESCRIPTION = 10_000
+MAX_TITLE = 200  # a task's display title
 MAX_SHORT = 1_000  # a step name, a parameter's description, one of its choices
 MAX_TAG = 64
 MAX_SCHEDULE_TEXT = 200
@@ -78,11 +79,22 @@ def validate_name(name: str) -> str | None:
     if "\0" in name:
         return "contains a NUL byte"
     if not NAME_RE.match(name):
+        hint = "; a title with spaces goes in the task's title" if " " in name.strip() else ""
         return (
             f"{shorten(name)!r} is not a valid name: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            f"starting with a letter or digit{hint}"
         )
     return None
+
+
+def _title_errors(title: str) -> list[FieldError]:
+    """A title is free text on one line: it is shown in table cells and headings."""
+    errors = _text("title", title, MAX_TITLE, in_bytes=False)
+    if not errors and any(c in title for c in "\r\n"):
+        errors.append(FieldError("title", "must be one line"))
+    elif not errors and title and not title.strip():
+        errors.append(FieldError("title", "is only spaces: leave it empty to show the name"))
+    return errors
 
 
 def cwd_error(cwd: str) -> str | None:
@@ -207,6 +219,7 @@ def validate_task(spec: TaskSpec, check_environment: bool = True) -> list[FieldE
     errors: list[FieldError] = []
     if (msg := validate_name(spec.name)) is not None:
         errors.append(FieldError("name", msg))
+    errors += _title_errors(spec.title)
     errors += _text("description", spec.description, MAX_DESCRIPTION, in_bytes=False)
     errors += _text("cwd", spec.cwd, MAX_PATH)
     if check_environment and (problem := cwd_error(spec.cwd)):

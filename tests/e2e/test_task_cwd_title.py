@@ -35,3 +35,30 @@ def test_a_missing_working_directory_is_refused_on_add_and_edit(tmp_path: Path) 
     _one_line_refusal(res, "is not a folder")
     shown = taskrun_json(d, "task", "show", "t", "--json")
     assert shown["definition"]["cwd"] == "~/work"
+
+
+def test_a_title_with_spaces_beside_the_command_line_name(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    res = taskrun(d, "task", "add", "my new task", "--command", "true")
+    _one_line_refusal(res, "a title with spaces goes in the task's title")
+    res = taskrun(d, "task", "add", "photos", "--command", "true", "--title", "Nightly photos")
+    assert res.returncode == 0, res.stderr
+    listed = taskrun(d, "task", "list")
+    header, row = listed.stdout.splitlines()
+    assert header.split() == ["NAME", "TITLE", "VERSION", "KIND", "TAGS", "SCHEDULE"]
+    assert row.startswith("photos  Nightly photos  1")
+    [summary] = taskrun_json(d, "task", "list", "--json")
+    assert (summary["name"], summary["title"]) == ("photos", "Nightly photos")
+    shown = taskrun(d, "task", "show", "photos")
+    assert "# title: Nightly photos\n" in shown.stdout
+    assert 'title = "Nightly photos"' in shown.stdout
+    out = tmp_path / "photos.toml"
+    assert taskrun(d, "task", "export", "photos", "--out", str(out)).returncode == 0
+    assert 'title = "Nightly photos"' in out.read_text()
+    res = taskrun(d, "task", "edit", "photos", "--title", "two\nlines")
+    _one_line_refusal(res, "title: must be one line")
+    assert taskrun(d, "task", "edit", "photos", "--title", "").returncode == 0
+    assert taskrun_json(d, "task", "show", "photos", "--json")["title"] == ""
+    assert taskrun(d, "task", "list").stdout.splitlines()[0].split()[1] == "VERSION"
+    assert taskrun(d, "task", "import", str(out), "--replace").returncode == 0
+    assert taskrun_json(d, "task", "show", "photos", "--json")["title"] == "Nightly photos"

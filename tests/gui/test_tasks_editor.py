@@ -242,3 +242,33 @@ def test_empty_state_adds_the_example_tasks(qtbot: QtBot, tabs, ctx) -> None:
         tasks.run_selected()
     assert finished.args[0].status is RunStatus.FAILED
     qtbot.waitUntil(lambda: _status_of(tasks, "always-fails") == "failed")
+
+
+def test_a_title_with_spaces_is_shown_in_the_table_and_the_editor(qtbot: QtBot, tabs) -> None:
+    tasks, editor = tabs
+    editor.edit_task(None)
+    qtbot.keyClicks(editor.form.name, "my new task")
+    qtbot.keyClicks(editor.form.command, "true")
+    assert editor.save() is False
+    assert "a title with spaces goes in the task's title" in editor.form.errors["name"].text()
+    editor.form.name.clear()
+    qtbot.keyClicks(editor.form.name, "my-new-task")
+    qtbot.keyClicks(editor.form.title, "My new task")
+    with qtbot.waitSignal(editor.saved, timeout=5000):
+        assert editor.save()
+    assert tasks_repo.get("my-new-task").spec.title == "My new task"
+    assert editor.title.text().startswith("<b>My new task <span")
+    assert "(my-new-task)" in editor.title.text()
+    qtbot.waitUntil(lambda: _row_of(tasks, "My new task (my-new-task)") is not None)
+    name_cell = tasks.model.index(_row_of(tasks, "My new task (my-new-task)"), COL_NAME)
+    assert "taskrun run my-new-task" in name_cell.data(Qt.ItemDataRole.ToolTipRole)
+    tasks.search.setText("new task")  # words of the title find it
+    assert tasks.proxy.rowCount() == 1
+    tasks.search.setText("nothing-like-it")
+    assert tasks.proxy.rowCount() == 0
+
+
+def _row_of(tasks: TasksTab, text: str) -> int | None:
+    model = tasks.model
+    rows = [r for r in range(model.rowCount()) if model.index(r, COL_NAME).data() == text]
+    return rows[0] if rows else None

@@ -251,7 +251,10 @@ class EditorTab(QWidget):
         self.script_label.setText(f"<b>Script</b> {used}")
 
     def _update_title(self) -> None:
-        name = self._baseline.name if self._task_id is not None else ""
+        base = self._baseline
+        name = html.escape(base.display_name) if self._task_id is not None else ""
+        if self._task_id is not None and base.title:
+            name += f" <span style='font-weight:normal'>({html.escape(base.name)})</span>"
         text = f"<b>{name}</b> — version {self._version}" if name else "<b>New task</b>"
         dirty = self.is_dirty()
         self.title.setText(text + ("  ● unsaved changes" if dirty else ""))

@@ -35,6 +35,7 @@ ERROR_STYLE = "color: #DC2626;"
 # the fields with an error line: every field path of validate_task starts with one of them
 ERROR_FIELDS = (
     "name",
+    "title",
     "description",
     "command",
     "script",
@@ -101,6 +102,12 @@ class TaskForm(QWidget):
     def _make_task_fields(self) -> None:
         self.name = QLineEdit()
         self.name.setPlaceholderText("nightly-backup")
+        self.name.setToolTip(
+            "The name the command line takes (taskrun run NAME): letters, digits, '.', '_', '-'"
+        )
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("optional: Nightly backup of the photos")
+        self.title.setToolTip("A free title the window shows instead of the name")
         self.description = QLineEdit()
         self.enabled = QCheckBox("Enabled")
         self.enabled.setChecked(True)
@@ -151,6 +158,7 @@ class TaskForm(QWidget):
         cwd_row.addWidget(browse)
         task_rows: list[Row] = [
             ("Name", self.name, "name"),
+            ("Title", self.title, "title"),
             ("Description", self.description, "description"),
             ("Tags", self.tags, "tags"),
             ("", self.enabled, None),
@@ -199,7 +207,7 @@ class TaskForm(QWidget):
         return box
 
     def _connect(self) -> None:
-        for line in (self.name, self.description, self.tags, self.command, self.cwd):
+        for line in (self.name, self.title, self.description, self.tags, self.command, self.cwd):
             line.textChanged.connect(self.changed)
         for check in (self.enabled, self.shell):
             check.toggled.connect(self.changed)
@@ -215,6 +223,7 @@ class TaskForm(QWidget):
     # -- values ------------------------------------------------------------------------------
     def set_spec(self, spec: TaskSpec) -> None:
         self.name.setText(spec.name)
+        self.title.setText(spec.title)
         self.description.setText(spec.description)
         self.enabled.setChecked(spec.enabled)
         self.tags.setText(", ".join(spec.tags))
@@ -233,7 +242,7 @@ class TaskForm(QWidget):
         self.log_cap.set_value(spec.log_cap_bytes)
         self.schedule.set_schedule(spec.schedule)
         self.steps.set_steps(spec.steps)
-        for line in (self.name, self.description, self.tags, self.command, self.cwd):
+        for line in (self.name, self.title, self.description, self.tags, self.command, self.cwd):
             line.setCursorPosition(0)  # show the start of long values, not their end
         self.show_errors([])
         self._update_program_fields()
@@ -241,6 +250,7 @@ class TaskForm(QWidget):
     def spec(self, script: str = "") -> TaskSpec:
         return TaskSpec(
             name=self.name.text().strip(),
+            title=self.title.text().strip(),
             kind=TaskKind(self.kind.currentText()),
             command=self.command.text(),
             shell=self.shell.isChecked(),

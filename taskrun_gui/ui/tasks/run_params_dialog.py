@@ -32,7 +32,7 @@ class RunParamsDialog(QDialog):
         self, spec: TaskSpec, ask_repeat: bool = False, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Run {spec.name}")
+        self.setWindowTitle(f"Run {spec.display_name}")
         self.setMinimumWidth(420)
         self._spec = spec
         self.editors: dict[str, QLineEdit | QComboBox] = {}

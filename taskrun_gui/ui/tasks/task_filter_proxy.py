@@ -8,7 +8,8 @@ from taskrun_gui.ui.tasks.task_table_model import SORT_ROLE, TaskTableModel
 
 
 class TaskFilterProxy(QSortFilterProxyModel):
-    """Every word of the search must match the name or a tag; "tag:x" matches tags only."""
+    """Every word of the search must match the name, the title or a tag; "tag:x" matches tags
+    only."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -32,7 +33,7 @@ class TaskFilterProxy(QSortFilterProxyModel):
         if not isinstance(model, TaskTableModel) or source_parent.isValid():
             return True
         spec = model.overview(source_row).task.spec
-        name = spec.name.lower()
+        name = f"{spec.name}\n{spec.title}".lower()
         tags = [t.lower() for t in spec.tags]
         for word in self._words:
             if word.startswith("tag:"):

@@ -203,7 +203,8 @@ class TaskTableModel(QAbstractTableModel):
         spec = r.task.spec
         last = self.last_run(row)
         if col == COL_NAME:
-            return f"{r.task.name}  ⚡ flaky" if r.flaky else r.task.name
+            shown = f"{spec.title} ({r.task.name})" if spec.title else r.task.name
+            return f"{shown}  ⚡ flaky" if r.flaky else shown
         if col == COL_KIND:
             label = interpreter_label(spec.kind, spec.interpreter, spec.shell)
             return f"{len(spec.steps)} steps" if spec.steps else f"{spec.kind} · {label}"
@@ -269,7 +270,8 @@ class TaskTableModel(QAbstractTableModel):
                 f"({r.flip_rate * 100:.0f} % of the time)"
             )
         if col == COL_NAME:
-            return r.task.spec.description or None
+            command_name = f"taskrun run {r.task.name}" if r.task.spec.title else ""
+            return "\n".join(t for t in (r.task.spec.description, command_name) if t) or None
         if col == COL_STATUS:
             last = self.last_run(row)
             if last is not None and last.error_message:

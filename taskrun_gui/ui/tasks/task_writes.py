@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from taskrun_gui.core.models import TaskSpec
+from taskrun_gui.core.validation import MAX_TITLE
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
@@ -33,6 +34,8 @@ class TaskWrites(QObject):
 
     def duplicate(self, task: TaskRow, taken: set[str]) -> None:
         spec = TaskSpec.from_dict({**task.spec.to_dict(), "name": copy_name(task.name, taken)})
+        if spec.title:  # two rows reading the same would hide which is the copy
+            spec.title = f"{spec.title[: MAX_TITLE - len(' (copy)')]} (copy)"
         self._ctx.query.write(
             lambda: tasks_repo.create(spec), self._on_task_written, self._on_failed, self
         )

@@ -65,7 +65,7 @@ class TasksTab(QWidget):
         self.table.addAction(self.actions_.delete)
         self.search = QLineEdit()
         self.search.setObjectName("taskSearch")
-        self.search.setPlaceholderText("Search name or tag (tag:nightly)…")
+        self.search.setPlaceholderText("Search name, title or tag (tag:nightly)…")
         self.search.setClearButtonEnabled(True)
         self.search.setMaximumWidth(320)
         self.search.textChanged.connect(self._on_search_text_changed)
@@ -200,7 +200,8 @@ class TasksTab(QWidget):
     def delete_selected(self) -> None:
         task = self.selected_task()
         if task is not None and self.confirm(
-            "Delete task", f"Delete the task “{task.name}”?\n\nIts run history and logs are kept."
+            "Delete task",
+            f"Delete the task “{task.spec.display_name}”?\n\nIts run history and logs are kept.",
         ):
             self.writes.delete(task.id)
 
