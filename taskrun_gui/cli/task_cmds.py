@@ -32,7 +32,7 @@ from taskrun_gui.core.toml_io import (
     file_name_for,
     parse_task,
     read_task_file,
-    read_tasks,
+    read_task_files,
     spec_to_toml,
     write_task_file,
 )
@@ -291,12 +291,14 @@ def cmd_import(store: Store, a: argparse.Namespace) -> int:
     if not path.exists():
         fail(f"{path}: no such file or folder")
     try:
-        specs = read_tasks(path)
+        read = read_task_files(path)
     except TomlImportError as exc:
         fail(f"nothing imported:\n{exc}")
+    specs = [spec for _file, spec in read]
+    sources = {spec.name: str(file) for file, spec in read}
     try:
         with store.db.atomic():
-            result = task_import.import_specs(specs, OnExisting(a.on_existing))
+            result = task_import.import_specs(specs, OnExisting(a.on_existing), sources)
     except task_import.TasksExistError as exc:
         fail(f"nothing imported: {exc} (use --replace to update them, --rename or --skip-existing)")
     print(f"imported {len(result.rows)} task(s)")

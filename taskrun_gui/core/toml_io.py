@@ -232,19 +232,24 @@ def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSp
 def read_tasks(path: Path, check_environment: bool = True) -> list[TaskSpec]:
     """All tasks of a file or a folder of *.toml files, validated together: either every
     task is good, or TomlImportError lists every problem (and nothing should be written)."""
+    return [spec for _file, spec in read_task_files(path, check_environment)]
+
+
+def read_task_files(path: Path, check_environment: bool = True) -> list[tuple[Path, TaskSpec]]:
+    """read_tasks with the file each task came from, for messages that name it."""
     files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
     if not files:
         raise TomlImportError([f"{path}: no .toml files found"])
     problems: list[str] = []
-    specs: list[TaskSpec] = []
+    read: list[tuple[Path, TaskSpec]] = []
     for f in files:
         try:
-            specs.append(parse_task(read_task_file(f), str(f), check_environment))
+            read.append((f, parse_task(read_task_file(f), str(f), check_environment)))
         except TomlImportError as exc:
             problems += exc.problems
-    names = [s.name for s in specs]
+    names = [s.name for _f, s in read]
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"{path}: name: task {name!r} is defined in more than one file")
     if problems:
         raise TomlImportError(problems)
-    return specs
+    return read

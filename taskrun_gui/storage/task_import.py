@@ -3,12 +3,14 @@ window and the CLI.
 
 An import is all or nothing: the caller runs it in one transaction, and a name that exists
 stops it before anything is written unless the caller chose what to do with such names:
-replace the task (a new version of it), import under a new name, or skip it.
+replace the task (a new version of it), import under a new name, or skip it; one choice for
+all of them (the CLI's --replace, --rename, --skip-existing) or one per name (the window asks
+per conflict). Messages name the file a taken name came from, when the caller says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -28,9 +30,30 @@ class OnExisting(StrEnum):
 class TasksExistError(TaskExistsError):
     """Some definitions name tasks that exist, and nothing was imported."""
 
-    def __init__(self, names: list[str]) -> None:
-        super().__init__(f"task(s) already exist: {', '.join(names)}")
+    def __init__(self, names: list[str], sources: Mapping[str, str] | None = None) -> None:
+        sources = sources or {}
+        shown = [f"{n} (in {sources[n]})" if n in sources else n for n in names]
+        super().__init__(f"task(s) already exist: {', '.join(shown)}")
         self.names = names
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A task file whose task name is taken: what the window asks about, one at a time."""
+
+    name: str
+    source: str  # the file it came from
+    free_name: str  # the name a rename would give it now
+
+
+def conflicts(read: list[tuple[str, TaskSpec]]) -> list[Conflict]:
+    """The (file, spec) pairs whose name a task has already, in file order."""
+    reserved = {spec.name for _source, spec in read}
+    return [
+        Conflict(spec.name, source, free_name(spec.name, reserved))
+        for source, spec in read
+        if tasks_repo.find(spec.name) is not None
+    ]
 
 
 @dataclass
@@ -44,32 +67,50 @@ def existing_names(specs: Iterable[TaskSpec]) -> list[str]:
     return [s.name for s in specs if tasks_repo.find(s.name) is not None]
 
 
-def import_specs(specs: list[TaskSpec], on_existing: OnExisting = OnExisting.FAIL) -> ImportResult:
-    """Create (or replace, rename, skip) the tasks of `specs`. Call inside a transaction: on
-    an error part-way the caller's rollback leaves the store as it was."""
+def import_specs(
+    specs: list[TaskSpec],
+    on_existing: OnExisting | Mapping[str, OnExisting] = OnExisting.FAIL,
+    sources: Mapping[str, str] | None = None,
+) -> ImportResult:
+    """Create (or replace, rename, skip) the tasks of `specs`: `on_existing` for every taken
+    name, or per name (a taken name it does not list fails the import). `sources`: the file
+    of each name, for the message. Call inside a transaction: on an error part-way the
+    caller's rollback leaves the store as it was."""
     taken = existing_names(specs)
-    if taken and on_existing is OnExisting.FAIL:
-        raise TasksExistError(taken)
+    failing = [n for n in taken if _choice(on_existing, n) is OnExisting.FAIL]
+    if failing:
+        raise TasksExistError(failing, sources)
     result = ImportResult()
+    reserved = {s.name for s in specs}  # a rename never takes a name the import creates
     for spec in specs:
         row = tasks_repo.find(spec.name)
+        chosen = _choice(on_existing, spec.name)
         if row is None:
             result.rows.append(tasks_repo.create(spec))
-        elif on_existing is OnExisting.REPLACE:
+        elif chosen is OnExisting.REPLACE:
             result.rows.append(tasks_repo.save(row.id, spec))
-        elif on_existing is OnExisting.RENAME:
-            result.rows.append(tasks_repo.create(replace(spec, name=free_name(spec.name))))
+        elif chosen is OnExisting.RENAME:
+            new_name = free_name(spec.name, reserved)
+            result.rows.append(tasks_repo.create(replace(spec, name=new_name)))
         else:
             result.skipped.append(spec.name)
     return result
 
 
-def free_name(name: str) -> str:
-    """`name` with the first free "-N" suffix (N from 2), kept within the name length."""
+def _choice(on_existing: OnExisting | Mapping[str, OnExisting], name: str) -> OnExisting:
+    if isinstance(on_existing, Mapping):
+        return on_existing.get(name, OnExisting.FAIL)
+    return on_existing
+
+
+def free_name(name: str, reserved: Iterable[str] = ()) -> str:
+    """`name` with the first free "-N" suffix (N from 2), kept within the name length; a
+    name in `reserved` (another task of the same import) is not free either."""
+    taken = set(reserved)
     n = 2
     while True:
         suffix = f"-{n}"
         candidate = name[: MAX_NAME - len(suffix)] + suffix
-        if tasks_repo.find(candidate) is None:
+        if candidate not in taken and tasks_repo.find(candidate) is None:
             return candidate
         n += 1

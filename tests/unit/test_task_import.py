@@ -54,3 +54,28 @@ def test_rename_and_skip(store: Store) -> None:
     assert commands() == {"backup": "echo old", "backup-2": "echo new", "report": "echo r"}
     assert task_import.free_name("b" * 64).endswith("b-2")
     assert len(task_import.free_name("b" * 64)) == 64
+
+
+def test_a_choice_per_name_and_the_file_in_the_refusal(store: Store) -> None:
+    with store.db.atomic():
+        tasks_repo.create(TaskSpec("report", command="echo old r"))
+    specs = [
+        TaskSpec("backup", command="echo new"),
+        TaskSpec("report", command="echo r"),
+        TaskSpec("backup-2", command="echo b2"),  # a rename of backup must not take this
+    ]
+    sources = {"backup": "/defs/backup.toml", "report": "/defs/report.toml"}
+    with pytest.raises(TasksExistError) as raised, store.db.atomic():
+        task_import.import_specs(specs, {"backup": OnExisting.RENAME}, sources)
+    assert str(raised.value) == "task(s) already exist: report (in /defs/report.toml)"
+    choices = {"backup": OnExisting.RENAME, "report": OnExisting.SKIP}
+    with store.db.atomic():
+        result = task_import.import_specs(specs, choices, sources)
+    assert [r.name for r in result.rows] == ["backup-3", "backup-2"]
+    assert result.skipped == ["report"]
+    read = [(f"/defs/{s.name}.toml", s) for s in specs]
+    assert [(c.name, c.source, c.free_name) for c in task_import.conflicts(read)] == [
+        ("backup", "/defs/backup.toml", "backup-4"),
+        ("report", "/defs/report.toml", "report-2"),
+        ("backup-2", "/defs/backup-2.toml", "backup-2-2"),
+    ]

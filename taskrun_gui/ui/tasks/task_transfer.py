@@ -4,8 +4,9 @@ An export is written on a worker through toml_io.write_task_file, so it is 0600 
 umask, as `taskrun task export` writes it (secret defaults are masked in the text; the env or
 the command may still hold a token). The file is read and checked on a worker; an import with
 any problem writes nothing and shows every problem. When some of its tasks exist, the user
-chooses: replace them, import them under new names, or skip them (storage.task_import, the
-CLI's importer); a good import creates all its tasks in one write.
+chooses for each, in a dialog naming its file: replace it, import it under a new name, or
+skip it, with "apply to all" (storage.task_import, the CLI's importer); a good import creates
+all its tasks in one write.
 """
 
 from __future__ import annotations
@@ -20,16 +21,22 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from taskrun_gui.core import toml_io
 from taskrun_gui.core.models import TaskSpec
 from taskrun_gui.storage import task_import
-from taskrun_gui.storage.task_import import ImportResult, OnExisting
+from taskrun_gui.storage.task_import import Conflict, ImportResult, OnExisting
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.tasks.import_conflict_dialog import ask_each
 
-ChooseOnExisting = Callable[[list[str]], OnExisting | None]
+# what to do with each taken name (or one answer for all); None: the user cancelled
+Choices = dict[str, OnExisting] | OnExisting
+ChooseOnExisting = Callable[[list[Conflict]], Choices | None]
+Read = tuple[list[TaskSpec], dict[str, str], list[Conflict]]
 
 
-def _read(path: Path) -> tuple[list[TaskSpec], list[str]]:
-    specs = toml_io.read_tasks(path)
-    return specs, task_import.existing_names(specs)
+def _read(path: Path) -> Read:
+    """On a worker: the specs, the file of each name, and the names that are taken."""
+    read = [(str(f), spec) for f, spec in toml_io.read_task_files(path)]
+    sources = {spec.name: f for f, spec in read}
+    return [spec for _f, spec in read], sources, task_import.conflicts(read)
 
 
 class TaskTransfer(QObject):
@@ -75,12 +82,12 @@ class TaskTransfer(QObject):
         """Read, check and create every task of a file or folder; nothing if any is bad."""
         self._ctx.query.read(lambda: _read(path), self._on_read, self._on_failed, self)
 
-    def _on_read(self, read: tuple[list[TaskSpec], list[str]]) -> None:
-        specs, taken = read
+    def _on_read(self, read: Read) -> None:
+        specs, sources, taken = read
         choice = self.choose_on_existing(taken) if taken else OnExisting.FAIL
         if choice is None:
             return  # the user cancelled
-        write = partial(task_import.import_specs, specs, choice)
+        write = partial(task_import.import_specs, specs, choice, sources)
         self._ctx.query.write(write, self._on_imported, self._on_failed, self)
 
     def _on_imported(self, result: ImportResult) -> None:
@@ -90,15 +97,5 @@ class TaskTransfer(QObject):
         QMessageBox.warning(self._parent, "Import / export", str(exc))
         self.failed.emit(str(exc))
 
-    def _ask_on_existing(self, taken: list[str]) -> OnExisting | None:
-        box = QMessageBox(self._parent)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Import tasks")
-        box.setText(f"These tasks exist already: {', '.join(taken)}")
-        labels = {"Replace": OnExisting.REPLACE, "Import as new": OnExisting.RENAME}
-        labels["Skip them"] = OnExisting.SKIP
-        accept = QMessageBox.ButtonRole.AcceptRole
-        buttons = [(box.addButton(text, accept), choice) for text, choice in labels.items()]
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        return next((c for b, c in buttons if b is box.clickedButton()), None)
+    def _ask_on_existing(self, taken: list[Conflict]) -> Choices | None:
+        return ask_each(taken, self._parent)

@@ -1,6 +1,7 @@
 """Task definitions on the command line: a working directory that does not exist is refused
-when the task is saved (as the runner would expand it: `~` only), and a task's display title
-is set, shown and exported beside its command-line name."""
+when the task is saved (as the runner would expand it: `~` only), a task's display title is
+set, shown and exported beside its command-line name, and an import over a taken name says
+which file it was and what the user can do."""
 
 from __future__ import annotations
 
@@ -62,3 +63,21 @@ def test_a_title_with_spaces_beside_the_command_line_name(tmp_path: Path) -> Non
     assert taskrun(d, "task", "list").stdout.splitlines()[0].split()[1] == "VERSION"
     assert taskrun(d, "task", "import", str(out), "--replace").returncode == 0
     assert taskrun_json(d, "task", "show", "photos", "--json")["title"] == "Nightly photos"
+
+
+def test_an_import_over_a_taken_name_names_the_file_and_the_ways_out(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "alpha", "--command", "echo old").returncode == 0
+    f = tmp_path / "defs" / "alpha.toml"
+    f.parent.mkdir()
+    f.write_text('name = "alpha"\ncommand = "echo new"\n')
+    res = taskrun(d, "task", "import", str(f.parent))
+    _one_line_refusal(res, f"task(s) already exist: alpha (in {f})")
+    assert "--replace" in res.stderr and "--rename" in res.stderr and "--skip" in res.stderr
+    res = taskrun(d, "task", "import", str(f), "--rename")
+    assert res.returncode == 0, res.stderr
+    assert "as 'alpha-2': the name was taken" in res.stdout
+    res = taskrun(d, "task", "import", str(f), "--skip-existing")
+    assert "skipped 1 that exist: alpha" in res.stdout
+    names = [t["name"] for t in taskrun_json(d, "task", "list", "--json")]
+    assert names == ["alpha", "alpha-2"]
