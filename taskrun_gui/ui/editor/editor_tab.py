@@ -16,8 +16,8 @@ import html
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -59,8 +59,15 @@ class EditorTab(QWidget):
         self._task_id: int | None = None
         self._version = 0
         self._baseline = new_spec()
+        self._sized = False  # the panes are sized to the form once, when first shown
         self.ask_unsaved: Callable[[], Button] = self._ask_unsaved
+        self._make_header()
+        self._make_panes()
+        self._lay_out()
+        self._connect()
+        self._show_spec(self._baseline)
 
+    def _make_header(self) -> None:
         self.title = QLabel()
         self.title.setObjectName("editorTitle")
         self.save_button = QPushButton("Save")
@@ -69,31 +76,30 @@ class EditorTab(QWidget):
         self.revert_button.setToolTip("Drop the unsaved changes")
         self.status = QLabel()
         self.status.setObjectName("editorStatus")
-        self.save_button.clicked.connect(self.save)
-        self.revert_button.clicked.connect(self._on_revert_button_clicked)
         self.save_action = QAction("Save task", self)
         self.save_action.setShortcut(QKeySequence.StandardKey.Save)
         self.save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.save_action.triggered.connect(self.save)
         self.addAction(self.save_action)
 
+    def _make_panes(self) -> None:
         self.form = TaskForm()
-        scroll = QScrollArea()
-        scroll.setWidget(self.form)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(460)
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setMinimumWidth(self.fontMetrics().averageCharWidth() * 50)
         self.script_label = QLabel("<b>Script</b>")
         self.editor = CodeEditor()
         self.editor.setObjectName("scriptEditor")
         self.highlighter = PygmentsHighlighter(self.editor.document())
+        self.versions = VersionsPanel(self._ctx)
+
+    def _lay_out(self) -> None:
         script_box = QWidget()
         script_layout = QVBoxLayout(script_box)
         script_layout.setContentsMargins(0, 0, 0, 0)
         script_layout.addWidget(self.script_label)
         script_layout.addWidget(self.editor, 1)
         script_layout.addWidget(self.form.errors["script"])
-        self.versions = VersionsPanel(ctx)
-
         right = QSplitter(Qt.Orientation.Vertical)
         right.setChildrenCollapsible(False)
         right.addWidget(script_box)
@@ -101,7 +107,7 @@ class EditorTab(QWidget):
         right.setSizes([450, 250])
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.form_scroll)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([520, 700])
@@ -115,12 +121,31 @@ class EditorTab(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
 
+    def _connect(self) -> None:
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self._on_revert_button_clicked)
+        self.save_action.triggered.connect(self.save)
         self.form.changed.connect(self._on_form_changed)
         self.form.interpreter_changed.connect(self._on_form_interpreter_changed)
         self.form.kind_changed.connect(self._on_form_kind_changed)
         self.editor.textChanged.connect(self._on_form_changed)
         self.versions.rolled_back.connect(self._on_versions_rolled_back)
-        self._show_spec(self._baseline)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            QTimer.singleShot(0, self._size_panes)  # once the tab has its real width
+
+    def _size_panes(self) -> None:
+        """The form pane as wide as the form needs (at a large font too), up to 60 % of the
+        tab: its labels and the parameters table's columns show whole; the script takes the
+        rest."""
+        total = sum(self.splitter.sizes()) or self.width()
+        bar = self.form_scroll.verticalScrollBar().sizeHint().width()
+        wanted = self.form.minimumSizeHint().width() + bar + 2 * self.form_scroll.frameWidth()
+        left = max(self.form_scroll.minimumWidth(), min(wanted, int(total * 0.6)))
+        self.splitter.setSizes([left, max(1, total - left)])
 
     # -- public ------------------------------------------------------------------------------
     @property
@@ -142,6 +167,8 @@ class EditorTab(QWidget):
             self._show_spec(new_spec())
             self.versions.load(None)
             self.loaded.emit()
+            # once the window has shown this tab (Ctrl+N, New): typing starts with the name
+            QTimer.singleShot(0, self._focus_name)
             return True
         self._ctx.query.read(
             lambda: tasks_repo.get(task_id), self._on_task_loaded, self._on_load_failed, self
@@ -178,6 +205,10 @@ class EditorTab(QWidget):
         self._baseline = spec  # the guard treats it as saved; a failure puts it back
         self._ctx.query.write(write, self._on_task_saved, self._on_save_failed, self)
         return True
+
+    def _focus_name(self) -> None:
+        if self.isVisible():
+            self.form.name.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # -- slots -------------------------------------------------------------------------------
     def _on_task_loaded(self, row: TaskRow) -> None:

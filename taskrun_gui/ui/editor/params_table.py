@@ -12,8 +12,9 @@ a default to keep); checking it again before saving brings the hidden default ba
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
+    QHeaderView,
     QLineEdit,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -53,16 +54,47 @@ class _SecretDefaultDelegate(QStyledItemDelegate):
         return editor
 
 
+# the least width of a text column, in average characters of the table's font
+_MIN_CHARS = {COL_NAME: 8, COL_DEFAULT: 7, COL_CHOICES: 12, COL_DESCRIPTION: 8}
+
+
 class ParamsTable(EditableTable):
+    """Columns sized from the font, not in pixels: at a 14 pt font the headers keep their
+    words apart; the table is never narrower than its columns (the form pane grows or
+    scrolls instead), so Choices is never pushed out of sight, and Description takes the
+    rest."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(list(HEADERS), add_text="Add parameter", parent=parent)
-        header = self.table.horizontalHeader()
-        for col, width in ((COL_NAME, 120), (COL_DEFAULT, 110), (COL_REQUIRED, 70)):
-            header.resizeSection(col, width)
-        header.resizeSection(COL_SECRET, 60)
-        header.resizeSection(COL_CHOICES, 140)
         self._delegate = _SecretDefaultDelegate(self.table)
         self.table.setItemDelegateForColumn(COL_DEFAULT, self._delegate)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for col in _CHECK_COLUMNS:  # as wide as their header words
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        self._fit_to_font()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_to_font()
+
+    def _fit_to_font(self) -> None:
+        """Widths and row height from the current font; the table never gets narrower than
+        its columns need (the form scrolls instead of the headers running together)."""
+        header = self.table.horizontalHeader()
+        char = self.table.fontMetrics().averageCharWidth()
+        needed = 0
+        for col in range(len(HEADERS)):
+            width = max(header.sectionSizeHint(col), _MIN_CHARS.get(col, 0) * char)
+            if col in (COL_NAME, COL_DEFAULT, COL_CHOICES):
+                header.resizeSection(col, width)
+            header.setMinimumSectionSize(min(header.minimumSectionSize(), width))
+            needed += width
+        frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        self.table.setMinimumWidth(needed + frame)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
 
     def set_params(self, params: list[Param]) -> None:
         blocked = self.table.blockSignals(True)

@@ -53,10 +53,10 @@ ERROR_FIELDS = (
     "schedule",
     "steps",
 )
-SHELL_TEXT = "A line for the interpreter below (off: argv items)"
+SHELL_TEXT = "Run as a line for the interpreter"
 SHELL_TIP = (
-    "On: the command is one line the interpreter runs (sh -c, bash -c, python -c...). Off: it "
-    "is split into argv items and started as a program, with no interpreter."
+    "On: the command is one line the interpreter below runs (sh -c, bash -c, python -c...). "
+    "Off: it is split into argv items and started as a program, with no interpreter."
 )
 INTERPRETER_TIP = (
     "A script runs under bash, sh, python, node, pwsh or the path of a program; a shell line "
@@ -101,6 +101,7 @@ class TaskForm(QWidget):
 
     def _make_task_fields(self) -> None:
         self.name = QLineEdit()
+        self.name.setObjectName("taskName")
         self.name.setPlaceholderText("nightly-backup")
         self.name.setToolTip(
             "The name the command line takes (taskrun run NAME): letters, digits, '.', '_', '-'"
@@ -193,6 +194,10 @@ class TaskForm(QWidget):
     def _group(self, title: str, rows: list[Row]) -> QGroupBox:
         box = QGroupBox(title)
         form = QFormLayout(box)
+        # a narrow pane (a large font, a small window) puts a label above its field rather
+        # than squeezing either
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for label, widget, error in rows:
             form.addRow(label, widget)
             if error is not None:

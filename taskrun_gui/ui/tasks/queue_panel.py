@@ -7,7 +7,7 @@ and reorder them; the executor owns the order, this panel only asks it to change
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from taskrun_gui.core.models import RunRecord
+from taskrun_gui.ui.tasks.keyboard_focus import select_on_keyboard_focus
 from taskrun_gui.ui.tasks.queue_model import (
     COL_ATTEMPT,
     COL_POS,
@@ -30,6 +31,12 @@ from taskrun_gui.ui.tasks.queue_model import (
 )
 
 
+class _QueueTable(QTableView):
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        select_on_keyboard_focus(self, event)
+
+
 class QueuePanel(QWidget):
     move_requested = Signal(str, int)  # run uid, new index
     cancel_requested = Signal(str)  # run uid
@@ -37,7 +44,7 @@ class QueuePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = QueueModel(self)
-        self.table = QTableView()
+        self.table = _QueueTable()
         self.table.setObjectName("queueTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -46,6 +53,7 @@ class QueuePanel(QWidget):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # Tab goes on to Move up / down / Cancel
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         header.setStretchLastSection(False)
         header.resizeSection(COL_POS, 40)

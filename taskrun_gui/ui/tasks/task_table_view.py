@@ -1,10 +1,16 @@
-"""The Tasks table view: fixed row heights, no word wrap, sortable, one row selected."""
+"""The Tasks table view: fixed row heights, no word wrap, sortable, one row selected.
+
+Tab leaves the table for the next control (the queue's buttons, then the toolbar) instead of
+walking its cells: a row is chosen with the arrow keys, and a keyboard user must be able to
+reach everything else on the tab."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
+from taskrun_gui.ui.tasks.keyboard_focus import select_on_keyboard_focus
 from taskrun_gui.ui.tasks.task_table_model import COL_NAME, TASK_ID_ROLE
 
 _COLUMN_WIDTHS = (180, 120, 120, 90, 150, 95, 90, 65, 80)
@@ -22,6 +28,7 @@ class TaskTableView(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        self.setTabKeyNavigation(False)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -30,6 +37,10 @@ class TaskTableView(QTableView):
         header.setHighlightSections(False)
         for col, width in enumerate(_COLUMN_WIDTHS):
             header.resizeSection(col, width)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        select_on_keyboard_focus(self, event)
 
     def selected_task_id(self) -> int | None:
         rows = self.selectionModel().selectedRows()
