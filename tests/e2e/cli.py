@@ -44,3 +44,11 @@ def popen_taskrun(data_dir: Path, *args: str, **extra: str) -> subprocess.Popen[
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def one_line_refusal(res: subprocess.CompletedProcess[str], expected: str) -> None:
+    """Refused as bad input should be: non-zero, one stderr line holding `expected`."""
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert expected in res.stderr, res.stderr

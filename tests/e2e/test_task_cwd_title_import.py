@@ -7,14 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.e2e.cli import one_line_refusal as _one_line_refusal
 from tests.e2e.cli import taskrun, taskrun_json
-
-
-def _one_line_refusal(res, expected: str) -> None:
-    assert res.returncode != 0
-    assert "Traceback" not in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
-    assert expected in res.stderr, res.stderr
 
 
 def test_a_missing_working_directory_is_refused_on_add_and_edit(tmp_path: Path) -> None:

@@ -11,15 +11,9 @@ from pathlib import Path
 from taskrun_gui.core.models import TaskSpec
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.db import Store
+from tests.e2e.cli import one_line_refusal as _one_line_refusal
 from tests.e2e.cli import taskrun, taskrun_json
 from tests.e2e.v1_store import make_v1_store, v1_definition
-
-
-def _one_line_refusal(res, expected: str) -> None:
-    assert res.returncode != 0
-    assert "Traceback" not in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
-    assert expected in res.stderr, res.stderr
 
 
 def _no_tasks(d: Path) -> None:
