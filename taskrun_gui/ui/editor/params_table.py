@@ -55,7 +55,7 @@ class _SecretDefaultDelegate(QStyledItemDelegate):
 
 
 # the least width of a text column, in average characters of the table's font
-_MIN_CHARS = {COL_NAME: 8, COL_DEFAULT: 7, COL_CHOICES: 12, COL_DESCRIPTION: 8}
+_MIN_CHARS = {COL_NAME: 12, COL_DEFAULT: 9, COL_CHOICES: 12, COL_DESCRIPTION: 8}
 
 
 class ParamsTable(EditableTable):
