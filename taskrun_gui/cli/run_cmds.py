@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from peewee import OperationalError
 
@@ -18,8 +19,6 @@ from taskrun_gui.cli.daemon_spawn import (
     run_detached,
     spawn_daemon,
 )
-from taskrun_gui.cli.hosting import make_host, serve
-from taskrun_gui.cli.log_notice import tell_log_error
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.run_json import run_to_json
@@ -27,17 +26,20 @@ from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
 from taskrun_gui.engine.queueing import queued_event
 from taskrun_gui.engine.recovery import recover_if_no_host
-from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
-from taskrun_gui.engine.serving import ThreadHost
+from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import recorder, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
-from taskrun_gui.storage.writer import StoreWriter
+
+if TYPE_CHECKING:  # the engine is imported by the paths that host or run: not to queue
+    from taskrun_gui.engine.serving import ThreadHost
 
 POLL = 0.2
 
 
 def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
+    from taskrun_gui.cli.hosting import make_host, serve
+
     host = make_host(store, a.workers, schedules=not a.exit_when_idle)
     if not host.try_serve():
         host.close()
@@ -60,6 +62,8 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         fail(str(exc))
     repeat = max(1, a.repeat)
     if not host_alive(store.locks_dir) and a.wait:
+        from taskrun_gui.cli.hosting import make_host
+
         host = make_host(store, a.workers)
         if host.try_serve():
             return _run_as_host(host, task, values, repeat, a)
@@ -86,6 +90,7 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
             return 0
         warn(f"cannot queue in the history store ({exc}); running the task here directly")
         return _run_direct(store, task, values, recs, a)
+    nudge(store.locks_dir)  # the serving host looks now, not at its next poll
     if not a.wait:
         if not host_alive(store.locks_dir):
             spawn_daemon(store, a.workers)
@@ -102,6 +107,8 @@ def _run_as_host(
     repeat: int,
     a: argparse.Namespace,
 ) -> int:
+    from taskrun_gui.cli.hosting import serve
+
     mine: dict[str, RunRecord] = {}  # chain root uid -> latest final record
     roots: dict[str, str] = {}
 
@@ -140,6 +147,10 @@ def _run_direct(
 ) -> int:
     """The queue cannot be written: run here, record when the store accepts writes (the
     writer retries, then spools what is left for the next process to replay)."""
+    from taskrun_gui.cli.log_notice import tell_log_error
+    from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
+    from taskrun_gui.storage.writer import StoreWriter
+
     writer = StoreWriter(store, retry_interval=0.5)
     finals = []
     job = None
