@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from peewee import OperationalError
@@ -24,6 +25,7 @@ from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
+from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.queueing import queued_event
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.wakeup import nudge
@@ -194,7 +196,7 @@ def _echo(text: str, _offset: int) -> None:
 def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> RunRecord:
     """Wait for a run queued for another host, following its retries. When that host goes
     away while the run is still queued, a daemon is started to serve it."""
-    offset = 0
+    follower: LogFollower | None = None  # the one log tailer, as `taskrun log --follow`
     spawned_at = 0.0
     while True:
         rec = runs_repo.get_by_uid(uid)
@@ -202,7 +204,8 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
             time.sleep(POLL)
             continue
         if follow and rec.log_path:
-            offset = _print_new_output(rec.log_path, offset)
+            follower = follower or LogFollower(Path(rec.log_path))
+            _print_new_output(follower)
         if rec.status.is_final:
             retry = Run.get_or_none(
                 (Run.task == rec.task_id)  # the (task_id, id) index: no scan for first_uid
@@ -212,7 +215,7 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
             )
             if retry is None:
                 return rec
-            uid, offset = retry.uid, 0
+            uid, follower = retry.uid, None
             continue
         stale = time.monotonic() - spawned_at > 5.0  # a daemon needs a moment to take over
         if rec.status is RunStatus.QUEUED and stale and not host_alive(store.locks_dir):
@@ -223,17 +226,13 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
         time.sleep(POLL)
 
 
-def _print_new_output(path: str, offset: int) -> int:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            data = fh.read()
-    except OSError:
-        return offset
+def _print_new_output(follower: LogFollower) -> None:
+    """What the run printed since the last look (past the head of a capped log: its
+    newest segment, then the finished file, with a note where the cap cut)."""
+    data = follower.read()[0]
     if data:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-    return offset + len(data)
 
 
 def _print_runs(recs: list[RunRecord], as_json: bool, queued: bool = False) -> None:
