@@ -23,10 +23,10 @@ log = logging.getLogger(__name__)
 def recent_statuses(rec: RunRecord, window: int) -> list[str]:
     """The task's last statuses, oldest first, with `rec` as it ended (its final record may
     not be committed yet: the writer batches)."""
-    recent = runs_repo.page_before(runs_repo.RunFilter(task_id=rec.task_id), None, window)
-    if all(r.uid != rec.uid for r in recent):
-        recent = [rec, *recent[: window - 1]]
-    return [str(rec.status if r.uid == rec.uid else r.status) for r in reversed(recent)]
+    recent = runs_repo.latest_statuses(rec.task_id, window)
+    if all(uid != rec.uid for uid, _ in recent):
+        recent = [(rec.uid, str(rec.status)), *recent[: window - 1]]
+    return [str(rec.status) if uid == rec.uid else status for uid, status in reversed(recent)]
 
 
 @dataclass(frozen=True)
