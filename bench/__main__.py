@@ -13,6 +13,7 @@ from bench.common import Result, report
 def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
     from bench import (
         bench_charts,
+        bench_cli,
         bench_executor,
         bench_history,
         bench_log_capture,
@@ -27,6 +28,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         ("4. log viewing", bench_log_view.run),
         ("5. start-up", bench_startup.run),
         ("6. charts", bench_charts.run),
+        ("7. command line", bench_cli.run),
     ]
 
 

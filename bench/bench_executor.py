@@ -14,6 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench import peers
 from bench.common import Result, report, scratch_dir
 
 N = 1000
@@ -103,6 +104,7 @@ def run() -> list[Result]:
     c = through_cli()
     f = create_files()
     mem = _on_tmpfs()
+    tsp, par = peers.task_spooler(N), peers.gnu_parallel(N)
     ratio = e / b
     print(
         f"executor: {N} runs of true: bare {b:.2f} s, executor {e:.2f} s (x{ratio:.2f}), "
@@ -120,9 +122,10 @@ def run() -> list[Result]:
         Result(
             "1b. taskrun run --repeat 1000 --wait",
             f"{c:.2f} s = x{c / b:.2f} bare",
-            "(reported)",
-            True,
+            "< tsp's 1000 calls" if tsp else "(no tsp to compare)",
+            tsp is None or c < tsp,
         ),
+        *_peer_rows(b, tsp, par),
         Result(
             "1c. of it, the file system: 1000 files",
             f"{f:.2f} s = x{f / b:.2f} bare",
@@ -133,6 +136,15 @@ def run() -> list[Result]:
     if mem:
         figure = f"{mem:.2f} s = x{mem / b:.2f} bare"
         rows.append(Result("1d. executor, data dir in /dev/shm", figure, "(reported)", True))
+    return rows
+
+
+def _peer_rows(b: float, tsp: float | None, par: float | None) -> list[Result]:
+    """The peers' figures beside ours, same run, same 1000 runs of true, 2 at a time."""
+    rows = [Result("1p. peer: bare subprocess, 2 threads", f"{b:.2f} s", "(baseline)", True)]
+    for name, secs in (("tsp -S 2, 1000 client calls", tsp), ("GNU parallel -j2", par)):
+        figure = f"{secs:.2f} s = x{secs / b:.2f} bare" if secs else "not installed"
+        rows.append(Result(f"1p. peer: {name}", figure, "(reported)", True))
     return rows
 
 

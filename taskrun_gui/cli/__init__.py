@@ -4,50 +4,47 @@ stderr with a non-zero exit, never a traceback."""
 from __future__ import annotations
 
 import argparse
-import sqlite3
+import importlib
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from peewee import DatabaseError, OperationalError
-
-from taskrun_gui.cli import history_cmds, run_cmds, task_cmds
-from taskrun_gui.cli.common import CliError, store_for_command, warn
-from taskrun_gui.cli.daemon_spawn import ensure_served
 from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.cli.streams import protect_stderr
-from taskrun_gui.core.params import ParamError
-from taskrun_gui.storage.db import (
-    Store,
-    StoreBusyError,
-    StoreOpenError,
-    corrupt_message,
-    is_corrupt,
-)
-from taskrun_gui.storage.migrations import SchemaTooNewError
-from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskNotFoundError
+
+if TYPE_CHECKING:
+    from taskrun_gui.storage.db import Store
 
 # Commands that change the history: on a store opened read-only they stop before starting.
 WRITING_TASK_ACTIONS = {"add", "edit", "rm", "rollback", "import"}
 WRITING_VERBS = {"run", "daemon", "cancel", "pause", "resume", "cleanup"}
 
 
+# Each command's module and function, imported when that command runs: `taskrun --help`
+# imports none of them, `taskrun runs` not what `taskrun run` needs (issue 13).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("run_cmds", "cmd_run"),
+    "daemon": ("run_cmds", "cmd_daemon"),
+    "runs": ("history_cmds", "cmd_runs"),
+    "log": ("history_cmds", "cmd_log"),
+    "cancel": ("history_cmds", "cmd_control"),
+    "pause": ("history_cmds", "cmd_control"),
+    "resume": ("history_cmds", "cmd_control"),
+    "stats": ("history_cmds", "cmd_stats"),
+    "export-runs": ("history_cmds", "cmd_export_runs"),
+    "cleanup": ("history_cmds", "cmd_cleanup"),
+    "storage": ("history_cmds", "cmd_storage"),
+}
+
+
 def _command(args: argparse.Namespace) -> Callable[..., int]:
-    name = args.verb
-    if name == "task":
+    if args.verb == "task":
+        from taskrun_gui.cli import task_cmds
+
         return task_cmds.COMMANDS[args.task_command]
-    return {
-        "run": run_cmds.cmd_run,
-        "daemon": run_cmds.cmd_daemon,
-        "runs": history_cmds.cmd_runs,
-        "log": history_cmds.cmd_log,
-        "cancel": history_cmds.cmd_control,
-        "pause": history_cmds.cmd_control,
-        "resume": history_cmds.cmd_control,
-        "stats": history_cmds.cmd_stats,
-        "export-runs": history_cmds.cmd_export_runs,
-        "cleanup": history_cmds.cmd_cleanup,
-        "storage": history_cmds.cmd_storage,
-    }[name]
+    module, name = COMMANDS[args.verb]
+    fn: Callable[..., int] = getattr(importlib.import_module(f"taskrun_gui.cli.{module}"), name)
+    return fn
 
 
 def _writes(args: argparse.Namespace) -> bool:
@@ -58,6 +55,8 @@ def _writes(args: argparse.Namespace) -> bool:
 
 def _database_error(store: Store | None, exc: Exception) -> str:
     """A database error as one line: a damaged file says what to do about it."""
+    from taskrun_gui.storage.db import corrupt_message, is_corrupt
+
     if store is not None and is_corrupt(exc):
         return corrupt_message(store.db_path, exc)
     return f"history store error: {exc}"
@@ -72,13 +71,28 @@ def _os_error(exc: OSError) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     protect_stderr()
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # --help and a bad option end here, cheaply
+    return _execute(args)
+
+
+def _execute(args: argparse.Namespace) -> int:
+    """The command, with every error it can meet told in one line."""
+    import sqlite3
+
+    from peewee import DatabaseError, OperationalError
+
+    from taskrun_gui.cli.common import CliError, store_for_command, warn
+    from taskrun_gui.core.params import ParamError
+    from taskrun_gui.storage.db import StoreBusyError, StoreOpenError
+    from taskrun_gui.storage.migrations import SchemaTooNewError
+    from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskNotFoundError
+
     store = None
     try:
         store = store_for_command(args.data_dir, writing=_writes(args))
         if args.verb == "daemon":  # it serves for hours: no 30 s waits on its event loop
             store.db.wait_for_lock(None)
-        elif args.verb != "run" and ensure_served(store, args.workers, stranded_only=True):
+        elif args.verb != "run" and _ensure_served(store, args.workers):
             warn("runs were waiting with nobody to serve them (their host stopped): started one")
         code = _command(args)(store, args)
         sys.stdout.flush()  # here, where a refused write is reported, not at exit
@@ -112,3 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if store is not None:
             store.close()
+
+
+def _ensure_served(store: Store, workers: int | None) -> bool:
+    from taskrun_gui.cli.daemon_spawn import ensure_served
+
+    return ensure_served(store, workers, stranded_only=True)

@@ -11,14 +11,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_alive
-from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage import runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
+
+if TYPE_CHECKING:
+    from taskrun_gui.engine.serving import ThreadHost
 
 DAEMON_LOG = "daemon.out"
 

@@ -18,6 +18,7 @@ from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, no
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.recovery import recover_if_no_host
+from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import (
     recorder,
     retention,
@@ -126,6 +127,7 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
         return 0
     with store.db.atomic():
         Run.update(control=str(control)).where(Run.id == rec.id).execute()
+    nudge(store.locks_dir)
     print(f"{control} requested for run {rec.id}; the host acts on it within a second")
     return 0
 

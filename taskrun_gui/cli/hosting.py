@@ -65,62 +65,80 @@ def serve(
 ) -> int:
     """Run the host on this thread until stopped (SIGTERM/SIGINT) or, with exit_when_idle,
     until nothing is queued or running."""
-    ex, home = host.executor, host.home
-    stopping = {"asked": False}
-    idle_since: list[int] = []  # the poller's mark when nothing was seen going
-
-    def quit_if_idle() -> None:
-        """Idle is nothing going here and nothing queued elsewhere that the poller has not
-        handed over yet (a burst of thousands takes it more than one look)."""
-        if ex.is_busy():
-            idle_since.clear()
-        elif not idle_since:
-            idle_since.append(ex.poll_mark())
-        elif ex.handed_over_since(idle_since[0]):
-            home.stop()
-        elif ex.found_since(idle_since[0]):  # being handed over now: look again after it
-            idle_since[0] = ex.poll_mark()
-
-    def quit_when_runs_end() -> None:
-        """Stopping: wait for what runs, not for the queue (it stays queued in the store for
-        the next host)."""
-        if not ex.running():
-            home.stop()
-
-    def on_event(event: HostEvent) -> None:
-        if isinstance(event, RunFinished):
-            tell_log_error(event.record)
-            if on_finished is not None:
-                on_finished(event.record)
-            if stopping["asked"]:
-                quit_when_runs_end()
-        elif isinstance(event, RunOutput) and on_output is not None:
-            on_output(event.uid, event.text, event.offset)
-
-    def stop_asked() -> None:
-        if stopping["asked"]:  # a second Ctrl+C: cancel now
-            for rec in ex.running():
-                ex.cancel(rec.uid)
-            return
-        stopping["asked"] = True
-        ex.set_queue_paused(True)
-        if on_stop == "cancel":
-            for rec in ex.running():
-                ex.cancel(rec.uid)
-        quit_when_runs_end()
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        host.stopped_by_signal = True  # asked to stop: no successor takes its place
-        home.call_soon(stop_asked)  # not in the middle of what the host is doing
-
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    host.listeners.append(on_event)
+    serving = _Serving(host, on_stop, on_finished, on_output)
+    old = {s: signal.signal(s, serving.on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    host.listeners.append(serving.on_event)
     if setup is not None:
         setup(host)
     try:
-        home.run(on_tick=quit_if_idle if exit_when_idle else None, every=IDLE_CHECK_S)
+        on_tick = serving.quit_if_idle if exit_when_idle else None
+        host.home.run(on_tick=on_tick, every=IDLE_CHECK_S)
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
         host.close(cancel_running=True)
     return 0
+
+
+class _Serving:
+    """What `serve` does on the home thread: leave when idle, stop on a signal (a second
+    one cancels), pass finished runs and output on."""
+
+    def __init__(
+        self,
+        host: ThreadHost,
+        on_stop: str,
+        on_finished: Callable[[RunRecord], None] | None,
+        on_output: Callable[[str, str, int], None] | None,
+    ) -> None:
+        self.host, self.ex, self.home = host, host.executor, host.home
+        self.on_stop = on_stop
+        self.on_finished = on_finished
+        self.on_output = on_output
+        self.stopping = False
+        self.idle_since: list[int] = []  # the poller's mark when nothing was seen going
+
+    def quit_if_idle(self) -> None:
+        """Idle is nothing going here and nothing queued elsewhere that the poller has not
+        handed over yet (a burst of thousands takes it more than one look)."""
+        ex, idle_since = self.ex, self.idle_since
+        if ex.is_busy():
+            idle_since.clear()
+        elif not idle_since:
+            idle_since.append(ex.poll_mark())
+        elif ex.handed_over_since(idle_since[0]):
+            self.home.stop()
+        elif ex.found_since(idle_since[0]):  # being handed over now: look again after it
+            idle_since[0] = ex.poll_mark()
+
+    def quit_when_runs_end(self) -> None:
+        """Stopping: wait for what runs, not for the queue (it stays queued in the store for
+        the next host)."""
+        if not self.ex.running():
+            self.home.stop()
+
+    def on_event(self, event: HostEvent) -> None:
+        if isinstance(event, RunFinished):
+            tell_log_error(event.record)
+            if self.on_finished is not None:
+                self.on_finished(event.record)
+            if self.stopping:
+                self.quit_when_runs_end()
+        elif isinstance(event, RunOutput) and self.on_output is not None:
+            self.on_output(event.uid, event.text, event.offset)
+
+    def stop_asked(self) -> None:
+        if self.stopping:  # a second Ctrl+C: cancel now
+            for rec in self.ex.running():
+                self.ex.cancel(rec.uid)
+            return
+        self.stopping = True
+        self.ex.set_queue_paused(True)
+        if self.on_stop == "cancel":
+            for rec in self.ex.running():
+                self.ex.cancel(rec.uid)
+        self.quit_when_runs_end()
+
+    def on_signal(self, _signum: int, _frame: object) -> None:
+        self.host.stopped_by_signal = True  # asked to stop: no successor takes its place
+        self.home.call_soon(self.stop_asked)  # not in the middle of what the host is doing

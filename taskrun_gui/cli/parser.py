@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn, TypeAlias
 
-from taskrun_gui.cli.common import (
+from taskrun_gui.cli.options import (
     MAX_ID,
     amount,
     every,
@@ -19,8 +19,12 @@ from taskrun_gui.cli.common import (
     schedule_text,
     whole_number,
 )
-from taskrun_gui.core.validation import MAX_TIMEOUT, MIN_TIMEOUT
-from taskrun_gui.storage import retention
+from taskrun_gui.core.limits import (
+    MAX_TIMEOUT,
+    MIN_TIMEOUT,
+    RETENTION_MAX_DAYS,
+    RETENTION_MAX_KEEP,
+)
 
 # The ranges, one place: the same as the task editor's where it has the field.
 TIMEOUT = amount("seconds", high=MAX_TIMEOUT, low=MIN_TIMEOUT, zero_ok=True)
@@ -35,8 +39,8 @@ LINES = whole_number(1, 10_000_000)
 DAYS = whole_number(1, 36_500)
 # Cleanup's limits are retention's own: more than zero, as "older than now" and "keep none"
 # would each delete every finished run (refused, not guessed).
-AGE_DAYS = amount("days", high=retention.MAX_DAYS)
-KEEP = whole_number(1, retention.MAX_KEEP)
+AGE_DAYS = amount("days", high=RETENTION_MAX_DAYS)
+KEEP = whole_number(1, RETENTION_MAX_KEEP)
 EXIT_CODE = whole_number(-255, 4_294_967_295)  # negative: killed by a signal (POSIX)
 ID = whole_number(1, MAX_ID)
 

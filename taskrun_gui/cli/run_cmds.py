@@ -8,6 +8,8 @@ import signal
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peewee import OperationalError
 
@@ -18,26 +20,28 @@ from taskrun_gui.cli.daemon_spawn import (
     run_detached,
     spawn_daemon,
 )
-from taskrun_gui.cli.hosting import make_host, serve
-from taskrun_gui.cli.log_notice import tell_log_error
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
+from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.queueing import queued_event
 from taskrun_gui.engine.recovery import recover_if_no_host
-from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
-from taskrun_gui.engine.serving import ThreadHost
+from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import recorder, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
-from taskrun_gui.storage.writer import StoreWriter
+
+if TYPE_CHECKING:  # the engine is imported by the paths that host or run: not to queue
+    from taskrun_gui.engine.serving import ThreadHost
 
 POLL = 0.2
 
 
 def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
+    from taskrun_gui.cli.hosting import make_host, serve
+
     host = make_host(store, a.workers, schedules=not a.exit_when_idle)
     if not host.try_serve():
         host.close()
@@ -60,6 +64,8 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         fail(str(exc))
     repeat = max(1, a.repeat)
     if not host_alive(store.locks_dir) and a.wait:
+        from taskrun_gui.cli.hosting import make_host
+
         host = make_host(store, a.workers)
         if host.try_serve():
             return _run_as_host(host, task, values, repeat, a)
@@ -86,6 +92,7 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
             return 0
         warn(f"cannot queue in the history store ({exc}); running the task here directly")
         return _run_direct(store, task, values, recs, a)
+    nudge(store.locks_dir)  # the serving host looks now, not at its next poll
     if not a.wait:
         if not host_alive(store.locks_dir):
             spawn_daemon(store, a.workers)
@@ -102,6 +109,8 @@ def _run_as_host(
     repeat: int,
     a: argparse.Namespace,
 ) -> int:
+    from taskrun_gui.cli.hosting import serve
+
     mine: dict[str, RunRecord] = {}  # chain root uid -> latest final record
     roots: dict[str, str] = {}
 
@@ -140,6 +149,10 @@ def _run_direct(
 ) -> int:
     """The queue cannot be written: run here, record when the store accepts writes (the
     writer retries, then spools what is left for the next process to replay)."""
+    from taskrun_gui.cli.log_notice import tell_log_error
+    from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
+    from taskrun_gui.storage.writer import StoreWriter
+
     writer = StoreWriter(store, retry_interval=0.5)
     finals = []
     job = None
@@ -183,7 +196,7 @@ def _echo(text: str, _offset: int) -> None:
 def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> RunRecord:
     """Wait for a run queued for another host, following its retries. When that host goes
     away while the run is still queued, a daemon is started to serve it."""
-    offset = 0
+    follower: LogFollower | None = None  # the one log tailer, as `taskrun log --follow`
     spawned_at = 0.0
     while True:
         rec = runs_repo.get_by_uid(uid)
@@ -191,7 +204,8 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
             time.sleep(POLL)
             continue
         if follow and rec.log_path:
-            offset = _print_new_output(rec.log_path, offset)
+            follower = follower or LogFollower(Path(rec.log_path))
+            _print_new_output(follower)
         if rec.status.is_final:
             retry = Run.get_or_none(
                 (Run.task == rec.task_id)  # the (task_id, id) index: no scan for first_uid
@@ -201,7 +215,7 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
             )
             if retry is None:
                 return rec
-            uid, offset = retry.uid, 0
+            uid, follower = retry.uid, None
             continue
         stale = time.monotonic() - spawned_at > 5.0  # a daemon needs a moment to take over
         if rec.status is RunStatus.QUEUED and stale and not host_alive(store.locks_dir):
@@ -212,17 +226,13 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
         time.sleep(POLL)
 
 
-def _print_new_output(path: str, offset: int) -> int:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            data = fh.read()
-    except OSError:
-        return offset
+def _print_new_output(follower: LogFollower) -> None:
+    """What the run printed since the last look (past the head of a capped log: its
+    newest segment, then the finished file, with a note where the cap cut)."""
+    data = follower.read()[0]
     if data:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-    return offset + len(data)
 
 
 def _print_runs(recs: list[RunRecord], as_json: bool, queued: bool = False) -> None:

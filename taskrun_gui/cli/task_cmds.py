@@ -8,13 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 from taskrun_gui.cli.common import (
-    DEFAULT_CAP,
     fail,
     key_values,
     parse_duration,
     print_json,
     print_table,
 )
+from taskrun_gui.cli.options import DEFAULT_CAP
 from taskrun_gui.core import schedule as schedule_mod
 from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import (

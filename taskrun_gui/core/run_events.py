@@ -115,6 +115,12 @@ class RunRecorder(Protocol):
     @property
     def healthy(self) -> bool: ...
 
+    @property
+    def journaled(self) -> bool:
+        """What was submitted so far is in the journal on disk (False while the disk
+        refuses it: the events then live in memory only, until the store takes them)."""
+        ...
+
     def submit(self, event: RunEvent, /, lazy: bool = False) -> Future[Any]:
         """`lazy`: nobody waits for it, so it may share a commit with later events."""
         ...

@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 from cronsim import CronSim, CronSimError
 
+from taskrun_gui.core.limits import MAX_EVERY_SECONDS
 from taskrun_gui.core.models import MissedPolicy, Schedule
 
 Clock = Callable[[], datetime]
 MAX_COUNTED = 1000  # passed cron fires counted one by one; beyond that only the latest is found
-MAX_EVERY_SECONDS = 3650 * 86400  # ten years: any longer is a typo, and dates would overflow
 
 _CRON_FIELDS_5 = (
     ("minute", 0, 59),

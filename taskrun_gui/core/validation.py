@@ -12,6 +12,7 @@ import shlex
 from dataclasses import dataclass
 
 from taskrun_gui.core.interpreters import interpreter_argv, line_argv, runs_command_lines
+from taskrun_gui.core.limits import MAX_TIMEOUT, MIN_TIMEOUT
 from taskrun_gui.core.models import Param, Step, TaskKind, TaskSpec
 from taskrun_gui.core.params import MASK
 from taskrun_gui.core.policy import log_cap_error
@@ -155,8 +156,6 @@ def _missing(kind: TaskKind, interpreter: str) -> bool:
     return line_argv(interpreter, "") is None
 
 
-MAX_TIMEOUT = 10_000_000  # seconds: the CLI's and the editor's bound too
-MIN_TIMEOUT = 0.001  # a shorter one stops the run before its process can start
 MAX_BACKOFF = 86_400
 PRIORITY_RANGE = (-1000, 1000)
 

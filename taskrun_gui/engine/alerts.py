@@ -20,13 +20,15 @@ from taskrun_gui.storage.db import Store
 log = logging.getLogger(__name__)
 
 
-def recent_statuses(rec: RunRecord, window: int) -> list[str]:
-    """The task's last statuses, oldest first, with `rec` as it ended (its final record may
-    not be committed yet: the writer batches)."""
-    recent = runs_repo.page_before(runs_repo.RunFilter(task_id=rec.task_id), None, window)
-    if all(r.uid != rec.uid for r in recent):
-        recent = [rec, *recent[: window - 1]]
-    return [str(rec.status if r.uid == rec.uid else r.status) for r in reversed(recent)]
+def statuses_with(rec: RunRecord, recent: list[tuple[str, str]], window: int) -> list[str]:
+    """The task's last `window` statuses, oldest first, with `rec` as it ended. `recent`:
+    (uid, status) of the task's last runs, newest first, as read; `rec` is put in front when
+    the read did not have it (its final record may not be committed yet: the writer
+    batches), and stays there for the runs judged after it from the same read."""
+    if all(uid != rec.uid for uid, _ in recent):
+        recent.insert(0, (rec.uid, str(rec.status)))
+    kept = recent[:window]
+    return [str(rec.status) if uid == rec.uid else status for uid, status in reversed(kept)]
 
 
 @dataclass(frozen=True)
@@ -61,20 +63,43 @@ class AlertWatch:
 
     def _loop(self) -> None:
         try:
-            while (rec := self._runs.get()) is not None:
-                try:
-                    self._judge(rec)
-                except Exception as exc:  # a busy store: the next run judges again
-                    log.debug("alert check of run %s: %s", rec.uid, exc)
+            while (batch := self._next_batch()) is not None:
+                self._judge(batch)
         finally:
             self.store.db.close()  # this thread's connection
 
-    def _judge(self, rec: RunRecord) -> None:
+    def _next_batch(self) -> list[RunRecord] | None:
+        """The runs that ended since the last look, in order (None: stop). A burst of short
+        runs is judged with one read per task, not one per run: as if each run's read had
+        been made at this moment, which it could have been."""
+        batch: list[RunRecord] = []
+        item = self._runs.get()
+        while item is not None:
+            batch.append(item)
+            try:
+                item = self._runs.get_nowait()
+            except queue.Empty:
+                return batch
+        self._judge(batch)  # what came before the stop
+        return None
+
+    def _judge(self, batch: list[RunRecord]) -> None:
         policy = policy_file.load(self.store.data_dir)
         if policy.alert_success_rate <= 0:
             return
-        statuses = recent_statuses(rec, policy.alert_window)
-        alert = alerts.success_rate_alert(self.tracker, rec.task_id, statuses, policy)
-        if alert is not None:
-            title, text = alerts.describe_rate(alert, rec.task_name, len(statuses))
-            self.on_alert(RaisedAlert(alert, rec, title, text))
+        read: dict[int, list[tuple[str, str]] | None] = {}
+        for rec in batch:
+            if rec.task_id not in read:
+                try:
+                    read[rec.task_id] = runs_repo.latest_statuses(rec.task_id, policy.alert_window)
+                except Exception as exc:  # a busy store: the next run judges again
+                    log.debug("alert check of run %s: %s", rec.uid, exc)
+                    read[rec.task_id] = None
+            recent = read[rec.task_id]
+            if recent is None:
+                continue
+            statuses = statuses_with(rec, recent, policy.alert_window)
+            alert = alerts.success_rate_alert(self.tracker, rec.task_id, statuses, policy)
+            if alert is not None:
+                title, text = alerts.describe_rate(alert, rec.task_name, len(statuses))
+                self.on_alert(RaisedAlert(alert, rec, title, text))

@@ -16,6 +16,7 @@ from taskrun_gui.core.models import RunRecord, TaskSpec
 from taskrun_gui.engine.records import values_for
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.engine.ticker import StoreTicker
+from taskrun_gui.engine.wakeup import WakeListener
 from taskrun_gui.storage import runs_repo, tasks_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run
@@ -60,6 +61,16 @@ class HostPoller(StoreTicker):
         self.deferred = 0  # queued runs the last pass could not claim (the store refused)
         self._claims_cleared = False  # the claims a dead host left on queued runs
         self._replayed_at = 0.0
+        # a command that queued runs or asked for a cancel nudges this poller to look now
+        self._wakeup = WakeListener(store.locks_dir, self.wake)
+
+    def start(self) -> None:
+        self._wakeup.start()  # before the first look: a nudge meanwhile makes a second one
+        super().start()
+
+    def stop(self) -> None:
+        self._wakeup.stop()
+        super().stop()
 
     def quiet_since(self, passes: int) -> bool:
         """Two whole passes after `passes` were completed and found nothing new: whatever

@@ -4,13 +4,16 @@ them to the host that serves the data dir elsewhere)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, TaskSpec, Trigger
 from taskrun_gui.core.run_events import RunQueued
 from taskrun_gui.engine import records
-from taskrun_gui.engine.runner import RunJob
 from taskrun_gui.storage.db import Store
+
+if TYPE_CHECKING:  # a command that queues a run does not run it: no supervisor to import
+    from taskrun_gui.engine.runner import RunJob
 
 
 def new_jobs(
@@ -24,6 +27,8 @@ def new_jobs(
     priority: int | None,
 ) -> list[RunJob]:
     """`repeat` new runs; raises params.ParamError for bad parameters."""
+    from taskrun_gui.engine.runner import RunJob
+
     values = params_mod.resolve(spec.params, given or {})
     jobs = []
     for _ in range(max(1, repeat)):

@@ -13,11 +13,7 @@ from pathlib import Path
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus
 from taskrun_gui.core.run_events import RunFinished
 from taskrun_gui.core.timefmt import now_ms
-from taskrun_gui.engine import run_pids
 from taskrun_gui.engine.locks import host_lock
-from taskrun_gui.engine.log_file import stitch_tail
-from taskrun_gui.engine.supervise import kill_grace
-from taskrun_gui.monitor import proctree
 from taskrun_gui.storage import recorder, runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import replay_spool
@@ -33,34 +29,45 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
         finishes_waiting = set()
     recovered = []
     for rec in runs_repo.live():
-        if rec.uid in finishes_waiting:
-            continue
-        verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)
-        pids_file = run_pids.path_for(store.tmp_dir, rec.uid)
-        proctree.stop_tree(
-            rec.pid if verified else None,
-            rec.pgid if verified else None,  # an unverified group id may belong to anyone
-            rec.uid,
-            grace=min(2.0, kill_grace()),
-            extra=run_pids.still_running(pids_file),
-        )
-        cut = stitch_tail(Path(rec.log_path))  # its tail segments, after the head, as close would
-        finished = now_ms()
-        final = replace(
-            rec,
-            status=RunStatus.INTERRUPTED,
-            finished_at=finished,
-            duration_ms=None if rec.started_at is None else finished - rec.started_at,
-            error_type=ErrorType.INTERRUPTED,
-            error_message="TaskRun stopped while this run was going; its processes were stopped",
-            log_dropped=rec.log_dropped + cut,
-        )
-        with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
-            recorder.apply(RunFinished.of(final))
-        with contextlib.suppress(OSError):  # kept until the run is final: a refused write
-            pids_file.unlink()  # retries the stop next time
-        recovered.append(rec)
+        if rec.uid not in finishes_waiting:
+            _interrupt(store, rec)
+            recovered.append(rec)
     return recovered
+
+
+def _interrupt(store: Store, rec: RunRecord) -> None:
+    """Stop what is left of a dead host's run and record it interrupted. What it needs
+    (psutil, the supervisor, the log file) is imported here: every command recovers, few
+    find a run to recover, and `taskrun runs` should not pay for them (issue 13)."""
+    from taskrun_gui.engine import run_pids
+    from taskrun_gui.engine.log_file import stitch_tail
+    from taskrun_gui.engine.supervise import kill_grace
+    from taskrun_gui.monitor import proctree
+
+    verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)
+    pids_file = run_pids.path_for(store.tmp_dir, rec.uid)
+    proctree.stop_tree(
+        rec.pid if verified else None,
+        rec.pgid if verified else None,  # an unverified group id may belong to anyone
+        rec.uid,
+        grace=min(2.0, kill_grace()),
+        extra=run_pids.still_running(pids_file),
+    )
+    cut = stitch_tail(Path(rec.log_path))  # its tail segments, after the head, as close would
+    finished = now_ms()
+    final = replace(
+        rec,
+        status=RunStatus.INTERRUPTED,
+        finished_at=finished,
+        duration_ms=None if rec.started_at is None else finished - rec.started_at,
+        error_type=ErrorType.INTERRUPTED,
+        error_message="TaskRun stopped while this run was going; its processes were stopped",
+        log_dropped=rec.log_dropped + cut,
+    )
+    with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
+        recorder.apply(RunFinished.of(final))
+    with contextlib.suppress(OSError):  # kept until the run is final: a refused write
+        pids_file.unlink()  # retries the stop next time
 
 
 def recover_if_no_host(store: Store) -> list[RunRecord]:

@@ -35,7 +35,7 @@ from taskrun_gui.core.run_events import (
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import LogSink, OutputCallback
 from taskrun_gui.engine.pause_clock import PauseClock
-from taskrun_gui.engine.plan import build_env, plan_steps
+from taskrun_gui.engine.plan import PlannedStep, build_env, plan_steps
 from taskrun_gui.engine.records import next_attempt, save_secret_values
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage import policy_file
@@ -96,94 +96,135 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
     rec.status = RunStatus.RUNNING
     env = build_env(job.spec, job.values, rec.uid)
     steps = plan_steps(job.spec, job.values, rec.uid, store.tmp_dir)
-    step_records: list[StepRecord] = []
-    outcome = ProcessOutcome(RunStatus.SUCCESS)
-    failed: ProcessOutcome | None = None
-    peak_rss, cpu = 0, 0.0
     cap = policy_file.load(store.data_dir).log_cap_for(job.spec.log_cap_bytes)
     sink = LogSink(Path(rec.log_path), secrets, hooks.on_output, cap)
-    pauses = PauseClock()
+    run = _Run(job, rec, env, sink, store, writer, hooks)
     try:
         for i, step in enumerate(steps):
-            srec = StepRecord(
-                i, step.name, RunStatus.RUNNING, started_at=now_ms(), log_start=sink.position
-            )
-            step_records.append(srec)
-            if failed is None and job.control.cancelled.is_set():  # between two steps
-                failed = ProcessOutcome(
-                    RunStatus.CANCELLED,
-                    error_type=ErrorType.CANCELLED,
-                    error_message="cancelled; later steps did not run",
-                )
-            if failed is not None:
-                srec.status = RunStatus.QUEUED  # marked skipped below
-                srec.started_at = None
-                continue
-            if step.argv is None:
-                outcome = ProcessOutcome(
-                    RunStatus.ERROR, error_type=step.error_type, error_message=step.error
-                )
-            else:
-                outcome = run_process(
-                    step.argv,
-                    env,
-                    os.path.expanduser(job.spec.cwd) if job.spec.cwd else HOME,
-                    sink,
-                    job.control,
-                    rec.uid,
-                    timeout=step.timeout,
-                    on_spawned=lambda sp: _on_spawned(rec, sp, writer, hooks),
-                    on_paused=lambda paused: _on_paused(rec, paused, write, hooks, pauses),
-                    track_file=store.tmp_dir / f"{rec.uid}.pids",  # engine/run_pids.path_for
-                )
-            if step.script_file is not None:
-                with contextlib.suppress(OSError):
-                    step.script_file.unlink()
-            peak_rss = max(peak_rss, outcome.peak_rss)
-            cpu += outcome.cpu_seconds
-            srec.status = outcome.status
-            srec.exit_code = outcome.exit_code
-            srec.finished_at = now_ms()
-            srec.log_end = sink.position
-            if outcome.status is not RunStatus.SUCCESS and not (
-                step.continue_on_error and outcome.status in (RunStatus.FAILED, RunStatus.ERROR)
-            ):
-                failed = outcome
+            run.step(i, step)
     except Exception as exc:  # a bug of ours must still leave a final record
         log.exception("run %s failed inside TaskRun", rec.uid)
-        failed = ProcessOutcome(
+        run.failed = ProcessOutcome(
             RunStatus.ERROR, error_type=ErrorType.INTERNAL, error_message=f"internal error: {exc}"
         )
     finally:
         sink.close()
-    for s in step_records:  # offsets in the finished file (a capped log lost its middle)
-        s.log_start, s.log_end = (
-            sink.file.final_offset(s.log_start),
-            sink.file.final_offset(s.log_end),
-        )
-        if s.status == RunStatus.QUEUED:
-            s.status = STEP_SKIPPED
-    final = failed or outcome
-    if len(steps) > 1 and failed is None:
-        final = replace(outcome, status=RunStatus.SUCCESS, error_type=None, error_message=None)
-    final.peak_rss, final.cpu_seconds = peak_rss, cpu
-    rec.log_bytes, rec.log_dropped = sink.file.size, sink.file.dropped
-    rec.log_error = sink.file.error
-    step_list = step_records if len(steps) > 1 else []
-    rec.paused_ms = pauses.total_ms()
+    final = run.settle(multi_step=len(steps) > 1)
+    step_list = run.steps if len(steps) > 1 else []
     return _finish(rec, final, write, step_list, secrets, job.spec, store, job.values)
+
+
+@dataclass
+class _Run:
+    """One run's steps as they go: what each ended as, and the first that failed the run
+    (the later ones are then skipped)."""
+
+    job: RunJob
+    rec: RunRecord
+    env: dict[bytes, bytes]
+    sink: LogSink
+    store: Store
+    writer: RunRecorder
+    hooks: RunHooks
+    steps: list[StepRecord] = field(default_factory=list)
+    outcome: ProcessOutcome = field(default_factory=lambda: ProcessOutcome(RunStatus.SUCCESS))
+    failed: ProcessOutcome | None = None
+    peak_rss: int = 0
+    cpu: float = 0.0
+    pauses: PauseClock = field(default_factory=PauseClock)
+
+    def step(self, i: int, step: PlannedStep) -> None:
+        srec = StepRecord(
+            i, step.name, RunStatus.RUNNING, started_at=now_ms(), log_start=self.sink.position
+        )
+        self.steps.append(srec)
+        if self.failed is None and self.job.control.cancelled.is_set():  # between two steps
+            self.failed = ProcessOutcome(
+                RunStatus.CANCELLED,
+                error_type=ErrorType.CANCELLED,
+                error_message="cancelled; later steps did not run",
+            )
+        if self.failed is not None:
+            srec.status = RunStatus.QUEUED  # marked skipped in settle
+            srec.started_at = None
+            return
+        outcome = self.outcome = self._process(step)
+        if step.script_file is not None:
+            with contextlib.suppress(OSError):
+                step.script_file.unlink()
+        self.peak_rss = max(self.peak_rss, outcome.peak_rss)
+        self.cpu += outcome.cpu_seconds
+        srec.status, srec.exit_code = outcome.status, outcome.exit_code
+        srec.finished_at, srec.log_end = now_ms(), self.sink.position
+        if outcome.status is not RunStatus.SUCCESS and not (
+            step.continue_on_error and outcome.status in (RunStatus.FAILED, RunStatus.ERROR)
+        ):
+            self.failed = outcome
+
+    def _process(self, step: PlannedStep) -> ProcessOutcome:
+        if step.argv is None:
+            return ProcessOutcome(
+                RunStatus.ERROR, error_type=step.error_type, error_message=step.error
+            )
+        rec, spec, hooks = self.rec, self.job.spec, self.hooks
+        write: Write = functools.partial(self.writer.submit, lazy=True)
+        return run_process(
+            step.argv,
+            self.env,
+            os.path.expanduser(spec.cwd) if spec.cwd else HOME,
+            self.sink,
+            self.job.control,
+            rec.uid,
+            timeout=step.timeout,
+            on_spawned=lambda sp: _on_spawned(rec, sp, self.writer, hooks),
+            on_paused=lambda paused: _on_paused(rec, paused, write, hooks, self.pauses),
+            track_file=self.store.tmp_dir / f"{rec.uid}.pids",  # engine/run_pids.path_for
+        )
+
+    def settle(self, multi_step: bool) -> ProcessOutcome:
+        """The run's outcome once its log is closed; the steps' offsets in the finished
+        file (a capped log lost its middle) and the record's log figures."""
+        sink, rec = self.sink, self.rec
+        for s in self.steps:
+            s.log_start, s.log_end = (
+                sink.file.final_offset(s.log_start),
+                sink.file.final_offset(s.log_end),
+            )
+            if s.status == RunStatus.QUEUED:
+                s.status = STEP_SKIPPED
+        final = self.failed or self.outcome
+        if multi_step and self.failed is None:
+            final = replace(
+                self.outcome, status=RunStatus.SUCCESS, error_type=None, error_message=None
+            )
+        final.peak_rss, final.cpu_seconds = self.peak_rss, self.cpu
+        rec.log_bytes, rec.log_dropped = sink.file.size, sink.file.dropped
+        rec.log_error = sink.file.error
+        rec.paused_ms = self.pauses.total_ms()
+        return final
 
 
 def _on_spawned(
     rec: RunRecord, sp: Spawned, writer: RunRecorder, hooks: RunHooks
 ) -> Callable[[], None]:
     """Record the run as running with its process identity; returns the wait for that
-    record, which the supervisor does before it reaps the process."""
+    record, which the supervisor does before it reaps the process (until then the pid
+    cannot be recycled, so a host dying meanwhile leaves a record that finds the right
+    process). In the writer's journal the record is as durable as that needs: a host killed
+    now leaves it there, and the next process replays it before it recovers the run. So
+    the wait is for the commit only when the journal is refused, and the event may share
+    its commit with the run's end (a thousand short runs: not two commits each)."""
     rec.pid, rec.pgid, rec.proc_create_time = sp.pid, sp.pgid, sp.create_time
     started = RunStarted(rec.uid, rec.started_at, sp.pid, sp.pgid, sp.create_time)
-    written = writer.submit(started)
+    written = writer.submit(started, lazy=writer.journaled)
     hooks.on_state(replace(rec))
+    if writer.journaled:
+        return _no_wait
     return lambda: _wait_written(written, writer, RUNNING_WRITE_WAIT)
+
+
+def _no_wait() -> None:
+    """The `running` record is in the journal already: nothing to wait for."""
 
 
 def _on_paused(

@@ -78,5 +78,6 @@ class ThreadHost:
         self.executor.take_mail()
         self.pool.close()
         self.writer.close()
+        self.executor.take_mail()  # what the writer said as it flushed: a store refusing
         self.unwritten = self.writer.pending_count
         self.lock.release()

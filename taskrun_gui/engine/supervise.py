@@ -10,10 +10,9 @@ import os
 import select
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -25,6 +24,8 @@ from taskrun_gui.engine.lineage import REGISTRY
 from taskrun_gui.engine.logsink import LogSink
 from taskrun_gui.engine.process_outcome import ProcessOutcome as ProcessOutcome  # runner's
 from taskrun_gui.engine.process_outcome import bad_cwd, classify_spawn_error
+from taskrun_gui.engine.run_control import RunControl as RunControl  # the runner's import
+from taskrun_gui.engine.run_control import Spawned as Spawned
 from taskrun_gui.engine.run_pids import RunPidsFile
 from taskrun_gui.monitor import proctree
 
@@ -41,35 +42,6 @@ def kill_grace() -> float:
         return max(0.0, float(os.environ.get("TASKRUN_KILL_GRACE", "5")))
     except ValueError:
         return 5.0
-
-
-class RunControl:
-    """Requests from the host to a running process; safe to call from any thread."""
-
-    def __init__(self) -> None:
-        self.cancelled = threading.Event()
-        self._paused = threading.Event()
-        self._lock = threading.Lock()
-
-    def cancel(self) -> None:
-        self.cancelled.set()
-
-    def pause(self) -> None:
-        self._paused.set()
-
-    def resume(self) -> None:
-        self._paused.clear()
-
-    @property
-    def pause_requested(self) -> bool:
-        return self._paused.is_set()
-
-
-@dataclass
-class Spawned:
-    pid: int
-    pgid: int
-    create_time: float | None
 
 
 @functools.cache
@@ -128,6 +100,21 @@ def _pipe_inode(proc: subprocess.Popen[bytes]) -> int | None:
         return os.fstat(proc.stdout.fileno()).st_ino if proc.stdout is not None else None
     except OSError:
         return None
+
+
+@dataclass
+class _PumpState:
+    """The supervising loop's clock and where the output stands."""
+
+    start: float
+    paused_total: float = 0.0
+    paused_since: float = 0.0
+    next_sample: float = field(init=False)
+    eof: bool = False
+    exit_seen_at: float | None = None
+
+    def __post_init__(self) -> None:
+        self.next_sample = self.start + FIRST_SAMPLE
 
 
 class _Supervisor:
@@ -190,6 +177,8 @@ class _Supervisor:
 
     # -- the loop ---------------------------------------------------------------------------
     def _pump(self) -> None:
+        """Copy the output to the log and watch the process until it has ended and its
+        output pipe is closed (or given up on), acting on controls and the timeout."""
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         os.set_blocking(fd, False)
@@ -199,65 +188,72 @@ class _Supervisor:
         with contextlib.suppress(AttributeError, OSError):
             pidfd = os.pidfd_open(self.pid)
             poller.register(pidfd, select.POLLIN)
-        start = time.monotonic()
-        paused_total = 0.0
-        paused_since = 0.0
-        next_sample = start + FIRST_SAMPLE
-        eof = False
-        exit_seen_at: float | None = None
+        st = _PumpState(time.monotonic())
         try:
-            while not eof or self.returncode is None:
+            while not st.eof or self.returncode is None:
+                self._wait_events(poller, fd, pidfd is not None, st)
                 now = time.monotonic()
-                wait = 0.1
-                if self.timeout is not None and not self.paused:
-                    left = start + paused_total + self.timeout - now
-                    wait = max(0.0, min(wait, left))
-                events = poller.poll(wait * 1000)
-                if not events:  # a quiet pass: look for processes started since the last
-                    REGISTRY.probe()
-                for ready, _ in events:
-                    if ready == fd:
-                        eof = self._read(fd)
-                        if eof:
-                            poller.unregister(fd)
-                    elif self._reap(block=False):
-                        poller.unregister(ready)
-                if pidfd is None and self.returncode is None:
-                    self._reap(block=False)  # no pidfd (not Linux): poll
-                now = time.monotonic()
-                if self.returncode is not None and not eof:
-                    # the main process is gone but a descendant still holds the pipe open
-                    exit_seen_at = exit_seen_at or now
-                    if now - exit_seen_at > 0.2:
-                        self._stop_tree(grace=0.5, hunt_pipe=not self.pipe_hunted)
-                        self.pipe_hunted = True
-                        eof = self._read(fd, drain=True) or now - exit_seen_at > 2.0
-                        if eof:
-                            poller.unregister(fd)
-                    continue
-                if self.returncode is not None:
-                    continue
-                if self.control.cancelled.is_set():
-                    self._stop(RunStatus.CANCELLED)
-                elif self.control.pause_requested != self.paused:
-                    self._set_paused(self.control.pause_requested)
-                    if self.paused:
-                        paused_since = now
-                    else:
-                        paused_total += now - paused_since
-                elif (
-                    self.timeout is not None
-                    and not self.paused
-                    and now - start - paused_total >= self.timeout
-                ):
-                    self._stop(RunStatus.TIMEOUT)
-                if now >= next_sample:
-                    self._sample()
-                    next_sample = now + SAMPLE_EVERY
-                self.sink.tick()
+                if self.returncode is not None and not st.eof:
+                    self._after_exit(poller, fd, st, now)
+                elif self.returncode is None:
+                    self._act(st, now)
         finally:
             if pidfd is not None:
                 os.close(pidfd)
+
+    def _wait_events(self, poller: select.poll, fd: int, have_pidfd: bool, st: _PumpState) -> None:
+        """One wait for output or the process's end (at most 0.1 s, or what the timeout
+        leaves), and what arrived handled."""
+        wait = 0.1
+        if self.timeout is not None and not self.paused:
+            left = st.start + st.paused_total + self.timeout - time.monotonic()
+            wait = max(0.0, min(wait, left))
+        events = poller.poll(wait * 1000)
+        if not events:  # a quiet pass: look for processes started since the last
+            REGISTRY.probe()
+        for ready, _ in events:
+            if ready == fd:
+                st.eof = self._read(fd)
+                if st.eof:
+                    poller.unregister(fd)
+            elif self._reap(block=False):
+                poller.unregister(ready)
+        if not have_pidfd and self.returncode is None:
+            self._reap(block=False)  # no pidfd (not Linux): poll
+
+    def _after_exit(self, poller: select.poll, fd: int, st: _PumpState, now: float) -> None:
+        """The main process is gone but a descendant still holds the pipe open: after
+        0.2 s the tree is stopped (once hunting for whoever holds the pipe), the pipe
+        drained; after 2 s it is given up on."""
+        st.exit_seen_at = st.exit_seen_at or now
+        if now - st.exit_seen_at > 0.2:
+            self._stop_tree(grace=0.5, hunt_pipe=not self.pipe_hunted)
+            self.pipe_hunted = True
+            st.eof = self._read(fd, drain=True) or now - st.exit_seen_at > 2.0
+            if st.eof:
+                poller.unregister(fd)
+
+    def _act(self, st: _PumpState, now: float) -> None:
+        """While the process runs: cancel, pause or resume as asked, stop it at its
+        timeout (paused time not counted), sample its tree, let the log sink tick."""
+        if self.control.cancelled.is_set():
+            self._stop(RunStatus.CANCELLED)
+        elif self.control.pause_requested != self.paused:
+            self._set_paused(self.control.pause_requested)
+            if self.paused:
+                st.paused_since = now
+            else:
+                st.paused_total += now - st.paused_since
+        elif (
+            self.timeout is not None
+            and not self.paused
+            and now - st.start - st.paused_total >= self.timeout
+        ):
+            self._stop(RunStatus.TIMEOUT)
+        if now >= st.next_sample:
+            self._sample()
+            st.next_sample = now + SAMPLE_EVERY
+        self.sink.tick()
 
     def _read(self, fd: int, drain: bool = False) -> bool:
         """Read what is there; True at end of file. Before output is logged, processes

@@ -22,6 +22,7 @@ from typing import Any
 
 from peewee import SQL, fn
 
+from taskrun_gui.core.limits import RETENTION_MAX_DAYS, RETENTION_MAX_KEEP
 from taskrun_gui.core.models import ACTIVE_STATUSES
 from taskrun_gui.storage import chains_repo
 from taskrun_gui.storage.chains_repo import ChainRow
@@ -29,9 +30,8 @@ from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run, Task
 
 BATCH = 2000
-# 0 is refused too: "older than now" or "keep none" is every finished run, never meant
-MAX_DAYS = 36_500  # a hundred years, as the Settings dialog and the CLI allow
-MAX_KEEP = 1_000_000_000
+MAX_DAYS = RETENTION_MAX_DAYS
+MAX_KEEP = RETENTION_MAX_KEEP
 # Runs `work` in a transaction of its own and returns once that is committed.
 Commit = Callable[[Callable[[], object]], object]
 

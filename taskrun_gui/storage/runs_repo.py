@@ -109,6 +109,14 @@ def page_before(flt: RunFilter, before_id: int | None, limit: int) -> list[RunRe
     return [to_record(r) for r in query.order_by(Run.id.desc()).limit(limit)]
 
 
+def latest_statuses(task_id: int, limit: int) -> list[tuple[str, str]]:
+    """(uid, status) of the task's last `limit` runs, newest first: two columns off the
+    (task_id, id) index, for a check made at every run's end (no whole records built)."""
+    query = Run.select(Run.uid, Run.status).where(Run.task == task_id)
+    rows = query.order_by(Run.id.desc()).limit(limit).tuples()
+    return [(str(u), str(s)) for u, s in cast(Iterable[tuple[Any, Any]], rows)]
+
+
 def page_at(flt: RunFilter, offset: int, limit: int, total: int | None = None) -> list[RunRecord]:
     """A page by position (for a view scrolled far down): the ids come from the index first,
     then only `limit` rows are read. An OFFSET walks the index entry by entry, so a page in

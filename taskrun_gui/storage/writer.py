@@ -98,6 +98,10 @@ class StoreWriter:
         return False
 
     @property
+    def journaled(self) -> bool:
+        return not self._journal.failed
+
+    @property
     def pending_count(self) -> int:
         return len(self._batches.pending)
 
