@@ -20,6 +20,7 @@ from taskrun_gui.cli.daemon_spawn import (
 )
 from taskrun_gui.cli.hosting import make_host, serve
 from taskrun_gui.cli.log_notice import tell_log_error
+from taskrun_gui.cli.remote_run_cmds import run_on
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.run_json import run_to_json
@@ -58,6 +59,8 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         values = params_mod.resolve(task.spec.params, given)
     except params_mod.ParamError as exc:
         fail(str(exc))
+    if a.on or a.parallel is not None:  # runs on other machines
+        return run_on(store, task, values, a)
     repeat = max(1, a.repeat)
     if not host_alive(store.locks_dir) and a.wait:
         host = make_host(store, a.workers)

@@ -30,6 +30,8 @@ FIELDS = (
     "cpu_seconds",
     "log_path",
     "log_dropped_bytes",
+    "host",
+    "batch",
 )
 
 
@@ -54,6 +56,8 @@ def run_to_json(rec: RunRecord) -> dict[str, Any]:
         "cpu_seconds": rec.cpu_seconds,
         "log_path": rec.log_path,
         "log_dropped_bytes": rec.log_dropped,
+        "host": rec.host,  # None: this machine
+        "batch": rec.batch,
     }
 
 

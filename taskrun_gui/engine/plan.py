@@ -28,9 +28,10 @@ class PlannedStep:
     error_type: ErrorType | None = None
     error: str | None = None
     script_file: Path | None = None
+    remote_script: tuple[str, str] | None = None  # on another machine: (suffix, body)
 
 
-def _steps_of(spec: TaskSpec) -> list[Step]:
+def steps_of(spec: TaskSpec) -> list[Step]:
     if spec.steps:
         return spec.steps
     return [
@@ -64,7 +65,7 @@ def build_env(spec: TaskSpec, values: dict[str, str], run_uid: str) -> dict[byte
 NUL = "contains a NUL byte"
 
 
-def _unusable(spec: TaskSpec, values: dict[str, str]) -> str | None:
+def unusable(spec: TaskSpec, values: dict[str, str]) -> str | None:
     """What of the whole task the OS cannot take: a NUL byte (argv, paths and the
     environment are C strings), an environment name that is empty or holds '='."""
     for key, value in spec.env.items():
@@ -81,7 +82,7 @@ def _unusable(spec: TaskSpec, values: dict[str, str]) -> str | None:
     return None
 
 
-def _step_unusable(step: Step, prefix: str) -> str | None:
+def step_unusable(step: Step, prefix: str) -> str | None:
     for field in ("command", "script", "interpreter"):
         if "\0" in getattr(step, field):
             return f"{prefix}{field}: {NUL}"
@@ -147,14 +148,14 @@ def plan_steps(
 ) -> list[PlannedStep]:
     planned: list[PlannedStep] = []
     single = not spec.steps
-    whole = _unusable(spec, values)
-    for i, step in enumerate(_steps_of(spec)):
+    whole = unusable(spec, values)
+    for i, step in enumerate(steps_of(spec)):
         timeout = spec.timeout if single else step.timeout
         item = PlannedStep(step.name, None, timeout, step.continue_on_error)
-        unusable = whole or _step_unusable(step, "" if single else f"steps[{i + 1}].")
-        if unusable is not None:
+        bad = whole or step_unusable(step, "" if single else f"steps[{i + 1}].")
+        if bad is not None:
             item.error_type = ErrorType.INTERNAL
-            item.error = f"the task definition cannot run: {unusable}"
+            item.error = f"the task definition cannot run: {bad}"
         elif step.kind is TaskKind.COMMAND:
             _plan_command(item, step, values)
         else:

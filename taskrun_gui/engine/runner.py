@@ -36,6 +36,7 @@ from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import LogSink, OutputCallback
 from taskrun_gui.engine.plan import build_env, plan_steps
 from taskrun_gui.engine.records import next_attempt, save_secret_values
+from taskrun_gui.engine.remote import on_host
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage import policy_file
 from taskrun_gui.storage.db import Store
@@ -91,10 +92,16 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
             error_message="cancelled before it started",
         )
         return _finish(rec, out, write, [], secrets, None, store, job.values)
+    remote = None if rec.host is None else on_host.target_of(rec.host)
+    if isinstance(remote, ProcessOutcome):  # not in the inventory (any more)
+        return _finish(rec, remote, write, [], secrets, None, store, job.values)
     rec.started_at = now_ms()
     rec.status = RunStatus.RUNNING
-    env = build_env(job.spec, job.values, rec.uid)
-    steps = plan_steps(job.spec, job.values, rec.uid, store.tmp_dir)
+    if remote is None:
+        env = build_env(job.spec, job.values, rec.uid)
+        steps = plan_steps(job.spec, job.values, rec.uid, store.tmp_dir)
+    else:
+        env, steps = {}, on_host.plan(job.spec, job.values)
     step_records: list[StepRecord] = []
     outcome = ProcessOutcome(RunStatus.SUCCESS)
     failed: ProcessOutcome | None = None
@@ -120,6 +127,16 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
             if step.argv is None:
                 outcome = ProcessOutcome(
                     RunStatus.ERROR, error_type=step.error_type, error_message=step.error
+                )
+            elif remote is not None:
+                outcome = on_host.run_step(
+                    remote,
+                    on_host.step_of(step, job.spec, job.values, rec.uid),
+                    sink,
+                    job.control,
+                    rec.uid,
+                    on_started=lambda: _on_remote_started(rec, writer, hooks),
+                    on_paused=lambda paused: _on_paused(rec, paused, write, hooks),
                 )
             else:
                 outcome = run_process(
@@ -179,6 +196,14 @@ def _on_spawned(
     rec.pid, rec.pgid, rec.proc_create_time = sp.pid, sp.pgid, sp.create_time
     started = RunStarted(rec.uid, rec.started_at, sp.pid, sp.pgid, sp.create_time)
     written = writer.submit(started)
+    hooks.on_state(replace(rec))
+    return lambda: _wait_written(written, writer, RUNNING_WRITE_WAIT)
+
+
+def _on_remote_started(rec: RunRecord, writer: RunRecorder, hooks: RunHooks) -> Callable[[], None]:
+    """As _on_spawned, for a process on another machine: no local identity to record (pid
+    stays empty, so recovery never stops a process here that happens to share its pid)."""
+    written = writer.submit(RunStarted(rec.uid, rec.started_at, None, None, None))
     hooks.on_state(replace(rec))
     return lambda: _wait_written(written, writer, RUNNING_WRITE_WAIT)
 

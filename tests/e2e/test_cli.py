@@ -54,6 +54,8 @@ def test_add_run_wait_json_contract(tmp_path):
         "cpu_seconds",
         "log_path",
         "log_dropped_bytes",
+        "host",  # None: this machine (runs on other machines over SSH)
+        "batch",
     }
     assert (run["task"], run["status"], run["trigger"], run["exit_code"]) == (
         "hello",
