@@ -131,7 +131,7 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
             elif remote is not None:
                 outcome = on_host.run_step(
                     remote,
-                    on_host.step_of(step, job.spec, job.values, rec.uid),
+                    on_host.step_of(remote, step, job.spec, job.values, rec.uid),
                     sink,
                     job.control,
                     rec.uid,

@@ -47,7 +47,9 @@ def target_of(name: str) -> HostDef | ProcessOutcome:
     return host
 
 
-def step_of(step: PlannedStep, spec: TaskSpec, values: dict[str, str], run_uid: str) -> RemoteStep:
+def step_of(
+    host: HostDef, step: PlannedStep, spec: TaskSpec, values: dict[str, str], run_uid: str
+) -> RemoteStep:
     assert step.argv is not None
-    env = remote_env(spec, values, run_uid)
+    env = remote_env(spec, values, run_uid, host.name)
     return RemoteStep(step.argv, env, spec.cwd, step.remote_script, step.timeout)

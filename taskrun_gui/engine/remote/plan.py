@@ -38,10 +38,14 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SCRIPT_ARG = "$TASKRUN_SCRIPT"  # the argv item the wrapper replaces by the script's path
 
 
-def remote_env(spec: TaskSpec, values: dict[str, str], run_uid: str) -> dict[str, str]:
-    """The task's variables, its parameters and the run marker: the target's own environment
-    comes from its login, none of this machine's goes there."""
+def remote_env(
+    spec: TaskSpec, values: dict[str, str], run_uid: str, host: str
+) -> dict[str, str]:
+    """The task's variables, its parameters, the run marker and TASKRUN_HOST (the target's
+    name in the inventory): the target's own environment comes from its login, none of this
+    machine's goes there."""
     env = dict(spec.env)
+    env["TASKRUN_HOST"] = host
     for name, value in values.items():
         env[params_mod.env_name(name)] = value
     env[RUN_MARKER_VAR] = run_uid
