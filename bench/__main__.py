@@ -17,6 +17,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         bench_history,
         bench_log_capture,
         bench_log_view,
+        bench_remote,
         bench_startup,
     )
 
@@ -27,6 +28,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         ("4. log viewing", bench_log_view.run),
         ("5. start-up", bench_startup.run),
         ("6. charts", bench_charts.run),
+        ("7. runs on another machine", bench_remote.run),
     ]
 
 
