@@ -38,9 +38,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SCRIPT_ARG = "$TASKRUN_SCRIPT"  # the argv item the wrapper replaces by the script's path
 
 
-def remote_env(
-    spec: TaskSpec, values: dict[str, str], run_uid: str, host: str
-) -> dict[str, str]:
+def remote_env(spec: TaskSpec, values: dict[str, str], run_uid: str, host: str) -> dict[str, str]:
     """The task's variables, its parameters, the run marker and TASKRUN_HOST (the target's
     name in the inventory): the target's own environment comes from its login, none of this
     machine's goes there."""

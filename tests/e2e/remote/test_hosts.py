@@ -4,6 +4,7 @@ the inventory's listing and a test login."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -126,4 +127,23 @@ def test_bad_host_input_is_one_line_and_writes_nothing(tmp_path, ssh_home):
         assert len(res.stderr.strip().splitlines()) == 1, res.stderr
         assert message in res.stderr, (args, res.stderr)
         assert "Traceback" not in res.stderr
+    assert _hosts(data, ssh_home) == []
+
+
+def test_a_host_named_by_an_ssh_config_alias(tmp_path, ssh_server, ssh_home):
+    data = tmp_path / "data"
+    user = "  User root\n" if os.geteuid() == 0 else ""
+    (ssh_home / ".ssh" / "config").write_text(
+        f"Host box\n  HostName 127.0.0.1\n  Port {ssh_server.port}\n{user}"
+        f"  IdentityFile {ssh_server.client_key}\n"
+    )
+    res = taskrun(
+        data, "host", "add", "box", "--ssh", "box", "--accept-host-key", HOME=str(ssh_home)
+    )
+    assert res.returncode == 0, res.stderr
+    res = taskrun(data, "host", "test", "box", HOME=str(ssh_home))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("host box: reachable")
+    res = taskrun(data, "host", "rm", "box", HOME=str(ssh_home))
+    assert (res.returncode, res.stdout) == (0, "host box removed\n")
     assert _hosts(data, ssh_home) == []
