@@ -17,8 +17,7 @@ from taskrun_gui.core.hosts import HostError, select
 from taskrun_gui.core.models import RunRecord, Trigger
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive
-from taskrun_gui.engine.queueing import queued_event
-from taskrun_gui.storage import hosts_repo, recorder, tasks_repo
+from taskrun_gui.storage import hosts_repo, tasks_repo
 from taskrun_gui.storage.db import Store
 
 
@@ -38,15 +37,11 @@ def _queue(
             )
             rec.host, rec.batch, rec.batch_limit = host.name, batch, a.parallel
             recs.append(rec)
+    from taskrun_gui.cli.run_cmds import queue_rows
+
     try:
-        for rec in recs:  # before the rows: a host may see a row the moment it is committed
-            records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
-        with recorder.immediate_transaction():
-            for rec in recs:
-                rec.id = recorder.apply(queued_event(rec))
+        queue_rows(store, task, values, recs)
     except (OperationalError, OSError) as exc:
-        for rec in recs:
-            records.drop_secret_values(store.secrets_dir, rec.uid)
         fail(f"cannot queue in the history store ({exc}); nothing was run")
     return recs
 

@@ -72,14 +72,8 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         for _ in range(repeat)
     ]
     try:
-        for rec in recs:  # before the rows: a host may see a row the moment it is committed
-            records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
-        with recorder.immediate_transaction():
-            for rec in recs:
-                rec.id = recorder.apply(queued_event(rec))
+        queue_rows(store, task, values, recs)
     except (OperationalError, OSError) as exc:
-        for rec in recs:
-            records.drop_secret_values(store.secrets_dir, rec.uid)
         if not a.wait:
             run_detached(store, a, given)
             warn(
@@ -96,6 +90,23 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         return 0
     finals = [_wait_chain(store, rec.uid, a.follow, a.workers) for rec in recs]
     return _report(finals, a.json)
+
+
+def queue_rows(
+    store: Store, task: tasks_repo.TaskRow, values: dict[str, str], recs: list[RunRecord]
+) -> None:
+    """Queue `recs` in the store, each with its secrets saved; raises OperationalError or
+    OSError with nothing left behind."""
+    try:
+        for rec in recs:  # before the rows: a host may see a row the moment it is committed
+            records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
+        with recorder.immediate_transaction():
+            for rec in recs:
+                rec.id = recorder.apply(queued_event(rec))
+    except (OperationalError, OSError):
+        for rec in recs:
+            records.drop_secret_values(store.secrets_dir, rec.uid)
+        raise
 
 
 def _run_as_host(

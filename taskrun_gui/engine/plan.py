@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,12 +144,17 @@ def _write_private(path: Path, data: bytes) -> None:
     os.close(fd)
 
 
-def plan_steps(
-    spec: TaskSpec, values: dict[str, str], run_uid: str, tmp_dir: Path
+StepPlanner = Callable[[PlannedStep, Step, int], None]  # fills in one step's argv
+
+
+def plan_each(
+    spec: TaskSpec, values: dict[str, str], plan_one: StepPlanner, whole: str | None = None
 ) -> list[PlannedStep]:
+    """Every step of `spec`, planned by `plan_one` unless the definition cannot run (`whole`:
+    a reason of the caller's that applies to the whole task)."""
     planned: list[PlannedStep] = []
     single = not spec.steps
-    whole = unusable(spec, values)
+    whole = unusable(spec, values) or whole
     for i, step in enumerate(steps_of(spec)):
         timeout = spec.timeout if single else step.timeout
         item = PlannedStep(step.name, None, timeout, step.continue_on_error)
@@ -156,9 +162,19 @@ def plan_steps(
         if bad is not None:
             item.error_type = ErrorType.INTERNAL
             item.error = f"the task definition cannot run: {bad}"
-        elif step.kind is TaskKind.COMMAND:
+        else:
+            plan_one(item, step, i)
+        planned.append(item)
+    return planned
+
+
+def plan_steps(
+    spec: TaskSpec, values: dict[str, str], run_uid: str, tmp_dir: Path
+) -> list[PlannedStep]:
+    def plan_one(item: PlannedStep, step: Step, i: int) -> None:
+        if step.kind is TaskKind.COMMAND:
             _plan_command(item, step, values)
         else:
             _plan_script(item, step, tmp_dir / f"{run_uid}-{i}{script_suffix(step.interpreter)}")
-        planned.append(item)
-    return planned
+
+    return plan_each(spec, values, plan_one)

@@ -19,7 +19,7 @@ from taskrun_gui.core.interpreters import (
     script_suffix,
 )
 from taskrun_gui.core.models import ErrorType, Step, TaskKind, TaskSpec
-from taskrun_gui.engine.plan import PlannedStep, step_unusable, steps_of, unusable
+from taskrun_gui.engine.plan import PlannedStep, plan_each
 from taskrun_gui.monitor.proctree import RUN_MARKER_VAR
 
 
@@ -92,20 +92,8 @@ def _plan(item: PlannedStep, step: Step, values: dict[str, str]) -> None:
 
 
 def plan_remote_steps(spec: TaskSpec, values: dict[str, str]) -> list[PlannedStep]:
-    planned: list[PlannedStep] = []
-    single = not spec.steps
-    whole = unusable(spec, values)
     bad_env = next((k for k in spec.env if not _ENV_NAME.match(k)), None)
-    if whole is None and bad_env is not None:
+    whole = None
+    if bad_env is not None:
         whole = f"env: {bad_env!r} cannot be passed to another machine (not a shell name)"
-    for i, step in enumerate(steps_of(spec)):
-        timeout = spec.timeout if single else step.timeout
-        item = PlannedStep(step.name, None, timeout, step.continue_on_error)
-        bad = whole or step_unusable(step, "" if single else f"steps[{i + 1}].")
-        if bad is not None:
-            item.error_type = ErrorType.INTERNAL
-            item.error = f"the task definition cannot run: {bad}"
-        else:
-            _plan(item, step, values)
-        planned.append(item)
-    return planned
+    return plan_each(spec, values, lambda item, step, _i: _plan(item, step, values), whole)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,8 +36,9 @@ def ssh_target(server: sshd.Sshd) -> str:
     return f"{user}127.0.0.1:{server.port}"
 
 
-def add_host(data_dir: Path, home: Path, server: sshd.Sshd, name: str, *extra: str) -> None:
-    res = taskrun(
+def host_add(data_dir: Path, home: Path, server: sshd.Sshd, name: str, *extra: str) -> Any:
+    """`taskrun host add NAME --ssh (the server) --identity (its client key) EXTRA…`."""
+    return taskrun(
         data_dir,
         "host",
         "add",
@@ -45,10 +47,13 @@ def add_host(data_dir: Path, home: Path, server: sshd.Sshd, name: str, *extra: s
         ssh_target(server),
         "--identity",
         str(server.client_key),
-        "--accept-host-key",
         *extra,
         HOME=str(home),
     )
+
+
+def add_host(data_dir: Path, home: Path, server: sshd.Sshd, name: str, *extra: str) -> None:
+    res = host_add(data_dir, home, server, name, "--accept-host-key", *extra)
     assert res.returncode == 0, res.stderr
 
 

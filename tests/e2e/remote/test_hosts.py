@@ -9,23 +9,10 @@ import sqlite3
 from pathlib import Path
 
 from tests.e2e.cli import taskrun
-from tests.e2e.remote.conftest import add_host, ssh_target
+from tests.e2e.remote.conftest import add_host, host_add
 from tests.e2e.remote.sshd import Sshd
 
-
-def _add(data: Path, home: Path, server: Sshd, name: str, *extra: str):
-    return taskrun(
-        data,
-        "host",
-        "add",
-        name,
-        "--ssh",
-        ssh_target(server),
-        "--identity",
-        str(server.client_key),
-        *extra,
-        HOME=str(home),
-    )
+_add = host_add
 
 
 def _hosts(data: Path, home: Path) -> list[dict]:
