@@ -297,3 +297,37 @@ def test_a_batch_on_one_host_opens_one_connection(tmp_path, store, hosts, ssh_ho
     assert len(runs) == 30 and {r["status"] for r in runs} == {"success"}
     wait_for(lambda: ssh_server.accepted_logins() > before, timeout=10)  # the log may lag
     assert ssh_server.accepted_logins() - before == 1
+
+
+def test_pause_and_resume_stop_and_continue_the_remote_tree(
+    tmp_path, store, hosts, ssh_home, token
+):
+    add_task(store, shell_task("pausing", _tree_line(tmp_path, token)))
+    proc = popen_taskrun(
+        hosts, "run", "pausing", "--on", "web1", "--wait", "--json", **_env(ssh_home)
+    )
+
+    def states() -> set[str]:
+        out = set()
+        for pid in _survivors(token):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                out.add(psutil.Process(pid).status())
+        return out
+
+    try:
+        wait_for(lambda: _started(tmp_path) and len(_survivors(token)) >= 3, timeout=30)
+        run_id = str(_only_run(hosts)["id"])
+        assert taskrun(hosts, "pause", run_id).returncode == 0
+        wait_for(lambda: states() == {psutil.STATUS_STOPPED}, timeout=15)
+        wait_for(lambda: _only_run(hosts).get("status") == "paused", timeout=15)
+        assert taskrun(hosts, "resume", run_id).returncode == 0
+        wait_for(lambda: psutil.STATUS_STOPPED not in states(), timeout=15)
+        assert taskrun(hosts, "cancel", run_id).returncode == 0
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    [run] = json.loads(out)
+    assert run["status"] == "cancelled", err
+    wait_for(lambda: not _survivors(token), timeout=10)
