@@ -59,3 +59,9 @@ def record_test(
     Host.update(
         tested_at=now_ms(), latency_ms=latency_ms, remote_os=remote_os, test_error=error
     ).where(Host.name == name).execute()
+
+
+def set_tags(name: str, tags: list[str]) -> bool:
+    return bool(
+        Host.update(tags=",".join(tags), updated_at=now_ms()).where(Host.name == name).execute()
+    )
