@@ -154,9 +154,7 @@ class RunBoard:
                         for a in live
                         if a.record.task_id == rec.task_id and a.record.host == rec.host
                     )
-                    lock = None
-                    if running_here < spec.max_concurrent:
-                        lock = self._slots.acquire(rec.task_id, spec.max_concurrent, rec.host)
+                    lock = self._take_slot(rec, spec.max_concurrent, running_here)
                     if lock is None:
                         full.add((rec.task_id, rec.host))  # every slot taken, here or elsewhere
                         continue
@@ -169,6 +167,14 @@ class RunBoard:
                     self._queue.discard(started)
                     self._dirty = True
             return bool(started), next_due
+
+    def _take_slot(self, rec: RunRecord, max_concurrent: int, running_here: int) -> FileLock | None:
+        """A slot of the run's task (on its host, for a run on another machine)."""
+        if running_here >= max_concurrent:
+            return None
+        if rec.host is None:
+            return self._slots.acquire(rec.task_id, max_concurrent)
+        return self._slots.acquire_on(rec.host, rec.task_id, max_concurrent)
 
     def end(self, uid: str) -> tuple[Active | None, bool]:
         """A worker's run has ended: free its slot. Returns its entry (it stays on the board,

@@ -331,3 +331,23 @@ def test_pause_and_resume_stop_and_continue_the_remote_tree(
     [run] = json.loads(out)
     assert run["status"] == "cancelled", err
     wait_for(lambda: not _survivors(token), timeout=10)
+
+
+def test_a_host_that_cannot_be_reached_ends_the_run_as_a_connection_error(
+    tmp_path, store, hosts, ssh_home
+):
+    import socket
+    import sqlite3
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    with sqlite3.connect(hosts / "taskrun.db") as db:
+        db.execute("UPDATE host SET port = ? WHERE name = 'db1'", (closed,))
+    add_task(store, shell_task("nowhere", "echo never"))
+    res = _run(hosts, ssh_home, "nowhere", "--on", "db1", "--wait", "--json")
+    assert res.returncode == 1
+    [run] = json.loads(res.stdout)
+    assert (run["status"], run["error_type"]) == ("error", "connection")
+    assert run["error_message"].startswith("host db1 (")
+    assert f"127.0.0.1:{closed}): cannot connect" in run["error_message"]
