@@ -250,7 +250,7 @@ def _finish(
     ran = rec.started_at is not None and out.status is not RunStatus.ERROR
     rec.duration_ms = (rec.finished_at - rec.started_at) if ran and rec.started_at else None
     rec.peak_rss = out.peak_rss or None
-    rec.cpu_seconds = out.cpu_seconds if ran else None
+    rec.cpu_seconds = out.cpu_seconds if ran and rec.host is None else None  # not measured remotely
     rec.steps = steps
     if steps:
         write(StepsRecorded(rec.uid, tuple(replace(s) for s in steps)))

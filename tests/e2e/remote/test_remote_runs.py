@@ -127,6 +127,7 @@ def test_a_batch_on_three_hosts_with_one_failing(tmp_path, store, hosts, ssh_hom
     assert runs["db1"]["error_type"] == "exit_code"
     for name in ("web1", "web2"):
         assert runs[name]["status"] == "success"
+        assert runs[name]["cpu_seconds"] is None  # not measured on another machine
         assert Path(runs[name]["log_path"]).read_bytes() == f"on {name}\n".encode()
     # per host insight: history and stats
     [only] = taskrun_json(hosts, "runs", "--host", "db1", "--json")
