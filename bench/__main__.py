@@ -18,6 +18,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         bench_history,
         bench_log_capture,
         bench_log_view,
+        bench_remote,
         bench_startup,
     )
 
@@ -29,6 +30,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         ("5. start-up", bench_startup.run),
         ("6. charts", bench_charts.run),
         ("7. command line", bench_cli.run),
+        ("8. runs on another machine", bench_remote.run),
     ]
 
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from taskrun_gui.cli import host_parser
 from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.cli.streams import protect_stderr
 
@@ -42,6 +43,10 @@ def _command(args: argparse.Namespace) -> Callable[..., int]:
         from taskrun_gui.cli import task_cmds
 
         return task_cmds.COMMANDS[args.task_command]
+    if args.verb == "host":
+        from taskrun_gui.cli import host_cmds
+
+        return host_cmds.COMMANDS[args.host_command]
     module, name = COMMANDS[args.verb]
     fn: Callable[..., int] = getattr(importlib.import_module(f"taskrun_gui.cli.{module}"), name)
     return fn
@@ -50,6 +55,8 @@ def _command(args: argparse.Namespace) -> Callable[..., int]:
 def _writes(args: argparse.Namespace) -> bool:
     if args.verb == "task":
         return bool(args.task_command in WRITING_TASK_ACTIONS)
+    if args.verb == "host":
+        return args.host_command in host_parser.WRITING
     return bool(args.verb in WRITING_VERBS)
 
 

@@ -20,6 +20,7 @@ from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import (
+    host_stats,
     recorder,
     retention,
     run_export,
@@ -43,6 +44,7 @@ def _filter(a: argparse.Namespace) -> RunFilter:
         except ValueError:
             fail(f"--status {s!r}: use one of {', '.join(x.value for x in RunStatus)}")
     flt.since_ms, flt.until_ms = a.since, a.until  # epoch ms, checked by the parser
+    flt.host = a.host
     return flt
 
 
@@ -134,14 +136,15 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
 
 def cmd_stats(store: Store, a: argparse.Namespace) -> int:
     scope = stats_repo.Scope(task_id=tasks_repo.get(a.task).id if a.task else None, days=a.days)
-    stats = stats_repo.run_stats(scope)
-    days = stats_repo.day_rows(scope)
+    stats = stats_repo.run_stats(scope) if a.host is None else host_stats.run_stats(a.host, scope)
+    days = stats_repo.day_rows(scope) if a.host is None else []  # daily rows are per task
     per_day = [
         {"day": d.day, "total": sum(d.counts.values()), **d.counts, "success_rate": d.success_rate}
         for d in days
     ]
     if a.json:
-        print_json({"task": a.task, "days": a.days, **stats.to_json(), "per_day": per_day})
+        scoped = {"task": a.task, "days": a.days, **({"host": a.host} if a.host else {})}
+        print_json({**scoped, **stats.to_json(), "per_day": per_day})
         return 0
     data = stats.to_json()
     rate = "n/a" if stats.success_rate is None else f"{stats.success_rate * 100:.1f} %"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn, TypeAlias
 
+from taskrun_gui.cli import host_parser
 from taskrun_gui.cli.options import (
     MAX_ID,
     amount,
@@ -101,6 +102,7 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", type=iso_time_ms, metavar="ISO")
     p.add_argument("--exit-code", type=EXIT_CODE)
     p.add_argument("--text", default="", help="text in the error message")
+    p.add_argument("--host", metavar="NAME", help="runs on that host")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     _task_commands(sub)
     _run_commands(sub)
     _history_commands(sub)
+    host_parser.add_parsers(sub)  # runs on other machines
     return root
 
 
@@ -189,6 +192,8 @@ def _run_commands(sub: Subparsers) -> None:
     run.add_argument("--wait", action="store_true", help="wait for the run(s) to finish")
     run.add_argument("--follow", action="store_true", help="print the output while it runs")
     run.add_argument("--json", action="store_true")
+    run.add_argument("--on", action="append", default=[], metavar="HOST|tag:T")
+    run.add_argument("--parallel", type=WORKERS, metavar="N", help="at most N targets at once")
 
     runs = sub.add_parser("runs", help="run history, newest first")
     _filters(runs)
@@ -210,6 +215,7 @@ def _history_commands(sub: Subparsers) -> None:
     stats = sub.add_parser("stats", help="statistics of a task or of all")
     stats.add_argument("--task")
     stats.add_argument("--days", type=DAYS)
+    stats.add_argument("--host", metavar="NAME", help="runs on that host")
     stats.add_argument("--json", action="store_true")
 
     ex = sub.add_parser("export-runs", help="runs to CSV or JSON")

@@ -62,6 +62,10 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         values = params_mod.resolve(task.spec.params, given)
     except params_mod.ParamError as exc:
         fail(str(exc))
+    if a.on or a.parallel is not None:  # runs on other machines
+        from taskrun_gui.cli.remote_run_cmds import run_on
+
+        return run_on(store, task, values, a)
     repeat = max(1, a.repeat)
     if not host_alive(store.locks_dir) and a.wait:
         from taskrun_gui.cli.hosting import make_host
@@ -75,14 +79,8 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         for _ in range(repeat)
     ]
     try:
-        for rec in recs:  # before the rows: a host may see a row the moment it is committed
-            records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
-        with recorder.immediate_transaction():
-            for rec in recs:
-                rec.id = recorder.apply(queued_event(rec))
+        queue_rows(store, task, values, recs)
     except (OperationalError, OSError) as exc:
-        for rec in recs:
-            records.drop_secret_values(store.secrets_dir, rec.uid)
         if not a.wait:
             run_detached(store, a, given)
             warn(
@@ -92,7 +90,6 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
             return 0
         warn(f"cannot queue in the history store ({exc}); running the task here directly")
         return _run_direct(store, task, values, recs, a)
-    nudge(store.locks_dir)  # the serving host looks now, not at its next poll
     if not a.wait:
         if not host_alive(store.locks_dir):
             spawn_daemon(store, a.workers)
@@ -100,6 +97,25 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         return 0
     finals = [_wait_chain(store, rec.uid, a.follow, a.workers) for rec in recs]
     return _report(finals, a.json)
+
+
+def queue_rows(
+    store: Store, task: tasks_repo.TaskRow, values: dict[str, str], recs: list[RunRecord]
+) -> None:
+    """Queue `recs` in the store, each with its secrets saved, and nudge the serving host
+    (it looks now, not at its next poll); raises OperationalError or OSError with nothing
+    left behind."""
+    try:
+        for rec in recs:  # before the rows: a host may see a row the moment it is committed
+            records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
+        with recorder.immediate_transaction():
+            for rec in recs:
+                rec.id = recorder.apply(queued_event(rec))
+    except (OperationalError, OSError):
+        for rec in recs:
+            records.drop_secret_values(store.secrets_dir, rec.uid)
+        raise
+    nudge(store.locks_dir)
 
 
 def _run_as_host(

@@ -39,6 +39,11 @@ def _family(interpreter: str) -> str | None:
     return None
 
 
+def line_family(interpreter: str) -> str | None:
+    """The LINE_OPTIONS key of an interpreter that runs one line given on its argv."""
+    return _family(interpreter)
+
+
 def runs_command_lines(interpreter: str) -> bool:
     """A shell, python, node or pwsh: something that can run one line given on its argv."""
     return _family(interpreter) is not None

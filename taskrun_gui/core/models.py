@@ -83,6 +83,7 @@ class ErrorType(StrEnum):
     CANCELLED = "cancelled"
     INTERNAL = "internal"
     INTERRUPTED = "interrupted"
+    CONNECTION = "connection"  # a run on another machine: its SSH connection failed or dropped
 
 
 class Trigger(StrEnum):
@@ -270,6 +271,9 @@ class RunRecord:
     not_before: int | None = None  # a retry waits for its backoff: epoch ms it may start
     slow: bool = False  # much slower than the task's recent successful runs
     paused_ms: int = 0  # time spent paused, not in duration_ms
+    host: str | None = None  # the machine it runs on (a `taskrun host` name); None: this one
+    batch: str | None = None  # the `run --on` invocation it is one target of
+    batch_limit: int | None = None  # at most this many runs of its batch at once
 
     @property
     def duration_seconds(self) -> float | None:

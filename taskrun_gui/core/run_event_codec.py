@@ -68,6 +68,9 @@ def record_to_dict(rec: RunRecord) -> dict[str, Any]:
         "log_dropped": rec.log_dropped,
         "not_before": rec.not_before,
         "paused_ms": rec.paused_ms,
+        "host": rec.host,
+        "batch": rec.batch,
+        "batch_limit": rec.batch_limit,
     }
 
 
@@ -102,6 +105,9 @@ def record_from_dict(d: dict[str, Any]) -> RunRecord:
         log_dropped=d.get("log_dropped", 0),
         not_before=d.get("not_before"),
         paused_ms=d.get("paused_ms", 0),
+        host=d.get("host"),
+        batch=d.get("batch"),
+        batch_limit=d.get("batch_limit"),
     )
 
 

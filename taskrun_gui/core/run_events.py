@@ -25,7 +25,7 @@ class RunStarted:
 
     uid: str
     started_at: int | None
-    pid: int
+    pid: int | None  # None: a process on another machine (nothing here to stop or check)
     pgid: int | None
     proc_create_time: float | None
 

@@ -33,6 +33,8 @@ FIELDS = (
     # "duration" is the wall time; the active time (pauses left out) is what statistics use
     "active_duration",
     "paused_seconds",
+    "host",
+    "batch",
 )
 
 
@@ -59,6 +61,8 @@ def run_to_json(rec: RunRecord) -> dict[str, Any]:
         "log_dropped_bytes": rec.log_dropped,
         "active_duration": rec.active_seconds,
         "paused_seconds": rec.paused_ms / 1000.0,
+        "host": rec.host,  # None: this machine
+        "batch": rec.batch,
     }
 
 

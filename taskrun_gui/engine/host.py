@@ -46,6 +46,7 @@ from taskrun_gui.engine.mailbox import Event, Mailbox
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.pools import HomeLoop, RunPool
 from taskrun_gui.engine.queueing import new_jobs, queued_event
+from taskrun_gui.engine.remote import close_connections
 from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
 from taskrun_gui.engine.runner import RunHooks, RunJob, RunResult, execute_run
@@ -120,6 +121,7 @@ class EngineHost:
             for job in running:
                 job.control.cancel()
         self.pool.wait(timeout)
+        close_connections()  # runs on other machines: their pooled SSH connections
         self._board.release_slots()
         if self._alerts is not None:
             self._alerts.stop()

@@ -93,15 +93,24 @@ class TaskSlots:
 
     def __init__(self, locks_dir: Path) -> None:
         self.locks_dir = locks_dir
-        self._locks: dict[tuple[int, int], FileLock] = {}
+        self._locks: dict[tuple[int, str | None, int], FileLock] = {}
 
     def acquire(self, task_id: int, max_concurrent: int) -> FileLock | None:
         """A free slot of the task, or None when all are taken (here or elsewhere)."""
+        return self._take(task_id, None, max_concurrent)
+
+    def acquire_on(self, host: str, task_id: int, max_concurrent: int) -> FileLock | None:
+        """A free slot of the task on another machine: `max_concurrent` holds per target,
+        so a batch on ten hosts is not one run at a time."""
+        return self._take(task_id, host, max_concurrent)
+
+    def _take(self, task_id: int, host: str | None, max_concurrent: int) -> FileLock | None:
+        name = f"task-{task_id}" if host is None else f"task-{task_id}@{host}"
         for slot in range(max(1, max_concurrent)):
-            lock = self._locks.get((task_id, slot))
+            lock = self._locks.get((task_id, host, slot))
             if lock is None:
-                path = self.locks_dir / f"task-{task_id}.{slot}.lock"
-                lock = self._locks[(task_id, slot)] = FileLock(path, keep_open=True)
+                path = self.locks_dir / f"{name}.{slot}.lock"
+                lock = self._locks[(task_id, host, slot)] = FileLock(path, keep_open=True)
             if not lock.held and lock.try_acquire():
                 return lock
         return None

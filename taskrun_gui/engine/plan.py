@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +29,10 @@ class PlannedStep:
     error_type: ErrorType | None = None
     error: str | None = None
     script_file: Path | None = None
+    remote_script: tuple[str, str] | None = None  # on another machine: (suffix, body)
 
 
-def _steps_of(spec: TaskSpec) -> list[Step]:
+def steps_of(spec: TaskSpec) -> list[Step]:
     if spec.steps:
         return spec.steps
     return [
@@ -64,7 +66,7 @@ def build_env(spec: TaskSpec, values: dict[str, str], run_uid: str) -> dict[byte
 NUL = "contains a NUL byte"
 
 
-def _unusable(spec: TaskSpec, values: dict[str, str]) -> str | None:
+def unusable(spec: TaskSpec, values: dict[str, str]) -> str | None:
     """What of the whole task the OS cannot take: a NUL byte (argv, paths and the
     environment are C strings), an environment name that is empty or holds '='."""
     for key, value in spec.env.items():
@@ -81,7 +83,7 @@ def _unusable(spec: TaskSpec, values: dict[str, str]) -> str | None:
     return None
 
 
-def _step_unusable(step: Step, prefix: str) -> str | None:
+def step_unusable(step: Step, prefix: str) -> str | None:
     for field in ("command", "script", "interpreter"):
         if "\0" in getattr(step, field):
             return f"{prefix}{field}: {NUL}"
@@ -142,22 +144,37 @@ def _write_private(path: Path, data: bytes) -> None:
     os.close(fd)
 
 
+StepPlanner = Callable[[PlannedStep, Step, int], None]  # fills in one step's argv
+
+
+def plan_each(
+    spec: TaskSpec, values: dict[str, str], plan_one: StepPlanner, whole: str | None = None
+) -> list[PlannedStep]:
+    """Every step of `spec`, planned by `plan_one` unless the definition cannot run (`whole`:
+    a reason of the caller's that applies to the whole task)."""
+    planned: list[PlannedStep] = []
+    single = not spec.steps
+    whole = unusable(spec, values) or whole
+    for i, step in enumerate(steps_of(spec)):
+        timeout = spec.timeout if single else step.timeout
+        item = PlannedStep(step.name, None, timeout, step.continue_on_error)
+        bad = whole or step_unusable(step, "" if single else f"steps[{i + 1}].")
+        if bad is not None:
+            item.error_type = ErrorType.INTERNAL
+            item.error = f"the task definition cannot run: {bad}"
+        else:
+            plan_one(item, step, i)
+        planned.append(item)
+    return planned
+
+
 def plan_steps(
     spec: TaskSpec, values: dict[str, str], run_uid: str, tmp_dir: Path
 ) -> list[PlannedStep]:
-    planned: list[PlannedStep] = []
-    single = not spec.steps
-    whole = _unusable(spec, values)
-    for i, step in enumerate(_steps_of(spec)):
-        timeout = spec.timeout if single else step.timeout
-        item = PlannedStep(step.name, None, timeout, step.continue_on_error)
-        unusable = whole or _step_unusable(step, "" if single else f"steps[{i + 1}].")
-        if unusable is not None:
-            item.error_type = ErrorType.INTERNAL
-            item.error = f"the task definition cannot run: {unusable}"
-        elif step.kind is TaskKind.COMMAND:
+    def plan_one(item: PlannedStep, step: Step, i: int) -> None:
+        if step.kind is TaskKind.COMMAND:
             _plan_command(item, step, values)
         else:
             _plan_script(item, step, tmp_dir / f"{run_uid}-{i}{script_suffix(step.interpreter)}")
-        planned.append(item)
-    return planned
+
+    return plan_each(spec, values, plan_one)

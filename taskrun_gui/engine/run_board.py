@@ -25,6 +25,14 @@ class Active:
     ended: bool = False  # its worker is done and its slot free; not reported yet
 
 
+def _batch_full(rec: RunRecord, live: list[Active]) -> bool:
+    """A run of a `run --on --parallel N` batch waits while N of its batch run (this host's
+    count: a batch is queued by one invocation and served by one host)."""
+    if rec.batch is None or not rec.batch_limit:
+        return False
+    return sum(1 for a in live if a.record.batch == rec.batch) >= rec.batch_limit
+
+
 class RunBoard:
     def __init__(self, locks_dir: Path) -> None:
         self._lock = threading.Lock()
@@ -128,7 +136,7 @@ class RunBoard:
                 return False, None
             now = now_ms()
             next_due: int | None = None
-            full: set[int] = set()  # tasks with no free slot in this pass
+            full: set[tuple[int, str | None]] = set()  # (task, host): no free slot now
             started: list[RunJob] = []
             live = [a for a in self._active.values() if not a.ended]
             try:
@@ -136,17 +144,19 @@ class RunBoard:
                     if len(live) >= workers:
                         break
                     rec, spec = job.record, job.spec
-                    if rec.task_id in full:
+                    if (rec.task_id, rec.host) in full or _batch_full(rec, live):
                         continue
                     if rec.not_before is not None and rec.not_before > now:
                         next_due = min(next_due or rec.not_before, rec.not_before)
                         continue
-                    running_here = sum(1 for a in live if a.record.task_id == rec.task_id)
-                    lock = None
-                    if running_here < spec.max_concurrent:
-                        lock = self._slots.acquire(rec.task_id, spec.max_concurrent)
+                    running_here = sum(
+                        1
+                        for a in live
+                        if a.record.task_id == rec.task_id and a.record.host == rec.host
+                    )
+                    lock = self._take_slot(rec, spec.max_concurrent, running_here)
                     if lock is None:
-                        full.add(rec.task_id)  # every slot is taken, here or elsewhere
+                        full.add((rec.task_id, rec.host))  # every slot taken, here or elsewhere
                         continue
                     active = self._active[rec.uid] = Active(job, lock, rec)
                     live.append(active)
@@ -157,6 +167,14 @@ class RunBoard:
                     self._queue.discard(started)
                     self._dirty = True
             return bool(started), next_due
+
+    def _take_slot(self, rec: RunRecord, max_concurrent: int, running_here: int) -> FileLock | None:
+        """A slot of the run's task (on its host, for a run on another machine)."""
+        if running_here >= max_concurrent:
+            return None
+        if rec.host is None:
+            return self._slots.acquire(rec.task_id, max_concurrent)
+        return self._slots.acquire_on(rec.host, rec.task_id, max_concurrent)
 
     def end(self, uid: str) -> tuple[Active | None, bool]:
         """A worker's run has ended: free its slot. Returns its entry (it stays on the board,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from taskrun_gui.core import params as params_mod
+from taskrun_gui.core.hosts import HostDef
 from taskrun_gui.core.models import (
     STEP_SKIPPED,
     ErrorType,
@@ -37,6 +38,7 @@ from taskrun_gui.engine.logsink import LogSink, OutputCallback
 from taskrun_gui.engine.pause_clock import PauseClock
 from taskrun_gui.engine.plan import PlannedStep, build_env, plan_steps
 from taskrun_gui.engine.records import next_attempt, save_secret_values
+from taskrun_gui.engine.remote import on_host
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage import policy_file
 from taskrun_gui.storage.db import Store
@@ -92,13 +94,19 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
             error_message="cancelled before it started",
         )
         return _finish(rec, out, write, [], secrets, None, store, job.values)
+    remote = None if rec.host is None else on_host.target_of(rec.host)
+    if isinstance(remote, ProcessOutcome):  # not in the inventory (any more)
+        return _finish(rec, remote, write, [], secrets, None, store, job.values)
     rec.started_at = now_ms()
     rec.status = RunStatus.RUNNING
-    env = build_env(job.spec, job.values, rec.uid)
-    steps = plan_steps(job.spec, job.values, rec.uid, store.tmp_dir)
+    if remote is None:
+        env = build_env(job.spec, job.values, rec.uid)
+        steps = plan_steps(job.spec, job.values, rec.uid, store.tmp_dir)
+    else:
+        env, steps = {}, on_host.plan(job.spec, job.values)
     cap = policy_file.load(store.data_dir).log_cap_for(job.spec.log_cap_bytes)
     sink = LogSink(Path(rec.log_path), secrets, hooks.on_output, cap)
-    run = _Run(job, rec, env, sink, store, writer, hooks)
+    run = _Run(job, rec, env, sink, store, writer, hooks, remote)
     try:
         for i, step in enumerate(steps):
             run.step(i, step)
@@ -126,6 +134,7 @@ class _Run:
     store: Store
     writer: RunRecorder
     hooks: RunHooks
+    remote: HostDef | None  # the machine it runs on; None: this one
     steps: list[StepRecord] = field(default_factory=list)
     outcome: ProcessOutcome = field(default_factory=lambda: ProcessOutcome(RunStatus.SUCCESS))
     failed: ProcessOutcome | None = None
@@ -168,6 +177,16 @@ class _Run:
             )
         rec, spec, hooks = self.rec, self.job.spec, self.hooks
         write: Write = functools.partial(self.writer.submit, lazy=True)
+        if self.remote is not None:
+            return on_host.run_step(
+                self.remote,
+                on_host.step_of(self.remote, step, spec, self.job.values, rec.uid),
+                self.sink,
+                self.job.control,
+                rec.uid,
+                on_started=lambda: _on_remote_started(rec, self.writer, hooks),
+                on_paused=lambda paused: _on_paused(rec, paused, write, hooks, self.pauses),
+            )
         return run_process(
             step.argv,
             self.env,
@@ -217,6 +236,18 @@ def _on_spawned(
     rec.pid, rec.pgid, rec.proc_create_time = sp.pid, sp.pgid, sp.create_time
     started = RunStarted(rec.uid, rec.started_at, sp.pid, sp.pgid, sp.create_time)
     written = writer.submit(started, lazy=writer.journaled)
+    hooks.on_state(replace(rec))
+    if writer.journaled:
+        return _no_wait
+    return lambda: _wait_written(written, writer, RUNNING_WRITE_WAIT)
+
+
+def _on_remote_started(rec: RunRecord, writer: RunRecorder, hooks: RunHooks) -> Callable[[], None]:
+    """As _on_spawned, for a process on another machine: no local identity to record (pid
+    stays empty, so recovery never stops a process here that happens to share its pid)."""
+    written = writer.submit(
+        RunStarted(rec.uid, rec.started_at, None, None, None), lazy=writer.journaled
+    )
     hooks.on_state(replace(rec))
     if writer.journaled:
         return _no_wait
@@ -274,7 +305,7 @@ def _finish(
     rec.paused_ms = min(rec.paused_ms, wall_ms or 0)  # no run is paused longer than it ran
     rec.duration_ms = None if wall_ms is None else wall_ms - rec.paused_ms  # active time
     rec.peak_rss = out.peak_rss or None
-    rec.cpu_seconds = out.cpu_seconds if ran else None
+    rec.cpu_seconds = out.cpu_seconds if ran and rec.host is None else None  # not measured remotely
     rec.steps = steps
     if steps:
         write(StepsRecorded(rec.uid, tuple(replace(s) for s in steps)))

@@ -14,7 +14,7 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from taskrun_gui.storage import task_secrets
-from taskrun_gui.storage.schema import ALL_TABLES
+from taskrun_gui.storage.schema import ALL_TABLES, Host
 
 
 def _v1_initial(db: SqliteDatabase) -> None:
@@ -106,12 +106,25 @@ def _v5_run_paused_ms(db: SqliteDatabase) -> None:
         db.execute_sql("ALTER TABLE run ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0")
 
 
+def _v6_remote_hosts(db: SqliteDatabase) -> None:
+    """The host inventory (runs on other machines over SSH) and, on each run, the host it ran
+    on and the batch (one `run --on` invocation) it belongs to."""
+    db.create_tables([Host], safe=True)
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
+    for name, kind in (("host", "TEXT"), ("batch", "TEXT"), ("batch_limit", "INTEGER")):
+        if name not in columns:
+            db.execute_sql(f"ALTER TABLE run ADD COLUMN {name} {kind}")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS run_host_id ON run(host, id) WHERE host IS NOT NULL")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS run_batch ON run(batch) WHERE batch IS NOT NULL")
+
+
 MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
     _v3_run_log_dropped,
     _v4_command_tasks_name_sh,
     _v5_run_paused_ms,
+    _v6_remote_hosts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -62,6 +62,9 @@ def record_fields(rec: RunRecord) -> dict[str, Any]:
         "proc_create_time": rec.proc_create_time,
         "log_path": rec.log_path,
         "not_before": rec.not_before,
+        "host": rec.host,
+        "batch": rec.batch,
+        "batch_limit": rec.batch_limit,
         **outcome_fields(rec),
     }
 

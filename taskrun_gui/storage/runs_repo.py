@@ -29,6 +29,8 @@ class RunFilter:
     until_ms: int | None = None
     exit_code: int | None = None
     text: str = ""
+    host: str | None = None  # runs on that machine (see storage/hosts_repo.py)
+    batch: str | None = None  # the runs of one `run --on` invocation
 
     def where(self) -> Expression | None:
         conds: list[Expression] = []
@@ -44,6 +46,10 @@ class RunFilter:
             conds.append(Run.exit_code == self.exit_code)
         if self.text:
             conds.append(Run.error_message.contains(self.text))
+        if self.host is not None:
+            conds.append(Run.host == self.host)
+        if self.batch is not None:
+            conds.append(Run.batch == self.batch)
         if not conds:
             return None
         out = conds[0]
@@ -85,6 +91,9 @@ def to_record(row: Run) -> RunRecord:
         control=None if row.control is None else Control(row.control),
         not_before=row.not_before,
         slow=bool(row.slow),
+        host=row.host,
+        batch=row.batch,
+        batch_limit=row.batch_limit,
     )
 
 

@@ -90,6 +90,11 @@ class Run(BaseModel):
     not_before = BigIntegerField(null=True)
     # time spent paused: duration_ms is the active time, the wall time adds this
     paused_ms = BigIntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    # a run on another machine: the host's name (NULL: this machine), the batch of one
+    # `run --on` invocation it belongs to, and at most how many of that batch run at once
+    host = TextField(null=True)
+    batch = TextField(null=True)
+    batch_limit = IntegerField(null=True)
 
 
 class RunStep(BaseModel):
@@ -129,4 +134,24 @@ class TaskDay(BaseModel):
         primary_key = CompositeKey("task", "day")
 
 
-ALL_TABLES: list[type[BaseModel]] = [Task, TaskVersion, Run, RunStep, TaskDay]
+class Host(BaseModel):
+    """A machine runs go to over SSH. No password or passphrase is ever kept: keys (a file or
+    the agent) authenticate; `host_key` is the server key pinned when the host was added."""
+
+    id = AutoField()
+    name = TextField(unique=True)
+    address = TextField()  # a host name, an IP or an alias of ~/.ssh/config
+    user = TextField(null=True)  # None: ~/.ssh/config's, else the local user's
+    port = IntegerField(null=True)  # None: ~/.ssh/config's, else 22
+    identity = TextField(null=True)  # a private key file; None: the config's and the agent
+    tags = TextField(default="")  # comma separated
+    host_key = TextField()  # OpenSSH public key line of the server
+    created_at = BigIntegerField()
+    updated_at = BigIntegerField()
+    tested_at = BigIntegerField(null=True)
+    latency_ms = FloatField(null=True)
+    remote_os = TextField(null=True)
+    test_error = TextField(null=True)
+
+
+ALL_TABLES: list[type[BaseModel]] = [Task, TaskVersion, Run, RunStep, TaskDay, Host]

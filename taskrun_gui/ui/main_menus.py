@@ -31,6 +31,7 @@ class MainMenus(QObject):
         file_menu.addActions(file_actions)  # import and export live with the Tasks tab
         file_menu.addSeparator()
         self.settings_action = file_menu.addAction("&Settings…")
+        self.hosts_action = file_menu.addAction("&Hosts…")  # machines to run tasks on (SSH)
         file_menu.addSeparator()
         self.quit_action = file_menu.addAction("&Quit")
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         )
         self.menus.new_action.triggered.connect(self._on_tasks_tab_new_requested)
         self.menus.settings_action.triggered.connect(self._on_settings_triggered)
+        self.menus.hosts_action.triggered.connect(self._on_hosts_triggered)
         self.menus.quit_action.triggered.connect(self.request_quit)
         self.menus.about_action.triggered.connect(self._on_about_triggered)
         self.menus.theme_chosen.connect(self._on_menus_theme_chosen)
@@ -363,6 +364,13 @@ class MainWindow(QMainWindow):
 
     def _on_settings_triggered(self) -> None:
         dialog = cfg.SettingsDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _on_hosts_triggered(self) -> None:
+        from taskrun_gui.ui.hosts.hosts_dialog import HostsDialog
+
+        dialog = HostsDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

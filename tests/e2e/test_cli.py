@@ -57,6 +57,8 @@ def test_add_run_wait_json_contract(tmp_path):
         # the active time (pauses left out) and the paused time beside the wall "duration"
         "active_duration",
         "paused_seconds",
+        "host",  # None: this machine (runs on other machines over SSH)
+        "batch",
     }
     assert (run["task"], run["status"], run["trigger"], run["exit_code"]) == (
         "hello",

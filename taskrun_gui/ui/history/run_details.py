@@ -40,6 +40,7 @@ _FIELDS = (
     "Status",
     "Version",
     "Trigger",
+    "Host",  # shown for a run on another machine only
     "Attempt",
     "Parameters",
     "Queued",
@@ -209,6 +210,9 @@ class RunDetails(QWidget):
         kept_text = f"{human_bytes(rec.log_dropped)} {DROPPED_NOTE}" if dropped else ""
         v["Output not kept"].setText(kept_text)
         self._form.setRowVisible(v["Output not kept"], dropped)
+        batch = f"  (batch {rec.batch[:8]})" if rec.batch else ""
+        v["Host"].setText(f"{rec.host}{batch}" if rec.host else "")
+        self._form.setRowVisible(v["Host"], rec.host is not None)
         for name in ("Task", "Status", "Error", "Parameters", "Log file"):
             v[name].setTextFormat(
                 Qt.TextFormat.RichText if name == "Status" else Qt.TextFormat.PlainText

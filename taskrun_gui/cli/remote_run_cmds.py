@@ -1,0 +1,85 @@
+"""`taskrun run TASK --on HOST|tag:T [--on …] [--parallel N]`: one run per target, all of them
+one batch. The runs are queued in the store like any other (with their host, batch and the
+batch's parallel limit) and the host that serves the data dir runs them: this process when
+waiting with none alive, else the daemon or window serving it."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+
+from peewee import OperationalError
+
+from taskrun_gui.cli.common import fail
+from taskrun_gui.cli.daemon_spawn import spawn_daemon
+from taskrun_gui.cli.hosting import make_host, serve
+from taskrun_gui.core.hosts import HostError, select
+from taskrun_gui.core.models import RunRecord, Trigger
+from taskrun_gui.engine import records
+from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.storage import hosts_repo, tasks_repo
+from taskrun_gui.storage.db import Store
+
+
+def _queue(
+    store: Store, task: tasks_repo.TaskRow, values: dict[str, str], a: argparse.Namespace
+) -> list[RunRecord]:
+    try:
+        targets = select(hosts_repo.all_hosts(), a.on)
+    except HostError as exc:
+        fail(str(exc), code=2)
+    batch = uuid.uuid4().hex
+    recs: list[RunRecord] = []
+    for host in targets:
+        for _ in range(max(1, a.repeat)):
+            rec = records.new_run(
+                task.id, task.version, task.spec, values, Trigger.CLI, store.logs_dir
+            )
+            rec.host, rec.batch, rec.batch_limit = host.name, batch, a.parallel
+            recs.append(rec)
+    from taskrun_gui.cli.run_cmds import queue_rows
+
+    try:
+        queue_rows(store, task, values, recs)
+    except (OperationalError, OSError) as exc:
+        fail(f"cannot queue in the history store ({exc}); nothing was run")
+    return recs
+
+
+def run_on(
+    store: Store, task: tasks_repo.TaskRow, values: dict[str, str], a: argparse.Namespace
+) -> int:
+    from taskrun_gui.cli import run_cmds  # its waiting and reporting, shared
+
+    if not a.on:
+        fail("--parallel: only with --on (runs on other machines)", code=2)
+    recs = _queue(store, task, values, a)
+    if not a.wait:
+        if not host_alive(store.locks_dir):
+            spawn_daemon(store, a.workers)
+        run_cmds._print_runs(recs, a.json, queued=True)
+        return 0
+    host = None if host_alive(store.locks_dir) else make_host(store, a.workers)
+    if host is not None and host.try_serve():
+        mine = {rec.uid: rec for rec in recs}
+        roots = {rec.uid for rec in recs}
+
+        def on_finished(rec: RunRecord) -> None:
+            if (rec.first_uid or rec.uid) in roots:
+                mine[rec.first_uid or rec.uid] = rec
+
+        def on_output(_uid: str, text: str, offset: int) -> None:
+            run_cmds._echo(text, offset)
+
+        serve(
+            host,
+            exit_when_idle=True,
+            on_finished=on_finished,
+            on_output=on_output if a.follow else None,
+        )
+        finals = [mine[rec.uid] for rec in recs]
+        return run_cmds._report(finals, a.json)
+    if host is not None:
+        host.close()
+    finals = [run_cmds._wait_chain(store, rec.uid, a.follow, a.workers) for rec in recs]
+    return run_cmds._report(finals, a.json)
