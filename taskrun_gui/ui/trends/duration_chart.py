@@ -13,13 +13,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QSignalBlocker, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import human_duration
 from taskrun_gui.ui.theme import is_dark, status_color
 from taskrun_gui.ui.trends.chart_style import MarkPool, make_plot, style_plot
 from taskrun_gui.ui.trends.trend_data import TrendsData, display
+from taskrun_gui.ui.widgets.elided_label import ElidedLabel
 
 STATUSES = tuple(s for s in RunStatus if s.is_timed)
 HOVER_PIXELS = 10
@@ -90,9 +91,10 @@ class DurationChart(QWidget):
         self.slow_points.sigPointsClicked.connect(self._on_points_clicked)
         self.version_marks = MarkPool(self.item, _VERSION, label_at=0.93)
         self.shift_marks = MarkPool(self.item, _SHIFT, label_at=0.72, dashed=True)
-        self.hover_label = QLabel(" ")
+        self.hover_label = ElidedLabel(" ")  # never widens the window (see ElidedLabel)
         self.hover_label.setObjectName("trendsDurationHover")
         self.legend_label = QLabel()
+        self.legend_label.setWordWrap(True)  # wraps at a narrow window instead of widening it
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -176,7 +178,13 @@ class DurationChart(QWidget):
         if not view.sceneBoundingRect().contains(pos):
             return
         point = view.mapSceneToView(pos)
-        self.hover_label.setText(self.text_at(point.x(), point.y()) or " ")
+        text = self.text_at(point.x(), point.y())
+        self.hover_label.setText(text or " ")
+        if text:  # the whole text at the pointer, as the heat map does
+            where = self.plot.mapToGlobal(self.plot.mapFromScene(pos))
+            QToolTip.showText(where, text, self.plot)
+        else:
+            QToolTip.hideText()
 
     def _on_points_clicked(self, _item: object, points: list[object], ev: object) -> None:
         """Close points overlap at a wide range: open the run nearest the click itself."""

@@ -12,10 +12,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from taskrun_gui.storage.trends_repo import DayRate
 from taskrun_gui.ui.trends.chart_style import make_plot, style_plot
+from taskrun_gui.ui.widgets.elided_label import ElidedLabel
 
 DAY_S = 86400.0
 _RATE = "#16A34A"
@@ -54,7 +55,7 @@ class SuccessChart(QWidget):
             symbolPen=None,
             connect="finite",
         )
-        self.hover_label = QLabel(" ")
+        self.hover_label = ElidedLabel(" ")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
