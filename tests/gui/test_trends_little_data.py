@@ -10,14 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from taskrun_gui.executor.host import Host
-from taskrun_gui.storage.db import Store
-from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.trends.trends_tab import TrendsTab
+from tests.helpers import app_context
 from tests.unit.test_trends_repo import History
 
 WAIT = 15_000
@@ -26,23 +22,17 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 @pytest.fixture
 def tab(qtbot: QtBot, tmp_path: Path) -> Iterator[TrendsTab]:
-    store = Store(tmp_path / "data").open()
-    host = Host(store, workers=1)
-    query = QueryRunner(store, host.writer)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    hist = History(store)
-    hello = hist.task("hello")
-    hist.run(hello, "cancelled", 2_000, int(time.time() * 1000) - 60_000)
-    widget = TrendsTab(AppContext(store, host.writer, host.executor, query, settings))
-    qtbot.addWidget(widget)
-    widget.resize(1024, 700)
-    with qtbot.waitSignal(widget.data_loaded, timeout=WAIT):
-        widget.show()
-    yield widget
-    widget.close()
-    host.close()
-    query.wait_idle()
-    store.close()
+    with app_context(tmp_path, schedules=False) as ctx:
+        hist = History(ctx.store)
+        hello = hist.task("hello")
+        hist.run(hello, "cancelled", 2_000, int(time.time() * 1000) - 60_000)
+        widget = TrendsTab(ctx)
+        qtbot.addWidget(widget)
+        widget.resize(1024, 700)
+        with qtbot.waitSignal(widget.data_loaded, timeout=WAIT):
+            widget.show()
+        yield widget
+        widget.close()
 
 
 def test_one_cancelled_run_shows_as_one_day_of_the_range(tab: TrendsTab) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from taskrun_gui.monitor.system import RunProcRow, SystemSnapshot
+from taskrun_gui.ui.icons import icon
 from taskrun_gui.ui.monitor.process_table_model import (
     COL_COMMAND,
     COL_CPU,
@@ -72,6 +73,12 @@ class MonitorTab(QWidget):
         self.pause_action.setToolTip("Suspend every process of the selected run")
         self.resume_action = QAction("Resume", self)
         self.resume_action.setToolTip("Continue a paused run")
+        for action, name in (
+            (self.stop_action, "stop"),
+            (self.pause_action, "pause"),
+            (self.resume_action, "play"),
+        ):
+            action.setIcon(icon(name))  # the window's one icon set, as on the Tasks toolbar
         self.stop_action.triggered.connect(self._on_stop_action_triggered)
         self.pause_action.triggered.connect(self._on_pause_action_triggered)
         self.resume_action.triggered.connect(self._on_resume_action_triggered)
@@ -263,6 +270,6 @@ class MonitorTab(QWidget):
     def _make_button(action: QAction) -> QToolButton:
         button = QToolButton()
         button.setDefaultAction(action)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setMinimumWidth(72)
         return button
