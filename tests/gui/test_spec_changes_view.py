@@ -66,7 +66,8 @@ def test_what_changed_shows_settings_and_script(qtbot: QtBot) -> None:
     assert kinds["+make deploy --force"] is DiffLine.ADDED
     assert kinds["-make deploy"] is DiffLine.REMOVED
     assert view.script_view.isVisible() and view.table.isVisible()
-    assert dialog.height() >= 500
+    assert view.script_view.verticalScrollBar().maximum() == 0  # all of it, no scrolling
+    assert dialog.height() <= 660
 
 
 def test_nothing_to_compare_is_a_short_message(qtbot: QtBot) -> None:

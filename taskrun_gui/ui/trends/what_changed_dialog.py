@@ -44,8 +44,9 @@ class WhatChangedDialog(QDialog):
         if self.changes_view.isHidden():
             self.setMinimumWidth(520)
             self.adjustSize()
-        else:
-            self.resize(900, 620)
+        else:  # as tall as the change needs, within reason
+            chrome = 4 * self.fontMetrics().height() + 90
+            self.resize(900, max(360, min(660, self.changes_view.content_height() + chrome)))
 
     def _show(self, found: WhatChanged | None) -> None:
         if found is None:

@@ -102,11 +102,27 @@ class SpecChangesView(QWidget):
             self.script_label.setText("")
             return
         count = len(fields)
-        settings = "no setting" if not count else f"{count} setting{'s' * (count != 1)}"
+        settings = "No setting" if not count else f"{count} setting{'s' * (count != 1)}"
         self.summary_label.setText(
             f"{settings} changed · script {'changed' if script else 'unchanged'}"
         )
         self.script_label.setText("<b>Script</b>" if script else "The script did not change.")
+
+    def content_height(self) -> int:
+        """The height that shows the table and the script diff without empty space below
+        (the caller caps it): a short change makes a short dialog."""
+        lines = (
+            len(self.script_view.diff().splitlines()) if self.script_view.isVisibleTo(self) else 0
+        )
+        script = (lines + 2) * self.script_view.fontMetrics().lineSpacing()
+        table = self.table.maximumHeight() if self.table.rowCount() else 0
+        return (
+            self.tabs.tabBar().sizeHint().height()
+            + 3 * self.fontMetrics().height()
+            + table
+            + script
+            + 40
+        )
 
     def rows(self) -> list[tuple[str, str, str]]:
         """The table as shown: (setting, before, after)."""
