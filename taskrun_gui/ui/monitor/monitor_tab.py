@@ -73,12 +73,6 @@ class MonitorTab(QWidget):
         self.pause_action.setToolTip("Suspend every process of the selected run")
         self.resume_action = QAction("Resume", self)
         self.resume_action.setToolTip("Continue a paused run")
-        for action, name in (
-            (self.stop_action, "stop"),
-            (self.pause_action, "pause"),
-            (self.resume_action, "play"),
-        ):
-            action.setIcon(icon(name))  # the window's one icon set, as on the Tasks toolbar
         self.stop_action.triggered.connect(self._on_stop_action_triggered)
         self.pause_action.triggered.connect(self._on_pause_action_triggered)
         self.resume_action.triggered.connect(self._on_resume_action_triggered)
@@ -88,9 +82,9 @@ class MonitorTab(QWidget):
         self.summary_label = QLabel("No runs are running")
         bar = QHBoxLayout()
         bar.addWidget(self.summary_label, 1)
-        self.stop_button = self._make_button(self.stop_action)
-        self.pause_button = self._make_button(self.pause_action)
-        self.resume_button = self._make_button(self.resume_action)
+        self.stop_button = self._make_button(self.stop_action, "stop")
+        self.pause_button = self._make_button(self.pause_action, "pause")
+        self.resume_button = self._make_button(self.resume_action, "play")
         for button in (self.pause_button, self.resume_button, self.stop_button):
             bar.addWidget(button)
 
@@ -267,7 +261,8 @@ class MonitorTab(QWidget):
         return table
 
     @staticmethod
-    def _make_button(action: QAction) -> QToolButton:
+    def _make_button(action: QAction, icon_name: str) -> QToolButton:
+        action.setIcon(icon(icon_name))  # the window's one icon set, as on the Tasks toolbar
         button = QToolButton()
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

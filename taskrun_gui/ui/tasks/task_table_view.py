@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 from taskrun_gui.ui.tasks.task_table_model import COL_NAME, COL_STATUS, TASK_ID_ROLE
 from taskrun_gui.ui.widgets.status_delegate import StatusChipDelegate
 
-_COLUMN_WIDTHS = (180, 120, 120, 150, 150, 95, 90, 65, 80)
+_COLUMN_WIDTHS = (180, 100, 100, 150, 140, 95, 90, 65, 80)  # status: chip + strip
 
 
 class TaskTableView(QTableView):
