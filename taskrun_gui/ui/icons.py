@@ -9,8 +9,9 @@ more), and no icon library is imported at start-up.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSize
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 
 __all__ = ["PATHS", "icon", "icon_pixmap", "svg_text"]
 
@@ -64,9 +65,13 @@ def icon_pixmap(name: str, color: QColor, size: int) -> QPixmap:
     key = (name, color.name(QColor.NameFormat.HexArgb), size)
     pixmap = _CACHE.get(key)
     if pixmap is None:
-        sized = svg_text(name, color).replace("<svg ", f'<svg width="{size}" height="{size}" ', 1)
-        pixmap = QPixmap()
-        pixmap.loadFromData(QByteArray(sized.encode()), "SVG")
+        # QSvgRenderer directly: loading the SVG image plugin costs several times more
+        renderer = QSvgRenderer(QByteArray(svg_text(name, color).encode()))
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter)
+        painter.end()
         _CACHE[key] = pixmap
     return pixmap
 
