@@ -18,7 +18,7 @@ from peewee import fn
 
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import TaskSpec
-from taskrun_gui.core.spec_diff import diff_specs
+from taskrun_gui.core.spec_diff import SpecChanges, compare_specs, diff_specs
 from taskrun_gui.core.text import shorten
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.storage import task_secrets
@@ -212,6 +212,12 @@ def diff(task_id: int, a: int, b: int) -> str:
     """Unified diff of two versions: the definition fields, then the script text."""
     old, new = version_spec(task_id, a), version_spec(task_id, b)
     return diff_specs(old, new, f"v{a}", f"v{b}")
+
+
+def changes(task_id: int, a: int, b: int) -> SpecChanges:
+    """The same comparison field by field, with the script's own diff (see core.spec_diff)."""
+    old, new = version_spec(task_id, a), version_spec(task_id, b)
+    return compare_specs(old, new, f"v{a}", f"v{b}")
 
 
 def rollback(task_id: int, number: int) -> TaskRow:

@@ -17,7 +17,7 @@ from peewee import fn
 
 from taskrun_gui.core import insights
 from taskrun_gui.core.models import RunStatus
-from taskrun_gui.core.spec_diff import diff_specs
+from taskrun_gui.core.spec_diff import SpecChanges, compare_specs
 from taskrun_gui.core.stats import (
     COUNTED_STATUSES,
     TIMED_STATUSES,
@@ -107,6 +107,7 @@ class WhatChanged:
     failed: RunRef
     success: RunRef | None  # the last successful run before it; None: it never succeeded
     diff: str  # unified diff, success's version -> failed run's version
+    changes: SpecChanges | None = None  # the same, field by field ("" diff: None)
 
     @property
     def same_version(self) -> bool:
@@ -312,16 +313,17 @@ def what_changed(task_id: int, failed_run_id: int | None = None) -> WhatChanged 
         failed = _ref(failed_run_id)
         before = _last_id(task_id, RunStatus.SUCCESS, before_id=failed_run_id)
         success = None if before is None else _ref(before)
-    diff = ""
+    changes: SpecChanges | None = None
     if success is not None and success.version != failed.version:
         try:
             old = tasks_repo.version_spec(task_id, success.version)
             new = tasks_repo.version_spec(task_id, failed.version)
         except tasks_repo.TaskNotFoundError:
-            diff = ""
+            changes = None
         else:
-            diff = diff_specs(old, new, f"v{success.version}", f"v{failed.version}")
-    return WhatChanged(failed, success, diff)
+            changes = compare_specs(old, new, f"v{success.version}", f"v{failed.version}")
+    diff = "" if changes is None else changes.unified
+    return WhatChanged(failed, success, diff, changes if diff else None)
 
 
 # -- insights over a series (no query but the versions of a few runs) ---------------------------

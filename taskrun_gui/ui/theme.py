@@ -7,9 +7,9 @@ paint (they get a PaletteChange event when the theme switches) rather than cache
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QToolButton, QWidget
 
 from taskrun_gui.core.models import RunStatus
 
@@ -35,8 +35,8 @@ _LIGHT = {
     _Role.Mid: "#C9D1D9",
     _Role.Dark: "#8C959F",
     _Role.Shadow: "#57606A",
-    _Role.Highlight: "#2563EB",
-    _Role.HighlightedText: "#FFFFFF",
+    _Role.Highlight: "#D0E2FF",  # a soft selection: the row stays readable, chips keep colour
+    _Role.HighlightedText: "#0A2540",
     _Role.Link: "#0969DA",
     _Role.LinkVisited: "#8250DF",
 }
@@ -58,13 +58,17 @@ _DARK = {
     _Role.Mid: "#26282C",
     _Role.Dark: "#111214",
     _Role.Shadow: "#000000",
-    _Role.Highlight: "#3B82F6",
+    _Role.Highlight: "#264F78",
     _Role.HighlightedText: "#FFFFFF",
     _Role.Link: "#58A6FF",
     _Role.LinkVisited: "#BC8CFF",
 }
 
 _DISABLED_TEXT = {"light": "#8C959F", "dark": "#6E7681"}
+
+# The accent of the primary action (Run): (light, dark) for its tonal button and icon.
+ACCENT = ("#1D4ED8", "#60A5FA")
+_ACCENT_FILL = ("#DBE7FE", "#1E3A66")
 
 # (light palette, dark palette); each at least 4.5:1 against Base and Window of its palette.
 _STATUS_COLORS: dict[str, tuple[str, str]] = {
@@ -103,6 +107,47 @@ def build_palette(dark: bool) -> QPalette:
         palette.setColor(_Group.Disabled, role, disabled)
     palette.setColor(_Group.Disabled, _Role.Highlight, QColor("#4B5563" if dark else "#9CA3AF"))
     return palette
+
+
+def accent(dark: bool) -> QColor:
+    return QColor(ACCENT[1] if dark else ACCENT[0])
+
+
+def mark_primary(button: QWidget | None) -> None:
+    """Make `button` the screen's clear primary action: a tonal accent button (accent text on a
+    light accent fill). Its palette is set now and again on every theme change."""
+    if isinstance(button, QAbstractButton):
+        _PrimaryFollower(button).apply()
+
+
+class _PrimaryFollower(QObject):
+    def __init__(self, button: QAbstractButton) -> None:
+        super().__init__(button)
+        self._button = button
+        button.setObjectName(button.objectName() or "primaryAction")
+        button.setAutoFillBackground(False)
+        font = button.font()
+        font.setBold(True)
+        button.setFont(font)
+        button.installEventFilter(self)
+
+    def apply(self) -> None:
+        app_palette = QApplication.palette()
+        dark = is_dark(app_palette)
+        palette = QPalette(app_palette)
+        fill = QColor(_ACCENT_FILL[1] if dark else _ACCENT_FILL[0])
+        for group in (_Group.Active, _Group.Inactive):  # disabled stays as every button
+            palette.setColor(group, _Role.Button, fill)
+            palette.setColor(group, _Role.Window, fill)
+            palette.setColor(group, _Role.ButtonText, accent(dark))
+        self._button.setPalette(palette)
+        if isinstance(self._button, QToolButton):
+            self._button.setAutoRaise(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ApplicationPaletteChange:
+            self.apply()
+        return False
 
 
 def system_prefers_dark(app: QApplication) -> bool:

@@ -159,7 +159,7 @@ def test_compare_two_runs(qtbot: QtBot, env: Env) -> None:
     exit_row = next(
         r
         for r in range(dialog.table.rowCount())
-        if dialog.table.verticalHeaderItem(r).text() == "exit_code"
+        if dialog.table.verticalHeaderItem(r).text() == "Exit code"
     )
     assert dialog.table.item(exit_row, 0).text() == "0"
     assert dialog.table.item(exit_row, 1).text() == "3"

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from taskrun_gui.monitor.system import RunProcRow
+from taskrun_gui.monitor.system import RunProcRow, SystemSnapshot
+from taskrun_gui.ui.monitor.chart_axes import rate_step
 from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
 from taskrun_gui.ui.monitor.process_table_model import (
     COL_COMMAND,
@@ -174,3 +175,42 @@ def test_deleting_a_visible_tab_stops_its_thread(qtbot, tmp_path: Path, sleeper)
     assert thread.isRunning()
     with qtbot.waitSignal(widget.destroyed):
         widget.deleteLater()
+
+
+def _snapshot(write_bps: float) -> SystemSnapshot:
+    return SystemSnapshot(
+        timestamp=1_000.0,
+        cpu_total_percent=12.0,
+        cpu_per_core=[10.0, 14.0],
+        mem_total=8 * 1024**3,
+        mem_used=2 * 1024**3,
+        mem_percent=25.0,
+        swap_percent=0.0,
+        disk_total=100 * 1024**3,
+        disk_used=40 * 1024**3,
+        disk_percent=40.0,
+        disk_read_bps=0.0,
+        disk_write_bps=write_bps,
+        net_sent_bps=1536.0,
+        net_recv_bps=3 * 1024**2,
+    )
+
+
+def test_charts_say_collecting_and_read_in_units(qtbot, tab) -> None:
+    """The charts began empty without a word, the x axis was bare "-250" and a rate read
+    "write 1.1e+02 kB/s"."""
+    tab.show()
+    qtbot.waitUntil(lambda: tab.charts.sample_count >= 1, timeout=5000)
+    charts = tab.charts
+    assert charts.collecting and "collecting" in charts.collecting_notes[0].toPlainText()
+    charts.add_sample(_snapshot(112_640.0))
+    assert "write 110 KiB/s" in charts.disk_io_label.text()
+    assert "↓ 3.0 MiB/s" in charts.net_label.text() and "↑ 1.5 KiB/s" in charts.net_label.text()
+    bottom = charts.cpu_plot.getPlotItem().getAxis("bottom")
+    assert bottom.tickStrings([-300, -90, -60, 0], 1, 60) == ["5 min", "90 s", "1 min", "now"]
+    rate_axis = charts.disk_io_plot.getPlotItem().getAxis("left")
+    assert rate_axis.tickStrings([0, 2048, 5 * 1024**2], 1, 1) == ["0", "2.0 KiB/s", "5.0 MiB/s"]
+    while charts.sample_count < 5:
+        charts.add_sample(_snapshot(0.0))
+    assert not charts.collecting
+    assert rate_step(286 * 1024**2, 5) == 100 * 1024**2 and rate_step(90_000, 4) == 50 * 1024

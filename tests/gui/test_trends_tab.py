@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.executor.host import Host
@@ -184,3 +185,24 @@ def test_heatmap_hover_and_refresh_after_a_finished_run(qtbot: QtBot, env: Env) 
 def test_the_tab_module_does_not_import_pyqtgraph() -> None:
     code = "import sys, taskrun_gui.ui.trends.trends_tab; sys.exit('pyqtgraph' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_hovering_a_run_point_does_not_widen_the_window(qtbot: QtBot, env: Env) -> None:
+    """The hover text went into the legend row and raised the tab's minimum width for good
+    (1024 -> 1396 px): now it is elided there, whole in a tooltip."""
+    show_task(qtbot, env, env.etl)
+    chart = env.tab.duration_chart
+    assert chart is not None
+    env.tab.resize(1024, 700)
+    qtbot.waitUntil(lambda: env.tab.width() == 1024, timeout=WAIT)
+    before = env.tab.minimumSizeHint().width()
+    x, y = chart.point_of(env.last_run)
+    view = chart.item.getViewBox()
+    chart._on_scene_mouse_moved(view.mapViewToScene(QPointF(x, y)))
+    assert chart.hover_label.text().startswith(f"Run #{env.last_run} · success")
+    chart.hover_label.setText("a very long hover text " * 40)
+    env.tab.success_chart.hover_label.setText("another long day text " * 40)  # type: ignore[union-attr]
+    QApplication.processEvents()  # the layouts take in the new size hints
+    assert env.tab.minimumSizeHint().width() == before < 1024
+    assert chart.hover_label.elided_text().endswith("…")
+    assert chart.hover_label.toolTip().startswith("a very long hover text")

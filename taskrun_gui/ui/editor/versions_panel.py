@@ -23,11 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taskrun_gui.core.spec_diff import SpecChanges
 from taskrun_gui.core.timefmt import local_text
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskRow, VersionRow
 from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.widgets.diff_view import DiffView
+from taskrun_gui.ui.widgets.spec_changes_view import SpecChangesView
 
 NUMBER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -51,8 +52,8 @@ class VersionsPanel(QWidget):
         self.hint.setEnabled(False)
         self.rollback_button = QPushButton("Roll back to this version…")
         self.rollback_button.clicked.connect(self._on_rollback_button_clicked)
-        self.diff_view = DiffView()
-        self.diff_view.setObjectName("versionsDiff")
+        self.changes_view = SpecChangesView()  # setting by setting, the script as a diff
+        self.diff_view = self.changes_view.diff_view  # the whole unified diff
         self.diff_view.setPlaceholderText("No versions selected")
 
         left = QWidget()
@@ -68,9 +69,9 @@ class VersionsPanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
-        splitter.addWidget(self.diff_view)
+        splitter.addWidget(self.changes_view)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 500])
+        splitter.setSizes([240, 760])  # the comparison is what the user came for
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -81,7 +82,7 @@ class VersionsPanel(QWidget):
         self._task_id = task_id
         self._current = current_version
         self.list.clear()
-        self.diff_view.set_diff("")
+        self._show(None, "No versions selected")
         self._update_buttons()
         if task_id is not None:
             self._ctx.query.read(
@@ -118,19 +119,25 @@ class VersionsPanel(QWidget):
         numbers = self.selected_numbers()
         task_id = self._task_id
         if task_id is None or not numbers or len(numbers) > 2:
-            self.diff_view.set_diff("")
+            self._show(None, "Select one version, or two to compare")
             return
         a, b = (numbers[0] - 1, numbers[0]) if len(numbers) == 1 else (numbers[0], numbers[1])
         if a < 1:
-            self.diff_view.set_diff("")
-            self.diff_view.setPlaceholderText("Version 1: the first definition")
+            self._show(None, "Version 1: the first definition")
             return
         self._ctx.query.read(
-            lambda: tasks_repo.diff(task_id, a, b), self._on_diff_loaded, owner=self
+            lambda: tasks_repo.changes(task_id, a, b), self._on_diff_loaded, owner=self
         )
 
-    def _on_diff_loaded(self, text: str) -> None:
-        self.diff_view.set_diff(text or "(no differences)\n")
+    def _show(self, changes: SpecChanges | None, placeholder: str) -> None:
+        self.changes_view.set_changes(changes, placeholder)
+        self.diff_view.setPlaceholderText(placeholder)
+
+    def _on_diff_loaded(self, changes: SpecChanges) -> None:
+        text = changes.unified
+        self.changes_view.set_changes(changes)
+        if not text:
+            self.diff_view.set_diff("(no differences)\n")
         self.diff_shown.emit(text)
 
     def _on_rollback_button_clicked(self) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from taskrun_gui.core.ansi import AnsiParser
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.run_json import FIELDS, run_to_json
+from taskrun_gui.ui.history.compare_fields import COMPARED, label, value_text
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.widgets import side_by_side
 from taskrun_gui.ui.widgets.side_by_side import Row, RowKind, SideBySideDiff
@@ -69,14 +70,6 @@ def compare_logs(left: str, right: str, closed: threading.Event) -> list[Row]:
     return side_by_side.align_lines(texts[0].splitlines(), texts[1].splitlines())
 
 
-def _value_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in sorted(value.items()))
-    return str(value)
-
-
 class CompareDialog(QDialog):
     outputs_loaded = Signal()
 
@@ -90,7 +83,7 @@ class CompareDialog(QDialog):
         self.diff = SideBySideDiff(self)
         self.diff.set_texts(self._title(a), "comparing…", self._title(b), "comparing…")
         self.summary = QLabel(
-            f"{len(self._differing)} of {len(FIELDS)} fields differ "
+            f"{len(self._differing)} of {len(COMPARED)} fields differ "
             "(highlighted); comparing the outputs…",
             self,
         )
@@ -126,7 +119,7 @@ class CompareDialog(QDialog):
         table = QTableWidget(len(FIELDS), 2, self)
         table.setObjectName("metadataTable")
         table.setHorizontalHeaderLabels([f"Run {a.id}", f"Run {b.id}"])
-        table.setVerticalHeaderLabels(list(FIELDS))
+        table.setVerticalHeaderLabels([label(name) for name in FIELDS])
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setWordWrap(False)
         rows = table.verticalHeader()
@@ -140,8 +133,8 @@ class CompareDialog(QDialog):
         bold.setBold(True)
         self._differing: list[str] = []
         for row, name in enumerate(FIELDS):
-            texts = (_value_text(left[name]), _value_text(right[name]))
-            differs = texts[0] != texts[1]
+            texts = (value_text(a, name, left[name]), value_text(b, name, right[name]))
+            differs = name in COMPARED and left[name] != right[name]
             if differs:
                 self._differing.append(name)
             for col, text in enumerate(texts):
@@ -174,7 +167,7 @@ class CompareDialog(QDialog):
         same = sum(1 for r in self.diff.rows() if r.kind is RowKind.EQUAL)
         total = len(self.diff.rows())
         self.summary.setText(
-            f"{len(self._differing)} of {len(FIELDS)} fields differ (highlighted); "
+            f"{len(self._differing)} of {len(COMPARED)} fields differ (highlighted); "
             f"{total - same} of {total} output lines differ"
         )
         self.outputs_loaded.emit()

@@ -38,6 +38,7 @@ from taskrun_gui.ui.history.history_model import HistoryModel
 from taskrun_gui.ui.history.run_actions import RunActions
 from taskrun_gui.ui.history.run_details import RunDetails
 from taskrun_gui.ui.widgets.log_view import LogView
+from taskrun_gui.ui.widgets.status_delegate import StatusChipDelegate
 
 _KEY = "history/"
 
@@ -114,7 +115,8 @@ class HistoryTab(QWidget):
         table.setShowGrid(False)
         rows = table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: no measuring
-        rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 12)
+        table.setItemDelegateForColumn(Col.STATUS, StatusChipDelegate(table))
         rows.hide()
         header = table.horizontalHeader()
         header.setSectionsMovable(True)

@@ -34,6 +34,7 @@ from taskrun_gui.storage.tasks_repo import TaskNotFoundError
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.theme import is_dark, status_color
 from taskrun_gui.ui.widgets.diff_view import DiffView
+from taskrun_gui.ui.widgets.status_delegate import StatusChipDelegate
 
 _FIELDS = (
     "Task",
@@ -137,6 +138,7 @@ class RunDetails(QWidget):
         self.steps_table.setObjectName("stepsTable")
         self.steps_table.setHorizontalHeaderLabels(["Step", "Status", "Exit code", "Duration"])
         self.steps_table.verticalHeader().hide()
+        self.steps_table.setItemDelegateForColumn(1, StatusChipDelegate(self.steps_table))
         self.steps_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.steps_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.steps_table.hide()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from taskrun_gui.monitor.system import RunProcRow, SystemSnapshot
+from taskrun_gui.ui.icons import icon
 from taskrun_gui.ui.monitor.process_table_model import (
     COL_COMMAND,
     COL_CPU,
@@ -81,9 +82,9 @@ class MonitorTab(QWidget):
         self.summary_label = QLabel("No runs are running")
         bar = QHBoxLayout()
         bar.addWidget(self.summary_label, 1)
-        self.stop_button = self._make_button(self.stop_action)
-        self.pause_button = self._make_button(self.pause_action)
-        self.resume_button = self._make_button(self.resume_action)
+        self.stop_button = self._make_button(self.stop_action, "stop")
+        self.pause_button = self._make_button(self.pause_action, "pause")
+        self.resume_button = self._make_button(self.resume_action, "play")
         for button in (self.pause_button, self.resume_button, self.stop_button):
             bar.addWidget(button)
 
@@ -260,9 +261,10 @@ class MonitorTab(QWidget):
         return table
 
     @staticmethod
-    def _make_button(action: QAction) -> QToolButton:
+    def _make_button(action: QAction, icon_name: str) -> QToolButton:
+        action.setIcon(icon(icon_name))  # the window's one icon set, as on the Tasks toolbar
         button = QToolButton()
         button.setDefaultAction(action)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         button.setMinimumWidth(72)
         return button

@@ -1,8 +1,11 @@
 """Five minutes of CPU, memory, disk and network history, one sample a second.
 
 Every curve is created once and fed with setData from fixed-size numpy ring buffers, so a
-sample costs a few array shifts and no new graphics items. The x axis is "seconds ago"
-(-300..0): fixed, so the view never rescales as the window scrolls.
+sample costs a few array shifts and no new graphics items. The x axis is "time ago"
+(5 min..now): fixed, so the view never rescales as the window scrolls.
+
+Sampling runs only while the tab is visible (the machine owes nobody a history it was not
+asked for), so the charts say "collecting…" until they hold a few samples.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -24,8 +27,11 @@ from PySide6.QtWidgets import (
 
 from taskrun_gui.core.timefmt import human_bytes
 from taskrun_gui.monitor.system import SystemSnapshot
+from taskrun_gui.ui.monitor.chart_axes import AgoAxis, PercentAxis, RateAxis, rate_text
 
 HISTORY = 300  # samples kept: five minutes at one a second
+COLLECTING_SAMPLES = 5  # until then each chart says it is collecting
+COLLECTING = "collecting… the last 5 minutes fill in from now"
 
 _BLUE = "#3B82F6"
 _ORANGE = "#F59E0B"
@@ -50,10 +56,6 @@ class _Ring:
         return self.data[i, HISTORY - self.count :]
 
 
-def _rate_text(bps: float) -> str:
-    return str(pg.siFormat(bps, precision=2, suffix="B/s"))
-
-
 class SystemCharts(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,7 @@ class SystemCharts(QWidget):
         self._disk = _Ring(2)
         self._net = _Ring(2)
 
+        self.collecting_notes: list[pg.TextItem] = []
         self.cpu_label = QLabel("CPU")
         self.mem_label = QLabel("Memory")
         self.disk_io_label = QLabel("Disk I/O")
@@ -95,8 +98,10 @@ class SystemCharts(QWidget):
             (self.disk_io_label, self.disk_io_plot),
             (self.net_label, self.net_plot),
         )
+        bold = QFont(self.font())
+        bold.setBold(True)  # a font, not a style sheet: the label follows a theme switch
         for i, (label, plot) in enumerate(panels):
-            label.setStyleSheet("font-weight: 600;")
+            label.setFont(bold)
             box = QVBoxLayout()
             box.setSpacing(2)
             box.addWidget(label)
@@ -137,6 +142,14 @@ class SystemCharts(QWidget):
         self.recv_curve.setData(x, self._net.series(0))
         self.sent_curve.setData(x, self._net.series(1))
         self._update_labels(snap)
+        if self._times.count >= COLLECTING_SAMPLES:
+            for note in self.collecting_notes:
+                note.hide()
+
+    @property
+    def collecting(self) -> bool:
+        """Whether the charts still say they are collecting."""
+        return any(note.isVisible() for note in self.collecting_notes)
 
     def _update_labels(self, snap: SystemSnapshot) -> None:
         self.cpu_label.setText(f"CPU {snap.cpu_total_percent:.0f} %")
@@ -146,10 +159,10 @@ class SystemCharts(QWidget):
             f" ({snap.mem_percent:.0f} %) · Swap {snap.swap_percent:.0f} %"
         )
         self.disk_io_label.setText(
-            f"Disk read {_rate_text(snap.disk_read_bps)} · write {_rate_text(snap.disk_write_bps)}"
+            f"Disk read {rate_text(snap.disk_read_bps)} · write {rate_text(snap.disk_write_bps)}"
         )
         self.net_label.setText(
-            f"Net ↓ {_rate_text(snap.net_recv_bps)} · ↑ {_rate_text(snap.net_sent_bps)}"
+            f"Net ↓ {rate_text(snap.net_recv_bps)} · ↑ {rate_text(snap.net_sent_bps)}"
         )
         self.disk_usage_bar.setValue(round(snap.disk_percent))
         self.disk_usage_bar.setFormat(
@@ -160,7 +173,8 @@ class SystemCharts(QWidget):
     # -- building ----------------------------------------------------------------------------
 
     def _make_plot(self, y_max: float | None) -> pg.PlotWidget:
-        plot = pg.PlotWidget()
+        axes = {"bottom": AgoAxis(), "left": RateAxis() if y_max is None else PercentAxis()}
+        plot = pg.PlotWidget(axisItems=axes)
         plot.setMinimumHeight(120)
         item = plot.getPlotItem()
         item.setMouseEnabled(x=False, y=False)
@@ -173,11 +187,14 @@ class SystemCharts(QWidget):
         if y_max is None:
             item.enableAutoRange(axis="y")
             item.setLimits(yMin=0)
-            item.setLabel("left", units="B/s")
         else:
-            item.setYRange(0, y_max, padding=0)
+            item.setYRange(-2, y_max * 1.05, padding=0)  # 0 and 100 % ticks not clipped
             item.disableAutoRange(axis="y")
         item.addLegend(offset=(-8, 4), colCount=2, labelTextSize="8pt")
+        note = pg.TextItem(COLLECTING, anchor=(0.5, 0.5))
+        note.setParentItem(item.getViewBox())
+        item.getViewBox().sigResized.connect(lambda view: note.setPos(view.boundingRect().center()))
+        self.collecting_notes.append(note)
         return plot
 
     @staticmethod
@@ -205,6 +222,8 @@ class SystemCharts(QWidget):
                 axis.setTextPen(text)
                 axis.setPen(QColor(text.red(), text.green(), text.blue(), 90))
             legend = item.legend
+            for note in self.collecting_notes:
+                note.setColor(pal.color(QPalette.ColorRole.PlaceholderText))
             if legend is not None:
                 legend.setLabelTextColor(text)
                 for _sample, label in legend.items:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from taskrun_gui.core import insights
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.storage import runs_repo, stats_repo, tasks_repo, trends_repo
 from taskrun_gui.storage.tasks_repo import TaskRow
@@ -20,6 +21,7 @@ class TaskOverview:
     queued: int
     flip_rate: float = 0.0  # how often recent runs alternate between success and failure
     flaky: bool = False
+    recent: tuple[str, ...] = ()  # the last runs' statuses, oldest first (the strip)
 
 
 def load_overview() -> list[TaskOverview]:
@@ -33,7 +35,8 @@ def load_overview() -> list[TaskOverview]:
     for t in tasks:
         success, total = rates.get(t.id, (0, 0))
         running, queued = active.get(t.id, (0, 0))
-        flips, flaky = trends_repo.flakiness(t.id)
+        recent = trends_repo.recent_statuses(t.id)  # the read flakiness made, kept
+        flips, flaky = insights.flakiness(recent)
         out.append(
             TaskOverview(
                 task=t,
@@ -43,6 +46,7 @@ def load_overview() -> list[TaskOverview]:
                 queued=queued,
                 flip_rate=flips,
                 flaky=flaky,
+                recent=tuple(recent),
             )
         )
     return out

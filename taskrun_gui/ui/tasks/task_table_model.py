@@ -29,6 +29,7 @@ from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.refresher import Refresher
 from taskrun_gui.ui.tasks.task_overview import TaskOverview, load_overview
 from taskrun_gui.ui.theme import is_dark, status_color
+from taskrun_gui.ui.widgets.status_delegate import RECENT_RUNS_ROLE
 
 COLUMNS = (
     "Name",
@@ -192,6 +193,8 @@ class TaskTableModel(QAbstractTableModel):
             status = self._text(row, COL_STATUS)
             if status != "never run":
                 return status_color(status, is_dark(QApplication.palette()))
+        if role == RECENT_RUNS_ROLE and col == COL_STATUS:
+            return self._rows[row].recent  # the last runs' strip
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in _RIGHT:

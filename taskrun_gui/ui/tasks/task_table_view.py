@@ -11,9 +11,10 @@ from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
 from taskrun_gui.ui.tasks.keyboard_focus import select_on_keyboard_focus
-from taskrun_gui.ui.tasks.task_table_model import COL_NAME, TASK_ID_ROLE
+from taskrun_gui.ui.tasks.task_table_model import COL_NAME, COL_STATUS, TASK_ID_ROLE
+from taskrun_gui.ui.widgets.status_delegate import StatusChipDelegate
 
-_COLUMN_WIDTHS = (180, 120, 120, 90, 150, 95, 90, 65, 80)
+_COLUMN_WIDTHS = (180, 100, 100, 150, 140, 95, 90, 65, 80)  # status: chip + strip
 
 
 class TaskTableView(QTableView):
@@ -27,10 +28,12 @@ class TaskTableView(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
+        self.setShowGrid(False)  # rows, not a spreadsheet (as the history table)
         self.setWordWrap(False)
         self.setTabKeyNavigation(False)
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
+        self.setItemDelegateForColumn(COL_STATUS, StatusChipDelegate(self))  # chip + last runs
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header = self.horizontalHeader()
         header.setStretchLastSection(True)

@@ -35,6 +35,7 @@ from taskrun_gui.ui.tasks.task_table_model import TASK_ID_ROLE, TaskTableModel
 from taskrun_gui.ui.tasks.task_table_view import TaskTableView
 from taskrun_gui.ui.tasks.task_transfer import TaskTransfer
 from taskrun_gui.ui.tasks.task_writes import TaskWrites
+from taskrun_gui.ui.theme import mark_primary
 
 Confirm = Callable[[str, str], bool]
 
@@ -77,6 +78,7 @@ class TasksTab(QWidget):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         a = self.actions_
         toolbar.addActions([a.new, a.run, a.run_n, a.stop, a.pause])
+        mark_primary(toolbar.widgetForAction(a.run))  # Run stands out
         toolbar.addSeparator()
         toolbar.addActions([a.edit, a.duplicate, a.delete])
         toolbar.addSeparator()

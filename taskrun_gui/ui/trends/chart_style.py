@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 
-LEFT_AXIS_WIDTH = 72  # fixed, with the right axis, so the two x-linked charts line up
+LEFT_AXIS_WIDTH = 96  # fixed, with the right axis, so the two x-linked charts line up
 RIGHT_AXIS_WIDTH = 56
 MARK_LABEL_ROWS = 3  # neighbouring labels step down the line, so close marks stay readable
 

@@ -13,16 +13,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QSignalBlocker, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import human_duration
 from taskrun_gui.ui.theme import is_dark, status_color
 from taskrun_gui.ui.trends.chart_style import MarkPool, make_plot, style_plot
 from taskrun_gui.ui.trends.trend_data import TrendsData, display
+from taskrun_gui.ui.widgets.elided_label import ElidedLabel
 
 STATUSES = tuple(s for s in RunStatus if s.is_timed)
 HOVER_PIXELS = 10
+MIN_TICKS, MAX_TICKS = 2, 8  # ticks on the duration axis, whatever the range
+NO_DATA = "No finished runs with a duration in this range"
 _BAND = "#3B82F6"
 _SLOW = "#F59E0B"
 _VERSION = "#8B5CF6"
@@ -44,10 +47,15 @@ class _DurationAxis(pg.AxisItem):  # type: ignore[misc]
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
         """Whole seconds, minutes or hours, about one tick per 50 pixels."""
-        wanted = (maxVal - minVal) / max(size / 50.0, 1.0)
-        step = next((s for s in _NICE_STEPS if s >= wanted), None)
-        if step is None:
+        span = maxVal - minVal
+        wanted = span / max(size / 50.0, 1.0)
+        fitting = [s for s in _NICE_STEPS if s >= wanted]
+        if not fitting or span <= 0:
             return list(super().tickSpacing(minVal, maxVal, size))
+        step = fitting[0]
+        smaller = [s for s in _NICE_STEPS if s < step and span / s <= MAX_TICKS]
+        if span / step < MIN_TICKS and smaller:  # one lonely "500 ms" tick: take a finer step
+            step = smaller[-1]
         return [(step, 0.0)]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
@@ -90,17 +98,20 @@ class DurationChart(QWidget):
         self.slow_points.sigPointsClicked.connect(self._on_points_clicked)
         self.version_marks = MarkPool(self.item, _VERSION, label_at=0.93)
         self.shift_marks = MarkPool(self.item, _SHIFT, label_at=0.72, dashed=True)
-        self.hover_label = QLabel(" ")
+        self.no_data = pg.TextItem(NO_DATA, anchor=(0.5, 0.5))
+        self.no_data.setParentItem(self.item.getViewBox())
+        self.no_data.hide()
+        self.item.getViewBox().sigResized.connect(self._place_no_data)
+        self.hover_label = ElidedLabel(" ")  # never widens the window (see ElidedLabel)
         self.hover_label.setObjectName("trendsDurationHover")
         self.legend_label = QLabel()
+        self.legend_label.setWordWrap(True)  # wraps at a narrow window instead of widening it
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.plot, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.hover_label, 1)
-        row.addWidget(self.legend_label)
-        layout.addLayout(row)
+        layout.addWidget(self.legend_label)
+        layout.addWidget(self.hover_label)
         self._x = self._y = np.zeros(0)
         self._ids = np.zeros(0, dtype=np.int64)
         self._statuses: list[str] = []
@@ -141,7 +152,14 @@ class DurationChart(QWidget):
             ]
         )
         self.hover_label.setText(" ")
-        self.item.enableAutoRange(axis="y")
+        self.no_data.setVisible(not len(shown.x))
+        if len(shown.x):
+            self.item.enableAutoRange(axis="y")
+        else:  # no points to range over: a plain 0 to 1 s axis under the message
+            self.item.setYRange(0, 1, padding=0)
+
+    def _place_no_data(self) -> None:
+        self.no_data.setPos(self.item.getViewBox().boundingRect().center())
 
     def point_of(self, run_id: int) -> tuple[float, float]:
         """Where a run is drawn (epoch seconds, seconds)."""
@@ -176,7 +194,13 @@ class DurationChart(QWidget):
         if not view.sceneBoundingRect().contains(pos):
             return
         point = view.mapSceneToView(pos)
-        self.hover_label.setText(self.text_at(point.x(), point.y()) or " ")
+        text = self.text_at(point.x(), point.y())
+        self.hover_label.setText(text or " ")
+        if text:  # the whole text at the pointer, as the heat map does
+            where = self.plot.mapToGlobal(self.plot.mapFromScene(pos))
+            QToolTip.showText(where, text, self.plot)
+        else:
+            QToolTip.hideText()
 
     def _on_points_clicked(self, _item: object, points: list[object], ev: object) -> None:
         """Close points overlap at a wide range: open the run nearest the click itself."""
@@ -195,6 +219,7 @@ class DurationChart(QWidget):
     def _apply_palette(self) -> None:
         style_plot(self.plot, self.palette())
         dark = is_dark(self.palette())
+        self.no_data.setColor(self.palette().color(self.palette().ColorRole.PlaceholderText))
         for status, item in self.points.items():
             item.setSymbolBrush(status_color(status, dark))
         # the legend sits under the plot: inside it would cover points and version labels

@@ -43,6 +43,15 @@ class HeatmapView(QWidget):
         self.heat = Heatmap([], [], [], [], [])
         self.selected_task: int | None = None
         self._image = QImage()
+        self._columns: tuple[int, int] | None = None  # the charts' plot area, left to right
+
+    def set_columns(self, left: int, right: int) -> None:
+        """Draw the day columns between these x positions (the charts' plot area above), so
+        the dates line up; the task names go in the room left of them."""
+        columns = (left, right) if 40 <= left < right <= self.width() + 2 else None
+        if columns != self._columns:
+            self._columns = columns
+            self.update()
 
     def set_data(self, heat: Heatmap) -> None:
         self.heat = heat
@@ -66,8 +75,11 @@ class HeatmapView(QWidget):
         return min(max(widths, default=40) + 12, MAX_LABEL_WIDTH)
 
     def _grid(self) -> QRect:
-        left = self._label_width()
         rows = len(self.heat.task_ids)
+        if self._columns is not None:
+            left, right = self._columns
+            return QRect(left, HEADER_HEIGHT, max(right - left, 1), rows * ROW_HEIGHT)
+        left = self._label_width()
         return QRect(left, HEADER_HEIGHT, max(self.width() - left - 4, 1), rows * ROW_HEIGHT)
 
     def cell_at(self, pos: QPoint) -> tuple[int, int] | None:

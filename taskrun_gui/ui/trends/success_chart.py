@@ -12,14 +12,26 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from taskrun_gui.storage.trends_repo import DayRate
 from taskrun_gui.ui.trends.chart_style import make_plot, style_plot
+from taskrun_gui.ui.widgets.elided_label import ElidedLabel
 
 DAY_S = 86400.0
 _RATE = "#16A34A"
 _BARS = QColor(100, 116, 139, 70)  # slate, faint: the counts are context, the rate is the news
+
+
+RATE_RANGE = (-6.0, 110.0)
+
+
+def count_step(top: float) -> float:
+    """A whole-number tick step giving two to five ticks up to `top` runs."""
+    step = 1.0
+    while top / step > 5:
+        step *= 2.5 if str(int(step)).startswith("2") else 2
+    return step
 
 
 def day_x(day: str) -> float:
@@ -34,8 +46,11 @@ class SuccessChart(QWidget):
         self.item = self.plot.getPlotItem()
         self.item.setLabel("left", "success", units="%")
         self.item.getAxis("left").enableAutoSIPrefix(False)
-        self.item.setYRange(0, 100, padding=0.04)
+        # room above 100 % and below 0 %: the line at 100 % is not drawn on the frame and the
+        # "100" tick is not clipped at the top
+        self.item.setYRange(RATE_RANGE[0], RATE_RANGE[1], padding=0)
         self.item.enableAutoRange(axis="y", enable=False)
+        self.item.getAxis("left").setTickSpacing(20, 10)
         self.item.getAxis("right").setStyle(showValues=True)
         self.item.setLabel("right", "runs per day")
         self.count_view = pg.ViewBox()
@@ -54,7 +69,7 @@ class SuccessChart(QWidget):
             symbolPen=None,
             connect="finite",
         )
-        self.hover_label = QLabel(" ")
+        self.hover_label = ElidedLabel(" ")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -76,8 +91,10 @@ class SuccessChart(QWidget):
         counts = np.array([d.runs for d in days], dtype=np.float64)
         self.rate_curve.setData(self._x, rates)
         self.bars.setOpts(x=self._x, height=counts, width=DAY_S * 0.8)
-        top = float(counts.max()) if len(counts) else 1.0
-        self.count_view.setYRange(0, max(top, 1.0) * 1.1, padding=0)
+        top = max(float(counts.max()) if len(counts) else 1.0, 1.0)
+        step = count_step(top)
+        self.count_view.setYRange(0, top * 1.1 + step * 0.2, padding=0)
+        self.item.getAxis("right").setTickSpacing(step, step)  # whole runs, not 0.2 of one
         self.hover_label.setText(" ")
 
     def rates(self) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -65,6 +65,18 @@ class TrendsTab(QWidget):
         self._pending_task: int | None = None
         self._stale = True
 
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._make_bar())
+        layout.addLayout(self._make_body(), 1)
+        self._throttle = Throttle(self.refresh, REFRESH_THROTTLE_MS, self)
+        self.task_combo.currentIndexChanged.connect(self._on_scope_changed)
+        self.range_combo.currentIndexChanged.connect(self._on_scope_changed)
+        self.what_changed_button.clicked.connect(self._on_what_changed_clicked)
+        self.heatmap.task_clicked.connect(self.set_task)
+        ctx.hub.changed.connect(self._on_hub_changed)
+
+    def _make_bar(self) -> QHBoxLayout:
+        """Task, range, the what-changed button and the run count."""
         self.task_combo = QComboBox()
         self.task_combo.setMinimumContentsLength(18)
         self.task_combo.addItem("All tasks", None)
@@ -86,7 +98,10 @@ class TrendsTab(QWidget):
         bar.addWidget(self.what_changed_button)
         bar.addStretch(1)
         bar.addWidget(self.status_label)
+        return bar
 
+    def _make_body(self) -> QHBoxLayout:
+        """The charts (built on first show) over the heat maps, the statistics beside them."""
         self.heatmap = HeatmapView()
         heat_scroll = QScrollArea()
         heat_scroll.setWidgetResizable(True)
@@ -98,7 +113,6 @@ class TrendsTab(QWidget):
         self.step_heatmap.setVisible(False)
         self.stats_panel = StatsPanel()
         self.stats_panel.setFixedWidth(300)
-
         self._charts = QSplitter(Qt.Orientation.Vertical)
         self._charts.setChildrenCollapsible(False)
         self._charts.addWidget(heat_scroll)
@@ -106,16 +120,7 @@ class TrendsTab(QWidget):
         body = QHBoxLayout()
         body.addWidget(self._charts, 1)
         body.addWidget(self.stats_panel)
-        layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addLayout(body, 1)
-
-        self._throttle = Throttle(self.refresh, REFRESH_THROTTLE_MS, self)
-        self.task_combo.currentIndexChanged.connect(self._on_scope_changed)
-        self.range_combo.currentIndexChanged.connect(self._on_scope_changed)
-        self.what_changed_button.clicked.connect(self._on_what_changed_clicked)
-        self.heatmap.task_clicked.connect(self.set_task)
-        ctx.hub.changed.connect(self._on_hub_changed)
+        return body
 
     # -- public ----------------------------------------------------------------------------
     def scope(self) -> Scope:
@@ -166,6 +171,7 @@ class TrendsTab(QWidget):
         self._charts.insertWidget(0, self.success_chart)
         self._charts.insertWidget(1, self.duration_chart)
         self._charts.setSizes([230, 330, 220])
+        self.duration_chart.item.getViewBox().sigResized.connect(self._align_heatmaps)
 
     def _on_scope_changed(self) -> None:
         task_id = self.task_combo.currentData()
@@ -213,26 +219,41 @@ class TrendsTab(QWidget):
             total=data.series.total,
             sampled=data.series.sampled,
         )
-        slowest = max(data.query_ms.values(), default=0.0)
-        self.status_label.setText(f"{data.stats.total:,} runs · slowest query {slowest:.0f} ms")
+        total = data.stats.total
+        self.status_label.setText("1 run" if total == 1 else f"{total:,} runs")
+        self._align_heatmaps()
         self.data_loaded.emit()
 
     def _show_time_range(self, data: TrendsData) -> None:
-        """Both charts share the x axis (linked); set it once, to the days and runs shown, so
-        neither chart's auto-range fights the other's."""
+        """Both charts share the x axis (linked): set it once, to exactly the heat map's days
+        (midnight of the first to midnight after the last), so the day columns below line up
+        with the charts and one run shows as one day of a range, not as a day of hour ticks."""
         assert self.duration_chart is not None
-        starts = [time.mktime(time.strptime(d.day, "%Y-%m-%d")) for d in data.days]
-        ends = [s + 86400 for s in starts]
-        runs = data.series.finished_at
-        if runs:
-            starts.append(runs[0] / 1000)
-            ends.append(runs[-1] / 1000)
-        if not starts:
-            now = time.time()
-            starts, ends = [now - 86400 * (data.scope.days or 30)], [now]
+        days = data.heat.days
+        if days:
+            start, end = _midnight(days[0]), _midnight(days[-1]) + 86400
+        else:
+            end = time.time()
+            start = end - 86400 * (data.scope.days or 30)
         view = self.duration_chart.item.getViewBox()
         view.disableAutoRange(axis=view.XAxis)
-        view.setXRange(min(starts), max(ends), padding=0.02)
+        view.setXRange(start, end, padding=0)
+
+    def _align_heatmaps(self) -> None:
+        """Put the heat maps' day columns under the charts' plot area (same left and right)."""
+        if self.duration_chart is None:
+            return
+        plot = self.duration_chart.plot
+        area = plot.mapFromScene(self.duration_chart.item.getViewBox().sceneBoundingRect())
+        rect = area.boundingRect()
+        for heat in (self.heatmap, self.step_heatmap):
+            left = heat.mapFromGlobal(plot.mapToGlobal(rect.topLeft())).x()
+            right = heat.mapFromGlobal(plot.mapToGlobal(rect.topRight())).x()
+            heat.set_columns(left, right)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._align_heatmaps()
 
     def _on_load_error(self, exc: Exception) -> None:
         self.status_label.setText(f"Could not read the history: {exc}")
@@ -286,6 +307,11 @@ class TrendsTab(QWidget):
     def _on_what_changed_error(self, exc: Exception) -> None:
         self.what_changed_button.setEnabled(True)
         self.status_label.setText(f"Could not compare versions: {exc}")
+
+
+def _midnight(day: str) -> float:
+    """Local midnight at the start of a 'YYYY-MM-DD' day, in epoch seconds."""
+    return time.mktime(time.strptime(day, "%Y-%m-%d"))
 
 
 def _load(scope: Scope) -> TrendsData:

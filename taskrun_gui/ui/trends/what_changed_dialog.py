@@ -1,5 +1,7 @@
-""" "What changed before it broke": the latest failed run, the last success before it, and the
-diff between their task versions (or why there is none)."""
+""" "What changed before it broke": the latest failed run, the last success before it, and what
+changed between their task versions, setting by setting with the script as a diff (or why
+there is nothing to compare). With nothing to compare the dialog is a short message, not a
+large empty box."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from taskrun_gui.core.timefmt import local_text
 from taskrun_gui.storage.trends_repo import RunRef, WhatChanged
-from taskrun_gui.ui.widgets.diff_view import DiffView
+from taskrun_gui.ui.widgets.spec_changes_view import SpecChangesView
 
 SAME_VERSION = "Same version — the script did not change; look at the environment or inputs."
 NEVER_BROKE = "No failed run: nothing broke."
@@ -24,21 +26,27 @@ class WhatChangedDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"What changed before {task_name} broke")
-        self.resize(820, 560)
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
         self.message_label.setStyleSheet("font-weight: 600;")
-        self.diff_view = DiffView()
+        self.changes_view = SpecChangesView()
+        self.diff_view = self.changes_view.diff_view  # the whole unified diff
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.message_label)
-        layout.addWidget(self.diff_view, 1)
+        layout.addWidget(self.changes_view, 1)
         layout.addWidget(buttons)
         self._show(found)
+        if self.changes_view.isHidden():
+            self.setMinimumWidth(520)
+            self.adjustSize()
+        else:  # as tall as the change needs, within reason
+            chrome = 4 * self.fontMetrics().height() + 90
+            self.resize(900, max(360, min(660, self.changes_view.content_height() + chrome)))
 
     def _show(self, found: WhatChanged | None) -> None:
         if found is None:
@@ -53,14 +61,14 @@ class WhatChangedDialog(QDialog):
             self._message(NEVER_WORKED)
         elif found.same_version:
             self._message(SAME_VERSION)
-        elif not found.diff:
+        elif not found.diff or found.changes is None:
             self._message("The two versions have the same definition.")
         else:
             self.message_label.setText(
                 f"Changes from v{found.success.version} to v{found.failed.version}:"
             )
-            self.diff_view.set_diff(found.diff)
+            self.changes_view.set_changes(found.changes)
 
     def _message(self, text: str) -> None:
         self.message_label.setText(text)
-        self.diff_view.hide()
+        self.changes_view.hide()
