@@ -124,10 +124,6 @@ class EngineHost:
         if self._alerts is not None:
             self._alerts.stop()
 
-    @property
-    def poll_interval(self) -> float:
-        return self._poller.interval
-
     def poll_mark(self) -> int:
         """A mark for `handed_over_since`; asks the poller to look at the queue now."""
         self._poller.wake()

@@ -19,9 +19,9 @@ from taskrun_gui.core.models import RunRecord
 from taskrun_gui.engine.locks import FileLock, host_lock, host_pid
 from taskrun_gui.engine.recovery import recover_dead_runs
 from taskrun_gui.engine.serving import claim_data_dir
-from taskrun_gui.executor.backend import Backend
 from taskrun_gui.executor.client import ClientExecutor
 from taskrun_gui.executor.executor import Executor
+from taskrun_gui.executor.interface import RunExecutor
 from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage import runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
@@ -48,7 +48,7 @@ class Host(QObject):
         self.store = store
         self.lock: FileLock = host_lock(store.locks_dir)
         self.writer = StoreWriter(store)
-        self.executor = Executor(parent)
+        self.executor = Executor(parent)  # type: ignore[abstract]  # _route makes its members
         self._workers = workers
         self._schedules = schedules
         self._served_by: int | None = None  # the pid of the process we follow
@@ -67,11 +67,12 @@ class Host(QObject):
             schedules=self._schedules,
         )
 
-    def _attach(self, backend: Backend, serving: bool) -> None:
-        old = self.executor.attach(backend, serving)
+    def _attach(self, executor: RunExecutor, serving: bool) -> None:
+        old = self.executor.attach(executor, serving)
         if old is not None:
             old.shutdown(cancel_running=False, timeout=0)
-            old.deleteLater()
+            if isinstance(old, QObject):
+                old.deleteLater()
 
     def try_serve(self) -> bool:
         """Become the one host of the data dir: take the lock, recover what a dead host left,
@@ -79,7 +80,7 @@ class Host(QObject):
         taken, error = claim_data_dir(self.lock, self.store)
         if not taken:
             return False
-        service = self.executor.backend
+        service = self.executor.current
         if not isinstance(service, ExecutorService):  # serving again after following
             service = self._new_service()
             self._attach(service, serving=False)
@@ -121,7 +122,7 @@ class Host(QObject):
                 self._served_by = host_pid(self.store.locks_dir)
             return
         self._taking_over = True
-        client = self.executor.backend
+        client = self.executor.current
         followed = client.queue_uids() if isinstance(client, ClientExecutor) else set()
 
         def recover() -> None:
@@ -167,7 +168,7 @@ class Host(QObject):
 
     def _on_recovered(self, finals: list[RunRecord], error: str) -> None:
         gone = self._served_by
-        client = self.executor.backend
+        client = self.executor.current
         untold = client.queue_uids() if isinstance(client, ClientExecutor) else set()
         service = self._new_service()
         self._attach(service, serving=True)
