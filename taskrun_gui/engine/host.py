@@ -49,7 +49,7 @@ from taskrun_gui.engine.queueing import new_jobs, queued_event
 from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
 from taskrun_gui.engine.runner import RunHooks, RunJob, RunResult, execute_run
-from taskrun_gui.engine.scheduler import Fire, Scheduler
+from taskrun_gui.engine.scheduler import Fire
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
 
@@ -66,7 +66,6 @@ class EngineHost:
         sink: EventSink,
         poll_interval: float = 0.5,
         schedules: bool = True,
-        scheduler: Scheduler | None = None,
         alerts: bool = True,
     ) -> None:
         """`schedules`: fire scheduled tasks (a host started only for CLI work does not).
@@ -89,7 +88,6 @@ class EngineHost:
             interval=poll_interval,
             on_fires=(lambda fires: post(("fires", fires))) if schedules else None,
             write=writer.submit,
-            scheduler=scheduler,
         )
         writer.on_health = lambda ok, message: post(("health", ok, message), urgent=True)
         self._retention = RetentionKeeper(

@@ -31,7 +31,6 @@ class ClientExecutor(RunSignals):
         store: Store,
         writer: StoreWriter,
         workers: int | None = None,
-        poll_interval: float = 0.5,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -44,7 +43,6 @@ class ClientExecutor(RunSignals):
             store,
             self._watched.emit,
             self._watched_output.emit,
-            interval=poll_interval,
             on_host_gone=self._watched_host_gone.emit,
         )
         self._watched.connect(self._on_watched)

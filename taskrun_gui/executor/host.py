@@ -25,7 +25,7 @@ from taskrun_gui.executor.interface import RunExecutor
 from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage import runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.writer import HealthCallback, StoreWriter
+from taskrun_gui.storage.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 RECOVERY_WAIT_S = 30.0  # a dead host's records waiting for a locked store, at most
@@ -39,7 +39,6 @@ class Host(QObject):
         self,
         store: Store,
         workers: int | None = None,
-        on_health: HealthCallback | None = None,
         parent: QObject | None = None,
         schedules: bool = True,
     ) -> None:
@@ -53,8 +52,6 @@ class Host(QObject):
         self._schedules = schedules
         self._served_by: int | None = None  # the pid of the process we follow
         self._taking_over = False  # the lock is ours, recovery runs on its thread
-        if on_health is not None:
-            self.executor.store_health_changed.connect(on_health)
         self._recovered.connect(self._on_recovered)
         self._attach(self._new_service(), serving=False)  # widgets may ask it at once
 

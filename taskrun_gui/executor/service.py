@@ -23,7 +23,6 @@ from taskrun_gui.engine.host_events import (
     StoreHealth,
     SuccessRateAlert,
 )
-from taskrun_gui.engine.scheduler import Scheduler
 from taskrun_gui.executor.interface import RunSignals
 from taskrun_gui.executor.qt_pool import QtRunPool
 from taskrun_gui.storage.db import Store
@@ -44,7 +43,6 @@ class ExecutorService(EngineHost, RunSignals):
         poll_interval: float = 0.5,
         parent: QObject | None = None,
         schedules: bool = True,
-        scheduler: Scheduler | None = None,
     ) -> None:
         RunSignals.__init__(self, parent)  # the QObject first: the timers and pool are its own
         self._wake = QTimer(self)  # a run waiting out its backoff is due
@@ -62,7 +60,6 @@ class ExecutorService(EngineHost, RunSignals):
             self._emit,
             poll_interval,
             schedules,
-            scheduler,
             alerts=False,
         )
         self._wake.timeout.connect(self.dispatch)
