@@ -10,19 +10,8 @@ import os
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from taskrun_gui.engine import host_events as ev
 from taskrun_gui.engine.host import EngineHost
-from taskrun_gui.engine.host_events import (
-    HostEvent,
-    HostIdle,
-    QueueChanged,
-    RetentionApplied,
-    RunFinished,
-    RunOutput,
-    RunQueued,
-    RunStateChanged,
-    StoreHealth,
-    SuccessRateAlert,
-)
 from taskrun_gui.executor.interface import RunSignals
 from taskrun_gui.executor.qt_pool import QtRunPool
 from taskrun_gui.storage.db import Store
@@ -65,15 +54,15 @@ class ExecutorService(EngineHost, RunSignals):
         self._wake.timeout.connect(self.dispatch)
         self._mail_timer.timeout.connect(self.take_mail)
         self._signals = {
-            RunQueued: lambda e: self.run_queued.emit(e.record),
-            RunStateChanged: lambda e: self.run_state_changed.emit(e.record),
-            RunOutput: lambda e: self.run_output.emit(e.uid, e.text, e.offset),
-            RunFinished: lambda e: self.run_finished.emit(e.record),
-            QueueChanged: lambda e: self.queue_changed.emit(),
-            StoreHealth: lambda e: self.store_health_changed.emit(e.ok, e.message),
-            HostIdle: lambda e: self.idle.emit(),
-            RetentionApplied: lambda e: None,  # the keeper logs a failure; nothing shows it
-            SuccessRateAlert: lambda e: None,  # the window judges runs itself (RunNotices)
+            ev.RunQueued: lambda e: self.run_queued.emit(e.record),
+            ev.RunStateChanged: lambda e: self.run_state_changed.emit(e.record),
+            ev.RunOutput: lambda e: self.run_output.emit(e.uid, e.text, e.offset),
+            ev.RunFinished: lambda e: self.run_finished.emit(e.record),
+            ev.QueueChanged: lambda e: self.queue_changed.emit(),
+            ev.StoreHealth: lambda e: self.store_health_changed.emit(e.ok, e.message),
+            ev.HostIdle: lambda e: self.idle.emit(),
+            ev.RetentionApplied: lambda e: None,  # the keeper logs a failure; nothing shows it
+            ev.SuccessRateAlert: lambda e: None,  # the window judges runs itself (RunNotices)
         }
 
     # -- HomeLoop: the UI thread is the host's home ------------------------------------------
@@ -101,6 +90,6 @@ class ExecutorService(EngineHost, RunSignals):
         else:
             self.take_mail()
 
-    def _emit(self, event: HostEvent) -> None:
+    def _emit(self, event: ev.HostEvent) -> None:
         """The host's EventSink: its events as the signals widgets connect to."""
         self._signals[type(event)](event)
