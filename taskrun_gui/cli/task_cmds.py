@@ -65,15 +65,22 @@ def _read_script(path: str) -> str:
 
 
 def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
-    """The flags given on the command line, over `spec` (`new`: a task being added). A shell
-    line runs under --interpreter; a new command task, or a script task made a command,
-    gets sh when none is given."""
+    """The flags given on the command line, over `spec` (`new`: a task being added)."""
     if a.from_toml:
         try:
             loaded = parse_task(read_task_file(Path(a.from_toml)), a.from_toml)
         except TomlImportError as exc:
             fail(str(exc))
         return replace(loaded, name=spec.name)
+    spec = _apply_kind(spec, a, new)
+    _apply_fields(spec, a)
+    spec.schedule = _apply_schedule(spec.schedule, a)
+    return spec
+
+
+def _apply_kind(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
+    """--command / --argv / --script / --interpreter. A shell line runs under --interpreter;
+    a new command task, or a script task made a command, gets sh when none is given."""
     was_command = new or spec.kind is TaskKind.COMMAND
     if a.command is not None:
         spec = replace(spec, kind=TaskKind.COMMAND, command=a.command, shell=not a.argv)
@@ -88,21 +95,30 @@ def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
             spec.interpreter = guessed.get(Path(a.script).suffix, "bash")
     if a.interpreter is not None:
         spec.interpreter = a.interpreter
+    return spec
+
+
+# flags whose value is the TaskSpec field of the same name as it is
+_PLAIN_FLAGS = (
+    "timeout",
+    "retries",
+    "retry_backoff",
+    "max_concurrent",
+    "priority",
+    "description",
+    "title",
+)
+
+
+def _apply_fields(spec: TaskSpec, a: argparse.Namespace) -> None:
+    """The flags that set one field each, in place."""
     if a.cwd is not None:
         spec.cwd = a.cwd
     if a.env:
         spec.env = {**spec.env, **key_values(a.env, "--env")}
     if a.param or a.secret_param:
         spec.params = _params(a.param, False) + _params(a.secret_param, True)
-    for flag in (
-        "timeout",
-        "retries",
-        "retry_backoff",
-        "max_concurrent",
-        "priority",
-        "description",
-        "title",
-    ):
+    for flag in _PLAIN_FLAGS:
         value = getattr(a, flag)
         if value is not None:
             setattr(spec, flag, value)
@@ -114,7 +130,11 @@ def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
         spec.enabled = False
     if a.enabled:
         spec.enabled = True
-    sched = spec.schedule
+
+
+def _apply_schedule(sched: Schedule, a: argparse.Namespace) -> Schedule:
+    """--no-schedule / --cron / --every / --at (one kind replaces the others), --overlap,
+    --missed."""
     if a.no_schedule:
         sched = Schedule(overlap=sched.overlap, missed=sched.missed)
     elif a.cron:
@@ -127,8 +147,7 @@ def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
         sched = replace(sched, overlap=OverlapPolicy(a.overlap))
     if a.missed:
         sched = replace(sched, missed=MissedPolicy(a.missed))
-    spec.schedule = sched
-    return spec
+    return sched
 
 
 MAX_SHOWN_ERRORS = 5

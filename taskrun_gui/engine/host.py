@@ -50,7 +50,7 @@ from taskrun_gui.engine.remote import close_connections
 from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
 from taskrun_gui.engine.runner import RunHooks, RunJob, RunResult, execute_run
-from taskrun_gui.engine.scheduler import Fire, Scheduler
+from taskrun_gui.engine.scheduler import Fire
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
 
@@ -67,7 +67,6 @@ class EngineHost:
         sink: EventSink,
         poll_interval: float = 0.5,
         schedules: bool = True,
-        scheduler: Scheduler | None = None,
         alerts: bool = True,
     ) -> None:
         """`schedules`: fire scheduled tasks (a host started only for CLI work does not).
@@ -90,7 +89,6 @@ class EngineHost:
             interval=poll_interval,
             on_fires=(lambda fires: post(("fires", fires))) if schedules else None,
             write=writer.submit,
-            scheduler=scheduler,
         )
         writer.on_health = lambda ok, message: post(("health", ok, message), urgent=True)
         self._retention = RetentionKeeper(
@@ -125,10 +123,6 @@ class EngineHost:
         self._board.release_slots()
         if self._alerts is not None:
             self._alerts.stop()
-
-    @property
-    def poll_interval(self) -> float:
-        return self._poller.interval
 
     def poll_mark(self) -> int:
         """A mark for `handed_over_since`; asks the poller to look at the queue now."""

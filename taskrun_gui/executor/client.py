@@ -1,6 +1,7 @@
 """The executor of a window whose data dir another process (a `taskrun daemon`) hosts: it
 queues into the store for that host, records cancel/pause/resume for it, and follows its runs
-(status from the store, output from the log files), with the same signals as the host."""
+(status from the store, output from the log files), with the same signals as the host: the
+executor interface's implementation for a window that does not serve its data dir."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from taskrun_gui.core.run_events import ControlRequested
 from taskrun_gui.engine import records
 from taskrun_gui.engine.queueing import new_jobs, queued_event
 from taskrun_gui.engine.watcher import RunWatcher
-from taskrun_gui.executor.backend import Backend
+from taskrun_gui.executor.interface import RunSignals
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
 
 
-class ClientExecutor(Backend):
+class ClientExecutor(RunSignals):
     host_gone = Signal()  # nobody serves the data dir any more
     _watched = Signal(object, object)  # (active runs, changed runs), from the watcher thread
     _watched_output = Signal(str, str, object)
@@ -30,7 +31,6 @@ class ClientExecutor(Backend):
         store: Store,
         writer: StoreWriter,
         workers: int | None = None,
-        poll_interval: float = 0.5,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -39,12 +39,10 @@ class ClientExecutor(Backend):
         self._workers = max(1, workers or os.cpu_count() or 2)  # the host's own count rules
         self._active_runs: list[RunRecord] = []
         self._paused = False
-        self._poll_interval = poll_interval
         self._watcher = RunWatcher(
             store,
             self._watched.emit,
             self._watched_output.emit,
-            interval=poll_interval,
             on_host_gone=self._watched_host_gone.emit,
         )
         self._watched.connect(self._on_watched)
@@ -124,10 +122,6 @@ class ClientExecutor(Backend):
     @property
     def queue_paused(self) -> bool:
         return self._paused
-
-    @property
-    def poll_interval(self) -> float:
-        return self._poll_interval
 
     @Slot(object, object)
     def _on_watched(self, active: list[RunRecord], changed: list[RunRecord]) -> None:

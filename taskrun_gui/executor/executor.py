@@ -1,111 +1,75 @@
 """The executor a window drives, whoever executes the runs: this process (ExecutorService,
 when it serves the data dir) or the process that serves it (ClientExecutor, following a
 `taskrun daemon`). The host switches between the two (a window takes over when its daemon
-goes away); widgets connect to this object once and never see the switch."""
+goes away); widgets connect to this object once and never see the switch.
+
+Every request of `RunExecutor` is routed to the current implementation when it is made, by
+members made from the protocol itself (`_route`), so the list of requests stands in one place.
+A bound method taken early (`signal.connect(executor.cancel)`) follows the switch too."""
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from taskrun_gui.core.models import RunRecord, TaskSpec, Trigger
-from taskrun_gui.executor.backend import SIGNALS, Backend
-from taskrun_gui.storage.writer import StoreWriter
+from taskrun_gui.executor.interface import SIGNAL_NAMES, RunExecutor, RunSignals
+
+if TYPE_CHECKING:  # what it answers, for the type checker; at run time `_route` makes it so
+    _Routed = RunExecutor
+else:
+    _Routed = object
+
+C = TypeVar("C", bound=type)
 
 
-class Executor(QObject):
-    run_queued = Signal(object)  # RunRecord
-    run_state_changed = Signal(object)  # RunRecord (running, paused, final)
-    run_output = Signal(str, str, object)  # uid, text, log offset
-    run_finished = Signal(object)  # final RunRecord
-    queue_changed = Signal()
-    store_health_changed = Signal(bool, str)
-    idle = Signal()
+def _route(cls: C) -> C:
+    """Give `cls` each member of RunExecutor, asked of `self.current` at every use."""
+    for name, member in vars(RunExecutor).items():
+        if not name.startswith("_"):
+            setattr(cls, name, _routed(name, member))
+    return cls
+
+
+def _routed(name: str, member: Any) -> Any:
+    """A property read of, or a method calling, the current implementation's `name`."""
+    if isinstance(member, property):
+        return property(lambda self: getattr(self.current, name), doc=member.__doc__)
+
+    @functools.wraps(member)
+    def method(self: Executor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.current, name)(*args, **kwargs)
+
+    return method
+
+
+@_route
+class Executor(RunSignals, _Routed):
+    """RunExecutor's requests, asked of the current implementation; its signals, relayed."""
+
     serving_changed = Signal(bool, str)  # runs execute here now?, what to tell the user
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._backend: Backend | None = None
+        self._current: RunExecutor | None = None
         self.serving = False
 
     @property
-    def backend(self) -> Backend:
-        assert self._backend is not None, "the host has not attached a backend yet"
-        return self._backend
+    def current(self) -> RunExecutor:
+        """The implementation every request goes to now."""
+        assert self._current is not None, "the host has not attached an executor yet"
+        return self._current
 
-    def attach(self, backend: Backend, serving: bool) -> Backend | None:
-        """Route everything to `backend` from now on; returns the one it replaces (the caller
-        shuts that down)."""
-        old = self._backend
-        if old is not None:
-            for name in SIGNALS:
-                signal: SignalInstance = getattr(old, name)
-                signal.disconnect(getattr(self, name))
-        for name in SIGNALS:
-            getattr(backend, name).connect(getattr(self, name))
-        self._backend = backend
+    def attach(self, executor: RunExecutor, serving: bool) -> RunExecutor | None:
+        """Route everything to `executor` from now on; returns the one it replaces (the
+        caller shuts that down)."""
+        old = self._current
+        for name in SIGNAL_NAMES:
+            mine: SignalInstance = getattr(self, name)
+            if old is not None:
+                getattr(old, name).disconnect(mine)
+            getattr(executor, name).connect(mine)
+        self._current = executor
         self.serving = serving
         return old
-
-    @property
-    def writer(self) -> StoreWriter:
-        """The writer the runs are recorded through (its commits reach the change hub)."""
-        return self.backend.writer
-
-    # -- what the window asks ---------------------------------------------------------------
-    def enqueue(
-        self,
-        task_id: int,
-        version: int,
-        spec: TaskSpec,
-        given: dict[str, str] | None = None,
-        trigger: Trigger = Trigger.MANUAL,
-        repeat: int = 1,
-        priority: int | None = None,
-    ) -> list[RunRecord]:
-        return self.backend.enqueue(task_id, version, spec, given, trigger, repeat, priority)
-
-    def cancel(self, uid: str) -> bool:
-        return self.backend.cancel(uid)
-
-    def pause(self, uid: str) -> bool:
-        return self.backend.pause(uid)
-
-    def resume(self, uid: str) -> bool:
-        return self.backend.resume(uid)
-
-    def move(self, uid: str, new_index: int) -> None:
-        self.backend.move(uid, new_index)
-
-    def queue(self) -> list[RunRecord]:
-        return self.backend.queue()
-
-    def queue_uids(self) -> set[str]:
-        return self.backend.queue_uids()
-
-    def running(self) -> list[RunRecord]:
-        return self.backend.running()
-
-    def is_busy(self) -> bool:
-        return self.backend.is_busy()
-
-    @property
-    def workers(self) -> int:
-        return self.backend.workers
-
-    def set_workers(self, n: int) -> None:
-        self.backend.set_workers(n)
-
-    def set_queue_paused(self, paused: bool) -> None:
-        self.backend.set_queue_paused(paused)
-
-    @property
-    def queue_paused(self) -> bool:
-        return self.backend.queue_paused
-
-    @property
-    def poll_interval(self) -> float:
-        return self.backend.poll_interval
-
-    def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
-        if self._backend is not None:
-            self._backend.shutdown(cancel_running=cancel_running, timeout=timeout)

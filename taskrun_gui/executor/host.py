@@ -19,13 +19,13 @@ from taskrun_gui.core.models import RunRecord
 from taskrun_gui.engine.locks import FileLock, host_lock, host_pid
 from taskrun_gui.engine.recovery import recover_dead_runs
 from taskrun_gui.engine.serving import claim_data_dir
-from taskrun_gui.executor.backend import Backend
 from taskrun_gui.executor.client import ClientExecutor
 from taskrun_gui.executor.executor import Executor
+from taskrun_gui.executor.interface import RunExecutor
 from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage import runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.writer import HealthCallback, StoreWriter
+from taskrun_gui.storage.writer import StoreWriter
 
 log = logging.getLogger(__name__)
 RECOVERY_WAIT_S = 30.0  # a dead host's records waiting for a locked store, at most
@@ -39,7 +39,6 @@ class Host(QObject):
         self,
         store: Store,
         workers: int | None = None,
-        on_health: HealthCallback | None = None,
         parent: QObject | None = None,
         schedules: bool = True,
     ) -> None:
@@ -48,13 +47,11 @@ class Host(QObject):
         self.store = store
         self.lock: FileLock = host_lock(store.locks_dir)
         self.writer = StoreWriter(store)
-        self.executor = Executor(parent)
+        self.executor = Executor(parent)  # type: ignore[abstract]  # _route makes its members
         self._workers = workers
         self._schedules = schedules
         self._served_by: int | None = None  # the pid of the process we follow
         self._taking_over = False  # the lock is ours, recovery runs on its thread
-        if on_health is not None:
-            self.executor.store_health_changed.connect(on_health)
         self._recovered.connect(self._on_recovered)
         self._attach(self._new_service(), serving=False)  # widgets may ask it at once
 
@@ -67,11 +64,12 @@ class Host(QObject):
             schedules=self._schedules,
         )
 
-    def _attach(self, backend: Backend, serving: bool) -> None:
-        old = self.executor.attach(backend, serving)
+    def _attach(self, executor: RunExecutor, serving: bool) -> None:
+        old = self.executor.attach(executor, serving)
         if old is not None:
             old.shutdown(cancel_running=False, timeout=0)
-            old.deleteLater()
+            if isinstance(old, QObject):
+                old.deleteLater()
 
     def try_serve(self) -> bool:
         """Become the one host of the data dir: take the lock, recover what a dead host left,
@@ -79,7 +77,7 @@ class Host(QObject):
         taken, error = claim_data_dir(self.lock, self.store)
         if not taken:
             return False
-        service = self.executor.backend
+        service = self.executor.current
         if not isinstance(service, ExecutorService):  # serving again after following
             service = self._new_service()
             self._attach(service, serving=False)
@@ -121,7 +119,7 @@ class Host(QObject):
                 self._served_by = host_pid(self.store.locks_dir)
             return
         self._taking_over = True
-        client = self.executor.backend
+        client = self.executor.current
         followed = client.queue_uids() if isinstance(client, ClientExecutor) else set()
 
         def recover() -> None:
@@ -167,7 +165,7 @@ class Host(QObject):
 
     def _on_recovered(self, finals: list[RunRecord], error: str) -> None:
         gone = self._served_by
-        client = self.executor.backend
+        client = self.executor.current
         untold = client.queue_uids() if isinstance(client, ClientExecutor) else set()
         service = self._new_service()
         self._attach(service, serving=True)

@@ -48,7 +48,7 @@ def test_a_slot_that_cannot_be_taken_neither_loses_nor_repeats_a_run(
     """Taking a task slot can fail (too many open files); on a worker thread that must not
     lose the report of the run that just ended, nor start a run twice."""
     task = add_task(store, shell_task("slots", "echo $TASKRUN_RUN_UID", max_concurrent=2))
-    slots = service.host._board._slots
+    slots = service._board._slots
     acquire = slots.acquire
     calls = {"n": 0}
 

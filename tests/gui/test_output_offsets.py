@@ -19,7 +19,7 @@ class _Relay(QObject):
 
 def test_output_carries_64_bit_offsets_to_the_ui(qtbot, tmp_path) -> None:
     with app_context(tmp_path) as ctx:
-        mailbox = ctx.executor.backend._mailbox  # the window hears it through the executor
+        mailbox = ctx.executor.current.mailbox  # the window hears it through the executor
         with qtbot.waitSignal(ctx.executor.run_output) as got:
             mailbox.post(("output", "uid", "text", 5 * 1024**3))
         assert got.args == ["uid", "text", 5 * 1024**3]

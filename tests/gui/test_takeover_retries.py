@@ -74,7 +74,7 @@ def test_the_window_serves_although_the_lock_was_held_when_the_daemon_died(
             timer.start()  # before it is seen: the test joins it
             holders.append(timer)
 
-        host.executor.backend._watched_host_gone.connect(  # type: ignore[attr-defined]
+        host.executor.current._watched_host_gone.connect(  # type: ignore[attr-defined]
             grab, Qt.ConnectionType.DirectConnection
         )
         daemon.kill()
