@@ -121,7 +121,7 @@ def _apply_fields(spec: TaskSpec, a: argparse.Namespace) -> None:
     for flag in _PLAIN_FLAGS:
         value = getattr(a, flag)
         if value is not None:
-            setattr(spec, flag, value)
+            setattr(spec, flag, value.strip() if flag == "title" else value)
     if a.log_cap is not None:
         spec.log_cap_bytes = None if a.log_cap == DEFAULT_CAP else a.log_cap
     if a.tag:
@@ -153,8 +153,8 @@ def _apply_schedule(sched: Schedule, a: argparse.Namespace) -> Schedule:
 MAX_SHOWN_ERRORS = 5
 
 
-def _check(spec: TaskSpec) -> None:
-    errors = validate_task(spec)
+def _check(spec: TaskSpec, check_cwd: bool = True) -> None:
+    errors = validate_task(spec, check_cwd=check_cwd)
     if errors:
         shown = "; ".join(str(e) for e in errors[:MAX_SHOWN_ERRORS])
         more = len(errors) - MAX_SHOWN_ERRORS
@@ -175,7 +175,7 @@ def cmd_edit(store: Store, a: argparse.Namespace) -> int:
     spec = _apply(replace(row.spec), a, new=False)
     if a.rename:
         spec.name = a.rename
-    _check(spec)
+    _check(spec, check_cwd=spec.cwd != row.spec.cwd)
     with store.db.atomic():
         new = tasks_repo.save(row.id, spec)
     if new.version == row.version:

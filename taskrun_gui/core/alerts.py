@@ -107,7 +107,12 @@ def slow_notice(
         return None
     if tracker.slow_run(rec.task_id, rec.uid, rec.duration_ms or 0) is None:
         return None
-    took = f"It took {human_duration(rec.duration_seconds)}, much longer than usual."
+    took = f"It took {human_duration(rec.active_seconds)}, much longer than usual."
+    if rec.paused_ms:  # the flag is on the active time: say so when the wall time differs
+        took = (
+            f"It ran {human_duration(rec.active_seconds)} (paused time left out), "
+            "much longer than usual."
+        )
     return Notice(f"{rec.task_name}: slow run", took, Level.WARNING, rec.uid)
 
 

@@ -71,15 +71,17 @@ def spec_to_toml(spec: TaskSpec) -> str:
 
 def write_task_file(path: Path, text: str) -> None:
     """Write an exported task readable by its owner only (0600, whatever the umask): a
-    definition can hold tokens in its env or command even when its secrets are masked."""
+    definition can hold tokens in its env or command even when its secrets are masked.
+    Encoded first: text that is not UTF-8 fails before the file is touched."""
+    data = text.encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
     except OSError:
         os.close(fd)
         raise
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def read_task_file(path: Path) -> str:
@@ -222,7 +224,7 @@ def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSp
     if chk.problems:
         raise TomlImportError(chk.problems)
     spec = TaskSpec(**{"interpreter": _interpreter_for(values), **values})
-    for err in validate_task(spec, check_environment=check_environment):
+    for err in validate_task(spec, check_environment=check_environment, check_cwd=False):
         chk.bad(err.field, err.message)
     if chk.problems:
         raise TomlImportError(chk.problems)

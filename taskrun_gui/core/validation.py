@@ -62,6 +62,10 @@ def _text(field: str, value: str, limit: int, in_bytes: bool = True) -> list[Fie
     """A NUL byte or a size over `limit` (UTF-8 bytes, or characters) in one text field."""
     if "\0" in value:
         return [FieldError(field, "contains a NUL byte")]
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8 (a lone surrogate): not text
+        return [FieldError(field, "contains bytes that are not UTF-8 text")]
     if len(value) <= limit and not (in_bytes and len(value) * 4 > limit):
         return []
     size = _bytes(value) if in_bytes else len(value)
@@ -89,10 +93,13 @@ def validate_name(name: str) -> str | None:
 
 
 def _title_errors(title: str) -> list[FieldError]:
-    """A title is free text on one line: it is shown in table cells and headings."""
+    """A title is free text on one line: it is shown in table cells, headings and terminals,
+    so no control character (a terminal escape, a tab) nor a line or paragraph separator."""
     errors = _text("title", title, MAX_TITLE, in_bytes=False)
-    if not errors and any(c in title for c in "\r\n"):
+    if not errors and any(c in title for c in "\r\n\u2028\u2029"):
         errors.append(FieldError("title", "must be one line"))
+    elif not errors and not all(c.isprintable() for c in title):
+        errors.append(FieldError("title", "must be printable text (no control characters)"))
     elif not errors and title and not title.strip():
         errors.append(FieldError("title", "is only spaces: leave it empty to show the name"))
     return errors
@@ -212,16 +219,20 @@ def _program_errors(spec: TaskSpec, check_environment: bool) -> list[FieldError]
     return errors
 
 
-def validate_task(spec: TaskSpec, check_environment: bool = True) -> list[FieldError]:
+def validate_task(
+    spec: TaskSpec, check_environment: bool = True, check_cwd: bool = True
+) -> list[FieldError]:
     """Every problem with `spec`; empty when it can be saved. `check_environment` also checks
-    that interpreters exist on this machine."""
+    that interpreters exist on this machine, and with `check_cwd` that its working directory
+    does: only when it is being set (a folder gone since must not block other edits; an
+    imported definition comes from another machine)."""
     errors: list[FieldError] = []
     if (msg := validate_name(spec.name)) is not None:
         errors.append(FieldError("name", msg))
     errors += _title_errors(spec.title)
     errors += _text("description", spec.description, MAX_DESCRIPTION, in_bytes=False)
     errors += _text("cwd", spec.cwd, MAX_PATH)
-    if check_environment and (problem := cwd_error(spec.cwd)):
+    if check_environment and check_cwd and (problem := cwd_error(spec.cwd)):
         errors.append(FieldError("cwd", problem))
     errors += _program_errors(spec, check_environment)
     errors += _check_timeout("timeout", spec.timeout)

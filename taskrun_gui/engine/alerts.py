@@ -24,11 +24,16 @@ def statuses_with(rec: RunRecord, recent: list[tuple[str, str]], window: int) ->
     """The task's last `window` statuses, oldest first, with `rec` as it ended. `recent`:
     (uid, status) of the task's last runs, newest first, as read; `rec` is put in front when
     the read did not have it (its final record may not be committed yet: the writer
-    batches), and stays there for the runs judged after it from the same read."""
-    if all(uid != rec.uid for uid, _ in recent):
+    batches), and stays there for the runs judged after it from the same read. A run the
+    read has (as queued or running: it ended after the read) takes its final status in
+    place, so the runs judged after it see how it ended."""
+    for i, (uid, _) in enumerate(recent):
+        if uid == rec.uid:
+            recent[i] = (uid, str(rec.status))
+            break
+    else:
         recent.insert(0, (rec.uid, str(rec.status)))
-    kept = recent[:window]
-    return [str(rec.status) if uid == rec.uid else status for uid, status in reversed(kept)]
+    return [status for _, status in reversed(recent[:window])]
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,10 @@ class AlertWatch:
     def _loop(self) -> None:
         try:
             while (batch := self._next_batch()) is not None:
-                self._judge(batch)
+                try:
+                    self._judge(batch)
+                except Exception:  # a bug of ours must not end the alerts for good
+                    log.exception("alert check of %d runs failed", len(batch))
         finally:
             self.store.db.close()  # this thread's connection
 

@@ -71,6 +71,7 @@ def next_attempt(rec: RunRecord, spec: TaskSpec, logs_dir: Path) -> RunRecord | 
         started_at=None,
         finished_at=None,
         duration_ms=None,
+        paused_ms=0,  # the attempt retried was paused, the retry has not been yet
         exit_code=None,
         signal=None,
         error_type=None,

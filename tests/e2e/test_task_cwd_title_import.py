@@ -75,3 +75,31 @@ def test_an_import_over_a_taken_name_names_the_file_and_the_ways_out(tmp_path: P
     assert "skipped 1 that exist: alpha" in res.stdout
     names = [t["name"] for t in taskrun_json(d, "task", "list", "--json")]
     assert names == ["alpha", "alpha-2"]
+
+
+def test_a_folder_gone_since_blocks_no_other_edit_nor_an_import(tmp_path: Path) -> None:
+    """The cwd is checked when it is set: a folder removed since does not lock the task
+    (editing its title still works), and a definition imported from another machine is
+    taken with a working directory this machine does not have."""
+    d, work = tmp_path / "data", tmp_path / "work"
+    work.mkdir()
+    assert taskrun(d, "task", "add", "t", "--command", "true", "--cwd", str(work)).returncode == 0
+    work.rmdir()
+    res = taskrun(d, "task", "edit", "t", "--title", "  Still editable  ")
+    assert res.returncode == 0, res.stderr
+    assert taskrun_json(d, "task", "show", "t", "--json")["title"] == "Still editable"
+    other = tmp_path / "other.toml"
+    other.write_text(f'name = "o"\ncommand = "true"\ncwd = "{tmp_path / "elsewhere"}"\n')
+    res = taskrun(d, "task", "import", str(other))
+    assert res.returncode == 0, res.stderr
+
+
+def test_a_title_is_printable_text(tmp_path: Path) -> None:
+    """No terminal escape (it would reach `task list`'s terminal), no tab, no Unicode line
+    separator: each refused in one line, nothing saved."""
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "t", "--command", "true").returncode == 0
+    for title in ("a\x1b[31mred", "a\tb", "a\u2028b"):
+        res = taskrun(d, "task", "edit", "t", "--title", title)
+        _one_line_refusal(res, "title: must be")
+    assert taskrun_json(d, "task", "show", "t", "--json")["title"] == ""

@@ -46,3 +46,13 @@ def test_a_retry_has_lost_no_output_yet(tmp_path: Path) -> None:
     assert retry is not None
     assert (retry.trigger, retry.attempt, retry.first_uid) == (Trigger.RETRY, 2, rec.uid)
     assert (retry.log_bytes, retry.log_dropped, retry.log_error, retry.slow) == (0, 0, None, False)
+
+
+def test_a_retry_of_a_paused_run_starts_with_no_pause(tmp_path) -> None:
+    """The attempt retried was paused 2 s: its retry has not run, so no pause of its own
+    (a queued or cancelled retry would otherwise show the parent's pause in its wall time)."""
+    spec = TaskSpec(name="t", command="false", retries=1)
+    rec = RunRecord(uid="u", task_id=1, task_name="t", version=1, status=RunStatus.FAILED)
+    rec.paused_ms = 2000
+    retry = next_attempt(rec, spec, tmp_path)
+    assert retry is not None and retry.paused_ms == 0

@@ -190,7 +190,7 @@ class EditorTab(QWidget):
     def save(self) -> bool:
         """Validate, then write a new version. False (and inline messages) when invalid."""
         spec = self.current_spec()
-        errors = validate_task(spec)
+        errors = validate_task(spec, check_cwd=spec.cwd != self._baseline.cwd)
         self.form.show_errors(errors)
         if errors:
             self.status.setText(f"{len(errors)} problem(s): see the marked fields")

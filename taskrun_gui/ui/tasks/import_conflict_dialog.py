@@ -5,8 +5,10 @@ a user importing a folder knows which definition each answer is about."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from taskrun_gui.storage.task_import import Conflict, OnExisting
@@ -21,9 +23,10 @@ class ImportConflictDialog(QMessageBox):
         self.setObjectName("importConflictDialog")
         self.setIcon(QMessageBox.Icon.Question)
         self.setWindowTitle("Import tasks: a name is taken")
-        self.setText(
-            f"<b>{Path(conflict.source).name}</b> defines the task “{conflict.name}”, "
-            "and a task of that name exists."
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setText(  # a file name may hold < or &: escaped, shown as it is
+            f"<b>{html.escape(Path(conflict.source).name)}</b> defines the task "
+            f"“{html.escape(conflict.name)}”, and a task of that name exists."
         )
         self.setInformativeText(f"File: {conflict.source}\nWhat should this import do with it?")
         role = QMessageBox.ButtonRole.AcceptRole

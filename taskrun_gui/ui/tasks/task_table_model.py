@@ -254,7 +254,7 @@ class TaskTableModel(QAbstractTableModel):
         if col == COL_LAST_RUN:
             return (last.started_at or last.queued_at) if last else 0
         if col == COL_DURATION:
-            return (last.duration_ms or 0) if last else -1
+            return (last.duration_seconds or 0) if last else -1  # as shown: the wall time
         if col == COL_SUCCESS:
             return -1.0 if r.success_rate is None else r.success_rate
         if col == COL_RUNNING:

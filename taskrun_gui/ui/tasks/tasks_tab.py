@@ -49,9 +49,7 @@ class TasksTab(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
-        self.confirm: Confirm = lambda title, text: (
-            QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
-        )
+        self.confirm: Confirm = lambda title, text: _ask(self, title, text)
         self._pending_select: int | None = None
         self._kept_selection: int | None = None
 
@@ -303,3 +301,11 @@ class TasksTab(QWidget):
         self.actions_.pause.setEnabled(bool(live))
         paused = any(r.status is RunStatus.PAUSED for r in live)
         self.actions_.pause.setText("Resume" if paused else "Pause")
+
+
+def _ask(parent: QWidget, title: str, text: str) -> bool:
+    """Yes or no, the text shown as it is (a task's title may hold `<b>`: never rich text)."""
+    yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, yes | no, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box.exec() == yes
