@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from peewee import DatabaseError, OperationalError
 
-from taskrun_gui.cli import history_cmds, run_cmds, task_cmds
+from taskrun_gui.cli import channel_cmds, history_cmds, run_cmds, task_cmds
 from taskrun_gui.cli.common import CliError, store_for_command, warn
 from taskrun_gui.cli.daemon_spawn import ensure_served
 from taskrun_gui.cli.parser import build_parser
@@ -35,6 +35,8 @@ def _command(args: argparse.Namespace) -> Callable[..., int]:
     name = args.verb
     if name == "task":
         return task_cmds.COMMANDS[args.task_command]
+    if name == "channel":
+        return channel_cmds.COMMANDS[args.channel_command]
     return {
         "run": run_cmds.cmd_run,
         "daemon": run_cmds.cmd_daemon,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn, TypeAlias
 
+from taskrun_gui.cli import channel_cmds
 from taskrun_gui.cli.common import (
     MAX_ID,
     amount,
@@ -87,6 +88,7 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     sched.add_argument("--no-schedule", action="store_true")
     p.add_argument("--overlap", choices=["skip", "queue", "allow"])
     p.add_argument("--missed", choices=["skip", "once"])
+    channel_cmds.add_task_options(p)
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
@@ -108,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     _task_commands(sub)
     _run_commands(sub)
     _history_commands(sub)
+    channel_cmds.add_channel_commands(sub)
     return root
 
 

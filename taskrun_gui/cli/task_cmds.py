@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from taskrun_gui.cli import channel_cmds
 from taskrun_gui.cli.common import (
     DEFAULT_CAP,
     fail,
@@ -127,7 +128,7 @@ def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
     if a.missed:
         sched = replace(sched, missed=MissedPolicy(a.missed))
     spec.schedule = sched
-    return spec
+    return channel_cmds.apply_task_options(spec, a)
 
 
 MAX_SHOWN_ERRORS = 5
@@ -144,6 +145,7 @@ def _check(spec: TaskSpec) -> None:
 def cmd_add(store: Store, a: argparse.Namespace) -> int:
     spec = _apply(TaskSpec(name=a.name, interpreter=COMMAND_INTERPRETER), a, new=True)
     _check(spec)
+    channel_cmds.check_links(store, spec, None)
     with store.db.atomic():
         row = tasks_repo.create(spec)
     print(f"task {row.name!r} created (version {row.version})")
@@ -156,6 +158,7 @@ def cmd_edit(store: Store, a: argparse.Namespace) -> int:
     if a.rename:
         spec.name = a.rename
     _check(spec)
+    channel_cmds.check_links(store, spec, row.id)
     with store.db.atomic():
         new = tasks_repo.save(row.id, spec)
     if new.version == row.version:

@@ -90,6 +90,7 @@ class Trigger(StrEnum):
     SCHEDULE = "schedule"
     RETRY = "retry"
     CLI = "cli"
+    CHAIN = "chain"  # started by another task's run (TaskSpec.then)
 
 
 class TaskKind(StrEnum):
@@ -178,6 +179,10 @@ class TaskSpec:
     schedule: Schedule = field(default_factory=Schedule)
     steps: list[Step] = field(default_factory=list)
     log_cap_bytes: int | None = None  # None: the data dir's policy; 0: no cap
+    # alerts and chains (core.notify_rules): "CHANNEL:event,event"; "EVENT:TASK"
+    notify: list[str] = field(default_factory=list)
+    then: list[str] = field(default_factory=list)
+    grace_seconds: int | None = None  # late after period + grace; None: from the schedule
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -200,6 +205,8 @@ class TaskSpec:
         values["schedule"] = Schedule(**sched)
         values["env"] = dict(values.get("env") or {})
         values["tags"] = list(values.get("tags") or [])
+        values["notify"] = list(values.get("notify") or [])
+        values["then"] = list(values.get("then") or [])
         return cls(**values)
 
     def secret_names(self) -> set[str]:
@@ -258,6 +265,7 @@ class RunRecord:
     steps: list[StepRecord] = field(default_factory=list)
     not_before: int | None = None  # a retry waits for its backoff: epoch ms it may start
     slow: bool = False  # much slower than the task's recent successful runs
+    triggered_by: int | None = None  # the run (id) whose end started this one (a chain)
 
     @property
     def duration_seconds(self) -> float | None:

@@ -15,12 +15,9 @@ import functools
 import logging
 from dataclasses import replace
 
-from taskrun_gui.core import params as params_mod
 from taskrun_gui.core import run_events
 from taskrun_gui.core.models import (
-    Control,
     ErrorType,
-    OverlapPolicy,
     RunRecord,
     RunStatus,
     TaskSpec,
@@ -28,7 +25,7 @@ from taskrun_gui.core.models import (
 )
 from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
-from taskrun_gui.engine import records
+from taskrun_gui.engine import host_requests, records
 from taskrun_gui.engine.alerts import AlertWatch
 from taskrun_gui.engine.host_events import (
     EventSink,
@@ -43,6 +40,7 @@ from taskrun_gui.engine.host_events import (
     SuccessRateAlert,
 )
 from taskrun_gui.engine.mailbox import Event, Mailbox
+from taskrun_gui.engine.notify_service import NotifyService
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.pools import HomeLoop, RunPool
 from taskrun_gui.engine.queueing import new_jobs, queued_event
@@ -68,10 +66,12 @@ class EngineHost:
         schedules: bool = True,
         scheduler: Scheduler | None = None,
         alerts: bool = True,
+        notify: bool = True,
     ) -> None:
         """`schedules`: fire scheduled tasks (a host started only for CLI work does not).
         `alerts`: judge finished runs for the success-rate alert (a window does it itself,
-        also for the runs of a daemon it follows)."""
+        also for the runs of a daemon it follows). `notify`: the channels, chains, late
+        tasks and digest of the data dir (engine.notify_service)."""
         self.store = store
         self.writer = writer
         self.pool = pool
@@ -96,6 +96,7 @@ class EngineHost:
             store, writer, lambda result, error: post(("retention", result, error))
         )
         self._alerts = AlertWatch(store, lambda raised: post(("alert", raised))) if alerts else None
+        self._notify = NotifyService(store, lambda c: post(("chain", c))) if notify else None
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -109,6 +110,8 @@ class EngineHost:
         self._retention.start()
         if self._alerts is not None:
             self._alerts.start()
+        if self._notify is not None:
+            self._notify.start()
 
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
@@ -123,6 +126,8 @@ class EngineHost:
         self._board.release_slots()
         if self._alerts is not None:
             self._alerts.stop()
+        if self._notify is not None:
+            self._notify.stop()
 
     @property
     def poll_interval(self) -> float:
@@ -169,11 +174,13 @@ class EngineHost:
         trigger: Trigger = Trigger.MANUAL,
         repeat: int = 1,
         priority: int | None = None,
+        triggered_by: int | None = None,
     ) -> list[RunRecord]:
         """Queue `repeat` runs; raises params.ParamError for bad parameters. The rows are
         written by the serialized writer; execution does not wait for them."""
         jobs = new_jobs(self.store, task_id, version, spec, given, trigger, repeat, priority)
         for job in jobs:
+            job.record.triggered_by = triggered_by
             self._add(job)
             self.writer.submit(queued_event(job.record), lazy=True)
         self.dispatch()
@@ -344,6 +351,8 @@ class EngineHost:
             self._sink(RetentionApplied(event[1], event[2]))
         elif kind == "alert":
             self._sink(SuccessRateAlert(event[1]))
+        elif kind == "chain":
+            host_requests.start_chained(self, event[1])
         return False
 
     def _on_run_done(self, result: RunResult, active: Active | None) -> None:
@@ -360,6 +369,8 @@ class EngineHost:
         self._sink(RunFinished(rec))
         if self._alerts is not None:
             self._alerts.finished(rec)
+        if self._notify is not None:
+            self._notify.finished(rec, active.job.spec if active else None, retry is None)
 
     def _check_idle(self) -> None:
         if not self.is_busy():
@@ -374,27 +385,7 @@ class EngineHost:
         self.dispatch()
 
     def _on_controls_seen(self, recs: list[RunRecord]) -> None:
-        for rec in recs:
-            handled = False
-            if rec.control is Control.CANCEL:
-                handled = self.cancel(rec.uid)
-            elif rec.control is Control.PAUSE:
-                handled = self.pause(rec.uid)
-            elif rec.control is Control.RESUME:
-                handled = self.resume(rec.uid)
-            if not handled or rec.control is not Control.CANCEL:
-                # a request for a run this host does not hold, or one now being acted on
-                self.writer.submit(run_events.ControlRequested(rec.uid, None))
+        host_requests.act_on_controls(self, recs)
 
     def _on_schedule_fired(self, fires: list[Fire]) -> None:
-        """Start the due scheduled runs, following each task's overlap policy."""
-        for fire in fires:
-            task, policy = fire.task, fire.task.spec.schedule.overlap
-            busy = any(r.task_id == task.id for r in (*self.queue(), *self.running()))
-            if busy and policy is OverlapPolicy.SKIP:
-                log.info("schedule of %s skipped: a run is still going", task.name)
-                continue
-            try:
-                self.enqueue(task.id, task.version, task.spec, {}, Trigger.SCHEDULE)
-            except params_mod.ParamError as exc:
-                log.warning("schedule of %s cannot run: %s", task.name, exc)
+        host_requests.start_fired(self, fires)

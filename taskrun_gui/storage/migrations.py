@@ -98,11 +98,19 @@ def _v4_command_tasks_name_sh(db: SqliteDatabase) -> None:
     _rewrite_specs(db, to_sh)
 
 
+def _v5_run_triggered_by(db: SqliteDatabase) -> None:
+    """run.triggered_by: the id of the run whose end started this one (a task chain)."""
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
+    if "triggered_by" not in columns:
+        db.execute_sql("ALTER TABLE run ADD COLUMN triggered_by INTEGER DEFAULT NULL")
+
+
 MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
     _v3_run_log_dropped,
     _v4_command_tasks_name_sh,
+    _v5_run_triggered_by,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -84,6 +84,7 @@ def to_record(row: Run) -> RunRecord:
         control=None if row.control is None else Control(row.control),
         not_before=row.not_before,
         slow=bool(row.slow),
+        triggered_by=row.triggered_by,
     )
 
 

@@ -88,6 +88,7 @@ class Run(BaseModel):
     host_pid = IntegerField(null=True)
     slow = BooleanField(default=False)
     not_before = BigIntegerField(null=True)
+    triggered_by = IntegerField(null=True)  # the run whose end started this one (a chain)
 
 
 class RunStep(BaseModel):

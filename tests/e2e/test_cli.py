@@ -54,6 +54,7 @@ def test_add_run_wait_json_contract(tmp_path):
         "cpu_seconds",
         "log_path",
         "log_dropped_bytes",
+        "triggered_by",  # issue 14: the run whose end started this one
     }
     assert (run["task"], run["status"], run["trigger"], run["exit_code"]) == (
         "hello",

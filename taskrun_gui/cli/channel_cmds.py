@@ -1,0 +1,226 @@
+"""`taskrun channel ...` (the alert channels of the data dir) and the task options that name
+them (`--notify`, `--then`, `--after-*`, `--grace`): their parser block, and what they do.
+Kept here so the task commands gain only a line each."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+
+from taskrun_gui.cli.common import duration_seconds, fail, print_json, print_table
+from taskrun_gui.core import notify_rules
+from taskrun_gui.core.models import TaskSpec
+from taskrun_gui.core.timefmt import local_text, ms_to_iso, now_ms
+from taskrun_gui.engine import delivery
+from taskrun_gui.storage import channels_store, notify_state, policy_file, task_links
+from taskrun_gui.storage.db import Store
+
+DESKTOP_URL = "(the window's notifications)"
+
+
+# -- parser -----------------------------------------------------------------------------------
+def add_task_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="CHANNEL:EVENTS",
+        help=f"events ({','.join(notify_rules.EVENTS)}) to a channel; repeatable; none: clear",
+    )
+    p.add_argument(
+        "--then",
+        action="append",
+        default=[],
+        metavar="EVENT:TASK",
+        help="run TASK after this one's success, failure or finish; repeatable; none: clear",
+    )
+    for event in notify_rules.THEN_EVENTS:
+        p.add_argument(
+            f"--after-{event}",
+            action="append",
+            default=[],
+            metavar="TASK",
+            help=f"the same as --then {event}:TASK",
+        )
+    p.add_argument(
+        "--grace",
+        metavar="DURATION",
+        help="late after the schedule's period plus this (e.g. 10m; default)",
+    )
+
+
+def add_channel_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    ch = sub.add_parser("channel", help="where alerts go: webhooks, email, chat, push")
+    csub = ch.add_subparsers(dest="channel_command", required=True, metavar="ACTION")
+    add = csub.add_parser("add", help="a channel from an Apprise URL")
+    add.add_argument("name")
+    add.add_argument("url", help="json://host:port/path, mailto://user:pass@host, ntfy://…")
+    add.add_argument(
+        "--events",
+        default="",
+        metavar="EVENTS",
+        help="what every task without its own rule sends here, e.g. failure,late",
+    )
+    lst = csub.add_parser("list", help="the channels (secrets masked) and their last delivery")
+    lst.add_argument("--json", action="store_true")
+    rm = csub.add_parser("rm", help="remove a channel")
+    rm.add_argument("name")
+    test = csub.add_parser("test", help="send a test message")
+    test.add_argument("name")
+    dig = csub.add_parser("digest", help="a daily or weekly summary to a channel")
+    dig.add_argument("period", choices=["daily", "weekly", "off"])
+    dig.add_argument("name", nargs="?", help="the channel (not for off)")
+
+
+# -- task options -----------------------------------------------------------------------------
+def _rules(items: list[str], flag: str, check: object, old: list[str]) -> list[str]:
+    if not items:
+        return old
+    if notify_rules.NONE in items:
+        return [i for i in items if i != notify_rules.NONE]
+    for item in items:
+        try:
+            check(item)  # type: ignore[operator]
+        except ValueError as exc:
+            fail(f"{flag}: {exc}", 2)
+    return list(items)
+
+
+def apply_task_options(spec: TaskSpec, a: argparse.Namespace) -> TaskSpec:
+    notify = _rules(a.notify, "--notify", notify_rules.parse_rule, spec.notify)
+    then_items = list(a.then)
+    for event in notify_rules.THEN_EVENTS:
+        then_items += [f"{event}:{task}" for task in getattr(a, f"after_{event}")]
+    then = _rules(then_items, "--then", notify_rules.parse_then, spec.then)
+    grace = spec.grace_seconds
+    if a.grace is not None:
+        try:
+            grace = None if a.grace == "default" else duration_seconds(a.grace)
+        except ValueError as exc:
+            fail(f"--grace: {exc}", 2)
+    return replace(spec, notify=notify, then=then, grace_seconds=grace)
+
+
+def check_links(store: Store, spec: TaskSpec, task_id: int | None) -> None:
+    found = task_links.problems(store.data_dir, spec, task_id)
+    if found:
+        fail("; ".join(found))
+
+
+# -- commands ---------------------------------------------------------------------------------
+def _events(text: str) -> frozenset[str]:
+    names = frozenset(e.strip() for e in text.split(",") if e.strip())
+    bad = sorted(names - set(notify_rules.EVENTS))
+    if bad:
+        fail(f"--events: unknown event {bad[0]!r}; events: {', '.join(notify_rules.EVENTS)}", 2)
+    return names
+
+
+def cmd_add(store: Store, a: argparse.Namespace) -> int:
+    if (problem := channels_store.name_error(a.name)) is not None:
+        fail(f"channel name {a.name!r}: {problem}", 2)
+    if (problem := delivery.url_error(a.url)) is not None:
+        fail(f"URL: {problem}", 2)
+    events = _events(a.events)
+    if a.name in channels_store.load(store.data_dir):
+        fail(f"channel {a.name!r} exists (channel rm it first)")
+    channels_store.save(store.data_dir, channels_store.Channel(a.name, a.url, events))
+    print(f"channel {a.name!r} added: {delivery.masked_url(a.url)}")
+    return 0
+
+
+def _rows(store: Store) -> list[dict[str, object]]:
+    state = notify_state.load(store.data_dir).deliveries
+    rows: list[dict[str, object]] = [
+        {
+            "name": notify_rules.DESKTOP,
+            "url": DESKTOP_URL,
+            "events": [],
+            "last_ok_at": None,
+            "last_failed_at": None,
+            "last_error": "",
+            "failures": 0,
+        }
+    ]
+    for ch in channels_store.load(store.data_dir).values():
+        d = state.get(ch.name, notify_state.Delivery())
+        rows.append(
+            {
+                "name": ch.name,
+                "url": delivery.masked_url(ch.url),
+                "events": sorted(ch.events),
+                "last_ok_at": ms_to_iso(d.ok_at),
+                "last_failed_at": ms_to_iso(d.failed_at),
+                "last_error": d.error,
+                "failures": d.failures,
+            }
+        )
+    return rows
+
+
+def _last(d: notify_state.Delivery) -> str:
+    if d.failing and d.failed_at is not None:
+        return f"FAILED {local_text(d.failed_at)}: {d.error}"
+    return f"ok {local_text(d.ok_at)}" if d.ok_at is not None else "-"
+
+
+def cmd_list(store: Store, a: argparse.Namespace) -> int:
+    rows = _rows(store)
+    if a.json:
+        print_json(rows)
+        return 0
+    state = notify_state.load(store.data_dir).deliveries
+    print_table(
+        ["NAME", "URL", "DEFAULT EVENTS", "LAST DELIVERY"],
+        [
+            [
+                str(r["name"]),
+                str(r["url"]),
+                ",".join(r["events"]) or "-",  # type: ignore[arg-type]
+                _last(state.get(str(r["name"]), notify_state.Delivery())),
+            ]
+            for r in rows
+        ],
+    )
+    return 0
+
+
+def _get(store: Store, name: str) -> channels_store.Channel:
+    channel = channels_store.load(store.data_dir).get(name)
+    if channel is None:
+        fail(f"no channel named {name!r} (see taskrun channel list)")
+    return channel
+
+
+def cmd_rm(store: Store, a: argparse.Namespace) -> int:
+    _get(store, a.name)
+    channels_store.remove(store.data_dir, a.name)
+    print(f"channel {a.name!r} removed")
+    return 0
+
+
+def cmd_test(store: Store, a: argparse.Namespace) -> int:
+    channel = _get(store, a.name)
+    message = delivery.Message("test", "TaskRun test", f"A test message to channel {a.name}.")
+    outcome = delivery.send(channel.url, message)
+    notify_state.record_delivery(store.data_dir, a.name, outcome.ok, now_ms(), outcome.error)
+    if not outcome.ok:
+        fail(f"channel {a.name!r}: not delivered: {outcome.error}")
+    print(f"channel {a.name!r}: test message delivered")
+    return 0
+
+
+def cmd_digest(store: Store, a: argparse.Namespace) -> int:
+    if a.period == "off":
+        policy_file.update(store.data_dir, digest="", digest_channel="")
+        print("digest off")
+        return 0
+    if not a.name:
+        fail("channel digest: name the channel the digest goes to", 2)
+    _get(store, a.name)
+    policy_file.update(store.data_dir, digest=a.period, digest_channel=a.name)
+    print(f"{a.period} digest to channel {a.name!r}")
+    return 0
+
+
+COMMANDS = {"add": cmd_add, "list": cmd_list, "rm": cmd_rm, "test": cmd_test, "digest": cmd_digest}
