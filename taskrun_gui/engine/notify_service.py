@@ -171,10 +171,13 @@ class NotifyService:
         defaults = {c.name: c.events for c in channels.values()}
         wanted = notify_rules.events_for(spec.notify, defaults)
         run = None if rec is None else run_to_json(rec)
+        about = "" if rec is None else f"\n\nRun {rec.id} of {rec.task_name}: {rec.status}"
+        if rec is not None and rec.duration_seconds is not None:
+            about += f", took {human_duration(rec.duration_seconds)}"
         for name, channel in channels.items():
             for event in sorted(events.keys() & wanted.get(name, frozenset())):
                 title, text = events[event]
-                self.deliver(channel, delivery.Message(event, title, text, run))
+                self.deliver(channel, delivery.Message(event, title, text + about, run))
 
     def deliver(self, channel: channels_store.Channel, message: delivery.Message) -> None:
         outcome = delivery.send(channel.url, message, self.stop_event)
