@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
-import apprise
-
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3
@@ -28,12 +26,12 @@ BACKOFF_S = 0.5  # before the 2nd attempt, doubled for each after it
 TIMEOUT_S = 10.0  # connect and read, each
 MASK = "****"
 _ENVELOPE = ("title", "message", "attachments", "type")
-_KINDS = {
-    "failure": apprise.NotifyType.FAILURE,
-    "late": apprise.NotifyType.WARNING,
-    "rate": apprise.NotifyType.WARNING,
-    "slow": apprise.NotifyType.WARNING,
-    "recovery": apprise.NotifyType.SUCCESS,
+_KINDS = {  # Apprise's NotifyType values
+    "failure": "failure",
+    "late": "warning",
+    "rate": "warning",
+    "slow": "warning",
+    "recovery": "success",
 }
 
 
@@ -61,7 +59,10 @@ def timeout_s() -> float:
 
 
 def plugin_for(url: str) -> Any:
-    """Apprise's notifier for `url`, or None when Apprise does not take it."""
+    """Apprise's notifier for `url`, or None when Apprise does not take it. (Apprise is
+    imported here, on first use: a tenth of a second no other `taskrun` command pays.)"""
+    import apprise
+
     try:
         return apprise.Apprise.instantiate(url, suppress_exceptions=True)
     except Exception:
@@ -72,10 +73,18 @@ def url_error(url: str) -> str | None:
     """Why `url` cannot be a channel, or None."""
     if not url or len(url) > 4096 or any(c in url for c in "\0\n\r"):
         return "must be an Apprise URL such as json://host:port/path or mailto://user:pass@host"
-    if plugin_for(url) is None:
-        scheme = url.partition("://")[0] if "://" in url else url[:20]
-        return f"{scheme!r}: not a URL Apprise can send to (see the Apprise URL list)"
-    return None
+    import apprise
+
+    with apprise.LogCapture(level=logging.WARNING) as output:  # type: ignore[no-untyped-call]
+        plugin = plugin_for(url)
+        told = [ln.split(" - ", 2)[-1] for ln in output.getvalue().splitlines() if ln.strip()]
+    if plugin is not None:
+        return None
+    scheme = url.partition("://")[0] if "://" in url else url[:20]
+    # Apprise's reason, without any part of the URL (it may hold a password)
+    words = [w for w in told[0].split(":")[0].split() if w not in url] if told else []
+    why = f": {' '.join(words)}" if words else ""
+    return f"{scheme!r}: not a URL Apprise can send to{why} (see the Apprise URL list)"
 
 
 def masked_url(url: str) -> str:
@@ -120,6 +129,8 @@ def _prepare(plugin: Any, message: Message) -> None:
 def send(url: str, message: Message, stop: threading.Event | None = None) -> Outcome:
     """Deliver `message`: up to ATTEMPTS tries, BACKOFF_S doubling between them, each bounded
     by the timeout. `stop` cuts the waits short (a host shutting down)."""
+    import apprise
+
     plugin = plugin_for(url)
     if plugin is None:
         return Outcome(False, 0, url_error(url) or "not a usable URL")
@@ -127,7 +138,7 @@ def send(url: str, message: Message, stop: threading.Event | None = None) -> Out
     plugin.socket_connect_timeout = wait
     plugin.socket_read_timeout = wait
     _prepare(plugin, message)
-    kind = _KINDS.get(message.event, apprise.NotifyType.INFO)
+    kind = apprise.NotifyType(_KINDS.get(message.event, "info"))
     error = ""
     for attempt in range(1, ATTEMPTS + 1):
         with apprise.LogCapture(level=logging.WARNING) as output:  # type: ignore[no-untyped-call]

@@ -140,7 +140,8 @@ def test_a_cycle_is_refused_when_saved(tmp_path: Path) -> None:
         (
             ["channel", "add", "x", "gopher://nowhere"],
             2,
-            "taskrun: URL: 'gopher': not a URL Apprise can send to (see the Apprise URL list)\n",
+            "taskrun: URL: 'gopher': not a URL Apprise can send to: Unparseable URL "
+            "(see the Apprise URL list)\n",
         ),
         (
             ["channel", "add", "hook", "json://127.0.0.1/y"],
