@@ -42,7 +42,9 @@ def test_add_test_and_remove_a_channel(
         page.table.selectRow(0)
         with qtbot.waitSignal(page.tested, timeout=30_000) as told:
             page.test_button.click()
-            assert not page.test_button.isEnabled()  # sending, off the UI thread
+            # sending, off the UI thread: the click returned before the answer
+            assert page.status.text() == "Sending a test message to hook…"
+            assert not page.test_button.isEnabled()
         assert told.args == ["hook: test delivered"]
         assert [p.json()["title"] for p in http_receiver.at("/gui")] == ["TaskRun test"]
         qtbot.waitUntil(lambda: _table(dialog)[0][3].startswith("ok "), timeout=10_000)
