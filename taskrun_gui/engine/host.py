@@ -40,7 +40,7 @@ from taskrun_gui.engine.host_events import (
     SuccessRateAlert,
 )
 from taskrun_gui.engine.mailbox import Event, Mailbox
-from taskrun_gui.engine.notify_service import NotifyService
+from taskrun_gui.engine.notify_service import Chained, NotifyService
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.pools import HomeLoop, RunPool
 from taskrun_gui.engine.queueing import new_jobs, queued_event
@@ -96,7 +96,7 @@ class EngineHost:
             store, writer, lambda result, error: post(("retention", result, error))
         )
         self._alerts = AlertWatch(store, lambda raised: post(("alert", raised))) if alerts else None
-        self._notify = NotifyService(store, lambda c: post(("chain", c))) if notify else None
+        self._notify = NotifyService(store, self._chained) if notify else None
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -174,13 +174,11 @@ class EngineHost:
         trigger: Trigger = Trigger.MANUAL,
         repeat: int = 1,
         priority: int | None = None,
-        triggered_by: int | None = None,
     ) -> list[RunRecord]:
         """Queue `repeat` runs; raises params.ParamError for bad parameters. The rows are
         written by the serialized writer; execution does not wait for them."""
         jobs = new_jobs(self.store, task_id, version, spec, given, trigger, repeat, priority)
         for job in jobs:
-            job.record.triggered_by = triggered_by
             self._add(job)
             self.writer.submit(queued_event(job.record), lazy=True)
         self.dispatch()
@@ -190,6 +188,15 @@ class EngineHost:
         self._seen.add(job.record.uid)
         self._board.add(job)  # announced once by the dispatch that follows
         self._sink(RunQueued(job.record))
+
+    def _chained(self, chained: Chained) -> None:
+        """On the notify thread: a chain's run queued (its row now), then adopted at home."""
+        self.mailbox.post(("chain", host_requests.chained_jobs(self, chained)))
+
+    def adopt(self, job: RunJob) -> None:
+        """A run whose row was queued elsewhere on this host (a chain's): onto the board."""
+        if job.record.uid not in self._seen:
+            self._add(job)
 
     def queue(self) -> list[RunRecord]:
         return self._board.queued()
@@ -352,7 +359,7 @@ class EngineHost:
         elif kind == "alert":
             self._sink(SuccessRateAlert(event[1]))
         elif kind == "chain":
-            host_requests.start_chained(self, event[1])
+            host_requests.adopt_chained(self, event[1])
         return False
 
     def _on_run_done(self, result: RunResult, active: Active | None) -> None:

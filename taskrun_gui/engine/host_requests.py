@@ -12,6 +12,8 @@ from taskrun_gui.core import params as params_mod
 from taskrun_gui.core import run_events
 from taskrun_gui.core.models import Control, OverlapPolicy, RunRecord, Trigger
 from taskrun_gui.engine.notify_service import Chained
+from taskrun_gui.engine.queueing import new_jobs, queued_event
+from taskrun_gui.engine.runner import RunJob
 from taskrun_gui.engine.scheduler import Fire
 
 if TYPE_CHECKING:
@@ -48,19 +50,32 @@ def start_fired(host: EngineHost, fires: list[Fire]) -> None:
             log.warning("schedule of %s cannot run: %s", task.name, exc)
 
 
-def start_chained(host: EngineHost, chained: Chained) -> None:
-    """Queue the run a chain starts: TRIGGER_RUN_ID, TRIGGER_STATUS and TRIGGER_TASK in its
-    environment, and as parameters where the task declares them."""
+def chained_jobs(host: EngineHost, chained: Chained) -> list[RunJob]:
+    """On the notify thread: the run a chain starts, its row handed to the writer at once (so
+    a host that stops now leaves it queued for the next one, not lost); the home thread then
+    adopts it (`adopt_chained`). TRIGGER_RUN_ID, TRIGGER_STATUS and TRIGGER_TASK go in its
+    environment, and in its parameters where the task declares them."""
     task = chained.task
     if not task.spec.enabled:
         log.info("chain to %s skipped: the task is disabled", task.name)
-        return
+        return []
     spec = replace(task.spec, env={**task.spec.env, **chained.values})
     declared = {p.name for p in spec.params}
     given = {k: v for k, v in chained.values.items() if k in declared}
     try:
-        host.enqueue(
-            task.id, task.version, spec, given, Trigger.CHAIN, triggered_by=chained.triggered_by
-        )
+        jobs = new_jobs(host.store, task.id, task.version, spec, given, Trigger.CHAIN, 1, None)
     except params_mod.ParamError as exc:
         log.warning("chain to %s cannot run: %s", task.name, exc)
+        return []
+    for job in jobs:
+        job.record.triggered_by = chained.triggered_by
+        host.writer.submit(queued_event(job.record), lazy=True)
+    return jobs
+
+
+def adopt_chained(host: EngineHost, jobs: list[RunJob]) -> None:
+    """On the home thread: the chained runs onto this host's board (unless the poller found
+    their rows first)."""
+    for job in jobs:
+        host.adopt(job)
+    host.dispatch()

@@ -204,3 +204,18 @@ def test_rules_are_kept_in_the_definition_and_cleared(tmp_path: Path) -> None:
     ok(data, "task", "edit", "t", "--notify", "none", "--grace", "default")
     definition = taskrun_json(data, "task", "show", "t", "--json")["definition"]
     assert definition["notify"] == [] and definition["grace_seconds"] is None
+
+
+def test_run_wait_never_loses_the_chained_run(tmp_path: Path) -> None:
+    """`run --wait` serves until its own runs end: the chained run is queued (its row written
+    before that host stops), and run there or by the next host."""
+    data = tmp_path / "data"
+    ok(data, "task", "add", "b", "--command", "echo $TRIGGER_RUN_ID")
+    ok(data, "task", "add", "a", "--command", "true", "--after-success", "b")
+    (a_run,) = taskrun_json(data, "run", "a", "--wait", "--json")
+    queued = {r["task"]: r for r in taskrun_json(data, "runs", "--json")}["b"]
+    assert queued["status"] in ("queued", "running", "success")
+    assert queued["triggered_by"] == a_run["id"]
+    ok(data, "daemon", "--exit-when-idle")
+    done = {r["task"]: r for r in taskrun_json(data, "runs", "--json")}["b"]
+    assert (done["id"], done["status"]) == (queued["id"], "success")
