@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from typing import NoReturn
 
 from taskrun_gui.cli.common import duration_seconds, fail, print_json, print_table
 from taskrun_gui.core import notify_rules
 from taskrun_gui.core.models import TaskSpec
-from taskrun_gui.core.timefmt import local_text, ms_to_iso, now_ms
-from taskrun_gui.engine import delivery
+from taskrun_gui.core.timefmt import local_text, ms_to_iso
+from taskrun_gui.engine import channel_ops
 from taskrun_gui.storage import channels_store, notify_state, policy_file, task_links
 from taskrun_gui.storage.db import Store
 
@@ -108,54 +109,17 @@ def check_links(store: Store, spec: TaskSpec, task_id: int | None) -> None:
 
 
 # -- commands ---------------------------------------------------------------------------------
-def _events(text: str) -> frozenset[str]:
-    names = frozenset(e.strip() for e in text.split(",") if e.strip())
-    bad = sorted(names - set(notify_rules.EVENTS))
-    if bad:
-        fail(f"--events: unknown event {bad[0]!r}; events: {', '.join(notify_rules.EVENTS)}", 2)
-    return names
+def _fail(exc: channel_ops.ChannelError) -> NoReturn:
+    fail(str(exc), 2 if exc.usage else 1)
 
 
 def cmd_add(store: Store, a: argparse.Namespace) -> int:
-    if (problem := channels_store.name_error(a.name)) is not None:
-        fail(f"channel name {a.name!r}: {problem}", 2)
-    if (problem := delivery.url_error(a.url)) is not None:
-        fail(f"URL: {problem}", 2)
-    events = _events(a.events)
-    if a.name in channels_store.load(store.data_dir):
-        fail(f"channel {a.name!r} exists (channel rm it first)")
-    channels_store.save(store.data_dir, channels_store.Channel(a.name, a.url, events))
-    print(f"channel {a.name!r} added: {delivery.masked_url(a.url)}")
+    try:
+        shown = channel_ops.add(store.data_dir, a.name, a.url, a.events)
+    except channel_ops.ChannelError as exc:
+        _fail(exc)
+    print(f"channel {a.name!r} added: {shown}")
     return 0
-
-
-def _rows(store: Store) -> list[dict[str, object]]:
-    state = notify_state.load(store.data_dir).deliveries
-    rows: list[dict[str, object]] = [
-        {
-            "name": notify_rules.DESKTOP,
-            "url": DESKTOP_URL,
-            "events": [],
-            "last_ok_at": None,
-            "last_failed_at": None,
-            "last_error": "",
-            "failures": 0,
-        }
-    ]
-    for ch in channels_store.load(store.data_dir).values():
-        d = state.get(ch.name, notify_state.Delivery())
-        rows.append(
-            {
-                "name": ch.name,
-                "url": delivery.masked_url(ch.url),
-                "events": sorted(ch.events),
-                "last_ok_at": ms_to_iso(d.ok_at),
-                "last_failed_at": ms_to_iso(d.failed_at),
-                "last_error": d.error,
-                "failures": d.failures,
-            }
-        )
-    return rows
 
 
 def _last(d: notify_state.Delivery) -> str:
@@ -165,45 +129,48 @@ def _last(d: notify_state.Delivery) -> str:
 
 
 def cmd_list(store: Store, a: argparse.Namespace) -> int:
-    rows = _rows(store)
+    desktop = channel_ops.ChannelView(
+        notify_rules.DESKTOP, DESKTOP_URL, [], notify_state.Delivery()
+    )
+    views = [desktop, *channel_ops.views(store.data_dir)]
     if a.json:
-        print_json(rows)
+        print_json(
+            [
+                {
+                    "name": v.name,
+                    "url": v.url,
+                    "events": v.events,
+                    "last_ok_at": ms_to_iso(v.delivery.ok_at),
+                    "last_failed_at": ms_to_iso(v.delivery.failed_at),
+                    "last_error": v.delivery.error,
+                    "failures": v.delivery.failures,
+                }
+                for v in views
+            ]
+        )
         return 0
-    state = notify_state.load(store.data_dir).deliveries
     print_table(
         ["NAME", "URL", "DEFAULT EVENTS", "LAST DELIVERY"],
-        [
-            [
-                str(r["name"]),
-                str(r["url"]),
-                ",".join(r["events"]) or "-",  # type: ignore[arg-type]
-                _last(state.get(str(r["name"]), notify_state.Delivery())),
-            ]
-            for r in rows
-        ],
+        [[v.name, v.url, ",".join(v.events) or "-", _last(v.delivery)] for v in views],
     )
     return 0
 
 
-def _get(store: Store, name: str) -> channels_store.Channel:
-    channel = channels_store.load(store.data_dir).get(name)
-    if channel is None:
-        fail(f"no channel named {name!r} (see taskrun channel list)")
-    return channel
-
-
 def cmd_rm(store: Store, a: argparse.Namespace) -> int:
-    _get(store, a.name)
+    try:
+        channel_ops.get(store.data_dir, a.name)
+    except channel_ops.ChannelError as exc:
+        _fail(exc)
     channels_store.remove(store.data_dir, a.name)
     print(f"channel {a.name!r} removed")
     return 0
 
 
 def cmd_test(store: Store, a: argparse.Namespace) -> int:
-    channel = _get(store, a.name)
-    message = delivery.Message("test", "TaskRun test", f"A test message to channel {a.name}.")
-    outcome = delivery.send(channel.url, message)
-    notify_state.record_delivery(store.data_dir, a.name, outcome.ok, now_ms(), outcome.error)
+    try:
+        outcome = channel_ops.test(store.data_dir, a.name)
+    except channel_ops.ChannelError as exc:
+        _fail(exc)
     if not outcome.ok:
         fail(f"channel {a.name!r}: not delivered: {outcome.error}")
     print(f"channel {a.name!r}: test message delivered")
@@ -217,7 +184,10 @@ def cmd_digest(store: Store, a: argparse.Namespace) -> int:
         return 0
     if not a.name:
         fail("channel digest: name the channel the digest goes to", 2)
-    _get(store, a.name)
+    try:
+        channel_ops.get(store.data_dir, a.name)
+    except channel_ops.ChannelError as exc:
+        _fail(exc)
     policy_file.update(store.data_dir, digest=a.period, digest_channel=a.name)
     print(f"{a.period} digest to channel {a.name!r}")
     return 0

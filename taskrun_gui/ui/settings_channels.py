@@ -27,10 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from taskrun_gui.core import notify_rules
-from taskrun_gui.core.timefmt import local_text, now_ms
-from taskrun_gui.engine import delivery
-from taskrun_gui.storage import channels_store, notify_state, policy_file
+from taskrun_gui.core.timefmt import local_text
+from taskrun_gui.engine import channel_ops
+from taskrun_gui.storage import channels_store, policy_file
 from taskrun_gui.ui.context import AppContext
 
 COLUMNS = ("Name", "URL", "Default events", "Last delivery")
@@ -48,43 +47,32 @@ class ChannelLine:
 
 def _lines(ctx: AppContext) -> list[ChannelLine]:
     """On a worker: the channels as shown (URLs masked)."""
-    data_dir = ctx.store.data_dir
-    state = notify_state.load(data_dir).deliveries
     out = []
-    for ch in channels_store.load(data_dir).values():
-        d = state.get(ch.name, notify_state.Delivery())
+    for v in channel_ops.views(ctx.store.data_dir):
+        d = v.delivery
         if d.failing and d.failed_at is not None:
             last = f"failed {local_text(d.failed_at)}: {d.error}"
         else:
             last = f"ok {local_text(d.ok_at)}" if d.ok_at is not None else "—"
-        events = ",".join(sorted(ch.events)) or "—"
-        out.append(ChannelLine(ch.name, delivery.masked_url(ch.url), events, last, d.failing))
+        out.append(ChannelLine(v.name, v.url, ",".join(v.events) or "—", last, d.failing))
     return out
 
 
 def _added(ctx: AppContext, name: str, url: str, events_text: str) -> str:
     """On a worker: add the channel; '' when done, else the one-line reason."""
-    if (problem := channels_store.name_error(name)) is not None:
-        return f"Name: {problem}"
-    if (problem := delivery.url_error(url)) is not None:
-        return f"URL: {problem}"
-    events = frozenset(e.strip() for e in events_text.split(",") if e.strip())
-    if bad := sorted(events - set(notify_rules.EVENTS)):
-        return f"Events: unknown event {bad[0]!r}; events: {', '.join(notify_rules.EVENTS)}"
-    if name in channels_store.load(ctx.store.data_dir):
-        return f"Name: a channel named {name!r} exists"
-    channels_store.save(ctx.store.data_dir, channels_store.Channel(name, url, events))
+    try:
+        channel_ops.add(ctx.store.data_dir, name, url, events_text)
+    except channel_ops.ChannelError as exc:  # worded for the CLI: name the field shown here
+        return str(exc).replace("--events:", "Default events:", 1)
     return ""
 
 
 def _tested(ctx: AppContext, name: str) -> str:
     """On a worker: send a test message; the line to show."""
-    channel = channels_store.load(ctx.store.data_dir).get(name)
-    if channel is None:
-        return f"No channel named {name!r}"
-    message = delivery.Message("test", "TaskRun test", f"A test message to channel {name}.")
-    outcome = delivery.send(channel.url, message)
-    notify_state.record_delivery(ctx.store.data_dir, name, outcome.ok, now_ms(), outcome.error)
+    try:
+        outcome = channel_ops.test(ctx.store.data_dir, name)
+    except channel_ops.ChannelError as exc:
+        return str(exc)
     return f"{name}: test delivered" if outcome.ok else f"{name}: not delivered: {outcome.error}"
 
 

@@ -63,7 +63,8 @@ def test_a_failed_test_is_shown_and_bad_input_told(qtbot: QtBot, tmp_path: Path)
         page.name.setText("bad name")
         page.url.setText("json://127.0.0.1/x")
         page.add_button.click()
-        qtbot.waitUntil(lambda: page.status.text().startswith("Name: must be"), timeout=10_000)
+        bad_name = "channel name 'bad name': must be"
+        qtbot.waitUntil(lambda: page.status.text().startswith(bad_name), timeout=10_000)
         page.name.setText("down")
         page.url.setText(f"json://127.0.0.1:{free_port()}/x")
         with qtbot.waitSignal(page.changed, timeout=10_000):
