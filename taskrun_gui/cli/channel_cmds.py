@@ -21,28 +21,16 @@ DESKTOP_URL = "(the window's notifications)"
 
 # -- parser -----------------------------------------------------------------------------------
 def add_task_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--notify",
-        action="append",
-        default=[],
-        metavar="CHANNEL:EVENTS",
-        help=f"events ({','.join(notify_rules.EVENTS)}) to a channel; repeatable; none: clear",
-    )
-    p.add_argument(
-        "--then",
-        action="append",
-        default=[],
-        metavar="EVENT:TASK",
-        help="run TASK after this one's success, failure or finish; repeatable; none: clear",
-    )
+    """--notify, --then and its --after-EVENT forms (repeatable lists), --grace."""
+    events = ",".join(notify_rules.EVENTS)
+    lists = [
+        ("--notify", "CHANNEL:EVENTS", f"events ({events}) to a channel; none: clear"),
+        ("--then", "EVENT:TASK", "run TASK after this one's success, failure or finish"),
+    ]
     for event in notify_rules.THEN_EVENTS:
-        p.add_argument(
-            f"--after-{event}",
-            action="append",
-            default=[],
-            metavar="TASK",
-            help=f"the same as --then {event}:TASK",
-        )
+        lists.append((f"--after-{event}", "TASK", f"the same as --then {event}:TASK"))
+    for flag, metavar, text in lists:
+        p.add_argument(flag, action="append", default=[], metavar=metavar, help=text)
     p.add_argument(
         "--grace",
         metavar="DURATION",
