@@ -80,6 +80,12 @@ def events_for(
     return own if own else {c: e for c, e in defaults.items() if e}
 
 
+def desktop_events(notify: list[str]) -> frozenset[str] | None:
+    """The events a task's own `desktop:` rule names (the window's notifications then follow
+    it instead of the window's switches); None: it has none."""
+    return events_for(notify, {}).get(DESKTOP)
+
+
 def then_targets(then: list[str], status: RunStatus) -> list[str]:
     """The tasks a chain's last attempt ending in `status` starts, in the rules' order. A
     cancelled run starts nothing: the user stopped it."""
