@@ -150,6 +150,7 @@ class ChannelsPage(QWidget):
         for row, line in enumerate(lines):
             for col, text in enumerate((line.name, line.url, line.events, line.last)):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)  # a long URL or delivery error, whole
                 if col == 3 and line.failing:
                     item.setForeground(FAILED_COLOR)
                 self.table.setItem(row, col, item)
