@@ -127,7 +127,7 @@ class EngineHost:
         if self._alerts is not None:
             self._alerts.stop()
         if self._notify is not None:
-            self._notify.stop()
+            self._notify.stop(timeout)  # the last alerts, bounded like the runs
 
     @property
     def poll_interval(self) -> float:

@@ -76,9 +76,10 @@ class NotifyService:
     def stop(self, timeout: float | None = None) -> None:
         """Tell what is still to be told (for at most `timeout`), then stop."""
         self._items.put(None)
-        if self._thread.is_alive():
-            self._thread.join(timeout if timeout is not None else delivery.timeout_s() * 2)
-        self.stop_event.set()
+        if self._thread.ident is None:  # never started (a read-only store, a host not serving)
+            return
+        self._thread.join(timeout if timeout is not None else delivery.timeout_s() * 2)
+        self.stop_event.set()  # cut a retry's wait short
         self._thread.join(1)
 
     # -- the thread -------------------------------------------------------------------------
