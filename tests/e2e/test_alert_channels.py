@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,3 +190,28 @@ def test_digest_once_per_period(tmp_path: Path, http_receiver: HttpReceiver) -> 
     assert "Failing: t (1)" in body["message"]
     state = json.loads((data / "notify-state.json").read_text())
     assert state["digest_sent_at"] is not None
+
+
+def test_late_found_when_the_host_comes_back_and_its_recovery(
+    tmp_path: Path, http_receiver: HttpReceiver
+) -> None:
+    """A task that should have succeeded while no host was up: the daemon finds it late as it
+    starts (its clock ticks only every ten minutes here), once; a success then recovers it."""
+    data = tmp_path / "data"
+    ok(data, "channel", "add", "back", http_receiver.url("/back"), "--events", "late,recovery")
+    ok(data, "task", "add", "nightly", "--command", "true", "--every", "1h", "--grace", "1m")
+    hours_ago = int(time.time() * 1000) - 3 * 3_600_000  # as if the machine had been off
+    with sqlite3.connect(data / "taskrun.db") as db:
+        db.execute("UPDATE task SET created_at = ?", (hours_ago,))
+    proc = popen_taskrun(data, "daemon", TASKRUN_NOTIFY_TICK_S="600")
+    try:
+        wait_for(lambda: len(http_receiver.at("/back")) == 1, timeout=30)
+        ok(data, "run", "nightly", "--wait")
+        wait_for(lambda: len(http_receiver.at("/back")) == 2, timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    late, recovery = (p.headers["X-TaskRun-Event"] for p in http_receiver.at("/back"))
+    assert (late, recovery) == ("late", "recovery")
+    assert http_receiver.at("/back")[1].json()["task"] == "nightly"
+    assert json.loads((data / "notify-state.json").read_text())["late"] == {}
