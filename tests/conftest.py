@@ -15,6 +15,7 @@ import pytest
 
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
+from tests.e2e.receivers import HttpReceiver, MailHandler, free_port, start_http
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -82,3 +83,33 @@ def writer(store: Store) -> Iterator[StoreWriter]:
     w = StoreWriter(store, retry_interval=0.1)
     yield w
     w.close()
+
+
+@pytest.fixture(scope="session")
+def http_receiver() -> Iterator[HttpReceiver]:
+    """An HTTP server on 127.0.0.1 recording POSTs, for the whole session."""
+    rec, server = start_http()
+    yield rec
+    for event in rec.hold.values():
+        event.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def smtp_receiver() -> Iterator[tuple[MailHandler, int]]:
+    """An SMTP server (aiosmtpd) on 127.0.0.1 recording mail; it takes any login."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    handler = MailHandler()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=lambda *_a: AuthResult(success=True),
+        auth_require_tls=False,
+    )
+    controller.start()
+    yield handler, controller.port
+    controller.stop()

@@ -47,6 +47,10 @@ def _command(args: argparse.Namespace) -> Callable[..., int]:
         from taskrun_gui.cli import host_cmds
 
         return host_cmds.COMMANDS[args.host_command]
+    if args.verb == "channel":
+        from taskrun_gui.cli import channel_cmds
+
+        return channel_cmds.COMMANDS[args.channel_command]
     module, name = COMMANDS[args.verb]
     fn: Callable[..., int] = getattr(importlib.import_module(f"taskrun_gui.cli.{module}"), name)
     return fn

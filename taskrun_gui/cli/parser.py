@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn, TypeAlias
 
-from taskrun_gui.cli import host_parser
+from taskrun_gui.cli import channel_parser, host_parser
 from taskrun_gui.cli.options import (
     MAX_ID,
     amount,
@@ -93,6 +93,7 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     sched.add_argument("--no-schedule", action="store_true")
     p.add_argument("--overlap", choices=["skip", "queue", "allow"])
     p.add_argument("--missed", choices=["skip", "once"])
+    channel_parser.add_task_options(p)
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_commands(sub)
     _history_commands(sub)
     host_parser.add_parsers(sub)  # runs on other machines
+    channel_parser.add_channel_commands(sub)  # where alerts go
     return root
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from taskrun_gui.cli import channel_cmds
 from taskrun_gui.cli.common import (
     fail,
     key_values,
@@ -75,7 +76,7 @@ def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
     spec = _apply_kind(spec, a, new)
     _apply_fields(spec, a)
     spec.schedule = _apply_schedule(spec.schedule, a)
-    return spec
+    return channel_cmds.apply_task_options(spec, a)
 
 
 def _apply_kind(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
@@ -164,6 +165,7 @@ def _check(spec: TaskSpec, check_cwd: bool = True) -> None:
 def cmd_add(store: Store, a: argparse.Namespace) -> int:
     spec = _apply(TaskSpec(name=a.name, interpreter=COMMAND_INTERPRETER), a, new=True)
     _check(spec)
+    channel_cmds.check_links(store, spec, None)
     with store.db.atomic():
         row = tasks_repo.create(spec)
     print(f"task {row.name!r} created (version {row.version})")
@@ -176,6 +178,7 @@ def cmd_edit(store: Store, a: argparse.Namespace) -> int:
     if a.rename:
         spec.name = a.rename
     _check(spec, check_cwd=spec.cwd != row.spec.cwd)
+    channel_cmds.check_links(store, spec, row.id)
     with store.db.atomic():
         new = tasks_repo.save(row.id, spec)
     if new.version == row.version:

@@ -91,6 +91,7 @@ class Trigger(StrEnum):
     SCHEDULE = "schedule"
     RETRY = "retry"
     CLI = "cli"
+    CHAIN = "chain"  # started by another task's run (TaskSpec.then)
 
 
 class TaskKind(StrEnum):
@@ -191,6 +192,11 @@ class TaskSpec:
         """How the window names the task: its title when it has one, else its name."""
         return self.title or self.name
 
+    # alerts and chains (core.notify_rules): "CHANNEL:event,event"; "EVENT:TASK"
+    notify: list[str] = field(default_factory=list)
+    then: list[str] = field(default_factory=list)
+    grace_seconds: int | None = None  # late after period + grace; None: from the schedule
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -212,6 +218,8 @@ class TaskSpec:
         values["schedule"] = Schedule(**sched)
         values["env"] = dict(values.get("env") or {})
         values["tags"] = list(values.get("tags") or [])
+        values["notify"] = list(values.get("notify") or [])
+        values["then"] = list(values.get("then") or [])
         return cls(**values)
 
     def secret_names(self) -> set[str]:
@@ -274,6 +282,7 @@ class RunRecord:
     host: str | None = None  # the machine it runs on (a `taskrun host` name); None: this one
     batch: str | None = None  # the `run --on` invocation it is one target of
     batch_limit: int | None = None  # at most this many runs of its batch at once
+    triggered_by: int | None = None  # the run (id) whose end started this one (a chain)
 
     @property
     def duration_seconds(self) -> float | None:

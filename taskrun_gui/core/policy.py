@@ -25,6 +25,8 @@ class Policy:
     alert_slow_run: bool = True  # tell about a run much slower than usual
     alert_success_rate: int = 80  # percent: tell when a task's success rate falls under; 0: no
     alert_window: int = 20  # over the task's last this many runs
+    digest: str = ""  # "daily" or "weekly": a summary of the runs to digest_channel; "": none
+    digest_channel: str = ""
 
     @property
     def retains(self) -> bool:
@@ -65,4 +67,12 @@ CHECKS: dict[str, Callable[[object], str | None]] = {
     "alert_slow_run": bool_error,
     "alert_success_rate": lambda v: _whole(v, 0, 100, "a percentage (0: no alert)"),
     "alert_window": lambda v: _whole(v, 1, MAX_ALERT_WINDOW, "a number of runs"),
+    "digest": lambda v: (
+        None
+        if v in ("", "daily", "weekly")
+        else f"must be daily, weekly or empty (none), not {v!r}"
+    ),
+    "digest_channel": lambda v: (
+        None if isinstance(v, str) and len(v) <= 40 else f"must be a channel name, not {v!r}"
+    ),
 }

@@ -71,6 +71,7 @@ def record_to_dict(rec: RunRecord) -> dict[str, Any]:
         "host": rec.host,
         "batch": rec.batch,
         "batch_limit": rec.batch_limit,
+        "triggered_by": rec.triggered_by,
     }
 
 
@@ -108,6 +109,7 @@ def record_from_dict(d: dict[str, Any]) -> RunRecord:
         host=d.get("host"),
         batch=d.get("batch"),
         batch_limit=d.get("batch_limit"),
+        triggered_by=d.get("triggered_by"),
     )
 
 

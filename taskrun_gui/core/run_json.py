@@ -35,6 +35,7 @@ FIELDS = (
     "paused_seconds",
     "host",
     "batch",
+    "triggered_by",
 )
 
 
@@ -63,6 +64,7 @@ def run_to_json(rec: RunRecord) -> dict[str, Any]:
         "paused_seconds": rec.paused_ms / 1000.0,
         "host": rec.host,  # None: this machine
         "batch": rec.batch,
+        "triggered_by": rec.triggered_by,  # the run id whose end started this one (chains)
     }
 
 

@@ -62,6 +62,9 @@ def spec_to_toml(spec: TaskSpec) -> str:
         data.pop("schedule", None)
     if not spec.title:
         data.pop("title", None)  # files of untitled tasks read as they always did
+    for key in ("notify", "then"):  # alert and chain rules: only when there are some
+        if not data.get(key):
+            data.pop(key, None)
     for part in (data, *data.get("steps", [])):
         if part.get("kind") == TaskKind.COMMAND and not part.get("shell", True):
             part.pop("interpreter", None)

@@ -11,6 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from taskrun_gui.core import notify_rules
 from taskrun_gui.core.interpreters import interpreter_argv, line_argv, runs_command_lines
 from taskrun_gui.core.limits import MAX_TIMEOUT, MIN_TIMEOUT
 from taskrun_gui.core.models import Param, Step, TaskKind, TaskSpec
@@ -251,6 +252,19 @@ def validate_task(
     errors += _params_errors(spec.params)
     errors += _tags_errors(spec.tags)
     errors += _schedule_errors(spec)
+    errors += _alert_errors(spec)
+    return errors
+
+
+MAX_GRACE = 3650 * 86_400  # as long as the longest --every
+
+
+def _alert_errors(spec: TaskSpec) -> list[FieldError]:
+    """The notify and then rules read (core.notify_rules), and a grace time in range."""
+    errors = [FieldError(f, m) for f, m in notify_rules.rule_errors(spec.notify, spec.then)]
+    grace = spec.grace_seconds
+    if grace is not None and (type(grace) is not int or not 0 <= grace <= MAX_GRACE):
+        errors.append(FieldError("grace_seconds", f"must be 0 to {MAX_GRACE} seconds"))
     return errors
 
 

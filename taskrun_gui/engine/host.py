@@ -15,12 +15,9 @@ import functools
 import logging
 from dataclasses import replace
 
-from taskrun_gui.core import params as params_mod
 from taskrun_gui.core import run_events
 from taskrun_gui.core.models import (
-    Control,
     ErrorType,
-    OverlapPolicy,
     RunRecord,
     RunStatus,
     TaskSpec,
@@ -28,7 +25,7 @@ from taskrun_gui.core.models import (
 )
 from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
-from taskrun_gui.engine import records
+from taskrun_gui.engine import host_requests, records
 from taskrun_gui.engine.alerts import AlertWatch
 from taskrun_gui.engine.host_events import (
     EventSink,
@@ -43,6 +40,7 @@ from taskrun_gui.engine.host_events import (
     SuccessRateAlert,
 )
 from taskrun_gui.engine.mailbox import Event, Mailbox
+from taskrun_gui.engine.notify_service import Chained, NotifyService
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.pools import HomeLoop, RunPool
 from taskrun_gui.engine.queueing import new_jobs, queued_event
@@ -68,10 +66,12 @@ class EngineHost:
         poll_interval: float = 0.5,
         schedules: bool = True,
         alerts: bool = True,
+        notify: bool = True,
     ) -> None:
         """`schedules`: fire scheduled tasks (a host started only for CLI work does not).
         `alerts`: judge finished runs for the success-rate alert (a window does it itself,
-        also for the runs of a daemon it follows)."""
+        also for the runs of a daemon it follows). `notify`: the channels, chains, late
+        tasks and digest of the data dir (engine.notify_service)."""
         self.store = store
         self.writer = writer
         self.pool = pool
@@ -95,6 +95,7 @@ class EngineHost:
             store, writer, lambda result, error: post(("retention", result, error))
         )
         self._alerts = AlertWatch(store, lambda raised: post(("alert", raised))) if alerts else None
+        self._notify = NotifyService(store, self._chained) if notify else None
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -108,6 +109,8 @@ class EngineHost:
         self._retention.start()
         if self._alerts is not None:
             self._alerts.start()
+        if self._notify is not None:
+            self._notify.start()
 
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
@@ -123,6 +126,8 @@ class EngineHost:
         self._board.release_slots()
         if self._alerts is not None:
             self._alerts.stop()
+        if self._notify is not None:
+            self._notify.stop(timeout)  # the last alerts, bounded like the runs
 
     def poll_mark(self) -> int:
         """A mark for `handed_over_since`; asks the poller to look at the queue now."""
@@ -179,6 +184,15 @@ class EngineHost:
         self._seen.add(job.record.uid)
         self._board.add(job)  # announced once by the dispatch that follows
         self._sink(RunQueued(job.record))
+
+    def _chained(self, chained: Chained) -> None:
+        """On the notify thread: a chain's run queued (its row now), then adopted at home."""
+        self.mailbox.post(("chain", host_requests.chained_jobs(self, chained)))
+
+    def adopt(self, job: RunJob) -> None:
+        """A run whose row was queued elsewhere on this host (a chain's): onto the board."""
+        if job.record.uid not in self._seen:
+            self._add(job)
 
     def queue(self) -> list[RunRecord]:
         return self._board.queued()
@@ -340,6 +354,8 @@ class EngineHost:
             self._sink(RetentionApplied(event[1], event[2]))
         elif kind == "alert":
             self._sink(SuccessRateAlert(event[1]))
+        elif kind == "chain":
+            host_requests.adopt_chained(self, event[1])
         return False
 
     def _on_run_done(self, result: RunResult, active: Active | None) -> None:
@@ -356,6 +372,8 @@ class EngineHost:
         self._sink(RunFinished(rec))
         if self._alerts is not None:
             self._alerts.finished(rec)
+        if self._notify is not None:
+            self._notify.finished(rec, active.job.spec if active else None, retry is None)
 
     def _check_idle(self) -> None:
         if not self.is_busy():
@@ -370,27 +388,7 @@ class EngineHost:
         self.dispatch()
 
     def _on_controls_seen(self, recs: list[RunRecord]) -> None:
-        for rec in recs:
-            handled = False
-            if rec.control is Control.CANCEL:
-                handled = self.cancel(rec.uid)
-            elif rec.control is Control.PAUSE:
-                handled = self.pause(rec.uid)
-            elif rec.control is Control.RESUME:
-                handled = self.resume(rec.uid)
-            if not handled or rec.control is not Control.CANCEL:
-                # a request for a run this host does not hold, or one now being acted on
-                self.writer.submit(run_events.ControlRequested(rec.uid, None))
+        host_requests.act_on_controls(self, recs)
 
     def _on_schedule_fired(self, fires: list[Fire]) -> None:
-        """Start the due scheduled runs, following each task's overlap policy."""
-        for fire in fires:
-            task, policy = fire.task, fire.task.spec.schedule.overlap
-            busy = any(r.task_id == task.id for r in (*self.queue(), *self.running()))
-            if busy and policy is OverlapPolicy.SKIP:
-                log.info("schedule of %s skipped: a run is still going", task.name)
-                continue
-            try:
-                self.enqueue(task.id, task.version, task.spec, {}, Trigger.SCHEDULE)
-            except params_mod.ParamError as exc:
-                log.warning("schedule of %s cannot run: %s", task.name, exc)
+        host_requests.start_fired(self, fires)

@@ -118,6 +118,13 @@ def _v6_remote_hosts(db: SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX IF NOT EXISTS run_batch ON run(batch) WHERE batch IS NOT NULL")
 
 
+def _v7_run_triggered_by(db: SqliteDatabase) -> None:
+    """run.triggered_by: the id of the run whose end started this one (a task chain)."""
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
+    if "triggered_by" not in columns:
+        db.execute_sql("ALTER TABLE run ADD COLUMN triggered_by INTEGER DEFAULT NULL")
+
+
 MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -125,6 +132,7 @@ MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [
     _v4_command_tasks_name_sh,
     _v5_run_paused_ms,
     _v6_remote_hosts,
+    _v7_run_triggered_by,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

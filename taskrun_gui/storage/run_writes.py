@@ -65,6 +65,7 @@ def record_fields(rec: RunRecord) -> dict[str, Any]:
         "host": rec.host,
         "batch": rec.batch,
         "batch_limit": rec.batch_limit,
+        "triggered_by": rec.triggered_by,
         **outcome_fields(rec),
     }
 

@@ -94,6 +94,7 @@ def to_record(row: Run) -> RunRecord:
         host=row.host,
         batch=row.batch,
         batch_limit=row.batch_limit,
+        triggered_by=row.triggered_by,
     )
 
 

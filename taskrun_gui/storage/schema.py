@@ -95,6 +95,7 @@ class Run(BaseModel):
     host = TextField(null=True)
     batch = TextField(null=True)
     batch_limit = IntegerField(null=True)
+    triggered_by = IntegerField(null=True)  # the run whose end started this one (a chain)
 
 
 class RunStep(BaseModel):

@@ -1,5 +1,6 @@
 """Settings: worker limit, the log size cap per run, history retention, notifications,
-close-to-tray, theme, and where the data lives with how much room it takes.
+close-to-tray, theme, and where the data lives with how much room it takes; on a second page
+the alert channels (ui/settings_channels.py).
 
 This window's preferences (workers, notification switches, tray, theme) live in QSettings
 under the keys below; the log cap, retention and the alert thresholds are the data dir's
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +36,7 @@ from taskrun_gui.core.policy import MAX_LOG_CAP, MIB
 from taskrun_gui.core.timefmt import human_bytes
 from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.settings_channels import ChannelsPage
 from taskrun_gui.ui.theme import THEME_MODES, apply_theme
 
 KEY_WORKERS = "executor/workers"
@@ -134,10 +137,17 @@ class SettingsDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        general = QWidget()
+        page = QVBoxLayout(general)
         boxes = (self._running_box(), self._keep_box(), self._notify_box(), self._window_box())
         for box in (*boxes, self._data_box()):
-            layout.addWidget(box)
+            page.addWidget(box)
+        self.channels = ChannelsPage(ctx)
+        self.pages = QTabWidget()
+        self.pages.addTab(general, "General")
+        self.pages.addTab(self.channels, "Channels")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
         layout.addWidget(buttons)
         self._load_figures()
 

@@ -50,3 +50,24 @@ def test_success_rate_alert_fires_once_per_change(qtbot, tmp_path: Path) -> None
         titles = [n.title for n in notifier.history()]
         assert titles.count("coin is failing often") == 1
         assert titles.count("coin is healthy again") == 1
+
+
+def test_a_desktop_rule_of_the_task_replaces_the_window_switches(qtbot, tmp_path: Path) -> None:
+    with app_context(tmp_path, schedules=False) as ctx:
+        ctx.settings.setValue(cfg.KEY_NOTIFY_FAILURE, True)
+        ctx.settings.setValue(cfg.KEY_NOTIFY_FINISH, False)
+        window = QWidget()
+        qtbot.addWidget(window)
+        notifier = Notifier(NotificationBanner(window))
+        tasks = TaskTableModel(ctx)
+        notices = RunNotices(notifier, ctx.settings, tasks, window, query=ctx.query)
+        ctx.hub.changed.connect(notices.apply_changes)
+        quiet = add_task(ctx.store, shell_task("quiet", "exit 1", notify=["desktop:finish"]))
+        loud = add_task(ctx.store, shell_task("loud", "exit 1"))
+        with qtbot.waitSignal(tasks.loaded, timeout=10_000):
+            tasks.reload_now()
+        for task in (quiet, loud):
+            with qtbot.waitSignal(notices.rate_checked, timeout=10_000):
+                run_task(qtbot, ctx.executor, task)
+        titles = [n.title for n in notifier.history()]
+        assert titles == ["quiet finished", "loud: failed"]

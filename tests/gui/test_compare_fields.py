@@ -9,6 +9,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.run_json import FIELDS
 from taskrun_gui.core.timefmt import local_text
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
@@ -64,6 +65,9 @@ def test_compare_shows_labels_local_times_and_human_figures(
     assert rows["CPU time"] == ("11 ms", "11 ms")
     assert rows["Run"] == ("1", "2")
     assert "id" not in dialog.differing_fields
-    assert set(dialog.differing_fields) == {"status", "exit_code", "finished_at", "duration"}
-    assert dialog.summary.text().startswith("4 of 18 fields differ")
+    differing = {"status", "exit_code", "finished_at", "duration", "active_duration"}
+    assert set(dialog.differing_fields) == differing
+    assert rows["Active time"] == ("23 ms", "1m 30s")
+    compared = len(FIELDS) - 1  # every field of the run JSON but the run's own id
+    assert dialog.summary.text().startswith(f"5 of {compared} fields differ")
     assert query.wait_idle(15_000)

@@ -36,6 +36,7 @@ from taskrun_gui.core.validation import FieldError, validate_task
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskRow
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.editor.alerts_field import LinkError, checked_write
 from taskrun_gui.ui.editor.task_form import TaskForm
 from taskrun_gui.ui.editor.versions_panel import VersionsPanel
 from taskrun_gui.ui.widgets.code_editor import CodeEditor
@@ -203,6 +204,7 @@ class EditorTab(QWidget):
         )
         self.status.setText("Saving…")
         self._baseline = spec  # the guard treats it as saved; a failure puts it back
+        write = partial(checked_write, self._ctx.store.data_dir, task_id, spec, write)
         self._ctx.query.write(write, self._on_task_saved, self._on_save_failed, self)
         return True
 
@@ -214,6 +216,7 @@ class EditorTab(QWidget):
     def _on_task_loaded(self, row: TaskRow) -> None:
         self._task_id, self._version = row.id, row.version
         self._show_spec(row.spec)
+        self.form.alerts.load_chain(self._ctx, row.name)
         self.versions.load(row.id, row.version)
         self.loaded.emit()
 
@@ -237,6 +240,8 @@ class EditorTab(QWidget):
         self._baseline = new_spec() if self._task_id is None else self._baseline
         if isinstance(exc, TaskExistsError):
             self.form.show_errors([FieldError("name", str(exc))])
+        if isinstance(exc, LinkError):  # a channel or task that is not there, a cycle
+            self.form.show_errors(exc.errors)
         self.status.setText(f"Not saved: {exc}")
         self._update_title()
 

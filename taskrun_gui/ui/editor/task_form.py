@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from taskrun_gui.core.interpreters import KNOWN_INTERPRETERS
 from taskrun_gui.core.models import TaskKind, TaskSpec
 from taskrun_gui.core.validation import FieldError
+from taskrun_gui.ui.editor.alerts_field import AlertsField
 from taskrun_gui.ui.editor.key_value_table import KeyValueTable
 from taskrun_gui.ui.editor.log_cap_field import LogCapField
 from taskrun_gui.ui.editor.params_table import ParamsTable
@@ -52,6 +53,9 @@ ERROR_FIELDS = (
     "tags",
     "schedule",
     "steps",
+    "notify",
+    "then",
+    "grace_seconds",
 )
 SHELL_TEXT = "Run as a line for the interpreter"
 SHELL_TIP = (
@@ -95,6 +99,7 @@ class TaskForm(QWidget):
         self.params = ParamsTable()
         self.schedule = ScheduleForm()
         self.steps = StepsEditor()
+        self.alerts = AlertsField()
         self._lay_out()
         self._connect()
         self._update_program_fields()
@@ -189,6 +194,7 @@ class TaskForm(QWidget):
         layout.addWidget(self._boxed("Schedule", self.schedule, "schedule"))
         steps_title = "Steps (optional: replace the program above)"
         layout.addWidget(self._boxed(steps_title, self.steps, "steps"))
+        layout.addWidget(self._group("Alerts and chains", list(self.alerts.rows())))
         layout.addStretch(1)
 
     def _group(self, title: str, rows: list[Row]) -> QGroupBox:
@@ -220,7 +226,7 @@ class TaskForm(QWidget):
         spins = (self.timeout, self.retries, self.retry_backoff, self.max_concurrent)
         for spin in (*spins, self.priority):
             spin.valueChanged.connect(self.changed)
-        for part in (self.env, self.params, self.schedule, self.steps, self.log_cap):
+        for part in (self.env, self.params, self.schedule, self.steps, self.log_cap, self.alerts):
             part.changed.connect(self.changed)
         self.kind.currentTextChanged.connect(self._on_kind_current_text_changed)
         self.interpreter.currentTextChanged.connect(self._on_interpreter_current_text_changed)
@@ -247,6 +253,7 @@ class TaskForm(QWidget):
         self.log_cap.set_value(spec.log_cap_bytes)
         self.schedule.set_schedule(spec.schedule)
         self.steps.set_steps(spec.steps)
+        self.alerts.set_spec(spec)
         for line in (self.name, self.title, self.description, self.tags, self.command, self.cwd):
             line.setCursorPosition(0)  # show the start of long values, not their end
         self.show_errors([])
@@ -275,6 +282,7 @@ class TaskForm(QWidget):
             schedule=self.schedule.schedule(),
             steps=self.steps.steps(),
             log_cap_bytes=self.log_cap.value(),
+            **self.alerts.values(),
         )
 
     def show_errors(self, errors: list[FieldError]) -> None:

@@ -29,6 +29,11 @@ LABELS: dict[str, str] = {
     "started_at": "Started",
     "finished_at": "Finished",
     "duration": "Duration",
+    "active_duration": "Active time",
+    "paused_seconds": "Paused",
+    "host": "Host",
+    "batch": "Batch",
+    "triggered_by": "Triggered by run",
     "params": "Parameters",
     "peak_rss_bytes": "Peak memory",
     "cpu_seconds": "CPU time",
@@ -49,7 +54,7 @@ def value_text(rec: RunRecord, name: str, value: Any) -> str:
         return ""
     if name in _TIMES:
         return local_text(getattr(rec, _TIMES[name]))
-    if name in ("duration", "cpu_seconds"):
+    if name in ("duration", "active_duration", "paused_seconds", "cpu_seconds"):
         return human_duration(float(value))
     if name in ("peak_rss_bytes", "log_dropped_bytes"):
         return human_bytes(float(value))

@@ -192,7 +192,8 @@ class RunDetails(QWidget):
         colour = status_color(str(rec.status), is_dark(self.palette())).name()
         v["Status"].setText(f'<span style="color:{colour}"><b>{rec.status}</b></span>')
         self._fill_version()
-        v["Trigger"].setText(str(rec.trigger))
+        chained = "" if rec.triggered_by is None else f", triggered by run {rec.triggered_by}"
+        v["Trigger"].setText(f"{rec.trigger}{chained}")
         self._fill_attempt()
         params = ", ".join(f"{k}={val}" for k, val in sorted(rec.params.items()))
         v["Parameters"].setText(params or "none")

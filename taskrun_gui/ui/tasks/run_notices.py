@@ -14,6 +14,7 @@ from taskrun_gui.core import alerts
 from taskrun_gui.core.alerts import AlertSettings, Level, Notice
 from taskrun_gui.core.insights import AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.notify_rules import desktop_events
 from taskrun_gui.core.policy import Policy
 from taskrun_gui.storage import policy_file, trends_repo
 from taskrun_gui.ui import settings_dialog as cfg
@@ -71,10 +72,18 @@ class RunNotices(QObject):
         else:
             previous = self._stored_last_status(rec)
         attempts = self._attempts_if_retried(rec)
-        for notice in alerts.decide(rec, previous, attempts, alert_settings(self._settings)):
+        for notice in alerts.decide(rec, previous, attempts, self._switches(rec)):
             self._show(notice)
         self._last_final[rec.task_id] = alerts.status_to_remember(rec, previous, attempts)
         self._alert(rec)
+
+    def _switches(self, rec: RunRecord) -> AlertSettings:
+        """The window's switches, or the task's own `desktop:` rule when it has one."""
+        row = self._tasks.row_of(rec.task_id)
+        own = None if row is None else desktop_events(self._tasks.overview(row).task.spec.notify)
+        if own is None:
+            return alert_settings(self._settings)
+        return AlertSettings("failure" in own, "recovery" in own, "finish" in own)
 
     def _show(self, notice: Notice) -> None:
         if notice.level is Level.NOTE:

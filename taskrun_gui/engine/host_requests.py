@@ -1,0 +1,81 @@
+"""What the engine host does with requests that come from elsewhere than a click: a control
+another process recorded on a run (cancel, pause, resume), a schedule's fire, a chain's next
+run. Functions of the host, on its home thread; kept apart so host.py stays the queue."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from taskrun_gui.core import params as params_mod
+from taskrun_gui.core import run_events
+from taskrun_gui.core.models import Control, OverlapPolicy, RunRecord, Trigger
+from taskrun_gui.engine.notify_service import Chained
+from taskrun_gui.engine.queueing import new_jobs, queued_event
+from taskrun_gui.engine.runner import RunJob
+from taskrun_gui.engine.scheduler import Fire
+
+if TYPE_CHECKING:
+    from taskrun_gui.engine.host import EngineHost
+
+log = logging.getLogger(__name__)
+
+
+def act_on_controls(host: EngineHost, recs: list[RunRecord]) -> None:
+    for rec in recs:
+        handled = False
+        if rec.control is Control.CANCEL:
+            handled = host.cancel(rec.uid)
+        elif rec.control is Control.PAUSE:
+            handled = host.pause(rec.uid)
+        elif rec.control is Control.RESUME:
+            handled = host.resume(rec.uid)
+        if not handled or rec.control is not Control.CANCEL:
+            # a request for a run this host does not hold, or one now being acted on
+            host.writer.submit(run_events.ControlRequested(rec.uid, None))
+
+
+def start_fired(host: EngineHost, fires: list[Fire]) -> None:
+    """Start the due scheduled runs, following each task's overlap policy."""
+    for fire in fires:
+        task, policy = fire.task, fire.task.spec.schedule.overlap
+        busy = any(r.task_id == task.id for r in (*host.queue(), *host.running()))
+        if busy and policy is OverlapPolicy.SKIP:
+            log.info("schedule of %s skipped: a run is still going", task.name)
+            continue
+        try:
+            host.enqueue(task.id, task.version, task.spec, {}, Trigger.SCHEDULE)
+        except params_mod.ParamError as exc:
+            log.warning("schedule of %s cannot run: %s", task.name, exc)
+
+
+def chained_jobs(host: EngineHost, chained: Chained) -> list[RunJob]:
+    """On the notify thread: the run a chain starts, its row handed to the writer at once (so
+    a host that stops now leaves it queued for the next one, not lost); the home thread then
+    adopts it (`adopt_chained`). TRIGGER_RUN_ID, TRIGGER_STATUS and TRIGGER_TASK go in its
+    environment, and in its parameters where the task declares them."""
+    task = chained.task
+    if not task.spec.enabled:
+        log.info("chain to %s skipped: the task is disabled", task.name)
+        return []
+    spec = replace(task.spec, env={**task.spec.env, **chained.values})
+    declared = {p.name for p in spec.params}
+    given = {k: v for k, v in chained.values.items() if k in declared}
+    try:
+        jobs = new_jobs(host.store, task.id, task.version, spec, given, Trigger.CHAIN, 1, None)
+    except params_mod.ParamError as exc:
+        log.warning("chain to %s cannot run: %s", task.name, exc)
+        return []
+    for job in jobs:
+        job.record.triggered_by = chained.triggered_by
+        host.writer.submit(queued_event(job.record), lazy=True)
+    return jobs
+
+
+def adopt_chained(host: EngineHost, jobs: list[RunJob]) -> None:
+    """On the home thread: the chained runs onto this host's board (unless the poller found
+    their rows first)."""
+    for job in jobs:
+        host.adopt(job)
+    host.dispatch()

@@ -1,0 +1,93 @@
+"""What alerting remembers between hosts and restarts, in the data dir's `notify-state.json`:
+each channel's last delivery (a failure is shown by `taskrun channel list` and the window),
+the tasks that are late (told once, until they succeed again) and when the digest was last
+sent (once per period, whichever host serves the data dir). No secret is ever kept here: a
+delivery error is stored with the channel URL's secrets already taken out."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from taskrun_gui.storage.atomic_file import atomic_text_file
+
+FILE_NAME = "notify-state.json"
+
+
+@dataclass
+class Delivery:
+    ok_at: int | None = None  # epoch ms of the last delivery that went through
+    failed_at: int | None = None  # of the last one that did not, after its retries
+    error: str = ""
+    failures: int = 0  # in a row
+
+    @property
+    def failing(self) -> bool:
+        return self.failures > 0
+
+
+@dataclass
+class NotifyState:
+    deliveries: dict[str, Delivery] = field(default_factory=dict)
+    late: dict[str, int] = field(default_factory=dict)  # task id (text) -> late since (ms)
+    digest_sent_at: int | None = None
+
+
+def path_of(data_dir: Path) -> Path:
+    return Path(data_dir) / FILE_NAME
+
+
+def _parse(data: Any) -> NotifyState:
+    state = NotifyState()
+    if not isinstance(data, dict):
+        return state
+    for name, d in (data.get("deliveries") or {}).items():
+        if isinstance(d, dict):
+            known = {k: d[k] for k in ("ok_at", "failed_at", "error", "failures") if k in d}
+            state.deliveries[str(name)] = Delivery(**known)
+    state.late = {str(k): int(v) for k, v in (data.get("late") or {}).items()}
+    sent = data.get("digest_sent_at")
+    state.digest_sent_at = sent if isinstance(sent, int) else None
+    return state
+
+
+def load(data_dir: Path) -> NotifyState:
+    try:
+        with open(path_of(data_dir), encoding="utf-8") as fh:
+            return _parse(json.load(fh))
+    except (OSError, ValueError, TypeError):
+        return NotifyState()
+
+
+@contextlib.contextmanager
+def changing(data_dir: Path) -> Iterator[NotifyState]:
+    """The state for a change, written back (whole, 0600) when the block ends."""
+    path = path_of(data_dir)
+    with open(path.with_name(f".{FILE_NAME}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = load(data_dir)
+        yield state
+        with atomic_text_file(path) as out:
+            json.dump(
+                {
+                    "deliveries": {k: vars(v) for k, v in state.deliveries.items()},
+                    "late": state.late,
+                    "digest_sent_at": state.digest_sent_at,
+                },
+                out,
+                indent=1,
+            )
+
+
+def record_delivery(data_dir: Path, channel: str, ok: bool, at: int, error: str = "") -> None:
+    with changing(data_dir) as state:
+        d = state.deliveries.setdefault(channel, Delivery())
+        if ok:
+            d.ok_at, d.failures, d.error = at, 0, ""
+        else:
+            d.failed_at, d.error, d.failures = at, error, d.failures + 1
