@@ -95,7 +95,7 @@ class EngineHost:
             store, writer, lambda result, error: post(("retention", result, error))
         )
         self._alerts = AlertWatch(store, lambda raised: post(("alert", raised))) if alerts else None
-        self._notify = NotifyService(store, self._chained) if notify else None
+        self._notify = NotifyService(store, self._chained, writer.flush) if notify else None
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:

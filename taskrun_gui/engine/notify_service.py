@@ -54,8 +54,14 @@ def tick_s() -> float:
 
 
 class NotifyService:
-    def __init__(self, store: Store, start_chained: Callable[[Chained], None]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        start_chained: Callable[[Chained], None],
+        flush: Callable[[], object] = lambda: None,
+    ) -> None:
         self.store = store
+        self.flush = flush  # the writer's: a run's row committed, when its id is wanted
         self.start_chained = start_chained
         self.stop_event = threading.Event()
         self._items: queue.SimpleQueue[tuple[RunRecord, TaskSpec | None, bool] | None] = (
@@ -102,7 +108,8 @@ class NotifyService:
             self.store.db.close()  # this thread's connection
 
     def _on_finished(self, rec: RunRecord, spec: TaskSpec | None, last: bool) -> None:
-        if rec.id is None:
+        if rec.id is None:  # queued by this host, its row may be in a batch not committed yet
+            self.flush()  # this thread may wait; runs never wait for it
             rec.id = runs_repo.ids_by_uid([rec.uid]).get(rec.uid)
         if spec is None:
             found = tasks_repo.find(rec.task_name)
