@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from taskrun_gui.core.ansi import AnsiParser, Span
+from taskrun_gui.core.returns import ReturnFolder
 
 __all__ = [
     "LogChunk",
@@ -37,6 +38,7 @@ class LogChunk:
     line_bytes: list[int] = field(default_factory=list)  # raw size of each complete line
     partial_bytes: int = 0  # raw size of the unterminated last line
     parser: AnsiParser = field(default_factory=AnsiParser)  # style state after the slice
+    folder: ReturnFolder = field(default_factory=ReturnFolder)  # a "\r" still undecided
     error: Exception | None = None
     generation: int = 0  # set by the view; a stale chunk is dropped
     job_id: int = 0
@@ -129,14 +131,17 @@ def _decode(data: bytes, start: int, final: bool) -> LogChunk:
     text = decoder.decode(data, final=final)
     pending = len(decoder.getstate()[0])
     pieces = data.split(b"\n")
-    parser = AnsiParser()
+    parser = AnsiParser(keep_returns=True)
+    folder = ReturnFolder()
+    _clear, spans = folder.feed(parser.feed(text))  # the slice starts a line: nothing to clear
     return LogChunk(
         start=start,
         end=start + len(data) - pending,
-        spans=parser.feed(text),
+        spans=spans,
         line_bytes=[len(piece) + 1 for piece in pieces[:-1]],
         partial_bytes=len(pieces[-1]) - pending,
         parser=parser,
+        folder=folder,
     )
 
 

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocu
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from taskrun_gui.core.ansi import AnsiParser, Span, Style
+from taskrun_gui.core.returns import ReturnFolder
 from taskrun_gui.ui.widgets.log_chunk_reader import LogChunk
 from taskrun_gui.ui.widgets.style import fixed_font
 
@@ -28,7 +29,8 @@ class LogText(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None, max_lines: int = 20_000) -> None:
         super().__init__(parent)
         self._max_lines = max_lines
-        self._parser = AnsiParser()
+        self._parser = AnsiParser(keep_returns=True)
+        self._folder = ReturnFolder()  # progress bars ("\r") rewrite their line
         self._formats: dict[Style, QTextCharFormat] = {}
         self._first_offset = 0
         self._line_bytes: deque[int] = deque()  # raw size of each complete shown line
@@ -46,7 +48,8 @@ class LogText(QPlainTextEdit):
 
     def reset(self) -> None:
         """Empty the pane and forget colour state and offsets."""
-        self._parser = AnsiParser()
+        self._parser = AnsiParser(keep_returns=True)
+        self._folder = ReturnFolder()
         self._first_offset = self._partial_bytes = 0
         self._line_bytes.clear()
         self.setMaximumBlockCount(self._max_lines)
@@ -56,6 +59,7 @@ class LogText(QPlainTextEdit):
         """Show a replayed tail; later appends continue its colour state."""
         self.reset()
         self._parser = chunk.parser
+        self._folder = chunk.folder
         self._first_offset = chunk.start
         self._line_bytes.extend(chunk.line_bytes)
         self._partial_bytes = chunk.partial_bytes
@@ -84,9 +88,17 @@ class LogText(QPlainTextEdit):
         value = bar.value()
         document = self.document()
         blocks_before = document.blockCount()
-        spans = self._parser.feed(text)
+        clear_line, spans = self._folder.feed(self._parser.feed(text))
         added = sum(span.text.count("\n") for span in spans)
-        self._insert(self._end_cursor(), spans)
+        cursor = self._end_cursor()
+        cursor.beginEditBlock()
+        if clear_line:  # a progress bar redrew the line shown last: as a terminal does
+            cursor.movePosition(
+                QTextCursor.MoveOperation.StartOfBlock, QTextCursor.MoveMode.KeepAnchor
+            )
+            cursor.removeSelectedText()
+        self._insert(cursor, spans)
+        cursor.endEditBlock()
         trimmed = max(0, blocks_before + added - document.blockCount())
         self._account_bytes(text, trimmed)
         if follow:
