@@ -82,8 +82,11 @@ class LogText(QPlainTextEdit):
         self._first_offset = chunk.start
         bar.setValue(value + added)
 
-    def append_text(self, text: str, follow: bool) -> None:
-        """Append one batch; scroll to the end if ``follow``, else keep the same lines in view."""
+    def append_text(self, text: str, follow: bool, file_bytes: int | None = None) -> None:
+        """Append one batch; scroll to the end if ``follow``, else keep the same lines in view.
+
+        ``file_bytes``: how many bytes of the file the batch stands for when that is not its
+        own size (a flood: its note line stands for the bytes skipped live)."""
         bar = self.verticalScrollBar()
         value = bar.value()
         document = self.document()
@@ -100,7 +103,7 @@ class LogText(QPlainTextEdit):
         self._insert(cursor, spans)
         cursor.endEditBlock()
         trimmed = max(0, blocks_before + added - document.blockCount())
-        self._account_bytes(text, trimmed)
+        self._account_bytes(text, trimmed, file_bytes)
         if follow:
             self.scroll_to_bottom()
         else:
@@ -140,13 +143,21 @@ class LogText(QPlainTextEdit):
             return None, count
         return text.count(query, 0, self.textCursor().selectionStart()) + 1, count
 
-    def _account_bytes(self, text: str, trimmed: int) -> None:
-        """Record raw line sizes of ``text``, then drop those of lines trimmed off the top."""
+    def _account_bytes(self, text: str, trimmed: int, file_bytes: int | None) -> None:
+        """Record raw line sizes of ``text``, then drop those of lines trimmed off the top.
+
+        With ``file_bytes``, the batch's second line (the note of a flood) is sized so the
+        batch's lines add up to it: lines trimmed past it move ``first_offset`` over the
+        skipped output too, and "Load earlier" starts where the shown text does."""
         lines = text.split("\n")
+        first_new = len(self._line_bytes)
         for line in lines[:-1]:
             self._line_bytes.append(self._partial_bytes + len(line.encode("utf-8")) + 1)
             self._partial_bytes = 0
         self._partial_bytes += len(lines[-1].encode("utf-8"))
+        if file_bytes is not None and len(lines) > 2:
+            gap = file_bytes - len(text.encode("utf-8"))
+            self._line_bytes[first_new + 1] = max(0, self._line_bytes[first_new + 1] + gap)
         if trimmed:
             for _ in range(min(trimmed, len(self._line_bytes))):
                 self._first_offset += self._line_bytes.popleft()

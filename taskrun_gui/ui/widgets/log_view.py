@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from taskrun_gui.core.timefmt import human_bytes
+from taskrun_gui.engine.logsink import SKIP_NOTE_START
 from taskrun_gui.ui.widgets.log_chunk_reader import (
     LogChunk,
     LogChunkReader,
@@ -176,13 +177,17 @@ class LogView(QWidget):
         if self._replaying:
             self._pending.append((text, end_offset))
             return
+        file_bytes = None
         if end_offset is not None:
             unseen = unseen_part(text, end_offset, self._shown_end)
             if unseen is None:
                 return
+            # what the batch stands for in the file, output skipped live included
+            file_bytes = end_offset - self._shown_end if text.startswith(SKIP_NOTE_START) else None
             text = unseen
             self._shown_end = end_offset
-        self._text.append_text(text, follow=self._follow.isChecked() or self._text.at_bottom())
+        follow = self._follow.isChecked() or self._text.at_bottom()
+        self._text.append_text(text, follow=follow, file_bytes=file_bytes)
 
     def find_next(self) -> bool:
         """Select the next match (wrapping at the end); False when there is none."""
