@@ -126,7 +126,8 @@ class LogSink:
         text = ""
         if self._skipped:
             self._decoder.reset()
-            text = f"{SKIP_NOTE_START}{self._skipped} bytes not shown live; the log file has them]\n"
+            skipped = f"{self._skipped} bytes not shown live; the log file has them]\n"
+            text = SKIP_NOTE_START + skipped
             self._skipped = 0
         text += self._decoder.decode(data)
         self._on_output(text, self.position)
