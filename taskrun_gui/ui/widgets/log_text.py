@@ -11,7 +11,7 @@ from collections import deque
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from taskrun_gui.core.ansi import AnsiParser, Span, Style
 from taskrun_gui.core.returns import ReturnFolder
@@ -19,6 +19,10 @@ from taskrun_gui.ui.widgets.log_chunk_reader import LogChunk
 from taskrun_gui.ui.widgets.style import fixed_font
 
 __all__ = ["LogText"]
+
+MAX_HIGHLIGHTS = 2000  # marking more matches than this costs more than it tells
+_MATCH = QColor("#fde68a")  # every match: a soft amber, readable on light and dark
+_CURRENT = QColor("#f59e0b")  # the selected match: a strong amber
 
 
 class LogText(QPlainTextEdit):
@@ -132,6 +136,47 @@ class LogText(QPlainTextEdit):
         self.setTextCursor(cursor)
         return self.find(query, flags)
 
+    def highlight(self, query: str) -> None:
+        """Mark every match (up to MAX_HIGHLIGHTS) and, stronger, the selected one: the
+        pane's own selection is faint while the caret sits in the find field."""
+        selections: list[QTextEdit.ExtraSelection] = []
+        if query:
+            document = self.document()
+            cursor = document.find(query, 0)
+            while not cursor.isNull() and len(selections) < MAX_HIGHLIGHTS:
+                selections.append(_marked(cursor, _MATCH))
+                cursor = document.find(query, cursor)
+            current = self.textCursor()
+            if current.hasSelection() and current.selectedText().lower() == query.lower():
+                selections.append(_marked(current, _CURRENT))
+        self.setExtraSelections(selections)
+
+    def highlighted(self) -> list[tuple[int, int, str]]:
+        """(start, end, colour) of each marked match, the selected one last."""
+        return [
+            (c.selectionStart(), c.selectionEnd(), sel.format.background().color().name())
+            for sel in self.extraSelections()
+            for c in (sel.cursor,)
+        ]
+
+    def show_first_match(self, query: str) -> None:
+        """Bring the first match from the top of what is in view on (else from the start)
+        into view, the caret just before it so Enter selects it, as a browser's find does
+        while the query is typed."""
+        if not query:
+            return
+        document = self.document()
+        top = self.cursorForPosition(self.viewport().rect().topLeft()).position()
+        found = document.find(query, top)
+        if found.isNull():
+            found = document.find(query, 0)
+        if found.isNull():
+            return
+        caret = QTextCursor(document)
+        caret.setPosition(found.selectionStart())
+        self.setTextCursor(caret)
+        self.centerCursor()
+
     def match_info(self, query: str, selected: bool) -> tuple[int | None, int]:
         """(1-based index of the selected match or None, number of matches)."""
         if not query:
@@ -189,3 +234,11 @@ class LogText(QPlainTextEdit):
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         return cursor
+
+
+def _marked(cursor: QTextCursor, colour: QColor) -> QTextEdit.ExtraSelection:
+    selection = QTextEdit.ExtraSelection()
+    selection.cursor = QTextCursor(cursor)
+    selection.format.setBackground(colour)
+    selection.format.setForeground(QColor("#1f2937"))
+    return selection

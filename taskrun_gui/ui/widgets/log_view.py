@@ -135,7 +135,7 @@ class LogView(QWidget):
         self._text.reset()
         self._open_raw.setEnabled(False)
         self._update_note()
-        self._on_query_changed(self._search.query())
+        self._update_match_info(False)
 
     def show_file(self, path: str | None, live: bool) -> None:
         """Replay the tail of ``path`` (on a worker), then show live batches after it."""
@@ -244,7 +244,7 @@ class LogView(QWidget):
         for text, end_offset in pending:
             self.append_output(text, end_offset)
         self._text.scroll_to_bottom()
-        self._on_query_changed(self._search.query())
+        self._update_match_info(False)
         self.loaded.emit()
 
     def _show_earlier(self, chunk: LogChunk) -> None:
@@ -293,9 +293,15 @@ class LogView(QWidget):
             self._note.setText(f"… {size} earlier output not shown — {link}")
         self._note.show()
 
-    def _on_query_changed(self, _query: str) -> None:
+    def _on_query_changed(self, query: str) -> None:
+        """Typing shows the matches as it goes: all marked, the first from the view on in view."""
+        self._text.show_first_match(query)
         self._update_match_info(False)
 
     def _update_match_info(self, selected: bool) -> None:
-        current, count = self._text.match_info(self._search.query(), selected)
+        query = self._search.query()
+        current, count = self._text.match_info(query, selected)
         self._search.set_match_info(current, count)
+        self._text.highlight(query)
+        if selected:
+            self._text.centerCursor()
