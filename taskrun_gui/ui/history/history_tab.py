@@ -66,6 +66,7 @@ class HistoryTab(QWidget):
         self.details = RunDetails(ctx.query, self)
         self.details.step_selected.connect(self._on_details_step_selected)
         self.log_view = LogView(self)
+        self.log_view.whole_log_requested.connect(self.details.steps_table.clearSelection)
 
         details_scroll = QScrollArea(self)
         details_scroll.setWidget(self.details)
@@ -216,7 +217,7 @@ class HistoryTab(QWidget):
         if step is None:
             self.log_view.show_file(rec.log_path, live=not rec.status.is_final)
         else:
-            self.log_view.show_range(rec.log_path, step.log_start, step.log_end)
+            self.log_view.show_range(rec.log_path, step.log_start, step.log_end, step.name)
 
     def _on_model_data_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
         if top.row() <= self.table.currentIndex().row() <= bottom.row():

@@ -151,8 +151,8 @@ class RunDetails(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.placeholder)
+        layout.addWidget(self.steps_table)  # first: a multi-step run is read by its steps
         layout.addLayout(form)
-        layout.addWidget(self.steps_table)
         layout.addStretch(1)
         self._form = form
         self._set_form_visible(False)

@@ -79,16 +79,18 @@ def read_range(path: str, start: int, end: int, max_bytes: int, max_lines: int) 
     return _decode(data[cut:], first + cut, final=True)
 
 
-def read_earlier(path: str, before: int, max_bytes: int) -> LogChunk:
-    """The chunk of up to ``max_bytes`` that ends at file offset ``before``."""
-    start = max(0, before - max_bytes)
+def read_earlier(path: str, before: int, max_bytes: int, floor: int = 0) -> LogChunk:
+    """The chunk of up to ``max_bytes`` that ends at file offset ``before`` and starts no
+    earlier than ``floor`` (where the step shown begins)."""
+    start = max(floor, before - max_bytes)
     try:
         with open(path, "rb") as handle:
             handle.seek(start)
             data = handle.read(before - start)
     except OSError as exc:
         return LogChunk(start=before, end=before, error=exc)
-    data, start = _skip_partial_first_line(data, start)
+    if start > floor:
+        data, start = _skip_partial_first_line(data, start)
     return _decode(data, start, final=True)
 
 

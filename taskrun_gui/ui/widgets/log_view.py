@@ -9,6 +9,7 @@ while the replay is still being read is neither lost nor shown twice.
 from __future__ import annotations
 
 from functools import partial
+from html import escape
 
 from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
@@ -38,6 +39,7 @@ class LogView(QWidget):
 
     loaded = Signal()  # the replay of the file's tail is on screen
     earlier_loaded = Signal()  # a chunk from before the shown text was prepended
+    whole_log_requested = Signal()  # showing one step: the user asked for the whole log
 
     def __init__(
         self,
@@ -59,6 +61,7 @@ class LogView(QWidget):
         self._loading_earlier = False
         self._pending: list[tuple[str, int | None]] = []  # live batches held during replay
         self._shown_end = 0  # file offset just past the last byte shown
+        self._step: tuple[str, int] | None = None  # showing one step: (its name, its start)
         self._build_ui()
 
     def _build_ui(self) -> None:
@@ -132,6 +135,7 @@ class LogView(QWidget):
         self._replaying = self._loading_earlier = False
         self._pending.clear()
         self._shown_end = 0
+        self._step = None
         self._text.reset()
         self._open_raw.setEnabled(False)
         self._update_note()
@@ -150,9 +154,11 @@ class LogView(QWidget):
         self._replaying = True
         self._start_read(partial(read_tail, path, self._tail_bytes, self._max_lines, live))
 
-    def show_range(self, path: str, start: int, end: int) -> None:
-        """Show only the bytes [start, end) of a finished log: one step's section."""
+    def show_range(self, path: str, start: int, end: int, step: str = "") -> None:
+        """Show only the bytes [start, end) of a finished log: the section of the step named
+        ``step``; the note says which step is shown, not how much of the file is before it."""
         self.clear()
+        self._step = (step, start)
         self._path = path
         self._live = False
         self._open_raw.setEnabled(True)
@@ -162,11 +168,12 @@ class LogView(QWidget):
     def load_earlier(self) -> None:
         """Prepend the chunk of the file just before the first line shown (on a worker)."""
         busy = self._replaying or self._loading_earlier
-        if self._path is None or busy or self._text.first_offset <= 0:
+        floor = 0 if self._step is None else self._step[1]
+        if self._path is None or busy or self._text.first_offset <= floor:
             return
         self._loading_earlier = True
         before = self._text.first_offset
-        self._start_read(partial(read_earlier, self._path, before, self._tail_bytes))
+        self._start_read(partial(read_earlier, self._path, before, self._tail_bytes, floor))
 
     def append_output(self, text: str, end_offset: int | None = None) -> None:
         """Add one batch of live output; ``end_offset`` is the file offset just past it.
@@ -271,8 +278,11 @@ class LogView(QWidget):
         if checked:
             self._text.scroll_to_bottom()
 
-    def _on_note_link_activated(self, _link: str) -> None:
-        self.load_earlier()
+    def _on_note_link_activated(self, link: str) -> None:
+        if link == "whole-log":
+            self.whole_log_requested.emit()
+        else:
+            self.load_earlier()
 
     def _show_error(self, message: str) -> None:
         self._note.setText(message)
@@ -280,6 +290,9 @@ class LogView(QWidget):
         self._note.show()
 
     def _update_note(self) -> None:
+        if self._step is not None:
+            self._update_step_note(*self._step)
+            return
         earlier = self._text.first_offset
         if earlier <= 0:
             self._note.hide()
@@ -291,6 +304,18 @@ class LogView(QWidget):
         else:
             link = '<a href="load-earlier">Load earlier</a>'
             self._note.setText(f"… {size} earlier output not shown — {link}")
+        self._note.show()
+
+    def _update_step_note(self, name: str, start: int) -> None:
+        """Which step is shown, how much of it is above, and the way back to the whole log."""
+        label = f"step “{escape(name)}”" if name else "one step"
+        text = f"Showing the output of {label} only"
+        earlier = self._text.first_offset - start
+        if earlier > 0:
+            link = '<a href="load-earlier">Load earlier</a>'
+            text += f" (… {human_bytes(earlier)} of it not shown — {link})"
+        self._note.setTextFormat(Qt.TextFormat.RichText)
+        self._note.setText(f'{text} — <a href="whole-log">Show the whole log</a>')
         self._note.show()
 
     def _on_query_changed(self, query: str) -> None:
