@@ -27,6 +27,7 @@ from taskrun_gui.storage import runs_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.find_shortcut import install_find_shortcut
 from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
 from taskrun_gui.ui.notification_banner import NotificationBanner
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.health_label)
         self.statusBar().addPermanentWidget(self.host_label)
         self._build_menus()
+        self.find_shortcut = install_find_shortcut(self, self.tabs)
         self._connect()
         self._update_counts()
         self.restore_state()

@@ -31,6 +31,7 @@ from taskrun_gui.storage.run_export import ExportFormat, export_runs
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.find_shortcut import focus_line_edit
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
 from taskrun_gui.ui.history.history_columns import DEFAULT_WIDTHS, Col
 from taskrun_gui.ui.history.history_filters import HistoryFilters
@@ -150,6 +151,16 @@ class HistoryTab(QWidget):
                 self._inform("Run not found", f"There is no run {run_id} in the history.")
 
         self.model.locate(run_id, found)
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the log's find bar when the log (or the run's details) is where the user
+        is, or nothing else has the focus and a run is shown; else the runs filter."""
+        focus = self.focusWidget()
+        in_log = focus is not None and self.bottom_splitter.isAncestorOf(focus)
+        if in_log or (focus is None and self._selected_uid is not None):
+            self.log_view.search_bar().focus_query()
+        else:
+            focus_line_edit(self.filters.error_edit)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)

@@ -106,6 +106,7 @@ class LogView(QWidget):
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self._search.focus_query)
+        find.activatedAmbiguously.connect(self._search.focus_query)  # see ui/find_shortcut.py
 
     def _tool_button(self, name: str, text: str, tip: str) -> QToolButton:
         button = QToolButton(self)
