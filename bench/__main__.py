@@ -14,6 +14,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
     from bench import (
         bench_charts,
         bench_executor,
+        bench_grep,
         bench_history,
         bench_log_capture,
         bench_log_view,
@@ -27,6 +28,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         ("4. log viewing", bench_log_view.run),
         ("5. start-up", bench_startup.run),
         ("6. charts", bench_charts.run),
+        ("7. search all output", bench_grep.run),
     ]
 
 

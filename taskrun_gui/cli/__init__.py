@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from peewee import DatabaseError, OperationalError
 
-from taskrun_gui.cli import history_cmds, run_cmds, task_cmds
+from taskrun_gui.cli import grep_cmd, history_cmds, run_cmds, task_cmds
 from taskrun_gui.cli.common import CliError, store_for_command, warn
 from taskrun_gui.cli.daemon_spawn import ensure_served
 from taskrun_gui.cli.parser import build_parser
@@ -47,6 +47,7 @@ def _command(args: argparse.Namespace) -> Callable[..., int]:
         "export-runs": history_cmds.cmd_export_runs,
         "cleanup": history_cmds.cmd_cleanup,
         "storage": history_cmds.cmd_storage,
+        "grep": grep_cmd.cmd_grep,
     }[name]
 
 

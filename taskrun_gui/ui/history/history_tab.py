@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from taskrun_gui.core.models import RunRecord, StepRecord
+from taskrun_gui.engine.log_search import LogHit
 from taskrun_gui.storage.run_export import ExportFormat, export_runs
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.change_hub import RunChanges
@@ -36,6 +37,7 @@ from taskrun_gui.ui.history.compare_dialog import CompareDialog
 from taskrun_gui.ui.history.history_columns import DEFAULT_WIDTHS, Col
 from taskrun_gui.ui.history.history_filters import HistoryFilters
 from taskrun_gui.ui.history.history_model import HistoryModel
+from taskrun_gui.ui.history.output_search_dialog import OutputSearchDialog
 from taskrun_gui.ui.history.run_actions import RunActions
 from taskrun_gui.ui.history.run_details import RunDetails
 from taskrun_gui.ui.widgets.log_view import LogView
@@ -61,13 +63,24 @@ class HistoryTab(QWidget):
         self.export_button = QPushButton("Export…", self)
         self.export_button.setToolTip("Save the filtered runs as CSV or JSON")
         self.export_button.clicked.connect(self._on_export_clicked)
+        self.search_all_button = QPushButton("Search all output…", self)
+        self.search_all_button.setObjectName("searchAllOutput")
+        self.search_all_button.setToolTip(
+            "Find the runs whose output contains a text (Ctrl+Shift+F)"
+        )
+        self.search_all_button.clicked.connect(self.open_output_search)
+        self.output_search: OutputSearchDialog | None = None
+        self._pending_hit: LogHit | None = None  # a search hit to open once its run is selected
         self.model = HistoryModel(ctx.query, ctx.hub, self)
         self.model.refresher.shown = self.isVisible  # hidden (another tab, the tray): no reads
         self.table = self._make_table()
         self.details = RunDetails(ctx.query, self)
         self.details.step_selected.connect(self._on_details_step_selected)
         self.log_view = LogView(self)
-        self.log_view.whole_log_requested.connect(self.details.steps_table.clearSelection)
+        self.log_view.whole_log_requested.connect(self._on_log_view_whole_log_requested)
+        search_all = QShortcut(QKeySequence("Ctrl+Shift+F"), self)
+        search_all.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        search_all.activated.connect(self.open_output_search)
 
         details_scroll = QScrollArea(self)
         details_scroll.setWidget(self.details)
@@ -88,6 +101,7 @@ class HistoryTab(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filters, 1)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.search_all_button)
         bar.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -162,6 +176,24 @@ class HistoryTab(QWidget):
         else:
             focus_line_edit(self.filters.error_edit)
 
+    def open_output_search(self) -> OutputSearchDialog:
+        """The search across every run's output (one dialog, kept while the tab lives)."""
+        if self.output_search is None:
+            dialog = OutputSearchDialog(self.model.run_filter, self)
+            dialog.hit_opened.connect(self.open_hit)
+            self.filters.filter_changed.connect(dialog.set_filter)
+            self.output_search = dialog
+        self.output_search.show()
+        self.output_search.raise_()
+        self.output_search.pattern_edit.setFocus()
+        return self.output_search
+
+    def open_hit(self, hit: LogHit) -> None:
+        """Select the hit's run and show its log from the matching line, the match selected."""
+        self._pending_hit = hit
+        self._selected_uid = None  # the same run again: its log is opened at this match
+        self.show_run(hit.run_id)
+
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
         flags = (
@@ -215,10 +247,22 @@ class HistoryTab(QWidget):
             return
         if rec.uid != self._selected_uid:
             self._selected_uid = rec.uid
-            self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
+            hit, self._pending_hit = self._pending_hit, None
+            if hit is not None and hit.uid == rec.uid and hit.offset is not None:
+                self.log_view.show_match(rec.log_path, hit.line_start, hit.match)
+            else:
+                self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
         if rec != self.details.record:
             self.details.show_run(rec)
             self.run_selected.emit(rec)
+
+    def _on_log_view_whole_log_requested(self) -> None:
+        if self.details.steps_table.selectedItems():
+            self.details.steps_table.clearSelection()  # shows the whole log
+            return
+        rec = self.details.record
+        if rec is not None:
+            self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
 
     def _on_details_step_selected(self, step: StepRecord | None) -> None:
         """One step's section of the log, or (no step selected) the whole log again."""

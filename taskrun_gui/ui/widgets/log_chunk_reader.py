@@ -22,6 +22,7 @@ __all__ = [
     "LogChunk",
     "LogChunkReader",
     "read_earlier",
+    "read_from",
     "read_range",
     "read_tail",
     "unseen_part",
@@ -77,6 +78,25 @@ def read_range(path: str, start: int, end: int, max_bytes: int, max_lines: int) 
         data, first = _skip_partial_first_line(data, first)
     cut = _start_of_last_lines(data, max_lines)
     return _decode(data[cut:], first + cut, final=True)
+
+
+def read_from(path: str, start: int, max_bytes: int, max_lines: int) -> LogChunk:
+    """What follows file offset ``start`` (a line start): its first ``max_bytes``, at most
+    ``max_lines`` lines. Opening a log at a search match shows the match on the first line."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            data = handle.read(max_bytes)
+    except OSError as exc:
+        return LogChunk(start=start, end=start, error=exc)
+    pos = -1
+    for _ in range(max_lines):
+        pos = data.find(b"\n", pos + 1)
+        if pos < 0:
+            break
+    if pos >= 0:
+        data = data[: pos + 1]
+    return _decode(data, start, final=True)
 
 
 def read_earlier(path: str, before: int, max_bytes: int, floor: int = 0) -> LogChunk:

@@ -12,7 +12,7 @@ from functools import partial
 from html import escape
 
 from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from taskrun_gui.core.timefmt import human_bytes
@@ -21,6 +21,7 @@ from taskrun_gui.ui.widgets.log_chunk_reader import (
     LogChunk,
     LogChunkReader,
     read_earlier,
+    read_from,
     read_range,
     read_tail,
     unseen_part,
@@ -61,7 +62,9 @@ class LogView(QWidget):
         self._loading_earlier = False
         self._pending: list[tuple[str, int | None]] = []  # live batches held during replay
         self._shown_end = 0  # file offset just past the last byte shown
-        self._step: tuple[str, int] | None = None  # showing one step: (its name, its start)
+        # showing part of the file: (what it is, as HTML; where "Load earlier" stops)
+        self._section: tuple[str, int] | None = None
+        self._match: str | None = None  # opened at a search match: select it once loaded
         self._build_ui()
 
     def _build_ui(self) -> None:
@@ -136,7 +139,7 @@ class LogView(QWidget):
         self._replaying = self._loading_earlier = False
         self._pending.clear()
         self._shown_end = 0
-        self._step = None
+        self._section = self._match = None
         self._text.reset()
         self._open_raw.setEnabled(False)
         self._update_note()
@@ -159,17 +162,30 @@ class LogView(QWidget):
         """Show only the bytes [start, end) of a finished log: the section of the step named
         ``step``; the note says which step is shown, not how much of the file is before it."""
         self.clear()
-        self._step = (step, start)
+        label = f"step “{escape(step)}”" if step else "one step"
+        self._section = (f"Showing the output of {label} only", start)
         self._path = path
         self._live = False
         self._open_raw.setEnabled(True)
         self._replaying = True
         self._start_read(partial(read_range, path, start, end, self._tail_bytes, self._max_lines))
 
+    def show_match(self, path: str, line_start: int, match: str) -> None:
+        """Open a finished log at a search match: from its line on, the match selected, with
+        Load earlier above it and a way to the whole log."""
+        self.clear()
+        self._section = ("Showing the output from the match on", 0)
+        self._match = match
+        self._path = path
+        self._live = False
+        self._open_raw.setEnabled(True)
+        self._replaying = True
+        self._start_read(partial(read_from, path, line_start, self._tail_bytes, self._max_lines))
+
     def load_earlier(self) -> None:
         """Prepend the chunk of the file just before the first line shown (on a worker)."""
         busy = self._replaying or self._loading_earlier
-        floor = 0 if self._step is None else self._step[1]
+        floor = 0 if self._section is None else self._section[1]
         if self._path is None or busy or self._text.first_offset <= floor:
             return
         self._loading_earlier = True
@@ -251,8 +267,11 @@ class LogView(QWidget):
         pending, self._pending = self._pending, []
         for text, end_offset in pending:
             self.append_output(text, end_offset)
-        self._text.scroll_to_bottom()
-        self._update_match_info(False)
+        if self._match is not None:
+            self._select_match(self._match)
+        else:
+            self._text.scroll_to_bottom()
+            self._update_match_info(False)
         self.loaded.emit()
 
     def _show_earlier(self, chunk: LogChunk) -> None:
@@ -264,6 +283,12 @@ class LogView(QWidget):
                 self._text.prepend_chunk(chunk)
             self._update_note()
         self.earlier_loaded.emit()
+
+    def _select_match(self, match: str) -> None:
+        self._follow.setChecked(False)
+        self._search.set_query(match)  # marks every match, the caret before the first
+        self._text.moveCursor(QTextCursor.MoveOperation.Start)
+        self.find_next()
 
     # --- follow, note, search ---------------------------------------------------------------
 
@@ -291,8 +316,8 @@ class LogView(QWidget):
         self._note.show()
 
     def _update_note(self) -> None:
-        if self._step is not None:
-            self._update_step_note(*self._step)
+        if self._section is not None:
+            self._update_section_note(*self._section)
             return
         earlier = self._text.first_offset
         if earlier <= 0:
@@ -307,14 +332,13 @@ class LogView(QWidget):
             self._note.setText(f"… {size} earlier output not shown — {link}")
         self._note.show()
 
-    def _update_step_note(self, name: str, start: int) -> None:
-        """Which step is shown, how much of it is above, and the way back to the whole log."""
-        label = f"step “{escape(name)}”" if name else "one step"
-        text = f"Showing the output of {label} only"
-        earlier = self._text.first_offset - start
+    def _update_section_note(self, what: str, floor: int) -> None:
+        """Which part is shown, how much of it is above, and the way back to the whole log."""
+        text = what
+        earlier = self._text.first_offset - floor
         if earlier > 0:
             link = '<a href="load-earlier">Load earlier</a>'
-            text += f" (… {human_bytes(earlier)} of it not shown — {link})"
+            text += f" (… {human_bytes(earlier)} before it — {link})"
         self._note.setTextFormat(Qt.TextFormat.RichText)
         self._note.setText(f'{text} — <a href="whole-log">Show the whole log</a>')
         self._note.show()
