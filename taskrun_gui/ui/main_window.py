@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.tasks_tab.edit_requested.connect(self._on_tasks_tab_edit_requested)
         self.tasks_tab.new_requested.connect(self._on_tasks_tab_new_requested)
         self.tasks_tab.history_requested.connect(self._on_tasks_tab_history_requested)
+        self.tasks_tab.launcher.queued.connect(self._on_launcher_queued)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.notifier.activated.connect(self._on_notifier_activated)
         self.tray.run_requested.connect(self.tasks_tab.run_task_by_name)
@@ -333,6 +334,13 @@ class MainWindow(QMainWindow):
     def _on_tasks_tab_history_requested(self, task_id: int) -> None:
         self.tabs.setCurrentIndex(TAB_LOGS)
         self.history_tab.show_task(task_id)
+
+    def _on_launcher_queued(self, recs: list[RunRecord]) -> None:
+        """Run (toolbar, Ctrl+R, tray) takes the user to the output, as Rundeck does: the
+        Logs tab, the new run selected, its log followed live."""
+        if recs:
+            self.tabs.setCurrentIndex(TAB_LOGS)
+            self.history_tab.follow_new_run(recs[0].uid)
 
     def _on_editor_tab_saved(self, task_id: int) -> None:
         self.tasks_tab.select_task(task_id)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from taskrun_gui.core.models import RunRecord, RunStatus
-from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text
+from taskrun_gui.core.timefmt import elapsed_text, human_bytes, human_duration, local_text, now_ms
 from taskrun_gui.ui.theme import is_dark, status_color
 
 
@@ -75,6 +75,13 @@ def _error(rec: RunRecord) -> str:
     return " ".join(text.split())
 
 
+def _duration(rec: RunRecord) -> str:
+    """A running run ticks (the tab repaints the column each second): how long so far."""
+    if rec.status.is_live and rec.duration_ms is None:
+        return elapsed_text(rec.started_at, now_ms())
+    return human_duration(rec.duration_seconds) + (" ▲ slow" if rec.slow else "")
+
+
 def _cpu(rec: RunRecord) -> str:
     return "" if rec.cpu_seconds is None else f"{rec.cpu_seconds:.2f}"
 
@@ -87,7 +94,7 @@ _TEXT: dict[Col, Callable[[RunRecord], str]] = {
     Col.ATTEMPT: lambda r: str(r.attempt),
     Col.QUEUED: lambda r: local_text(r.queued_at),
     Col.STARTED: lambda r: local_text(r.started_at),
-    Col.DURATION: lambda r: human_duration(r.duration_seconds) + (" ▲ slow" if r.slow else ""),
+    Col.DURATION: lambda r: _duration(r),
     Col.EXIT_CODE: lambda r: _opt(r.exit_code),
     Col.ERROR: _error,
     Col.PEAK_RSS: lambda r: human_bytes(r.peak_rss),

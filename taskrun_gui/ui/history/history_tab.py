@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -70,6 +78,7 @@ class HistoryTab(QWidget):
         )
         self.search_all_button.clicked.connect(self.open_output_search)
         self.output_search: OutputSearchDialog | None = None
+        self._follow_uid: str | None = None  # a run just started, to select once listed
         self._pending_hit: LogHit | None = None  # a search hit to open once its run is selected
         self.model = HistoryModel(ctx.query, ctx.hub, self)
         self.model.refresher.shown = self.isVisible  # hidden (another tab, the tray): no reads
@@ -113,6 +122,11 @@ class HistoryTab(QWidget):
         self.model.modelReset.connect(self._on_model_reset)
         ctx.executor.run_output.connect(self._on_run_output)
         ctx.hub.changed.connect(self._on_hub_changed)
+        self._ticker = QTimer(self)  # live runs' elapsed time, while the tab is shown
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._on_ticker_timeout)
+        self._ticker.start()
+        self.model.refreshed.connect(self._select_followed_run)
         self._restore_layout()
         self.filters.reload_tasks()
         self.model.set_filter(self.filters.run_filter())
@@ -193,6 +207,28 @@ class HistoryTab(QWidget):
         self._pending_hit = hit
         self._selected_uid = None  # the same run again: its log is opened at this match
         self.show_run(hit.run_id)
+
+    def follow_new_run(self, uid: str) -> None:
+        """Run was pressed: select the new run as soon as the table has it, its live log
+        followed (the filter is cleared when it would hide the run)."""
+        self._follow_uid = uid
+        if self.model.run_filter != RunFilter():
+            self.filters.clear()
+        self._select_followed_run()
+        self.model.refresh()
+
+    def _select_followed_run(self) -> None:
+        uid = self._follow_uid
+        row = None if uid is None else self.model.row_of_uid(uid)
+        if row is not None:
+            self._follow_uid = None
+            self.select_row(row)
+
+    def _on_ticker_timeout(self) -> None:
+        if self.isVisible() and self.model.rowCount():
+            viewport = self.table.viewport()
+            bottom = self.table.rowAt(viewport.height() - 1)
+            self.model.tick_live(self.table.rowAt(0), bottom if bottom >= 0 else 1 << 30)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
