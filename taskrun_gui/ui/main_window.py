@@ -31,6 +31,7 @@ from taskrun_gui.ui.find_shortcut import install_find_shortcut
 from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
 from taskrun_gui.ui.notification_banner import NotificationBanner
+from taskrun_gui.ui.notification_center import NotificationButton
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.tasks.run_notices import RunNotices
 from taskrun_gui.ui.tasks.tasks_tab import TasksTab
@@ -94,9 +95,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self.banner.float_over(central)  # over the tabs' corner: nothing is pushed down
 
         self.tray = TrayIcon(self, self.tasks_tab.task_names, self)
         self.tray.show()
@@ -115,6 +116,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.counts_label)
         self.statusBar().addWidget(self.health_label)
         self.statusBar().addPermanentWidget(self.host_label)
+        self.notification_button = NotificationButton(self.notifier)
+        self.statusBar().addPermanentWidget(self.notification_button)
+        self.banner.history_requested.connect(self.notification_button.open_center)
         self._build_menus()
         self.find_shortcut = install_find_shortcut(self, self.tabs)
         self._connect()
