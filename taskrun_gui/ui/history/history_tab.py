@@ -15,10 +15,9 @@ from PySide6.QtCore import (
     QModelIndex,
     QPoint,
     Qt,
-    QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -42,12 +41,14 @@ from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.find_shortcut import focus_line_edit
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
-from taskrun_gui.ui.history.history_columns import DEFAULT_WIDTHS, Col
+from taskrun_gui.ui.history.history_columns import Col, fitted_widths
 from taskrun_gui.ui.history.history_filters import HistoryFilters
 from taskrun_gui.ui.history.history_model import HistoryModel
+from taskrun_gui.ui.history.live_rows import LiveRows
 from taskrun_gui.ui.history.output_search_dialog import OutputSearchDialog
 from taskrun_gui.ui.history.run_actions import RunActions
 from taskrun_gui.ui.history.run_details import RunDetails
+from taskrun_gui.ui.history.table_fit import fit_to_width
 from taskrun_gui.ui.widgets.log_view import LogView
 
 _KEY = "history/"
@@ -78,7 +79,6 @@ class HistoryTab(QWidget):
         )
         self.search_all_button.clicked.connect(self.open_output_search)
         self.output_search: OutputSearchDialog | None = None
-        self._follow_uid: str | None = None  # a run just started, to select once listed
         self._pending_hit: LogHit | None = None  # a search hit to open once its run is selected
         self.model = HistoryModel(ctx.query, ctx.hub, self)
         self.model.refresher.shown = self.isVisible  # hidden (another tab, the tray): no reads
@@ -122,11 +122,7 @@ class HistoryTab(QWidget):
         self.model.modelReset.connect(self._on_model_reset)
         ctx.executor.run_output.connect(self._on_run_output)
         ctx.hub.changed.connect(self._on_hub_changed)
-        self._ticker = QTimer(self)  # live runs' elapsed time, while the tab is shown
-        self._ticker.setInterval(1000)
-        self._ticker.timeout.connect(self._on_ticker_timeout)
-        self._ticker.start()
-        self.model.refreshed.connect(self._select_followed_run)
+        self.live = LiveRows(self)
         self._restore_layout()
         self.filters.reload_tasks()
         self.model.set_filter(self.filters.run_filter())
@@ -149,8 +145,9 @@ class HistoryTab(QWidget):
         header = table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
-        for col, width in DEFAULT_WIDTHS.items():
+        for col, width in fitted_widths(table.fontMetrics()).items():
             header.resizeSection(col, width)
+        header.setSectionResizeMode(Col.ERROR, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(Col.ID, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
@@ -209,26 +206,8 @@ class HistoryTab(QWidget):
         self.show_run(hit.run_id)
 
     def follow_new_run(self, uid: str) -> None:
-        """Run was pressed: select the new run as soon as the table has it, its live log
-        followed (the filter is cleared when it would hide the run)."""
-        self._follow_uid = uid
-        if self.model.run_filter != RunFilter():
-            self.filters.clear()
-        self._select_followed_run()
-        self.model.refresh()
-
-    def _select_followed_run(self) -> None:
-        uid = self._follow_uid
-        row = None if uid is None else self.model.row_of_uid(uid)
-        if row is not None:
-            self._follow_uid = None
-            self.select_row(row)
-
-    def _on_ticker_timeout(self) -> None:
-        if self.isVisible() and self.model.rowCount():
-            viewport = self.table.viewport()
-            bottom = self.table.rowAt(viewport.height() - 1)
-            self.model.tick_live(self.table.rowAt(0), bottom if bottom >= 0 else 1 << 30)
+        """Run was pressed: select the new run once listed, its live log followed."""
+        self.live.follow_new_run(uid)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -331,6 +310,11 @@ class HistoryTab(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.model.refresher.refresh_if_needed()
+        fit_to_width(self.table)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        fit_to_width(self.table)
 
     def _on_model_count_changed(self, count: int) -> None:
         self.count_label.setText(f"{count:,} runs")
@@ -390,5 +374,7 @@ class HistoryTab(QWidget):
             state = settings.value(_KEY + key)
             if isinstance(state, QByteArray) and not state.isEmpty():
                 target.restoreState(state)
+        header = self.table.horizontalHeader()  # a state saved before Error stretched
+        header.setSectionResizeMode(Col.ERROR, QHeaderView.ResizeMode.Stretch)
         self.splitter.splitterMoved.connect(self._save_layout)
         self.bottom_splitter.splitterMoved.connect(self._save_layout)
