@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 
 from taskrun_gui.cli.common import fail, whole_number
 from taskrun_gui.cli.history_cmds import _filter
@@ -34,17 +35,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def hit_json(hit: LogHit) -> dict[str, object]:
-    return {
-        "run_id": hit.run_id,
-        "uid": hit.uid,
-        "task": hit.task_name,
-        "status": hit.status,
-        "queued_at": hit.queued_at,
-        "log_path": hit.log_path,
-        "offset": hit.offset,
-        "line": hit.line,
-        "match": hit.match,
-    }
+    """The hit's fields, `task` for the task's name as in `taskrun runs --json`."""
+    fields = asdict(hit)
+    fields["task"] = fields.pop("task_name")
+    return fields
 
 
 class _Printer:
