@@ -76,6 +76,8 @@ class NotificationButton(QToolButton):
         self.setObjectName("notificationButton")
         self.setAutoRaise(True)
         self.setToolTip("Notification history")
+        self.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation))
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._notifier = notifier
         self._seen = 0
         self.center: NotificationCenter | None = None
@@ -100,5 +102,5 @@ class NotificationButton(QToolButton):
         if len(self._notifier.history()) < self._seen:  # the oldest fell off the end
             self._seen = len(self._notifier.history())
         count = self.unseen()
-        self.setText(f"🔔 {count}" if count else "🔔")
+        self.setText(f"{count} new" if count else "Notifications")
         self.setAccessibleName(f"Notifications, {count} new")

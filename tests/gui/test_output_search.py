@@ -37,6 +37,14 @@ def test_search_lists_runs_and_opens_the_log_at_the_match(qtbot: QtBot, env: Env
     assert view.text_edit().textCursor().selectedText() == "FATAL: socket"
     assert "from the match on" in note(view).text() and "Load earlier" in note(view).text()
 
+    view.search_bar().set_query("")
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        table.cellActivated.emit(1, 0)  # the run shown already: opened at its match again
+    assert view.text_edit().textCursor().selectedText() == "FATAL: socket"
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        note(view).linkActivated.emit("whole-log")
+    assert view.text().startswith("line 0\n") or "earlier output not shown" in note(view).text()
+
 
 def test_a_bad_regex_is_said_and_not_searched(qtbot: QtBot, env: Env) -> None:  # noqa: F811
     dialog = env.tab.open_output_search()

@@ -72,11 +72,9 @@ class HistoryTab(QWidget):
         self.export_button = QPushButton("Export…", self)
         self.export_button.setToolTip("Save the filtered runs as CSV or JSON")
         self.export_button.clicked.connect(self._on_export_clicked)
-        self.search_all_button = QPushButton("Search all output…", self)
+        self.search_all_button = QPushButton("Search logs…", self)
         self.search_all_button.setObjectName("searchAllOutput")
-        self.search_all_button.setToolTip(
-            "Find the runs whose output contains a text (Ctrl+Shift+F)"
-        )
+        self.search_all_button.setToolTip("Search every run's output for a text (Ctrl+Shift+F)")
         self.search_all_button.clicked.connect(self.open_output_search)
         self.output_search: OutputSearchDialog | None = None
         self._pending_hit: LogHit | None = None  # a search hit to open once its run is selected
@@ -201,9 +199,17 @@ class HistoryTab(QWidget):
 
     def open_hit(self, hit: LogHit) -> None:
         """Select the hit's run and show its log from the matching line, the match selected."""
+        if hit.uid == self._selected_uid and self.details.record is not None:
+            self._open_log(self.details.record, hit)
+            return
         self._pending_hit = hit
-        self._selected_uid = None  # the same run again: its log is opened at this match
         self.show_run(hit.run_id)
+
+    def _open_log(self, rec: RunRecord, hit: LogHit | None = None) -> None:
+        if hit is not None and hit.offset is not None:
+            self.log_view.show_match(rec.log_path, hit.line_start, hit.match)
+        else:
+            self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
 
     def follow_new_run(self, uid: str) -> None:
         """Run was pressed: select the new run once listed, its live log followed."""
@@ -262,11 +268,10 @@ class HistoryTab(QWidget):
             return
         if rec.uid != self._selected_uid:
             self._selected_uid = rec.uid
-            hit, self._pending_hit = self._pending_hit, None
-            if hit is not None and hit.uid == rec.uid and hit.offset is not None:
-                self.log_view.show_match(rec.log_path, hit.line_start, hit.match)
-            else:
-                self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
+            hit = self._pending_hit
+            if hit is not None and hit.uid == rec.uid:  # the search hit's run, at last
+                self._pending_hit = None
+            self._open_log(rec, hit if hit is not None and hit.uid == rec.uid else None)
         if rec != self.details.record:
             self.details.show_run(rec)
             self.run_selected.emit(rec)
