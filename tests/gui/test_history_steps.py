@@ -8,7 +8,9 @@ from PySide6.QtWidgets import QScrollArea
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.core.models import Step, TaskSpec
+from taskrun_gui.engine.log_search import LogHit, Pattern, search_logs
 from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.tasks_repo import TaskRow
 from tests.gui.test_history_tab import WAIT, Env, env, status_of, wait_row  # noqa: F401
 from tests.gui.test_widgets_log_view import note
@@ -44,3 +46,28 @@ def test_steps_are_in_view_and_a_step_says_which_it_is(qtbot: QtBot, env: Env) -
         note(view).linkActivated.emit("whole-log")
     assert not table.selectedItems()
     assert view.text().split() == ["fetching", "fetched", "building"]
+
+
+def test_a_search_hit_opens_over_a_chosen_step(qtbot: QtBot, env: Env) -> None:  # noqa: F811
+    spec = TaskSpec(
+        name="two", steps=[Step(name="a", command="echo a"), Step(name="b", command="echo b")]
+    )
+    task: TaskRow = env.host.writer.submit(lambda: tasks_repo.create(spec)).result(10)
+    other = env.run(env.task("other", "print('before'); print('needle here')"))
+    rec = env.run(task)
+    for r in (rec, other):
+        qtbot.waitUntil(lambda r=r: status_of(env.tab, r.uid) == "success", timeout=WAIT)
+    env.tab.select_row(wait_row(qtbot, env.tab, rec.uid))
+    steps = env.tab.details.steps_table
+    qtbot.waitUntil(lambda: steps.rowCount() == 2, timeout=WAIT)
+    view = env.tab.log_view
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        steps.selectRow(1)
+    hits: list[LogHit] = []
+    search_logs(RunFilter(), Pattern("needle"), hits.append)
+    with qtbot.waitSignal(view.loaded, timeout=WAIT):
+        env.tab.open_hit(hits[0])
+    assert view.text() == "needle here\n"
+    qtbot.waitUntil(lambda: env.tab.details.steps_table.rowCount() == 0, timeout=WAIT)
+    assert view.text() == "needle here\n"  # no reload of the whole log came after
+    assert note(view).isVisible() and "from the match on" in note(view).text()
