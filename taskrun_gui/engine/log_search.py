@@ -14,11 +14,13 @@ never as an error.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import cast
 
@@ -31,6 +33,8 @@ from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.schema import Run
 
 __all__ = ["LogHit", "Pattern", "SearchProgress", "check_pattern", "search_logs"]
+
+log = logging.getLogger(__name__)
 
 PAGE = 2000  # run rows read per query
 BATCH = 250  # logs per pool task
@@ -120,30 +124,51 @@ class _Scanner:
         self._pattern = pattern
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1:
-            # not fork: the window's process has Qt and threads. The fork server imports only
-            # the scanner, not __main__ (neither entry point guards `sys.exit(main())`).
+            # not fork: the window's process has Qt and threads. Workers import the main
+            # module as __mp_main__ (the entry points guard their `sys.exit(main())`).
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["taskrun_gui.engine.log_scan"])
             self._pool = ProcessPoolExecutor(workers, mp_context=context)
-        self._ahead: deque[Future[list[ScanResult]]] = deque()
+        self._ahead: deque[tuple[list[tuple[str, bool]], Future[list[ScanResult]] | None]]
+        self._ahead = deque()
+        self._broken = False  # the pool failed: scan here from now on
         self._depth = 2 * workers
 
     def results(self, batches: Iterator[list[tuple[str, bool]]]) -> Iterator[list[ScanResult]]:
-        if self._pool is None:
-            for paths in batches:
-                yield scan_paths(paths, self._pattern)
-            return
-        for paths in batches:
-            self._ahead.append(self._pool.submit(scan_paths, paths, self._pattern))
-            if len(self._ahead) >= self._depth:
-                yield self._ahead.popleft().result()
+        for logs in batches:
+            if self._pool is None or self._broken:
+                while self._ahead:  # in order: what the pool was given comes first
+                    yield self._take()
+                yield scan_paths(logs, self._pattern)
+                continue
+            try:
+                future = self._pool.submit(scan_paths, logs, self._pattern)
+            except BrokenProcessPool:
+                self._broken = True
+                future = None
+            self._ahead.append((logs, future))
+            if len(self._ahead) >= self._depth or self._broken:
+                yield self._take()
         while self._ahead:
-            yield self._ahead.popleft().result()
+            yield self._take()
+
+    def _take(self) -> list[ScanResult]:
+        logs, future = self._ahead.popleft()
+        try:
+            if future is not None:
+                return future.result()
+        except BrokenProcessPool:
+            pass
+        if not self._broken:  # a worker died: what is left is scanned in this process
+            log.warning("log search: the worker processes failed; searching in this one")
+            self._broken = True
+        return scan_paths(logs, self._pattern)
 
     def close(self) -> None:
         if self._pool is not None:
-            for future in self._ahead:
-                future.cancel()
+            for _logs, future in self._ahead:
+                if future is not None:
+                    future.cancel()
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 

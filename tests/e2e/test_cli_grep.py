@@ -53,3 +53,13 @@ def test_grep_lines_json_filters_and_exit_codes(tmp_path: Path) -> None:
     os.remove(str(oldest["log_path"]))  # retention took it
     gone = taskrun(d, "grep", "disk full")
     assert gone.returncode == 1 and "1 logs gone" in gone.stderr
+
+
+def test_grep_with_worker_processes_gives_the_same_answer(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    _runs(d)
+    one = taskrun(d, "grep", "disk full", "-i", "--json")
+    pool = taskrun(d, "grep", "disk full", "-i", "--json", "--jobs", "2")
+    assert pool.returncode == 0 and pool.stdout == one.stdout
+    assert "Traceback" not in pool.stderr and "worker processes failed" not in pool.stderr
+    assert len(taskrun_json(d, "runs", "--json")) == 3  # the workers ran no command of their own
