@@ -15,6 +15,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         bench_charts,
         bench_cli,
         bench_executor,
+        bench_grep,
         bench_history,
         bench_log_capture,
         bench_log_view,
@@ -31,6 +32,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         ("6. charts", bench_charts.run),
         ("7. command line", bench_cli.run),
         ("8. runs on another machine", bench_remote.run),
+        ("9. search all output", bench_grep.run),
     ]
 
 

@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export-runs": ("history_cmds", "cmd_export_runs"),
     "cleanup": ("history_cmds", "cmd_cleanup"),
     "storage": ("history_cmds", "cmd_storage"),
+    "grep": ("grep_cmd", "cmd_grep"),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn, TypeAlias
 
-from taskrun_gui.cli import channel_parser, host_parser
+from taskrun_gui.cli import channel_parser, grep_parser, host_parser
 from taskrun_gui.cli.options import (
     MAX_ID,
     amount,
@@ -229,6 +229,10 @@ def _history_commands(sub: Subparsers) -> None:
     clean.add_argument("--older-than", type=AGE_DAYS, metavar="DAYS")
     clean.add_argument("--keep-per-task", type=KEEP, metavar="N")
     clean.add_argument("--json", action="store_true")
+
+    grep = sub.add_parser("grep", help="runs whose output contains a text (or --regex)")
+    _filters(grep)
+    grep_parser.add_arguments(grep)
 
     st = sub.add_parser("storage", help="database and log sizes")
     st.add_argument("--json", action="store_true")

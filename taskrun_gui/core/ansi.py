@@ -53,6 +53,8 @@ MAX_HELD_BACK = 64 * 1024
 # C0 controls other than tab and newline, and DEL, carry nothing a log viewer can show.
 # A lone carriage return is dropped too: overwriting progress bars is a terminal's job.
 _CONTROLS = {c: None for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F) if c != 0x1B}
+# A viewer that folds progress bars (core/returns.py) keeps them to know where a line restarts.
+_CONTROLS_BUT_CR = {c: None for c in _CONTROLS if c != 0x0D}
 
 
 def xterm_colour(index: int) -> str:
@@ -96,9 +98,10 @@ class AnsiParser:
     incomplete tail of one chunk is held back and parsed together with the next ``feed``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_returns: bool = False) -> None:
         self._style = PLAIN
         self._held = ""
+        self._controls = _CONTROLS_BUT_CR if keep_returns else _CONTROLS
 
     @property
     def style(self) -> Style:
@@ -129,7 +132,7 @@ class AnsiParser:
                 return spans
 
     def _emit(self, spans: list[Span], chunk: str) -> None:
-        chunk = chunk.translate(_CONTROLS)
+        chunk = chunk.translate(self._controls)
         if not chunk:
             return
         if spans and spans[-1].style == self._style:

@@ -12,6 +12,15 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def elapsed_text(started_at: int | None, now: int) -> str:
+    """How long a run has been going, in whole seconds so a ticking cell does not flicker
+    through hundredths: "7 s…", "2m 05s…" (the ellipsis: still going)."""
+    if started_at is None:
+        return ""
+    seconds = max(0, (now - started_at) // 1000)
+    return (f"{seconds} s" if seconds < 60 else human_duration(seconds)) + "…"
+
+
 def ms_to_iso(ms: int | None) -> str | None:
     """ISO 8601 UTC with milliseconds, as the JSON output promises."""
     if ms is None:

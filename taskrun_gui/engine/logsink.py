@@ -17,6 +17,8 @@ OutputCallback = Callable[[str, int], None]  # (text, log byte offset after it)
 # as its newest part with a note; the log file always has every byte.
 BATCH_SECONDS = 0.1
 MAX_BATCH_BYTES = 32 * 1024
+# How a batch after skipped output begins: a viewer counts the skipped bytes on that line.
+SKIP_NOTE_START = "\n[… "
 
 
 class SecretMasker:
@@ -124,7 +126,8 @@ class LogSink:
         text = ""
         if self._skipped:
             self._decoder.reset()
-            text = f"\n[… {self._skipped} bytes not shown live; the log file has them]\n"
+            skipped = f"{self._skipped} bytes not shown live; the log file has them]\n"
+            text = SKIP_NOTE_START + skipped
             self._skipped = 0
         text += self._decoder.decode(data)
         self._on_output(text, self.position)

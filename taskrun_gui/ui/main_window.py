@@ -27,9 +27,11 @@ from taskrun_gui.storage import runs_repo
 from taskrun_gui.ui import settings_dialog as cfg
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.find_shortcut import install_find_shortcut
 from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
 from taskrun_gui.ui.notification_banner import NotificationBanner
+from taskrun_gui.ui.notification_center import NotificationButton
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.tasks.run_notices import RunNotices
 from taskrun_gui.ui.tasks.tasks_tab import TasksTab
@@ -93,9 +95,9 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
+        self.banner.float_over(central)  # over the tabs' corner: nothing is pushed down
 
         self.tray = TrayIcon(self, self.tasks_tab.task_names, self)
         self.tray.show()
@@ -114,7 +116,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.counts_label)
         self.statusBar().addWidget(self.health_label)
         self.statusBar().addPermanentWidget(self.host_label)
+        self.notification_button = NotificationButton(self.notifier)
+        self.statusBar().addPermanentWidget(self.notification_button)
+        self.banner.history_requested.connect(self.notification_button.open_center)
         self._build_menus()
+        self.find_shortcut = install_find_shortcut(self, self.tabs)
         self._connect()
         self._update_counts()
         self.restore_state()
@@ -145,6 +151,7 @@ class MainWindow(QMainWindow):
         self.tasks_tab.edit_requested.connect(self._on_tasks_tab_edit_requested)
         self.tasks_tab.new_requested.connect(self._on_tasks_tab_new_requested)
         self.tasks_tab.history_requested.connect(self._on_tasks_tab_history_requested)
+        self.tasks_tab.launcher.queued.connect(self._on_launcher_queued)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.notifier.activated.connect(self._on_notifier_activated)
         self.tray.run_requested.connect(self.tasks_tab.run_task_by_name)
@@ -332,6 +339,13 @@ class MainWindow(QMainWindow):
     def _on_tasks_tab_history_requested(self, task_id: int) -> None:
         self.tabs.setCurrentIndex(TAB_LOGS)
         self.history_tab.show_task(task_id)
+
+    def _on_launcher_queued(self, recs: list[RunRecord]) -> None:
+        """Run (toolbar, Ctrl+R, tray) takes the user to the output, as Rundeck does: the
+        Logs tab, the new run selected, its log followed live."""
+        if recs:
+            self.tabs.setCurrentIndex(TAB_LOGS)
+            self.history_tab.follow_new_run(recs[0].uid)
 
     def _on_editor_tab_saved(self, task_id: int) -> None:
         self.tasks_tab.select_task(task_id)

@@ -1,7 +1,7 @@
 """In-window notifications for desktops without a system tray (and for offscreen tests).
 
-Messages stack newest-first, at most ``MAX_STACK`` at a time, and each one dismisses itself
-after ``timeout_ms``. Each message owns its timer as a child,
+Messages stack newest-first in one area, at most ``MAX_STACK`` at a time, and each one
+dismisses itself after ``timeout_ms``. Each message owns its timer as a child,
 so destroying the banner (or a message) stops the timer with it.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -59,17 +59,25 @@ class BannerMessage(QFrame):
         self.level = level
         self.run_uid = run_uid
         self._closing = False
+        self._make_labels(title, message)
+        self.show_link = self._make_show_link(run_uid) if run_uid else None
+        self.close_button = self._make_close_button()
+        self._lay_out()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(timeout_ms)
+        self._timer.timeout.connect(self.dismiss)
+        self._timer.start()
 
-        icon = QLabel(self)
+    def _make_labels(self, title: str, message: str) -> None:
+        self.icon_label = QLabel(self)
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        icon.setPixmap(self.style().standardIcon(_ICONS[level]).pixmap(size, size))
-
+        self.icon_label.setPixmap(self.style().standardIcon(_ICONS[self.level]).pixmap(size, size))
         self.title_label = QLabel(title, self)
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         font = self.title_label.font()
         font.setBold(True)
         self.title_label.setFont(font)
-
         self.message_label = QLabel(message, self)
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -77,38 +85,33 @@ class BannerMessage(QFrame):
         # A long message is clipped (full text in the tooltip), never widens the window.
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self.show_link: QLabel | None = None
-        if run_uid:
-            self.show_link = QLabel(f'<a href="{escape(run_uid)}">Show</a>', self)
-            self.show_link.setTextFormat(Qt.TextFormat.RichText)
-            self.show_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
-            self.show_link.setToolTip("Show this run")
-            self.show_link.linkActivated.connect(self._on_show_link_activated)
+    def _make_show_link(self, run_uid: str) -> QLabel:
+        link = QLabel(f'<a href="{escape(run_uid)}">Show</a>', self)
+        link.setTextFormat(Qt.TextFormat.RichText)
+        link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        link.setToolTip("Show this run")
+        link.linkActivated.connect(self._on_show_link_activated)
+        return link
 
-        self.close_button = QToolButton(self)
-        self.close_button.setAutoRaise(True)
-        self.close_button.setIcon(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarCloseButton)
-        )
-        self.close_button.setToolTip("Dismiss")
-        self.close_button.setAccessibleName("Dismiss notification")
-        self.close_button.clicked.connect(self.dismiss)
+    def _make_close_button(self) -> QToolButton:
+        button = QToolButton(self)
+        button.setAutoRaise(True)
+        button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarCloseButton))
+        button.setToolTip("Dismiss")
+        button.setAccessibleName("Dismiss notification")
+        button.clicked.connect(self.dismiss)
+        return button
 
+    def _lay_out(self) -> None:
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 4, 4)
         layout.setSpacing(8)
-        layout.addWidget(icon)
+        layout.addWidget(self.icon_label)
         layout.addWidget(self.title_label)
         layout.addWidget(self.message_label, 1)
         if self.show_link is not None:
             layout.addWidget(self.show_link)
         layout.addWidget(self.close_button)
-
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(timeout_ms)
-        self._timer.timeout.connect(self.dismiss)
-        self._timer.start()
 
     def dismiss(self) -> None:
         """Hide and schedule deletion; emits ``dismissed`` once."""
@@ -142,21 +145,51 @@ class BannerMessage(QFrame):
 
 
 class NotificationBanner(QWidget):
-    """A strip of up to three messages, newest on top; hidden while empty."""
+    """Up to three messages, newest on top, in one area; hidden while empty.
+
+    In the window the area floats over the bottom-right corner of the tabs (`float_over`)
+    instead of taking rows of the layout, so messages never push the window's content down;
+    messages pushed out by newer ones are counted ("+2 more") and kept in the notification
+    history, which the link opens.
+    """
 
     MAX_STACK = 3
     DEFAULT_TIMEOUT_MS = 8000
+    FLOAT_WIDTH = 520
+    FLOAT_MARGIN = 12
 
     activated = Signal(str)  # run uid of the message whose "Show" link was clicked
+    history_requested = Signal()  # the "+N more" link: open the notification history
 
     def __init__(self, parent: QWidget | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS):
         super().__init__(parent)
         self.timeout_ms = timeout_ms
         self._messages: list[BannerMessage] = []
+        self._overflow = 0  # messages pushed out since the area was last empty
+        self._over: QWidget | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(6, 6, 6, 0)
         self._layout.setSpacing(4)
+        self.more_label = QLabel(self)
+        self.more_label.setObjectName("notificationsMore")
+        self.more_label.setTextFormat(Qt.TextFormat.RichText)
+        self.more_label.linkActivated.connect(lambda _link: self.history_requested.emit())
+        self.more_label.hide()
+        self._layout.addWidget(self.more_label, 0, Qt.AlignmentFlag.AlignRight)
         self.hide()
+
+    def float_over(self, widget: QWidget) -> None:
+        """Sit over `widget`'s bottom-right corner, following its size, out of any layout."""
+        self.setParent(widget)
+        self._over = widget
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        widget.installEventFilter(self)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._over and event.type() == QEvent.Type.Resize:
+            self._place()
+        return super().eventFilter(watched, event)
 
     def show_message(
         self, title: str, message: str, level: str = "info", run_uid: str | None = None
@@ -164,14 +197,17 @@ class NotificationBanner(QWidget):
         if level not in LEVELS:
             raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
         while len(self._messages) >= self.MAX_STACK:
+            self._overflow += 1
             self._messages[-1].dismiss()
         item = BannerMessage(title, message, level, run_uid, self.timeout_ms, self)
         item.show_clicked.connect(self.activated)
         item.dismissed.connect(lambda: self._on_message_dismissed(item))
         self._messages.insert(0, item)
         self._layout.insertWidget(0, item)
+        self._update_more()
         self.show()
         item.show()  # a child added to a visible parent stays hidden until shown
+        self._place()
         return item
 
     def messages(self) -> list[BannerMessage]:
@@ -187,4 +223,23 @@ class NotificationBanner(QWidget):
             self._messages.remove(item)
             self._layout.removeWidget(item)
         if not self._messages:
+            self._overflow = 0
             self.hide()
+        self._update_more()
+        self._place()
+
+    def _update_more(self) -> None:
+        link = '<a href="history">Open notifications</a>'
+        self.more_label.setText(f"+{self._overflow} more — {link}")
+        self.more_label.setVisible(self._overflow > 0)
+
+    def _place(self) -> None:
+        over = self._over
+        if over is None:
+            return
+        width = min(self.FLOAT_WIDTH, max(0, over.width() - 2 * self.FLOAT_MARGIN))
+        height = self.sizeHint().height()
+        x = over.width() - width - self.FLOAT_MARGIN
+        y = over.height() - height - self.FLOAT_MARGIN
+        self.setGeometry(max(0, x), max(0, y), width, height)
+        self.raise_()

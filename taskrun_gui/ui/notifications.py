@@ -42,6 +42,7 @@ class Notifier(QObject):
     notified = Signal(str, str, str)  # title, message, level
     noted = Signal(str)  # the title of a quiet note (one line, for a status bar)
     activated = Signal(str)  # run uid ("" when a tray message without a run was clicked)
+    history_changed = Signal()  # a notification or a quiet note was kept
 
     def __init__(
         self,
@@ -71,12 +72,14 @@ class Notifier(QObject):
         else:
             self._banner.show_message(title, message, level, run_uid)
         self.notified.emit(title, message, level)
+        self.history_changed.emit()
 
     def note(self, title: str, message: str, run_uid: str | None = None) -> None:
         """Something worth keeping but not worth interrupting for (an attempt that will be
         retried): in the history and on `noted`, never a banner or a tray balloon."""
         self._history.append(Notification(title, message, "info", run_uid, shown=False))
         self.noted.emit(title)
+        self.history_changed.emit()
 
     def uses_tray(self) -> bool:
         """True when messages go to the system tray rather than the window."""

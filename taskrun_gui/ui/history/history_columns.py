@@ -8,10 +8,10 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontMetrics, QGuiApplication
 
 from taskrun_gui.core.models import RunRecord, RunStatus
-from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text
+from taskrun_gui.core.timefmt import elapsed_text, human_bytes, human_duration, local_text, now_ms
 from taskrun_gui.ui.theme import is_dark, status_color
 
 
@@ -45,21 +45,31 @@ HEADERS = {
     Col.CPU: "CPU s",
 }
 
-# Starting widths; the user's own widths are restored from settings over these.
-DEFAULT_WIDTHS = {
-    Col.ID: 70,
-    Col.TASK: 160,
-    Col.STATUS: 90,
-    Col.TRIGGER: 80,
-    Col.ATTEMPT: 60,
-    Col.QUEUED: 150,
-    Col.STARTED: 150,
-    Col.DURATION: 80,
-    Col.EXIT_CODE: 70,
-    Col.ERROR: 260,
-    Col.PEAK_RSS: 90,
-    Col.CPU: 70,
+# The widest text each column usually holds: widths follow the font (a 14 pt font gets
+# wider columns), Error takes what is left (it stretches) and elides.
+SAMPLES = {
+    Col.ID: "000000",
+    Col.TASK: "nightly-backup-db",
+    Col.STATUS: "interrupted",
+    Col.TRIGGER: "schedule",
+    Col.ATTEMPT: "Attempt",
+    Col.QUEUED: "2026-12-31 23:59:59",
+    Col.STARTED: "2026-12-31 23:59:59",
+    Col.DURATION: "12m 05s ▲ slow",
+    Col.EXIT_CODE: "Exit code",
+    Col.PEAK_RSS: "1023.9 MiB",
+    Col.CPU: "1234.56",
 }
+ERROR_MIN_CHARS = 16  # the Error column is never squeezed below this
+# Dropped first when the table is too narrow for every column: Started says when it ran.
+NARROW_HIDDEN = (Col.QUEUED, Col.TRIGGER)
+
+
+def fitted_widths(metrics: QFontMetrics) -> dict[Col, int]:
+    """A width per column (but Error) that shows its usual text in this font, uncut."""
+    pad = 2 * metrics.horizontalAdvance("M")
+    return {col: metrics.horizontalAdvance(text) + pad for col, text in SAMPLES.items()}
+
 
 # Figures read best right-aligned, so their digits line up down the column.
 NUMERIC = frozenset({Col.ID, Col.ATTEMPT, Col.DURATION, Col.EXIT_CODE, Col.PEAK_RSS, Col.CPU})
@@ -75,6 +85,13 @@ def _error(rec: RunRecord) -> str:
     return " ".join(text.split())
 
 
+def _duration(rec: RunRecord) -> str:
+    """A running run ticks (the tab repaints the column each second): how long so far."""
+    if rec.status.is_live and rec.duration_ms is None:
+        return elapsed_text(rec.started_at, now_ms())
+    return human_duration(rec.duration_seconds) + (" ▲ slow" if rec.slow else "")
+
+
 def _cpu(rec: RunRecord) -> str:
     return "" if rec.cpu_seconds is None else f"{rec.cpu_seconds:.2f}"
 
@@ -87,7 +104,7 @@ _TEXT: dict[Col, Callable[[RunRecord], str]] = {
     Col.ATTEMPT: lambda r: str(r.attempt),
     Col.QUEUED: lambda r: local_text(r.queued_at),
     Col.STARTED: lambda r: local_text(r.started_at),
-    Col.DURATION: lambda r: human_duration(r.duration_seconds) + (" ▲ slow" if r.slow else ""),
+    Col.DURATION: lambda r: _duration(r),
     Col.EXIT_CODE: lambda r: _opt(r.exit_code),
     Col.ERROR: _error,
     Col.PEAK_RSS: lambda r: human_bytes(r.peak_rss),

@@ -120,6 +120,15 @@ class HistoryModel(QAbstractTableModel):
         if 0 <= row < self._count and self._cache.get(self._pos(row)) is None:
             self._request(self._pos(row))
 
+    def tick_live(self, first: int, last: int) -> None:
+        """Repaint the Duration of the live runs among rows first..last: it is their elapsed
+        time, which moves on without any event."""
+        for row in range(max(0, first), min(self._count - 1, last) + 1):
+            rec = self.run_at(row)
+            if rec is not None and rec.status.is_live:
+                index = self.index(row, Col.DURATION)
+                self.dataChanged.emit(index, index)
+
     def row_of_id(self, run_id: int) -> int | None:
         """The row of a run among the cached rows only (None when not cached)."""
         pos = self._cache.find(lambda r: r.id == run_id)

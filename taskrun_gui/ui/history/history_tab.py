@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -27,16 +34,21 @@ from PySide6.QtWidgets import (
 )
 
 from taskrun_gui.core.models import RunRecord, StepRecord
+from taskrun_gui.engine.log_search import LogHit
 from taskrun_gui.storage.run_export import ExportFormat, export_runs
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.find_shortcut import focus_line_edit
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
-from taskrun_gui.ui.history.history_columns import DEFAULT_WIDTHS, Col
+from taskrun_gui.ui.history.history_columns import Col, fitted_widths
 from taskrun_gui.ui.history.history_filters import HistoryFilters
 from taskrun_gui.ui.history.history_model import HistoryModel
+from taskrun_gui.ui.history.live_rows import LiveRows
+from taskrun_gui.ui.history.output_search_dialog import OutputSearchDialog
 from taskrun_gui.ui.history.run_actions import RunActions
 from taskrun_gui.ui.history.run_details import RunDetails
+from taskrun_gui.ui.history.table_fit import fit_to_width
 from taskrun_gui.ui.widgets.log_view import LogView
 from taskrun_gui.ui.widgets.status_delegate import StatusChipDelegate
 
@@ -61,12 +73,22 @@ class HistoryTab(QWidget):
         self.export_button = QPushButton("Export…", self)
         self.export_button.setToolTip("Save the filtered runs as CSV or JSON")
         self.export_button.clicked.connect(self._on_export_clicked)
+        self.search_all_button = QPushButton("Search logs…", self)
+        self.search_all_button.setObjectName("searchAllOutput")
+        self.search_all_button.setToolTip("Search every run's output for a text (Ctrl+Shift+F)")
+        self.search_all_button.clicked.connect(self.open_output_search)
+        self.output_search: OutputSearchDialog | None = None
+        self._pending_hit: LogHit | None = None  # a search hit to open once its run is selected
         self.model = HistoryModel(ctx.query, ctx.hub, self)
         self.model.refresher.shown = self.isVisible  # hidden (another tab, the tray): no reads
         self.table = self._make_table()
         self.details = RunDetails(ctx.query, self)
         self.details.step_selected.connect(self._on_details_step_selected)
         self.log_view = LogView(self)
+        self.log_view.whole_log_requested.connect(self._on_log_view_whole_log_requested)
+        search_all = QShortcut(QKeySequence("Ctrl+Shift+F"), self)
+        search_all.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        search_all.activated.connect(self.open_output_search)
 
         details_scroll = QScrollArea(self)
         details_scroll.setWidget(self.details)
@@ -87,6 +109,7 @@ class HistoryTab(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filters, 1)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.search_all_button)
         bar.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -98,6 +121,7 @@ class HistoryTab(QWidget):
         self.model.modelReset.connect(self._on_model_reset)
         ctx.executor.run_output.connect(self._on_run_output)
         ctx.hub.changed.connect(self._on_hub_changed)
+        self.live = LiveRows(self)
         self._restore_layout()
         self.filters.reload_tasks()
         self.model.set_filter(self.filters.run_filter())
@@ -121,8 +145,9 @@ class HistoryTab(QWidget):
         header = table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
-        for col, width in DEFAULT_WIDTHS.items():
+        for col, width in fitted_widths(table.fontMetrics()).items():
             header.resizeSection(col, width)
+        header.setSectionResizeMode(Col.ERROR, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(Col.ID, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
@@ -151,6 +176,46 @@ class HistoryTab(QWidget):
                 self._inform("Run not found", f"There is no run {run_id} in the history.")
 
         self.model.locate(run_id, found)
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the log's find bar when the log (or the run's details) is where the user
+        is, or nothing else has the focus and a run is shown; else the runs filter."""
+        focus = self.focusWidget()
+        in_log = focus is not None and self.bottom_splitter.isAncestorOf(focus)
+        if in_log or (focus is None and self._selected_uid is not None):
+            self.log_view.search_bar().focus_query()
+        else:
+            focus_line_edit(self.filters.error_edit)
+
+    def open_output_search(self) -> OutputSearchDialog:
+        """The search across every run's output (one dialog, kept while the tab lives)."""
+        if self.output_search is None:
+            dialog = OutputSearchDialog(self.model.run_filter, self)
+            dialog.hit_opened.connect(self.open_hit)
+            self.filters.filter_changed.connect(dialog.set_filter)
+            self.output_search = dialog
+        self.output_search.show()
+        self.output_search.raise_()
+        self.output_search.pattern_edit.setFocus()
+        return self.output_search
+
+    def open_hit(self, hit: LogHit) -> None:
+        """Select the hit's run and show its log from the matching line, the match selected."""
+        if hit.uid == self._selected_uid and self.details.record is not None:
+            self._open_log(self.details.record, hit)
+            return
+        self._pending_hit = hit
+        self.show_run(hit.run_id)
+
+    def _open_log(self, rec: RunRecord, hit: LogHit | None = None) -> None:
+        if hit is not None and hit.offset is not None:
+            self.log_view.show_match(rec.log_path, hit.line_start, hit.match)
+        else:
+            self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
+
+    def follow_new_run(self, uid: str) -> None:
+        """Run was pressed: select the new run once listed, its live log followed."""
+        self.live.follow_new_run(uid)
 
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
@@ -205,10 +270,21 @@ class HistoryTab(QWidget):
             return
         if rec.uid != self._selected_uid:
             self._selected_uid = rec.uid
-            self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
+            hit = self._pending_hit
+            if hit is not None and hit.uid == rec.uid:  # the search hit's run, at last
+                self._pending_hit = None
+            self._open_log(rec, hit if hit is not None and hit.uid == rec.uid else None)
         if rec != self.details.record:
             self.details.show_run(rec)
             self.run_selected.emit(rec)
+
+    def _on_log_view_whole_log_requested(self) -> None:
+        if self.details.steps_table.selectedItems():
+            self.details.steps_table.clearSelection()  # shows the whole log
+            return
+        rec = self.details.record
+        if rec is not None:
+            self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
 
     def _on_details_step_selected(self, step: StepRecord | None) -> None:
         """One step's section of the log, or (no step selected) the whole log again."""
@@ -218,7 +294,7 @@ class HistoryTab(QWidget):
         if step is None:
             self.log_view.show_file(rec.log_path, live=not rec.status.is_final)
         else:
-            self.log_view.show_range(rec.log_path, step.log_start, step.log_end)
+            self.log_view.show_range(rec.log_path, step.log_start, step.log_end, step.name)
 
     def _on_model_data_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
         if top.row() <= self.table.currentIndex().row() <= bottom.row():
@@ -241,6 +317,11 @@ class HistoryTab(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.model.refresher.refresh_if_needed()
+        fit_to_width(self.table)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        fit_to_width(self.table)
 
     def _on_model_count_changed(self, count: int) -> None:
         self.count_label.setText(f"{count:,} runs")
@@ -300,5 +381,7 @@ class HistoryTab(QWidget):
             state = settings.value(_KEY + key)
             if isinstance(state, QByteArray) and not state.isEmpty():
                 target.restoreState(state)
+        header = self.table.horizontalHeader()  # a state saved before Error stretched
+        header.setSectionResizeMode(Col.ERROR, QHeaderView.ResizeMode.Stretch)
         self.splitter.splitterMoved.connect(self._save_layout)
         self.bottom_splitter.splitterMoved.connect(self._save_layout)

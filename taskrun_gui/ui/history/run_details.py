@@ -147,6 +147,7 @@ class RunDetails(QWidget):
         self.steps_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.steps_table.itemSelectionChanged.connect(self._on_steps_selection_changed)
         self._steps: list[StepRecord] = []
+        self._steps_uid: str | None = None  # the run whose steps the table holds
 
         self.placeholder = QLabel("Select a run to see its details", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -154,8 +155,8 @@ class RunDetails(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.placeholder)
+        layout.addWidget(self.steps_table)  # first: a multi-step run is read by its steps
         layout.addLayout(form)
-        layout.addWidget(self.steps_table)
         layout.addStretch(1)
         self._form = form
         self._set_form_visible(False)
@@ -244,8 +245,16 @@ class RunDetails(QWidget):
         self.step_selected.emit(step)
 
     def _fill_steps(self, steps: list[StepRecord]) -> None:
-        self._steps = list(steps)
+        """Refill without telling: a step chosen for this run stays chosen; another run's
+        choice is dropped quietly (announcing it would reload the log over what the new run
+        shows, a search match say)."""
+        uid = self._rec.uid if self._rec is not None else None
+        rows = self.steps_table.selectionModel().selectedRows()
+        keep = rows[0].row() if rows and uid == self._steps_uid else None
+        self._steps, self._steps_uid = list(steps), uid
         table = self.steps_table
+        table.blockSignals(True)
+        table.clearSelection()
         table.setRowCount(len(steps))
         for row, step in enumerate(steps):
             duration = None
@@ -262,6 +271,9 @@ class RunDetails(QWidget):
                 if col == 1:
                     item.setForeground(status_color(step.status, is_dark(self.palette())))
                 table.setItem(row, col, item)
+        if keep is not None and keep < len(steps):
+            table.selectRow(keep)
+        table.blockSignals(False)
         table.setVisible(bool(steps))
         height = table.horizontalHeader().height() + 2 * table.frameWidth()
         table.setFixedHeight(height + sum(table.rowHeight(r) for r in range(len(steps))))

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import QApplication
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import QApplication
 from taskrun_gui.core import schedule
 from taskrun_gui.core.interpreters import interpreter_label
 from taskrun_gui.core.models import RunRecord, RunStatus
-from taskrun_gui.core.timefmt import human_duration, local_text
+from taskrun_gui.core.timefmt import elapsed_text, human_duration, local_text, now_ms
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.refresher import Refresher
@@ -76,6 +77,10 @@ class TaskTableModel(QAbstractTableModel):
         self._queue_pos: dict[int, tuple[int, int]] = {}  # task id -> (first position, count)
         # the view sets `shown`; a model nobody shows reads whenever asked
         self.refresher = Refresher(self._start_read, self, REFRESH_DELAY_MS)
+        self._ticker = QTimer(self)  # running tasks' elapsed time
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self.tick_running)
+        self._ticker.start()
 
     # -- loading ----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -137,6 +142,13 @@ class TaskTableModel(QAbstractTableModel):
             first, n = pos.get(rec.task_id, (i, 0))
             pos[rec.task_id] = (first, n + 1)
         self._live, self._queue_pos = live, pos
+
+    def tick_running(self) -> None:
+        """Repaint the Duration of tasks with a run going (the view calls it each second)."""
+        for row in range(len(self._rows)):
+            if self.running_count(row):
+                index = self.index(row, COL_DURATION)
+                self.dataChanged.emit(index, index)
 
     def _changed_all(self) -> None:
         self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
@@ -220,6 +232,8 @@ class TaskTableModel(QAbstractTableModel):
         if col == COL_LAST_RUN:
             return local_text(last.started_at or last.queued_at) if last else ""
         if col == COL_DURATION:
+            if last and self.running_count(row) and last.status.is_live:
+                return elapsed_text(last.started_at, now_ms())  # ticks: see tick_running
             return human_duration(last.duration_seconds) if last else ""
         if col == COL_SUCCESS:
             return "" if r.success_rate is None else f"{r.success_rate * 100:.0f} %"

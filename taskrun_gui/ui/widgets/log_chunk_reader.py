@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from taskrun_gui.core.ansi import AnsiParser, Span
+from taskrun_gui.core.returns import ReturnFolder
 
 __all__ = [
     "LogChunk",
     "LogChunkReader",
     "read_earlier",
+    "read_from",
     "read_range",
     "read_tail",
     "unseen_part",
@@ -37,6 +39,7 @@ class LogChunk:
     line_bytes: list[int] = field(default_factory=list)  # raw size of each complete line
     partial_bytes: int = 0  # raw size of the unterminated last line
     parser: AnsiParser = field(default_factory=AnsiParser)  # style state after the slice
+    folder: ReturnFolder = field(default_factory=ReturnFolder)  # a "\r" still undecided
     error: Exception | None = None
     generation: int = 0  # set by the view; a stale chunk is dropped
     job_id: int = 0
@@ -77,16 +80,37 @@ def read_range(path: str, start: int, end: int, max_bytes: int, max_lines: int) 
     return _decode(data[cut:], first + cut, final=True)
 
 
-def read_earlier(path: str, before: int, max_bytes: int) -> LogChunk:
-    """The chunk of up to ``max_bytes`` that ends at file offset ``before``."""
-    start = max(0, before - max_bytes)
+def read_from(path: str, start: int, max_bytes: int, max_lines: int) -> LogChunk:
+    """What follows file offset ``start`` (a line start): its first ``max_bytes``, at most
+    ``max_lines`` lines. Opening a log at a search match shows the match on the first line."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            data = handle.read(max_bytes)
+    except OSError as exc:
+        return LogChunk(start=start, end=start, error=exc)
+    pos = -1
+    for _ in range(max_lines):
+        pos = data.find(b"\n", pos + 1)
+        if pos < 0:
+            break
+    if pos >= 0:
+        data = data[: pos + 1]
+    return _decode(data, start, final=True)
+
+
+def read_earlier(path: str, before: int, max_bytes: int, floor: int = 0) -> LogChunk:
+    """The chunk of up to ``max_bytes`` that ends at file offset ``before`` and starts no
+    earlier than ``floor`` (where the step shown begins)."""
+    start = max(floor, before - max_bytes)
     try:
         with open(path, "rb") as handle:
             handle.seek(start)
             data = handle.read(before - start)
     except OSError as exc:
         return LogChunk(start=before, end=before, error=exc)
-    data, start = _skip_partial_first_line(data, start)
+    if start > floor:
+        data, start = _skip_partial_first_line(data, start)
     return _decode(data, start, final=True)
 
 
@@ -129,14 +153,17 @@ def _decode(data: bytes, start: int, final: bool) -> LogChunk:
     text = decoder.decode(data, final=final)
     pending = len(decoder.getstate()[0])
     pieces = data.split(b"\n")
-    parser = AnsiParser()
+    parser = AnsiParser(keep_returns=True)
+    folder = ReturnFolder()
+    _clear, spans = folder.feed(parser.feed(text))  # the slice starts a line: nothing to clear
     return LogChunk(
         start=start,
         end=start + len(data) - pending,
-        spans=parser.feed(text),
+        spans=spans,
         line_bytes=[len(piece) + 1 for piece in pieces[:-1]],
         partial_bytes=len(pieces[-1]) - pending,
         parser=parser,
+        folder=folder,
     )
 
 

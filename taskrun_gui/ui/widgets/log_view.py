@@ -9,16 +9,19 @@ while the replay is still being read is neither lost nor shown twice.
 from __future__ import annotations
 
 from functools import partial
+from html import escape
 
 from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from taskrun_gui.core.timefmt import human_bytes
+from taskrun_gui.engine.logsink import SKIP_NOTE_START
 from taskrun_gui.ui.widgets.log_chunk_reader import (
     LogChunk,
     LogChunkReader,
     read_earlier,
+    read_from,
     read_range,
     read_tail,
     unseen_part,
@@ -37,6 +40,7 @@ class LogView(QWidget):
 
     loaded = Signal()  # the replay of the file's tail is on screen
     earlier_loaded = Signal()  # a chunk from before the shown text was prepended
+    whole_log_requested = Signal()  # showing one step: the user asked for the whole log
 
     def __init__(
         self,
@@ -58,6 +62,9 @@ class LogView(QWidget):
         self._loading_earlier = False
         self._pending: list[tuple[str, int | None]] = []  # live batches held during replay
         self._shown_end = 0  # file offset just past the last byte shown
+        # showing part of the file: (what it is, as HTML; where "Load earlier" stops)
+        self._section: tuple[str, int] | None = None
+        self._match: str | None = None  # opened at a search match: select it once loaded
         self._build_ui()
 
     def _build_ui(self) -> None:
@@ -102,6 +109,7 @@ class LogView(QWidget):
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self._search.focus_query)
+        find.activatedAmbiguously.connect(self._search.focus_query)  # see ui/find_shortcut.py
 
     def _tool_button(self, name: str, text: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -131,10 +139,11 @@ class LogView(QWidget):
         self._replaying = self._loading_earlier = False
         self._pending.clear()
         self._shown_end = 0
+        self._section = self._match = None
         self._text.reset()
         self._open_raw.setEnabled(False)
         self._update_note()
-        self._on_query_changed(self._search.query())
+        self._update_match_info(False)
 
     def show_file(self, path: str | None, live: bool) -> None:
         """Replay the tail of ``path`` (on a worker), then show live batches after it."""
@@ -149,23 +158,39 @@ class LogView(QWidget):
         self._replaying = True
         self._start_read(partial(read_tail, path, self._tail_bytes, self._max_lines, live))
 
-    def show_range(self, path: str, start: int, end: int) -> None:
-        """Show only the bytes [start, end) of a finished log: one step's section."""
+    def show_range(self, path: str, start: int, end: int, step: str = "") -> None:
+        """Show only the bytes [start, end) of a finished log: the section of the step named
+        ``step``; the note says which step is shown, not how much of the file is before it."""
         self.clear()
+        label = f"step “{escape(step)}”" if step else "one step"
+        self._section = (f"Showing the output of {label} only", start)
         self._path = path
         self._live = False
         self._open_raw.setEnabled(True)
         self._replaying = True
         self._start_read(partial(read_range, path, start, end, self._tail_bytes, self._max_lines))
 
+    def show_match(self, path: str, line_start: int, match: str) -> None:
+        """Open a finished log at a search match: from its line on, the match selected, with
+        Load earlier above it and a way to the whole log."""
+        self.clear()
+        self._section = ("Showing the output from the match on", 0)
+        self._match = match
+        self._path = path
+        self._live = False
+        self._open_raw.setEnabled(True)
+        self._replaying = True
+        self._start_read(partial(read_from, path, line_start, self._tail_bytes, self._max_lines))
+
     def load_earlier(self) -> None:
         """Prepend the chunk of the file just before the first line shown (on a worker)."""
         busy = self._replaying or self._loading_earlier
-        if self._path is None or busy or self._text.first_offset <= 0:
+        floor = 0 if self._section is None else self._section[1]
+        if self._path is None or busy or self._text.first_offset <= floor:
             return
         self._loading_earlier = True
         before = self._text.first_offset
-        self._start_read(partial(read_earlier, self._path, before, self._tail_bytes))
+        self._start_read(partial(read_earlier, self._path, before, self._tail_bytes, floor))
 
     def append_output(self, text: str, end_offset: int | None = None) -> None:
         """Add one batch of live output; ``end_offset`` is the file offset just past it.
@@ -176,13 +201,17 @@ class LogView(QWidget):
         if self._replaying:
             self._pending.append((text, end_offset))
             return
+        file_bytes = None
         if end_offset is not None:
             unseen = unseen_part(text, end_offset, self._shown_end)
             if unseen is None:
                 return
+            # what the batch stands for in the file, output skipped live included
+            file_bytes = end_offset - self._shown_end if text.startswith(SKIP_NOTE_START) else None
             text = unseen
             self._shown_end = end_offset
-        self._text.append_text(text, follow=self._follow.isChecked() or self._text.at_bottom())
+        follow = self._follow.isChecked() or self._text.at_bottom()
+        self._text.append_text(text, follow=follow, file_bytes=file_bytes)
 
     def find_next(self) -> bool:
         """Select the next match (wrapping at the end); False when there is none."""
@@ -238,8 +267,11 @@ class LogView(QWidget):
         pending, self._pending = self._pending, []
         for text, end_offset in pending:
             self.append_output(text, end_offset)
-        self._text.scroll_to_bottom()
-        self._on_query_changed(self._search.query())
+        if self._match is not None:
+            self._select_match(self._match)
+        else:
+            self._text.scroll_to_bottom()
+            self._update_match_info(False)
         self.loaded.emit()
 
     def _show_earlier(self, chunk: LogChunk) -> None:
@@ -251,6 +283,12 @@ class LogView(QWidget):
                 self._text.prepend_chunk(chunk)
             self._update_note()
         self.earlier_loaded.emit()
+
+    def _select_match(self, match: str) -> None:
+        self._follow.setChecked(False)
+        self._search.set_query(match)  # marks every match, the caret before the first
+        self._text.moveCursor(QTextCursor.MoveOperation.Start)
+        self.find_next()
 
     # --- follow, note, search ---------------------------------------------------------------
 
@@ -266,8 +304,11 @@ class LogView(QWidget):
         if checked:
             self._text.scroll_to_bottom()
 
-    def _on_note_link_activated(self, _link: str) -> None:
-        self.load_earlier()
+    def _on_note_link_activated(self, link: str) -> None:
+        if link == "whole-log":
+            self.whole_log_requested.emit()
+        else:
+            self.load_earlier()
 
     def _show_error(self, message: str) -> None:
         self._note.setText(message)
@@ -275,6 +316,9 @@ class LogView(QWidget):
         self._note.show()
 
     def _update_note(self) -> None:
+        if self._section is not None:
+            self._update_section_note(*self._section)
+            return
         earlier = self._text.first_offset
         if earlier <= 0:
             self._note.hide()
@@ -288,9 +332,26 @@ class LogView(QWidget):
             self._note.setText(f"… {size} earlier output not shown — {link}")
         self._note.show()
 
-    def _on_query_changed(self, _query: str) -> None:
+    def _update_section_note(self, what: str, floor: int) -> None:
+        """Which part is shown, how much of it is above, and the way back to the whole log."""
+        text = what
+        earlier = self._text.first_offset - floor
+        if earlier > 0:
+            link = '<a href="load-earlier">Load earlier</a>'
+            text += f" (… {human_bytes(earlier)} before it — {link})"
+        self._note.setTextFormat(Qt.TextFormat.RichText)
+        self._note.setText(f'{text} — <a href="whole-log">Show the whole log</a>')
+        self._note.show()
+
+    def _on_query_changed(self, query: str) -> None:
+        """Typing shows the matches as it goes: all marked, the first from the view on in view."""
+        self._text.show_first_match(query)
         self._update_match_info(False)
 
     def _update_match_info(self, selected: bool) -> None:
-        current, count = self._text.match_info(self._search.query(), selected)
+        query = self._search.query()
+        current, count = self._text.match_info(query, selected)
         self._search.set_match_info(current, count)
+        self._text.highlight(query)
+        if selected:
+            self._text.centerCursor()
