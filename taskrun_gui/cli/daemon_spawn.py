@@ -12,13 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.serving import ThreadHost
-from taskrun_gui.storage import runs_repo, unreplayed
+from taskrun_gui.storage import run_claims, runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.schema import Run
 
 DAEMON_LOG = "daemon.out"
 
@@ -101,10 +99,7 @@ def _waiting_for_a_host(store: Store, before: int | None) -> bool:
     held = unreplayed.waiting_uids(store.spool_dir)
     if not held:
         return True
-    query = Run.select(Run.uid).where(Run.status == str(RunStatus.QUEUED))
-    if before is not None:
-        query = query.where(Run.queued_at < before)
-    return any(row.uid not in held for row in query)
+    return any(uid not in held for uid in run_claims.queued_uids(before))
 
 
 def ensure_successor(host: ThreadHost, workers: int | None) -> bool:

@@ -21,6 +21,7 @@ from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.storage import (
     recorder,
     retention,
+    run_claims,
     run_export,
     runs_repo,
     stats_repo,
@@ -29,7 +30,6 @@ from taskrun_gui.storage import (
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_export import ExportFormat
 from taskrun_gui.storage.runs_repo import RunFilter
-from taskrun_gui.storage.schema import Run
 
 
 def _filter(a: argparse.Namespace) -> RunFilter:
@@ -125,7 +125,7 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
         print(f"run {rec.id} cancelled")
         return 0
     with store.db.atomic():
-        Run.update(control=str(control)).where(Run.id == rec.id).execute()
+        run_claims.request_control(rec.uid, control)
     print(f"{control} requested for run {rec.id}; the host acts on it within a second")
     return 0
 

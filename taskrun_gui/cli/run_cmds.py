@@ -31,7 +31,6 @@ from taskrun_gui.engine.runner import RunHooks, RunJob, execute_run
 from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage import recorder, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.schema import Run
 from taskrun_gui.storage.writer import StoreWriter
 
 POLL = 0.2
@@ -193,12 +192,7 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
         if follow and rec.log_path:
             offset = _print_new_output(rec.log_path, offset)
         if rec.status.is_final:
-            retry = Run.get_or_none(
-                (Run.task == rec.task_id)  # the (task_id, id) index: no scan for first_uid
-                & (Run.id > (rec.id or 0))
-                & (Run.first_uid == (rec.first_uid or rec.uid))
-                & (Run.attempt == rec.attempt + 1)
-            )
+            retry = runs_repo.retry_of(rec)
             if retry is None:
                 return rec
             uid, offset = retry.uid, 0

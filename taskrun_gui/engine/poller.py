@@ -16,13 +16,11 @@ from taskrun_gui.core.models import RunRecord, TaskSpec
 from taskrun_gui.engine.records import values_for
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.engine.ticker import StoreTicker
-from taskrun_gui.storage import runs_repo, tasks_repo, unreplayed
+from taskrun_gui.storage import run_claims, runs_repo, tasks_repo, unreplayed
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.schema import Run
 from taskrun_gui.storage.writer import replay_spool
 
 log = logging.getLogger(__name__)
-CLAIM_CHUNK = 500  # uids per statement (SQLite's limit on variables)
 REPLAY_EVERY_S = 2.0  # how often a pass retries replaying what a dead writer left
 
 
@@ -79,10 +77,8 @@ class HostPoller(StoreTicker):
         """Hand over the runs others queued, each once it is claimed for this host in the
         store (one transaction a pass, whatever the burst): a run whose claim the store
         refuses is not started, and is tried again next pass."""
-        where = (Run.status == "queued") & (Run.id > self._last_id)
-        if self._claims_cleared:  # before: dead hosts' claims count as none
-            where &= Run.host_pid.is_null()
-        rows = list(Run.select().where(where).order_by(Run.id))
+        # before the claims are cleared, dead hosts' claims count as none
+        rows = run_claims.queued_after(self._last_id, unclaimed_only=self._claims_cleared)
         rows = [row for row in rows if not self.is_known(row.uid)]
         if not rows:  # none queued: no dead host's claim to clear either
             self._claims_cleared = True
@@ -97,7 +93,7 @@ class HostPoller(StoreTicker):
             claimed = set()
         if held:
             self._replay_soon()
-        self._last_id = held[0].id - 1 if held else max(self._last_id, rows[-1].id)
+        self._last_id = (held[0].id or 0) - 1 if held else max(self._last_id, rows[-1].id or 0)
         self._defer(len(held))
         found = self._foreign([row for row in free if row.uid in claimed])
         if found:
@@ -110,11 +106,10 @@ class HostPoller(StoreTicker):
         if count:
             self.found_at_pass = self.passes + 1
 
-    def _foreign(self, rows: list[Run]) -> list[ForeignRun]:
+    def _foreign(self, records: list[RunRecord]) -> list[ForeignRun]:
         found: list[ForeignRun] = []
         specs: dict[tuple[int, int], TaskSpec | None] = {}  # a burst is many runs of one task
-        for row in rows:
-            rec = runs_repo.to_record(row)
+        for rec in records:
             key = (rec.task_id, rec.version)
             if key not in specs:
                 try:
@@ -133,16 +128,8 @@ class HostPoller(StoreTicker):
 
         def claim() -> set[str]:
             if clear:
-                _clear_claims()
-            mine: set[str] = set()
-            for i in range(0, len(uids), CLAIM_CHUNK):
-                chunk = uids[i : i + CLAIM_CHUNK]
-                Run.update(host_pid=pid).where(
-                    Run.uid.in_(chunk) & (Run.status == "queued") & Run.host_pid.is_null()
-                ).execute()
-                query = Run.select(Run.uid).where(Run.uid.in_(chunk) & (Run.host_pid == pid))
-                mine.update(row.uid for row in query)
-            return mine
+                run_claims.clear_claims()
+            return run_claims.claim(uids, pid)
 
         done, result = self._call(claim)
         if not done or not isinstance(result, set):
@@ -190,11 +177,3 @@ class HostPoller(StoreTicker):
         if fires:
             assert self.on_fires is not None
             self.on_fires(fires)
-
-
-def _clear_claims() -> None:
-    """Claims on queued runs are the dead hosts' (one host serves a data dir, and this one
-    has claimed nothing yet): those runs are free again."""
-    Run.update(host_pid=None).where(
-        (Run.status == "queued") & Run.host_pid.is_null(False)
-    ).execute()

@@ -10,6 +10,7 @@ from typing import Any, cast
 from peewee import SQL, Expression, fn
 
 from taskrun_gui.core.models import (
+    ACTIVE_STATUSES,
     Control,
     ErrorType,
     RunRecord,
@@ -165,6 +166,45 @@ def has_queued(before_ms: int | None = None) -> bool:
     if before_ms is not None:
         query = query.where(Run.queued_at < before_ms)
     return bool(query.limit(1).exists())
+
+
+def retry_of(rec: RunRecord) -> RunRecord | None:
+    """The next attempt of `rec`, once its retry is queued: an index seek in (task_id, id),
+    no scan for first_uid."""
+    row = Run.get_or_none(
+        (Run.task == rec.task_id)
+        & (Run.id > (rec.id or 0))
+        & (Run.first_uid == (rec.first_uid or rec.uid))
+        & (Run.attempt == rec.attempt + 1)
+    )
+    return None if row is None else to_record(row)
+
+
+def position_of(flt: RunFilter, run_id: int) -> int | None:
+    """Where a run sits in the newest-first order of `flt` (None: it does not match):
+    two index-only queries, whatever the size of the history."""
+    where = flt.where()
+    match = Run.select(Run.id).where(Run.id == run_id)
+    newer = Run.select(fn.COUNT(SQL("*"))).where(Run.id > run_id)
+    if where is not None:
+        match, newer = match.where(where), newer.where(where)
+    if not match.exists():
+        return None
+    return int(newer.scalar() or 0)
+
+
+def newest_id() -> int:
+    """The id of the newest run (0: none yet)."""
+    return int(Run.select(Run.id).order_by(Run.id.desc()).limit(1).scalar() or 0)
+
+
+def active_or_after(last_id: int) -> list[RunRecord]:
+    """The active runs, and every run with id > last_id: a quick one may have gone from
+    queued to final between two looks of a watcher."""
+    rows = Run.select().where(
+        Run.status.in_([str(s) for s in ACTIVE_STATUSES]) | (Run.id > last_id)
+    )
+    return [to_record(r) for r in rows]
 
 
 def live() -> list[RunRecord]:
