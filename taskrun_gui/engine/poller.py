@@ -142,7 +142,7 @@ class HostPoller(StoreTicker):
         poller runs): (False, None) when the store refused it or the poller stopped first."""
         try:
             if self.write is None:
-                with self.store.db.atomic("IMMEDIATE"):
+                with self.store.write_transaction():
                     return True, fn()
             fut = self.write(fn)
             while not fut.done():

@@ -55,7 +55,7 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
             error_message="TaskRun stopped while this run was going; its processes were stopped",
             log_dropped=rec.log_dropped + cut,
         )
-        with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
+        with store.write_transaction():  # take the write lock first: busy_timeout applies
             recorder.apply(RunFinished.of(final))
         with contextlib.suppress(OSError):  # kept until the run is final: a refused write
             pids_file.unlink()  # retries the stop next time

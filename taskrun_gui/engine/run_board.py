@@ -8,29 +8,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.timefmt import now_ms
-from taskrun_gui.engine.locks import FileLock, TaskSlots
 from taskrun_gui.engine.run_queue import RunQueue
 from taskrun_gui.engine.runner import RunJob
+from taskrun_gui.storage.backend import SlotLock, Slots
 
 
 @dataclass
 class Active:
     job: RunJob
-    lock: FileLock
+    lock: SlotLock
     record: RunRecord  # as last reported
     ended: bool = False  # its worker is done and its slot free; not reported yet
 
 
 class RunBoard:
-    def __init__(self, locks_dir: Path) -> None:
+    def __init__(self, slots: Slots) -> None:
+        """`slots`: the task slots of the store's backend (per-task limits across processes)."""
         self._lock = threading.Lock()
         self._queue = RunQueue()
         self._active: dict[str, Active] = {}
-        self._slots = TaskSlots(locks_dir)
+        self._slots = slots
         self._paused = False
         self._closing = False
         self._dirty = False  # the queue changed since take_dirty()

@@ -12,22 +12,29 @@ import os
 import sqlite3
 import stat
 import tempfile
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import platformdirs
-from peewee import OperationalError, SqliteDatabase
 
 from taskrun_gui.storage import migrations
+from taskrun_gui.storage.backend import Backend
 from taskrun_gui.storage.schema import database_proxy
+from taskrun_gui.storage.sqlite_backend import SQLITE
+from taskrun_gui.storage.sqlite_wait import (
+    BUSY_TIMEOUT_MS,
+    LockWait,
+    StoreBusyError,
+    WaitingSqliteDatabase,
+    is_corrupt,
+    sqlite_code,
+)
+
+# what callers took from here before the lock wait had a module of its own
+__all__ = ["LockWait", "Store", "StoreBusyError", "is_corrupt", "open_store", "resolve_data_dir"]
 
 DB_NAME = "taskrun.db"
-BUSY_TIMEOUT_MS = int(os.environ.get("TASKRUN_BUSY_TIMEOUT_MS", "5000"))
 PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
@@ -40,10 +47,8 @@ READ_ONLY_PRAGMAS = {k: v for k, v in PRAGMAS.items() if k != "journal_mode"}  #
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 READ_ONLY_CONSEQUENCE = "runs cannot be recorded or started here; history can still be read"
-_CORRUPT = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 _REFUSED = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM)
 _NO_ROOM = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL)
-T = TypeVar("T")
 
 
 class StoreOpenError(RuntimeError):
@@ -54,112 +59,12 @@ class StoreCorruptError(StoreOpenError):
     """taskrun.db is not an SQLite database or is damaged: nothing can be read from it."""
 
 
-class StoreBusyError(OperationalError):
-    """Another process kept the write lock longer than this one was willing to wait."""
-
-
 def corrupt_message(db_path: Path, exc: BaseException) -> str:
     return (
         f"the history store {db_path} is damaged or not a TaskRun database ({exc}): move it "
         "(with any taskrun.db-wal and -shm next to it) away or restore it from a backup; "
         "TaskRun starts a new history when the file is gone"
     )
-
-
-def sqlite_code(exc: BaseException) -> int | None:
-    """SQLite's primary result code behind a peewee or sqlite3 error (peewee keeps the
-    driver's exception as its first argument)."""
-    for cause in (exc, *exc.args[:1], exc.__cause__, exc.__context__):
-        code = (
-            getattr(cause, "sqlite_errorcode", None) if isinstance(cause, sqlite3.Error) else None
-        )
-        if code is not None:
-            return int(code) & 0xFF
-    return None
-
-
-def is_corrupt(exc: BaseException) -> bool:
-    """'file is not a database' or 'database disk image is malformed'."""
-    return sqlite_code(exc) in _CORRUPT
-
-
-@dataclass
-class LockWait:
-    """How a thread waits for another process's write lock: at most `budget_s` in all (per
-    process, not per statement), telling the user once through `on_wait`."""
-
-    on_wait: Callable[[], None]
-    budget_s: float = 30.0
-    attempt_ms: int = 1000  # the busy timeout of one try: the notice comes after about this
-    spent_s: float = 0.0
-    told: bool = False
-
-
-class WaitingSqliteDatabase(SqliteDatabase):
-    """SqliteDatabase where a thread may choose to wait for the write lock (see LockWait).
-
-    A try is repeated only where that is safe: BEGIN, made IMMEDIATE so the lock is taken
-    before any work is done, and statements outside a transaction, which SQLite undoes whole
-    when they fail. A statement inside a transaction that has begun is never repeated. Other
-    threads (the writer) keep the plain busy timeout and get OperationalError as before."""
-
-    def __init__(self, database: str, **kwargs: Any) -> None:
-        self._waits = threading.local()
-        super().__init__(database, **kwargs)
-
-    def wait_for_lock(self, wait: LockWait | None) -> None:
-        """Wait like `wait` on the calling thread from now on (None: as other threads)."""
-        self._waits.wait = wait
-
-    def _lock_wait(self) -> LockWait | None:
-        wait: LockWait | None = getattr(self._waits, "wait", None)
-        return wait
-
-    def begin(self, lock_type: str | None = None) -> None:
-        wait = self._lock_wait()
-        if wait is None:
-            super().begin(lock_type)
-            return
-        self._retrying(wait, lambda: SqliteDatabase.begin(self, lock_type or "IMMEDIATE"))
-
-    def execute_sql(self, sql: str, params: Any = None) -> Any:
-        wait = self._lock_wait()
-        if wait is None or self.in_transaction() or self.connection().in_transaction:
-            return super().execute_sql(sql, params)
-        return self._retrying(wait, lambda: SqliteDatabase.execute_sql(self, sql, params))
-
-    def _retrying(self, wait: LockWait, attempt: Callable[[], T]) -> T:
-        """`attempt` until it is not refused for a lock, each try with a short busy timeout
-        (statements that are not retried keep the configured one)."""
-        conn = self.connection()
-        conn.execute(f"PRAGMA busy_timeout = {min(BUSY_TIMEOUT_MS, wait.attempt_ms)}")
-        try:
-            while True:
-                started = time.monotonic()
-                try:
-                    return attempt()
-                except OperationalError as exc:
-                    if sqlite_code(exc) != sqlite3.SQLITE_BUSY or conn.in_transaction:
-                        raise
-                    self._note_wait(wait, time.monotonic() - started, exc)
-        finally:
-            with contextlib.suppress(sqlite3.Error):  # the error that got here is the one
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
-    @staticmethod
-    def _note_wait(wait: LockWait, spent: float, exc: OperationalError) -> None:
-        """Count a refused try against the budget; tell the user once; give up when spent."""
-        if spent < 0.05:  # a busy timeout of 0: do not spin
-            time.sleep(0.05 - spent)
-        wait.spent_s += max(spent, 0.05)
-        if wait.spent_s >= wait.budget_s:
-            raise StoreBusyError(
-                f"the history store is still busy after {wait.budget_s:g} s: another "
-                "process is writing to it; try again when it is done"
-            ) from exc
-        if not wait.told:
-            wait.told = True
-            wait.on_wait()
 
 
 def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -212,6 +117,11 @@ class Store:
             self._set_read_only(f"the data dir {self.data_dir} cannot be written ({problem})")
         self.db = WaitingSqliteDatabase(str(self.db_path), pragmas=PRAGMAS, check_same_thread=False)
         database_proxy.initialize(self.db)
+        self.backend: Backend = SQLITE
+
+    def write_transaction(self) -> Any:
+        """A transaction that takes the write lock at its start (see Backend)."""
+        return self.backend.write_transaction(self.db)
 
     def _make_folders(self) -> str | None:
         """Create the folders, 0700 whatever the umask; why one cannot be written, if so."""
@@ -334,7 +244,7 @@ class Store:
             self.db.init(database, pragmas=READ_ONLY_PRAGMAS, uri=True, check_same_thread=False)
             try:
                 self.db.connect(reuse_if_open=True)
-                found = int(self.db.execute_sql("PRAGMA user_version").fetchone()[0])
+                found = self.backend.schema_version(self.db)
             except Exception as exc:
                 self._close_quietly()
                 if is_corrupt(exc):
