@@ -15,6 +15,7 @@ import pytest
 
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
+from tests import pg_server
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -82,3 +83,36 @@ def writer(store: Store) -> Iterator[StoreWriter]:
     w = StoreWriter(store, retry_interval=0.1)
     yield w
     w.close()
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[pg_server.PgServer]:
+    """A real PostgreSQL server for the session (tests/pg_server.py), started when a test
+    first asks for it. Without PostgreSQL installed the test is skipped, unless under CI,
+    where it must run ($CI set: .ci/run installs the package)."""
+    server = pg_server.start_server()
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL (initdb, pg_ctl) is not installed, and CI is set")
+        pytest.skip("PostgreSQL is not installed here (no pg_ctl on $PATH or in /usr/lib)")
+    old = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(server.pgpass)  # children (the CLI) log in the same way
+    try:
+        yield server
+    finally:
+        server.stop()
+        if old is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = old
+        import shutil
+
+        shutil.rmtree(server.root, ignore_errors=True)
+        shutil.rmtree(server.pgpass.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg: pg_server.PgServer) -> str:
+    """The URL of an empty PostgreSQL history (its schema made anew for each test)."""
+    pg.reset()
+    return pg.url

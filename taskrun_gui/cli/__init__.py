@@ -16,6 +16,7 @@ from taskrun_gui.cli.daemon_spawn import ensure_served
 from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.cli.streams import protect_stderr
 from taskrun_gui.core.params import ParamError
+from taskrun_gui.storage import db_url
 from taskrun_gui.storage.db import (
     Store,
     StoreBusyError,
@@ -73,6 +74,7 @@ def _os_error(exc: OSError) -> str:
 def main(argv: list[str] | None = None) -> int:
     protect_stderr()
     args = build_parser().parse_args(argv)
+    db_url.use(args.db)
     store = None
     try:
         store = store_for_command(args.data_dir, writing=_writes(args))

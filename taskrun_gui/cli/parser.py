@@ -20,7 +20,7 @@ from taskrun_gui.cli.common import (
     whole_number,
 )
 from taskrun_gui.core.validation import MAX_TIMEOUT, MIN_TIMEOUT
-from taskrun_gui.storage import retention
+from taskrun_gui.storage import db_url, retention
 
 # The ranges, one place: the same as the task editor's where it has the field.
 TIMEOUT = amount("seconds", high=MAX_TIMEOUT, low=MIN_TIMEOUT, zero_ok=True)
@@ -104,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", help="data directory (default: $TASKRUN_HOME or the user data dir)"
     )
     root.add_argument("--workers", type=WORKERS, help="global worker limit of a host started here")
+    root.add_argument(
+        "--db",
+        type=db_url.argument,
+        metavar="URL",
+        help=f"keep the history in PostgreSQL: {db_url.FORM} (default: $TASKRUN_DB, else "
+        "the data dir's SQLite file); put the password in ~/.pgpass",
+    )
     sub = root.add_subparsers(dest="verb", required=True, metavar="COMMAND")
     _task_commands(sub)
     _run_commands(sub)

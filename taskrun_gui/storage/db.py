@@ -18,8 +18,9 @@ from urllib.parse import quote
 
 import platformdirs
 
-from taskrun_gui.storage import migrations
+from taskrun_gui.storage import db_url, migrations, pg_store
 from taskrun_gui.storage.backend import Backend
+from taskrun_gui.storage.pg_backend import POSTGRES
 from taskrun_gui.storage.schema import database_proxy
 from taskrun_gui.storage.sqlite_backend import SQLITE
 from taskrun_gui.storage.sqlite_wait import (
@@ -101,7 +102,9 @@ def _write_problem(path: Path, folder: bool) -> str | None:
 class Store:
     """One data dir: the database, the log folder, lock files and the pending-write spool."""
 
-    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str], db_url: str | None = None) -> None:
+        """`db_url`: the history in PostgreSQL (db_url.FORM) rather than the data dir's
+        SQLite file; raises StoreOpenError for one that is not such a URL."""
         self.data_dir = Path(data_dir)
         self.db_path = self.data_dir / DB_NAME
         self.logs_dir = self.data_dir / "logs"
@@ -115,9 +118,22 @@ class Store:
         self._read_only_reason = ""
         if (problem := self._make_folders()) is not None:
             self._set_read_only(f"the data dir {self.data_dir} cannot be written ({problem})")
-        self.db = WaitingSqliteDatabase(str(self.db_path), pragmas=PRAGMAS, check_same_thread=False)
+        self.url = _parse_url(db_url)
+        self.db: Any
+        if self.url is None:
+            self.db = WaitingSqliteDatabase(
+                str(self.db_path), pragmas=PRAGMAS, check_same_thread=False
+            )
+            self.backend: Backend = SQLITE
+        else:
+            self.db = pg_store.database(self.url, self.secrets_dir)
+            self.backend = POSTGRES
         database_proxy.initialize(self.db)
-        self.backend: Backend = SQLITE
+
+    @property
+    def location(self) -> str:
+        """Where the history is, as messages name it (a URL's password masked)."""
+        return str(self.db_path) if self.url is None else self.url.redacted()
 
     def write_transaction(self) -> Any:
         """A transaction that takes the write lock at its start (see Backend)."""
@@ -176,6 +192,12 @@ class Store:
         reason is kept in `open_error` and writes are retried by the writer later. Raises
         StoreCorruptError for a file that is not a usable database, StoreOpenError when
         nothing can be read, SchemaTooNewError for a newer TaskRun's history."""
+        if self.url is not None:
+            try:
+                pg_store.open_database(self.db, self.url)
+            except pg_store.PgOpenError as exc:
+                raise StoreOpenError(str(exc)) from None
+            return self
         if not self.read_only and (problem := self._db_file_problem()) is not None:
             self._set_read_only(problem)
         if not self.read_only:
@@ -281,6 +303,8 @@ class Store:
         return total
 
     def db_size(self) -> int:
+        if self.url is not None:
+            return pg_store.database_size(self.db)
         size = 0
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(OSError):
@@ -288,13 +312,24 @@ class Store:
         return size
 
 
+def _parse_url(text: str | None) -> db_url.DbUrl | None:
+    if not text:
+        return None
+    try:
+        return db_url.parse(text)
+    except db_url.DbUrlError as exc:
+        raise StoreOpenError(f"the history database URL (--db, ${db_url.ENV}): {exc}") from None
+
+
 def open_store(data_dir: Path, lock_wait: LockWait | None = None, writing: bool = False) -> Store:
     """The store a front end (the window, a `taskrun` command) works on; the one place that
     opens one, so every front end meets the same errors and only presents them. `lock_wait`:
     this thread waits for another process's write lock as it says. `writing`: the front end
     changes the history, so a store that opened read-only is an error (StoreOpenError with the
-    reason) rather than `open_error` to warn about. Raises as Store.open does."""
-    store = Store(data_dir)
+    reason) rather than `open_error` to warn about. The history is in PostgreSQL when
+    $TASKRUN_DB names a server (the CLI's and the window's --db set it, so what they start
+    uses it too). Raises as Store.open does."""
+    store = Store(data_dir, db_url.from_env())
     store.db.wait_for_lock(lock_wait)
     store.open()
     if store.read_only and writing:

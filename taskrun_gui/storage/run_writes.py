@@ -240,15 +240,19 @@ def add_to_day(
         f"INSERT INTO task_day (task_id, day, {', '.join(status_cols)}, duration_count,"
         " total_ms, min_ms, max_ms, hist)"
         f" VALUES (?, ?, {', '.join('?' * len(status_cols))}, ?, ?, ?, ?, ?)"
+        # the row there is named by its table: PostgreSQL finds a bare column ambiguous
         " ON CONFLICT(task_id, day) DO UPDATE SET"
-        f" {col} = {col} + 1,"
-        " duration_count = duration_count + excluded.duration_count,"
-        " total_ms = total_ms + excluded.total_ms,"
-        " min_ms = CASE WHEN excluded.min_ms IS NULL THEN min_ms"
-        "   WHEN min_ms IS NULL OR excluded.min_ms < min_ms THEN excluded.min_ms ELSE min_ms END,"
-        " max_ms = CASE WHEN excluded.max_ms IS NULL THEN max_ms"
-        "   WHEN max_ms IS NULL OR excluded.max_ms > max_ms THEN excluded.max_ms ELSE max_ms END,"
-        " hist = CASE WHEN excluded.duration_count > 0 THEN excluded.hist ELSE hist END",
+        f" {col} = task_day.{col} + 1,"
+        " duration_count = task_day.duration_count + excluded.duration_count,"
+        " total_ms = task_day.total_ms + excluded.total_ms,"
+        " min_ms = CASE WHEN excluded.min_ms IS NULL THEN task_day.min_ms"
+        "   WHEN task_day.min_ms IS NULL OR excluded.min_ms < task_day.min_ms"
+        "   THEN excluded.min_ms ELSE task_day.min_ms END,"
+        " max_ms = CASE WHEN excluded.max_ms IS NULL THEN task_day.max_ms"
+        "   WHEN task_day.max_ms IS NULL OR excluded.max_ms > task_day.max_ms"
+        "   THEN excluded.max_ms ELSE task_day.max_ms END,"
+        " hist = CASE WHEN excluded.duration_count > 0 THEN excluded.hist"
+        "   ELSE task_day.hist END",
         [task_id, day, *counts, 1 if timed else 0, ms or 0, ms, ms, hist],
     )
 
