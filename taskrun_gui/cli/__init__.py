@@ -4,17 +4,19 @@ stderr with a non-zero exit, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
 
 from peewee import DatabaseError, OperationalError
 
-from taskrun_gui.cli import history_cmds, run_cmds, task_cmds
+from taskrun_gui.cli import history_cmds, node_cmds, run_cmds, task_cmds
 from taskrun_gui.cli.common import CliError, store_for_command, warn
 from taskrun_gui.cli.daemon_spawn import ensure_served
 from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.cli.streams import protect_stderr
+from taskrun_gui.core import nodes
 from taskrun_gui.core.params import ParamError
 from taskrun_gui.storage import db_url
 from taskrun_gui.storage.db import (
@@ -45,6 +47,7 @@ def _command(args: argparse.Namespace) -> Callable[..., int]:
         "pause": history_cmds.cmd_control,
         "resume": history_cmds.cmd_control,
         "stats": history_cmds.cmd_stats,
+        "nodes": node_cmds.cmd_nodes,
         "export-runs": history_cmds.cmd_export_runs,
         "cleanup": history_cmds.cmd_cleanup,
         "storage": history_cmds.cmd_storage,
@@ -75,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     protect_stderr()
     args = build_parser().parse_args(argv)
     db_url.use(args.db)
+    if args.node:  # for this command and what it starts (a daemon)
+        os.environ[nodes.ENV] = args.node
     store = None
     try:
         store = store_for_command(args.data_dir, writing=_writes(args))

@@ -19,6 +19,7 @@ from taskrun_gui.cli.common import (
     schedule_text,
     whole_number,
 )
+from taskrun_gui.core import nodes
 from taskrun_gui.core.validation import MAX_TIMEOUT, MIN_TIMEOUT
 from taskrun_gui.storage import db_url, retention
 
@@ -98,6 +99,11 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text", default="", help="text in the error message")
 
 
+def _node_commands(sub: Subparsers) -> None:
+    n = sub.add_parser("nodes", help="the hosts on this history: state, heartbeat, runs")
+    n.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     root = OneLineParser(prog="taskrun", description="Run tasks and keep their history.")
     root.add_argument(
@@ -111,10 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"keep the history in PostgreSQL: {db_url.FORM} (default: $TASKRUN_DB, else "
         "the data dir's SQLite file); put the password in ~/.pgpass",
     )
+    root.add_argument(
+        "--node",
+        type=nodes.argument,
+        metavar="NAME",
+        help="this host's node name on a shared history (default: $TASKRUN_NODE, else the "
+        "machine's host name)",
+    )
     sub = root.add_subparsers(dest="verb", required=True, metavar="COMMAND")
     _task_commands(sub)
     _run_commands(sub)
     _history_commands(sub)
+    _node_commands(sub)
     return root
 
 

@@ -246,6 +246,9 @@ class RunRecord:
     steps: list[StepRecord] = field(default_factory=list)
     not_before: int | None = None  # a retry waits for its backoff: epoch ms it may start
     slow: bool = False  # much slower than the task's recent successful runs
+    # the node (core.nodes) it executes on, or will: the one that queued it (None: a run
+    # recorded before nodes were kept)
+    node: str | None = None
 
     @property
     def duration_seconds(self) -> float | None:

@@ -67,6 +67,7 @@ def record_to_dict(rec: RunRecord) -> dict[str, Any]:
         "log_bytes": rec.log_bytes,
         "log_dropped": rec.log_dropped,
         "not_before": rec.not_before,
+        "node": rec.node,
     }
 
 
@@ -100,6 +101,7 @@ def record_from_dict(d: dict[str, Any]) -> RunRecord:
         log_bytes=d.get("log_bytes", 0),
         log_dropped=d.get("log_dropped", 0),
         not_before=d.get("not_before"),
+        node=d.get("node"),
     )
 
 

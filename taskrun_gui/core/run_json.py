@@ -30,6 +30,7 @@ FIELDS = (
     "cpu_seconds",
     "log_path",
     "log_dropped_bytes",
+    "node",
 )
 
 
@@ -54,6 +55,7 @@ def run_to_json(rec: RunRecord) -> dict[str, Any]:
         "cpu_seconds": rec.cpu_seconds,
         "log_path": rec.log_path,
         "log_dropped_bytes": rec.log_dropped,
+        "node": rec.node,
     }
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
+from taskrun_gui.core.nodes import HEARTBEAT_S, node_name
 from taskrun_gui.engine.records import values_for
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.engine.ticker import StoreTicker
-from taskrun_gui.storage import run_claims, runs_repo, tasks_repo, unreplayed
+from taskrun_gui.storage import nodes_repo, run_claims, runs_repo, tasks_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import replay_spool
 
@@ -58,6 +59,8 @@ class HostPoller(StoreTicker):
         self.deferred = 0  # queued runs the last pass could not claim (the store refused)
         self._claims_cleared = False  # the claims a dead host left on queued runs
         self._replayed_at = 0.0
+        self._beat_at = 0.0  # monotonic time of the last heartbeat sent
+        self.node = node_name()
 
     def quiet_since(self, passes: int) -> bool:
         """Two whole passes after `passes` were completed and found nothing new: whatever
@@ -65,6 +68,7 @@ class HostPoller(StoreTicker):
         return self.passes >= passes + 2 and self.found_at_pass <= passes
 
     def poll_once(self) -> None:
+        self._beat()
         self._take_queued()
         controls = runs_repo.with_control()
         if controls:
@@ -99,6 +103,22 @@ class HostPoller(StoreTicker):
         if found:
             self.found_at_pass = self.passes + 1
             self.on_queued(found)
+
+    def _beat(self) -> None:
+        """The node's heartbeat, every HEARTBEAT_S, through the writer when there is one
+        (not waited for: a refused beat is simply sent again next time)."""
+        if time.monotonic() - self._beat_at < HEARTBEAT_S:
+            return
+        self._beat_at = time.monotonic()
+        node, pid = self.node, os.getpid()
+        try:
+            if self.write is not None:
+                self.write(lambda: nodes_repo.beat(node, pid))
+            else:
+                with self.store.write_transaction():
+                    nodes_repo.beat(node, pid)
+        except Exception as exc:  # read-only, locked, full: the next beat tries again
+            log.debug("heartbeat: %s", exc)
 
     def _defer(self, count: int) -> None:
         """Runs still waiting to be claimed keep the host from looking idle."""

@@ -96,6 +96,11 @@ class Backend(Protocol):
 
     def task_slots(self, locks_dir: Path) -> Slots: ...
 
+    def now_ms_sql(self) -> str:
+        """SQL for the database's own clock in epoch ms (a heartbeat and a lease are judged
+        by it, not by the nodes' clocks)."""
+        ...
+
 
 def of(db: Database) -> Backend:
     """The backend of a database TaskRun opened (each of its database classes names it)."""

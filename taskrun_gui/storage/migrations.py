@@ -15,7 +15,7 @@ from typing import Any
 from peewee import Database
 
 from taskrun_gui.storage import backend, task_secrets
-from taskrun_gui.storage.schema import ALL_TABLES
+from taskrun_gui.storage.schema import ALL_TABLES, Node
 
 
 def _v1_initial(db: Database) -> None:
@@ -106,11 +106,19 @@ def _v4_command_tasks_name_sh(db: Database) -> None:
     _rewrite_specs(db, to_sh)
 
 
+def _v5_nodes(db: Database) -> None:
+    """Nodes (issue 11): the node table, and run.node, where a run executes or will."""
+    db.create_tables([Node], safe=True)
+    add_column(db, "run", "node", "TEXT")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS run_node_status ON run(node, status)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
     _v3_run_log_dropped,
     _v4_command_tasks_name_sh,
+    _v5_nodes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

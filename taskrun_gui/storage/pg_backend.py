@@ -125,5 +125,8 @@ class PostgresBackend:
         """Per machine, as on SQLite: the locks folder of this data dir."""
         return TaskSlots(locks_dir)
 
+    def now_ms_sql(self) -> str:
+        return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+
 
 POSTGRES = PostgresBackend()

@@ -60,6 +60,7 @@ def record_fields(rec: RunRecord) -> dict[str, Any]:
         "proc_create_time": rec.proc_create_time,
         "log_path": rec.log_path,
         "not_before": rec.not_before,
+        "node": rec.node,
         **outcome_fields(rec),
     }
 

@@ -85,6 +85,7 @@ def to_record(row: Run) -> RunRecord:
         control=None if row.control is None else Control(row.control),
         not_before=row.not_before,
         slow=bool(row.slow),
+        node=row.node,
     )
 
 

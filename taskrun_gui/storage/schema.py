@@ -88,6 +88,7 @@ class Run(BaseModel):
     host_pid = IntegerField(null=True)
     slow = BooleanField(default=False)
     not_before = BigIntegerField(null=True)
+    node = TextField(null=True)  # where it executes, or will (migration 5)
 
 
 class RunStep(BaseModel):
@@ -127,4 +128,14 @@ class TaskDay(BaseModel):
         primary_key = CompositeKey("task", "day")
 
 
-ALL_TABLES: list[type[BaseModel]] = [Task, TaskVersion, Run, RunStep, TaskDay]
+class Node(BaseModel):
+    """A TaskRun host (a window or `taskrun daemon`) on this history, by name, with the
+    server-clock time of its last heartbeat (migration 5)."""
+
+    name = TextField(primary_key=True)
+    heartbeat_at = BigIntegerField()
+    started_at = BigIntegerField()
+    pid = IntegerField(null=True)
+
+
+ALL_TABLES: list[type[BaseModel]] = [Task, TaskVersion, Run, RunStep, TaskDay, Node]

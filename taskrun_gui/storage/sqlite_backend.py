@@ -76,5 +76,8 @@ class SqliteBackend:
     def task_slots(self, locks_dir: Path) -> TaskSlots:
         return TaskSlots(locks_dir)
 
+    def now_ms_sql(self) -> str:
+        return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+
 
 SQLITE = SqliteBackend()

@@ -54,6 +54,7 @@ def test_add_run_wait_json_contract(tmp_path):
         "cpu_seconds",
         "log_path",
         "log_dropped_bytes",
+        "node",  # issue 11: where it executed
     }
     assert (run["task"], run["status"], run["trigger"], run["exit_code"]) == (
         "hello",
