@@ -205,6 +205,13 @@ def _run_commands(sub: Subparsers) -> None:
     run.add_argument("--wait", action="store_true", help="wait for the run(s) to finish")
     run.add_argument("--follow", action="store_true", help="print the output while it runs")
     run.add_argument("--json", action="store_true")
+    run.add_argument(
+        "--node",
+        dest="for_node",
+        type=nodes.target_argument,
+        metavar="NAME",
+        help=f"queue for another node, or {nodes.ANY_NODE} for the first with a free slot",
+    )
 
     runs = sub.add_parser("runs", help="run history, newest first")
     _filters(runs)

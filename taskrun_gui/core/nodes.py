@@ -13,6 +13,7 @@ ENV = "TASKRUN_NODE"
 MAX_NAME = 100
 HEARTBEAT_S = 5.0  # how often a host says it is there
 LEASE_S = 30.0  # a node silent this long (the server's clock) is offline
+ANY_NODE = "any"  # `run --node any`: the first node with a free slot takes it
 
 
 def node_name() -> str:
@@ -24,6 +25,8 @@ def check_name(name: str) -> str | None:
     """Why `name` cannot name a node (None: it can)."""
     if not name.strip() or name != name.strip():
         return "must be a name without leading or trailing spaces"
+    if name == ANY_NODE:
+        return f'"{ANY_NODE}" stands for any node: it cannot name one'
     if len(name) > MAX_NAME:
         return f"must be at most {MAX_NAME} characters"
     if any(not ch.isprintable() for ch in name):
@@ -37,3 +40,8 @@ def argument(text: str) -> str:
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return text
+
+
+def target_argument(text: str) -> str:
+    """`run --node` as an argparse type: a node name, or ANY_NODE."""
+    return text if text == ANY_NODE else argument(text)

@@ -9,11 +9,13 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
 from taskrun_gui.core.nodes import HEARTBEAT_S, node_name
+from taskrun_gui.engine.logsink import log_path_for
 from taskrun_gui.engine.records import values_for
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.engine.ticker import StoreTicker
@@ -82,7 +84,9 @@ class HostPoller(StoreTicker):
         store (one transaction a pass, whatever the burst): a run whose claim the store
         refuses is not started, and is tried again next pass."""
         # before the claims are cleared, dead hosts' claims count as none
-        rows = run_claims.queued_after(self._last_id, unclaimed_only=self._claims_cleared)
+        rows = run_claims.queued_after(
+            self._last_id, unclaimed_only=self._claims_cleared, node=self.node
+        )
         rows = [row for row in rows if not self.is_known(row.uid)]
         if not rows:  # none queued: no dead host's claim to clear either
             self._claims_cleared = True
@@ -91,7 +95,8 @@ class HostPoller(StoreTicker):
         waiting = unreplayed.waiting_uids(self.store.spool_dir)
         held = [row for row in rows if row.uid in waiting]  # a dead host started them
         free = [row for row in rows if row.uid not in waiting]
-        claimed = self._claim([row.uid for row in free]) if free else set()
+        moved = self._relocated(free)
+        claimed = self._claim([row.uid for row in free], moved) if free else set()
         if claimed is None:
             held = rows
             claimed = set()
@@ -99,10 +104,22 @@ class HostPoller(StoreTicker):
             self._replay_soon()
         self._last_id = (held[0].id or 0) - 1 if held else max(self._last_id, rows[-1].id or 0)
         self._defer(len(held))
-        found = self._foreign([row for row in free if row.uid in claimed])
+        found = self._foreign(
+            [replace(r, log_path=moved.get(r.uid, r.log_path)) for r in free if r.uid in claimed]
+        )
         if found:
             self.found_at_pass = self.passes + 1
             self.on_queued(found)
+
+    def _relocated(self, records: list[RunRecord]) -> dict[str, str]:
+        """New log paths, in this data dir, for runs queued elsewhere (another node's data
+        dir): a run logs where it executes."""
+        logs = self.store.logs_dir
+        return {
+            r.uid: str(log_path_for(logs, r.uid, r.queued_at))
+            for r in records
+            if not Path(r.log_path).is_relative_to(logs)
+        }
 
     def _beat(self) -> None:
         """The node's heartbeat, every HEARTBEAT_S, through the writer when there is one
@@ -141,15 +158,15 @@ class HostPoller(StoreTicker):
                 found.append(ForeignRun(rec, spec, values_for(rec, self.store.secrets_dir)))
         return found
 
-    def _claim(self, uids: list[str]) -> set[str] | None:
+    def _claim(self, uids: list[str], log_paths: dict[str, str]) -> set[str] | None:
         """Compare-and-set: the uids now claimed by this process (None: the store refused)."""
-        pid = os.getpid()
+        pid, node = os.getpid(), self.node
         clear = not self._claims_cleared
 
         def claim() -> set[str]:
             if clear:
-                run_claims.clear_claims()
-            return run_claims.claim(uids, pid)
+                run_claims.clear_claims(node)
+            return run_claims.claim(uids, pid, node, log_paths)
 
         done, result = self._call(claim)
         if not done or not isinstance(result, set):

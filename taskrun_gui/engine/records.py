@@ -24,7 +24,9 @@ def new_run(
     trigger: Trigger,
     logs_dir: Path,
     priority: int | None = None,
+    node: str | None = None,
 ) -> RunRecord:
+    """A queued run of this node (`node`: of that one, or of core.nodes.ANY_NODE)."""
     uid = uuid.uuid4().hex
     queued = now_ms()
     return RunRecord(
@@ -38,7 +40,7 @@ def new_run(
         priority=spec.priority if priority is None else priority,
         queued_at=queued,
         log_path=str(log_path_for(logs_dir, uid, queued)),
-        node=node_name(),
+        node=node or node_name(),
     )
 
 

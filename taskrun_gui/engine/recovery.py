@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus
+from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.run_events import RunFinished
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import run_pids
@@ -32,7 +33,7 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
     else:
         finishes_waiting = set()
     recovered = []
-    for rec in runs_repo.live():
+    for rec in runs_repo.live(node_name()):  # another node's runs are its own to recover
         if rec.uid in finishes_waiting:
             continue
         verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)

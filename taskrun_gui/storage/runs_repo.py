@@ -18,6 +18,7 @@ from taskrun_gui.core.models import (
     StepRecord,
     Trigger,
 )
+from taskrun_gui.core.nodes import ANY_NODE
 from taskrun_gui.storage.schema import Run, RunStep, Task
 
 
@@ -161,9 +162,18 @@ def ids_by_uid(uids: list[str]) -> dict[str, int]:
     return found
 
 
-def has_queued(before_ms: int | None = None) -> bool:
-    """Some run waits for a host (queued before `before_ms`, when given): one index seek."""
+def servable_by(node: str) -> Expression:
+    """The runs node `node` may take: queued for it, for any node (ANY_NODE), or recorded
+    before runs had a node."""
+    return (Run.node == node) | (Run.node == ANY_NODE) | Run.node.is_null()
+
+
+def has_queued(before_ms: int | None = None, node: str | None = None) -> bool:
+    """Some run waits for a host (queued before `before_ms`, when given; one that `node`
+    may take, when given): one index seek."""
     query = Run.select(Run.id).where(Run.status == str(RunStatus.QUEUED))
+    if node is not None:
+        query = query.where(servable_by(node))
     if before_ms is not None:
         query = query.where(Run.queued_at < before_ms)
     return bool(query.limit(1).exists())
@@ -208,8 +218,12 @@ def active_or_after(last_id: int) -> list[RunRecord]:
     return [to_record(r) for r in rows]
 
 
-def live() -> list[RunRecord]:
-    rows = Run.select().where(Run.status.in_([str(RunStatus.RUNNING), str(RunStatus.PAUSED)]))
+def live(node: str | None = None) -> list[RunRecord]:
+    """Running or paused runs (of `node`, and those recorded before runs had a node)."""
+    where = Run.status.in_([str(RunStatus.RUNNING), str(RunStatus.PAUSED)])
+    if node is not None:
+        where &= (Run.node == node) | Run.node.is_null()
+    rows = Run.select().where(where)
     return [to_record(r) for r in rows]
 
 
