@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
@@ -54,15 +55,16 @@ class _Checker:
     def take(self, data: dict[str, Any], cls: type, field: str) -> dict[str, Any]:
         """Keep known keys of a dataclass with the right types; report the rest."""
         out: dict[str, Any] = {}
-        fields = {f.name: f for f in dataclasses.fields(cls)}
+        fields = _field_types(cls)
         for key, value in data.items():
-            where = f"{field}{key}"
-            if key not in fields:
+            expected = fields.get(key)
+            if expected is None:
                 if self.unknown == "report":
-                    self.bad(shorten(where), "unknown field")
+                    self.bad(shorten(f"{field}{key}"), "unknown field")
                 continue
-            expected = str(fields[key].type)
-            if not _type_ok(value, expected):
+            kind: type = type(value)
+            if not _type_ok(kind, expected):
+                where = f"{field}{key}"
                 got = f"{type(value).__name__} {shorten(repr(value))}"
                 self.bad(where, f"expected {expected}, got {got}")
                 continue
@@ -76,10 +78,19 @@ class _Checker:
         return None
 
 
-def _type_ok(value: Any, expected: str) -> bool:
-    if value is None:
+@cache
+def _field_types(cls: type) -> dict[str, str]:
+    """A dataclass's field names and their annotations as text ('float | None')."""
+    return {f.name: str(f.type) for f in dataclasses.fields(cls)}
+
+
+@lru_cache(maxsize=1024)
+def _type_ok(kind: type, expected: str) -> bool:
+    """A value of type `kind` may fill a field annotated `expected` (by the value's exact
+    type, so the answer is cached: every row of a task listing is checked)."""
+    if kind is type(None):
         return "None" in expected  # a row keeps unset optional fields as null
-    if "float" in expected and isinstance(value, int | float) and not isinstance(value, bool):
+    if "float" in expected and kind in (int, float):
         return True
     checks: list[tuple[str, type | tuple[type, ...]]] = [
         ("bool", bool),
@@ -90,13 +101,13 @@ def _type_ok(value: Any, expected: str) -> bool:
     ]
     for word, typ in checks:
         named = expected.startswith(word) or f"| {word}" in expected or f"{word} |" in expected
-        if named and isinstance(value, typ) and not (typ is int and isinstance(value, bool)):
+        if named and issubclass(kind, typ) and not (typ is int and issubclass(kind, bool)):
             return True
     # nested dataclasses and enums arrive as tables and strings
     if expected in ("TaskKind", "OverlapPolicy", "MissedPolicy"):
-        return isinstance(value, str)
+        return issubclass(kind, str)
     if expected == "Schedule":
-        return isinstance(value, dict)
+        return issubclass(kind, dict)
     return False
 
 

@@ -130,11 +130,6 @@ class Store:
             self.backend = POSTGRES
         database_proxy.initialize(self.db)
 
-    @property
-    def location(self) -> str:
-        """Where the history is, as messages name it (a URL's password masked)."""
-        return str(self.db_path) if self.url is None else self.url.redacted()
-
     def write_transaction(self) -> Any:
         """A transaction that takes the write lock at its start (see Backend)."""
         return self.backend.write_transaction(self.db)
