@@ -85,16 +85,16 @@ def writer(store: Store) -> Iterator[StoreWriter]:
     w.close()
 
 
-@pytest.fixture(scope="session")
-def pg() -> Iterator[pg_server.PgServer]:
-    """A real PostgreSQL server for the session (tests/pg_server.py), started when a test
-    first asks for it. Without PostgreSQL installed the test is skipped, unless under CI,
-    where it must run ($CI set: .ci/run installs the package)."""
+@pytest.fixture(scope="session", autouse=True)
+def _pg_started_first() -> Iterator[pg_server.PgServer | None]:
+    """The session's PostgreSQL server (tests/pg_server.py), started before any test: once
+    a test has run a task in this process, the process is a child subreaper (as a host is),
+    and a server started then would be its orphan, taken for a run's escaped process and
+    stopped. None when PostgreSQL is not installed here."""
     server = pg_server.start_server()
     if server is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL (initdb, pg_ctl) is not installed, and CI is set")
-        pytest.skip("PostgreSQL is not installed here (no pg_ctl on $PATH or in /usr/lib)")
+        yield None
+        return
     old = os.environ.get("PGPASSFILE")
     os.environ["PGPASSFILE"] = str(server.pgpass)  # children (the CLI) log in the same way
     try:
@@ -109,6 +109,17 @@ def pg() -> Iterator[pg_server.PgServer]:
 
         shutil.rmtree(server.root, ignore_errors=True)
         shutil.rmtree(server.pgpass.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def pg(_pg_started_first: pg_server.PgServer | None) -> pg_server.PgServer:
+    """The real PostgreSQL server of the session. Without PostgreSQL installed the test is
+    skipped, unless under CI, where it must run ($CI set: .ci/run installs the package)."""
+    if _pg_started_first is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL (initdb, pg_ctl) is not installed, and CI is set")
+        pytest.skip("PostgreSQL is not installed here (no pg_ctl on $PATH or in /usr/lib)")
+    return _pg_started_first
 
 
 @pytest.fixture
