@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 
 from taskrun_gui.cli.common import print_json, print_table
+from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.timefmt import local_text, ms_to_iso
+from taskrun_gui.engine.locks import host_alive, host_pid
 from taskrun_gui.storage import nodes_repo
 from taskrun_gui.storage.db import Store
 
 
 def cmd_nodes(store: Store, a: argparse.Namespace) -> int:
-    nodes = nodes_repo.list_nodes()
+    if store.url is None:  # one machine: the host lock says whether its host is there
+        alive = host_alive(store.locks_dir)
+        nodes = nodes_repo.list_local(node_name(), host_pid(store.locks_dir) if alive else None)
+    else:
+        nodes = nodes_repo.list_nodes()
     if a.json:
         print_json(
             [
@@ -34,7 +40,7 @@ def cmd_nodes(store: Store, a: argparse.Namespace) -> int:
             [
                 n.name,
                 "online" if n.online else "offline",
-                local_text(n.heartbeat_at),
+                local_text(n.heartbeat_at) if n.heartbeat_at is not None else "-",
                 str(n.running),
                 str(n.queued),
             ]

@@ -123,8 +123,11 @@ class HostPoller(StoreTicker):
 
     def _beat(self) -> None:
         """The node's heartbeat, every HEARTBEAT_S, through the writer when there is one
-        (not waited for: a refused beat is simply sent again next time)."""
-        if time.monotonic() - self._beat_at < HEARTBEAT_S:
+        (not waited for: a refused beat is simply sent again next time). Only on a shared
+        server: on the data dir's own SQLite file the host lock says whether the node's host
+        is there, and an idle host commits nothing (a commit would race any read-then-write
+        transaction of another process for nothing)."""
+        if self.store.url is None or time.monotonic() - self._beat_at < HEARTBEAT_S:
             return
         self._beat_at = time.monotonic()
         node, pid = self.node, os.getpid()

@@ -17,8 +17,8 @@ _QUEUED = str(RunStatus.QUEUED)
 class NodeRow:
     name: str
     online: bool  # a heartbeat within the lease, by the database's clock
-    heartbeat_at: int  # epoch ms, the database's clock
-    started_at: int  # when its current host process first beat
+    heartbeat_at: int | None  # epoch ms, the database's clock (None: SQLite keeps none)
+    started_at: int | None  # when its current host process first beat
     pid: int | None
     running: int  # running or paused runs of the node
     queued: int  # runs queued for it
@@ -37,9 +37,27 @@ def beat(name: str, pid: int) -> None:
     )
 
 
-def list_nodes() -> list[NodeRow]:
-    """Every node that ever beat, by name, with its state and run counts."""
-    now = int(backend.query(f"SELECT {backend.current().now_ms_sql()}").fetchone()[0])
+def list_local(name: str, host_pid: int | None) -> list[NodeRow]:
+    """The nodes of an SQLite history (one machine): those its runs name and this one, which
+    is online while a host holds the data dir (`host_pid`); no heartbeats are kept."""
+    counts = _counts()
+    names = sorted({*counts, name})
+    return [
+        NodeRow(
+            name=n,
+            online=n == name and host_pid is not None,
+            heartbeat_at=None,
+            started_at=None,
+            pid=host_pid if n == name else None,
+            running=counts.get(n, [0, 0])[0],
+            queued=counts.get(n, [0, 0])[1],
+        )
+        for n in names
+    ]
+
+
+def _counts() -> dict[str, list[int]]:
+    """[running or paused, queued] per node."""
     counts: dict[str, list[int]] = {}
     rows = backend.query(
         "SELECT node, status, COUNT(*) FROM run WHERE node IS NOT NULL"
@@ -49,6 +67,13 @@ def list_nodes() -> list[NodeRow]:
     for node, status, n in rows:
         pair = counts.setdefault(str(node), [0, 0])
         pair[1 if status == _QUEUED else 0] += int(n)
+    return counts
+
+
+def list_nodes() -> list[NodeRow]:
+    """Every node that ever beat, by name, with its state and run counts."""
+    now = int(backend.query(f"SELECT {backend.current().now_ms_sql()}").fetchone()[0])
+    counts = _counts()
     found = backend.query("SELECT name, heartbeat_at, started_at, pid FROM node ORDER BY name")
     return [
         NodeRow(
