@@ -8,6 +8,7 @@ front and exits.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +18,11 @@ from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from taskrun_gui import qt_gc
+from taskrun_gui.core import nodes
 from taskrun_gui.executor.host import Host
 from taskrun_gui.resources import app_icon
 from taskrun_gui.single_instance import SingleInstance
+from taskrun_gui.storage import db_url
 from taskrun_gui.storage.db import Store, open_store, resolve_data_dir
 from taskrun_gui.storage.migrations import SchemaTooNewError
 from taskrun_gui.ui import settings_dialog as cfg
@@ -35,6 +38,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--data-dir", help="data folder (default: $TASKRUN_HOME or the platform's user data folder)"
     )
     parser.add_argument("--workers", type=int, help="how many runs may go at once")
+    parser.add_argument(
+        "--db",
+        type=db_url.argument,
+        metavar="URL",
+        help="keep the history in PostgreSQL (see taskrun --help)",
+    )
+    parser.add_argument(
+        "--node",
+        type=nodes.argument,
+        metavar="NAME",
+        help="this host's node name (see taskrun --help)",
+    )
     return parser.parse_args(argv)
 
 
@@ -66,6 +81,9 @@ def _open_store(data_dir: Path) -> Store | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    db_url.use(args.db)
+    if args.node:
+        os.environ[nodes.ENV] = args.node
     app = _make_app()
     data_dir = resolve_data_dir(args.data_dir)
     instance = SingleInstance(data_dir)

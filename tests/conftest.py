@@ -15,6 +15,7 @@ import pytest
 
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
+from tests import pg_server
 from tests.e2e.receivers import HttpReceiver, MailHandler, free_port, start_http
 
 
@@ -113,3 +114,47 @@ def smtp_receiver() -> Iterator[tuple[MailHandler, int]]:
     controller.start()
     yield handler, controller.port
     controller.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pg_started_first() -> Iterator[pg_server.PgServer | None]:
+    """The session's PostgreSQL server (tests/pg_server.py), started before any test: once
+    a test has run a task in this process, the process is a child subreaper (as a host is),
+    and a server started then would be its orphan, taken for a run's escaped process and
+    stopped. None when PostgreSQL is not installed here."""
+    server = pg_server.start_server()
+    if server is None:
+        yield None
+        return
+    old = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(server.pgpass)  # children (the CLI) log in the same way
+    try:
+        yield server
+    finally:
+        server.stop()
+        if old is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = old
+        import shutil
+
+        shutil.rmtree(server.root, ignore_errors=True)
+        shutil.rmtree(server.pgpass.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def pg(_pg_started_first: pg_server.PgServer | None) -> pg_server.PgServer:
+    """The real PostgreSQL server of the session. Without PostgreSQL installed the test is
+    skipped, unless under CI, where it must run ($CI set: .ci/run installs the package)."""
+    if _pg_started_first is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL (initdb, pg_ctl) is not installed, and CI is set")
+        pytest.skip("PostgreSQL is not installed here (no pg_ctl on $PATH or in /usr/lib)")
+    return _pg_started_first
+
+
+@pytest.fixture
+def pg_url(pg: pg_server.PgServer) -> str:
+    """The URL of an empty PostgreSQL history (its schema made anew for each test)."""
+    pg.reset()
+    return pg.url

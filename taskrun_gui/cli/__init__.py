@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING
 from taskrun_gui.cli import host_parser
 from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.cli.streams import protect_stderr
+from taskrun_gui.core import nodes
+from taskrun_gui.storage import db_url
 
 if TYPE_CHECKING:
     from taskrun_gui.storage.db import Store
@@ -35,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export-runs": ("history_cmds", "cmd_export_runs"),
     "cleanup": ("history_cmds", "cmd_cleanup"),
     "storage": ("history_cmds", "cmd_storage"),
+    "nodes": ("node_cmds", "cmd_nodes"),
     "grep": ("grep_cmd", "cmd_grep"),
 }
 
@@ -84,6 +88,9 @@ def _os_error(exc: OSError) -> str:
 def main(argv: list[str] | None = None) -> int:
     protect_stderr()
     args = build_parser().parse_args(argv)  # --help and a bad option end here, cheaply
+    db_url.use(args.db)
+    if args.node:  # for this command and what it starts (a daemon)
+        os.environ[nodes.ENV] = args.node
     return _execute(args)
 
 

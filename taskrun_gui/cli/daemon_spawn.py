@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from taskrun_gui.core.models import RunStatus
+from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_alive
-from taskrun_gui.storage import runs_repo, unreplayed
+from taskrun_gui.storage import run_claims, runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.schema import Run
 
 if TYPE_CHECKING:
     from taskrun_gui.engine.serving import ThreadHost
@@ -99,15 +98,12 @@ def ensure_served(store: Store, workers: int | None, stranded_only: bool = False
 def _waiting_for_a_host(store: Store, before: int | None) -> bool:
     """Some run is queued that no dead host started already: one whose later records wait in
     the spool is not served again (they are written when the store takes them)."""
-    if not runs_repo.has_queued(before):
+    if not runs_repo.has_queued(before, node_name()):
         return False
     held = unreplayed.waiting_uids(store.spool_dir)
     if not held:
         return True
-    query = Run.select(Run.uid).where(Run.status == str(RunStatus.QUEUED))
-    if before is not None:
-        query = query.where(Run.queued_at < before)
-    return any(row.uid not in held for row in query)
+    return any(uid not in held for uid in run_claims.queued_uids(node_name(), before))
 
 
 def ensure_successor(host: ThreadHost, workers: int | None) -> bool:

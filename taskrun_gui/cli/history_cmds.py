@@ -23,6 +23,7 @@ from taskrun_gui.storage import (
     host_stats,
     recorder,
     retention,
+    run_claims,
     run_export,
     runs_repo,
     stats_repo,
@@ -31,7 +32,6 @@ from taskrun_gui.storage import (
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_export import ExportFormat
 from taskrun_gui.storage.runs_repo import RunFilter
-from taskrun_gui.storage.schema import Run
 
 
 def _filter(a: argparse.Namespace) -> RunFilter:
@@ -128,7 +128,7 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
         print(f"run {rec.id} cancelled")
         return 0
     with store.db.atomic():
-        Run.update(control=str(control)).where(Run.id == rec.id).execute()
+        run_claims.request_control(rec.uid, control)
     nudge(store.locks_dir)
     print(f"{control} requested for run {rec.id}; the host acts on it within a second")
     return 0

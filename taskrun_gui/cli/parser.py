@@ -20,12 +20,14 @@ from taskrun_gui.cli.options import (
     schedule_text,
     whole_number,
 )
+from taskrun_gui.core import nodes
 from taskrun_gui.core.limits import (
     MAX_TIMEOUT,
     MIN_TIMEOUT,
     RETENTION_MAX_DAYS,
     RETENTION_MAX_KEEP,
 )
+from taskrun_gui.storage import db_url
 
 # The ranges, one place: the same as the task editor's where it has the field.
 TIMEOUT = amount("seconds", high=MAX_TIMEOUT, low=MIN_TIMEOUT, zero_ok=True)
@@ -106,18 +108,38 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", metavar="NAME", help="runs on that host")
 
 
+def _node_commands(sub: Subparsers) -> None:
+    n = sub.add_parser("nodes", help="the hosts on this history: state, heartbeat, runs")
+    n.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     root = OneLineParser(prog="taskrun", description="Run tasks and keep their history.")
     root.add_argument(
         "--data-dir", help="data directory (default: $TASKRUN_HOME or the user data dir)"
     )
     root.add_argument("--workers", type=WORKERS, help="global worker limit of a host started here")
+    root.add_argument(
+        "--db",
+        type=db_url.argument,
+        metavar="URL",
+        help=f"keep the history in PostgreSQL: {db_url.FORM} (default: $TASKRUN_DB, else "
+        "the data dir's SQLite file); put the password in ~/.pgpass",
+    )
+    root.add_argument(
+        "--node",
+        type=nodes.argument,
+        metavar="NAME",
+        help="this host's node name on a shared history (default: $TASKRUN_NODE, else the "
+        "machine's host name)",
+    )
     sub = root.add_subparsers(dest="verb", required=True, metavar="COMMAND")
     _task_commands(sub)
     _run_commands(sub)
     _history_commands(sub)
     host_parser.add_parsers(sub)  # runs on other machines
     channel_parser.add_channel_commands(sub)  # where alerts go
+    _node_commands(sub)  # the hosts on a shared history
     return root
 
 
@@ -196,6 +218,13 @@ def _run_commands(sub: Subparsers) -> None:
     run.add_argument("--json", action="store_true")
     run.add_argument("--on", action="append", default=[], metavar="HOST|tag:T")
     run.add_argument("--parallel", type=WORKERS, metavar="N", help="at most N targets at once")
+    run.add_argument(
+        "--node",
+        dest="for_node",
+        type=nodes.target_argument,
+        metavar="NAME",
+        help=f"queue for another node, or {nodes.ANY_NODE} for the first with a free slot",
+    )
 
     runs = sub.add_parser("runs", help="run history, newest first")
     _filters(runs)

@@ -22,6 +22,7 @@ from taskrun_gui.cli.daemon_spawn import (
 )
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
+from taskrun_gui.core.nodes import ANY_NODE, node_name
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
@@ -31,7 +32,6 @@ from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import recorder, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.schema import Run
 
 if TYPE_CHECKING:  # the engine is imported by the paths that host or run: not to queue
     from taskrun_gui.engine.serving import ThreadHost
@@ -67,7 +67,9 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
 
         return run_on(store, task, values, a)
     repeat = max(1, a.repeat)
-    if not host_alive(store.locks_dir) and a.wait:
+    target = a.for_node or node_name()
+    here = target in (node_name(), ANY_NODE)  # this node may execute it
+    if here and not host_alive(store.locks_dir) and a.wait:
         from taskrun_gui.cli.hosting import make_host
 
         host = make_host(store, a.workers)
@@ -75,7 +77,9 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
             return _run_as_host(host, task, values, repeat, a)
         host.close()
     recs = [
-        records.new_run(task.id, task.version, task.spec, values, Trigger.CLI, store.logs_dir)
+        records.new_run(
+            task.id, task.version, task.spec, values, Trigger.CLI, store.logs_dir, node=target
+        )
         for _ in range(repeat)
     ]
     try:
@@ -91,11 +95,11 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         warn(f"cannot queue in the history store ({exc}); running the task here directly")
         return _run_direct(store, task, values, recs, a)
     if not a.wait:
-        if not host_alive(store.locks_dir):
+        if here and not host_alive(store.locks_dir):
             spawn_daemon(store, a.workers)
         _print_runs(recs, a.json, queued=True)
         return 0
-    finals = [_wait_chain(store, rec.uid, a.follow, a.workers) for rec in recs]
+    finals = [_wait_chain(store, rec.uid, a.follow, a.workers, here) for rec in recs]
     return _report(finals, a.json)
 
 
@@ -209,9 +213,12 @@ def _echo(text: str, _offset: int) -> None:
     sys.stdout.flush()
 
 
-def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> RunRecord:
+def _wait_chain(
+    store: Store, uid: str, follow: bool, workers: int | None, here: bool = True
+) -> RunRecord:
     """Wait for a run queued for another host, following its retries. When that host goes
-    away while the run is still queued, a daemon is started to serve it."""
+    away while the run is still queued, a daemon is started to serve it (`here`: the run
+    may execute on this node; one queued for another node is only waited for)."""
     follower: LogFollower | None = None  # the one log tailer, as `taskrun log --follow`
     spawned_at = 0.0
     while True:
@@ -223,18 +230,13 @@ def _wait_chain(store: Store, uid: str, follow: bool, workers: int | None) -> Ru
             follower = follower or LogFollower(Path(rec.log_path))
             _print_new_output(follower)
         if rec.status.is_final:
-            retry = Run.get_or_none(
-                (Run.task == rec.task_id)  # the (task_id, id) index: no scan for first_uid
-                & (Run.id > (rec.id or 0))
-                & (Run.first_uid == (rec.first_uid or rec.uid))
-                & (Run.attempt == rec.attempt + 1)
-            )
+            retry = runs_repo.retry_of(rec)
             if retry is None:
                 return rec
             uid, follower = retry.uid, None
             continue
         stale = time.monotonic() - spawned_at > 5.0  # a daemon needs a moment to take over
-        if rec.status is RunStatus.QUEUED and stale and not host_alive(store.locks_dir):
+        if here and rec.status is RunStatus.QUEUED and stale and not host_alive(store.locks_dir):
             spawn_daemon(store, workers)
             spawned_at = time.monotonic()
         elif rec.status.is_live and not host_alive(store.locks_dir):

@@ -202,25 +202,11 @@ class TaskSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TaskSpec:
-        """Build from a dict made by to_dict (a stored version); unknown keys are ignored."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["kind"] = TaskKind(values.get("kind", TaskKind.COMMAND))
-        values["params"] = [Param(**p) for p in values.get("params", [])]
-        values["steps"] = [
-            Step(**{**s, "kind": TaskKind(s.get("kind", TaskKind.COMMAND))})
-            for s in values.get("steps", [])
-        ]
-        sched = dict(values.get("schedule") or {})
-        if sched:
-            sched["overlap"] = OverlapPolicy(sched.get("overlap", OverlapPolicy.SKIP))
-            sched["missed"] = MissedPolicy(sched.get("missed", MissedPolicy.SKIP))
-        values["schedule"] = Schedule(**sched)
-        values["env"] = dict(values.get("env") or {})
-        values["tags"] = list(values.get("tags") or [])
-        values["notify"] = list(values.get("notify") or [])
-        values["then"] = list(values.get("then") or [])
-        return cls(**values)
+        """Build from a dict made by to_dict (a stored version); unknown keys are ignored,
+        a value of the wrong type raises spec_codec.SpecDecodeError naming its field."""
+        from taskrun_gui.core.spec_codec import spec_from_data  # it builds these classes
+
+        return spec_from_data(data, "definition", unknown="ignore")
 
     def secret_names(self) -> set[str]:
         return {p.name for p in self.params if p.secret}
@@ -283,6 +269,9 @@ class RunRecord:
     batch: str | None = None  # the `run --on` invocation it is one target of
     batch_limit: int | None = None  # at most this many runs of its batch at once
     triggered_by: int | None = None  # the run (id) whose end started this one (a chain)
+    # the node (core.nodes) it executes on, or will: the one that queued it (None: a run
+    # recorded before nodes were kept)
+    node: str | None = None
 
     @property
     def duration_seconds(self) -> float | None:

@@ -72,6 +72,7 @@ def record_to_dict(rec: RunRecord) -> dict[str, Any]:
         "batch": rec.batch,
         "batch_limit": rec.batch_limit,
         "triggered_by": rec.triggered_by,
+        "node": rec.node,
     }
 
 
@@ -110,6 +111,7 @@ def record_from_dict(d: dict[str, Any]) -> RunRecord:
         batch=d.get("batch"),
         batch_limit=d.get("batch_limit"),
         triggered_by=d.get("triggered_by"),
+        node=d.get("node"),
     )
 
 

@@ -36,6 +36,7 @@ FIELDS = (
     "host",
     "batch",
     "triggered_by",
+    "node",
 )
 
 
@@ -65,6 +66,7 @@ def run_to_json(rec: RunRecord) -> dict[str, Any]:
         "host": rec.host,  # None: this machine
         "batch": rec.batch,
         "triggered_by": rec.triggered_by,  # the run id whose end started this one (chains)
+        "node": rec.node,
     }
 
 

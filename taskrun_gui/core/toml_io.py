@@ -6,27 +6,19 @@ the task store takes as "the default this task has" when the file is imported ov
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import (
-    MissedPolicy,
-    OverlapPolicy,
-    Param,
-    Schedule,
-    Step,
     TaskKind,
     TaskSpec,
 )
 from taskrun_gui.core.params import MASK, masked_spec, secret_defaults
-from taskrun_gui.core.text import shorten
+from taskrun_gui.core.spec_codec import SpecDecodeError, spec_from_data
 from taskrun_gui.core.validation import validate_task
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a task at every size limit of validation fits
@@ -36,12 +28,8 @@ SECRET_NOTE = (
 )
 
 
-class TomlImportError(ValueError):
+class TomlImportError(SpecDecodeError):
     """Every problem found, one line each: 'FILE: FIELD: problem'."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def _drop_none(value: Any) -> Any:
@@ -108,129 +96,22 @@ def file_name_for(spec: TaskSpec) -> str:
     return f"{spec.name}.toml"
 
 
-@dataclass
-class _Checker:
-    source: str
-    problems: list[str]
-
-    def bad(self, field: str, message: str) -> None:
-        self.problems.append(f"{self.source}: {field}: {message}")
-
-    def take(self, data: dict[str, Any], cls: type, field: str) -> dict[str, Any]:
-        """Keep known keys of a dataclass with the right types; report the rest."""
-        out: dict[str, Any] = {}
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        for key, value in data.items():
-            where = f"{field}{key}"
-            if key not in fields:
-                self.bad(shorten(where), "unknown field")
-                continue
-            expected = str(fields[key].type)
-            if not _type_ok(value, expected):
-                got = f"{type(value).__name__} {shorten(repr(value))}"
-                self.bad(where, f"expected {expected}, got {got}")
-                continue
-            out[key] = value
-        return out
-
-
-def _type_ok(value: Any, expected: str) -> bool:
-    if "float" in expected and isinstance(value, int | float) and not isinstance(value, bool):
-        return True
-    checks: list[tuple[str, type | tuple[type, ...]]] = [
-        ("bool", bool),
-        ("int", int),
-        ("str", str),
-        ("list", list),
-        ("dict", dict),
-    ]
-    for word, typ in checks:
-        named = expected.startswith(word) or f"| {word}" in expected or f"{word} |" in expected
-        if named and isinstance(value, typ) and not (typ is int and isinstance(value, bool)):
-            return True
-    # nested dataclasses and enums arrive as tables and strings
-    if expected in ("TaskKind", "OverlapPolicy", "MissedPolicy"):
-        return isinstance(value, str)
-    if expected == "Schedule":
-        return isinstance(value, dict)
-    return False
-
-
-def _enum(chk: _Checker, field: str, cls: type[Any], value: Any) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in cls)
-        chk.bad(field, f"{shorten(repr(value))} is not one of {allowed}")
-        return None
-
-
-def _interpreter_for(values: dict[str, Any]) -> str:
-    """The interpreter of a task or step whose file names none: a command line runs under sh
-    (as `task add --command` does), a script under bash (the model's default)."""
-    kind = values.get("kind") or TaskKind.COMMAND
-    return COMMAND_INTERPRETER if kind is TaskKind.COMMAND else TaskSpec.interpreter
-
-
-def _check_log_cap_type(chk: _Checker, data: dict[str, Any]) -> None:
-    """A log cap that is not a whole number is told in the user's terms (validate_task checks
-    the size of one that is); the value is then dropped so it is not reported twice."""
-    value = data.get("log_cap_bytes")
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return
-    got = f"{type(value).__name__} {shorten(repr(value))}"
-    chk.bad(
-        "log_cap_bytes",
-        f"must be a whole number of bytes (0: no cap; leave it out for the data dir's cap), "
-        f"not {got}",
-    )
-    del data["log_cap_bytes"]
-
-
 def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSpec:
     """Parse and validate one task file; raises TomlImportError listing every problem."""
-    chk = _Checker(source, [])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise TomlImportError([f"{source}: not valid TOML: {exc}"]) from None
-    _check_log_cap_type(chk, data)
-    values = chk.take(data, TaskSpec, "")
-    if "name" not in values:
-        chk.bad("name", "missing")
-    if "kind" in values:
-        values["kind"] = _enum(chk, "kind", TaskKind, values["kind"])
-    values["env"] = {str(k): str(v) for k, v in dict(values.get("env", {})).items()}
-    params = []
-    for i, p in enumerate(values.get("params", [])):
-        if not isinstance(p, dict):
-            chk.bad(f"params[{i + 1}]", "must be a table")
-            continue
-        params.append(Param(**{"name": "", **chk.take(p, Param, f"params[{i + 1}].")}))
-    values["params"] = params
-    steps = []
-    for i, s in enumerate(values.get("steps", [])):
-        if not isinstance(s, dict):
-            chk.bad(f"steps[{i + 1}]", "must be a table")
-            continue
-        step = chk.take(s, Step, f"steps[{i + 1}].")
-        if "kind" in step:
-            step["kind"] = _enum(chk, f"steps[{i + 1}].kind", TaskKind, step["kind"])
-        steps.append(Step(**{"name": "", "interpreter": _interpreter_for(step), **step}))
-    values["steps"] = steps
-    sched = chk.take(values.get("schedule", {}), Schedule, "schedule.")
-    if "overlap" in sched:
-        sched["overlap"] = _enum(chk, "schedule.overlap", OverlapPolicy, sched["overlap"])
-    if "missed" in sched:
-        sched["missed"] = _enum(chk, "schedule.missed", MissedPolicy, sched["missed"])
-    values["schedule"] = Schedule(**sched)
-    if chk.problems:
-        raise TomlImportError(chk.problems)
-    spec = TaskSpec(**{"interpreter": _interpreter_for(values), **values})
-    for err in validate_task(spec, check_environment=check_environment, check_cwd=False):
-        chk.bad(err.field, err.message)
-    if chk.problems:
-        raise TomlImportError(chk.problems)
+    try:
+        spec = spec_from_data(data, source, unknown="report")
+    except SpecDecodeError as exc:
+        raise TomlImportError(exc.problems) from None
+    problems = [
+        f"{source}: {err.field}: {err.message}"
+        for err in validate_task(spec, check_environment=check_environment, check_cwd=False)
+    ]
+    if problems:
+        raise TomlImportError(problems)
     return spec
 
 

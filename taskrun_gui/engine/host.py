@@ -77,7 +77,7 @@ class EngineHost:
         self.pool = pool
         self._loop = loop
         self._sink = sink
-        self._board = RunBoard(store.locks_dir)  # shared with the workers
+        self._board = RunBoard(store.backend.task_slots(store.locks_dir))  # shared with the workers
         self.mailbox = Mailbox(loop.mail_arrived)
         self._seen: set[str] = set()
         post = self.mailbox.post

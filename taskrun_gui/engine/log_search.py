@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import cast
 
 from taskrun_gui.core.ansi import AnsiParser
 from taskrun_gui.core.models import RunStatus
@@ -30,13 +29,11 @@ from taskrun_gui.core.returns import ReturnFolder
 from taskrun_gui.engine.log_scan import Pattern, ScanResult, compile_pattern, scan_paths
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.runs_repo import RunFilter
-from taskrun_gui.storage.schema import Run
 
 __all__ = ["LogHit", "Pattern", "SearchProgress", "check_pattern", "search_logs"]
 
 log = logging.getLogger(__name__)
 
-PAGE = 2000  # run rows read per query
 BATCH = 250  # logs per pool task
 POOL_FROM = 4000  # fewer candidate runs than this are searched in this process
 MAX_WORKERS = 4
@@ -74,25 +71,7 @@ def check_pattern(pattern: Pattern) -> None:
     compile_pattern(pattern)
 
 
-_Row = tuple[int, str, str, str, int, str]
-_Rows = list[_Row]
-
-
-def _pages(flt: RunFilter) -> Iterator[_Rows]:
-    """(id, uid, task name, status, queued at, log path) of matching runs, newest first."""
-    where = flt.where()
-    before: int | None = None
-    while True:
-        query = Run.select(Run.id, Run.uid, Run.task_name, Run.status, Run.queued_at, Run.log_path)
-        if where is not None:
-            query = query.where(where)
-        if before is not None:
-            query = query.where(Run.id < before)
-        rows = cast(_Rows, list(query.order_by(Run.id.desc()).limit(PAGE).tuples()))
-        if not rows:
-            return
-        yield rows
-        before = rows[-1][0]
+_Row = runs_repo.LogRow
 
 
 def _text(raw: bytes) -> str:
@@ -197,7 +176,7 @@ def search_logs(
     rows: deque[_Row] = deque()
 
     def batches() -> Iterator[list[tuple[str, bool]]]:
-        for page in _pages(flt):
+        for page in runs_repo.log_pages(flt):
             for i in range(0, len(page), BATCH):
                 if should_stop():
                     return

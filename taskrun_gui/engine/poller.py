@@ -9,21 +9,22 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
+from taskrun_gui.core.nodes import HEARTBEAT_S, node_name
+from taskrun_gui.engine.logsink import log_path_for
 from taskrun_gui.engine.records import values_for
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.engine.ticker import StoreTicker
 from taskrun_gui.engine.wakeup import WakeListener
-from taskrun_gui.storage import runs_repo, tasks_repo, unreplayed
+from taskrun_gui.storage import nodes_repo, run_claims, runs_repo, tasks_repo, unreplayed
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.schema import Run
 from taskrun_gui.storage.writer import replay_spool
 
 log = logging.getLogger(__name__)
-CLAIM_CHUNK = 500  # uids per statement (SQLite's limit on variables)
 REPLAY_EVERY_S = 2.0  # how often a pass retries replaying what a dead writer left
 
 
@@ -61,6 +62,8 @@ class HostPoller(StoreTicker):
         self.deferred = 0  # queued runs the last pass could not claim (the store refused)
         self._claims_cleared = False  # the claims a dead host left on queued runs
         self._replayed_at = 0.0
+        self._beat_at = 0.0  # monotonic time of the last heartbeat sent
+        self.node = node_name()
         # a command that queued runs or asked for a cancel nudges this poller to look now
         self._wakeup = WakeListener(store.locks_dir, self.wake)
 
@@ -78,6 +81,7 @@ class HostPoller(StoreTicker):
         return self.passes >= passes + 2 and self.found_at_pass <= passes
 
     def poll_once(self) -> None:
+        self._beat()
         self._take_queued()
         controls = runs_repo.with_control()
         if controls:
@@ -90,10 +94,10 @@ class HostPoller(StoreTicker):
         """Hand over the runs others queued, each once it is claimed for this host in the
         store (one transaction a pass, whatever the burst): a run whose claim the store
         refuses is not started, and is tried again next pass."""
-        where = (Run.status == "queued") & (Run.id > self._last_id)
-        if self._claims_cleared:  # before: dead hosts' claims count as none
-            where &= Run.host_pid.is_null()
-        rows = list(Run.select().where(where).order_by(Run.id))
+        # before the claims are cleared, dead hosts' claims count as none
+        rows = run_claims.queued_after(
+            self._last_id, unclaimed_only=self._claims_cleared, node=self.node
+        )
         rows = [row for row in rows if not self.is_known(row.uid)]
         if not rows:  # none queued: no dead host's claim to clear either
             self._claims_cleared = True
@@ -102,18 +106,50 @@ class HostPoller(StoreTicker):
         waiting = unreplayed.waiting_uids(self.store.spool_dir)
         held = [row for row in rows if row.uid in waiting]  # a dead host started them
         free = [row for row in rows if row.uid not in waiting]
-        claimed = self._claim([row.uid for row in free]) if free else set()
+        moved = self._relocated(free)
+        claimed = self._claim([row.uid for row in free], moved) if free else set()
         if claimed is None:
             held = rows
             claimed = set()
         if held:
             self._replay_soon()
-        self._last_id = held[0].id - 1 if held else max(self._last_id, rows[-1].id)
+        self._last_id = (held[0].id or 0) - 1 if held else max(self._last_id, rows[-1].id or 0)
         self._defer(len(held))
-        found = self._foreign([row for row in free if row.uid in claimed])
+        found = self._foreign(
+            [replace(r, log_path=moved.get(r.uid, r.log_path)) for r in free if r.uid in claimed]
+        )
         if found:
             self.found_at_pass = self.passes + 1
             self.on_queued(found)
+
+    def _relocated(self, records: list[RunRecord]) -> dict[str, str]:
+        """New log paths, in this data dir, for runs queued elsewhere (another node's data
+        dir): a run logs where it executes."""
+        logs = self.store.logs_dir
+        return {
+            r.uid: str(log_path_for(logs, r.uid, r.queued_at))
+            for r in records
+            if not Path(r.log_path).is_relative_to(logs)
+        }
+
+    def _beat(self) -> None:
+        """The node's heartbeat, every HEARTBEAT_S, through the writer when there is one
+        (not waited for: a refused beat is simply sent again next time). Only on a shared
+        server: on the data dir's own SQLite file the host lock says whether the node's host
+        is there, and an idle host commits nothing (a commit would race any read-then-write
+        transaction of another process for nothing)."""
+        if self.store.url is None or time.monotonic() - self._beat_at < HEARTBEAT_S:
+            return
+        self._beat_at = time.monotonic()
+        node, pid = self.node, os.getpid()
+        try:
+            if self.write is not None:
+                self.write(lambda: nodes_repo.beat(node, pid))
+            else:
+                with self.store.write_transaction():
+                    nodes_repo.beat(node, pid)
+        except Exception as exc:  # read-only, locked, full: the next beat tries again
+            log.debug("heartbeat: %s", exc)
 
     def _defer(self, count: int) -> None:
         """Runs still waiting to be claimed keep the host from looking idle."""
@@ -121,11 +157,10 @@ class HostPoller(StoreTicker):
         if count:
             self.found_at_pass = self.passes + 1
 
-    def _foreign(self, rows: list[Run]) -> list[ForeignRun]:
+    def _foreign(self, records: list[RunRecord]) -> list[ForeignRun]:
         found: list[ForeignRun] = []
         specs: dict[tuple[int, int], TaskSpec | None] = {}  # a burst is many runs of one task
-        for row in rows:
-            rec = runs_repo.to_record(row)
+        for rec in records:
             key = (rec.task_id, rec.version)
             if key not in specs:
                 try:
@@ -137,23 +172,15 @@ class HostPoller(StoreTicker):
                 found.append(ForeignRun(rec, spec, values_for(rec, self.store.secrets_dir)))
         return found
 
-    def _claim(self, uids: list[str]) -> set[str] | None:
+    def _claim(self, uids: list[str], log_paths: dict[str, str]) -> set[str] | None:
         """Compare-and-set: the uids now claimed by this process (None: the store refused)."""
-        pid = os.getpid()
+        pid, node = os.getpid(), self.node
         clear = not self._claims_cleared
 
         def claim() -> set[str]:
             if clear:
-                _clear_claims()
-            mine: set[str] = set()
-            for i in range(0, len(uids), CLAIM_CHUNK):
-                chunk = uids[i : i + CLAIM_CHUNK]
-                Run.update(host_pid=pid).where(
-                    Run.uid.in_(chunk) & (Run.status == "queued") & Run.host_pid.is_null()
-                ).execute()
-                query = Run.select(Run.uid).where(Run.uid.in_(chunk) & (Run.host_pid == pid))
-                mine.update(row.uid for row in query)
-            return mine
+                run_claims.clear_claims(node)
+            return run_claims.claim(uids, pid, node, log_paths)
 
         done, result = self._call(claim)
         if not done or not isinstance(result, set):
@@ -166,7 +193,7 @@ class HostPoller(StoreTicker):
         poller runs): (False, None) when the store refused it or the poller stopped first."""
         try:
             if self.write is None:
-                with self.store.db.atomic("IMMEDIATE"):
+                with self.store.write_transaction():
                     return True, fn()
             fut = self.write(fn)
             while not fut.done():
@@ -201,11 +228,3 @@ class HostPoller(StoreTicker):
         if fires:
             assert self.on_fires is not None
             self.on_fires(fires)
-
-
-def _clear_claims() -> None:
-    """Claims on queued runs are the dead hosts' (one host serves a data dir, and this one
-    has claimed nothing yet): those runs are free again."""
-    Run.update(host_pid=None).where(
-        (Run.status == "queued") & Run.host_pid.is_null(False)
-    ).execute()

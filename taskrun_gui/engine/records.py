@@ -11,6 +11,7 @@ from pathlib import Path
 
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec, Trigger, retry_due
+from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import log_path_for
 
@@ -23,7 +24,9 @@ def new_run(
     trigger: Trigger,
     logs_dir: Path,
     priority: int | None = None,
+    node: str | None = None,
 ) -> RunRecord:
+    """A queued run of this node (`node`: of that one, or of core.nodes.ANY_NODE)."""
     uid = uuid.uuid4().hex
     queued = now_ms()
     return RunRecord(
@@ -37,6 +40,7 @@ def new_run(
         priority=spec.priority if priority is None else priority,
         queued_at=queued,
         log_path=str(log_path_for(logs_dir, uid, queued)),
+        node=node or node_name(),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus
+from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.run_events import RunFinished
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_lock
@@ -28,7 +29,7 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
     else:
         finishes_waiting = set()
     recovered = []
-    for rec in runs_repo.live():
+    for rec in runs_repo.live(node_name()):  # another node's runs are its own to recover
         if rec.uid not in finishes_waiting:
             _interrupt(store, rec)
             recovered.append(rec)

@@ -8,19 +8,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.timefmt import now_ms
-from taskrun_gui.engine.locks import FileLock, TaskSlots
 from taskrun_gui.engine.run_queue import RunQueue
 from taskrun_gui.engine.runner import RunJob
+from taskrun_gui.storage.backend import SlotLock, Slots
 
 
 @dataclass
 class Active:
     job: RunJob
-    lock: FileLock
+    lock: SlotLock
     record: RunRecord  # as last reported
     ended: bool = False  # its worker is done and its slot free; not reported yet
 
@@ -34,11 +33,12 @@ def _batch_full(rec: RunRecord, live: list[Active]) -> bool:
 
 
 class RunBoard:
-    def __init__(self, locks_dir: Path) -> None:
+    def __init__(self, slots: Slots) -> None:
+        """`slots`: the task slots of the store's backend (per-task limits across processes)."""
         self._lock = threading.Lock()
         self._queue = RunQueue()
         self._active: dict[str, Active] = {}
-        self._slots = TaskSlots(locks_dir)
+        self._slots = slots
         self._paused = False
         self._closing = False
         self._dirty = False  # the queue changed since take_dirty()
@@ -168,7 +168,7 @@ class RunBoard:
                     self._dirty = True
             return bool(started), next_due
 
-    def _take_slot(self, rec: RunRecord, max_concurrent: int, running_here: int) -> FileLock | None:
+    def _take_slot(self, rec: RunRecord, max_concurrent: int, running_here: int) -> SlotLock | None:
         """A slot of the run's task (on its host, for a run on another machine)."""
         if running_here >= max_concurrent:
             return None

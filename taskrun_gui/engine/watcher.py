@@ -8,14 +8,13 @@ import codecs
 from collections.abc import Callable
 from pathlib import Path
 
-from taskrun_gui.core.models import ACTIVE_STATUSES, RunRecord
+from taskrun_gui.core.models import RunRecord
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.logsink import MAX_BATCH_BYTES
 from taskrun_gui.engine.ticker import StoreTicker
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.schema import Run
 
 ChangesCallback = Callable[[list[RunRecord], list[RunRecord]], None]  # (active, changed)
 OutputCallback = Callable[[str, str, int], None]  # (uid, text, log offset after it)
@@ -51,10 +50,7 @@ class RunWatcher(StoreTicker):
             self._primed = True
         # the active runs, and every run new since the last look: a quick one may have gone
         # from queued to final in between two looks
-        rows = Run.select().where(
-            Run.status.in_([str(s) for s in ACTIVE_STATUSES]) | (Run.id > self._last_id)
-        )
-        records = [runs_repo.to_record(r) for r in rows]
+        records = runs_repo.active_or_after(self._last_id)
         self._last_id = max([self._last_id, *(r.id or 0 for r in records)])
         active = {r.uid: r for r in records if not r.status.is_final}
         changed = [
@@ -85,8 +81,7 @@ class RunWatcher(StoreTicker):
 
     @staticmethod
     def _newest_id() -> int:
-        newest = Run.select(Run.id).order_by(Run.id.desc()).limit(1).scalar()
-        return int(newest or 0)
+        return runs_repo.newest_id()
 
     def _tail(self, rec: RunRecord) -> None:
         """New output of a run since the last look: at most one batch's worth, as a viewer

@@ -12,22 +12,30 @@ import os
 import sqlite3
 import stat
 import tempfile
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import platformdirs
-from peewee import OperationalError, SqliteDatabase
 
-from taskrun_gui.storage import migrations
+from taskrun_gui.storage import db_url, migrations, pg_store
+from taskrun_gui.storage.backend import Backend
+from taskrun_gui.storage.pg_backend import POSTGRES
 from taskrun_gui.storage.schema import database_proxy
+from taskrun_gui.storage.sqlite_backend import SQLITE
+from taskrun_gui.storage.sqlite_wait import (
+    BUSY_TIMEOUT_MS,
+    LockWait,
+    StoreBusyError,
+    WaitingSqliteDatabase,
+    is_corrupt,
+    sqlite_code,
+)
+
+# what callers took from here before the lock wait had a module of its own
+__all__ = ["LockWait", "Store", "StoreBusyError", "is_corrupt", "open_store", "resolve_data_dir"]
 
 DB_NAME = "taskrun.db"
-BUSY_TIMEOUT_MS = int(os.environ.get("TASKRUN_BUSY_TIMEOUT_MS", "5000"))
 PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
@@ -40,10 +48,8 @@ READ_ONLY_PRAGMAS = {k: v for k, v in PRAGMAS.items() if k != "journal_mode"}  #
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
 READ_ONLY_CONSEQUENCE = "runs cannot be recorded or started here; history can still be read"
-_CORRUPT = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 _REFUSED = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM)
 _NO_ROOM = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL)
-T = TypeVar("T")
 
 
 class StoreOpenError(RuntimeError):
@@ -54,112 +60,12 @@ class StoreCorruptError(StoreOpenError):
     """taskrun.db is not an SQLite database or is damaged: nothing can be read from it."""
 
 
-class StoreBusyError(OperationalError):
-    """Another process kept the write lock longer than this one was willing to wait."""
-
-
 def corrupt_message(db_path: Path, exc: BaseException) -> str:
     return (
         f"the history store {db_path} is damaged or not a TaskRun database ({exc}): move it "
         "(with any taskrun.db-wal and -shm next to it) away or restore it from a backup; "
         "TaskRun starts a new history when the file is gone"
     )
-
-
-def sqlite_code(exc: BaseException) -> int | None:
-    """SQLite's primary result code behind a peewee or sqlite3 error (peewee keeps the
-    driver's exception as its first argument)."""
-    for cause in (exc, *exc.args[:1], exc.__cause__, exc.__context__):
-        code = (
-            getattr(cause, "sqlite_errorcode", None) if isinstance(cause, sqlite3.Error) else None
-        )
-        if code is not None:
-            return int(code) & 0xFF
-    return None
-
-
-def is_corrupt(exc: BaseException) -> bool:
-    """'file is not a database' or 'database disk image is malformed'."""
-    return sqlite_code(exc) in _CORRUPT
-
-
-@dataclass
-class LockWait:
-    """How a thread waits for another process's write lock: at most `budget_s` in all (per
-    process, not per statement), telling the user once through `on_wait`."""
-
-    on_wait: Callable[[], None]
-    budget_s: float = 30.0
-    attempt_ms: int = 1000  # the busy timeout of one try: the notice comes after about this
-    spent_s: float = 0.0
-    told: bool = False
-
-
-class WaitingSqliteDatabase(SqliteDatabase):
-    """SqliteDatabase where a thread may choose to wait for the write lock (see LockWait).
-
-    A try is repeated only where that is safe: BEGIN, made IMMEDIATE so the lock is taken
-    before any work is done, and statements outside a transaction, which SQLite undoes whole
-    when they fail. A statement inside a transaction that has begun is never repeated. Other
-    threads (the writer) keep the plain busy timeout and get OperationalError as before."""
-
-    def __init__(self, database: str, **kwargs: Any) -> None:
-        self._waits = threading.local()
-        super().__init__(database, **kwargs)
-
-    def wait_for_lock(self, wait: LockWait | None) -> None:
-        """Wait like `wait` on the calling thread from now on (None: as other threads)."""
-        self._waits.wait = wait
-
-    def _lock_wait(self) -> LockWait | None:
-        wait: LockWait | None = getattr(self._waits, "wait", None)
-        return wait
-
-    def begin(self, lock_type: str | None = None) -> None:
-        wait = self._lock_wait()
-        if wait is None:
-            super().begin(lock_type)
-            return
-        self._retrying(wait, lambda: SqliteDatabase.begin(self, lock_type or "IMMEDIATE"))
-
-    def execute_sql(self, sql: str, params: Any = None) -> Any:
-        wait = self._lock_wait()
-        if wait is None or self.in_transaction() or self.connection().in_transaction:
-            return super().execute_sql(sql, params)
-        return self._retrying(wait, lambda: SqliteDatabase.execute_sql(self, sql, params))
-
-    def _retrying(self, wait: LockWait, attempt: Callable[[], T]) -> T:
-        """`attempt` until it is not refused for a lock, each try with a short busy timeout
-        (statements that are not retried keep the configured one)."""
-        conn = self.connection()
-        conn.execute(f"PRAGMA busy_timeout = {min(BUSY_TIMEOUT_MS, wait.attempt_ms)}")
-        try:
-            while True:
-                started = time.monotonic()
-                try:
-                    return attempt()
-                except OperationalError as exc:
-                    if sqlite_code(exc) != sqlite3.SQLITE_BUSY or conn.in_transaction:
-                        raise
-                    self._note_wait(wait, time.monotonic() - started, exc)
-        finally:
-            with contextlib.suppress(sqlite3.Error):  # the error that got here is the one
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
-    @staticmethod
-    def _note_wait(wait: LockWait, spent: float, exc: OperationalError) -> None:
-        """Count a refused try against the budget; tell the user once; give up when spent."""
-        if spent < 0.05:  # a busy timeout of 0: do not spin
-            time.sleep(0.05 - spent)
-        wait.spent_s += max(spent, 0.05)
-        if wait.spent_s >= wait.budget_s:
-            raise StoreBusyError(
-                f"the history store is still busy after {wait.budget_s:g} s: another "
-                "process is writing to it; try again when it is done"
-            ) from exc
-        if not wait.told:
-            wait.told = True
-            wait.on_wait()
 
 
 def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -196,7 +102,9 @@ def _write_problem(path: Path, folder: bool) -> str | None:
 class Store:
     """One data dir: the database, the log folder, lock files and the pending-write spool."""
 
-    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str], db_url: str | None = None) -> None:
+        """`db_url`: the history in PostgreSQL (db_url.FORM) rather than the data dir's
+        SQLite file; raises StoreOpenError for one that is not such a URL."""
         self.data_dir = Path(data_dir)
         self.db_path = self.data_dir / DB_NAME
         self.logs_dir = self.data_dir / "logs"
@@ -210,8 +118,21 @@ class Store:
         self._read_only_reason = ""
         if (problem := self._make_folders()) is not None:
             self._set_read_only(f"the data dir {self.data_dir} cannot be written ({problem})")
-        self.db = WaitingSqliteDatabase(str(self.db_path), pragmas=PRAGMAS, check_same_thread=False)
+        self.url = _parse_url(db_url)
+        self.db: Any
+        if self.url is None:
+            self.db = WaitingSqliteDatabase(
+                str(self.db_path), pragmas=PRAGMAS, check_same_thread=False
+            )
+            self.backend: Backend = SQLITE
+        else:
+            self.db = pg_store.database(self.url, self.secrets_dir)
+            self.backend = POSTGRES
         database_proxy.initialize(self.db)
+
+    def write_transaction(self) -> Any:
+        """A transaction that takes the write lock at its start (see Backend)."""
+        return self.backend.write_transaction(self.db)
 
     def _make_folders(self) -> str | None:
         """Create the folders, 0700 whatever the umask; why one cannot be written, if so."""
@@ -266,6 +187,12 @@ class Store:
         reason is kept in `open_error` and writes are retried by the writer later. Raises
         StoreCorruptError for a file that is not a usable database, StoreOpenError when
         nothing can be read, SchemaTooNewError for a newer TaskRun's history."""
+        if self.url is not None:
+            try:
+                pg_store.open_database(self.db, self.url)
+            except pg_store.PgOpenError as exc:
+                raise StoreOpenError(str(exc)) from None
+            return self
         if not self.read_only and (problem := self._db_file_problem()) is not None:
             self._set_read_only(problem)
         if not self.read_only:
@@ -334,7 +261,7 @@ class Store:
             self.db.init(database, pragmas=READ_ONLY_PRAGMAS, uri=True, check_same_thread=False)
             try:
                 self.db.connect(reuse_if_open=True)
-                found = int(self.db.execute_sql("PRAGMA user_version").fetchone()[0])
+                found = self.backend.schema_version(self.db)
             except Exception as exc:
                 self._close_quietly()
                 if is_corrupt(exc):
@@ -371,6 +298,8 @@ class Store:
         return total
 
     def db_size(self) -> int:
+        if self.url is not None:
+            return pg_store.database_size(self.db)
         size = 0
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(OSError):
@@ -378,13 +307,24 @@ class Store:
         return size
 
 
+def _parse_url(text: str | None) -> db_url.DbUrl | None:
+    if not text:
+        return None
+    try:
+        return db_url.parse(text)
+    except db_url.DbUrlError as exc:
+        raise StoreOpenError(f"the history database URL (--db, ${db_url.ENV}): {exc}") from None
+
+
 def open_store(data_dir: Path, lock_wait: LockWait | None = None, writing: bool = False) -> Store:
     """The store a front end (the window, a `taskrun` command) works on; the one place that
     opens one, so every front end meets the same errors and only presents them. `lock_wait`:
     this thread waits for another process's write lock as it says. `writing`: the front end
     changes the history, so a store that opened read-only is an error (StoreOpenError with the
-    reason) rather than `open_error` to warn about. Raises as Store.open does."""
-    store = Store(data_dir)
+    reason) rather than `open_error` to warn about. The history is in PostgreSQL when
+    $TASKRUN_DB names a server (the CLI's and the window's --db set it, so what they start
+    uses it too). Raises as Store.open does."""
+    store = Store(data_dir, db_url.from_env())
     store.db.wait_for_lock(lock_wait)
     store.open()
     if store.read_only and writing:

@@ -1,4 +1,5 @@
-"""Versioned schema migrations, tracked in SQLite's user_version.
+"""Versioned schema migrations, the same steps on every backend; the version reached is kept
+where the backend keeps it (SQLite: PRAGMA user_version; see Backend.schema_version).
 
 Each step runs in its own transaction and is never edited once released: a later change is a
 new step, so upgrading never loses history. Step 1 creates the tables from the current models,
@@ -11,13 +12,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from peewee import SqliteDatabase
+from peewee import Database
 
-from taskrun_gui.storage import task_secrets
-from taskrun_gui.storage.schema import ALL_TABLES, Host
+from taskrun_gui.storage import backend, task_secrets
+from taskrun_gui.storage.schema import ALL_TABLES, Host, Node
 
 
-def _v1_initial(db: SqliteDatabase) -> None:
+def _v1_initial(db: Database) -> None:
     db.create_tables(ALL_TABLES, safe=True)
     for sql in (
         # one live task per name; deleted tasks keep their history under the old name
@@ -40,16 +41,18 @@ def _v1_initial(db: SqliteDatabase) -> None:
 SpecChange = Callable[[dict[str, Any], int, int], bool]
 
 
-def _rewrite_specs(db: SqliteDatabase, change: SpecChange) -> None:
+def _rewrite_specs(db: Database, change: SpecChange) -> None:
     """Apply `change` to the definition of every version (with a new content hash: that of
     its new JSON) and of every task row (its current version's)."""
     versions = db.execute_sql("SELECT id, task_id, number, spec_json FROM task_version")
+    execute = backend.of(db).execute
     for row_id, task_id, number, text in list(versions):
         data = json.loads(text)
         if change(data, task_id, number):
             stored = json.dumps(data, sort_keys=True, indent=1)
             digest = hashlib.sha256(stored.encode()).hexdigest()[:16]
-            db.execute_sql(
+            execute(
+                db,
                 "UPDATE task_version SET spec_json = ?, content_hash = ? WHERE id = ?",
                 (stored, digest, row_id),
             )
@@ -58,10 +61,10 @@ def _rewrite_specs(db: SqliteDatabase, change: SpecChange) -> None:
         data = json.loads(text)
         if change(data, task_id, number):
             stored = json.dumps(data, sort_keys=True, indent=1)
-            db.execute_sql("UPDATE task SET spec_json = ? WHERE id = ?", (stored, task_id))
+            execute(db, "UPDATE task SET spec_json = ? WHERE id = ?", (stored, task_id))
 
 
-def _v2_secret_defaults_out_of_rows(db: SqliteDatabase) -> None:
+def _v2_secret_defaults_out_of_rows(db: Database) -> None:
     """Secret parameter defaults were kept in plain text in task and task_version rows: move
     them to 0600 files in the data dir's secrets/ folder and leave "***" in the rows."""
     folder = task_secrets.folder_of(db)
@@ -75,14 +78,19 @@ def _v2_secret_defaults_out_of_rows(db: SqliteDatabase) -> None:
     _rewrite_specs(db, move)
 
 
-def _v3_run_log_dropped(db: SqliteDatabase) -> None:
+def _v3_run_log_dropped(db: Database) -> None:
     """run.log_dropped: bytes of a run's output that did not reach its log file."""
-    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
-    if "log_dropped" not in columns:
-        db.execute_sql("ALTER TABLE run ADD COLUMN log_dropped INTEGER NOT NULL DEFAULT 0")
+    add_column(db, "run", "log_dropped", "INTEGER NOT NULL DEFAULT 0")
 
 
-def _v4_command_tasks_name_sh(db: SqliteDatabase) -> None:
+def add_column(db: Database, table: str, column: str, definition: str) -> None:
+    """ALTER TABLE ADD COLUMN, unless step 1 made the table with it already (from the
+    current models): the way a step adds a column, on every backend."""
+    if column not in backend.of(db).column_names(db, table):
+        db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+
+def _v4_command_tasks_name_sh(db: Database) -> None:
     """Shell lines used to run under /bin/sh whatever interpreter a command task named (and
     every command task named "bash", the model's default); now they run under the one named.
     Stored command tasks and steps say "sh", so what they run under does not change."""
@@ -98,41 +106,43 @@ def _v4_command_tasks_name_sh(db: SqliteDatabase) -> None:
     _rewrite_specs(db, to_sh)
 
 
-def _v5_run_paused_ms(db: SqliteDatabase) -> None:
+def _v5_nodes(db: Database) -> None:
+    """Nodes (issue 11): the node table, and run.node, where a run executes or will."""
+    db.create_tables([Node], safe=True)
+    add_column(db, "run", "node", "TEXT")
+    db.execute_sql("CREATE INDEX IF NOT EXISTS run_node_status ON run(node, status)")
+
+
+def _v6_run_paused_ms(db: Database) -> None:
     """run.paused_ms: a run's paused time; its duration_ms is from now on the active time
     (runs recorded before had no pause kept: 0, their duration as it was)."""
-    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
-    if "paused_ms" not in columns:
-        db.execute_sql("ALTER TABLE run ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0")
+    add_column(db, "run", "paused_ms", "BIGINT NOT NULL DEFAULT 0")
 
 
-def _v6_remote_hosts(db: SqliteDatabase) -> None:
+def _v7_remote_hosts(db: Database) -> None:
     """The host inventory (runs on other machines over SSH) and, on each run, the host it ran
     on and the batch (one `run --on` invocation) it belongs to."""
     db.create_tables([Host], safe=True)
-    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
     for name, kind in (("host", "TEXT"), ("batch", "TEXT"), ("batch_limit", "INTEGER")):
-        if name not in columns:
-            db.execute_sql(f"ALTER TABLE run ADD COLUMN {name} {kind}")
+        add_column(db, "run", name, kind)
     db.execute_sql("CREATE INDEX IF NOT EXISTS run_host_id ON run(host, id) WHERE host IS NOT NULL")
     db.execute_sql("CREATE INDEX IF NOT EXISTS run_batch ON run(batch) WHERE batch IS NOT NULL")
 
 
-def _v7_run_triggered_by(db: SqliteDatabase) -> None:
+def _v8_run_triggered_by(db: Database) -> None:
     """run.triggered_by: the id of the run whose end started this one (a task chain)."""
-    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(run)")}
-    if "triggered_by" not in columns:
-        db.execute_sql("ALTER TABLE run ADD COLUMN triggered_by INTEGER DEFAULT NULL")
+    add_column(db, "run", "triggered_by", "INTEGER DEFAULT NULL")
 
 
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [
+MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
     _v3_run_log_dropped,
     _v4_command_tasks_name_sh,
-    _v5_run_paused_ms,
-    _v6_remote_hosts,
-    _v7_run_triggered_by,
+    _v5_nodes,
+    _v6_run_paused_ms,
+    _v7_remote_hosts,
+    _v8_run_triggered_by,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -141,11 +151,11 @@ class SchemaTooNewError(RuntimeError):
     pass
 
 
-def _user_version(db: SqliteDatabase) -> int:
-    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+def _user_version(db: Database) -> int:
+    return backend.of(db).schema_version(db)
 
 
-def migrate(db: SqliteDatabase) -> int:
+def migrate(db: Database) -> int:
     """Bring the schema to SCHEMA_VERSION; returns the version found before. Each step holds
     the write lock from its start and checks the version again, so two processes opening the
     same old database run every step once."""
@@ -156,9 +166,9 @@ def migrate(db: SqliteDatabase) -> int:
             f"({SCHEMA_VERSION}); upgrade TaskRun"
         )
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        with db.atomic("IMMEDIATE"):
+        with backend.of(db).write_transaction(db):
             if _user_version(db) >= version:
                 continue
             MIGRATIONS[version - 1](db)
-            db.execute_sql(f"PRAGMA user_version = {version}")
+            backend.of(db).set_schema_version(db, version)
     return found

@@ -117,9 +117,10 @@ class OpBatches:
 
     def _check_cache(self) -> None:
         """In the write transaction: drop the cache when another connection has committed
-        since this one last looked (PRAGMA data_version changes only then)."""
+        since this one last looked (the backend's change counter changes only then; None:
+        it cannot tell, so the cache is read again every batch)."""
         version = run_writes.data_version()
-        if version != self._data_version:
+        if version is None or version != self._data_version:
             self.cache.clear()
             self._data_version = version
         self.cache.trim()

@@ -127,7 +127,7 @@ def _own_transaction(store: Store) -> Commit:
     def commit(work: Callable[[], object]) -> object:
         if store.db.in_transaction():  # its commit would not be the batch's: logs go early
             raise RuntimeError("retention.cleanup runs its own transactions: not inside one")
-        with store.db.atomic("IMMEDIATE"):
+        with store.write_transaction():
             return work()
 
     return commit

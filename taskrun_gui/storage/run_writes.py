@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import bisect
 import json
-import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-
-import peewee
 
 from taskrun_gui.core import durations
 from taskrun_gui.core.insights import SLOW_WINDOW, is_slow
 from taskrun_gui.core.models import ACTIVE_STATUSES, RunRecord, RunStatus
 from taskrun_gui.core.stats import TIMED_STATUSES
 from taskrun_gui.core.timefmt import local_day
+from taskrun_gui.storage import backend
+from taskrun_gui.storage.backend import Cursor
 from taskrun_gui.storage.schema import Run, RunStep, database_proxy
 
 OPS = ("insert_run", "update_run", "finish_run", "set_steps")
@@ -66,12 +65,13 @@ def record_fields(rec: RunRecord) -> dict[str, Any]:
         "batch": rec.batch,
         "batch_limit": rec.batch_limit,
         "triggered_by": rec.triggered_by,
+        "node": rec.node,
         **outcome_fields(rec),
     }
 
 
 # The writer applies thousands of these a second: plain SQL with cached statement text on the
-# thread's sqlite3 connection, since building each statement through the ORM (and each call
+# thread's connection (the backend's), since building each statement through the ORM (and each call
 # through peewee) costs more than executing it.
 _RUN_COLUMNS = frozenset(Run._meta.columns) - {"id"}
 _DAY_STATUS_COLUMNS = frozenset(str(s) for s in RunStatus if s.is_final)
@@ -82,7 +82,7 @@ MAX_CACHED_DAYS = 512
 class WriteCache:
     """What finishing a run reads back, kept between finishes by the one writer: a task's
     recent successful durations and its days' duration histograms. Only valid while nobody
-    else writes: the writer clears it when SQLite's data_version says another connection
+    else writes: the writer clears it when the backend's change counter says another connection
     committed, and after any write of its own that is not a run operation."""
 
     recent: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # (run id, ms)
@@ -99,39 +99,24 @@ class WriteCache:
             self.clear()
 
 
-# sqlite3's errors raised as peewee's, like every other query of the store raises them
-_AS_PEEWEE_ERRORS = peewee.__exception_wrapper__  # type: ignore[attr-defined]
-
-
-def _execute(sql: str, params: list[Any]) -> sqlite3.Cursor:
-    with _AS_PEEWEE_ERRORS:
-        return database_proxy.obj.connection().execute(sql, params)
+def _execute(sql: str, params: list[Any]) -> Cursor:
+    db = database_proxy.obj
+    return backend.of(db).execute(db, sql, params)
 
 
 @contextmanager
 def immediate_transaction() -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT on this thread's connection, as plain statements: the
-    writer commits once per batch of runs, and peewee's transaction bookkeeping would cost
-    more than the statements. Nothing else may be in a transaction on this connection."""
-    conn = database_proxy.obj.connection()
-    with _AS_PEEWEE_ERRORS:
-        if conn.in_transaction:  # a ROLLBACK that failed earlier: start clean
-            conn.execute("ROLLBACK")
-        conn.execute("BEGIN IMMEDIATE")
-    try:
+    """A write transaction as plain statements on this thread's connection, the write lock
+    taken first (see Backend.raw_transaction): the writer commits once per batch of runs."""
+    db = database_proxy.obj
+    with backend.of(db).raw_transaction(db):
         yield
-        with _AS_PEEWEE_ERRORS:
-            conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            with suppress(sqlite3.Error):  # the error that got us here is the one to raise
-                conn.execute("ROLLBACK")
-        raise
 
 
-def data_version() -> int:
-    """Changes when another connection commits to the database (not this one)."""
-    return int(_execute("PRAGMA data_version", []).fetchone()[0])
+def data_version() -> int | None:
+    """Changes when another connection commits to the database (None: cannot tell)."""
+    db = database_proxy.obj
+    return backend.of(db).change_counter(db)
 
 
 def _columns(fields: dict[str, Any]) -> list[str]:
@@ -154,7 +139,8 @@ def _insert(uid: str, fields: dict[str, Any]) -> int:
     fields = {**fields, **{c: v for c, v in _RUN_DEFAULTS.items() if c not in given}}
     cols = _columns(fields)
     sql = f"INSERT INTO run (uid, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})"
-    return int(_execute(sql, [uid, *fields.values()]).lastrowid or 0)
+    db = database_proxy.obj
+    return backend.of(db).insert_id(db, sql, [uid, *fields.values()])
 
 
 _LIVE_ONLY = " AND status IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_STATUSES))
@@ -260,15 +246,19 @@ def add_to_day(
         f"INSERT INTO task_day (task_id, day, {', '.join(status_cols)}, duration_count,"
         " total_ms, min_ms, max_ms, hist)"
         f" VALUES (?, ?, {', '.join('?' * len(status_cols))}, ?, ?, ?, ?, ?)"
+        # the row there is named by its table: PostgreSQL finds a bare column ambiguous
         " ON CONFLICT(task_id, day) DO UPDATE SET"
-        f" {col} = {col} + 1,"
-        " duration_count = duration_count + excluded.duration_count,"
-        " total_ms = total_ms + excluded.total_ms,"
-        " min_ms = CASE WHEN excluded.min_ms IS NULL THEN min_ms"
-        "   WHEN min_ms IS NULL OR excluded.min_ms < min_ms THEN excluded.min_ms ELSE min_ms END,"
-        " max_ms = CASE WHEN excluded.max_ms IS NULL THEN max_ms"
-        "   WHEN max_ms IS NULL OR excluded.max_ms > max_ms THEN excluded.max_ms ELSE max_ms END,"
-        " hist = CASE WHEN excluded.duration_count > 0 THEN excluded.hist ELSE hist END",
+        f" {col} = task_day.{col} + 1,"
+        " duration_count = task_day.duration_count + excluded.duration_count,"
+        " total_ms = task_day.total_ms + excluded.total_ms,"
+        " min_ms = CASE WHEN excluded.min_ms IS NULL THEN task_day.min_ms"
+        "   WHEN task_day.min_ms IS NULL OR excluded.min_ms < task_day.min_ms"
+        "   THEN excluded.min_ms ELSE task_day.min_ms END,"
+        " max_ms = CASE WHEN excluded.max_ms IS NULL THEN task_day.max_ms"
+        "   WHEN task_day.max_ms IS NULL OR excluded.max_ms > task_day.max_ms"
+        "   THEN excluded.max_ms ELSE task_day.max_ms END,"
+        " hist = CASE WHEN excluded.duration_count > 0 THEN excluded.hist"
+        "   ELSE task_day.hist END",
         [task_id, day, *counts, 1 if timed else 0, ms or 0, ms, ms, hist],
     )
 

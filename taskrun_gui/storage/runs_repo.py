@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from peewee import SQL, Expression, fn
 
 from taskrun_gui.core.models import (
+    ACTIVE_STATUSES,
     Control,
     ErrorType,
     RunRecord,
@@ -17,6 +18,7 @@ from taskrun_gui.core.models import (
     StepRecord,
     Trigger,
 )
+from taskrun_gui.core.nodes import ANY_NODE
 from taskrun_gui.storage.schema import Run, RunStep, Task
 
 
@@ -95,6 +97,7 @@ def to_record(row: Run) -> RunRecord:
         batch=row.batch,
         batch_limit=row.batch_limit,
         triggered_by=row.triggered_by,
+        node=row.node,
     )
 
 
@@ -178,16 +181,68 @@ def ids_by_uid(uids: list[str]) -> dict[str, int]:
     return found
 
 
-def has_queued(before_ms: int | None = None) -> bool:
-    """Some run waits for a host (queued before `before_ms`, when given): one index seek."""
+def servable_by(node: str) -> Expression:
+    """The runs node `node` may take: queued for it, for any node (ANY_NODE), or recorded
+    before runs had a node."""
+    return (Run.node == node) | (Run.node == ANY_NODE) | Run.node.is_null()
+
+
+def has_queued(before_ms: int | None = None, node: str | None = None) -> bool:
+    """Some run waits for a host (queued before `before_ms`, when given; one that `node`
+    may take, when given): one index seek."""
     query = Run.select(Run.id).where(Run.status == str(RunStatus.QUEUED))
+    if node is not None:
+        query = query.where(servable_by(node))
     if before_ms is not None:
         query = query.where(Run.queued_at < before_ms)
     return bool(query.limit(1).exists())
 
 
-def live() -> list[RunRecord]:
-    rows = Run.select().where(Run.status.in_([str(RunStatus.RUNNING), str(RunStatus.PAUSED)]))
+def retry_of(rec: RunRecord) -> RunRecord | None:
+    """The next attempt of `rec`, once its retry is queued: an index seek in (task_id, id),
+    no scan for first_uid."""
+    row = Run.get_or_none(
+        (Run.task == rec.task_id)
+        & (Run.id > (rec.id or 0))
+        & (Run.first_uid == (rec.first_uid or rec.uid))
+        & (Run.attempt == rec.attempt + 1)
+    )
+    return None if row is None else to_record(row)
+
+
+def position_of(flt: RunFilter, run_id: int) -> int | None:
+    """Where a run sits in the newest-first order of `flt` (None: it does not match):
+    two index-only queries, whatever the size of the history."""
+    where = flt.where()
+    match = Run.select(Run.id).where(Run.id == run_id)
+    newer = Run.select(fn.COUNT(SQL("*"))).where(Run.id > run_id)
+    if where is not None:
+        match, newer = match.where(where), newer.where(where)
+    if not match.exists():
+        return None
+    return int(newer.scalar() or 0)
+
+
+def newest_id() -> int:
+    """The id of the newest run (0: none yet)."""
+    return int(Run.select(Run.id).order_by(Run.id.desc()).limit(1).scalar() or 0)
+
+
+def active_or_after(last_id: int) -> list[RunRecord]:
+    """The active runs, and every run with id > last_id: a quick one may have gone from
+    queued to final between two looks of a watcher."""
+    rows = Run.select().where(
+        Run.status.in_([str(s) for s in ACTIVE_STATUSES]) | (Run.id > last_id)
+    )
+    return [to_record(r) for r in rows]
+
+
+def live(node: str | None = None) -> list[RunRecord]:
+    """Running or paused runs (of `node`, and those recorded before runs had a node)."""
+    where = Run.status.in_([str(RunStatus.RUNNING), str(RunStatus.PAUSED)])
+    if node is not None:
+        where &= (Run.node == node) | Run.node.is_null()
+    rows = Run.select().where(where)
     return [to_record(r) for r in rows]
 
 
@@ -245,3 +300,25 @@ def active_counts_by_task() -> dict[int, tuple[int, int]]:
             live += n
         out[r.task_id] = (live, waiting)
     return out
+
+
+LogRow = tuple[int, str, str, str, int, str]  # id, uid, task name, status, queued at, log path
+LOG_PAGE = 2000  # run rows read per query
+
+
+def log_pages(flt: RunFilter, page: int = LOG_PAGE) -> Iterator[list[LogRow]]:
+    """What a search of the runs' output needs of the runs `flt` matches, newest first, a
+    page at a time (keyset paging on the id: each page one index range)."""
+    where = flt.where()
+    before: int | None = None
+    while True:
+        query = Run.select(Run.id, Run.uid, Run.task_name, Run.status, Run.queued_at, Run.log_path)
+        if where is not None:
+            query = query.where(where)
+        if before is not None:
+            query = query.where(Run.id < before)
+        rows = cast(list[LogRow], list(query.order_by(Run.id.desc()).limit(page).tuples()))
+        if not rows:
+            return
+        yield rows
+        before = rows[-1][0]

@@ -96,6 +96,7 @@ class Run(BaseModel):
     batch = TextField(null=True)
     batch_limit = IntegerField(null=True)
     triggered_by = IntegerField(null=True)  # the run whose end started this one (a chain)
+    node = TextField(null=True)  # where it executes, or will (migration 5)
 
 
 class RunStep(BaseModel):
@@ -155,4 +156,14 @@ class Host(BaseModel):
     test_error = TextField(null=True)
 
 
-ALL_TABLES: list[type[BaseModel]] = [Task, TaskVersion, Run, RunStep, TaskDay, Host]
+class Node(BaseModel):
+    """A TaskRun host (a window or `taskrun daemon`) on this history, by name, with the
+    server-clock time of its last heartbeat (migration 5)."""
+
+    name = TextField(primary_key=True)
+    heartbeat_at = BigIntegerField()
+    started_at = BigIntegerField()
+    pid = IntegerField(null=True)
+
+
+ALL_TABLES: list[type[BaseModel]] = [Task, TaskVersion, Run, RunStep, TaskDay, Host, Node]

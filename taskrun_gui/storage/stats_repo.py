@@ -18,7 +18,8 @@ from taskrun_gui.core.stats import (
     success_rate,
 )
 from taskrun_gui.core.timefmt import local_day
-from taskrun_gui.storage.schema import TaskDay, database_proxy
+from taskrun_gui.storage import backend
+from taskrun_gui.storage.schema import TaskDay
 
 EXACT_LIMIT = 50_000  # up to this many runs, percentiles are exact; beyond, from histograms
 _COUNT_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES)
@@ -120,9 +121,9 @@ def _finished_pairs(scope: Scope) -> list[tuple[str, int | None]]:
         task_cond, args = "task_id = ?", [scope.task_id]
     else:
         task_cond, args = "task_id IN (SELECT id FROM task)", []
-    cursor = database_proxy.execute_sql(
+    cursor = backend.query(
         f"SELECT status, duration_ms FROM run WHERE {task_cond} AND finished_at >= ? "
-        f"AND status NOT IN ({','.join('?' * len(_ACTIVE))})",
+        f"AND status NOT IN ({backend.marks(len(_ACTIVE))})",
         [*args, scope.since_ms() or 0, *_ACTIVE],
     )
     return [(str(s), None if d is None else int(d)) for s, d in cursor]
@@ -133,7 +134,7 @@ def merged_hist(scope: Scope) -> durations.Histogram:
     of "k:c,k:c", read with plain SQL and parsed by numpy in one go (~40 ms, against ~1 s
     for hist_decode and hist_merge per row)."""
     conds, args = _day_conds(scope)
-    cursor = database_proxy.execute_sql(
+    cursor = backend.query(
         f"SELECT hist FROM task_day WHERE hist != ''{''.join(' AND ' + c for c in conds)}", args
     )
     texts = [str(h) for (h,) in cursor]
@@ -167,7 +168,7 @@ def success_counts(days: int) -> dict[int, tuple[int, int]]:
     """(successes, finished runs) per task over the last `days` local days, from the daily
     aggregates in one query (cancelled runs are not counted, as in the success rate)."""
     since = Scope(None, days).since_day()
-    rows = database_proxy.execute_sql(
+    rows = backend.query(
         "SELECT task_id, SUM(success), SUM(success + failed + timeout + error + interrupted)"
         " FROM task_day WHERE day >= ? GROUP BY task_id",
         [since],

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from taskrun_gui.core.models import STEP_SKIPPED, RunStatus
-from taskrun_gui.storage.schema import database_proxy
+from taskrun_gui.storage import backend
 from taskrun_gui.storage.stats_repo import Scope
 from taskrun_gui.storage.trends_repo import Heatmap
 
@@ -21,15 +21,16 @@ def step_heatmap(task_id: int, days: int | None) -> Heatmap:
     scope = Scope(task_id, days)
     since = scope.since_ms()
     sql = (
-        "SELECT s.idx, s.name, date(r.finished_at / 1000, 'unixepoch', 'localtime') AS day,"
-        " SUM(s.status IN (?, ?, ?)) AS failed, COUNT(*) AS n, MAX(r.id)"
+        f"SELECT s.idx, s.name, {backend.current().local_day('r.finished_at')} AS day,"
+        " SUM(CASE WHEN s.status IN (?, ?, ?) THEN 1 ELSE 0 END) AS failed, COUNT(*) AS n,"
+        " MAX(r.id)"
         " FROM run r JOIN run_step s ON s.run_id = r.id"
         " WHERE r.task_id = ? AND r.finished_at IS NOT NULL"
         + ("" if since is None else " AND r.finished_at >= ?")
-        + " AND s.status != ? GROUP BY s.idx, day ORDER BY s.idx, day"
+        + " AND s.status != ? GROUP BY s.idx, day, s.name ORDER BY s.idx, day"
     )
     params: list[Any] = [*_FAILED, task_id, *([] if since is None else [since]), STEP_SKIPPED]
-    rows = list(cast(Iterable[tuple[Any, ...]], database_proxy.execute_sql(sql, params)))
+    rows = list(cast(Iterable[tuple[Any, ...]], backend.query(sql, params)))
     if not rows:
         return Heatmap([], [], [], [], [])
     today = dt.date.today()
@@ -49,10 +50,15 @@ def step_heatmap(task_id: int, days: int | None) -> Heatmap:
         [[None] * len(day_list) for _ in order],
         [[0] * len(day_list) for _ in order],
     )
+    failures: dict[tuple[int, int], int] = {}  # a step renamed on a day: its names add up
     for idx, _name, day, failed, n, _newest in rows:
         col = col_of.get(str(day))
         if col is None:
             continue
-        heat.counts[row_of[int(idx)]][col] = int(n)
-        heat.rates[row_of[int(idx)]][col] = 1 - int(failed) / int(n) if n else None
+        row = row_of[int(idx)]
+        heat.counts[row][col] += int(n)
+        failures[(row, col)] = failures.get((row, col), 0) + int(failed)
+    for (row, col), failed in failures.items():
+        runs = heat.counts[row][col]
+        heat.rates[row][col] = 1 - failed / runs if runs else None
     return heat

@@ -22,9 +22,13 @@ FOLDER = "secrets"
 
 
 def folder_of(db: Any = None) -> Path:
-    """`<folder of the database file>/secrets`: Store.secrets_dir, found from the database
-    alone so the repositories and migrations need no Store."""
+    """`<folder of the database file>/secrets` (a PostgreSQL history: the data dir's, which
+    its database names): Store.secrets_dir, found from the database alone so the
+    repositories and migrations need no Store."""
     database = db if db is not None else database_proxy.obj
+    kept = getattr(database, "secrets_dir", None)  # a server's history: the data dir's
+    if kept is not None:
+        return Path(kept)
     name = str(database.database)
     if name.startswith("file:"):  # a store opened read-only: file:/path/taskrun.db?mode=ro
         name = unquote(urlsplit(name).path)

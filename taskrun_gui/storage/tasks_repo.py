@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from peewee import fn
 
 from taskrun_gui.core import params as params_mod
+from taskrun_gui.core import spec_codec
 from taskrun_gui.core.models import TaskSpec
 from taskrun_gui.core.spec_diff import SpecChanges, compare_specs, diff_specs
 from taskrun_gui.core.text import shorten
@@ -72,14 +73,15 @@ def _hash(stored_json: str) -> str:
 
 def _stored(spec: TaskSpec) -> tuple[str, dict[str, str]]:
     """The row's JSON and the secret defaults taken out of it."""
-    definition = spec.to_dict()
+    definition = spec_codec.to_data(spec)
     secrets = task_secrets.take_from(definition)
     return _dumps(definition), secrets
 
 
 def _loaded(task_id: int, number: int, stored_json: str) -> TaskSpec:
     """A row's spec with its secret defaults read back (only a spec that has one reads)."""
-    spec = TaskSpec.from_dict(json.loads(stored_json))
+    source = f"task {task_id} version {number}"
+    spec = spec_codec.spec_from_data(json.loads(stored_json), source, unknown="ignore")
     if not any(p.secret and p.default == params_mod.MASK for p in spec.params):
         return spec
     kept = task_secrets.read(task_secrets.folder_of(), task_id, number)
@@ -87,7 +89,7 @@ def _loaded(task_id: int, number: int, stored_json: str) -> TaskSpec:
 
 
 def _same(a: TaskSpec, b: TaskSpec) -> bool:
-    return _dumps(a.to_dict()) == _dumps(b.to_dict())
+    return _dumps(spec_codec.to_data(a)) == _dumps(spec_codec.to_data(b))
 
 
 def _row(task: Task) -> TaskRow:

@@ -23,8 +23,8 @@ from taskrun_gui.core.stats import (
     TIMED_STATUSES,
     success_rate,
 )
-from taskrun_gui.storage import tasks_repo
-from taskrun_gui.storage.schema import Run, Task, TaskDay, TaskVersion, database_proxy
+from taskrun_gui.storage import backend, tasks_repo
+from taskrun_gui.storage.schema import Run, Task, TaskDay, TaskVersion
 from taskrun_gui.storage.stats_repo import Scope, day_filter
 
 DEFAULT_MAX_POINTS = 20_000  # a year of a run every 30 minutes, drawn whole
@@ -142,7 +142,7 @@ def heatmap(days: int | None) -> Heatmap:
     scope = Scope(None, days)
     since = scope.since_day()
     rows = list(
-        database_proxy.execute_sql(
+        backend.query(
             f"SELECT task_id, day, {', '.join(_COUNT_COLUMNS)} FROM task_day"
             + ("" if since is None else " WHERE day >= ?"),
             [] if since is None else [since],
@@ -203,14 +203,10 @@ def _all_timed_runs(scope: Scope) -> list[tuple[Any, ...]]:
     task_cond, args = _task_cond(scope)
     sql = (
         "SELECT id, task_id, finished_at, duration_ms, status FROM run "
-        f"WHERE {task_cond} AND finished_at >= ? AND status IN ({_marks(_TIMED)}) "
+        f"WHERE {task_cond} AND finished_at >= ? AND status IN ({backend.marks(len(_TIMED))}) "
         "AND duration_ms IS NOT NULL ORDER BY finished_at, id"
     )
-    return list(database_proxy.execute_sql(sql, [*args, scope.since_ms() or 0, *_TIMED]))
-
-
-def _marks(values: Sequence[object]) -> str:
-    return ",".join("?" * len(values))
+    return list(backend.query(sql, [*args, scope.since_ms() or 0, *_TIMED]))
 
 
 def _sampled_runs(scope: Scope, slots: int) -> list[tuple[Any, ...]]:
@@ -219,11 +215,11 @@ def _sampled_runs(scope: Scope, slots: int) -> list[tuple[Any, ...]]:
         ("task_id = ? AND ", [scope.task_id]) if scope.task_id is not None else ("", [])
     )
     # two queries: MIN and MAX together would read the whole range instead of its two ends
-    first = database_proxy.execute_sql(
+    first = backend.query(
         f"SELECT MIN(finished_at) FROM run WHERE {task_cond}finished_at >= ?",
         [*args, scope.since_ms() or 0],
     ).fetchone()[0]
-    last = database_proxy.execute_sql(
+    last = backend.query(
         f"SELECT MAX(finished_at) FROM run WHERE {task_cond}finished_at >= ?",
         [*args, scope.since_ms() or 0],
     ).fetchone()[0]
@@ -236,12 +232,14 @@ def _sampled_runs(scope: Scope, slots: int) -> list[tuple[Any, ...]]:
         "SELECT r.id, r.task_id, r.finished_at, r.duration_ms, r.status FROM slot "
         "JOIN run AS r ON r.id = (SELECT id FROM run WHERE "
         f"{task_cond}finished_at >= ? + slot.i * ? AND finished_at < ? + (slot.i + 1) * ? "
-        # "+status": a filter, not an index to use; with it SQLite walks the finished_at
-        # range of each slot instead of every run of the status (minutes at a million runs)
-        f"AND +status IN ({_marks(_TIMED)}) AND duration_ms IS NOT NULL "
+        # status a filter, not an index to use (SQLite: "+status"): the planner walks the
+        # finished_at range of each slot instead of every run of the status (minutes at a
+        # million runs)
+        f"AND {backend.current().filter_only('status')} IN ({backend.marks(len(_TIMED))}) "
+        "AND duration_ms IS NOT NULL "
         "ORDER BY finished_at LIMIT 1) ORDER BY r.finished_at, r.id"
     )
-    return list(database_proxy.execute_sql(sql, [slots, *args, t0, width, t0, width, *_TIMED]))
+    return list(backend.query(sql, [slots, *args, t0, width, t0, width, *_TIMED]))
 
 
 def _seconds(ms: float | None) -> float | None:

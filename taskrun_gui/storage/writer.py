@@ -175,7 +175,7 @@ class StoreWriter:
         fn = job.work
         assert callable(fn)
         try:
-            with self.store.db.atomic("IMMEDIATE"):
+            with self.store.write_transaction():
                 result = fn()
         except Exception as exc:
             job.future.set_exception(exc)

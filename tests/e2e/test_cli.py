@@ -60,6 +60,7 @@ def test_add_run_wait_json_contract(tmp_path):
         "host",  # None: this machine (runs on other machines over SSH)
         "batch",
         "triggered_by",  # issue 14: the run whose end started this one
+        "node",  # issue 11: where it executed
     }
     assert (run["task"], run["status"], run["trigger"], run["exit_code"]) == (
         "hello",

@@ -121,6 +121,7 @@ def test_a_run_that_would_log_outside_the_logs_folder_is_dropped(
     assert sum("is not in" in r.getMessage() for r in caplog.records) == 2
 
 
+@pytest.mark.sqlite_only  # another process holding SQLite's write lock
 @pytest.mark.parametrize("spool_refused", [False, True])
 def test_a_replay_the_store_refuses_leaves_the_records_for_the_next_one(
     store: Store, monkeypatch: pytest.MonkeyPatch, spool_refused: bool

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from taskrun_gui.core.models import RunStatus
@@ -15,10 +12,8 @@ from tests.unit.test_trends_repo import History, day_ms
 
 
 @pytest.fixture
-def hist(tmp_path: Path) -> Iterator[History]:
-    store = Store(tmp_path / "data").open()
-    yield History(store)
-    store.close()
+def hist(store: Store) -> History:
+    return History(store)
 
 
 def test_a_page_counted_from_the_oldest_end_holds_the_same_runs(hist: History) -> None:

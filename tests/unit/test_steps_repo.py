@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from taskrun_gui.storage import run_writes, steps_repo
@@ -13,10 +10,8 @@ from tests.unit.test_trends_repo import History, _day, day_ms
 
 
 @pytest.fixture
-def hist(tmp_path: Path) -> Iterator[History]:
-    store = Store(tmp_path / "data").open()
-    yield History(store)
-    store.close()
+def hist(store: Store) -> History:
+    return History(store)
 
 
 def _steps(hist: History, run_id: int, statuses: list[str]) -> None:

@@ -215,6 +215,7 @@ def test_heatmap_matrix(hist: History) -> None:
 _ALIAS = re.compile(r'"?(\w+)"? AS "?(\w+)"?')
 
 
+@pytest.mark.sqlite_only  # SQLite's planner, as the benchmarks' million runs need it
 def test_every_query_reads_indexes_not_the_run_table(
     hist: History, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:

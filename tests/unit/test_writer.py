@@ -103,6 +103,7 @@ def test_a_write_that_raises_does_not_stop_the_writer(store, writer) -> None:
     wait_for(lambda: runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS)
 
 
+@pytest.mark.sqlite_only  # psycopg2 adapts a dict, as a string PostgreSQL refuses in its own way
 def test_a_write_sqlite_cannot_bind_is_dropped_and_the_store_stays_healthy(store, writer) -> None:
     task = add_task(store, TaskSpec(name="t", command="true"))
     uid = _queued(store, task.id, task.version, task.spec)

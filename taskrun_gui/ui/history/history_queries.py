@@ -1,30 +1,15 @@
 """The history model's queries, run on a QueryRunner worker (never on the UI thread).
 
-They sit beside the model rather than in `storage/runs_repo.py` because that module is not
-ours to change; `position_of` is a candidate to move there.
+The queries themselves are runs_repo's; this module says which the model asks for.
 """
 
 from __future__ import annotations
 
-from peewee import SQL, fn
-
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.storage import runs_repo
-from taskrun_gui.storage.runs_repo import RunFilter
-from taskrun_gui.storage.schema import Run
+from taskrun_gui.storage.runs_repo import RunFilter, position_of
 
-
-def position_of(flt: RunFilter, run_id: int) -> int | None:
-    """Where a run sits in the newest-first order of `flt` (None: it does not match):
-    two index-only queries, whatever the size of the history."""
-    where = flt.where()
-    match = Run.select(Run.id).where(Run.id == run_id)
-    newer = Run.select(fn.COUNT(SQL("*"))).where(Run.id > run_id)
-    if where is not None:
-        match, newer = match.where(where), newer.where(where)
-    if not match.exists():
-        return None
-    return int(newer.scalar() or 0)
+__all__ = ["position_of", "read_head", "read_page"]
 
 
 def read_head(flt: RunFilter, limit: int) -> tuple[int, list[RunRecord]]:

@@ -1,0 +1,89 @@
+"""Nodes on this history (core.nodes): heartbeats, and the list `taskrun nodes` shows. Times
+are the database's clock, so a node whose clock is off is judged the same as the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from taskrun_gui.core.models import RunStatus
+from taskrun_gui.core.nodes import LEASE_S
+from taskrun_gui.storage import backend
+
+_LIVE = (str(RunStatus.RUNNING), str(RunStatus.PAUSED))
+_QUEUED = str(RunStatus.QUEUED)
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    name: str
+    online: bool  # a heartbeat within the lease, by the database's clock
+    heartbeat_at: int | None  # epoch ms, the database's clock (None: SQLite keeps none)
+    started_at: int | None  # when its current host process first beat
+    pid: int | None
+    running: int  # running or paused runs of the node
+    queued: int  # runs queued for it
+
+
+def beat(name: str, pid: int) -> None:
+    """Say node `name` (host process `pid`) is there; a new process restarts its
+    started_at. Call in a write transaction."""
+    now = backend.current().now_ms_sql()
+    backend.query(
+        f"INSERT INTO node (name, heartbeat_at, started_at, pid) VALUES (?, {now}, {now}, ?)"
+        " ON CONFLICT(name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at,"
+        " started_at = CASE WHEN node.pid = excluded.pid THEN node.started_at"
+        " ELSE excluded.started_at END, pid = excluded.pid",
+        [name, pid],
+    )
+
+
+def list_local(name: str, host_pid: int | None) -> list[NodeRow]:
+    """The nodes of an SQLite history (one machine): those its runs name and this one, which
+    is online while a host holds the data dir (`host_pid`); no heartbeats are kept."""
+    counts = _counts()
+    names = sorted({*counts, name})
+    return [
+        NodeRow(
+            name=n,
+            online=n == name and host_pid is not None,
+            heartbeat_at=None,
+            started_at=None,
+            pid=host_pid if n == name else None,
+            running=counts.get(n, [0, 0])[0],
+            queued=counts.get(n, [0, 0])[1],
+        )
+        for n in names
+    ]
+
+
+def _counts() -> dict[str, list[int]]:
+    """[running or paused, queued] per node."""
+    counts: dict[str, list[int]] = {}
+    rows = backend.query(
+        "SELECT node, status, COUNT(*) FROM run WHERE node IS NOT NULL"
+        f" AND status IN ({backend.marks(3)}) GROUP BY node, status",
+        [*_LIVE, _QUEUED],
+    )
+    for node, status, n in rows:
+        pair = counts.setdefault(str(node), [0, 0])
+        pair[1 if status == _QUEUED else 0] += int(n)
+    return counts
+
+
+def list_nodes() -> list[NodeRow]:
+    """Every node that ever beat, by name, with its state and run counts."""
+    now = int(backend.query(f"SELECT {backend.current().now_ms_sql()}").fetchone()[0])
+    counts = _counts()
+    found = backend.query("SELECT name, heartbeat_at, started_at, pid FROM node ORDER BY name")
+    return [
+        NodeRow(
+            name=str(name),
+            online=now - int(beat_at) < LEASE_S * 1000,
+            heartbeat_at=int(beat_at),
+            started_at=int(started),
+            pid=None if pid is None else int(pid),
+            running=counts.get(str(name), [0, 0])[0],
+            queued=counts.get(str(name), [0, 0])[1],
+        )
+        for name, beat_at, started, pid in found
+    ]

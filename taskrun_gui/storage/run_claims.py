@@ -1,0 +1,74 @@
+"""Who serves a queued run, and what is asked of a run: the host's claims on runs other
+processes queued (a compare-and-set on run.host_pid) and control requests (cancel, pause,
+resume) any process records. The queries of the poller and the CLI, kept with the other
+storage queries so a second backend changes storage only."""
+
+from __future__ import annotations
+
+from taskrun_gui.core.models import Control, RunRecord, RunStatus
+from taskrun_gui.storage.runs_repo import servable_by, to_record
+from taskrun_gui.storage.schema import Run
+
+CLAIM_CHUNK = 500  # uids per statement (SQLite's limit on variables)
+_QUEUED = str(RunStatus.QUEUED)
+
+
+def queued_after(last_id: int, unclaimed_only: bool, node: str) -> list[RunRecord]:
+    """The queued runs `node` may take with id > last_id, oldest first (`unclaimed_only`:
+    those no host claimed)."""
+    where = (Run.status == _QUEUED) & (Run.id > last_id) & servable_by(node)
+    if unclaimed_only:
+        where &= Run.host_pid.is_null()
+    return [to_record(row) for row in Run.select().where(where).order_by(Run.id)]
+
+
+def queued_uids(node: str, before_ms: int | None = None) -> list[str]:
+    """The uids of the queued runs `node` may take (queued before `before_ms`, if given)."""
+    query = Run.select(Run.uid).where((Run.status == _QUEUED) & servable_by(node))
+    if before_ms is not None:
+        query = query.where(Run.queued_at < before_ms)
+    return [str(row.uid) for row in query]
+
+
+def claim(
+    uids: list[str], pid: int, node: str, log_paths: dict[str, str] | None = None
+) -> set[str]:
+    """Claim the unclaimed queued runs among `uids` for host `pid` of `node` (a run queued
+    for any node becomes this node's); the uids it now holds. Call in a write transaction:
+    the update and the read back see the same rows, and no other node's claim comes in
+    between (every TaskRun write transaction takes the database's write lock first, SQLite's
+    or the PostgreSQL backend's advisory lock: a compare-and-set, as atomic as SELECT ... FOR
+    UPDATE SKIP LOCKED and without a second round trip). `log_paths`: new log paths of runs
+    another node queued (a path in its data dir, which is not on this machine)."""
+    mine: set[str] = set()
+    for i in range(0, len(uids), CLAIM_CHUNK):
+        chunk = uids[i : i + CLAIM_CHUNK]
+        Run.update(host_pid=pid, node=node).where(
+            Run.uid.in_(chunk)
+            & (Run.status == _QUEUED)
+            & Run.host_pid.is_null()
+            & servable_by(node)
+        ).execute()
+        query = Run.select(Run.uid).where(
+            Run.uid.in_(chunk) & (Run.host_pid == pid) & (Run.node == node)
+        )
+        mine.update(str(row.uid) for row in query)
+    for uid, path in (log_paths or {}).items():  # logged where this node keeps its logs
+        if uid in mine:
+            Run.update(log_path=path).where(Run.uid == uid).execute()
+    return mine
+
+
+def clear_claims(node: str) -> None:
+    """Claims of `node` on queued runs are its dead hosts' (one host serves a node, and this
+    one has claimed nothing yet): those runs are free again."""
+    Run.update(host_pid=None).where(
+        (Run.status == _QUEUED)
+        & Run.host_pid.is_null(False)
+        & ((Run.node == node) | Run.node.is_null())
+    ).execute()
+
+
+def request_control(uid: str, control: Control) -> None:
+    """Ask the host running run `uid` to cancel, pause or resume it (it acts within a poll)."""
+    Run.update(control=str(control)).where(Run.uid == uid).execute()
