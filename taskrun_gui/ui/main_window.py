@@ -72,6 +72,23 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self._told: set[str] = set()  # log write problems the user was told about
 
+        self._build_tabs(ctx)
+        self.tray = TrayIcon(self, self.tasks_tab.task_names, self)
+        self.tray.show()
+        self.notifier = Notifier(self.banner, self.tray.system_tray_icon, self)
+        self.notices = RunNotices(
+            self.notifier, ctx.settings, self.tasks_tab.model, self, query=ctx.query
+        )
+        self._build_status_bar(host_note)
+        self.banner.history_requested.connect(self.notification_button.open_center)
+        self._build_menus()
+        self.find_shortcut = install_find_shortcut(self, self.tabs)
+        self._connect()
+        self._update_counts()
+        self.restore_state()
+        self.tasks_tab.model.reload_now()
+
+    def _build_tabs(self, ctx: AppContext) -> None:
         self.tasks_tab = TasksTab(ctx)
         # the other tabs are built (and their modules imported) when first shown or needed:
         # the window opens with what its first tab needs
@@ -99,12 +116,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.banner.float_over(central)  # over the tabs' corner: nothing is pushed down
 
-        self.tray = TrayIcon(self, self.tasks_tab.task_names, self)
-        self.tray.show()
-        self.notifier = Notifier(self.banner, self.tray.system_tray_icon, self)
-        self.notices = RunNotices(
-            self.notifier, ctx.settings, self.tasks_tab.model, self, query=ctx.query
-        )
+    def _build_status_bar(self, host_note: str | None) -> None:
+        """Counts, the store's health, which host serves the data dir, the notifications."""
         self.counts_label = QLabel()
         self.counts_label.setObjectName("countsLabel")
         self.health_label = QLabel()
@@ -118,13 +131,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.host_label)
         self.notification_button = NotificationButton(self.notifier)
         self.statusBar().addPermanentWidget(self.notification_button)
-        self.banner.history_requested.connect(self.notification_button.open_center)
-        self._build_menus()
-        self.find_shortcut = install_find_shortcut(self, self.tabs)
-        self._connect()
-        self._update_counts()
-        self.restore_state()
-        self.tasks_tab.model.reload_now()
 
     def _build_menus(self) -> None:
         a = self.tasks_tab.actions_

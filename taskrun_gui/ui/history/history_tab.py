@@ -90,6 +90,22 @@ class HistoryTab(QWidget):
         search_all.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         search_all.activated.connect(self.open_output_search)
 
+        self._lay_out()
+
+        self.filters.filter_changed.connect(self.model.set_filter)
+        self.model.count_changed.connect(self._on_model_count_changed)
+        self.model.dataChanged.connect(self._on_model_data_changed)
+        self.model.modelReset.connect(self._on_model_reset)
+        ctx.executor.run_output.connect(self._on_run_output)
+        ctx.hub.changed.connect(self._on_hub_changed)
+        self.live = LiveRows(self)
+        self._restore_layout()
+        self.filters.reload_tasks()
+        self.model.set_filter(self.filters.run_filter())
+        self._on_model_count_changed(0)
+
+    def _lay_out(self) -> None:
+        """The filter bar over the runs table, the details and the log side by side below."""
         details_scroll = QScrollArea(self)
         details_scroll.setWidget(self.details)
         details_scroll.setWidgetResizable(True)
@@ -105,7 +121,6 @@ class HistoryTab(QWidget):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([480, 360])  # until the user's own sizes are restored
         self.bottom_splitter.setSizes([420, 980])
-
         bar = QHBoxLayout()
         bar.addWidget(self.filters, 1)
         bar.addWidget(self.count_label)
@@ -114,18 +129,6 @@ class HistoryTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
-
-        self.filters.filter_changed.connect(self.model.set_filter)
-        self.model.count_changed.connect(self._on_model_count_changed)
-        self.model.dataChanged.connect(self._on_model_data_changed)
-        self.model.modelReset.connect(self._on_model_reset)
-        ctx.executor.run_output.connect(self._on_run_output)
-        ctx.hub.changed.connect(self._on_hub_changed)
-        self.live = LiveRows(self)
-        self._restore_layout()
-        self.filters.reload_tasks()
-        self.model.set_filter(self.filters.run_filter())
-        self._on_model_count_changed(0)
 
     def _make_table(self) -> QTableView:
         table = QTableView(self)

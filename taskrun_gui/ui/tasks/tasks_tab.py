@@ -72,24 +72,7 @@ class TasksTab(QWidget):
         self.queue_panel = QueuePanel()
         self.empty_state = EmptyState()
 
-        toolbar = QToolBar()
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        a = self.actions_
-        toolbar.addActions([a.new, a.run, a.run_n, a.stop, a.pause])
-        mark_primary(toolbar.widgetForAction(a.run))  # Run stands out
-        toolbar.addSeparator()
-        toolbar.addActions([a.edit, a.duplicate, a.delete])
-        toolbar.addSeparator()
-        toolbar.addActions([a.import_, a.export])
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        toolbar.addWidget(spacer)
-        toolbar.addWidget(self.search)
-        for action in toolbar.actions():  # a toolbar's buttons take no focus by default
-            button = toolbar.widgetForAction(action)
-            if isinstance(button, QToolButton):
-                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.toolbar = toolbar
+        toolbar = self.toolbar = self._make_toolbar()
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -107,6 +90,28 @@ class TasksTab(QWidget):
         layout.addWidget(self.stack, 1)
         self._connect()
         self._update_actions()
+
+    def _make_toolbar(self) -> QToolBar:
+        """The task actions, Run marked as the primary one, and the search at the right; every
+        button reachable with Tab."""
+        toolbar = QToolBar()
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        a = self.actions_
+        toolbar.addActions([a.new, a.run, a.run_n, a.stop, a.pause])
+        mark_primary(toolbar.widgetForAction(a.run))  # Run stands out
+        toolbar.addSeparator()
+        toolbar.addActions([a.edit, a.duplicate, a.delete])
+        toolbar.addSeparator()
+        toolbar.addActions([a.import_, a.export])
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.search)
+        for action in toolbar.actions():  # a toolbar's buttons take no focus by default
+            button = toolbar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        return toolbar
 
     def _connect(self) -> None:
         a = self.actions_
