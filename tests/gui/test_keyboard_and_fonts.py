@@ -137,6 +137,7 @@ def test_tab_leaves_the_tasks_table_for_the_queue_buttons_and_the_toolbar(
     assert tasks.selected_task_id() is not None
     for _ in range(3):
         _press(qtbot, Key.Key_R, CTRL)  # one runs, two wait in the queue
+        _press(qtbot, Key.Key_1, CTRL)  # Run showed its output in Logs: back to Tasks
     queue = tasks.queue_panel
     qtbot.waitUntil(lambda: queue.model.rowCount() == 2, timeout=10_000)
     _tab_to(qtbot, queue.table)  # tabbing in selects the first waiting run
