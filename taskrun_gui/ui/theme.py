@@ -7,7 +7,10 @@ paint (they get a PaletteChange event when the theme switches) rather than cache
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+import weakref
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QToolButton, QWidget
 
@@ -113,23 +116,31 @@ def accent(dark: bool) -> QColor:
     return QColor(ACCENT[1] if dark else ACCENT[0])
 
 
-def mark_primary(button: QWidget | None) -> None:
+def mark_primary(button: QWidget | None, retint: Callable[[QColor], None] | None = None) -> None:
     """Make `button` the screen's clear primary action: a tonal accent button (accent text on a
-    light accent fill). Its palette is set now and again on every theme change."""
+    light accent fill). Its palette is set now and again on every theme change, and
+    `retint` (e.g. setting its action's icon) is called with the theme's accent colour."""
     if isinstance(button, QAbstractButton):
-        _PrimaryFollower(button).apply()
+        follower = _PrimaryFollower(button, retint)
+        _PRIMARY.add(follower)
+        follower.apply()
 
 
 class _PrimaryFollower(QObject):
-    def __init__(self, button: QAbstractButton) -> None:
+    """Re-styles its button when apply_theme changes the palette (widgets with a palette of
+    their own are not sent the application's palette change, so the theme calls us)."""
+
+    def __init__(
+        self, button: QAbstractButton, retint: Callable[[QColor], None] | None = None
+    ) -> None:
         super().__init__(button)
         self._button = button
+        self._retint = retint
         button.setObjectName(button.objectName() or "primaryAction")
         button.setAutoFillBackground(False)
         font = button.font()
         font.setBold(True)
         button.setFont(font)
-        button.installEventFilter(self)
 
     def apply(self) -> None:
         app_palette = QApplication.palette()
@@ -143,11 +154,19 @@ class _PrimaryFollower(QObject):
         self._button.setPalette(palette)
         if isinstance(self._button, QToolButton):
             self._button.setAutoRaise(False)
+        if self._retint is not None:
+            self._retint(accent(dark))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ApplicationPaletteChange:
-            self.apply()
-        return False
+
+# the primary buttons of every window, re-styled on each theme change (weak: a closed window's
+# buttons go with it)
+_PRIMARY: weakref.WeakSet[_PrimaryFollower] = weakref.WeakSet()
+
+
+def _set_palette(app: QApplication, dark: bool) -> None:
+    app.setPalette(build_palette(dark))
+    for follower in list(_PRIMARY):
+        follower.apply()
 
 
 def system_prefers_dark(app: QApplication) -> bool:
@@ -169,7 +188,7 @@ def apply_theme(app: QApplication, mode: str) -> None:
         if follower is not None:
             follower.stop()
         dark = mode == "dark"
-    app.setPalette(build_palette(dark))
+    _set_palette(app, dark)
 
 
 class _SystemSchemeFollower(QObject):
@@ -187,4 +206,4 @@ class _SystemSchemeFollower(QObject):
         self.setParent(None)
 
     def _on_color_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
-        self._app.setPalette(build_palette(scheme == Qt.ColorScheme.Dark))
+        _set_palette(self._app, scheme == Qt.ColorScheme.Dark)

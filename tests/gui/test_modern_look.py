@@ -105,6 +105,14 @@ def test_tasks_table_shows_chips_and_last_runs(qtbot: QtBot, tmp_path: Path) -> 
             QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText
         )
         assert disabled != accent(dark)  # a disabled Run still looks disabled
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        try:
+            apply_theme(app, "dark")  # the Run button follows a theme switch
+            text = run_button.palette().color(active, QPalette.ColorRole.ButtonText)
+            assert text == accent(True)
+        finally:
+            apply_theme(app, "light")
         ctx.query.wait_idle()
 
 

@@ -25,6 +25,7 @@ from taskrun_gui.core.models import RunStatus
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.icons import icon
 from taskrun_gui.ui.tasks.empty_state import EmptyState
 from taskrun_gui.ui.tasks.queue_panel import QueuePanel
 from taskrun_gui.ui.tasks.run_launcher import RunLauncher
@@ -98,7 +99,8 @@ class TasksTab(QWidget):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         a = self.actions_
         toolbar.addActions([a.new, a.run, a.run_n, a.stop, a.pause])
-        mark_primary(toolbar.widgetForAction(a.run))  # Run stands out
+        # Run stands out, its icon in the theme's accent colour
+        mark_primary(toolbar.widgetForAction(a.run), lambda c: a.run.setIcon(icon("play", c)))
         toolbar.addSeparator()
         toolbar.addActions([a.edit, a.duplicate, a.delete])
         toolbar.addSeparator()
