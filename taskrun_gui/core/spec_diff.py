@@ -76,10 +76,12 @@ def _flat(value: Any, path: str = "") -> dict[str, str]:
             out.update(_flat(item, f"{path}.{key}" if path else str(key)))
         return out
     if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        names = [item.get("name") if isinstance(item, dict) else None for item in value]
+        unique = all(names) and len(set(names)) == len(names)  # steps may share a name
         out = {}
         for i, item in enumerate(value, start=1):
-            name = item.get("name") if isinstance(item, dict) else None  # params, steps
-            out.update(_flat(item, f"{path}[{name or i}]"))
+            key = names[i - 1] if unique else (f"{i} {names[i - 1]}" if names[i - 1] else i)
+            out.update(_flat(item, f"{path}[{key}]"))  # params, steps by name when unique
         return out
     return {path: _value_text(value)}
 
