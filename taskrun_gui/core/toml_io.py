@@ -62,6 +62,8 @@ def spec_to_toml(spec: TaskSpec) -> str:
         data.pop("schedule", None)
     if not spec.title:
         data.pop("title", None)  # files of untitled tasks read as they always did
+    if not spec.targets:
+        data.pop("targets", None)  # nor do those of tasks that run here
     for part in (data, *data.get("steps", [])):
         if part.get("kind") == TaskKind.COMMAND and not part.get("shell", True):
             part.pop("interpreter", None)
