@@ -31,6 +31,7 @@ from taskrun_gui.storage.run_export import ExportFormat, export_runs
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.history.batch_dialog import BatchDialog, open_batch
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
 from taskrun_gui.ui.history.history_columns import DEFAULT_WIDTHS, Col
 from taskrun_gui.ui.history.history_filters import HistoryFilters
@@ -55,6 +56,8 @@ class HistoryTab(QWidget):
         self.last_message = ""
         self.run_actions = RunActions(ctx, self)
         self.run_actions.message.connect(self._inform)
+        self.run_actions.batch_requested.connect(self.show_batch)
+        self.batch_dialog: BatchDialog | None = None
 
         self.filters = HistoryFilters(ctx.query, self)
         self.count_label = QLabel(self)
@@ -66,6 +69,7 @@ class HistoryTab(QWidget):
         self.table = self._make_table()
         self.details = RunDetails(ctx.query, self)
         self.details.step_selected.connect(self._on_details_step_selected)
+        self.details.batch_requested.connect(self.show_batch)
         self.log_view = LogView(self)
 
         details_scroll = QScrollArea(self)
@@ -134,6 +138,11 @@ class HistoryTab(QWidget):
         return table
 
     # -- public -----------------------------------------------------------------------------
+    def show_batch(self, batch: str) -> BatchDialog:
+        """The batch's hosts, one row each, live (a dialog of its own: the tab stays usable)."""
+        self.batch_dialog = open_batch(self._ctx, batch, self, self.batch_dialog)
+        return self.batch_dialog
+
     def show_task(self, task_id: int) -> None:
         """Show one task's runs."""
         self.filters.set_task(task_id)
