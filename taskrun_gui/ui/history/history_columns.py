@@ -28,6 +28,7 @@ class Col(IntEnum):
     ERROR = 9
     PEAK_RSS = 10
     CPU = 11
+    HOST = 12  # hidden until some run has one (ui/history/host_filter.py)
 
 
 HEADERS = {
@@ -43,6 +44,7 @@ HEADERS = {
     Col.ERROR: "Error",
     Col.PEAK_RSS: "Peak RSS",
     Col.CPU: "CPU s",
+    Col.HOST: "Host",
 }
 
 # Starting widths; the user's own widths are restored from settings over these.
@@ -59,6 +61,7 @@ DEFAULT_WIDTHS = {
     Col.ERROR: 260,
     Col.PEAK_RSS: 90,
     Col.CPU: 70,
+    Col.HOST: 110,
 }
 
 # Figures read best right-aligned, so their digits line up down the column.
@@ -92,6 +95,7 @@ _TEXT: dict[Col, Callable[[RunRecord], str]] = {
     Col.ERROR: _error,
     Col.PEAK_RSS: lambda r: human_bytes(r.peak_rss),
     Col.CPU: _cpu,
+    Col.HOST: lambda r: r.host or "",
 }
 
 

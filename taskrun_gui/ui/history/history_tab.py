@@ -97,12 +97,14 @@ class HistoryTab(QWidget):
         layout.addWidget(self.splitter, 1)
 
         self.filters.filter_changed.connect(self.model.set_filter)
+        self.filters.host_filter.relevant_changed.connect(self._on_hosts_relevant_changed)
         self.model.count_changed.connect(self._on_model_count_changed)
         self.model.dataChanged.connect(self._on_model_data_changed)
         self.model.modelReset.connect(self._on_model_reset)
         ctx.executor.run_output.connect(self._on_run_output)
         ctx.hub.changed.connect(self._on_hub_changed)
         self._restore_layout()
+        self.table.setColumnHidden(Col.HOST, True)  # until a run on another host is known
         self.filters.reload_tasks()
         self.model.set_filter(self.filters.run_filter())
         self._on_model_count_changed(0)
@@ -244,12 +246,16 @@ class HistoryTab(QWidget):
             self.log_view.append_output(text, offset)
 
     def _on_hub_changed(self, changes: RunChanges) -> None:
+        self.filters.host_filter.note_runs(changes.runs)
         if any(rec.uid == self._selected_uid for rec in changes.finished):
             self._show_current()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.model.refresher.refresh_if_needed()
+
+    def _on_hosts_relevant_changed(self, relevant: bool) -> None:
+        self.table.setColumnHidden(Col.HOST, not relevant)
 
     def _on_model_count_changed(self, count: int) -> None:
         self.count_label.setText(f"{count:,} runs")
