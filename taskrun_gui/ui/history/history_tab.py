@@ -129,6 +129,7 @@ class HistoryTab(QWidget):
         header.setHighlightSections(False)
         for col, width in DEFAULT_WIDTHS.items():
             header.resizeSection(col, width)
+        header.moveSection(header.visualIndex(Col.HOST), Col.TRIGGER)  # beside the status
         header.setSortIndicator(Col.ID, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._on_sort_indicator_changed)

@@ -9,9 +9,9 @@ saving a task never drops one silently (the save then says what is wrong with it
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from taskrun_gui.core.hosts import TAG_PREFIX, HostDef
+from taskrun_gui.core.hosts import TAG_PREFIX, HostDef, HostError, select
 from taskrun_gui.storage import hosts_repo
 from taskrun_gui.ui.context import AppContext
 
@@ -34,8 +34,14 @@ class TargetsPicker(QWidget):
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("targetsSummary")
+        self.summary.setEnabled(False)  # muted: it repeats the checks in a line
+        self.summary.setWordWrap(True)
         layout.addWidget(self.list)
+        layout.addWidget(self.summary)
         self.hosts: list[HostDef] = []
+        self._known = False  # the inventory was read
         self._targets: list[str] = []
         self._rebuild()
         self.list.itemChanged.connect(self._on_item_changed)
@@ -52,7 +58,7 @@ class TargetsPicker(QWidget):
         return None
 
     def set_hosts(self, hosts: list[HostDef]) -> None:
-        self.hosts = list(hosts)
+        self.hosts, self._known = list(hosts), True
         self._rebuild()
         self.loaded.emit()
 
@@ -98,6 +104,19 @@ class TargetsPicker(QWidget):
             on = target in chosen if target else not chosen
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
         self.list.blockSignals(blocked)
+        self.summary.setText(self._summary_text())
+
+    def _summary_text(self) -> str:
+        """Where a run goes, in one line: "3 hosts: db1, web1, web2"."""
+        if not self._targets:
+            return "Runs on this machine"
+        if not self._known:  # the inventory is on its way
+            return f"Runs on {', '.join(self._targets)}"
+        try:
+            names = [h.name for h in select(self.hosts, self._targets)]
+        except HostError as exc:
+            return str(exc).removeprefix("--on ")
+        return f"Runs on {len(names)} host{'s' * (len(names) != 1)}: {', '.join(names)}"
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
         target = str(item.data(_TARGET))

@@ -54,12 +54,14 @@ def test_the_editor_picks_targets_and_refuses_a_missing_host(qtbot, ctx) -> None
     _check(picker, "tag:web")
     _check(picker, "db1")
     assert picker.item_for("").checkState() == Qt.CheckState.Unchecked
+    assert picker.summary.text() == "Runs on 3 hosts: web1, web2, db1"
     with qtbot.waitSignal(editor.saved):
         assert editor.save()
     assert tasks_repo.get("deploy").spec.targets == ["tag:web", "db1"]
 
     picker.set_targets(["ghost"])
     assert "not in the inventory" in picker.item_for("ghost").text()
+    assert picker.summary.text() == "ghost: no such host (see `taskrun host list`)"
     assert editor.save()
     qtbot.waitUntil(lambda: editor.form.errors["targets"].isVisibleTo(editor.form))
     assert "Not saved" in editor.status.text()
