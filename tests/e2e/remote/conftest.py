@@ -65,3 +65,18 @@ def hosts(tmp_path: Path, ssh_server: sshd.Sshd, ssh_home: Path) -> Path:
     add_host(data, ssh_home, ssh_server, "web2", "--tag", "web")
     add_host(data, ssh_home, ssh_server, "db1", "--tag", "db")
     return data
+
+
+@pytest.fixture
+def window_ctx(
+    tmp_path: Path, hosts: Path, ssh_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """What the window gets (tests.helpers.app_context) on the data dir with the three hosts,
+    HOME the test's own so that the window's SSH reads its ~/.ssh."""
+    from tests.helpers import app_context
+
+    monkeypatch.setenv("HOME", str(ssh_home))
+    monkeypatch.setenv("TASKRUN_SSH_KEEPALIVE", "1")
+    assert hosts == tmp_path / "data"
+    with app_context(tmp_path, workers=4, schedules=False) as context:
+        yield context

@@ -4,7 +4,6 @@ viewer, and each host's success rate for the task once the runs end."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from taskrun_gui.storage import tasks_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.history.batch_dialog import COL_EXIT, COL_HOST, COL_RATE, COL_STATUS
 from taskrun_gui.ui.history.history_tab import HistoryTab
-from tests.helpers import add_task, app_context, shell_task
+from tests.helpers import add_task, shell_task
 
 pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints", "This plugin does not support raise"
@@ -21,11 +20,8 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, hosts: Path, ssh_home: Path, monkeypatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("HOME", str(ssh_home))
-    monkeypatch.setenv("TASKRUN_SSH_KEEPALIVE", "1")
-    with app_context(tmp_path, workers=4, schedules=False) as context:
-        yield context
+def ctx(window_ctx: AppContext) -> AppContext:
+    return window_ctx
 
 
 def _line(go: Path) -> str:

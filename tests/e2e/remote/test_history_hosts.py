@@ -4,9 +4,6 @@ keeps one host's runs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from taskrun_gui.storage import tasks_repo
@@ -14,7 +11,7 @@ from taskrun_gui.storage.host_stats import run_hosts
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.history.history_columns import Col
 from taskrun_gui.ui.history.history_tab import HistoryTab
-from tests.helpers import add_task, app_context, shell_task
+from tests.helpers import add_task, shell_task
 
 pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints", "This plugin does not support raise"
@@ -22,11 +19,8 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, hosts: Path, ssh_home: Path, monkeypatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("HOME", str(ssh_home))
-    monkeypatch.setenv("TASKRUN_SSH_KEEPALIVE", "1")
-    with app_context(tmp_path, workers=4, schedules=False) as context:
-        yield context
+def ctx(window_ctx: AppContext) -> AppContext:
+    return window_ctx
 
 
 def _finish(qtbot, ctx: AppContext, n: int, queue) -> None:

@@ -17,7 +17,7 @@ from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.editor.editor_tab import EditorTab
 from taskrun_gui.ui.tasks.tasks_tab import TasksTab
 from taskrun_gui.ui.widgets.targets_picker import TargetsPicker
-from tests.helpers import add_task, app_context, shell_task
+from tests.helpers import add_task, shell_task
 
 pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints", "This plugin does not support raise"
@@ -26,12 +26,8 @@ LINE = 'echo "on ${TASKRUN_HOST:-here}"'
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, hosts: Path, ssh_home: Path, monkeypatch) -> Iterator[AppContext]:
-    monkeypatch.setenv("HOME", str(ssh_home))
-    monkeypatch.setenv("TASKRUN_SSH_KEEPALIVE", "1")
-    assert hosts == tmp_path / "data"
-    with app_context(tmp_path, workers=4) as context:
-        yield context
+def ctx(window_ctx: AppContext) -> AppContext:
+    return window_ctx
 
 
 def _check(picker: TargetsPicker, target: str) -> None:
