@@ -47,7 +47,7 @@ def test_a_batch_shows_one_live_row_per_host(qtbot, ctx, tmp_path) -> None:
 
     dialog = tab.show_batch(batch)
     qtbot.addWidget(dialog)
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 3)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 3, timeout=30_000)
     assert [dialog.cell(r, COL_HOST) for r in range(3)] == ["web1", "web2", "db1"]
     qtbot.waitUntil(
         lambda: all(dialog.cell(r, COL_STATUS) == "running" for r in range(3)), timeout=30_000
@@ -62,8 +62,8 @@ def test_a_batch_shows_one_live_row_per_host(qtbot, ctx, tmp_path) -> None:
     assert [dialog.cell(r, COL_STATUS) for r in range(3)] == ["success", "success", "failed"]
     assert [dialog.cell(r, COL_EXIT) for r in range(3)] == ["0", "0", "1"]
     assert "3 hosts: 2 success, 1 failed" in dialog.header.text()
-    qtbot.waitUntil(lambda: "end web2" in dialog.log_view.text())
-    qtbot.waitUntil(lambda: dialog.cell(0, COL_RATE) == "100% of 1")
+    qtbot.waitUntil(lambda: "end web2" in dialog.log_view.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: dialog.cell(0, COL_RATE) == "100% of 1", timeout=30_000)
     assert dialog.cell(2, COL_RATE) == "0% of 1"
 
 
@@ -86,8 +86,8 @@ def test_a_batch_run_opens_the_batch_from_details_and_menu(qtbot, ctx) -> None:
     assert show.isEnabled()
     show.trigger()
     assert tab.batch_dialog is not None and tab.batch_dialog.batch == rec.batch
-    qtbot.waitUntil(lambda: tab.batch_dialog.cell(0, COL_STATUS) == "success")
-    qtbot.waitUntil(lambda: "hi db1" in tab.batch_dialog.log_view.text())
+    qtbot.waitUntil(lambda: tab.batch_dialog.cell(0, COL_STATUS) == "success", timeout=30_000)
+    qtbot.waitUntil(lambda: "hi db1" in tab.batch_dialog.log_view.text(), timeout=30_000)
     tab.details.show_run(local)
     assert not tab.details._form.isRowVisible(tab.details.batch_link)
     menu = tab.run_actions.build_menu(local, [local], tab.compare)

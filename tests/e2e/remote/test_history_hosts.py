@@ -43,24 +43,26 @@ def test_history_by_host(qtbot, ctx) -> None:
     qtbot.addWidget(tab)
     tab.resize(1400, 800)
     tab.show()
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=30_000)
     combo = tab.filters.host_filter
-    with qtbot.waitSignal(tab.filters.tasks_loaded):
+    with qtbot.waitSignal(tab.filters.tasks_loaded, timeout=30_000):
         tab.filters.reload_tasks()
-    qtbot.wait_until(lambda: combo.count() == 4)  # All hosts + the inventory's three
+    qtbot.waitUntil(lambda: combo.count() == 4, timeout=30_000)  # All hosts + the three
     assert not combo.isVisible() and tab.table.isColumnHidden(Col.HOST)
 
     def batch() -> None:
         ctx.executor.enqueue(task.id, task.version, task.spec, hosts=["web1", "db1"])
 
     _finish(qtbot, ctx, 2, batch)
-    qtbot.waitUntil(lambda: combo.isVisible() and not tab.table.isColumnHidden(Col.HOST))
+    qtbot.waitUntil(
+        lambda: combo.isVisible() and not tab.table.isColumnHidden(Col.HOST), timeout=30_000
+    )
     qtbot.waitUntil(lambda: tab.model.rowCount() == 3, timeout=10_000)
-    qtbot.waitUntil(lambda: sorted(_hosts_shown(tab)) == ["", "db1", "web1"])
+    qtbot.waitUntil(lambda: sorted(_hosts_shown(tab)) == ["", "db1", "web1"], timeout=30_000)
     assert run_hosts() == ["db1", "web1"]
     combo.set_host("db1")
-    qtbot.waitUntil(lambda: _hosts_shown(tab) == ["db1"])
+    qtbot.waitUntil(lambda: _hosts_shown(tab) == ["db1"], timeout=30_000)
     assert tab.filters.run_filter().host == "db1"
     tab.filters.clear()
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 3)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 3, timeout=30_000)
     assert combo.host() is None

@@ -40,7 +40,7 @@ def test_the_editor_picks_targets_and_refuses_a_missing_host(qtbot, ctx) -> None
     editor = EditorTab(ctx)
     qtbot.addWidget(editor)
     picker = editor.form.targets
-    with qtbot.waitSignal(picker.loaded):
+    with qtbot.waitSignal(picker.loaded, timeout=30_000):
         editor.edit_task(None)
     assert picker.item_for("").checkState() == Qt.CheckState.Checked  # this machine
     labels = [picker.list.item(r).text().split()[0] for r in range(picker.list.count())]
@@ -51,7 +51,7 @@ def test_the_editor_picks_targets_and_refuses_a_missing_host(qtbot, ctx) -> None
     _check(picker, "db1")
     assert picker.item_for("").checkState() == Qt.CheckState.Unchecked
     assert picker.summary.text() == "Runs on 3 hosts: web1, web2, db1"
-    with qtbot.waitSignal(editor.saved):
+    with qtbot.waitSignal(editor.saved, timeout=30_000):
         assert editor.save()
     assert tasks_repo.get("deploy").spec.targets == ["tag:web", "db1"]
 
@@ -59,7 +59,7 @@ def test_the_editor_picks_targets_and_refuses_a_missing_host(qtbot, ctx) -> None
     assert "not in the inventory" in picker.item_for("ghost").text()
     assert picker.summary.text() == "ghost: no such host (see `taskrun host list`)"
     assert editor.save()
-    qtbot.waitUntil(lambda: editor.form.errors["targets"].isVisibleTo(editor.form))
+    qtbot.waitUntil(lambda: editor.form.errors["targets"].isVisibleTo(editor.form), timeout=30_000)
     assert "Not saved" in editor.status.text()
     assert "ghost: no such host" in editor.form.errors["targets"].text()
     assert tasks_repo.get("deploy").spec.targets == ["tag:web", "db1"]  # nothing written
@@ -91,7 +91,7 @@ def test_run_goes_to_the_targets_and_the_dialog_overrides_them(qtbot, ctx, tasks
     tasks_tab.run_task(task)
     dialog = tasks_tab.params_dialog
     assert dialog is not None
-    qtbot.waitUntil(lambda: dialog.targets.picker.hosts != [])
+    qtbot.waitUntil(lambda: dialog.targets.picker.hosts != [], timeout=30_000)
     assert dialog.targets.isVisibleTo(dialog) and dialog.targets.targets() == ["tag:web"]
     runs = _run_all(qtbot, ctx, dialog.accept)
     assert sorted(r.host or "" for r in runs) == ["web1", "web2"]
@@ -101,7 +101,7 @@ def test_run_goes_to_the_targets_and_the_dialog_overrides_them(qtbot, ctx, tasks
 
     tasks_tab.run_task(task)
     dialog = tasks_tab.params_dialog
-    qtbot.waitUntil(lambda: dialog.targets.picker.hosts != [])
+    qtbot.waitUntil(lambda: dialog.targets.picker.hosts != [], timeout=30_000)
     dialog.targets.picker.item_for("").setCheckState(Qt.CheckState.Checked)
     assert not dialog.targets.parallel.isEnabled()
     [here] = _run_all(qtbot, ctx, dialog.accept)
@@ -109,11 +109,13 @@ def test_run_goes_to_the_targets_and_the_dialog_overrides_them(qtbot, ctx, tasks
 
     tasks_tab.run_task(task)
     dialog = tasks_tab.params_dialog
-    qtbot.waitUntil(lambda: dialog.targets.picker.hosts != [])
+    qtbot.waitUntil(lambda: dialog.targets.picker.hosts != [], timeout=30_000)
     dialog.targets.picker.set_targets(["db1", "web2"])
     dialog.targets.parallel.setValue(1)
     runs = _run_all(qtbot, ctx, dialog.accept)
     assert sorted(r.host or "" for r in runs) == ["db1", "web2"]
-    qtbot.waitUntil(lambda: all(runs_repo.get_by_uid(r.uid) is not None for r in runs))
+    qtbot.waitUntil(
+        lambda: all(runs_repo.get_by_uid(r.uid) is not None for r in runs), timeout=30_000
+    )
     stored = [runs_repo.get_by_uid(r.uid) for r in runs]
     assert {(s.batch_limit, s.batch) for s in stored if s} == {(1, runs[0].batch)}
