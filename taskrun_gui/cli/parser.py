@@ -84,6 +84,13 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     )
     p.add_argument("--priority", type=PRIORITY)
     p.add_argument("--tag", action="append", default=[])
+    p.add_argument(
+        "--on",
+        action="append",
+        default=[],
+        metavar="HOST|tag:T|none",
+        help="where `taskrun run` sends it by default (repeatable); none: here",
+    )
     p.add_argument("--description")
     p.add_argument("--title", help="a free display title (spaces allowed); '' removes it")
     p.add_argument("--disabled", action="store_true", help="create or set the task disabled")
@@ -216,7 +223,13 @@ def _run_commands(sub: Subparsers) -> None:
     run.add_argument("--wait", action="store_true", help="wait for the run(s) to finish")
     run.add_argument("--follow", action="store_true", help="print the output while it runs")
     run.add_argument("--json", action="store_true")
-    run.add_argument("--on", action="append", default=[], metavar="HOST|tag:T")
+    run.add_argument(
+        "--on",
+        action="append",
+        default=[],
+        metavar="HOST|tag:T|local",
+        help="run on these hosts (default: the task's targets); local: on this machine",
+    )
     run.add_argument("--parallel", type=WORKERS, metavar="N", help="at most N targets at once")
     run.add_argument(
         "--node",

@@ -13,7 +13,7 @@ from peewee import OperationalError
 from taskrun_gui.cli.common import fail
 from taskrun_gui.cli.daemon_spawn import spawn_daemon
 from taskrun_gui.cli.hosting import make_host, serve
-from taskrun_gui.core.hosts import HostError, select
+from taskrun_gui.core.hosts import LOCAL, HostError, select
 from taskrun_gui.core.models import RunRecord, Trigger
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive
@@ -44,6 +44,16 @@ def _queue(
     except (OperationalError, OSError) as exc:
         fail(f"cannot queue in the history store ({exc}); nothing was run")
     return recs
+
+
+def targets_for(task: tasks_repo.TaskRow, a: argparse.Namespace) -> list[str]:
+    """Where `run` sends the task: --on when given, else the task's targets; `--on local`
+    (alone) means this machine whatever the task says."""
+    if LOCAL in a.on:
+        if len(a.on) > 1 or a.parallel is not None:
+            fail(f"--on {LOCAL}: runs here only; not with other --on values or --parallel", 2)
+        return []
+    return list(a.on or task.spec.targets)
 
 
 def run_on(

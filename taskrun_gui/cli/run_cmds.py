@@ -62,9 +62,10 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         values = params_mod.resolve(task.spec.params, given)
     except params_mod.ParamError as exc:
         fail(str(exc))
-    if a.on or a.parallel is not None:  # runs on other machines
-        from taskrun_gui.cli.remote_run_cmds import run_on
+    from taskrun_gui.cli.remote_run_cmds import run_on, targets_for
 
+    a.on = targets_for(task, a)  # --on, else the task's targets
+    if a.on or a.parallel is not None:  # runs on other machines
         return run_on(store, task, values, a)
     repeat = max(1, a.repeat)
     target = a.for_node or node_name()

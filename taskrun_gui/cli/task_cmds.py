@@ -17,6 +17,7 @@ from taskrun_gui.cli.common import (
 )
 from taskrun_gui.cli.options import DEFAULT_CAP
 from taskrun_gui.core import schedule as schedule_mod
+from taskrun_gui.core.hosts import NONE, HostError, check_targets
 from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import (
     MissedPolicy,
@@ -38,7 +39,7 @@ from taskrun_gui.core.toml_io import (
     write_task_file,
 )
 from taskrun_gui.core.validation import MAX_SCRIPT, validate_task
-from taskrun_gui.storage import task_import, tasks_repo
+from taskrun_gui.storage import hosts_repo, task_import, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.task_import import OnExisting
 
@@ -127,6 +128,8 @@ def _apply_fields(spec: TaskSpec, a: argparse.Namespace) -> None:
         spec.log_cap_bytes = None if a.log_cap == DEFAULT_CAP else a.log_cap
     if a.tag:
         spec.tags = list(a.tag)
+    if a.on:
+        spec.targets = _targets(a.on)
     if a.disabled:
         spec.enabled = False
     if a.enabled:
@@ -151,6 +154,15 @@ def _apply_schedule(sched: Schedule, a: argparse.Namespace) -> Schedule:
     return sched
 
 
+def _targets(on: list[str]) -> list[str]:
+    """`--on` of task add/edit: the default targets, each once; `none` alone clears them."""
+    if NONE in on:
+        if len(on) > 1:
+            fail(f"--on {NONE}: clears the targets; not with other --on values", code=2)
+        return []
+    return list(dict.fromkeys(on))
+
+
 MAX_SHOWN_ERRORS = 5
 
 
@@ -160,6 +172,11 @@ def _check(spec: TaskSpec, check_cwd: bool = True) -> None:
         shown = "; ".join(str(e) for e in errors[:MAX_SHOWN_ERRORS])
         more = len(errors) - MAX_SHOWN_ERRORS
         fail(shown + (f"; and {more} more problem(s)" if more > 0 else ""))
+    if spec.targets:
+        try:
+            check_targets(hosts_repo.all_hosts(), spec.targets)
+        except HostError as exc:
+            fail(str(exc))
 
 
 def cmd_add(store: Store, a: argparse.Namespace) -> int:
@@ -210,6 +227,7 @@ def _summary(row: tasks_repo.TaskRow) -> dict[str, object]:
         "interpreter": spec.interpreter if interpreted else None,
         "command": spec.command if spec.kind is TaskKind.COMMAND else None,
         "tags": spec.tags,
+        "targets": spec.targets,
         "enabled": spec.enabled,
         "schedule": schedule_mod.describe(spec.schedule),
         "next_run": ms_to_iso(next_run_ms(row)),
@@ -248,6 +266,8 @@ def cmd_show(store: Store, a: argparse.Namespace) -> int:
     if row.spec.title:
         print(f"# title: {row.spec.title}")
     print(f"# schedule: {schedule_mod.describe(row.spec.schedule)}")
+    if row.spec.targets:
+        print(f"# runs on: {', '.join(row.spec.targets)}")
     if (next_ms := next_run_ms(row)) is not None:
         print(f"# next run: {local_text(next_ms)}")
     print(spec_to_toml(row.spec), end="")
@@ -317,6 +337,11 @@ def cmd_import(store: Store, a: argparse.Namespace) -> int:
     except TomlImportError as exc:
         fail(f"nothing imported:\n{exc}")
     specs = [spec for _file, spec in read]
+    for file, spec in read:
+        try:
+            check_targets(hosts_repo.all_hosts(), spec.targets)
+        except HostError as exc:
+            fail(f"nothing imported:\n{file}: {exc}")
     sources = {spec.name: str(file) for file, spec in read}
     try:
         with store.db.atomic():

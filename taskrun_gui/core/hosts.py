@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 TAG_PREFIX = "tag:"
+# `--on local` (and the run dialog's "This machine"): run here. Reserved, so no host has it.
+LOCAL = "local"
+NONE = "none"  # `task add/edit --on none`: no default targets. Reserved too.
 _USER_RE = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$")
 _ADDRESS_RE = re.compile(r"^[A-Za-z0-9._-]{1,253}$")
 
@@ -42,6 +45,8 @@ class HostDef:
 
 
 def check_name(name: str, what: str = "host name") -> str:
+    if what == "host name" and name in (LOCAL, NONE):
+        raise HostError(f"host name {name!r} is reserved: `--on {name}` means no host")
     if not NAME_RE.match(name):
         raise HostError(
             f"{what} {name!r}: use 1-63 letters, digits, '.', '_' or '-', starting with a "
@@ -98,3 +103,22 @@ def select(hosts: list[HostDef], targets: list[str]) -> list[HostDef]:
         else:
             raise HostError(f"--on {target}: no such host (see `taskrun host list`)")
     return list(chosen.values())
+
+
+def target_syntax_error(target: str) -> str | None:
+    """Why `target` cannot name a host or a tag (None: it can); the inventory is not asked."""
+    name = target[len(TAG_PREFIX) :] if is_tag_target(target) else target
+    try:
+        check_name(name, "tag" if is_tag_target(target) else "target")
+    except HostError as exc:
+        return str(exc)
+    return None
+
+
+def check_targets(hosts: list[HostDef], targets: list[str], what: str = "targets") -> None:
+    """Raise HostError (one line, naming `what`) unless every target names a host of the
+    inventory: a task saved with a target that runs nowhere would fail at its next run."""
+    try:
+        select(hosts, targets)
+    except HostError as exc:
+        raise HostError(f"{what}: {str(exc).removeprefix('--on ')}") from None

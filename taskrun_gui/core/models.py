@@ -186,6 +186,9 @@ class TaskSpec:
     # everywhere it is typed (and would break `xargs`-style pipelines over `task list`). What a
     # user wanted spaces for is how the task reads in the window: that is the title.
     title: str = ""
+    # Where `taskrun run` and the Run button send the task when not told: host names and
+    # `tag:T` (core/hosts.py). Empty: this machine, as before.
+    targets: list[str] = field(default_factory=list)
 
     @property
     def display_name(self) -> str:

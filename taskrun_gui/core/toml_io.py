@@ -53,6 +53,8 @@ def spec_to_toml(spec: TaskSpec) -> str:
     for key in ("notify", "then"):  # alert and chain rules: only when there are some
         if not data.get(key):
             data.pop(key, None)
+    if not spec.targets:
+        data.pop("targets", None)  # nor do those of tasks that run here
     for part in (data, *data.get("steps", [])):
         if part.get("kind") == TaskKind.COMMAND and not part.get("shell", True):
             part.pop("interpreter", None)

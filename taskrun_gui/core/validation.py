@@ -251,6 +251,7 @@ def validate_task(
     errors += _env_errors(spec.env)
     errors += _params_errors(spec.params)
     errors += _tags_errors(spec.tags)
+    errors += _targets_errors(spec.targets)
     errors += _schedule_errors(spec)
     errors += _alert_errors(spec)
     return errors
@@ -331,6 +332,22 @@ def _tags_errors(tags: list[str]) -> list[FieldError]:
                     "tags", f"{shorten(tag)!r} is not a valid tag: 1-{MAX_TAG} characters, no ','"
                 )
             )
+    return errors
+
+
+def _targets_errors(targets: list[str]) -> list[FieldError]:
+    """The words only: whether they name hosts of the inventory is checked where it is read
+    (hosts.check_targets, at save)."""
+    from taskrun_gui.core.hosts import LOCAL, target_syntax_error
+
+    errors = _count("targets", targets, MAX_TAGS, "targets")
+    for target in targets:
+        if not isinstance(target, str):
+            errors.append(FieldError("targets", f"{target!r} is not a host name or tag:T"))
+        elif target == LOCAL:
+            errors.append(FieldError("targets", f"{LOCAL!r}: no targets already means here"))
+        elif (problem := target_syntax_error(target)) is not None:
+            errors.append(FieldError("targets", problem))
     return errors
 
 

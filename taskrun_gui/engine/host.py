@@ -170,10 +170,14 @@ class EngineHost:
         trigger: Trigger = Trigger.MANUAL,
         repeat: int = 1,
         priority: int | None = None,
+        hosts: list[str] | None = None,
+        parallel: int | None = None,
     ) -> list[RunRecord]:
         """Queue `repeat` runs; raises params.ParamError for bad parameters. The rows are
         written by the serialized writer; execution does not wait for them."""
-        jobs = new_jobs(self.store, task_id, version, spec, given, trigger, repeat, priority)
+        jobs = new_jobs(
+            self.store, task_id, version, spec, given, trigger, repeat, priority, hosts, parallel
+        )
         for job in jobs:
             self._add(job)
             self.writer.submit(queued_event(job.record), lazy=True)

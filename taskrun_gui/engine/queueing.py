@@ -3,6 +3,7 @@ them to the host that serves the data dir elsewhere)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -25,15 +26,23 @@ def new_jobs(
     trigger: Trigger,
     repeat: int,
     priority: int | None,
+    hosts: list[str] | None = None,
+    parallel: int | None = None,
 ) -> list[RunJob]:
-    """`repeat` new runs; raises params.ParamError for bad parameters."""
+    """`repeat` new runs (on each of `hosts`, one batch of at most `parallel` at once, when
+    given); raises params.ParamError for bad parameters."""
     from taskrun_gui.engine.runner import RunJob
 
     values = params_mod.resolve(spec.params, given or {})
+    batch = uuid.uuid4().hex if hosts else None
     jobs = []
-    for _ in range(max(1, repeat)):
-        rec = records.new_run(task_id, version, spec, values, trigger, store.logs_dir, priority)
-        jobs.append(RunJob(rec, spec, values))
+    places: list[str | None] = list(hosts) if hosts else [None]
+    for host in places:
+        for _ in range(max(1, repeat)):
+            rec = records.new_run(task_id, version, spec, values, trigger, store.logs_dir, priority)
+            if host is not None:
+                rec.host, rec.batch, rec.batch_limit = host, batch, parallel
+            jobs.append(RunJob(rec, spec, values))
     return jobs
 
 

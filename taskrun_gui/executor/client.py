@@ -68,9 +68,13 @@ class ClientExecutor(RunSignals):
         trigger: Trigger = Trigger.MANUAL,
         repeat: int = 1,
         priority: int | None = None,
+        hosts: list[str] | None = None,
+        parallel: int | None = None,
     ) -> list[RunRecord]:
         """Queued in the store, where the host finds them."""
-        jobs = new_jobs(self.store, task_id, version, spec, given, trigger, repeat, priority)
+        jobs = new_jobs(
+            self.store, task_id, version, spec, given, trigger, repeat, priority, hosts, parallel
+        )
         for job in jobs:
             rec = job.record  # secrets first: the host may see the row at once
             records.save_secret_values(self.store.secrets_dir, rec.uid, job.spec, job.values)

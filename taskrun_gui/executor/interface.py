@@ -50,6 +50,8 @@ class RunExecutor(Protocol):
         trigger: Trigger = Trigger.MANUAL,
         repeat: int = 1,
         priority: int | None = None,
+        hosts: list[str] | None = None,
+        parallel: int | None = None,
     ) -> list[RunRecord]:
         """Queue `repeat` runs; raises params.ParamError for bad parameters."""
         ...

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import cast
 
+from peewee import fn
+
 from taskrun_gui.core.models import ACTIVE_STATUSES
 from taskrun_gui.core.stats import RunStats, stats_from_runs
 from taskrun_gui.storage.schema import Run
@@ -22,3 +24,15 @@ def run_stats(host: str, scope: Scope) -> RunStats:
         query = query.where(Run.finished_at >= since)
     pairs = cast(list[tuple[str, int | None]], list(query.tuples()))
     return stats_from_runs(pairs)
+
+
+def run_hosts() -> list[str]:
+    """Every host some run was on, by name: one index seek per host (the (host, id) index),
+    however many runs each has."""
+    found: list[str] = []
+    while True:
+        after = Run.host > found[-1] if found else Run.host.is_null(False)
+        name = Run.select(fn.MIN(Run.host)).where(after).scalar()
+        if name is None:
+            return found
+        found.append(str(name))

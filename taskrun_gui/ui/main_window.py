@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -37,6 +37,7 @@ from taskrun_gui.ui.tasks.run_notices import RunNotices
 from taskrun_gui.ui.tasks.tasks_tab import TasksTab
 from taskrun_gui.ui.theme import apply_theme
 from taskrun_gui.ui.tray import TrayIcon
+from taskrun_gui.ui.window_dialogs import ask_quit, open_modeless
 
 if TYPE_CHECKING:
     from taskrun_gui.ui.editor.editor_tab import EditorTab
@@ -47,11 +48,6 @@ if TYPE_CHECKING:
 TAB_TASKS, TAB_EDITOR, TAB_LOGS, TAB_TRENDS, TAB_MONITOR = range(5)
 NOTE_MS = 10_000  # a quiet note stays this long in the status bar
 HEALTH_STYLE = "color: white; background: #B91C1C; padding: 2px 8px; font-weight: bold;"
-
-
-def ask_quit(parent: QWidget, running: int, queued: int) -> bool:
-    text = f"{running} run(s) are running and {queued} queued.\n\nQuitting cancels them. Quit?"
-    return QMessageBox.question(parent, "Quit TaskRun", text) == QMessageBox.StandardButton.Yes
 
 
 class MainWindow(QMainWindow):
@@ -383,16 +379,12 @@ class MainWindow(QMainWindow):
             apply_theme(app, mode)
 
     def _on_settings_triggered(self) -> None:
-        dialog = cfg.SettingsDialog(self.ctx, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
+        open_modeless(cfg.SettingsDialog(self.ctx, self))
 
     def _on_hosts_triggered(self) -> None:
         from taskrun_gui.ui.hosts.hosts_dialog import HostsDialog
 
-        dialog = HostsDialog(self.ctx, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
+        open_modeless(HostsDialog(self.ctx, self))
 
     def _on_about_triggered(self) -> None:
         QMessageBox.about(

@@ -29,11 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from taskrun_gui.core.hosts import HostError, check_targets
 from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import TaskKind, TaskSpec
 from taskrun_gui.core.params import masked_spec
 from taskrun_gui.core.validation import FieldError, validate_task
-from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage import hosts_repo, tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskRow
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.editor.alerts_field import LinkError, checked_write
@@ -48,6 +49,14 @@ Button = QMessageBox.StandardButton
 def new_spec() -> TaskSpec:
     """What a new task starts as: a shell line, run under sh as `task add --command` runs it."""
     return TaskSpec(name="", interpreter=COMMAND_INTERPRETER)
+
+
+def save_checked(task_id: int | None, spec: TaskSpec) -> TaskRow:
+    """Create or save `spec` (on the writer), refused with HostError when its targets name
+    hosts the inventory does not have at this moment."""
+    if spec.targets:
+        check_targets(hosts_repo.all_hosts(), spec.targets)
+    return tasks_repo.create(spec) if task_id is None else tasks_repo.save(task_id, spec)
 
 
 class EditorTab(QWidget):
@@ -163,6 +172,7 @@ class EditorTab(QWidget):
         """Open a task (None: a new one). False when the user kept the unsaved changes."""
         if not self.maybe_leave():
             return False
+        self.form.targets.load(self._ctx)  # the inventory as it is now
         if task_id is None:
             self._task_id, self._version = None, 0
             self._show_spec(new_spec())
@@ -197,11 +207,7 @@ class EditorTab(QWidget):
             self.status.setText(f"{len(errors)} problem(s): see the marked fields")
             return False
         task_id = self._task_id
-        write = (
-            partial(tasks_repo.create, spec)
-            if task_id is None
-            else partial(tasks_repo.save, task_id, spec)
-        )
+        write = partial(save_checked, task_id, spec)  # targets checked with the inventory
         self.status.setText("Saving…")
         self._baseline = spec  # the guard treats it as saved; a failure puts it back
         write = partial(checked_write, self._ctx.store.data_dir, task_id, spec, write)
@@ -242,6 +248,8 @@ class EditorTab(QWidget):
             self.form.show_errors([FieldError("name", str(exc))])
         if isinstance(exc, LinkError):  # a channel or task that is not there, a cycle
             self.form.show_errors(exc.errors)
+        elif isinstance(exc, HostError):
+            self.form.show_errors([FieldError("targets", str(exc))])
         self.status.setText(f"Not saved: {exc}")
         self._update_title()
 

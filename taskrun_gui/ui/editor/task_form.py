@@ -31,6 +31,7 @@ from taskrun_gui.ui.editor.log_cap_field import LogCapField
 from taskrun_gui.ui.editor.params_table import ParamsTable
 from taskrun_gui.ui.editor.schedule_form import ScheduleForm
 from taskrun_gui.ui.editor.steps_editor import StepsEditor
+from taskrun_gui.ui.widgets.targets_picker import TargetsPicker
 
 ERROR_STYLE = "color: #DC2626;"
 # the fields with an error line: every field path of validate_task starts with one of them
@@ -51,6 +52,7 @@ ERROR_FIELDS = (
     "priority",
     "log_cap_bytes",
     "tags",
+    "targets",
     "schedule",
     "steps",
     "notify",
@@ -119,6 +121,7 @@ class TaskForm(QWidget):
         self.enabled.setChecked(True)
         self.tags = QLineEdit()
         self.tags.setPlaceholderText("comma separated: backup, nightly")
+        self.targets = TargetsPicker()
 
     def _make_program_fields(self) -> None:
         self.kind = QComboBox()
@@ -167,6 +170,7 @@ class TaskForm(QWidget):
             ("Title", self.title, "title"),
             ("Description", self.description, "description"),
             ("Tags", self.tags, "tags"),
+            ("Runs on", self.targets, "targets"),
             ("", self.enabled, None),
         ]
         program_rows: list[Row] = [
@@ -226,7 +230,8 @@ class TaskForm(QWidget):
         spins = (self.timeout, self.retries, self.retry_backoff, self.max_concurrent)
         for spin in (*spins, self.priority):
             spin.valueChanged.connect(self.changed)
-        for part in (self.env, self.params, self.schedule, self.steps, self.log_cap, self.alerts):
+        parts = (self.env, self.params, self.schedule, self.steps, self.log_cap, self.alerts)
+        for part in (*parts, self.targets):
             part.changed.connect(self.changed)
         self.kind.currentTextChanged.connect(self._on_kind_current_text_changed)
         self.interpreter.currentTextChanged.connect(self._on_interpreter_current_text_changed)
@@ -238,6 +243,7 @@ class TaskForm(QWidget):
         self.description.setText(spec.description)
         self.enabled.setChecked(spec.enabled)
         self.tags.setText(", ".join(spec.tags))
+        self.targets.set_targets(spec.targets)
         self.kind.setCurrentText(str(spec.kind))
         self.shell.setChecked(spec.shell)
         self.command.setText(spec.command)
@@ -277,6 +283,7 @@ class TaskForm(QWidget):
             max_concurrent=self.max_concurrent.value(),
             priority=self.priority.value(),
             tags=[t.strip() for t in self.tags.text().split(",") if t.strip()],
+            targets=self.targets.targets(),
             enabled=self.enabled.isChecked(),
             description=self.description.text(),
             schedule=self.schedule.schedule(),

@@ -28,6 +28,7 @@ class Col(IntEnum):
     ERROR = 9
     PEAK_RSS = 10
     CPU = 11
+    HOST = 12  # hidden until some run has one (ui/history/host_filter.py)
 
 
 HEADERS = {
@@ -43,6 +44,7 @@ HEADERS = {
     Col.ERROR: "Error",
     Col.PEAK_RSS: "Peak RSS",
     Col.CPU: "CPU s",
+    Col.HOST: "Host",
 }
 
 # The widest text each column usually holds: widths follow the font (a 14 pt font gets
@@ -59,6 +61,7 @@ SAMPLES = {
     Col.EXIT_CODE: "Exit code",
     Col.PEAK_RSS: "1023.9 MiB",
     Col.CPU: "1234.56",
+    Col.HOST: "build-box-02",
 }
 ERROR_MIN_CHARS = 16  # the Error column is never squeezed below this
 # Dropped first when the table is too narrow for every column: Started says when it ran.
@@ -109,6 +112,7 @@ _TEXT: dict[Col, Callable[[RunRecord], str]] = {
     Col.ERROR: _error,
     Col.PEAK_RSS: lambda r: human_bytes(r.peak_rss),
     Col.CPU: _cpu,
+    Col.HOST: lambda r: r.host or "",
 }
 
 

@@ -27,6 +27,7 @@ from taskrun_gui.core.models import RunStatus
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.tasks_repo import TaskRow
+from taskrun_gui.ui.history.host_filter import HostFilter
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.throttle import Throttle
 
@@ -49,17 +50,7 @@ class HistoryFilters(QWidget):
         self.task_combo.addItem("All tasks", None)
         self.task_combo.currentIndexChanged.connect(self._emit_now)
 
-        self.status_button = QToolButton(self)
-        self.status_button.setObjectName("statusButton")
-        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self._status_menu = QMenu(self.status_button)
-        self.status_actions: dict[RunStatus, QAction] = {}
-        for status in RunStatus:
-            action = self._status_menu.addAction(str(status))
-            action.setCheckable(True)
-            action.toggled.connect(self._on_status_toggled)
-            self.status_actions[status] = action
-        self.status_button.setMenu(self._status_menu)
+        self._make_status_button()
 
         today = QDate.currentDate()
         self.from_check, self.from_edit = self._date_pair("From", today.addDays(-7))
@@ -80,6 +71,9 @@ class HistoryFilters(QWidget):
         self.exit_edit.textChanged.connect(self._on_text_changed)
         self.error_edit.textChanged.connect(self._on_text_changed)
 
+        self.host_filter = HostFilter(query, self)
+        self.host_filter.host_changed.connect(self._emit_now)
+
         clear = QToolButton(self)
         clear.setText("Clear")
         clear.setToolTip("Show every run")
@@ -90,12 +84,27 @@ class HistoryFilters(QWidget):
         layout.addWidget(QLabel("Task", self))
         layout.addWidget(self.task_combo)
         layout.addWidget(self.status_button)
+        layout.addWidget(self.host_filter)
         for widget in (self.from_check, self.from_edit, self.to_check, self.to_edit):
             layout.addWidget(widget)
         layout.addWidget(self.exit_edit)
         layout.addWidget(self.error_edit, 1)
         layout.addWidget(clear)
         self._update_status_text()
+
+    def _make_status_button(self) -> None:
+        """A menu of statuses to check: none checked is every status."""
+        self.status_button = QToolButton(self)
+        self.status_button.setObjectName("statusButton")
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._status_menu = QMenu(self.status_button)
+        self.status_actions: dict[RunStatus, QAction] = {}
+        for status in RunStatus:
+            action = self._status_menu.addAction(str(status))
+            action.setCheckable(True)
+            action.toggled.connect(self._on_status_toggled)
+            self.status_actions[status] = action
+        self.status_button.setMenu(self._status_menu)
 
     def _date_pair(self, label: str, date: QDate) -> tuple[QCheckBox, QDateEdit]:
         """A date bound is off ("any") until its box is ticked: no sentinel date to pick."""
@@ -114,6 +123,7 @@ class HistoryFilters(QWidget):
     def reload_tasks(self) -> None:
         """Fill the task list (on a worker); the current choice survives when it still exists."""
         self._query.read(tasks_repo.list_all, self._on_tasks_read, owner=self)
+        self.host_filter.reload()
 
     def run_filter(self) -> RunFilter:
         exit_text = self.exit_edit.text().strip()
@@ -126,6 +136,7 @@ class HistoryFilters(QWidget):
             ),
             exit_code=int(exit_text) if exit_text.lstrip("-").isdigit() else None,
             text=self.error_edit.text().strip(),
+            host=self.host_filter.host(),
         )
 
     def set_task(self, task_id: int | None) -> None:
@@ -153,6 +164,7 @@ class HistoryFilters(QWidget):
         self.to_check.setChecked(False)
         self.exit_edit.clear()
         self.error_edit.clear()
+        self.host_filter.set_host(None)
 
     def _change_quietly(self, change: Callable[[], None]) -> None:
         """Apply several control changes, then emit one filter instead of one per control."""

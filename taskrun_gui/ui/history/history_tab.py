@@ -40,17 +40,18 @@ from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.find_shortcut import focus_line_edit
+from taskrun_gui.ui.history.batch_dialog import BatchDialog, open_batch
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
-from taskrun_gui.ui.history.history_columns import Col, fitted_widths
+from taskrun_gui.ui.history.history_columns import Col
 from taskrun_gui.ui.history.history_filters import HistoryFilters
 from taskrun_gui.ui.history.history_model import HistoryModel
+from taskrun_gui.ui.history.history_table import make_history_table
 from taskrun_gui.ui.history.live_rows import LiveRows
 from taskrun_gui.ui.history.output_search_dialog import OutputSearchDialog
 from taskrun_gui.ui.history.run_actions import RunActions
 from taskrun_gui.ui.history.run_details import RunDetails
 from taskrun_gui.ui.history.table_fit import fit_to_width
 from taskrun_gui.ui.widgets.log_view import LogView
-from taskrun_gui.ui.widgets.status_delegate import StatusChipDelegate
 
 _KEY = "history/"
 
@@ -67,6 +68,8 @@ class HistoryTab(QWidget):
         self.last_message = ""
         self.run_actions = RunActions(ctx, self)
         self.run_actions.message.connect(self._inform)
+        self.run_actions.batch_requested.connect(self.show_batch)
+        self.batch_dialog: BatchDialog | None = None
 
         self.filters = HistoryFilters(ctx.query, self)
         self.count_label = QLabel(self)
@@ -84,6 +87,7 @@ class HistoryTab(QWidget):
         self.table = self._make_table()
         self.details = RunDetails(ctx.query, self)
         self.details.step_selected.connect(self._on_details_step_selected)
+        self.details.batch_requested.connect(self.show_batch)
         self.log_view = LogView(self)
         self.log_view.whole_log_requested.connect(self._on_log_view_whole_log_requested)
         search_all = QShortcut(QKeySequence("Ctrl+Shift+F"), self)
@@ -93,6 +97,7 @@ class HistoryTab(QWidget):
         self._lay_out()
 
         self.filters.filter_changed.connect(self.model.set_filter)
+        self.filters.host_filter.relevant_changed.connect(self._on_hosts_relevant_changed)
         self.model.count_changed.connect(self._on_model_count_changed)
         self.model.dataChanged.connect(self._on_model_data_changed)
         self.model.modelReset.connect(self._on_model_reset)
@@ -100,6 +105,7 @@ class HistoryTab(QWidget):
         ctx.hub.changed.connect(self._on_hub_changed)
         self.live = LiveRows(self)
         self._restore_layout()
+        self.table.setColumnHidden(Col.HOST, True)  # until a run on another host is known
         self.filters.reload_tasks()
         self.model.set_filter(self.filters.run_filter())
         self._on_model_count_changed(0)
@@ -131,26 +137,8 @@ class HistoryTab(QWidget):
         layout.addWidget(self.splitter, 1)
 
     def _make_table(self) -> QTableView:
-        table = QTableView(self)
-        table.setObjectName("historyTable")
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        rows = table.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform rows: no measuring
-        rows.setDefaultSectionSize(table.fontMetrics().height() + 12)
-        table.setItemDelegateForColumn(Col.STATUS, StatusChipDelegate(table))
-        rows.hide()
+        table = make_history_table(self.model, self)
         header = table.horizontalHeader()
-        header.setSectionsMovable(True)
-        header.setHighlightSections(False)
-        for col, width in fitted_widths(table.fontMetrics()).items():
-            header.resizeSection(col, width)
-        header.setSectionResizeMode(Col.ERROR, QHeaderView.ResizeMode.Stretch)
         header.setSortIndicator(Col.ID, Qt.SortOrder.DescendingOrder)
         table.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
@@ -162,6 +150,11 @@ class HistoryTab(QWidget):
         return table
 
     # -- public -----------------------------------------------------------------------------
+    def show_batch(self, batch: str) -> BatchDialog:
+        """The batch's hosts, one row each, live (a dialog of its own: the tab stays usable)."""
+        self.batch_dialog = open_batch(self._ctx, batch, self, self.batch_dialog)
+        return self.batch_dialog
+
     def show_task(self, task_id: int) -> None:
         """Show one task's runs."""
         self.filters.set_task(task_id)
@@ -314,6 +307,7 @@ class HistoryTab(QWidget):
             self.log_view.append_output(text, offset)
 
     def _on_hub_changed(self, changes: RunChanges) -> None:
+        self.filters.host_filter.note_runs(changes.runs)
         if any(rec.uid == self._selected_uid for rec in changes.finished):
             self._show_current()
 
@@ -325,6 +319,9 @@ class HistoryTab(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         fit_to_width(self.table)
+
+    def _on_hosts_relevant_changed(self, relevant: bool) -> None:
+        self.table.setColumnHidden(Col.HOST, not relevant)
 
     def _on_model_count_changed(self, count: int) -> None:
         self.count_label.setText(f"{count:,} runs")

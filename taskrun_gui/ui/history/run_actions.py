@@ -25,6 +25,7 @@ from taskrun_gui.ui.context import AppContext
 class RunActions(QObject):
     message = Signal(str, str)  # title, text: for the user, shown by the tab
     rerun_queued = Signal(object)  # the new RunRecord
+    batch_requested = Signal(str)  # a batch to show one row per host (ui/history/batch_dialog)
 
     def __init__(self, ctx: AppContext, dialog_parent: QWidget) -> None:
         super().__init__(dialog_parent)
@@ -47,6 +48,7 @@ class RunActions(QObject):
             ("Resume", rec.status is RunStatus.PAUSED, lambda: self.resume(rec)),
             None,
             ("Re-run", True, lambda: self.rerun(rec)),
+            ("Show batch…", bool(rec.batch), lambda: self.batch_requested.emit(rec.batch)),
             ("Compare with…", len(selected) == 2, lambda: compare(selected[0], selected[1])),
             (
                 "What changed before it broke…",

@@ -110,6 +110,7 @@ class RunDetails(QWidget):
     extra_loaded = Signal()  # steps and previous version are on screen
     diff_shown = Signal(object)  # the DiffView dialog, once its text is set
     step_selected = Signal(object)  # StepRecord | None: show only that step's output
+    batch_requested = Signal(str)  # the batch of the shown run: its one-row-per-host view
 
     def __init__(self, query: QueryRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +134,9 @@ class RunDetails(QWidget):
         version = self.values["Version"]
         version.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         version.linkActivated.connect(self._on_version_link_activated)
+        self.batch_link = QLabel('<a href="batch">Show every host of the batch…</a>', self)
+        self.batch_link.linkActivated.connect(self._on_batch_link_activated)
+        form.insertRow(_FIELDS.index("Host") + 1, "", self.batch_link)
 
         self.steps_table = QTableWidget(0, 4, self)
         self.steps_table.setObjectName("stepsTable")
@@ -216,6 +220,7 @@ class RunDetails(QWidget):
         self._form.setRowVisible(v["Output not kept"], dropped)
         batch = f"  (batch {rec.batch[:8]})" if rec.batch else ""
         v["Host"].setText(f"{rec.host}{batch}" if rec.host else "")
+        self._form.setRowVisible(self.batch_link, bool(rec.batch))
         self._form.setRowVisible(v["Host"], rec.host is not None)
         for name in ("Task", "Status", "Error", "Parameters", "Log file"):
             v[name].setTextFormat(
@@ -296,6 +301,10 @@ class RunDetails(QWidget):
             self.extra_loaded.emit()
 
         self._query.read(lambda: _read_extra(snapshot), done, owner=self)
+
+    def _on_batch_link_activated(self, _link: str) -> None:
+        if self._rec is not None and self._rec.batch:
+            self.batch_requested.emit(self._rec.batch)
 
     def _on_version_link_activated(self, _link: str) -> None:
         rec, prev = self._rec, self._previous_version

@@ -7,8 +7,10 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from taskrun_gui.core.hosts import HostDef, HostError, select
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.params import ParamError
+from taskrun_gui.storage import hosts_repo
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.tasks.run_params_dialog import RunParamsDialog
@@ -24,21 +26,57 @@ class RunLauncher(QObject):
         self.dialog: RunParamsDialog | None = None
 
     def run(self, task: TaskRow, ask_repeat: bool = False) -> None:
-        if not task.spec.params and not ask_repeat:
+        """A task with targets asks too: where it goes is shown, and can be changed."""
+        if not task.spec.params and not ask_repeat and not task.spec.targets:
             self._queue(task, {}, 1)
             return
         dialog = RunParamsDialog(task.spec, ask_repeat, self._parent_widget)
+        dialog.targets.load(self._ctx)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._queue(task, dialog.values(), dialog.repeat_count()))
+        dialog.accepted.connect(lambda: self._on_dialog_accepted(task, dialog))
         dialog.finished.connect(self._on_dialog_finished)
         self.dialog = dialog
         dialog.open()
 
-    def _queue(self, task: TaskRow, given: dict[str, str], repeat: int) -> None:
+    def _on_dialog_accepted(self, task: TaskRow, dialog: RunParamsDialog) -> None:
+        targets, limit = dialog.targets.targets(), dialog.targets.parallel_limit()
+        if not targets:
+            self._queue(task, dialog.values(), dialog.repeat_count())
+            return
+        given, repeat = dialog.values(), dialog.repeat_count()
+
+        def chosen(hosts: list[HostDef]) -> None:
+            try:
+                names = [h.name for h in select(hosts, targets)]
+            except HostError as exc:
+                QMessageBox.warning(self._parent_widget, "Cannot run", str(exc))
+                return
+            self._queue(task, given, repeat, names, limit)
+
+        # the inventory as it is now: a host removed since the dialog opened runs nothing
+        self._ctx.query.read(hosts_repo.all_hosts, chosen, self._on_read_failed, self)
+
+    def _on_read_failed(self, exc: Exception) -> None:
+        QMessageBox.warning(self._parent_widget, "Cannot run", f"cannot read the hosts: {exc}")
+
+    def _queue(
+        self,
+        task: TaskRow,
+        given: dict[str, str],
+        repeat: int,
+        hosts: list[str] | None = None,
+        parallel: int | None = None,
+    ) -> None:
         try:
             # to this process's host, or through the store to the one serving the data dir
             recs = self._ctx.executor.enqueue(
-                task.id, task.version, task.spec, given, repeat=repeat
+                task.id,
+                task.version,
+                task.spec,
+                given,
+                repeat=repeat,
+                hosts=hosts,
+                parallel=parallel,
             )
         except ParamError as exc:
             QMessageBox.warning(self._parent_widget, "Cannot run", str(exc))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from taskrun_gui.core.models import Param, TaskSpec
 from taskrun_gui.core.params import ParamError, resolve
+from taskrun_gui.ui.tasks.run_targets_box import RunTargetsBox
 
 MAX_REPEAT = 1000
 
@@ -49,6 +50,7 @@ class RunParamsDialog(QDialog):
         self.repeat.setObjectName("repeatSpin")
         if ask_repeat:
             form.addRow("Number of runs", self.repeat)
+        self.targets = RunTargetsBox(spec)  # where this launch goes: the task's, or others
         self.error_label = QLabel()
         self.error_label.setObjectName("paramsError")
         self.error_label.setStyleSheet("color: #B91C1C;")
@@ -66,6 +68,7 @@ class RunParamsDialog(QDialog):
             note.setEnabled(False)
             layout.addWidget(note)
         layout.addLayout(form)
+        layout.addWidget(self.targets)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 

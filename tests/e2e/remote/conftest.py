@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -7,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from taskrun_gui.engine import lineage
+from taskrun_gui.monitor import proctree
 from tests.e2e.cli import taskrun
 from tests.e2e.remote import sshd
 
@@ -65,3 +68,29 @@ def hosts(tmp_path: Path, ssh_server: sshd.Sshd, ssh_home: Path) -> Path:
     add_host(data, ssh_home, ssh_server, "web2", "--tag", "web")
     add_host(data, ssh_home, ssh_server, "db1", "--tag", "db")
     return data
+
+
+@pytest.fixture
+def window_ctx(
+    tmp_path: Path, hosts: Path, ssh_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """What the window gets (tests.helpers.app_context) on the data dir with the three hosts,
+    HOME the test's own so that the window's SSH reads its ~/.ssh.
+
+    A run in this process makes it a child subreaper (engine/lineage.py); that is undone
+    afterwards, or the remote processes a later test orphans on purpose (killing the sshd
+    serving them) would become children of the test session while they clean up."""
+    from tests.helpers import app_context
+
+    monkeypatch.setenv("HOME", str(ssh_home))
+    monkeypatch.setenv("TASKRUN_SSH_KEEPALIVE", "1")
+    assert hosts == tmp_path / "data"
+    was_reaper = lineage._subreaper
+    try:
+        with app_context(tmp_path, workers=4, schedules=False) as context:
+            yield context
+    finally:
+        if was_reaper is None and lineage._subreaper:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(proctree._PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+            lineage._subreaper = None

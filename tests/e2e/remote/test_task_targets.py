@@ -1,0 +1,80 @@
+"""A task's default targets: set with `task add/edit --on`, checked against the inventory at
+save, kept in TOML and JSON, and used by `taskrun run` when no --on is given (`--on local`
+runs it here). Against the real sshd: the hosts are aliases of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.cli import taskrun, taskrun_json
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {"HOME": str(home), "TASKRUN_SSH_KEEPALIVE": "1"}
+
+
+def _one_line_error(res, code: int, text: str) -> None:
+    assert res.returncode == code, res.stdout
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert text in res.stderr
+
+
+def test_targets_are_set_shown_exported_and_cleared(tmp_path, hosts):
+    add = taskrun(hosts, "task", "add", "t", "--command", "true", "--on", "tag:web", "--on", "db1")
+    assert add.returncode == 0, add.stderr
+    show = taskrun(hosts, "task", "show", "t")
+    assert "# runs on: tag:web, db1" in show.stdout
+    assert 'targets = [\n    "tag:web",\n    "db1",\n]' in show.stdout
+    [listed] = taskrun_json(hosts, "task", "list", "--json")
+    assert listed["targets"] == ["tag:web", "db1"]
+    shown = taskrun_json(hosts, "task", "show", "t", "--json")
+    assert shown["definition"]["targets"] == ["tag:web", "db1"]
+    out = tmp_path / "t.toml"
+    assert taskrun(hosts, "task", "export", "t", "--out", str(out)).returncode == 0
+    assert 'targets = [\n    "tag:web",\n    "db1",\n]' in out.read_text()
+    assert taskrun(hosts, "task", "edit", "t", "--on", "none").returncode == 0
+    assert taskrun_json(hosts, "task", "show", "t", "--json")["definition"]["targets"] == []
+    assert "runs on" not in taskrun(hosts, "task", "show", "t").stdout
+    assert taskrun(hosts, "task", "import", str(out), "--replace").returncode == 0
+    shown = taskrun_json(hosts, "task", "show", "t", "--json")
+    assert shown["definition"]["targets"] == ["tag:web", "db1"]
+
+
+def test_targets_that_name_no_host_are_refused_with_nothing_written(tmp_path, hosts):
+    res = taskrun(hosts, "task", "add", "t", "--command", "true", "--on", "nope")
+    _one_line_error(res, 1, "targets: nope: no such host")
+    res = taskrun(hosts, "task", "add", "t", "--command", "true", "--on", "tag:zzz")
+    _one_line_error(res, 1, "targets: tag:zzz: no host has the tag 'zzz'")
+    res = taskrun(hosts, "task", "add", "t", "--command", "true", "--on", "bad/name")
+    _one_line_error(res, 1, "targets: target 'bad/name'")
+    res = taskrun(hosts, "task", "add", "t", "--command", "true", "--on", "none", "--on", "db1")
+    _one_line_error(res, 2, "--on none: clears the targets")
+    assert taskrun_json(hosts, "task", "list", "--json") == []
+    toml = tmp_path / "x.toml"
+    toml.write_text('name = "x"\ncommand = "true"\ntargets = ["ghost"]\n')
+    res = taskrun(hosts, "task", "import", str(toml))
+    assert res.returncode == 1 and "targets: ghost: no such host" in res.stderr
+    assert taskrun_json(hosts, "task", "list", "--json") == []
+
+
+def test_run_goes_to_the_task_targets_and_local_runs_it_here(hosts, ssh_home):
+    line = 'echo "on ${TASKRUN_HOST:-here}"'
+    assert taskrun(hosts, "task", "add", "t", "--command", line, "--on", "tag:web").returncode == 0
+    res = taskrun(hosts, "run", "t", "--wait", "--json", timeout=120, **_env(ssh_home))
+    assert res.returncode == 0, res.stderr
+    runs = {r["host"]: r for r in json.loads(res.stdout)}
+    assert set(runs) == {"web1", "web2"}
+    assert len({r["batch"] for r in runs.values()}) == 1
+    for name, run in runs.items():
+        assert Path(run["log_path"]).read_bytes() == f"on {name}\n".encode()
+    res = taskrun(hosts, "run", "t", "--on", "db1", "--wait", "--json", **_env(ssh_home))
+    assert [r["host"] for r in json.loads(res.stdout)] == ["db1"]
+    res = taskrun(hosts, "run", "t", "--on", "local", "--wait", "--json", **_env(ssh_home))
+    assert res.returncode == 0, res.stderr
+    [here] = json.loads(res.stdout)
+    assert here["host"] is None and Path(here["log_path"]).read_bytes() == b"on here\n"
+    res = taskrun(hosts, "run", "t", "--on", "local", "--on", "db1", **_env(ssh_home))
+    _one_line_error(res, 2, "--on local: runs here only")
+    res = taskrun(hosts, "host", "add", "local", "--ssh", "127.0.0.1", **_env(ssh_home))
+    _one_line_error(res, 2, "host name 'local' is reserved")
