@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core import run_events
-from taskrun_gui.core.models import Control, OverlapPolicy, RunRecord, Trigger
+from taskrun_gui.core.hosts import HostError, select
+from taskrun_gui.core.models import Control, OverlapPolicy, RunRecord, TaskSpec, Trigger
 from taskrun_gui.engine.notify_service import Chained
 from taskrun_gui.engine.queueing import new_jobs, queued_event
 from taskrun_gui.engine.runner import RunJob
 from taskrun_gui.engine.scheduler import Fire
+from taskrun_gui.storage import hosts_repo
 
 if TYPE_CHECKING:
     from taskrun_gui.engine.host import EngineHost
@@ -45,9 +47,19 @@ def start_fired(host: EngineHost, fires: list[Fire]) -> None:
             log.info("schedule of %s skipped: a run is still going", task.name)
             continue
         try:
-            host.enqueue(task.id, task.version, task.spec, {}, Trigger.SCHEDULE)
-        except params_mod.ParamError as exc:
+            hosts = target_hosts(task.spec)
+            host.enqueue(task.id, task.version, task.spec, {}, Trigger.SCHEDULE, hosts=hosts)
+        except (params_mod.ParamError, HostError) as exc:
             log.warning("schedule of %s cannot run: %s", task.name, exc)
+
+
+def target_hosts(spec: TaskSpec) -> list[str] | None:
+    """The hosts a task's default targets name now (None: it runs on this machine), for the
+    runs no one chose a place for: its schedule's and its chains'. Raises HostError when a
+    target names nothing in the inventory any more."""
+    if not spec.targets:
+        return None
+    return [h.name for h in select(hosts_repo.all_hosts(), spec.targets)]
 
 
 def chained_jobs(host: EngineHost, chained: Chained) -> list[RunJob]:
@@ -63,8 +75,11 @@ def chained_jobs(host: EngineHost, chained: Chained) -> list[RunJob]:
     declared = {p.name for p in spec.params}
     given = {k: v for k, v in chained.values.items() if k in declared}
     try:
-        jobs = new_jobs(host.store, task.id, task.version, spec, given, Trigger.CHAIN, 1, None)
-    except params_mod.ParamError as exc:
+        hosts = target_hosts(spec)
+        jobs = new_jobs(
+            host.store, task.id, task.version, spec, given, Trigger.CHAIN, 1, None, hosts
+        )
+    except (params_mod.ParamError, HostError) as exc:
         log.warning("chain to %s cannot run: %s", task.name, exc)
         return []
     for job in jobs:

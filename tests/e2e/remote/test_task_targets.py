@@ -5,9 +5,11 @@ runs it here). Against the real sshd: the hosts are aliases of it."""
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
-from tests.e2e.cli import taskrun, taskrun_json
+from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+from tests.helpers import wait_for
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -78,3 +80,24 @@ def test_run_goes_to_the_task_targets_and_local_runs_it_here(hosts, ssh_home):
     _one_line_error(res, 2, "--on local: runs here only")
     res = taskrun(hosts, "host", "add", "local", "--ssh", "127.0.0.1", **_env(ssh_home))
     _one_line_error(res, 2, "host name 'local' is reserved")
+
+
+def test_a_scheduled_task_runs_on_its_targets(hosts, ssh_home):
+    """Nobody chose a place for a scheduled run: it goes where the task's targets say."""
+    line = 'echo "on ${TASKRUN_HOST:-here}"'
+    res = taskrun(hosts, "task", "add", "tick", "--command", line, "--on", "db1", "--every", "1s")
+    assert res.returncode == 0, res.stderr
+    daemon = popen_taskrun(hosts, "daemon", **_env(ssh_home))
+    try:
+
+        def scheduled() -> list[dict[str, object]]:
+            runs = taskrun_json(hosts, "runs", "--json")
+            return [r for r in runs if r["trigger"] == "schedule" and r["status"] == "success"]
+
+        wait_for(lambda: bool(scheduled()), timeout=60)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=60)
+    run = scheduled()[0]
+    assert run["host"] == "db1"
+    assert Path(str(run["log_path"])).read_bytes() == b"on db1\n"
