@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pytest
 from taskrun_gui.executor.service import ExecutorService
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
-from tests.e2e.disks import fallback_root, small_fs
+from tests.e2e.disks import drop_fallbacks, small_fs
 
 
 @pytest.fixture
@@ -26,7 +25,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 4 MiB file system of the test's own."""
     with small_fs(tmp_path / "small", "4m") as mnt:
         yield mnt
-        shutil.rmtree(fallback_root(), ignore_errors=True)
+        drop_fallbacks(mnt)
 
 
 @pytest.fixture

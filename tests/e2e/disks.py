@@ -4,13 +4,15 @@ is: under CI a refused mount fails the test instead of skipping it)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from taskrun_gui.storage.fallback_dirs import fallback_dir
 
 
 @contextmanager
@@ -48,6 +50,10 @@ def fill(mnt: Path) -> Path:
     return filler
 
 
-def fallback_root() -> Path:
-    """Where the temp-dir fallbacks of this user's data dirs live."""
-    return Path(tempfile.gettempdir()) / f"taskrun-{os.getuid()}"
+def drop_fallbacks(mnt: Path) -> None:
+    """Remove the temp-dir fallbacks of the data dirs on `mnt`, and only those: the temp dir
+    is shared with every other TaskRun of this user (another test session's runs among them,
+    whose fallback journal must not vanish under it)."""
+    for data_dir in (p for p in mnt.iterdir() if p.is_dir()):
+        for name in ("spool", "tmp"):  # storage/journal.py, engine/plan.py
+            shutil.rmtree(fallback_dir(data_dir, name), ignore_errors=True)
