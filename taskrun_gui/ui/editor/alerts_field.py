@@ -103,7 +103,8 @@ class AlertsField(QWidget):
 
     def load_chain(self, ctx: AppContext, name: str) -> None:
         """Show what starts this task and what it starts (read on a worker)."""
-        ctx.query.read(lambda: task_links.chain_of(name), self._on_chain_loaded, None, self)
+        # the label, not this object, is the owner: the form holds the label in its own rows
+        ctx.query.read(lambda: task_links.chain_of(name), self._on_chain_loaded, None, self.chain)
 
     def _on_chain_loaded(self, lines: list[str]) -> None:
         self.chain.setText("\n".join(lines) if lines else "none")

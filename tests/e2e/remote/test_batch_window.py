@@ -58,8 +58,9 @@ def test_a_batch_shows_one_live_row_per_host(qtbot, ctx, tmp_path) -> None:
     assert "web1" not in dialog.log_view.text()
 
     go.touch()
+    ended = ["success", "success", "failed"]  # each host's run ends in its own time
+    qtbot.waitUntil(lambda: [dialog.cell(r, COL_STATUS) for r in range(3)] == ended, timeout=30_000)
     qtbot.waitUntil(lambda: dialog.cell(2, COL_RATE) != "", timeout=30_000)
-    assert [dialog.cell(r, COL_STATUS) for r in range(3)] == ["success", "success", "failed"]
     assert [dialog.cell(r, COL_EXIT) for r in range(3)] == ["0", "0", "1"]
     assert "3 hosts: 2 success, 1 failed" in dialog.header.text()
     qtbot.waitUntil(lambda: "end web2" in dialog.log_view.text(), timeout=30_000)
