@@ -78,7 +78,8 @@ def _os_error(exc: OSError) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     protect_stderr()
-    args = build_parser().parse_args(argv)  # --help and a bad option end here, cheaply
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)  # --help and a bad option end here, cheaply
     return _execute(args)
 
 
