@@ -93,6 +93,9 @@ def run() -> list[Result]:
     _quiet([*_cli(d), "runs"])  # its bytecode written, as after the first use
     bare = median_of(7, lambda: timed(lambda: _quiet([sys.executable, "-c", "pass"])))
     helps = median_of(7, lambda: timed(lambda: _quiet([*_cli(d), "--help"])))
+    # the floor of every command that opens a store: peewee's import (it imports psycopg2,
+    # when installed, at its own import)
+    orm = median_of(7, lambda: timed(lambda: _quiet([sys.executable, "-c", "import peewee"])))
     single, hundred, overlapped = _calls_to_daemon(d)
     runs = median_of(7, lambda: timed(lambda: _quiet([*_cli(d), "runs", "--limit", "20"])))
     print(
@@ -116,6 +119,14 @@ def run() -> list[Result]:
                 secs / bare <= 3,
             )
         )
+    rows.append(
+        Result(
+            "7c. of it: python -c 'import peewee'",
+            f"{orm * 1000:.0f} ms = x{orm / bare:.1f} python -c pass",
+            "(reported)",
+            True,
+        )
+    )
     rows.append(
         Result(
             f"7b. {CALLS} x taskrun run noop, until done",

@@ -1,7 +1,9 @@
 """Target 2: history at scale. 1,000,000 runs over 50 tasks and 2 years (bench/history_data.py);
-each query under 100 ms. The history table is measured through HistoryModel as it issues its
-queries (on its QueryRunner worker): from asking (set_filter, or data() of an uncached row) to
-the model's signal that the rows are there. Statistics and Trends queries are timed as calls.
+each query under 100 ms and at most RATIO times the same query over a 10,000-run history of the
+same shape, measured first in the same run (a query that grows with the history misses).
+The history table is measured through HistoryModel as it issues its queries (on its
+QueryRunner worker): from asking (set_filter, or data() of an uncached row) to the model's signal
+that the rows are there. Statistics and Trends queries are timed as calls.
 Each figure is the median of REPEAT tries; the slowest try is printed beside it."""
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import peewee
 
 from bench import qt
 from bench.common import Result, report
-from bench.history_data import data_dir
+from bench.history_data import RUNS, SMALL, data_dir
 
 REPEAT = 5
 TARGET_MS = 100.0
+RATIO = 3.0
 LIMIT_S = 5.0  # a query still going after this is interrupted (and counted as LIMIT_S)
 
 
@@ -50,7 +53,11 @@ def _model_figures(task_id: int) -> dict[str, tuple[float, float]]:
         print(f"history: {name}: median {out[name][0]:.1f} ms, slowest {out[name][1]:.1f} ms")
 
     def scroll_to_last(flt: RunFilter) -> float:
-        qt.time_until(model.refreshed, lambda: _set(model, flt))  # a fresh cache
+        """The last row's page load; a history so small that the first page holds it (200
+        runs a task at 10k) counts the first page's read, which brought it."""
+        head = qt.time_until(model.refreshed, lambda: _set(model, flt))  # a fresh cache
+        if model.run_at(model.rowCount() - 1) is not None:
+            return head
         last = model.index(model.rowCount() - 1, 0)
         return qt.time_until(model.page_loaded, lambda: model.data(last))
 
@@ -66,18 +73,25 @@ def _set(model, flt) -> None:  # type: ignore[no-untyped-def]
     model.set_filter(flt)
 
 
-_RUNNER = []
+_RUNNER = []  # the QueryRunner over the history being measured (one store open at a time)
 
 
 def _runner():  # type: ignore[no-untyped-def]
+    return _RUNNER[0]
+
+
+def _open(runs: int) -> None:
     from taskrun_gui.storage.db import Store
     from taskrun_gui.storage.writer import StoreWriter
     from taskrun_gui.ui.query import QueryRunner
 
-    if not _RUNNER:
-        store = Store(data_dir()).open()
-        _RUNNER.append(QueryRunner(store, StoreWriter(store)))
-    return _RUNNER[0]
+    store = Store(data_dir(runs)).open()
+    _RUNNER[:] = [QueryRunner(store, StoreWriter(store))]
+
+
+def _close() -> None:
+    qt.spin(0.2)  # the model's last page loads end before the store closes
+    _RUNNER.pop().store.close()
 
 
 def _call_figures(task_id: int) -> dict[str, tuple[float, float]]:
@@ -102,12 +116,10 @@ def _call_figures(task_id: int) -> dict[str, tuple[float, float]]:
     }
     out: dict[str, tuple[float, float]] = {}
     for name, call in calls.items():
-        worst = (0.0, 0.0)
         for label, scope in scopes.items():
             fig = _median_ms(lambda c=call, s=scope: _timed(lambda: c(s)))
             print(f"history: {name} [{label}]: median {fig[0]:.1f} ms, slowest {fig[1]:.1f} ms")
-            worst = max(worst, fig)
-        out[f"{name} (worst scope)"] = worst
+            out[f"{name} [{label}]"] = fig
     for name, one in per_task.items():
         out[name] = _median_ms(lambda c=one: _timed(lambda: c(task_id)))
     return out
@@ -130,17 +142,42 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def _figures(runs: int) -> dict[str, tuple[float, float]]:
+    _open(runs)
+    try:
+        store = _runner().store
+        task_id = int(store.db.execute_sql("SELECT MIN(id) FROM task").fetchone()[0])
+        print(f"history: {runs:,} runs")
+        return {**_model_figures(task_id), **_call_figures(task_id)}
+    finally:
+        _close()
+
+
 def run() -> list[Result]:
     qt.app()
-    data_dir()
-    store = _runner().store
-    task_id = int(store.db.execute_sql("SELECT MIN(id) FROM task").fetchone()[0])
-    figures = {**_model_figures(task_id), **_call_figures(task_id)}
+    data_dir(RUNS)
+    small = _figures(SMALL)
+    big = _figures(RUNS)
     results = []
-    for name, (median, slowest) in figures.items():
-        print(f"history: {name}: median {median:.1f} ms, slowest {slowest:.1f} ms")
+    print(f"history: {'query':<40} {'10k ms':>8} {'1M ms':>8} {'ratio':>6}")
+    worst: dict[str, tuple[float, float, str]] = {}  # per query: (ratio, 1M ms, scope)
+    for key, (median, _slowest) in big.items():
+        base = small[key][0]
+        ratio = median / max(base, 1.0)  # under 1 ms (a thread hop) the ratio is noise
+        print(f"history: {key:<40} {base:8.1f} {median:8.1f} {ratio:6.1f}")
+        name, _, label = key.partition(" [")
+        mine = worst.get(name, (0.0, 0.0, ""))
+        worst[name] = max(mine, (ratio, median, label.rstrip("]")))
+    for name, (ratio, _median, label) in worst.items():
+        slowest = max(m for k, (m, _) in big.items() if k.partition(" [")[0] == name)
+        where = f" [{label}]" if label else ""
         results.append(
-            Result(f"2. {name}", f"{median:.1f} ms", f"< {TARGET_MS:.0f} ms", median < TARGET_MS)
+            Result(
+                f"2. {name}",
+                f"{slowest:.1f} ms, x{ratio:.1f} 10k{where}",
+                f"< {TARGET_MS:.0f} ms, <= x{RATIO:g}",
+                slowest < TARGET_MS and ratio <= RATIO,
+            )
         )
     return results
 

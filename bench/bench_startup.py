@@ -1,5 +1,7 @@
 """Target 5: start-up. Process start to main window shown < 0.6 s (offscreen), median of RUNS
-starts, and idle RSS < 150 MB with 1,000,000 runs in the history (bench/history_data.py), in
+starts, and at most x2 a bare PySide6 QMainWindow process started and shown the same way (the
+same interpreter, `python -c`, time printed once the event loop ran after show; interleaved), and
+idle RSS < 150 MB with 1,000,000 runs in the history (bench/history_data.py), in
 the same child once the window has shown and the history's first page has loaded.
 
 The child is `python -c` importing taskrun_gui.app and calling main(); the bench patches
@@ -53,6 +55,32 @@ app_mod.MainWindow.show = show
 sys.exit(app_mod.main(["--data-dir", sys.argv[1]]))
 """
 
+BARE = r"""
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.show()
+QTimer.singleShot(0, lambda: (print("SHOWN", time.time(), flush=True), app.quit()))
+sys.exit(app.exec())
+"""
+RATIO = 2.0
+
+
+def bare_once() -> float:
+    """Seconds from process start to a bare QMainWindow shown."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    start = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", BARE], env=env, capture_output=True, text=True, timeout=60
+    )
+    fields = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
+    if "SHOWN" not in fields:
+        raise RuntimeError(f"bare QMainWindow child failed ({out.returncode}): {out.stderr}")
+    return float(fields["SHOWN"]) - start
+
 
 def start_once(folder: str, config: str) -> tuple[float, int]:
     env = {**os.environ, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"}
@@ -74,13 +102,19 @@ def start_once(folder: str, config: str) -> tuple[float, int]:
 def run() -> list[Result]:
     folder = str(data_dir())
     config = scratch_dir()
-    start_once(folder, config)  # warm the OS caches (and compile .pyc files)
-    tries = [start_once(folder, config) for _ in range(RUNS)]
+    start_once(folder, config), bare_once()  # warm the OS caches (and compile .pyc files)
+    tries, bares = [], []
+    for _ in range(RUNS):
+        tries.append(start_once(folder, config))
+        bares.append(bare_once())
     shown = statistics.median(t for t, _ in tries)
+    bare = statistics.median(bares)
+    ratio = shown / bare
     rss = statistics.median(r for _, r in tries) / 1e6
     print(
         f"start-up: window shown {[round(t * 1000) for t, _ in tries]} ms; "
-        f"idle RSS with 1M runs {[round(r / 1e6) for _, r in tries]} MB"
+        f"idle RSS with 1M runs {[round(r / 1e6) for _, r in tries]} MB; "
+        f"bare QMainWindow shown {[round(t * 1000) for t in bares]} ms"
     )
     return [
         Result(
@@ -88,6 +122,12 @@ def run() -> list[Result]:
             f"{shown * 1000:.0f} ms",
             "< 600 ms",
             shown < 0.6,
+        ),
+        Result(
+            "5a'. window shown vs bare QMainWindow",
+            f"x{ratio:.2f} (bare {bare * 1000:.0f} ms)",
+            f"<= x{RATIO:g}",
+            ratio <= RATIO,
         ),
         Result("5b. idle RSS, 1M runs in history", f"{rss:.0f} MB", "< 150 MB", rss < 150),
     ]

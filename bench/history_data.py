@@ -1,4 +1,5 @@
-"""A generated history of 1,000,000 runs over 50 tasks and 2 years, cached in bench/.work.
+"""A generated history of 1,000,000 runs over 50 tasks and 2 years, cached in bench/.work, and
+a 10,000-run one of the same shape (the baseline the scale ratios are taken against).
 
 Rows go in with raw executemany in one transaction; the `task_day` aggregates are filled with
 one INSERT … SELECT … GROUP BY for the counts and sums, and the duration histograms are
@@ -15,26 +16,29 @@ from taskrun_gui.core import durations
 from taskrun_gui.core.timefmt import local_day
 
 RUNS = 1_000_000
+SMALL = 10_000
 TASKS = 50
 DAYS = 730
-CACHE = Path(__file__).resolve().parent / ".work" / "history-1m"
+_WORK = Path(__file__).resolve().parent / ".work"
 _STATUSES = ("success",) * 90 + ("failed",) * 6 + ("timeout", "cancelled", "error", "interrupted")
 _TIMED = ("success", "failed", "timeout")
-_DONE = CACHE / ".complete"
 
 
-def data_dir() -> Path:
-    """The cached data dir with the generated history (made on first use, ~30 s)."""
-    if not _DONE.exists():
-        shutil.rmtree(CACHE, ignore_errors=True)
+def data_dir(runs: int = RUNS) -> Path:
+    """The cached data dir with a generated history of `runs` runs (made on first use, ~30 s
+    for 1M)."""
+    cache = _WORK / ("history-1m" if runs == RUNS else f"history-{runs}")
+    done = cache / ".complete"
+    if not done.exists():
+        shutil.rmtree(cache, ignore_errors=True)
         start = time.perf_counter()
-        _generate(CACHE)
-        _DONE.write_text("ok\n")
-        print(f"history: generated {RUNS:,} runs in {time.perf_counter() - start:.1f} s")
-    return CACHE
+        _generate(cache, runs)
+        done.write_text("ok\n")
+        print(f"history: generated {runs:,} runs in {time.perf_counter() - start:.1f} s")
+    return cache
 
 
-def _generate(folder: Path) -> None:
+def _generate(folder: Path, runs: int) -> None:
     from taskrun_gui.core.models import TaskSpec
     from taskrun_gui.storage import tasks_repo
     from taskrun_gui.storage.db import Store
@@ -49,7 +53,7 @@ def _generate(folder: Path) -> None:
     rng = random.Random(42)
     now = int(time.time() * 1000)
     t0 = now - DAYS * 86_400_000
-    step = (now - t0 - 3_600_000) / RUNS
+    step = (now - t0 - 3_600_000) / runs
     scale = [rng.uniform(200, 60_000) for _ in tasks]  # each task's typical duration (ms)
     hists: dict[tuple[int, str], dict[int, int]] = {}
     sql = (
@@ -93,9 +97,9 @@ def _generate(folder: Path) -> None:
             )
 
     chunk = 100_000
-    for lo in range(0, RUNS, chunk):
+    for lo in range(0, runs, chunk):
         with db.atomic():
-            db.cursor().executemany(sql, rows(lo, min(RUNS, lo + chunk)))
+            db.cursor().executemany(sql, rows(lo, min(runs, lo + chunk)))
     timed = ", ".join(f"'{s}'" for s in _TIMED)
     is_timed = f"status IN ({timed}) AND duration_ms IS NOT NULL"
     counts = ", ".join(

@@ -87,7 +87,8 @@ def _os_error(exc: OSError) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     protect_stderr()
-    args = build_parser().parse_args(argv)  # --help and a bad option end here, cheaply
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)  # --help and a bad option end here, cheaply
     db_url.use(args.db)
     if args.node:  # for this command and what it starts (a daemon)
         os.environ[nodes.ENV] = args.node

@@ -7,6 +7,7 @@ line naming the option and what it accepts, exit code 2, before anything is open
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import NoReturn, TypeAlias
 
 from taskrun_gui.cli import channel_parser, grep_parser, host_parser
@@ -120,7 +121,10 @@ def _node_commands(sub: Subparsers) -> None:
     n.add_argument("--json", action="store_true")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given the argv it will parse, only the group of commands its
+    command word belongs to (argparse builds ~30 parsers for all: a third of a `taskrun run`
+    call's own time). A command word it cannot tell for sure builds them all."""
     root = OneLineParser(prog="taskrun", description="Run tasks and keep their history.")
     root.add_argument(
         "--data-dir", help="data directory (default: $TASKRUN_HOME or the user data dir)"
@@ -141,13 +145,30 @@ def build_parser() -> argparse.ArgumentParser:
         "machine's host name)",
     )
     sub = root.add_subparsers(dest="verb", required=True, metavar="COMMAND")
-    _task_commands(sub)
-    _run_commands(sub)
-    _history_commands(sub)
-    host_parser.add_parsers(sub)  # runs on other machines
-    channel_parser.add_channel_commands(sub)  # where alerts go
-    _node_commands(sub)  # the hosts on a shared history
+    verb = None if argv is None else command_word(argv)
+    for words, add in _GROUPS:
+        if verb is None or verb in words:
+            add(sub)
     return root
+
+
+_ROOT_VALUED = ("--data-dir", "--workers", "--db", "--node")  # the root options that take a value
+
+
+def command_word(argv: list[str]) -> str | None:
+    """The command argv names (`run`, `task`, ...) when it is certain, else None: an option
+    before it that is not one of the root's (or --help) leaves it to the full parser."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if not arg.startswith("-"):
+            return arg if any(arg in words for words, _ in _GROUPS) else None
+        name = arg.split("=", 1)[0]
+        # argparse takes unambiguous prefixes (--data for --data-dir) too
+        if len(name) < 3 or sum(o.startswith(name) for o in _ROOT_VALUED) != 1:
+            return None
+        i += 1 if "=" in arg else 2
+    return None
 
 
 # argparse's own name for what add_subparsers gives
@@ -287,3 +308,17 @@ def _history_commands(sub: Subparsers) -> None:
         default="finish",
         help="on SIGTERM/SIGINT let running runs finish, or cancel them",
     )
+
+
+# Each group of commands, by the words it adds (command_word picks the one to build).
+_GROUPS: tuple[tuple[frozenset[str], Callable[[Subparsers], None]], ...] = (
+    (frozenset({"task"}), _task_commands),
+    (frozenset({"run", "runs", "log", "cancel", "pause", "resume"}), _run_commands),
+    (
+        frozenset({"stats", "export-runs", "cleanup", "grep", "storage", "daemon"}),
+        _history_commands,
+    ),
+    (frozenset({"host"}), host_parser.add_parsers),
+    (frozenset({"channel"}), channel_parser.add_channel_commands),
+    (frozenset({"nodes"}), _node_commands),
+)

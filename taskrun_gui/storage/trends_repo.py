@@ -138,13 +138,16 @@ def timed_run_count(scope: Scope) -> int:
 def heatmap(days: int | None) -> Heatmap:
     """Task x day success rates over the last `days` local days (None: since the first run).
 
-    Tasks are those with a run in the range, by name; days run without gaps up to today."""
+    Tasks are those with a run in the range, by name; days run without gaps up to today.
+    SQLite adds up each row's counts (a grid of fifty tasks over two years is 36,500 rows:
+    summing them in Python was a third of the time)."""
     scope = Scope(None, days)
     since = scope.since_day()
+    runs_sql = " + ".join(_COUNT_COLUMNS)
     rows = list(
         backend.query(
-            f"SELECT task_id, day, {', '.join(_COUNT_COLUMNS)} FROM task_day"
-            + ("" if since is None else " WHERE day >= ?"),
+            f"SELECT task_id, day, {runs_sql}, {RunStatus.SUCCESS}, {RunStatus.CANCELLED}"
+            " FROM task_day" + ("" if since is None else " WHERE day >= ?"),
             [] if since is None else [since],
         )
     )
@@ -158,18 +161,16 @@ def heatmap(days: int | None) -> Heatmap:
     heat = Heatmap(ids, [names.get(t, f"#{t}") for t in ids], day_list, [], [])
     heat.rates = [[None] * len(day_list) for _ in ids]
     heat.counts = [[0] * len(day_list) for _ in ids]
-    row_of = {t: i for i, t in enumerate(ids)}
+    rates_of = dict(zip(ids, heat.rates, strict=True))
+    counts_of = dict(zip(ids, heat.counts, strict=True))
     col_of = {d: i for i, d in enumerate(day_list)}
-    success_at = _COUNT_COLUMNS.index(str(RunStatus.SUCCESS))
-    cancelled_at = _COUNT_COLUMNS.index(str(RunStatus.CANCELLED))
-    for task_id, day, *counts in rows:
+    for task_id, day, runs, success, cancelled in rows:
         col = col_of.get(str(day))
         if col is None:  # a day in the future (clock change): not on the map
             continue
-        row, runs = row_of[int(task_id)], sum(counts)
-        finished = runs - counts[cancelled_at]
-        heat.counts[row][col] = runs
-        heat.rates[row][col] = counts[success_at] / finished if finished else None
+        finished = runs - cancelled
+        counts_of[int(task_id)][col] = runs
+        rates_of[int(task_id)][col] = success / finished if finished else None
     return heat
 
 
