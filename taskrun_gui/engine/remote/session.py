@@ -26,6 +26,16 @@ from taskrun_gui.engine.remote.plan import RemoteStep
 from taskrun_gui.engine.supervise import RunControl, kill_grace
 
 TICK_S = 0.1
+# What ~/.ssh/config may ask for interactive sessions (RequestTTY, SetEnv, SendEnv, X11) never
+# applies to the wrapper's channel: a terminal would echo the job, secrets included, into the
+# log, turn its line ends into \r\n and mix the control lines into the output.
+PLAIN_SESSION: dict[str, Any] = {
+    "request_pty": False,
+    "term_type": None,
+    "env": {},
+    "send_env": None,
+    "x11_forwarding": False,
+}
 Channel = asyncssh.SSHClientChannel[bytes]
 
 
@@ -65,7 +75,9 @@ def run_remote(
     async def open_channel() -> tuple[asyncssh.SSHClientConnection, Channel]:
         conn = await POOL.acquire(host)
         try:
-            chan, _ = await conn.create_session(lambda: _Channel(inbox), command, encoding=None)
+            chan, _ = await conn.create_session(
+                lambda: _Channel(inbox), command, encoding=None, **PLAIN_SESSION
+            )
         except (OSError, asyncssh.Error) as exc:
             POOL.release(host, conn)
             raise RemoteError(f"host {host.name}: cannot start the run: {exc}") from exc
