@@ -22,6 +22,7 @@ from taskrun_gui.core.hosts import HostDef
 
 T = TypeVar("T")
 IDLE_CLOSE_S = 30.0
+FAILED_MEMORY_S = 5.0  # a host that just failed to connect fails its waiters at once
 MAX_SESSIONS = 8
 
 
@@ -107,6 +108,7 @@ class ConnectionPool:
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _conns: dict[tuple[Any, ...], list[_Pooled]] = field(default_factory=dict)
     _locks: dict[tuple[Any, ...], asyncio.Lock] = field(default_factory=dict)
+    _failed: dict[tuple[Any, ...], tuple[float, str]] = field(default_factory=dict)
 
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._guard:
@@ -140,11 +142,7 @@ class ConnectionPool:
                 if p.users < MAX_SESSIONS:
                     break
             else:
-                try:
-                    conn = await asyncssh.connect(host.address, **connect_options(host))
-                except (OSError, asyncssh.Error, asyncssh.KeyImportError, ValueError) as exc:
-                    raise RemoteError(explain(host, exc)) from exc
-                self.opened += 1
+                conn = await self._connect(key, host)
                 p = _Pooled(conn)
                 pooled.append(p)
             p.users += 1
@@ -152,6 +150,23 @@ class ConnectionPool:
                 p.idle_close.cancel()
                 p.idle_close = None
             return p.conn
+
+    async def _connect(self, key: tuple[Any, ...], host: HostDef) -> asyncssh.SSHClientConnection:
+        """A new connection; a failure is remembered for FAILED_MEMORY_S, so the runs queued
+        behind the lock fail with it instead of each waiting out its own connect timeout."""
+        loop = asyncio.get_running_loop()
+        failed = self._failed.get(key)
+        if failed is not None and loop.time() - failed[0] < FAILED_MEMORY_S:
+            raise RemoteError(failed[1])
+        try:
+            conn = await asyncssh.connect(host.address, **connect_options(host))
+        except (OSError, asyncssh.Error, asyncssh.KeyImportError, ValueError) as exc:
+            why = explain(host, exc)
+            self._failed[key] = (loop.time(), why)
+            raise RemoteError(why) from exc
+        self._failed.pop(key, None)
+        self.opened += 1
+        return conn
 
     def release(self, host: HostDef, conn: asyncssh.SSHClientConnection) -> None:
         """On the loop: a run is done with `conn`; close it once idle for IDLE_CLOSE_S."""
@@ -174,6 +189,7 @@ class ConnectionPool:
                     await p.conn.wait_closed()
             self._conns.clear()
             self._locks.clear()
+            self._failed.clear()
 
         if thread.is_alive():
             asyncio.run_coroutine_threadsafe(close_all(), loop).result(10)

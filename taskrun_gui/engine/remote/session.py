@@ -22,10 +22,12 @@ from taskrun_gui.engine.logsink import LogSink
 from taskrun_gui.engine.process_outcome import ProcessOutcome
 from taskrun_gui.engine.remote import wrapper
 from taskrun_gui.engine.remote.connections import POOL, RemoteError, keepalive_s
+from taskrun_gui.engine.remote.opening import Cancelled, Opening
 from taskrun_gui.engine.remote.plan import RemoteStep
 from taskrun_gui.engine.supervise import RunControl, kill_grace
 
 TICK_S = 0.1
+OPEN_TIMEOUT_S = 120.0  # a connection and a session, queued behind a batch's others
 # What ~/.ssh/config may ask for interactive sessions (RequestTTY, SetEnv, SendEnv, X11) never
 # applies to the wrapper's channel: a terminal would echo the job, secrets included, into the
 # log, turn its line ends into \r\n and mix the control lines into the output.
@@ -72,25 +74,23 @@ def run_remote(
     job = wrapper.job_text(step.env, step.argv, step.cwd, step.script) + end + "\n"
     command = wrapper.command(run_uid, end, kill_grace())
 
-    async def open_channel() -> tuple[asyncssh.SSHClientConnection, Channel]:
-        conn = await POOL.acquire(host)
-        try:
-            chan, _ = await conn.create_session(
-                lambda: _Channel(inbox), command, encoding=None, **PLAIN_SESSION
-            )
-        except (OSError, asyncssh.Error) as exc:
-            POOL.release(host, conn)
-            raise RemoteError(f"host {host.name}: cannot start the run: {exc}") from exc
-        chan.write(job.encode())
-        return conn, chan
-
+    if on_started is not None:  # `running` from the connection attempt on, not `queued`
+        before_wait = on_started()
+        if before_wait is not None:
+            before_wait()
+    opening = Opening(host, command, job.encode(), lambda: _Channel(inbox), PLAIN_SESSION, control)
     try:
-        conn, chan = POOL.call(open_channel(), timeout=120)
+        conn, chan = opening.wait(OPEN_TIMEOUT_S)
+    except Cancelled:
+        why = f"cancelled before it started on {host.name}"
+        return ProcessOutcome(
+            RunStatus.CANCELLED, error_type=ErrorType.CANCELLED, error_message=why
+        )
     except (RemoteError, TimeoutError) as exc:
         why = str(exc) or f"host {host.name}: no answer"
         return ProcessOutcome(RunStatus.ERROR, error_type=ErrorType.CONNECTION, error_message=why)
     try:
-        return _Pump(host, chan, inbox, sink, control, step.timeout, on_started, on_paused).run()
+        return _Pump(host, chan, inbox, sink, control, step.timeout, on_paused).run()
     finally:
         POOL.loop().call_soon_threadsafe(POOL.release, host, conn)
 
@@ -104,12 +104,11 @@ class _Pump:
         sink: LogSink,
         control: RunControl,
         timeout: float | None,
-        on_started: Callable[[], Callable[[], None] | None] | None,
         on_paused: Callable[[bool], None] | None,
     ) -> None:
         self.host, self.chan, self.inbox, self.sink = host, chan, inbox, sink
         self.control, self.timeout = control, timeout
-        self.on_started, self.on_paused = on_started, on_paused
+        self.on_paused = on_paused
         self.err = b""
         self.exit: int | None = None
         self.lost: Exception | None = None
@@ -176,9 +175,7 @@ class _Pump:
         for raw in lines:
             line = raw.decode(errors="replace")
             if line.startswith(wrapper.STARTED_PREFIX):
-                before_wait = self.on_started() if self.on_started is not None else None
-                if before_wait is not None:
-                    before_wait()
+                pass  # recorded as running when the connection attempt began
             elif line.startswith(wrapper.ERROR_PREFIX):
                 kind, _, what = line[len(wrapper.ERROR_PREFIX) :].partition(" ")
                 self.setup_error = (kind, what)
