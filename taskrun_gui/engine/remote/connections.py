@@ -4,7 +4,8 @@ connection instead of a handshake each.
 
 asyncssh runs on one event loop in a thread of its own ("taskrun-ssh"); the runs' worker
 threads wait on it (`call`). A connection with runs is kept; one left idle closes after
-IDLE_CLOSE_S. Sessions per connection stay under OpenSSH's MaxSessions (10)."""
+IDLE_CLOSE_S. Sessions per connection stay under OpenSSH's MaxSessions (10); a server with
+fewer (hardened set-ups: 2-4) gets more connections."""
 
 from __future__ import annotations
 
@@ -95,6 +96,7 @@ def explain(host: HostDef, exc: BaseException) -> str:
 class _Pooled:
     conn: asyncssh.SSHClientConnection
     users: int = 0
+    cap: int = MAX_SESSIONS  # lowered when the server refuses one more (its MaxSessions)
     idle_close: asyncio.TimerHandle | None = None
 
 
@@ -139,7 +141,7 @@ class ConnectionPool:
             pooled = self._conns.setdefault(key, [])
             pooled[:] = [p for p in pooled if not p.conn.is_closed()]
             for p in pooled:
-                if p.users < MAX_SESSIONS:
+                if p.users < p.cap:
                     break
             else:
                 conn = await self._connect(key, host)
@@ -168,13 +170,27 @@ class ConnectionPool:
         self.opened += 1
         return conn
 
+    def _find(self, host: HostDef, conn: asyncssh.SSHClientConnection) -> _Pooled | None:
+        return next((p for p in self._conns.get(self._key(host), []) if p.conn is conn), None)
+
+    def refused(self, host: HostDef, conn: asyncssh.SSHClientConnection) -> bool:
+        """On the loop: the server refused `conn` one more channel (a MaxSessions below ours):
+        cap it at the runs it has besides this one, so the next try opens another connection.
+        False when it has no other (a refusal that another connection would get too)."""
+        p = self._find(host, conn)
+        if p is None or p.users <= 1:
+            return False
+        p.cap = min(p.cap, p.users - 1)
+        return True
+
     def release(self, host: HostDef, conn: asyncssh.SSHClientConnection) -> None:
         """On the loop: a run is done with `conn`; close it once idle for IDLE_CLOSE_S."""
-        for p in self._conns.get(self._key(host), []):
-            if p.conn is conn:
-                p.users -= 1
-                if p.users <= 0 and self._loop is not None:
-                    p.idle_close = self._loop.call_later(IDLE_CLOSE_S, conn.close)
+        p = self._find(host, conn)
+        if p is None:
+            return
+        p.users -= 1
+        if p.users <= 0 and self._loop is not None:
+            p.idle_close = self._loop.call_later(IDLE_CLOSE_S, conn.close)
 
     def close(self) -> None:
         """Close every connection and stop the loop thread (a host shutting down, tests)."""

@@ -19,6 +19,7 @@ from taskrun_gui.engine.supervise import RunControl
 Channel = asyncssh.SSHClientChannel[bytes]
 Opened = tuple[asyncssh.SSHClientConnection, Channel]
 SLICE_S = 0.1
+REFUSED_RETRIES = 4  # sessions refused by a server's MaxSessions: other connections tried
 
 
 class Cancelled(Exception):
@@ -43,6 +44,23 @@ class Opening:
         self.opened: Opened | None = None
 
     async def open(self) -> Opened | None:
+        for _ in range(REFUSED_RETRIES):
+            conn, chan = await self._session()
+            if chan is not None:
+                break
+        else:
+            raise RemoteError(f"host {self.host.name}: cannot start the run: no session free")
+        if self.gone or self.control.cancelled.is_set():  # the last moment to not start it
+            chan.close()
+            POOL.release(self.host, conn)
+            return None
+        chan.write(self.job)
+        self.opened = conn, chan
+        return self.opened
+
+    async def _session(self) -> tuple[asyncssh.SSHClientConnection, Channel | None]:
+        """A channel on a pooled connection; None when the server refused it one more (the
+        pool then caps that connection and the next try goes to another)."""
         host = self.host
         conn = await POOL.acquire(host)
         try:
@@ -52,16 +70,16 @@ class Opening:
         except asyncio.CancelledError:
             POOL.release(host, conn)
             raise
+        except asyncssh.ChannelOpenError as exc:
+            retry = POOL.refused(host, conn)
+            POOL.release(host, conn)
+            if not retry:
+                raise RemoteError(f"host {host.name}: cannot start the run: {exc}") from exc
+            return conn, None
         except (OSError, asyncssh.Error) as exc:
             POOL.release(host, conn)
             raise RemoteError(f"host {host.name}: cannot start the run: {exc}") from exc
-        if self.gone or self.control.cancelled.is_set():  # the last moment to not start it
-            chan.close()
-            POOL.release(host, conn)
-            return None
-        chan.write(self.job)
-        self.opened = conn, chan
-        return self.opened
+        return conn, chan
 
     def _abandon(self) -> None:
         """On the loop, once the worker gave up: what was opened meanwhile is closed (the

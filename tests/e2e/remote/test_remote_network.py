@@ -19,6 +19,8 @@ from taskrun_gui.engine.remote import connections, session
 from taskrun_gui.engine.remote.plan import RemoteStep
 from taskrun_gui.engine.supervise import RunControl
 from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+from tests.e2e.remote import sshd
+from tests.e2e.remote.conftest import add_host
 from tests.e2e.remote.proxy import Proxy
 from tests.e2e.remote.sshd import Sshd
 from tests.e2e.remote.test_remote_runs import _env
@@ -110,3 +112,35 @@ def test_giving_up_on_a_slow_host_drops_the_attempt_and_its_session(
     proxy.forward.set()
     users = [p.users for ps in pool._conns.values() for p in ps]
     assert sum(users) == 0 and not marker.exists()
+
+
+@pytest.fixture
+def tight_server(tmp_path_factory: pytest.TempPathFactory, ssh_server: Sshd) -> Iterator[Sshd]:
+    """A second sshd that allows 2 sessions per connection (a CIS-hardened MaxSessions)."""
+    server = sshd.start(tmp_path_factory.mktemp("tight"), max_sessions=2)
+    yield server
+    sshd.stop(server)
+
+
+def test_a_server_allowing_fewer_sessions_gets_more_connections(
+    tmp_path, store, hosts, ssh_home, tight_server
+):
+    add_host(hosts, ssh_home, tight_server, "tight")
+    here = tmp_path / "up"
+    here.mkdir()
+    together = (  # each run waits until all four are up at once
+        f'touch {here}/"$TASKRUN_RUN_UID"; n=0; up() {{ [ "$(ls {here} | wc -l)" -ge 4 ]; }}; '
+        "until up || [ $n -ge 600 ]; do sleep 0.05; n=$((n+1)); done; up"
+    )
+    add_task(store, shell_task("four", together, max_concurrent=4))
+    res = _run_json(hosts, ssh_home, "four", "--on", "tight", "--repeat", "4", "--parallel", "4")
+    assert [r["status"] for r in res] == ["success"] * 4, [r["error_message"] for r in res]
+    wait_for(lambda: tight_server.accepted_logins() >= 2, timeout=10)  # the log may lag
+    assert tight_server.accepted_logins() == 2
+
+
+def _run_json(data: Path, home: Path, *args: str) -> list[dict]:
+    res = taskrun(
+        data, "--workers", "4", "run", *args, "--wait", "--json", timeout=120, **_env(home)
+    )
+    return json.loads(res.stdout)
