@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import queue
+import signal
 import time
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,9 @@ class _Channel(asyncssh.SSHClientSession[bytes]):
 
     def exit_status_received(self, status: int) -> None:
         self.inbox.put(("exit", status))
+
+    def exit_signal_received(self, signal: str, core_dumped: bool, msg: str, lang: str) -> None:
+        self.inbox.put(("signal", signal))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.inbox.put(("closed", exc))
@@ -111,6 +115,7 @@ class _Pump:
         self.on_paused = on_paused
         self.err = b""
         self.exit: int | None = None
+        self.killed_by: str | None = None  # the wrapper's end by a signal (sshd's word)
         self.lost: Exception | None = None
         self.closed = False
         self.setup_error: tuple[str, str] | None = None
@@ -163,6 +168,8 @@ class _Pump:
             self._control_lines(value)
         elif kind == "exit":
             self.exit = value
+        elif kind == "signal":
+            self.killed_by = value
         else:
             self.closed, self.lost = True, value
             if self.err:
@@ -200,6 +207,11 @@ class _Pump:
             out.status, out.error_type = RunStatus.CANCELLED, ErrorType.CANCELLED
             out.error_message = f"cancelled; the process tree on {self.host.name} was stopped"
             out.exit_code = None
+        elif self.exit is None and self.killed_by is not None:
+            name = f"SIG{self.killed_by}"
+            out.status, out.error_type = RunStatus.FAILED, ErrorType.SIGNAL
+            out.signal = getattr(signal, name, None)
+            out.error_message = f"on {self.host.name}: the run was killed by signal {name}"
         elif self.exit is None:
             why = f": {self.lost}" if self.lost else ""
             out.status, out.error_type = RunStatus.FAILED, ErrorType.CONNECTION

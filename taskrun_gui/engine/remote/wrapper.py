@@ -106,8 +106,8 @@ def job_text(
 ) -> str:
     """The job for `argv` in `cwd` (empty: the login directory; `~/x` under $HOME) with `env`
     exported. `script`: (file suffix, body) of a script, written to the wrapper's private
-    temporary folder (which it removes when the run ends) as `$TASKRUN_SCRIPT`, the argv
-    item that names it."""
+    temporary folder (which it removes when the run ends) as `$TASKRUN_SCRIPT`: argv's last
+    item is then its place (engine/remote/plan.py puts it there), whatever its text."""
     q = shlex.quote
     lines = [f"export {name}={q(value)}" for name, value in env.items()]
     lines.append("taskrun_main() {")
@@ -118,7 +118,9 @@ def job_text(
     program = argv[0]
     found = f"command -v {q(program)} >/dev/null 2>&1"
     lines.append(f"  {found} || {_fail('not_found', program, 127)}")
-    words = " ".join('"$TASKRUN_SCRIPT"' if a == "$TASKRUN_SCRIPT" else q(a) for a in argv)
+    words = " ".join(q(a) for a in argv)
+    if script is not None:  # by place, not by value: a parameter may read "$TASKRUN_SCRIPT"
+        words = " ".join([*(q(a) for a in argv[:-1]), '"$TASKRUN_SCRIPT"'])
     if script is not None:
         suffix, body = script
         lines.append(f'  TASKRUN_SCRIPT="$TASKRUN_DIR/script{suffix}"')
