@@ -8,6 +8,7 @@ cancel close the channel's stdin: the wrapper then stops the whole remote tree."
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import queue
 import signal
@@ -76,7 +77,7 @@ def run_remote(
     inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
     end = wrapper.new_end_line()
     job = wrapper.job_text(step.env, step.argv, step.cwd, step.script) + end + "\n"
-    command = wrapper.command(run_uid, end, kill_grace())
+    command = wrapper.command(run_uid, end, kill_grace(), keepalive_s())
 
     if on_started is not None:  # `running` from the connection attempt on, not `queued`
         before_wait = on_started()
@@ -129,7 +130,11 @@ class _Pump:
     def run(self) -> ProcessOutcome:
         start = time.monotonic()
         paused_total, paused_since = 0.0, 0.0
+        beat, next_ping = keepalive_s(), start
         while not self.closed:
+            if self.stopped_as is None and time.monotonic() >= next_ping:  # "still here"
+                self._send(functools.partial(_write, self.chan, b"ping\n"))
+                next_ping += beat
             try:
                 kind, value = self.inbox.get(timeout=TICK_S)
                 self._take(kind, value)
@@ -145,7 +150,7 @@ class _Pump:
             elif self.control.pause_requested != self.paused:
                 self.paused = self.control.pause_requested
                 word = b"pause\n" if self.paused else b"resume\n"
-                self._send(functools.partial(self.chan.write, word))
+                self._send(functools.partial(_write, self.chan, word))
                 if self.paused:
                     paused_since = now
                 else:
@@ -225,6 +230,12 @@ class _Pump:
             out.status, out.error_type = RunStatus.FAILED, ErrorType.EXIT_CODE
             out.error_message = f"exited with code {self.exit}"
         return out
+
+
+def _write(chan: Channel, data: bytes) -> None:
+    """On the loop: a line to the wrapper, unless the channel is closing already."""
+    with contextlib.suppress(OSError, asyncssh.Error):
+        chan.write(data)
 
 
 _SETUP_ERRORS = {

@@ -23,7 +23,13 @@ from tests.e2e.remote import sshd
 from tests.e2e.remote.conftest import add_host
 from tests.e2e.remote.proxy import Proxy
 from tests.e2e.remote.sshd import Sshd
-from tests.e2e.remote.test_remote_runs import _env
+from tests.e2e.remote.test_remote_runs import (
+    _env,
+    _started,
+    _survivors,
+    _tree_line,
+    token,  # noqa: F401  (the fixture)
+)
 from tests.helpers import add_task, shell_task, wait_for
 
 
@@ -144,3 +150,27 @@ def _run_json(data: Path, home: Path, *args: str) -> list[dict]:
         data, "--workers", "4", "run", *args, "--wait", "--json", timeout=120, **_env(home)
     )
     return json.loads(res.stdout)
+
+
+def test_a_partition_fails_the_run_and_the_wrapper_stops_the_tree(
+    tmp_path,
+    store,
+    hosts,
+    ssh_home,
+    slow_db1,
+    token,  # noqa: F811
+):
+    slow_db1.forward.set()
+    add_task(store, shell_task("cut", _tree_line(tmp_path, token), retries=0))
+    proc = popen_taskrun(hosts, "run", "cut", "--on", "db1", "--wait", "--json", **_env(ssh_home))
+    try:
+        wait_for(lambda: _started(tmp_path) and len(_survivors(token)) >= 3, timeout=30)
+        slow_db1.frozen.set()  # nothing passes either way, nothing is closed: sshd sees no end
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    [run] = json.loads(out)
+    assert (run["status"], run["error_type"]) == ("failed", "connection"), err
+    wait_for(lambda: not _survivors(token), timeout=30)  # no pings: the wrapper stopped it
