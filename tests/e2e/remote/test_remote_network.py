@@ -18,7 +18,7 @@ from taskrun_gui.engine.logsink import LogSink
 from taskrun_gui.engine.remote import connections, session
 from taskrun_gui.engine.remote.plan import RemoteStep
 from taskrun_gui.engine.supervise import RunControl
-from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+from tests.e2e.cli import popen_taskrun, reaped, taskrun, taskrun_json
 from tests.e2e.remote import sshd
 from tests.e2e.remote.conftest import add_host
 from tests.e2e.remote.proxy import Proxy
@@ -56,18 +56,15 @@ def _status(data: Path) -> str:
 def test_cancel_while_connecting_never_starts_the_job(tmp_path, store, hosts, ssh_home, slow_db1):
     marker = tmp_path / "ran"
     add_task(store, shell_task("late", f"touch {marker}"))
-    proc = popen_taskrun(hosts, "run", "late", "--on", "db1", "--wait", "--json", **_env(ssh_home))
-    try:
+    with reaped(
+        popen_taskrun(hosts, "run", "late", "--on", "db1", "--wait", "--json", **_env(ssh_home))
+    ) as proc:
         wait_for(lambda: slow_db1.accepted == 1, timeout=30)
         wait_for(lambda: _status(hosts) == "running", timeout=30)  # not `queued` meanwhile
         [run] = taskrun_json(hosts, "runs", "--json")
         assert run["host"] == "db1"
         assert taskrun(hosts, "cancel", str(run["id"])).returncode == 0
         out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     [run] = json.loads(out)
     assert (run["status"], run["error_type"]) == ("cancelled", "cancelled"), err
     assert "before it started on db1" in run["error_message"]
@@ -162,15 +159,12 @@ def test_a_partition_fails_the_run_and_the_wrapper_stops_the_tree(
 ):
     slow_db1.forward.set()
     add_task(store, shell_task("cut", _tree_line(tmp_path, token), retries=0))
-    proc = popen_taskrun(hosts, "run", "cut", "--on", "db1", "--wait", "--json", **_env(ssh_home))
-    try:
+    with reaped(
+        popen_taskrun(hosts, "run", "cut", "--on", "db1", "--wait", "--json", **_env(ssh_home))
+    ) as proc:
         wait_for(lambda: _started(tmp_path) and len(_survivors(token)) >= 3, timeout=30)
         slow_db1.frozen.set()  # nothing passes either way, nothing is closed: sshd sees no end
         out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     [run] = json.loads(out)
     assert (run["status"], run["error_type"]) == ("failed", "connection"), err
     wait_for(lambda: not _survivors(token), timeout=30)  # no pings: the wrapper stopped it

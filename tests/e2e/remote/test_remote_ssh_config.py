@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from taskrun_gui.core.models import Param
-from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+from tests.e2e.cli import popen_taskrun, reaped, taskrun, taskrun_json
 from tests.e2e.remote.test_remote_runs import (
     _env,
     _run,
@@ -64,16 +64,13 @@ def test_a_forced_tty_in_ssh_config_still_cancels_the_whole_tree(
     token,  # noqa: F811
 ):
     add_task(store, shell_task("long", _tree_line(tmp_path, token)))
-    proc = popen_taskrun(hosts, "run", "long", "--on", "web1", "--wait", "--json", **_env(ssh_home))
-    try:
+    with reaped(
+        popen_taskrun(hosts, "run", "long", "--on", "web1", "--wait", "--json", **_env(ssh_home))
+    ) as proc:
         wait_for(lambda: _started(tmp_path) and len(_survivors(token)) >= 3, timeout=30)
         [run] = taskrun_json(hosts, "runs", "--json")
         assert taskrun(hosts, "cancel", str(run["id"])).returncode == 0
         out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     [run] = json.loads(out)
     assert (run["status"], run["error_type"]) == ("cancelled", "cancelled"), err
     wait_for(lambda: not _survivors(token), timeout=10)
