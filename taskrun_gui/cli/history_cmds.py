@@ -21,6 +21,7 @@ from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import (
     host_stats,
+    hosts_repo,
     recorder,
     retention,
     run_claims,
@@ -137,6 +138,8 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
 def cmd_stats(store: Store, a: argparse.Namespace) -> int:
     scope = stats_repo.Scope(task_id=tasks_repo.get(a.task).id if a.task else None, days=a.days)
     stats = stats_repo.run_stats(scope) if a.host is None else host_stats.run_stats(a.host, scope)
+    if a.host is not None and not stats.total and hosts_repo.get(a.host) is None:
+        fail(f"--host: no such host {a.host!r} (see `taskrun host list`)")  # nor any run on it
     days = stats_repo.day_rows(scope) if a.host is None else []  # daily rows are per task
     per_day = [
         {"day": d.day, "total": sum(d.counts.values()), **d.counts, "success_rate": d.success_rate}

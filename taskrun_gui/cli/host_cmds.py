@@ -25,6 +25,16 @@ def _host_or_fail(name: str) -> HostDef:
     return host
 
 
+def _is_private_key(path: str) -> bool:
+    """OpenSSH, PEM or PuTTY private key text (a .pub line is the usual mistake)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return b"PRIVATE KEY-----" in head or head.startswith(b"PuTTY-User-Key-File")
+
+
 def _definition(a: argparse.Namespace) -> HostDef:
     try:
         hosts_mod.check_name(a.name)
@@ -37,6 +47,8 @@ def _definition(a: argparse.Namespace) -> HostDef:
         identity = os.path.abspath(os.path.expanduser(a.identity))
         if not os.path.isfile(identity):
             fail(f"--identity: {a.identity}: no such file", code=2)
+        if not _is_private_key(identity):
+            fail(f"--identity: {a.identity}: not a private key file (the key without .pub)", code=2)
     return HostDef(a.name, address, user, port, identity, list(dict.fromkeys(tags)))
 
 

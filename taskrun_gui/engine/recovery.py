@@ -47,13 +47,14 @@ def _interrupt(store: Store, rec: RunRecord) -> None:
 
     verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)
     pids_file = run_pids.path_for(store.tmp_dir, rec.uid)
-    proctree.stop_tree(
-        rec.pid if verified else None,
-        rec.pgid if verified else None,  # an unverified group id may belong to anyone
-        rec.uid,
-        grace=min(2.0, kill_grace()),
-        extra=run_pids.still_running(pids_file),
-    )
+    if rec.host is None:  # a run on another machine has nothing here to stop
+        proctree.stop_tree(
+            rec.pid if verified else None,
+            rec.pgid if verified else None,  # an unverified group id may belong to anyone
+            rec.uid,
+            grace=min(2.0, kill_grace()),
+            extra=run_pids.still_running(pids_file),
+        )
     cut = stitch_tail(Path(rec.log_path))  # its tail segments, after the head, as close would
     finished = now_ms()
     final = replace(
@@ -62,13 +63,22 @@ def _interrupt(store: Store, rec: RunRecord) -> None:
         finished_at=finished,
         duration_ms=None if rec.started_at is None else finished - rec.started_at,
         error_type=ErrorType.INTERRUPTED,
-        error_message="TaskRun stopped while this run was going; its processes were stopped",
+        error_message=_interrupted_text(rec),
         log_dropped=rec.log_dropped + cut,
     )
     with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
         recorder.apply(RunFinished.of(final))
     with contextlib.suppress(OSError):  # kept until the run is final: a refused write
         pids_file.unlink()  # retries the stop next time
+
+
+def _interrupted_text(rec: RunRecord) -> str:
+    if rec.host is None:
+        return "TaskRun stopped while this run was going; its processes were stopped"
+    return (  # the wrapper there stops them once the connection is gone (engine/remote/wrapper)
+        f"TaskRun stopped while this run was going on {rec.host}; its processes there were "
+        "not stopped from here: the wrapper on the host stops them once the connection is gone"
+    )
 
 
 def recover_if_no_host(store: Store) -> list[RunRecord]:

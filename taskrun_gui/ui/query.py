@@ -44,6 +44,8 @@ class QueryRunner(QObject):
         self.writer = writer
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
+        self.slow_pool = QThreadPool(self)  # network round trips, off the reads' threads
+        self.slow_pool.setMaxThreadCount(1)
         self._relays: set[_Relay] = set()
 
     def _relay(
@@ -89,7 +91,28 @@ class QueryRunner(QObject):
     ) -> None:
         """Run `fn` (a query) on a worker; `on_done(result)` on the UI thread, unless `owner`
         was destroyed meanwhile."""
-        self.pool.start(_Read(self.store, fn, self._relay(on_done, on_error, owner)))
+        self._start(self.pool, fn, on_done, on_error, owner)
+
+    def slow(
+        self,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[Exception], None] | None = None,
+        owner: QObject | None = None,
+    ) -> None:
+        """As read(), for work that may take half a minute (reading a host key, a test login):
+        on a worker of its own, so History and Trends reads never queue behind it."""
+        self._start(self.slow_pool, fn, on_done, on_error, owner)
+
+    def _start(
+        self,
+        pool: QThreadPool,
+        fn: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[Exception], None] | None,
+        owner: QObject | None,
+    ) -> None:
+        pool.start(_Read(self.store, fn, self._relay(on_done, on_error, owner)))
 
     def write(
         self,

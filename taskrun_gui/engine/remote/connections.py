@@ -4,7 +4,8 @@ connection instead of a handshake each.
 
 asyncssh runs on one event loop in a thread of its own ("taskrun-ssh"); the runs' worker
 threads wait on it (`call`). A connection with runs is kept; one left idle closes after
-IDLE_CLOSE_S. Sessions per connection stay under OpenSSH's MaxSessions (10)."""
+IDLE_CLOSE_S. Sessions per connection stay under OpenSSH's MaxSessions (10); a server with
+fewer (hardened set-ups: 2-4) gets more connections."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from taskrun_gui.core.hosts import HostDef
 
 T = TypeVar("T")
 IDLE_CLOSE_S = 30.0
+FAILED_MEMORY_S = 5.0  # a host that just failed to connect fails its waiters at once
 MAX_SESSIONS = 8
 
 
@@ -94,6 +96,7 @@ def explain(host: HostDef, exc: BaseException) -> str:
 class _Pooled:
     conn: asyncssh.SSHClientConnection
     users: int = 0
+    cap: int = MAX_SESSIONS  # lowered when the server refuses one more (its MaxSessions)
     idle_close: asyncio.TimerHandle | None = None
 
 
@@ -107,6 +110,7 @@ class ConnectionPool:
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _conns: dict[tuple[Any, ...], list[_Pooled]] = field(default_factory=dict)
     _locks: dict[tuple[Any, ...], asyncio.Lock] = field(default_factory=dict)
+    _failed: dict[tuple[Any, ...], tuple[float, str]] = field(default_factory=dict)
 
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._guard:
@@ -137,14 +141,10 @@ class ConnectionPool:
             pooled = self._conns.setdefault(key, [])
             pooled[:] = [p for p in pooled if not p.conn.is_closed()]
             for p in pooled:
-                if p.users < MAX_SESSIONS:
+                if p.users < p.cap:
                     break
             else:
-                try:
-                    conn = await asyncssh.connect(host.address, **connect_options(host))
-                except (OSError, asyncssh.Error, asyncssh.KeyImportError, ValueError) as exc:
-                    raise RemoteError(explain(host, exc)) from exc
-                self.opened += 1
+                conn = await self._connect(key, host)
                 p = _Pooled(conn)
                 pooled.append(p)
             p.users += 1
@@ -153,13 +153,44 @@ class ConnectionPool:
                 p.idle_close = None
             return p.conn
 
+    async def _connect(self, key: tuple[Any, ...], host: HostDef) -> asyncssh.SSHClientConnection:
+        """A new connection; a failure is remembered for FAILED_MEMORY_S, so the runs queued
+        behind the lock fail with it instead of each waiting out its own connect timeout."""
+        loop = asyncio.get_running_loop()
+        failed = self._failed.get(key)
+        if failed is not None and loop.time() - failed[0] < FAILED_MEMORY_S:
+            raise RemoteError(failed[1])
+        try:
+            conn = await asyncssh.connect(host.address, **connect_options(host))
+        except (OSError, asyncssh.Error, asyncssh.KeyImportError, ValueError) as exc:
+            why = explain(host, exc)
+            self._failed[key] = (loop.time(), why)
+            raise RemoteError(why) from exc
+        self._failed.pop(key, None)
+        self.opened += 1
+        return conn
+
+    def _find(self, host: HostDef, conn: asyncssh.SSHClientConnection) -> _Pooled | None:
+        return next((p for p in self._conns.get(self._key(host), []) if p.conn is conn), None)
+
+    def refused(self, host: HostDef, conn: asyncssh.SSHClientConnection) -> bool:
+        """On the loop: the server refused `conn` one more channel (a MaxSessions below ours):
+        cap it at the runs it has besides this one, so the next try opens another connection.
+        False when it has no other (a refusal that another connection would get too)."""
+        p = self._find(host, conn)
+        if p is None or p.users <= 1:
+            return False
+        p.cap = min(p.cap, p.users - 1)
+        return True
+
     def release(self, host: HostDef, conn: asyncssh.SSHClientConnection) -> None:
         """On the loop: a run is done with `conn`; close it once idle for IDLE_CLOSE_S."""
-        for p in self._conns.get(self._key(host), []):
-            if p.conn is conn:
-                p.users -= 1
-                if p.users <= 0 and self._loop is not None:
-                    p.idle_close = self._loop.call_later(IDLE_CLOSE_S, conn.close)
+        p = self._find(host, conn)
+        if p is None:
+            return
+        p.users -= 1
+        if p.users <= 0 and self._loop is not None:
+            p.idle_close = self._loop.call_later(IDLE_CLOSE_S, conn.close)
 
     def close(self) -> None:
         """Close every connection and stop the loop thread (a host shutting down, tests)."""
@@ -174,6 +205,7 @@ class ConnectionPool:
                     await p.conn.wait_closed()
             self._conns.clear()
             self._locks.clear()
+            self._failed.clear()
 
         if thread.is_alive():
             asyncio.run_coroutine_threadsafe(close_all(), loop).result(10)

@@ -24,16 +24,25 @@ class KeyCheck:
     conflicting: bool  # ~/.ssh/known_hosts has other keys for this host: it changed
 
 
-def _known_keys(host: HostDef) -> list[asyncssh.SSHKey]:
+def _known_keys(host: HostDef) -> tuple[list[asyncssh.SSHKey], list[asyncssh.SSHKey], bool]:
+    """~/.ssh/known_hosts on `host`: the keys it trusts, those it marks @revoked, and whether
+    it has keys for exactly this host (for a port other than 22 only `[host]:port` lines
+    count: a plain `host` line is another server, the one on port 22)."""
     path = os.path.expanduser(KNOWN_HOSTS)
     if not os.path.isfile(path):
-        return []
+        return [], [], False
     try:
         known = asyncssh.read_known_hosts(path)
     except (OSError, ValueError):
-        return []
+        return [], [], False
     port = host.port if host.port and host.port != 22 else None
-    return list(known.match(host.address, "", port)[0])
+    trusted, _, revoked, *_ = known.match(host.address, "", port)
+    if port is None:
+        return list(trusted), list(revoked), bool(trusted)
+    # match() falls back to the plain host when no [host]:port line trusts a key, and so
+    # loses a revocation on [host]:port: its own lines, asked for directly
+    own, _, own_revoked, *_ = known._match(host.address, "", port)
+    return list(trusted), [*own_revoked, *revoked], bool(own)
 
 
 def check_key(host: HostDef) -> KeyCheck:
@@ -49,11 +58,15 @@ def check_key(host: HostDef) -> KeyCheck:
     if key is None:
         raise RemoteError(f"host {host.name}: the server presented no host key")
     line = key.export_public_key("openssh").decode().strip()
-    known = _known_keys(host)
+    known, revoked, own = _known_keys(host)
     data = key.public_data
-    trusted = any(k.public_data == data for k in known)
     fp = f"{key.get_algorithm()} {key.get_fingerprint('sha256')}"
-    return KeyCheck(line, fp, trusted, bool(known) and not trusted)
+    if any(k.public_data == data for k in revoked):
+        raise RemoteError(
+            f"host {host.name}: its key {fp} is marked @revoked in {KNOWN_HOSTS}; refusing it"
+        )
+    trusted = any(k.public_data == data for k in known)
+    return KeyCheck(line, fp, trusted, own and not trusted)
 
 
 @dataclass

@@ -8,8 +8,10 @@ cancel close the channel's stdin: the wrapper then stops the whole remote tree."
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import queue
+import signal
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,10 +24,22 @@ from taskrun_gui.engine.logsink import LogSink
 from taskrun_gui.engine.process_outcome import ProcessOutcome
 from taskrun_gui.engine.remote import wrapper
 from taskrun_gui.engine.remote.connections import POOL, RemoteError, keepalive_s
+from taskrun_gui.engine.remote.opening import Cancelled, Opening
 from taskrun_gui.engine.remote.plan import RemoteStep
 from taskrun_gui.engine.supervise import RunControl, kill_grace
 
 TICK_S = 0.1
+OPEN_TIMEOUT_S = 120.0  # a connection and a session, queued behind a batch's others
+# What ~/.ssh/config may ask for interactive sessions (RequestTTY, SetEnv, SendEnv, X11) never
+# applies to the wrapper's channel: a terminal would echo the job, secrets included, into the
+# log, turn its line ends into \r\n and mix the control lines into the output.
+PLAIN_SESSION: dict[str, Any] = {
+    "request_pty": False,
+    "term_type": None,
+    "env": {},
+    "send_env": None,
+    "x11_forwarding": False,
+}
 Channel = asyncssh.SSHClientChannel[bytes]
 
 
@@ -41,6 +55,9 @@ class _Channel(asyncssh.SSHClientSession[bytes]):
 
     def exit_status_received(self, status: int) -> None:
         self.inbox.put(("exit", status))
+
+    def exit_signal_received(self, signal: str, core_dumped: bool, msg: str, lang: str) -> None:
+        self.inbox.put(("signal", signal))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.inbox.put(("closed", exc))
@@ -60,25 +77,25 @@ def run_remote(
     inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
     end = wrapper.new_end_line()
     job = wrapper.job_text(step.env, step.argv, step.cwd, step.script) + end + "\n"
-    command = wrapper.command(run_uid, end, kill_grace())
+    command = wrapper.command(run_uid, end, kill_grace(), keepalive_s())
 
-    async def open_channel() -> tuple[asyncssh.SSHClientConnection, Channel]:
-        conn = await POOL.acquire(host)
-        try:
-            chan, _ = await conn.create_session(lambda: _Channel(inbox), command, encoding=None)
-        except (OSError, asyncssh.Error) as exc:
-            POOL.release(host, conn)
-            raise RemoteError(f"host {host.name}: cannot start the run: {exc}") from exc
-        chan.write(job.encode())
-        return conn, chan
-
+    if on_started is not None:  # `running` from the connection attempt on, not `queued`
+        before_wait = on_started()
+        if before_wait is not None:
+            before_wait()
+    opening = Opening(host, command, job.encode(), lambda: _Channel(inbox), PLAIN_SESSION, control)
     try:
-        conn, chan = POOL.call(open_channel(), timeout=120)
+        conn, chan = opening.wait(OPEN_TIMEOUT_S)
+    except Cancelled:
+        why = f"cancelled before it started on {host.name}"
+        return ProcessOutcome(
+            RunStatus.CANCELLED, error_type=ErrorType.CANCELLED, error_message=why
+        )
     except (RemoteError, TimeoutError) as exc:
         why = str(exc) or f"host {host.name}: no answer"
         return ProcessOutcome(RunStatus.ERROR, error_type=ErrorType.CONNECTION, error_message=why)
     try:
-        return _Pump(host, chan, inbox, sink, control, step.timeout, on_started, on_paused).run()
+        return _Pump(host, chan, inbox, sink, control, step.timeout, on_paused).run()
     finally:
         POOL.loop().call_soon_threadsafe(POOL.release, host, conn)
 
@@ -92,14 +109,14 @@ class _Pump:
         sink: LogSink,
         control: RunControl,
         timeout: float | None,
-        on_started: Callable[[], Callable[[], None] | None] | None,
         on_paused: Callable[[bool], None] | None,
     ) -> None:
         self.host, self.chan, self.inbox, self.sink = host, chan, inbox, sink
         self.control, self.timeout = control, timeout
-        self.on_started, self.on_paused = on_started, on_paused
+        self.on_paused = on_paused
         self.err = b""
         self.exit: int | None = None
+        self.killed_by: str | None = None  # the wrapper's end by a signal (sshd's word)
         self.lost: Exception | None = None
         self.closed = False
         self.setup_error: tuple[str, str] | None = None
@@ -113,7 +130,11 @@ class _Pump:
     def run(self) -> ProcessOutcome:
         start = time.monotonic()
         paused_total, paused_since = 0.0, 0.0
+        beat, next_ping = keepalive_s(), start
         while not self.closed:
+            if self.stopped_as is None and time.monotonic() >= next_ping:  # "still here"
+                self._send(functools.partial(_write, self.chan, b"ping\n"))
+                next_ping += beat
             try:
                 kind, value = self.inbox.get(timeout=TICK_S)
                 self._take(kind, value)
@@ -129,7 +150,7 @@ class _Pump:
             elif self.control.pause_requested != self.paused:
                 self.paused = self.control.pause_requested
                 word = b"pause\n" if self.paused else b"resume\n"
-                self._send(functools.partial(self.chan.write, word))
+                self._send(functools.partial(_write, self.chan, word))
                 if self.paused:
                     paused_since = now
                 else:
@@ -152,6 +173,8 @@ class _Pump:
             self._control_lines(value)
         elif kind == "exit":
             self.exit = value
+        elif kind == "signal":
+            self.killed_by = value
         else:
             self.closed, self.lost = True, value
             if self.err:
@@ -164,9 +187,7 @@ class _Pump:
         for raw in lines:
             line = raw.decode(errors="replace")
             if line.startswith(wrapper.STARTED_PREFIX):
-                before_wait = self.on_started() if self.on_started is not None else None
-                if before_wait is not None:
-                    before_wait()
+                pass  # recorded as running when the connection attempt began
             elif line.startswith(wrapper.ERROR_PREFIX):
                 kind, _, what = line[len(wrapper.ERROR_PREFIX) :].partition(" ")
                 self.setup_error = (kind, what)
@@ -191,6 +212,11 @@ class _Pump:
             out.status, out.error_type = RunStatus.CANCELLED, ErrorType.CANCELLED
             out.error_message = f"cancelled; the process tree on {self.host.name} was stopped"
             out.exit_code = None
+        elif self.exit is None and self.killed_by is not None:
+            name = f"SIG{self.killed_by}"
+            out.status, out.error_type = RunStatus.FAILED, ErrorType.SIGNAL
+            out.signal = getattr(signal, name, None)
+            out.error_message = f"on {self.host.name}: the run was killed by signal {name}"
         elif self.exit is None:
             why = f": {self.lost}" if self.lost else ""
             out.status, out.error_type = RunStatus.FAILED, ErrorType.CONNECTION
@@ -204,6 +230,12 @@ class _Pump:
             out.status, out.error_type = RunStatus.FAILED, ErrorType.EXIT_CODE
             out.error_message = f"exited with code {self.exit}"
         return out
+
+
+def _write(chan: Channel, data: bytes) -> None:
+    """On the loop: a line to the wrapper, unless the channel is closing already."""
+    with contextlib.suppress(OSError, asyncssh.Error):
+        chan.write(data)
 
 
 _SETUP_ERRORS = {

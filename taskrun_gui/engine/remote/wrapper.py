@@ -9,6 +9,9 @@ data in it: the command line sshd sees is the same for every run but for the run
   errors to the channel's stdout;
 - tells the client `TASKRUN-STARTED <pid>` on the channel's stderr;
 - reads `pause` / `resume` lines from stdin and stops or continues the run's processes;
+- reads `ping` lines too, one per keepalive: when three in a row do not come (a network
+  partition: sshd does not notice a client that is gone without a word) it stops the run
+  as below;
 - when stdin closes (a cancel, a timeout, the client gone, the connection dropped) stops every
   process of the run: those in its session and those carrying the run's marker variable in
   /proc/PID/environ (what left the session with `setsid`), TERM, a grace, then KILL until
@@ -26,7 +29,7 @@ import shlex
 import uuid
 
 _WRAPPER = r"""
-end=$1 grace=$2 mark="TASKRUN_RUN_UID=$3" job=
+end=$1 grace=$2 mark="TASKRUN_RUN_UID=$3" beat=$4 job=
 marked() {
   { grep -lF "$mark" /proc/[0-9]*/environ 2>/dev/null | sed 's|^/proc/||; s|/environ$||'
     [ -n "$job" ] && ps -e -o pid= -o sid= 2>/dev/null | awk -v s="$job" '$2 == s { print $1 }'
@@ -63,15 +66,25 @@ exec 4<&0  # an asynchronous list's stdin is /dev/null unless redirected
     case $c in
       pause) p=$(marked); [ -n "$p" ] && kill -STOP $p 2>/dev/null ;;
       resume) p=$(marked); [ -n "$p" ] && kill -CONT $p 2>/dev/null ;;
+      ping) : > "$d/ping" ;;
     esac
   done
   stop_all "$grace"
 ) <&4 >/dev/null 2>&1 &
 watch=$!
 exec 4<&-
+(
+  missed=0
+  while [ "$missed" -lt 3 ]; do
+    sleep "$beat"
+    if [ -e "$d/ping" ]; then rm -f "$d/ping"; missed=0; else missed=$((missed + 1)); fi
+  done
+  stop_all "$grace"
+) </dev/null >/dev/null 2>&1 &
+timer=$!
 { wait "$job"; rc=$?; } 2>/dev/null
 stop_all 10
-kill "$watch" 2>/dev/null
+kill "$watch" "$timer" 2>/dev/null
 rm -rf "$d"
 exit "$rc"
 """
@@ -81,11 +94,13 @@ STARTED_PREFIX = "TASKRUN-STARTED "
 SETUP_FAILED = 125  # the job could not be set up (see its TASKRUN-ERROR line)
 
 
-def command(run_uid: str, end: str, grace_s: float) -> str:
+def command(run_uid: str, end: str, grace_s: float, beat_s: float) -> str:
     """The command line sent to sshd: the fixed wrapper, its end line, the grace in tenths
-    of a second and the run's uid (a hex string, the marker's value)."""
+    of a second, the run's uid (a hex string, the marker's value) and the seconds between
+    the client's pings."""
     tenths = max(1, round(grace_s * 10))
-    args = " ".join(shlex.quote(a) for a in ("taskrun-wrapper", end, str(tenths), run_uid))
+    words = ("taskrun-wrapper", end, str(tenths), run_uid, f"{beat_s:g}")
+    args = " ".join(shlex.quote(a) for a in words)
     return f"exec /bin/sh -c {shlex.quote(_WRAPPER)} {args}"
 
 
@@ -106,8 +121,8 @@ def job_text(
 ) -> str:
     """The job for `argv` in `cwd` (empty: the login directory; `~/x` under $HOME) with `env`
     exported. `script`: (file suffix, body) of a script, written to the wrapper's private
-    temporary folder (which it removes when the run ends) as `$TASKRUN_SCRIPT`, the argv
-    item that names it."""
+    temporary folder (which it removes when the run ends) as `$TASKRUN_SCRIPT`: argv's last
+    item is then its place (engine/remote/plan.py puts it there), whatever its text."""
     q = shlex.quote
     lines = [f"export {name}={q(value)}" for name, value in env.items()]
     lines.append("taskrun_main() {")
@@ -118,7 +133,9 @@ def job_text(
     program = argv[0]
     found = f"command -v {q(program)} >/dev/null 2>&1"
     lines.append(f"  {found} || {_fail('not_found', program, 127)}")
-    words = " ".join('"$TASKRUN_SCRIPT"' if a == "$TASKRUN_SCRIPT" else q(a) for a in argv)
+    words = " ".join(q(a) for a in argv)
+    if script is not None:  # by place, not by value: a parameter may read "$TASKRUN_SCRIPT"
+        words = " ".join([*(q(a) for a in argv[:-1]), '"$TASKRUN_SCRIPT"'])
     if script is not None:
         suffix, body = script
         lines.append(f'  TASKRUN_SCRIPT="$TASKRUN_DIR/script{suffix}"')

@@ -137,7 +137,7 @@ class HostsDialog(QDialog):
             self.status.setText(f"host {host.name!r} exists")
             return
         self.status.setText(f"Reading the host key of {host.target}…")
-        self.ctx.query.read(
+        self.ctx.query.slow(
             lambda: check_key(host),
             lambda seen: self._on_key_seen(host, seen),
             self._on_failed,
@@ -197,7 +197,7 @@ class HostsDialog(QDialog):
             self.status.setText(str(exc))
             self._record(host.name, None, None, str(exc))
 
-        self.ctx.query.read(lambda: test_login(host), done, failed, self)
+        self.ctx.query.slow(lambda: test_login(host), done, failed, self)
 
     def _record(
         self, name: str, latency: float | None, os_text: str | None, error: str | None

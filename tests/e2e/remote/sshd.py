@@ -25,7 +25,7 @@ UsePAM no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
-MaxSessions 20
+MaxSessions {max_sessions}
 MaxStartups 100:30:200
 LogLevel VERBOSE
 """
@@ -69,7 +69,7 @@ def available() -> str | None:
     return None
 
 
-def start(folder: Path) -> Sshd:
+def start(folder: Path, max_sessions: int = 20) -> Sshd:
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     for name in ("host_key", "other_host_key", "client_key"):
@@ -77,7 +77,7 @@ def start(folder: Path) -> Sshd:
     (folder / "authorized_keys").write_text((folder / "client_key.pub").read_text())
     port = _free_port()
     cfg = folder / "sshd_config"
-    cfg.write_text(CONFIG.format(port=port, dir=folder))
+    cfg.write_text(CONFIG.format(port=port, dir=folder, max_sessions=max_sessions))
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation
     log = folder / "sshd.log"

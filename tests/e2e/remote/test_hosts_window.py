@@ -58,3 +58,29 @@ def test_an_untrusted_key_adds_nothing(qtbot, tmp_path, ssh_server, ssh_home, mo
         with qtbot.waitSignal(dlg.loaded):
             dlg.reload()
         assert dlg.table.rowCount() == 0
+
+
+def test_a_host_that_never_answers_does_not_hold_up_the_windows_reads(
+    qtbot, tmp_path, ssh_server, ssh_home, monkeypatch
+):
+    from tests.e2e.remote.proxy import Proxy
+
+    monkeypatch.setenv("HOME", str(ssh_home))
+    silent = Proxy(ssh_server.port).start()  # accepts, never forwards
+    key = ssh_server.host_key.with_suffix(".pub").read_text().strip()
+    host = HostDef("mute", "127.0.0.1", _host(ssh_server).user, silent.port, None, [], key)
+    try:
+        with app_context(tmp_path) as ctx:
+            dlg = HostsDialog(ctx)
+            qtbot.addWidget(dlg)
+            dlg.add_host(host)  # reading its key hangs
+            dlg.test_host(host)  # and so does its test login
+            qtbot.waitUntil(lambda: silent.accepted >= 1, timeout=10_000)  # (the pool: one)
+            got: list[int] = []
+            ctx.query.read(lambda: 42, got.append)  # a History or Trends read meanwhile
+            qtbot.waitUntil(lambda: got == [42], timeout=10_000)
+            assert dlg.status.text() == "Testing mute…"  # the host tests still hang
+            with qtbot.waitSignal(dlg.loaded, timeout=60_000):  # the test's failure recorded
+                silent.stop()  # both fail now, before the window goes
+    finally:
+        silent.stop()
