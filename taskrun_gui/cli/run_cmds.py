@@ -70,6 +70,8 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
     repeat = max(1, a.repeat)
     target = a.for_node or node_name()
     here = target in (node_name(), ANY_NODE)  # this node may execute it
+    if not here:
+        _known_node_or_fail(target)
     if here and not host_alive(store.locks_dir) and a.wait:
         from taskrun_gui.cli.hosting import make_host
 
@@ -102,6 +104,15 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         return 0
     finals = [_wait_chain(store, rec.uid, a.follow, a.workers, here) for rec in recs]
     return _report(finals, a.json)
+
+
+def _known_node_or_fail(name: str) -> None:
+    """A run queued for a node that never served this history would wait for nobody (and
+    `--wait` with it, for ever): a typo in a node name is refused."""
+    from taskrun_gui.storage import nodes_repo
+
+    if all(n.name != name for n in nodes_repo.list_nodes()):
+        fail(f"--node {name}: no such node on this history (see `taskrun nodes`)", code=2)
 
 
 def queue_rows(

@@ -66,7 +66,7 @@ def _interrupt(store: Store, rec: RunRecord) -> None:
         error_message=_interrupted_text(rec),
         log_dropped=rec.log_dropped + cut,
     )
-    with store.db.atomic("IMMEDIATE"):  # take the write lock first: busy_timeout applies
+    with store.write_transaction():  # take the write lock first: busy_timeout applies
         recorder.apply(RunFinished.of(final))
     with contextlib.suppress(OSError):  # kept until the run is final: a refused write
         pids_file.unlink()  # retries the stop next time

@@ -78,3 +78,17 @@ def test_a_bad_node_name_is_one_line(tmp_path: Path) -> None:
         == ("taskrun: error: --node: must be a name without leading or trailing spaces")
         or "--node: must be a name without leading or trailing spaces" in res.stderr
     )
+
+
+def test_a_run_for_a_node_that_never_served_is_refused(tmp_path: Path) -> None:
+    """A typo in `--node` would queue a run nobody takes (and `--wait` for ever): one line,
+    exit 2, nothing queued."""
+    data = tmp_path / "data"
+    assert taskrun(data, "task", "add", "t", "--command", "true").returncode == 0
+    res = taskrun(data, "run", "t", "--node", "nosuch", "--wait")
+    assert res.returncode == 2, res.stdout
+    assert res.stderr.strip() == (
+        "taskrun: --node nosuch: no such node on this history (see `taskrun nodes`)"
+    )
+    listed = taskrun(data, "runs", "--json")
+    assert json.loads(listed.stdout) == []
