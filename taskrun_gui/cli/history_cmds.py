@@ -45,8 +45,17 @@ def _filter(a: argparse.Namespace) -> RunFilter:
         except ValueError:
             fail(f"--status {s!r}: use one of {', '.join(x.value for x in RunStatus)}")
     flt.since_ms, flt.until_ms = a.since, a.until  # epoch ms, checked by the parser
+    if a.host is not None:
+        _known_host_or_fail(a.host)
     flt.host = a.host
     return flt
+
+
+def _known_host_or_fail(name: str) -> None:
+    """A host filter names a host of the inventory, or one a run was on (a host removed since
+    keeps its history): anything else is a typo, refused rather than an empty answer."""
+    if hosts_repo.get(name) is None and name not in host_stats.run_hosts():
+        fail(f"--host: no such host {name!r} (see `taskrun host list`)")
 
 
 def cmd_runs(store: Store, a: argparse.Namespace) -> int:
@@ -138,8 +147,8 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
 def cmd_stats(store: Store, a: argparse.Namespace) -> int:
     scope = stats_repo.Scope(task_id=tasks_repo.get(a.task).id if a.task else None, days=a.days)
     stats = stats_repo.run_stats(scope) if a.host is None else host_stats.run_stats(a.host, scope)
-    if a.host is not None and not stats.total and hosts_repo.get(a.host) is None:
-        fail(f"--host: no such host {a.host!r} (see `taskrun host list`)")  # nor any run on it
+    if a.host is not None and not stats.total:
+        _known_host_or_fail(a.host)
     days = stats_repo.day_rows(scope) if a.host is None else []  # daily rows are per task
     per_day = [
         {"day": d.day, "total": sum(d.counts.values()), **d.counts, "success_rate": d.success_rate}

@@ -46,6 +46,13 @@ def test_a_public_key_as_identity_and_stats_for_an_unknown_host_are_refused(
     one_line_refusal(res, f"--identity: {pub}: not a private key file (the key without .pub)")
     assert res.returncode == 2
     assert _hosts(data, ssh_home) == []
-    res = taskrun(data, "stats", "--host", "nosuch")
-    one_line_refusal(res, "--host: no such host 'nosuch'")
-    assert res.returncode == 1
+    out = str(tmp_path / "runs.csv")
+    for command, *args in (  # every history filter by host
+        ("stats",),
+        ("runs",),
+        ("export-runs", "--format", "csv", "--out", out),
+        ("grep", "x"),
+    ):
+        res = taskrun(data, command, *args, "--host", "nosuch")
+        one_line_refusal(res, "--host: no such host 'nosuch'")
+        assert res.returncode == 1, command
