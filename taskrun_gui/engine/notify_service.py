@@ -108,17 +108,32 @@ class NotifyService:
             self.store.db.close()  # this thread's connection
 
     def _on_finished(self, rec: RunRecord, spec: TaskSpec | None, last: bool) -> None:
-        if rec.id is None:  # queued by this host, its row may be in a batch not committed yet
-            self.flush()  # this thread may wait; runs never wait for it
-            rec.id = runs_repo.ids_by_uid([rec.uid]).get(rec.uid)
         if spec is None:
             found = tasks_repo.find(rec.task_name)
             spec = found.spec if found is not None else TaskSpec(rec.task_name)
+        chained = notify_rules.then_targets(spec.then, rec.status) if last else []
+        if not chained and not self._listened(spec):
+            # nobody to tell and nothing to start: none of the per-run queries (a burst of a
+            # thousand short runs would pay them, and a flush, for each), only the late
+            # task's return, which a channel added later must not be told again
+            if last and rec.status is RunStatus.SUCCESS:
+                self._periodic.succeeded(rec, {})
+            return
+        if rec.id is None:  # queued by this host, its row may be in a batch not committed yet
+            self.flush()  # this thread may wait; runs never wait for it
+            rec.id = runs_repo.ids_by_uid([rec.uid]).get(rec.uid)
         events = self._events(rec, last)
         if last:
             self._chain(rec, spec)
         if events:
             self.tell(rec.task_id, spec, events, rec)
+
+    def _listened(self, spec: TaskSpec) -> bool:
+        """Whether a channel of the data dir takes any event of this task (its rules or the
+        channels' defaults); the desktop is the window's, not told from here."""
+        channels = channels_store.load(self.store.data_dir)
+        wanted = notify_rules.events_for(spec.notify, {c.name: c.events for c in channels.values()})
+        return any(wanted.get(name) for name in channels)
 
     def _events(self, rec: RunRecord, last: bool) -> dict[str, tuple[str, str]]:
         """event -> (title, text) for the end of `rec`, as core.alerts words them."""

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import os
 import select
 import signal
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +16,7 @@ from pathlib import Path
 import psutil
 
 from taskrun_gui.core.models import ErrorType, RunStatus
-from taskrun_gui.engine import lineage
+from taskrun_gui.engine import lineage, spawn
 from taskrun_gui.engine.claims import RunLineage
 from taskrun_gui.engine.lineage import REGISTRY
 from taskrun_gui.engine.logsink import LogSink
@@ -44,12 +42,6 @@ def kill_grace() -> float:
         return 5.0
 
 
-@functools.cache
-def _devnull() -> int:
-    """One /dev/null descriptor for every child's stdin (not an open() per run)."""
-    return os.open(os.devnull, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-
-
 def run_process(
     argv: list[str],
     env: dict[bytes, bytes],
@@ -70,34 +62,30 @@ def run_process(
     lineage.ensure_subreaper()  # once per process: orphans of runs come to us, not init
     REGISTRY.spawning(+1)
     before = proctree.boot_clock()
+    read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+    write_fd = spawn.above_std(write_fd)
     try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=_devnull(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=cwd or None,
-            env=env,
-            start_new_session=True,
-            bufsize=0,
-            close_fds=True,
-        )
+        child = spawn.spawn(argv, env, cwd or None, write_fd)
     except BaseException as exc:
         REGISTRY.spawning(-1)
+        os.close(read_fd)
         if not isinstance(exc, OSError):
             raise
         return classify_spawn_error(exc, argv, cwd)
-    created = proctree.create_time_of_spawn(proc.pid, before, proctree.boot_clock())
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(write_fd)  # the child's copy is its stdout and stderr
+    created = proctree.create_time_of_spawn(child.pid, before, proctree.boot_clock())
     pids_file = None if track_file is None else RunPidsFile(track_file)
-    run = RunLineage(run_uid, proc.pid, created or time.time(), _pipe_inode(proc), pids_file)
-    sup = _Supervisor(proc, sink, control, run, timeout, on_spawned, on_paused)
+    run = RunLineage(run_uid, child.pid, created or time.time(), _inode(read_fd), pids_file)
+    sup = _Supervisor(child, read_fd, sink, control, run, timeout, on_spawned, on_paused)
     return sup.run(created)
 
 
-def _pipe_inode(proc: subprocess.Popen[bytes]) -> int | None:
+def _inode(fd: int) -> int | None:
     """What identifies the run's output pipe in /proc/PID/fd of whoever holds it."""
     try:
-        return os.fstat(proc.stdout.fileno()).st_ino if proc.stdout is not None else None
+        return os.fstat(fd).st_ino
     except OSError:
         return None
 
@@ -120,7 +108,8 @@ class _PumpState:
 class _Supervisor:
     def __init__(
         self,
-        proc: subprocess.Popen[bytes],
+        child: spawn.Child,
+        out_fd: int,
         sink: LogSink,
         control: RunControl,
         run: RunLineage,
@@ -128,7 +117,8 @@ class _Supervisor:
         on_spawned: Callable[[Spawned], Callable[[], None] | None] | None,
         on_paused: Callable[[bool], None] | None,
     ) -> None:
-        self.proc = proc
+        self.child = child
+        self.out_fd = out_fd  # the read end of the output pipe; closed by _supervise
         self.sink = sink
         self.control = control
         self.lineage = run
@@ -136,8 +126,8 @@ class _Supervisor:
         self.timeout = timeout
         self.on_spawned = on_spawned
         self.on_paused = on_paused
-        self.pid = proc.pid
-        self.pgid = proc.pid  # start_new_session: the child leads its own group
+        self.pid = child.pid
+        self.pgid = child.pid  # start_new_session: the child leads its own group
         self.known: dict[int, psutil.Process] = {}
         self.peak_rss = 0
         self.cpu_seconds = 0.0
@@ -167,8 +157,7 @@ class _Supervisor:
         try:
             self._pump()
         finally:
-            if self.proc.stdout is not None:
-                self.proc.stdout.close()
+            os.close(self.out_fd)
             if self.returncode is None:  # an exception above: never leave the tree behind
                 self._stop_tree(grace=0.5)
                 self._reap(block=True)
@@ -179,8 +168,7 @@ class _Supervisor:
     def _pump(self) -> None:
         """Copy the output to the log and watch the process until it has ended and its
         output pipe is closed (or given up on), acting on controls and the timeout."""
-        assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
+        fd = self.out_fd
         os.set_blocking(fd, False)
         poller = select.poll()  # no epoll descriptor to make and close for each run
         poller.register(fd, select.POLLIN)
@@ -287,12 +275,14 @@ class _Supervisor:
         try:
             pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
         except ChildProcessError:
-            self.returncode = self.proc.returncode if self.proc.returncode is not None else -1
+            popen = self.child.popen
+            self.returncode = popen.returncode if popen and popen.returncode is not None else -1
             return True
         if pid == 0:
             return False
         self.returncode = os.waitstatus_to_exitcode(status)
-        self.proc.returncode = self.returncode  # so Popen never waits for it again
+        if self.child.popen is not None:
+            self.child.popen.returncode = self.returncode  # so Popen never waits for it again
         # ru_maxrss is not used: it counts the pages of this interpreter the child had before
         # exec, so it would report tens of MB for `true`. Peak memory comes from sampling.
         self.rusage_cpu = usage.ru_utime + usage.ru_stime
