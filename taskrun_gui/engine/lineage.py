@@ -63,6 +63,7 @@ from taskrun_gui.monitor.proctree import ProcStat
 PROBE_LIMIT = 512  # new pids probed one by one; more than this: one pass over /proc
 SPAWN_WINDOW = 1.0  # seconds: a run's main is claimed well before it is this old
 CHECKED_LIMIT = 4096  # processes remembered as checked and no run's (a busy machine)
+REAPED_LIMIT = 1024  # ended runs' mains remembered for the probes still to pass them
 ENABLED = sys.platform.startswith("linux")
 
 _subreaper: bool | None = None  # not tried yet
@@ -88,6 +89,9 @@ class Lineages:
         self._missing: list[int] = []  # allocated but not in /proc at the last probe
         self._deferred: list[int] = []  # maybe a run's main not yet started: look again
         self._spawning = 0  # runs between their fork and `start`
+        # mains of ended runs, reaped by their supervisors, that a probe has still to pass:
+        # gone, not to be read in /proc (a burst of short runs: two reads of each otherwise)
+        self._reaped: set[int] = set()
 
     # -- a run's life ------------------------------------------------------------------------
     def spawning(self, delta: int) -> None:
@@ -118,6 +122,11 @@ class Lineages:
                 self._claims.forget(run)
             else:  # nothing but its main process was ever claimed for it
                 self._claims.by_pid.pop(run.main_pid, None)
+            main = run.main_pid
+            if main > self._cursor or main in self._missing or main in self._deferred:
+                if len(self._reaped) > REAPED_LIMIT:
+                    self._reaped.clear()  # stale ones (the cursor jumped past them)
+                self._reaped.add(main)
             if self._reap_later:
                 self._reap_pending()
             if not self._runs and self._checked:
@@ -196,6 +205,9 @@ class Lineages:
         for pid in pids:
             if self._claims.is_main(pid):  # a live run's main: ours, not reaped yet
                 continue
+            if pid in self._reaped:  # an ended run's main: reaped, so gone
+                self._reaped.discard(pid)
+                continue
             st = proctree.read_stat(pid)
             if st is None:
                 if pid not in missed:  # dead already, or forked but not yet in /proc
@@ -214,6 +226,7 @@ class Lineages:
         table = proctree.proc_table()
         if last >= 0:
             self._cursor, self._missing, self._deferred = last, [], []
+            self._reaped = {pid for pid in self._reaped if pid > last}
         me = os.getpid()
         kids: dict[int, list[ProcStat]] = {}
         for st in table.values():
