@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -107,10 +108,17 @@ def command_argv(
     argument or shell syntax."""
     if shell:
         return line_argv(interpreter, command)
-    items = shlex.split(command)
+    items = _split(command)
     out = []
     for item in items:
         for name, value in params.items():
             item = item.replace("{" + name + "}", value)
         out.append(item)
     return out
+
+
+@functools.lru_cache(maxsize=512)
+def _split(command: str) -> tuple[str, ...]:
+    """shlex's split of an argv command, once per command text (every run of a task splits
+    the same text; a burst of a thousand paid it a thousand times)."""
+    return tuple(shlex.split(command))

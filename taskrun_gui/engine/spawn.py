@@ -74,7 +74,7 @@ def spawn(argv: list[str], env: dict[bytes, bytes], cwd: str | None, out_fd: int
     if not _lean:
         return _with_popen(argv, env, cwd, out_fd)
     sys.audit("subprocess.Popen", argv[0], argv, cwd, env)
-    if any(b"=" in k for k in env):
+    if b"=" in b"".join(env):  # in one of the names
         raise ValueError("illegal environment variable name")
     env_list = [k + b"=" + v for k, v in env.items()]
     executables = _executables(argv[0], env.get(b"PATH"))  # none: os.defpath, as Popen

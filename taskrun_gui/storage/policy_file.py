@@ -4,6 +4,7 @@ policy; a broken one is reported and the defaults apply, so a typo never stops r
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import tomllib
@@ -18,6 +19,7 @@ from taskrun_gui.core.policy import CHECKS, Policy
 log = logging.getLogger(__name__)
 FILE_NAME = "settings.toml"
 _cache: dict[Path, tuple[float, Policy]] = {}
+_DEFAULT = Policy()  # frozen: one for every data dir without a settings file
 
 
 class PolicyError(ValueError):
@@ -25,6 +27,12 @@ class PolicyError(ValueError):
 
 
 def policy_path(data_dir: Path) -> Path:
+    return _path_in(str(data_dir))
+
+
+@functools.lru_cache(maxsize=64)
+def _path_in(data_dir: str) -> Path:
+    """The file's path, made once per data dir (load runs for every run)."""
     return Path(data_dir) / FILE_NAME
 
 
@@ -47,7 +55,7 @@ def load(data_dir: Path) -> Policy:
     try:
         mtime = path.stat().st_mtime
     except OSError:
-        return Policy()
+        return _DEFAULT
     cached = _cache.get(path)
     if cached is not None and cached[0] == mtime:
         return cached[1]
