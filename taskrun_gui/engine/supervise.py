@@ -8,6 +8,7 @@ import fcntl
 import os
 import select
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from taskrun_gui.engine.claims import RunLineage
 from taskrun_gui.engine.lineage import REGISTRY
 from taskrun_gui.engine.logsink import LogSink
 from taskrun_gui.engine.process_outcome import ProcessOutcome as ProcessOutcome  # runner's
-from taskrun_gui.engine.process_outcome import bad_cwd, classify_spawn_error
+from taskrun_gui.engine.process_outcome import classify_spawn_error
 from taskrun_gui.engine.run_control import RunControl as RunControl  # the runner's import
 from taskrun_gui.engine.run_control import Spawned as Spawned
 from taskrun_gui.engine.run_pids import RunPidsFile
@@ -42,6 +43,17 @@ def kill_grace() -> float:
         return 5.0
 
 
+_BUFFERS = threading.local()  # a worker thread runs one process at a time
+
+
+def _thread_buffer() -> bytearray:
+    """This thread's read buffer (a run's output passes through it and is copied out)."""
+    buffer: bytearray | None = getattr(_BUFFERS, "buffer", None)
+    if buffer is None:
+        buffer = _BUFFERS.buffer = bytearray(FIRST_READ_SIZE)
+    return buffer
+
+
 def run_process(
     argv: list[str],
     env: dict[bytes, bytes],
@@ -57,8 +69,8 @@ def run_process(
     """Run `argv` to its end; nothing it started outlives it (see engine/lineage.py for how
     processes that left its tree, group and environment are found). `track_file`: where to
     keep the identities of the processes it starts, for crash recovery (engine/run_pids.py)."""
-    if cwd and not os.path.isdir(cwd):
-        return bad_cwd(cwd)
+    # a working directory that is not there: the child's chdir fails, classify_spawn_error
+    # says so (no look before each start)
     lineage.ensure_subreaper()  # once per process: orphans of runs come to us, not init
     REGISTRY.spawning(+1)
     before = proctree.boot_clock()
@@ -135,8 +147,9 @@ class _Supervisor:
         self.paused = False
         self.returncode: int | None = None
         self.before_reap: Callable[[], None] | None = None
-        self.buffer = bytearray(FIRST_READ_SIZE)  # grows to READ_SIZE for a chatty task
+        self.buffer = _thread_buffer()  # grows to READ_SIZE for a chatty task
         self.view = memoryview(self.buffer)
+        self.pipe_grown = False
         self.rusage_cpu = 0.0
         self.pipe_hunted = False
 
@@ -249,21 +262,23 @@ class _Supervisor:
         in the run's pids file), so a host crash right after cannot lose it."""
         for i in range(64 if not drain else 1 << 20):
             try:
-                n = os.readv(fd, [self.buffer])  # one buffer for the whole run: no big
-            except BlockingIOError:  # allocation (and page faults) per read
+                n = os.readv(fd, [self.buffer])  # one buffer for the thread's runs: no
+            except BlockingIOError:  # big allocation (and page faults) per read or run
                 return False
             if not n:
                 return True
             if not i:
                 REGISTRY.probe()
             self.sink.write(self.view[:n])
-            if n < len(self.buffer):
-                return False
-            if len(self.buffer) < READ_SIZE:  # a chatty task: fewer, larger reads
-                self.buffer = bytearray(READ_SIZE)
-                self.view = memoryview(self.buffer)
+            if n >= FIRST_READ_SIZE and not self.pipe_grown:  # chatty: fewer, larger reads
+                self.pipe_grown = True  # (the thread's buffer may be large already)
+                if len(self.buffer) < READ_SIZE:
+                    self.buffer = _BUFFERS.buffer = bytearray(READ_SIZE)
+                    self.view = memoryview(self.buffer)
                 with contextlib.suppress(OSError, AttributeError):  # Linux
                     fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+            elif n < len(self.buffer):
+                return False
         return False
 
     def _reap(self, block: bool) -> bool:
