@@ -54,9 +54,15 @@ def store_for_command(data_dir: str | None, writing: bool = False) -> Store:
     if store.open_error:
         warn(store.open_error)
     recover_if_no_host(store)
+    replay_and_tell(store)
+    return store
+
+
+def replay_and_tell(store: Store) -> None:
+    """What earlier processes could not write, written before the command looks (a host
+    doing a command for a thin client does it too: the same answer, the same warning)."""
     if replay_spool(store):
         warn("some run records are still waiting for the history store to accept writes")
-    return store
 
 
 def warn(message: str) -> None:
