@@ -11,11 +11,12 @@ twice."""
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported once the command is one a host may serve (not for --help)
+    import socket
 
 SOCKET_NAME = "command.sock"  # engine/command_socket.py's (a test keeps them equal)
 PROTOCOL = 1
@@ -37,7 +38,11 @@ def try_host(argv: list[str]) -> int | None:
         return None
     data_dir, verb = found
     path = os.fsencode(os.path.join(data_dir, "locks", SOCKET_NAME))
-    if len(path) > MAX_PATH or not hasattr(socket, "SO_PEERCRED"):
+    if len(path) > MAX_PATH or not os.path.exists(path):
+        return None
+    import socket
+
+    if not hasattr(socket, "SO_PEERCRED"):
         return None
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -84,6 +89,8 @@ def _user_data_dir() -> str | None:
 
 
 def _request(argv: list[str], data_dir: str) -> bytes:
+    import json
+
     out, err = sys.stdout, sys.stderr
     streams = [
         [getattr(s, "encoding", None) or "utf-8", getattr(s, "errors", None) or "strict"]
@@ -101,6 +108,8 @@ def _request(argv: list[str], data_dir: str) -> bytes:
 
 def _ask(sock: socket.socket, path: bytes, request: bytes, reading: bool) -> int | None:
     """Ask; None when nothing was asked (or a read got no answer: it is done here)."""
+    import json
+
     try:
         sock.settimeout(GREETING_WAIT_S)
         sock.connect(path)
@@ -134,6 +143,7 @@ def _ask(sock: socket.socket, path: bytes, request: bytes, reading: bool) -> int
 
 
 def _peer_uid(sock: socket.socket) -> int:
+    import socket
     import struct
 
     data = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))

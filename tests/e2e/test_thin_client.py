@@ -10,7 +10,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,36 +20,11 @@ from taskrun_gui.engine.command_socket import socket_path
 from taskrun_gui.engine.locks import host_alive, host_pid
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.db import Store
-from tests.e2e.cli import cli_env, popen_taskrun, reaped
+from tests.e2e.cli import popen_taskrun, reaped
+from tests.e2e.cli import taskrun_marked as call
 from tests.helpers import add_task, py_task, shell_task, wait_for
 
-# `taskrun` itself, then whether this process imported the ORM or the parser (the thin path
-# imports neither: the host parses and does the command)
-WRAPPER = """
-import os, sys
-from taskrun_gui.cli import main
-try:
-    code = main(sys.argv[1:])
-finally:  # a parser's refusal ends in SystemExit
-    with open(os.environ["ORM_MARK"], "w") as f:
-        own = {"peewee", "taskrun_gui.cli.parser"} & set(sys.modules)
-        f.write("own" if own else "thin")
-sys.exit(code)
-"""
 IN_PROCESS = {"TASKRUN_NO_COMMAND_SOCKET": "1"}
-
-
-def call(data: Path, *args: str, **extra: str) -> tuple[subprocess.CompletedProcess[bytes], str]:
-    """The command's result as bytes, and "thin" or "own": how it was done."""
-    mark = data.parent / "orm-mark"
-    mark.unlink(missing_ok=True)
-    res = subprocess.run(
-        [sys.executable, "-c", WRAPPER, *args],
-        env=cli_env(data, ORM_MARK=str(mark), **extra),
-        capture_output=True,
-        timeout=60,
-    )
-    return res, mark.read_text()
 
 
 def start_daemon(data: Path) -> subprocess.Popen[str]:
