@@ -48,8 +48,12 @@ def try_host(argv: list[str]) -> int | None:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     except OSError:
         return None
-    with sock:
-        return _ask(sock, path, _request(argv, data_dir), reading=verb == "runs")
+    try:
+        with sock:
+            return _ask(sock, path, _request(argv, data_dir), reading=verb == "runs")
+    except KeyboardInterrupt:  # as the command in this process says it
+        print("taskrun: interrupted", file=sys.stderr)
+        return 130
 
 
 def _data_dir(argv: list[str]) -> tuple[str, str] | None:

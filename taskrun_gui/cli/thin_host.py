@@ -126,8 +126,9 @@ def _command(store: Store, argv: list[str]) -> int | None:
         return exc.code if isinstance(exc.code, int) else 1
     if not _served(args) or store.open_error:
         return None  # (a store opened with a warning: each process tells it itself)
-    from taskrun_gui.cli.common import replay_and_tell
+    from taskrun_gui.cli.common import command_lock_wait, replay_and_tell
 
+    store.db.wait_for_lock(command_lock_wait())  # this thread's, from now on
     replay_and_tell(store)
     return execute(args, hosted=store)
 
