@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from taskrun_gui.engine.wakeup import bind_private
+
 log = logging.getLogger(__name__)
 SOCKET_NAME = "command.sock"
 PROTOCOL = 1  # a client speaking another one does the command itself
@@ -88,15 +90,10 @@ class CommandListener:
         read-only locks dir): callers then do their commands themselves, as before."""
         if not supported() or len(os.fsencode(self.path)) > MAX_PATH:
             return False
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock = bind_private(self.path, socket.SOCK_STREAM)
+        if sock is None:
+            return False
         try:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()  # a dead host's (only the lock holder binds)
-            old = os.umask(0o177)  # 0600 from the start: no moment when others may connect
-            try:
-                sock.bind(os.fsencode(self.path))
-            finally:
-                os.umask(old)
             sock.listen(64)
         except OSError as exc:
             log.debug("no command socket at %s: %s", self.path, exc)
