@@ -36,6 +36,8 @@ def try_host(argv: list[str]) -> int | None:
     found = _data_dir(argv)
     if found is None or os.environ.get("TASKRUN_DB") or os.environ.get(OFF_SWITCH):
         return None
+    if not all(hasattr(s, "buffer") for s in (sys.stdout, sys.stderr)):
+        return None  # a closed stream (None) or a text-only one: this process knows it
     data_dir, verb = found
     path = os.fsencode(os.path.join(data_dir, "locks", SOCKET_NAME))
     if len(path) > MAX_PATH or not os.path.exists(path):
@@ -155,13 +157,16 @@ def _peer_uid(sock: socket.socket) -> int:
 
 
 def _print(out: bytes, err: bytes, code: int) -> int:
-    """As the command in this process would: a refused stdout is the error it reports,
-    a closed pipe the end of the output."""
-    try:
-        if err:
+    """As the command in this process would: stderr never fails a command (cli/streams.py);
+    a refused stdout is the error it reports, a closed pipe the end of the output."""
+    if err:
+        try:
             sys.stderr.flush()
             sys.stderr.buffer.write(err)
             sys.stderr.flush()
+        except OSError:
+            pass
+    try:
         if out:
             sys.stdout.flush()
             sys.stdout.buffer.write(out)
