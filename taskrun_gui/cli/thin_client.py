@@ -27,7 +27,14 @@ ANSWER_WAIT_S = 120.0
 OFF_SWITCH = "TASKRUN_NO_COMMAND_SOCKET"  # set: every command is done in its own process
 # The environment that changes what run/runs do or print (the host compares it with its own;
 # TASKRUN_HOME is the data dir, sent resolved).
-ENV_NAMES = ("TASKRUN_NODE", "TASKRUN_CLI_PARAMS", "TASKRUN_DB", "TASKRUN_STORE_WAIT_S", "TZ")
+ENV_NAMES = (
+    "TASKRUN_NODE",
+    "TASKRUN_CLI_PARAMS",
+    "TASKRUN_DB",
+    "TASKRUN_STORE_WAIT_S",
+    "TASKRUN_BUSY_TIMEOUT_MS",
+    "TZ",  # `runs` prints local times
+)
 
 
 def try_host(argv: list[str]) -> int | None:
@@ -83,7 +90,10 @@ def _data_dir(argv: list[str]) -> tuple[str, str] | None:
     chosen = explicit or os.environ.get("TASKRUN_HOME") or _user_data_dir()
     if chosen is None:
         return None
-    return os.path.realpath(os.path.expanduser(chosen)), argv[i]
+    try:
+        return os.path.realpath(os.path.expanduser(chosen)), argv[i]
+    except OSError:  # a relative one under a removed cwd: the command's own process tells
+        return None
 
 
 def _user_data_dir() -> str | None:
@@ -104,12 +114,19 @@ def _request(argv: list[str], data_dir: str) -> bytes:
     ]
     request: dict[str, Any] = {
         "argv": argv,
-        "cwd": os.getcwd(),
+        "cwd": _cwd(),  # (run/runs read no path of it: --data-dir is sent resolved)
         "data_dir": data_dir,
         "env": {k: os.environ[k] for k in ENV_NAMES if k in os.environ},
         "streams": streams,
     }
     return json.dumps(request).encode() + b"\n"
+
+
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:  # removed under the caller
+        return ""
 
 
 def _ask(sock: socket.socket, path: bytes, request: bytes, reading: bool) -> int | None:

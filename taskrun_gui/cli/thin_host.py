@@ -52,10 +52,12 @@ class _Routed:
 
 
 def _route_streams() -> tuple[_Routed, _Routed]:
+    """sys.stdout and sys.stderr routed (a window started without them, None, writes
+    nowhere as before)."""
     if not isinstance(sys.stdout, _Routed):
-        sys.stdout = _Routed(sys.stdout)
+        sys.stdout = _Routed(sys.stdout or open(os.devnull, "w"))  # noqa: SIM115
     if not isinstance(sys.stderr, _Routed):
-        sys.stderr = _Routed(sys.stderr)
+        sys.stderr = _Routed(sys.stderr or open(os.devnull, "w"))  # noqa: SIM115
     return sys.stdout, sys.stderr
 
 
