@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from taskrun_gui import qt_gc
 from taskrun_gui.core import nodes
+from taskrun_gui.engine.command_socket import CommandListener
 from taskrun_gui.executor.host import Host
 from taskrun_gui.resources import app_icon
 from taskrun_gui.single_instance import SingleInstance
@@ -108,11 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     # the window is painted first: serving starts with recovering what a dead host left,
     # which can take seconds (stopping its process trees)
-    when_painted(window, lambda: serve(host, window))
+    commands: list[CommandListener] = []  # answering `taskrun run`/`runs` while it serves
+    when_painted(window, lambda: commands.extend(serve(host, window)))
     try:
         return app.exec()
     finally:
         instance.stop_listening()
+        for listener in commands:  # before the host lets go: a call then does it itself
+            listener.stop()
         shut_down(window, host.close)
         query.wait_idle()
         store.close()
@@ -142,14 +146,18 @@ def when_painted(window: QWidget, then: Callable[[], None]) -> None:
         _FirstExpose(handle, then)
 
 
-def serve(host: Host, window: MainWindow) -> None:
-    """Serve the data dir (its engine host also keeps it clean: retention), or follow the
-    process that serves it and say so."""
+def serve(host: Host, window: MainWindow) -> list[CommandListener]:
+    """Serve the data dir (its engine host also keeps it clean: retention), with its command
+    socket for thin `taskrun` calls; or follow the process that serves it and say so."""
     if host.try_serve():
-        return
+        from taskrun_gui.cli.thin_host import listen
+
+        listener = listen(host.store)
+        return [] if listener is None else [listener]
     host.become_client()
     pid = host.served_by
     window.set_host_note(f"Runs are executed by taskrun daemon (pid {pid if pid else '?'})")
+    return []
 
 
 def shut_down(window: MainWindow, close_host: Callable[[], None]) -> None:

@@ -3,20 +3,17 @@ stderr with a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from taskrun_gui.cli import host_parser
-from taskrun_gui.cli.parser import build_parser
 from taskrun_gui.cli.streams import protect_stderr
-from taskrun_gui.core import nodes
-from taskrun_gui.storage import db_url
 
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+
     from taskrun_gui.storage.db import Store
 
 # Commands that change the history: on a store opened read-only they stop before starting.
@@ -62,6 +59,8 @@ def _command(args: argparse.Namespace) -> Callable[..., int]:
 
 
 def _writes(args: argparse.Namespace) -> bool:
+    from taskrun_gui.cli import host_parser
+
     if args.verb == "task":
         return bool(args.task_command in WRITING_TASK_ACTIONS)
     if args.verb == "host":
@@ -88,32 +87,39 @@ def _os_error(exc: OSError) -> str:
 def main(argv: list[str] | None = None) -> int:
     protect_stderr()
     argv = sys.argv[1:] if argv is None else argv
+    from taskrun_gui.cli.thin_client import try_host
+
+    served = try_host(argv)  # `run T`, `runs`: done by the host serving the data dir
+    if served is not None:
+        return served
+    from taskrun_gui.cli.parser import build_parser
+    from taskrun_gui.core import nodes
+    from taskrun_gui.storage import db_url
+
     args = build_parser(argv).parse_args(argv)  # --help and a bad option end here, cheaply
     db_url.use(args.db)
     if args.node:  # for this command and what it starts (a daemon)
         os.environ[nodes.ENV] = args.node
-    return _execute(args)
+    return execute(args)
 
 
-def _execute(args: argparse.Namespace) -> int:
-    """The command, with every error it can meet told in one line."""
+def execute(args: argparse.Namespace, hosted: Store | None = None) -> int:
+    """The command, with every error it can meet told in one line. `hosted`: the store of
+    the host doing it for a thin client (cli/thin_host.py), open already and left open."""
     import sqlite3
 
     from peewee import DatabaseError, OperationalError
 
-    from taskrun_gui.cli.common import CliError, store_for_command, warn
+    from taskrun_gui.cli.common import CliError
     from taskrun_gui.core.params import ParamError
     from taskrun_gui.storage.db import StoreBusyError, StoreOpenError
     from taskrun_gui.storage.migrations import SchemaTooNewError
     from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskNotFoundError
 
-    store = None
+    store = hosted
     try:
-        store = store_for_command(args.data_dir, writing=_writes(args))
-        if args.verb == "daemon":  # it serves for hours: no 30 s waits on its event loop
-            store.db.wait_for_lock(None)
-        elif args.verb != "run" and _ensure_served(store, args.workers):
-            warn("runs were waiting with nobody to serve them (their host stopped): started one")
+        if store is None:
+            store = _open_for(args)
         code = _command(args)(store, args)
         sys.stdout.flush()  # here, where a refused write is reported, not at exit
         return code
@@ -144,8 +150,19 @@ def _execute(args: argparse.Namespace) -> int:
         print(f"taskrun: {_os_error(exc)}", file=sys.stderr)
         return 1
     finally:
-        if store is not None:
+        if store is not None and hosted is None:
             store.close()
+
+
+def _open_for(args: argparse.Namespace) -> Store:
+    from taskrun_gui.cli.common import store_for_command, warn
+
+    store = store_for_command(args.data_dir, writing=_writes(args))
+    if args.verb == "daemon":  # it serves for hours: no 30 s waits on its event loop
+        store.db.wait_for_lock(None)
+    elif args.verb != "run" and _ensure_served(store, args.workers):
+        warn("runs were waiting with nobody to serve them (their host stopped): started one")
+    return store
 
 
 def _ensure_served(store: Store, workers: int | None) -> bool:

@@ -45,18 +45,29 @@ def _store_wait_budget() -> float:
     return budget if math.isfinite(budget) and budget >= 0 else STORE_WAIT_S
 
 
+def command_lock_wait() -> LockWait:
+    """How a command waits for another process's write lock: bounded, said once on stderr
+    (a host doing a command for a thin client waits the same way on that thread)."""
+    return LockWait(_on_store_wait, _store_wait_budget())
+
+
 def store_for_command(data_dir: str | None, writing: bool = False) -> Store:
     """storage.db.open_store with this thread waiting (bounded, said once on stderr) for
     another process's write lock; then what a command needs that a host would do: runs of a
     dead host recovered, spooled records replayed."""
-    wait = LockWait(_on_store_wait, _store_wait_budget())
-    store = open_store(resolve_data_dir(data_dir), wait, writing)
+    store = open_store(resolve_data_dir(data_dir), command_lock_wait(), writing)
     if store.open_error:
         warn(store.open_error)
     recover_if_no_host(store)
+    replay_and_tell(store)
+    return store
+
+
+def replay_and_tell(store: Store) -> None:
+    """What earlier processes could not write, written before the command looks (a host
+    doing a command for a thin client does it too: the same answer, the same warning)."""
     if replay_spool(store):
         warn("some run records are still waiting for the history store to accept writes")
-    return store
 
 
 def warn(message: str) -> None:

@@ -62,18 +62,27 @@ def serve(
     setup: Callable[[ThreadHost], None] | None = None,
     on_finished: Callable[[RunRecord], None] | None = None,
     on_output: Callable[[str, str, int], None] | None = None,
+    commands: bool = False,
 ) -> int:
     """Run the host on this thread until stopped (SIGTERM/SIGINT) or, with exit_when_idle,
-    until nothing is queued or running."""
+    until nothing is queued or running. `commands`: answer `taskrun run`/`runs` calls over
+    the command socket meanwhile (a daemon; cli/thin_host.py)."""
     serving = _Serving(host, on_stop, on_finished, on_output)
     old = {s: signal.signal(s, serving.on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     host.listeners.append(serving.on_event)
     if setup is not None:
         setup(host)
+    listener = None
+    if commands:
+        from taskrun_gui.cli.thin_host import listen
+
+        listener = listen(host.store)
     try:
         on_tick = serving.quit_if_idle if exit_when_idle else None
         host.home.run(on_tick=on_tick, every=IDLE_CHECK_S)
     finally:
+        if listener is not None:  # before the host lock goes: a call then does it itself
+            listener.stop()
         for s, handler in old.items():
             signal.signal(s, handler)
         host.close(cancel_running=True)

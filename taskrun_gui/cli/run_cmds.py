@@ -49,7 +49,7 @@ def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
         by = f"pid {pid}" if pid else "another process (it is starting)"
         fail(f"the data dir {store.data_dir} is already served by {by}")
     print(f"taskrun daemon serving {store.data_dir} (pid {os.getpid()})", file=sys.stderr)
-    code = serve(host, exit_when_idle=a.exit_when_idle, on_stop=a.on_stop)
+    code = serve(host, exit_when_idle=a.exit_when_idle, on_stop=a.on_stop, commands=True)
     if a.exit_when_idle:
         ensure_successor(host, a.workers)  # runs queued as this host was leaving
     return code

@@ -36,6 +36,23 @@ def nudge(locks_dir: Path) -> None:
         s.sendto(b"!", path)
 
 
+def bind_private(path: Path, kind: socket.SocketKind) -> socket.socket | None:
+    """A unix socket bound at `path` (a dead host's file there replaced), 0600 like every
+    file of a data dir whatever the umask (in the 0700 locks dir: nobody else reaches it
+    meanwhile); None when it cannot be had (a read-only locks dir)."""
+    sock = socket.socket(socket.AF_UNIX, kind)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # a dead host's (only the lock holder binds)
+        sock.bind(os.fsencode(path))
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        log.debug("no socket at %s: %s", path, exc)
+        sock.close()
+        return None
+    return sock
+
+
 class WakeListener:
     """The host's end: calls `on_wake` (from its own thread) for each nudge that arrives.
     Bound by the process holding the host lock only, so a socket file left by a dead host
@@ -53,15 +70,8 @@ class WakeListener:
         locks dir): the host then finds queued runs by its poll alone."""
         if len(os.fsencode(self.path)) > MAX_PATH:
             return False
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        try:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()  # a dead host's
-            sock.bind(os.fsencode(self.path))
-            os.chmod(self.path, 0o600)  # like every file of a data dir, whatever the umask
-        except OSError as exc:
-            log.debug("no wake-up socket at %s: %s", self.path, exc)
-            sock.close()
+        sock = bind_private(self.path, socket.SOCK_DGRAM)
+        if sock is None:
             return False
         self._sock = sock
         self._thread.start()

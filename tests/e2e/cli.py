@@ -56,6 +56,36 @@ def one_line_refusal(res: subprocess.CompletedProcess[str], expected: str) -> No
     assert expected in res.stderr, res.stderr
 
 
+# `taskrun` itself, then whether this process imported the ORM or the parser (the thin path
+# imports neither: the host parses and does the command)
+WRAPPER = """
+import os, sys
+from taskrun_gui.cli import main
+try:
+    code = main(sys.argv[1:])
+finally:  # a parser's refusal ends in SystemExit
+    with open(os.environ["ORM_MARK"], "w") as f:
+        own = {"peewee", "taskrun_gui.cli.parser"} & set(sys.modules)
+        f.write("own" if own else "thin")
+sys.exit(code)
+"""
+
+
+def taskrun_marked(
+    data: Path, *args: str, **extra: str
+) -> tuple[subprocess.CompletedProcess[bytes], str]:
+    """The command's result as bytes, and "thin" or "own": how it was done."""
+    mark = data.parent / "orm-mark"
+    mark.unlink(missing_ok=True)
+    res = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *args],
+        env=cli_env(data, ORM_MARK=str(mark), **extra),
+        capture_output=True,
+        timeout=60,
+    )
+    return res, mark.read_text()
+
+
 @contextlib.contextmanager
 def reaped(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
     """`proc` killed and waited for if the block leaves it running (a failing test)."""
