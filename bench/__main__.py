@@ -19,6 +19,7 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         bench_history,
         bench_log_capture,
         bench_log_view,
+        bench_pg,
         bench_remote,
         bench_startup,
     )
@@ -33,6 +34,8 @@ def _suites() -> list[tuple[str, Callable[[], list[Result]]]]:
         ("7. command line", bench_cli.run),
         ("8. runs on another machine", bench_remote.run),
         ("9. search all output", bench_grep.run),
+        ("10. executor overhead, PostgreSQL", bench_pg.executor),
+        ("11. history at scale, PostgreSQL", bench_pg.history),
     ]
 
 

@@ -27,8 +27,9 @@ def bare(n: int = N) -> float:
     return time.perf_counter() - start
 
 
-def through_executor(n: int = N, where: str | None = None) -> float:
-    """`where`: the folder to make the data dir in (default: bench/.work, beside the repo)."""
+def through_executor(n: int = N, where: str | None = None, url: str | None = None) -> float:
+    """`where`: the folder to make the data dir in (default: bench/.work, beside the repo).
+    `url`: the history in that PostgreSQL database rather than the data dir (bench_pg)."""
     from PySide6.QtCore import QCoreApplication
 
     from taskrun_gui import qt_gc
@@ -41,7 +42,7 @@ def through_executor(n: int = N, where: str | None = None) -> float:
     app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
     qt_gc.install(app)  # as every host process does (the window, the daemon, the CLI)
     d = tempfile.mkdtemp(dir=where) if where else scratch_dir()
-    store = Store(d).open()
+    store = Store(d, url).open()
     with store.db.atomic():
         task = tasks_repo.create(
             TaskSpec(name="noop", command="true", shell=False, max_concurrent=2)

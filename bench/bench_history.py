@@ -13,12 +13,16 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import peewee
 
 from bench import qt
 from bench.common import Result, report
 from bench.history_data import RUNS, SMALL, data_dir
+
+if TYPE_CHECKING:
+    from taskrun_gui.storage.db import Store
 
 REPEAT = 5
 TARGET_MS = 100.0
@@ -80,12 +84,10 @@ def _runner():  # type: ignore[no-untyped-def]
     return _RUNNER[0]
 
 
-def _open(runs: int) -> None:
-    from taskrun_gui.storage.db import Store
+def _open(store: Store) -> None:
     from taskrun_gui.storage.writer import StoreWriter
     from taskrun_gui.ui.query import QueryRunner
 
-    store = Store(data_dir(runs)).open()
     _RUNNER[:] = [QueryRunner(store, StoreWriter(store))]
 
 
@@ -128,13 +130,14 @@ def _call_figures(task_id: int) -> dict[str, tuple[float, float]]:
 def _timed(fn: Callable[[], object]) -> float:
     """Seconds `fn` took on this thread's connection; interrupted after LIMIT_S."""
     conn = _runner().store.db.connection()
-    watchdog = threading.Timer(LIMIT_S, conn.interrupt)
+    stop = getattr(conn, "interrupt", None) or conn.cancel  # sqlite3, psycopg2
+    watchdog = threading.Timer(LIMIT_S, stop)
     start = time.perf_counter()
     watchdog.start()
     try:
         fn()
     except (sqlite3.OperationalError, peewee.OperationalError) as exc:
-        if "interrupt" not in str(exc):
+        if "interrupt" not in str(exc) and "cancel" not in str(exc):
             raise
         return LIMIT_S
     finally:
@@ -142,22 +145,31 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _figures(runs: int) -> dict[str, tuple[float, float]]:
-    _open(runs)
+def figures(store: Store, runs: int) -> dict[str, tuple[float, float]]:
+    """Every query's (median, slowest) ms over the opened `store` (closed afterwards)."""
+    _open(store)
     try:
-        store = _runner().store
         task_id = int(store.db.execute_sql("SELECT MIN(id) FROM task").fetchone()[0])
-        print(f"history: {runs:,} runs")
+        print(f"history: {runs:,} runs ({store.backend.name})")
         return {**_model_figures(task_id), **_call_figures(task_id)}
     finally:
         _close()
 
 
 def run() -> list[Result]:
+    from taskrun_gui.storage.db import Store
+
     qt.app()
     data_dir(RUNS)
-    small = _figures(SMALL)
-    big = _figures(RUNS)
+    small = figures(Store(data_dir(SMALL)).open(), SMALL)
+    big = figures(Store(data_dir(RUNS)).open(), RUNS)
+    return compare(small, big, "2.")
+
+
+def compare(
+    small: dict[str, tuple[float, float]], big: dict[str, tuple[float, float]], prefix: str
+) -> list[Result]:
+    """One table row per query: its slowest scope at 1M, against the targets."""
     results = []
     print(f"history: {'query':<40} {'10k ms':>8} {'1M ms':>8} {'ratio':>6}")
     worst: dict[str, tuple[float, float, str]] = {}  # per query: (ratio, 1M ms, scope)
@@ -173,7 +185,7 @@ def run() -> list[Result]:
         where = f" [{label}]" if label else ""
         results.append(
             Result(
-                f"2. {name}",
+                f"{prefix} {name}",
                 f"{slowest:.1f} ms, x{ratio:.1f} 10k{where}",
                 f"< {TARGET_MS:.0f} ms, <= x{RATIO:g}",
                 slowest < TARGET_MS and ratio <= RATIO,

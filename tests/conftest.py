@@ -131,15 +131,11 @@ def _pg_started_first() -> Iterator[pg_server.PgServer | None]:
     try:
         yield server
     finally:
-        server.stop()
+        server.discard()
         if old is None:
             os.environ.pop("PGPASSFILE", None)
         else:
             os.environ["PGPASSFILE"] = old
-        import shutil
-
-        shutil.rmtree(server.root, ignore_errors=True)
-        shutil.rmtree(server.pgpass.parent, ignore_errors=True)
 
 
 @pytest.fixture

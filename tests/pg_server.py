@@ -5,13 +5,17 @@ with a password kept in a 0600 pgpass file ($PGPASSFILE), never in a URL."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import glob
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,25 @@ def bin_dir() -> Path | None:
     return Path(versions[-1]).parent if versions else None
 
 
+_PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37
+
+
+@contextlib.contextmanager
+def _not_a_subreaper() -> Iterator[None]:
+    """This process is no child subreaper inside the block (Linux; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    flag = ctypes.c_int(0)
+    libc.prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0)
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+    try:
+        yield
+    finally:
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, flag.value, 0, 0, 0)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,6 +65,7 @@ class PgServer:
     port: int
     bins: Path
     pgpass: Path
+    durable: bool = False  # commits survive `stop("immediate")` (synchronous_commit on)
 
     @property
     def url(self) -> str:
@@ -77,15 +101,31 @@ class PgServer:
             "UTF8",
             "--no-sync",
         )
+        self.start_again()
+        self.psql(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
+        self.psql(f"CREATE DATABASE {DBNAME} OWNER {ROLE}")
+        self.pgpass.write_text(f"127.0.0.1:{self.port}:*:{ROLE}:{PASSWORD}\n")
+        os.chmod(self.pgpass, 0o600)
+
+    def start_again(self) -> None:
+        """Start the server of an existing data folder (after `stop`), waiting until it
+        accepts connections. Not as an orphan of this process: a test process that ran a
+        task is a child subreaper (as a host is), and the postmaster pg_ctl leaves behind
+        would be its child, taken for a run's escaped process."""
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
             f"-c unix_socket_directories={self.root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-c synchronous_commit={'on' if self.durable else 'off'} "
+            "-c full_page_writes=off -c max_connections=200"
         )
+        with _not_a_subreaper():
+            self._start(options)
+
+    def _start(self, options: str) -> None:
         self._run(
             str(self.bins / "pg_ctl"),
             "-D",
-            str(data),
+            str(self.root / "data"),
             "-l",
             str(self.root / "log"),
             "-o",
@@ -95,18 +135,15 @@ class PgServer:
             "60",
             "start",
         )
-        self.psql(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
-        self.psql(f"CREATE DATABASE {DBNAME} OWNER {ROLE}")
-        self.pgpass.write_text(f"127.0.0.1:{self.port}:*:{ROLE}:{PASSWORD}\n")
-        os.chmod(self.pgpass, 0o600)
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "immediate") -> None:
+        """`mode`: pg_ctl's -m (fast: clients are told; immediate: as a crash)."""
         self._run(
             str(self.bins / "pg_ctl"),
             "-D",
             str(self.root / "data"),
             "-m",
-            "immediate",
+            mode,
             "-w",
             "stop",
         )
@@ -116,13 +153,34 @@ class PgServer:
             self._as_owner(*argv), check=True, capture_output=True, stdin=subprocess.DEVNULL
         )
 
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        """The rows of a statement on the test database, as the test role (a connection of
+        its own each time: the server may have been restarted in between)."""
+        import psycopg2
+
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=ROLE, dbname=DBNAME)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                return list(cur.fetchall())
+        finally:
+            conn.close()
+
+    def discard(self) -> None:
+        """Stop it (when it runs) and remove its folders."""
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.pgpass.parent, ignore_errors=True)
+
     def reset(self, dbname: str = DBNAME) -> None:
         """An empty database for the next test: its schema dropped and made again."""
         self.psql(f"DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION {ROLE}", dbname)
 
 
-def start_server() -> PgServer | None:
-    """The server, started; None when PostgreSQL is not installed here."""
+def start_server(durable: bool = False) -> PgServer | None:
+    """The server, started; None when PostgreSQL is not installed here. `durable`: what it
+    acknowledged survives an immediate stop (as a crash), for tests that stop it so."""
     bins = bin_dir()
     if bins is None:
         return None
@@ -133,6 +191,6 @@ def start_server() -> PgServer | None:
         owner = pwd.getpwnam(RUN_AS)
         os.chown(root, owner.pw_uid, owner.pw_gid)
     pgpass = Path(tempfile.mkdtemp(prefix="taskrun-pgpass-", dir=base)) / "pgpass"
-    server = PgServer(root, _free_port(), bins, pgpass)
+    server = PgServer(root, _free_port(), bins, pgpass, durable)
     server.start()
     return server

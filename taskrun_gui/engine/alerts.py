@@ -16,6 +16,7 @@ from taskrun_gui.core.insights import Alert, AlertTracker
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.writer import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,8 @@ class AlertWatch:
             while (batch := self._next_batch()) is not None:
                 try:
                     self._judge(batch)
-                except Exception:  # a bug of ours must not end the alerts for good
-                    log.exception("alert check of %d runs failed", len(batch))
+                except Exception as exc:  # a bug of ours must not end the alerts for good
+                    log_failure(log, exc, "alert check of %d runs failed", len(batch))
         finally:
             self.store.db.close()  # this thread's connection
 

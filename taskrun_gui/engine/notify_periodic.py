@@ -19,6 +19,7 @@ from taskrun_gui.storage import (
     policy_file,
     tasks_repo,
 )
+from taskrun_gui.storage.writer import log_failure
 
 if TYPE_CHECKING:
     from taskrun_gui.engine.notify_service import NotifyService
@@ -35,8 +36,8 @@ class Periodic:
         try:
             self._late()
             self._digest()
-        except Exception:  # a busy store: the next tick looks again
-            log.exception("late and digest check")
+        except Exception as exc:  # a busy store: the next tick looks again
+            log_failure(log, exc, "late and digest check")
 
     def succeeded(self, rec: RunRecord, events: dict[str, tuple[str, str]]) -> None:
         """A success of a task that was late: it is back (a recovery, told once)."""

@@ -31,6 +31,7 @@ from taskrun_gui.storage import (
     tasks_repo,
 )
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.writer import log_failure
 
 log = logging.getLogger(__name__)
 TICK_S = 30.0  # how often late tasks and the digest are looked at (and at start, at resume)
@@ -102,8 +103,8 @@ class NotifyService:
                     return
                 try:
                     self._on_finished(*item)
-                except Exception:  # a busy store, a bad rule: the next run is judged again
-                    log.exception("alerts for run %s", item[0].uid)
+                except Exception as exc:  # a busy store, a bad rule: the next run is judged again
+                    log_failure(log, exc, "alerts for run %s", item[0].uid)
         finally:
             self.store.db.close()  # this thread's connection
 

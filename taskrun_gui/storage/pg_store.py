@@ -12,6 +12,7 @@ from peewee import DatabaseError, InterfaceError, OperationalError
 from taskrun_gui.storage import migrations
 from taskrun_gui.storage.db_url import DbUrl
 from taskrun_gui.storage.pg_backend import TaskRunPostgresDatabase
+from taskrun_gui.storage.pg_reconnect import ReconnectingPostgresDatabase
 
 CONNECT_TIMEOUT_S = 10
 
@@ -21,7 +22,8 @@ class PgOpenError(RuntimeError):
 
 
 def database(url: DbUrl, secrets_dir: Path) -> TaskRunPostgresDatabase:
-    return TaskRunPostgresDatabase(
+    """One that outlives a server restart (pg_reconnect)."""
+    return ReconnectingPostgresDatabase(
         url.dbname,
         secrets_dir,
         connect_timeout=CONNECT_TIMEOUT_S,

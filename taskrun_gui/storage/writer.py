@@ -21,14 +21,14 @@ from peewee import OperationalError
 from taskrun_gui.core.run_events import RunEvent
 from taskrun_gui.storage import journal, spool_claims
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.op_batches import CommitCallback, Job, OpBatches
+from taskrun_gui.storage.op_batches import CommitCallback, Job, OpBatches, store_refused
 
 log = logging.getLogger(__name__)
 
 HealthCallback = Callable[[bool, str], None]
 COMPACT_AT = 1 << 20  # journal bytes after which a busy writer rewrites it to what is pending
 LAZY_DELAY = 0.05  # seconds a write nobody waits for may wait to share a commit
-__all__ = ["LAZY_DELAY", "HealthCallback", "StoreWriter", "replay_spool"]
+__all__ = ["LAZY_DELAY", "HealthCallback", "StoreWriter", "log_failure", "one_line", "replay_spool"]
 
 
 class StoreWriter:
@@ -192,12 +192,18 @@ class StoreWriter:
         if ok == self.healthy:
             return
         self.healthy = ok
-        self.last_error = message
+        self.last_error = one_line(message)
         if self.on_health is not None:
             try:
-                self.on_health(ok, message)
+                self.on_health(ok, self.last_error)
             except Exception:
                 log.exception("health callback failed")
+
+
+def one_line(message: str) -> str:
+    """The first line of a store's error (libpq's run to three, with hints), for a notice
+    that is told in one line."""
+    return next((line.strip() for line in message.splitlines() if line.strip()), message)
 
 
 def replay_spool(store: Store) -> int:
@@ -224,3 +230,13 @@ def replay_spool(store: Store) -> int:
         raise
     taken.done()
     return len(left)
+
+
+def log_failure(logger: logging.Logger, exc: BaseException, what: str, *args: object) -> None:
+    """A background job that failed: the store refusing (the server away, a lock) is told
+    once by the writer's health notice, so here it is a debug line; anything else is ours
+    and logged with its traceback."""
+    if store_refused(exc):
+        logger.debug(what + ": %s", *args, exc)
+    else:
+        logger.error(what, *args, exc_info=exc)
