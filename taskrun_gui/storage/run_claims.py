@@ -5,7 +5,10 @@ storage queries so a second backend changes storage only."""
 
 from __future__ import annotations
 
+from peewee import Case
+
 from taskrun_gui.core.models import Control, RunRecord, RunStatus
+from taskrun_gui.core.nodes import ANY_NODE
 from taskrun_gui.storage.runs_repo import servable_by, to_record
 from taskrun_gui.storage.schema import Run
 
@@ -39,11 +42,13 @@ def claim(
     between (every TaskRun write transaction takes the database's write lock first, SQLite's
     or the PostgreSQL backend's advisory lock: a compare-and-set, as atomic as SELECT ... FOR
     UPDATE SKIP LOCKED and without a second round trip). `log_paths`: new log paths of runs
-    another node queued (a path in its data dir, which is not on this machine)."""
+    another node queued (a path in its data dir, which is not on this machine). A run queued
+    for any node keeps that in any_node: the claim goes back to the others if `node` dies."""
     mine: set[str] = set()
+    was_any = Case(None, [(Run.node == ANY_NODE, True)], Run.any_node)
     for i in range(0, len(uids), CLAIM_CHUNK):
         chunk = uids[i : i + CLAIM_CHUNK]
-        Run.update(host_pid=pid, node=node).where(
+        Run.update(host_pid=pid, node=node, any_node=was_any).where(
             Run.uid.in_(chunk)
             & (Run.status == _QUEUED)
             & Run.host_pid.is_null()
