@@ -16,7 +16,7 @@ import pytest
 
 from taskrun_gui.core import nodes
 from tests.e2e.cli import one_line_refusal, taskrun
-from tests.e2e.machines import Machines, gone, rows
+from tests.e2e.machines import Machines, gone, rows, watchdog_of
 from tests.helpers import wait_for
 from tests.pg_server import PgServer
 
@@ -62,6 +62,9 @@ def _trees(pg: PgServer, ids: list[int]) -> list[list[int]]:
     found = rows(pg, f"SELECT pid FROM run WHERE id IN ({', '.join(map(str, ids))})")
     trees = []
     for (pid,) in found:
+        if pid is None:  # not started yet
+            trees.append([])
+            continue
         main = psutil.Process(int(pid))  # type: ignore[call-overload]
         trees.append([main.pid, *(c.pid for c in main.children(recursive=True))])
     return trees
@@ -120,6 +123,27 @@ def test_a_killed_node_is_taken_over_once(machines: Machines, pg: PgServer) -> N
     machines.start("beta", "--workers", "4")  # back: its recovery finishes nothing again
     wait_for(lambda: _states(machines) == ["online", "online"], timeout=30)
     assert _final_rows(pg) == before
+
+
+def test_a_node_back_stops_what_survived_of_its_taken_over_runs(
+    machines: Machines, pg: PgServer
+) -> None:
+    machines.start("alpha")
+    [run_id] = _queue(machines, "beta", "long")
+    wait_for(lambda: all(len(tree) > 1 for tree in _trees(pg, [run_id])), timeout=30)
+    [tree] = _trees(pg, [run_id])
+    watchdog = watchdog_of(machines.daemons["beta"])
+    assert watchdog is not None
+    watchdog.kill()  # a host killed with its watchdog: its run's processes live on
+    wait_for(lambda: gone(watchdog.pid))
+    machines.daemons["beta"].kill()
+    machines.daemons["beta"].communicate(timeout=10)
+    status = f"SELECT status FROM run WHERE id = {run_id}"
+    wait_for(lambda: rows(pg, status) == [("interrupted",)], timeout=30)  # by alpha
+    assert not any(gone(pid) for pid in tree)
+    machines.start("beta")  # back: it stops them, and records nothing again
+    wait_for(lambda: all(gone(pid) for pid in tree), timeout=15)
+    assert rows(pg, "SELECT sum(interrupted) FROM task_day") == [(1,)]
 
 
 def test_a_lease_out_of_range_is_refused(tmp_path: Path) -> None:
