@@ -157,8 +157,9 @@ class HostPoller(StoreTicker):
     def _fair_share(self, rows: list[RunRecord]) -> tuple[list[RunRecord], list[RunRecord]]:
         """(to claim, left to others): every run queued for this node by name, and runs
         queued for any node up to the free slots the named ones leave; the rest stay
-        unclaimed for a node with room (and for this one, next pass)."""
-        if self.free_slots is None:
+        unclaimed for a node with room (and for this one, next pass). On a data dir's own
+        SQLite file there is no other node: everything is claimed at once, as before."""
+        if self.free_slots is None or self.store.url is None:
             return rows, []
         self._handed = {uid for uid in self._handed if not self.is_known(uid)}
         room = self.free_slots() - len(self._handed)
