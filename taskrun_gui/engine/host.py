@@ -43,7 +43,6 @@ from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
 from taskrun_gui.engine.run_watchdog import RunWatchdog
 from taskrun_gui.engine.runner import RunHooks, RunJob, RunResult, execute_run
-from taskrun_gui.engine.scheduler import Fire
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
 
@@ -85,6 +84,8 @@ class EngineHost:
             on_fires=(lambda fires: post(("fires", fires))) if schedules else None,
             write=writer.submit,
             free_slots=lambda: self.pool.max_workers - self._board.load(),
+            held=self._board.uids,
+            on_lost=lambda uids: post(("lost", uids), urgent=True),
         )
         self._watchdog = RunWatchdog(store.tmp_dir, enabled=store.url is not None)
         writer.on_health = lambda ok, message: post(("health", ok, message), urgent=True)
@@ -349,9 +350,11 @@ class EngineHost:
         elif kind == "foreign":
             self._on_foreign_queued(event[1])
         elif kind == "controls":
-            self._on_controls_seen(event[1])
+            host_requests.act_on_controls(self, event[1])
         elif kind == "fires":
-            self._on_schedule_fired(event[1])
+            host_requests.start_fired(self, event[1])
+        elif kind == "lost":
+            host_requests.drop_lost(self, self._board, event[1])
         elif kind == "health":
             self._sink(StoreHealth(event[1], event[2]))
         elif kind == "retention":
@@ -390,9 +393,3 @@ class EngineHost:
                 continue
             self._add(RunJob(fr.record, fr.spec, fr.values))
         self.dispatch()
-
-    def _on_controls_seen(self, recs: list[RunRecord]) -> None:
-        host_requests.act_on_controls(self, recs)
-
-    def _on_schedule_fired(self, fires: list[Fire]) -> None:
-        host_requests.start_fired(self, fires)

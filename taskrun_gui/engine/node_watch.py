@@ -63,6 +63,7 @@ class LeaseWatch:
         self._clock = clock
         self._since: float | None = None  # the first beat of the current unbroken run
         self._last: float | None = None
+        self.rejoined = False  # a beat went through after none did for a while
 
     def beat_done(self, ok: bool) -> None:
         """A heartbeat committed (ok) or refused. On any thread (the writer's)."""
@@ -72,6 +73,7 @@ class LeaseWatch:
             return
         if self._since is None or self._last is None or now - self._last > self.lease_s / 2:
             self._since = now
+            self.rejoined = True
         self._last = now
 
     def may_judge(self) -> bool:

@@ -56,12 +56,16 @@ class HostPoller(StoreTicker):
         write: Callable[[Callable[[], object]], Future[Any]] | None = None,
         scheduler: Scheduler | None = None,
         free_slots: Callable[[], int] | None = None,
+        held: Callable[[], set[str]] | None = None,
+        on_lost: Callable[[list[str]], None] | None = None,
     ) -> None:
         """With `on_fires`, schedules are checked every tick (only the host that serves the
         data dir for good does that; one started for CLI work does not). `free_slots`: how
         many more runs this host could start now (workers minus its running and queued
         runs): it claims runs queued for any node up to that many, so a burst spreads over
-        the nodes (None: no limit)."""
+        the nodes (None: no limit). `held`: the runs this host has queued or going;
+        `on_lost`: told those the history gave to other nodes while this host was cut off
+        for longer than its lease."""
         super().__init__(store, "taskrun-poller", interval)
         self.on_fires = on_fires
         self.write = write
@@ -78,6 +82,8 @@ class HostPoller(StoreTicker):
         self._beat_at = 0.0  # monotonic time of the last heartbeat sent
         self.node = node_name()
         self.free_slots = free_slots
+        self.held = held
+        self.on_lost = on_lost
         self._handed: set[str] = set()  # handed over, not yet on the host's board
         self._left = False  # the last pass left runs queued for any node for want of room
         self.lease = LeaseWatch(lease_s())
@@ -105,6 +111,7 @@ class HostPoller(StoreTicker):
 
     def poll_once(self) -> None:
         if self._beat():
+            self._check_lost()
             self._take_over_dead()
             # and the whole queue looked at again: claims a dead node held (whoever took it
             # over) are free now, on runs older than the last this poller saw
@@ -205,6 +212,20 @@ class HostPoller(StoreTicker):
 
     def _beat_done(self, fut: Future[Any]) -> None:
         self.lease.beat_done(not fut.cancelled() and fut.exception() is None)
+
+    def _check_lost(self) -> None:
+        """After a time without heartbeats (the database unreachable, this host stalled),
+        whether others took this node over meanwhile: what they took is not run here."""
+        if not self.lease.rejoined or self.held is None or self.on_lost is None:
+            return
+        self.lease.rejoined = False
+        try:
+            lost = run_claims.lost(self.held(), os.getpid(), self.node)
+        except Exception as exc:  # looked at again after the next gap
+            log.debug("looking for runs taken over: %s", exc)
+            return
+        if lost:
+            self.on_lost(lost)
 
     def _take_over_dead(self) -> None:
         """Nodes silent for longer than the lease: their runs interrupted, their claims on

@@ -64,6 +64,23 @@ def claim(
     return mine
 
 
+def lost(uids: set[str], pid: int, node: str) -> list[str]:
+    """The runs among `uids` (this host's) the history no longer gives it: final already
+    (another node recorded them interrupted), or queued and now another node's or any
+    node's (its claim given back)."""
+    found: list[str] = []
+    final = [str(s) for s in RunStatus if s.is_final]
+    ordered = sorted(uids)
+    for i in range(0, len(ordered), CLAIM_CHUNK):
+        chunk = ordered[i : i + CLAIM_CHUNK]
+        where = Run.uid.in_(chunk) & (
+            Run.status.in_(final)
+            | ((Run.status == _QUEUED) & ((Run.node != node) | (Run.host_pid != pid)))
+        )
+        found += [str(row.uid) for row in Run.select(Run.uid).where(where)]
+    return found
+
+
 def clear_claims(node: str) -> None:
     """Claims of `node` on queued runs are its dead hosts' (one host serves a node, and this
     one has claimed nothing yet): those runs are free again."""

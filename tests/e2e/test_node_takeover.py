@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,6 +145,32 @@ def test_a_node_back_stops_what_survived_of_its_taken_over_runs(
     machines.start("beta")  # back: it stops them, and records nothing again
     wait_for(lambda: all(gone(pid) for pid in tree), timeout=15)
     assert rows(pg, "SELECT sum(interrupted) FROM task_day") == [(1,)]
+
+
+def test_a_node_cut_off_past_its_lease_runs_nothing_it_lost(
+    machines: Machines, pg: PgServer
+) -> None:
+    """A host stalled (SIGSTOP) stands for one cut off from the database: when it is back,
+    the runs taken over meanwhile are not run (or run on) there."""
+    [solo] = _queue(machines, "beta", "solo")  # holds solo's slot
+    [held] = _queue(machines, "beta", "solo", "--node", "any", "--param", "secs=0")
+    claimed = f"SELECT node FROM run WHERE id = {held} AND status = 'queued' AND any_node"
+    wait_for(lambda: rows(pg, claimed) == [("beta",)], timeout=30)
+    wait_for(lambda: all(len(tree) > 1 for tree in _trees(pg, [solo])), timeout=30)
+    [tree] = _trees(pg, [solo])
+    machines.start("alpha")
+    beta = machines.daemons["beta"]
+    beta.send_signal(signal.SIGSTOP)
+    try:
+        done = f"SELECT status, node FROM run WHERE id IN ({solo}, {held}) ORDER BY id"
+        wait_for(lambda: rows(pg, done) == [("interrupted", "beta"), ("success", "alpha")], 30)
+    finally:
+        beta.send_signal(signal.SIGCONT)
+    wait_for(lambda: all(gone(pid) for pid in tree), timeout=30)  # stopped by beta, back
+    assert rows(pg, done) == [("interrupted", "beta"), ("success", "alpha")]
+    [(solo_log,)] = rows(pg, f"SELECT log_path FROM run WHERE id = {solo}")
+    assert list((machines.dirs["beta"] / "logs").rglob("*.log")) == [Path(str(solo_log))]
+    assert rows(pg, "SELECT sum(interrupted), sum(success) FROM task_day") == [(1, 1)]
 
 
 def test_a_lease_out_of_range_is_refused(tmp_path: Path) -> None:
