@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     db_url.use(args.db)
     if args.node:
         os.environ[nodes.ENV] = args.node
+    if (lease := nodes.lease_problem()) is not None:
+        print(f"taskrun: {lease}", file=sys.stderr)
+        return 2
     app = _make_app()
     data_dir = resolve_data_dir(args.data_dir)
     instance = SingleInstance(data_dir)

@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     db_url.use(args.db)
     if args.node:  # for this command and what it starts (a daemon)
         os.environ[nodes.ENV] = args.node
+    if (lease := nodes.lease_problem()) is not None:
+        print(f"taskrun: {lease}", file=sys.stderr)
+        return 2
     return execute(args)
 
 

@@ -6,19 +6,52 @@ machine is one node; on a shared PostgreSQL history each machine is one."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import socket
 
 ENV = "TASKRUN_NODE"
 MAX_NAME = 100
-HEARTBEAT_S = 5.0  # how often a host says it is there
-LEASE_S = 30.0  # a node silent this long (the server's clock) is offline
+HEARTBEAT_S = 5.0  # how often a host says it is there (a shorter lease: a fifth of it)
+LEASE_S = 30.0  # a node silent this long (the server's clock) is offline, its runs taken over
+LEASE_ENV = "TASKRUN_NODE_LEASE_S"  # a shorter (or longer) lease: for tests and tuning
+LEASE_RANGE = (1.0, 3600.0)
 ANY_NODE = "any"  # `run --node any`: the first node with a free slot takes it
 
 
 def node_name() -> str:
     """This process's node: $TASKRUN_NODE (what --node sets), else the host name."""
     return os.environ.get(ENV) or socket.gethostname() or "localhost"
+
+
+def lease_problem() -> str | None:
+    """Why $TASKRUN_NODE_LEASE_S cannot be the lease (None: it is unset or can be)."""
+    text = os.environ.get(LEASE_ENV)
+    if text is None:
+        return None
+    low, high = LEASE_RANGE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # NaN too
+        return f"{LEASE_ENV} must be a number of seconds from {low:g} to {high:g}, not {text!r}"
+    return None
+
+
+def lease_s() -> float:
+    """Seconds without a heartbeat after which a node is offline and its runs are taken
+    over (LEASE_S, or $TASKRUN_NODE_LEASE_S when valid: the CLI and the window refuse to
+    start on an invalid one, see lease_problem)."""
+    if lease_problem() is not None or LEASE_ENV not in os.environ:
+        return LEASE_S
+    return float(os.environ[LEASE_ENV])
+
+
+def heartbeat_s() -> float:
+    """How often a host beats: HEARTBEAT_S, or a fifth of a shorter lease (a node is never
+    judged offline between two beats of a host that is there)."""
+    return min(HEARTBEAT_S, lease_s() / 5)
 
 
 def check_name(name: str) -> str | None:

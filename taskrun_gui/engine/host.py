@@ -16,13 +16,7 @@ import logging
 from dataclasses import replace
 
 from taskrun_gui.core import run_events
-from taskrun_gui.core.models import (
-    ErrorType,
-    RunRecord,
-    RunStatus,
-    TaskSpec,
-    Trigger,
-)
+from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
 from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import host_requests, records
@@ -47,8 +41,8 @@ from taskrun_gui.engine.queueing import new_jobs, queued_event
 from taskrun_gui.engine.remote import close_connections
 from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
+from taskrun_gui.engine.run_watchdog import RunWatchdog
 from taskrun_gui.engine.runner import RunHooks, RunJob, RunResult, execute_run
-from taskrun_gui.engine.scheduler import Fire
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
 
@@ -89,7 +83,11 @@ class EngineHost:
             interval=poll_interval,
             on_fires=(lambda fires: post(("fires", fires))) if schedules else None,
             write=writer.submit,
+            free_slots=lambda: self.pool.max_workers - self._board.load(),
+            held=self._board.uids,
+            on_lost=lambda uids: post(("lost", uids), urgent=True),
         )
+        self._watchdog = RunWatchdog(store.tmp_dir, enabled=store.url is not None)
         writer.on_health = lambda ok, message: post(("health", ok, message), urgent=True)
         self._retention = RetentionKeeper(
             store, writer, lambda result, error: post(("retention", result, error))
@@ -122,6 +120,7 @@ class EngineHost:
             for job in running:
                 job.control.cancel()
         self.pool.wait(timeout)
+        self._watchdog.close()
         close_connections()  # runs on other machines: their pooled SSH connections
         self._board.release_slots()
         if self._alerts is not None:
@@ -280,7 +279,7 @@ class EngineHost:
         uid = job.record.uid
         post = self.mailbox.post
         hooks = RunHooks(
-            on_state=lambda rec: post(("state", rec)),
+            on_state=self._watchdog.watching(lambda rec: post(("state", rec))),
             on_output=lambda text, offset: post(("output", uid, text, offset)),
         )
         try:
@@ -288,6 +287,7 @@ class EngineHost:
         except Exception as exc:  # execute_run records its own failures; this is the last guard
             log.exception("worker for run %s crashed", uid)
             result = RunResult(self._internal_finish(job.record, exc))
+        self._watchdog.forget(uid)
         self._run_ended(result)
 
     def _internal_finish(self, queued: RunRecord, exc: Exception) -> RunRecord:
@@ -319,6 +319,7 @@ class EngineHost:
             self._start_ready()
         except Exception:  # the home thread's dispatch tries again when it is told
             log.exception("could not start the next run")
+        self._poller.room_made()
 
     def _announce_queue(self, changed: bool) -> None:
         """One QueueChanged per change, not one per run of a burst of a thousand."""
@@ -349,9 +350,11 @@ class EngineHost:
         elif kind == "foreign":
             self._on_foreign_queued(event[1])
         elif kind == "controls":
-            self._on_controls_seen(event[1])
+            host_requests.act_on_controls(self, event[1])
         elif kind == "fires":
-            self._on_schedule_fired(event[1])
+            host_requests.start_fired(self, event[1])
+        elif kind == "lost":
+            host_requests.drop_lost(self, self._board, event[1])
         elif kind == "health":
             self._sink(StoreHealth(event[1], event[2]))
         elif kind == "retention":
@@ -390,9 +393,3 @@ class EngineHost:
                 continue
             self._add(RunJob(fr.record, fr.spec, fr.values))
         self.dispatch()
-
-    def _on_controls_seen(self, recs: list[RunRecord]) -> None:
-        host_requests.act_on_controls(self, recs)
-
-    def _on_schedule_fired(self, fires: list[Fire]) -> None:
-        host_requests.start_fired(self, fires)

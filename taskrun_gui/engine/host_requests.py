@@ -20,6 +20,7 @@ from taskrun_gui.storage import hosts_repo
 
 if TYPE_CHECKING:
     from taskrun_gui.engine.host import EngineHost
+    from taskrun_gui.engine.run_board import RunBoard
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,20 @@ def act_on_controls(host: EngineHost, recs: list[RunRecord]) -> None:
         if not handled or rec.control is not Control.CANCEL:
             # a request for a run this host does not hold, or one now being acted on
             host.writer.submit(run_events.ControlRequested(rec.uid, None))
+
+
+def drop_lost(host: EngineHost, board: RunBoard, uids: list[str]) -> None:
+    """Runs this host held that the shared history gave to others while it was cut off for
+    longer than its lease (another node took it over, engine/node_watch.py): a queued one
+    leaves the board unrecorded (another node may run it now), a running one is stopped
+    (already recorded interrupted: its end is not recorded again)."""
+    for uid in uids:
+        running, job = board.cancel_target(uid)
+        if running is not None:
+            running.control.cancel()
+        if running is not None or job is not None:
+            log.warning("run %s was taken over by another node: no longer run here", uid)
+    host.dispatch()
 
 
 def start_fired(host: EngineHost, fires: list[Fire]) -> None:

@@ -4,6 +4,7 @@ never queries."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -14,13 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
-from taskrun_gui.core.nodes import HEARTBEAT_S, node_name
+from taskrun_gui.core.nodes import ANY_NODE, heartbeat_s, lease_s, node_name
 from taskrun_gui.engine.logsink import log_path_for
+from taskrun_gui.engine.node_watch import LeaseWatch, take_over
 from taskrun_gui.engine.records import values_for
 from taskrun_gui.engine.scheduler import Fire, Scheduler
 from taskrun_gui.engine.ticker import StoreTicker
 from taskrun_gui.engine.wakeup import WakeListener
-from taskrun_gui.storage import nodes_repo, run_claims, runs_repo, tasks_repo, unreplayed
+from taskrun_gui.storage import (
+    node_leases,
+    nodes_repo,
+    run_claims,
+    runs_repo,
+    tasks_repo,
+    unreplayed,
+)
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import replay_spool
 
@@ -46,9 +55,17 @@ class HostPoller(StoreTicker):
         on_fires: Callable[[list[Fire]], None] | None = None,
         write: Callable[[Callable[[], object]], Future[Any]] | None = None,
         scheduler: Scheduler | None = None,
+        free_slots: Callable[[], int] | None = None,
+        held: Callable[[], set[str]] | None = None,
+        on_lost: Callable[[list[str]], None] | None = None,
     ) -> None:
         """With `on_fires`, schedules are checked every tick (only the host that serves the
-        data dir for good does that; one started for CLI work does not)."""
+        data dir for good does that; one started for CLI work does not). `free_slots`: how
+        many more runs this host could start now (workers minus its running and queued
+        runs): it claims runs queued for any node up to that many, so a burst spreads over
+        the nodes (None: no limit). `held`: the runs this host has queued or going;
+        `on_lost`: told those the history gave to other nodes while this host was cut off
+        for longer than its lease."""
         super().__init__(store, "taskrun-poller", interval)
         self.on_fires = on_fires
         self.write = write
@@ -64,6 +81,12 @@ class HostPoller(StoreTicker):
         self._replayed_at = 0.0
         self._beat_at = 0.0  # monotonic time of the last heartbeat sent
         self.node = node_name()
+        self.free_slots = free_slots
+        self.held = held
+        self.on_lost = on_lost
+        self._handed: set[str] = set()  # handed over, not yet on the host's board
+        self._left = False  # the last pass left runs queued for any node for want of room
+        self.lease = LeaseWatch(lease_s())
         # a command that queued runs or asked for a cancel nudges this poller to look now
         self._wakeup = WakeListener(store.locks_dir, self.wake)
 
@@ -75,13 +98,24 @@ class HostPoller(StoreTicker):
         self._wakeup.stop()
         super().stop()
 
+    def room_made(self) -> None:
+        """A run ended here: look again now if runs for any node were left for want of a
+        free slot (not at the next tick: a burst goes at the pace of its runs)."""
+        if self._left:
+            self.wake()
+
     def quiet_since(self, passes: int) -> bool:
         """Two whole passes after `passes` were completed and found nothing new: whatever
         was queued before that moment has been handed over."""
         return self.passes >= passes + 2 and self.found_at_pass <= passes
 
     def poll_once(self) -> None:
-        self._beat()
+        if self._beat():
+            self._check_lost()
+            self._take_over_dead()
+            # and the whole queue looked at again: claims a dead node held (whoever took it
+            # over) are free now, on runs older than the last this poller saw
+            self._last_id = 0
         self._take_queued()
         controls = runs_repo.with_control()
         if controls:
@@ -101,26 +135,47 @@ class HostPoller(StoreTicker):
         rows = [row for row in rows if not self.is_known(row.uid)]
         if not rows:  # none queued: no dead host's claim to clear either
             self._claims_cleared = True
+            self._left = False
             self.deferred = 0
             return
         waiting = unreplayed.waiting_uids(self.store.spool_dir)
         held = [row for row in rows if row.uid in waiting]  # a dead host started them
-        free = [row for row in rows if row.uid not in waiting]
+        free, left = self._fair_share([row for row in rows if row.uid not in waiting])
+        self._left = bool(left)
         moved = self._relocated(free)
         claimed = self._claim([row.uid for row in free], moved) if free else set()
         if claimed is None:
-            held = rows
+            later = {r.uid for r in left}
+            held = [row for row in rows if row.uid not in later]
             claimed = set()
         if held:
             self._replay_soon()
-        self._last_id = (held[0].id or 0) - 1 if held else max(self._last_id, rows[-1].id or 0)
+        again = [r.id or 0 for r in (*held[:1], *left[:1])]  # looked at again next pass
+        self._last_id = min(again) - 1 if again else max(self._last_id, rows[-1].id or 0)
         self._defer(len(held))
         found = self._foreign(
             [replace(r, log_path=moved.get(r.uid, r.log_path)) for r in free if r.uid in claimed]
         )
         if found:
             self.found_at_pass = self.passes + 1
+            self._handed.update(fr.record.uid for fr in found)
             self.on_queued(found)
+
+    def _fair_share(self, rows: list[RunRecord]) -> tuple[list[RunRecord], list[RunRecord]]:
+        """(to claim, left to others): every run queued for this node by name, and runs
+        queued for any node up to the free slots the named ones leave; the rest stay
+        unclaimed for a node with room (and for this one, next pass). On a data dir's own
+        SQLite file there is no other node: everything is claimed at once, as before."""
+        if self.free_slots is None or self.store.url is None:
+            return rows, []
+        self._handed = {uid for uid in self._handed if not self.is_known(uid)}
+        room = self.free_slots() - len(self._handed)
+        named = [r for r in rows if r.node != ANY_NODE]
+        room -= len(named)
+        anyone = [r for r in rows if r.node == ANY_NODE]
+        take = anyone[: max(0, room)]
+        chosen = {r.uid for r in take} | {r.uid for r in named}
+        return [r for r in rows if r.uid in chosen], anyone[len(take) :]
 
     def _relocated(self, records: list[RunRecord]) -> dict[str, str]:
         """New log paths, in this data dir, for runs queued elsewhere (another node's data
@@ -132,24 +187,61 @@ class HostPoller(StoreTicker):
             if not Path(r.log_path).is_relative_to(logs)
         }
 
-    def _beat(self) -> None:
-        """The node's heartbeat, every HEARTBEAT_S, through the writer when there is one
-        (not waited for: a refused beat is simply sent again next time). Only on a shared
-        server: on the data dir's own SQLite file the host lock says whether the node's host
-        is there, and an idle host commits nothing (a commit would race any read-then-write
-        transaction of another process for nothing)."""
-        if self.store.url is None or time.monotonic() - self._beat_at < HEARTBEAT_S:
-            return
+    def _beat(self) -> bool:
+        """The node's heartbeat, every heartbeat_s(), through the writer when there is one
+        (not waited for: a refused beat is simply sent again next time); True when one was
+        sent. Only on a shared server: on the data dir's own SQLite file the host lock says
+        whether the node's host is there, and an idle host commits nothing (a commit would
+        race any read-then-write transaction of another process for nothing)."""
+        if self.store.url is None or time.monotonic() - self._beat_at < heartbeat_s():
+            return False
         self._beat_at = time.monotonic()
         node, pid = self.node, os.getpid()
         try:
             if self.write is not None:
-                self.write(lambda: nodes_repo.beat(node, pid))
+                fut = self.write(lambda: nodes_repo.beat(node, pid))
+                fut.add_done_callback(self._beat_done)
             else:
                 with self.store.write_transaction():
                     nodes_repo.beat(node, pid)
+                self.lease.beat_done(True)
         except Exception as exc:  # read-only, locked, full: the next beat tries again
             log.debug("heartbeat: %s", exc)
+            self.lease.beat_done(False)
+        return True
+
+    def _beat_done(self, fut: Future[Any]) -> None:
+        self.lease.beat_done(not fut.cancelled() and fut.exception() is None)
+
+    def _check_lost(self) -> None:
+        """After a time without heartbeats (the database unreachable, this host stalled),
+        whether others took this node over meanwhile: what they took is not run here."""
+        if not self.lease.rejoined or self.held is None or self.on_lost is None:
+            return
+        self.lease.rejoined = False
+        try:
+            lost = run_claims.lost(self.held(), os.getpid(), self.node)
+        except Exception as exc:  # looked at again after the next gap
+            log.debug("looking for runs taken over: %s", exc)
+            return
+        if lost:
+            self.on_lost(lost)
+
+    def _take_over_dead(self) -> None:
+        """Nodes silent for longer than the lease: their runs interrupted, their claims on
+        runs queued for any node given back (engine/node_watch.py), each node in its own
+        transaction; judged only while this host's own heartbeats go through."""
+        if not self.lease.may_judge():
+            return
+        try:
+            dead = node_leases.dead_nodes(self.node, self.lease.lease_s)
+        except Exception as exc:  # the next beat looks again
+            log.debug("looking for dead nodes: %s", exc)
+            return
+        for found in dead:
+            done, result = self._call(functools.partial(take_over, found.name, self.lease.lease_s))
+            if done and result is not None:
+                log.warning("took over node %s: %s", found.name, result)
 
     def _defer(self, count: int) -> None:
         """Runs still waiting to be claimed keep the host from looking idle."""

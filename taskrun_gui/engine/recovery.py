@@ -15,7 +15,7 @@ from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.run_events import RunFinished
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_lock
-from taskrun_gui.storage import recorder, runs_repo, unreplayed
+from taskrun_gui.storage import node_leases, recorder, runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import replay_spool
 
@@ -28,6 +28,7 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
         finishes_waiting = unreplayed.waiting_uids(store.spool_dir, finishes_only=True)
     else:
         finishes_waiting = set()
+    _stop_taken_over(store)
     recovered = []
     for rec in runs_repo.live(node_name()):  # another node's runs are its own to recover
         if rec.uid not in finishes_waiting:
@@ -37,39 +38,66 @@ def recover_dead_runs(store: Store) -> list[RunRecord]:
 
 
 def _interrupt(store: Store, rec: RunRecord) -> None:
-    """Stop what is left of a dead host's run and record it interrupted. What it needs
-    (psutil, the supervisor, the log file) is imported here: every command recovers, few
-    find a run to recover, and `taskrun runs` should not pay for them (issue 13)."""
-    from taskrun_gui.engine import run_pids
+    """Stop what is left of a dead host's run and record it interrupted."""
     from taskrun_gui.engine.log_file import stitch_tail
-    from taskrun_gui.engine.supervise import kill_grace
-    from taskrun_gui.monitor import proctree
 
-    verified = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)
-    pids_file = run_pids.path_for(store.tmp_dir, rec.uid)
-    if rec.host is None:  # a run on another machine has nothing here to stop
-        proctree.stop_tree(
-            rec.pid if verified else None,
-            rec.pgid if verified else None,  # an unverified group id may belong to anyone
-            rec.uid,
-            grace=min(2.0, kill_grace()),
-            extra=run_pids.still_running(pids_file),
-        )
+    pids_file = _stop_leftovers(store, rec)
     cut = stitch_tail(Path(rec.log_path))  # its tail segments, after the head, as close would
-    finished = now_ms()
-    final = replace(
-        rec,
-        status=RunStatus.INTERRUPTED,
-        finished_at=finished,
-        duration_ms=None if rec.started_at is None else finished - rec.started_at,
-        error_type=ErrorType.INTERRUPTED,
-        error_message=_interrupted_text(rec),
-        log_dropped=rec.log_dropped + cut,
-    )
+    final = interrupted(rec, _interrupted_text(rec), now_ms(), cut)
     with store.write_transaction():  # take the write lock first: busy_timeout applies
         recorder.apply(RunFinished.of(final))
     with contextlib.suppress(OSError):  # kept until the run is final: a refused write
         pids_file.unlink()  # retries the stop next time
+
+
+def _stop_leftovers(store: Store, rec: RunRecord) -> Path:
+    """Stop what is left here of run `rec`'s processes; the path of its pids file. What it
+    needs (psutil, the supervisor) is imported there: every command recovers, few find a run
+    to recover, and `taskrun runs` should not pay for them (issue 13)."""
+    from taskrun_gui.engine import run_pids
+    from taskrun_gui.engine.run_watchdog import stop_leftovers
+
+    if rec.host is not None:  # a run on another machine has nothing here to stop
+        return run_pids.path_for(store.tmp_dir, rec.uid)
+    return stop_leftovers(store.tmp_dir, rec.uid, rec.pid, rec.pgid, rec.proc_create_time)
+
+
+def interrupted(rec: RunRecord, why: str, finished_at: int, log_cut: int = 0) -> RunRecord:
+    """Live run `rec` as interrupted at `finished_at` (`log_cut`: bytes its log lost as its
+    tail was put back after its head): the final record a recovery or a takeover writes."""
+    return replace(
+        rec,
+        status=RunStatus.INTERRUPTED,
+        finished_at=finished_at,
+        duration_ms=None if rec.started_at is None else max(0, finished_at - rec.started_at),
+        error_type=ErrorType.INTERRUPTED,
+        error_message=why,
+        log_dropped=rec.log_dropped + log_cut,
+    )
+
+
+def _stop_taken_over(store: Store) -> None:
+    """On a shared history: the runs of this node that another node interrupted while it was
+    away (its lease expired) are final already; what is left of their processes here is
+    stopped all the same (a host killed with its watchdog, engine/run_watchdog.py)."""
+    if store.url is None:
+        return
+    since = node_leases.instance_started_at(node_name())
+    if since is None:
+        return
+    found = node_leases.taken_over(node_name(), since)
+    if not found:
+        return
+    from taskrun_gui.engine import run_pids
+    from taskrun_gui.monitor import proctree
+
+    for rec in found:  # a /proc scan only for a run with something left
+        pids_file = run_pids.path_for(store.tmp_dir, rec.uid)
+        alive = rec.pid is not None and proctree.is_same_process(rec.pid, rec.proc_create_time)
+        if alive or pids_file.exists():
+            _stop_leftovers(store, rec)
+            with contextlib.suppress(OSError):
+                pids_file.unlink()
 
 
 def _interrupted_text(rec: RunRecord) -> str:

@@ -53,6 +53,11 @@ class RunBoard:
         with self._lock:
             return self._queue.uids() | set(self._active)
 
+    def load(self) -> int:
+        """Runs queued or going (an ended run no longer counts: its worker is free)."""
+        with self._lock:
+            return len(self._queue) + sum(not a.ended for a in self._active.values())
+
     def running(self) -> list[RunRecord]:
         with self._lock:
             return [a.record for a in self._active.values()]

@@ -134,6 +134,12 @@ def _v8_run_triggered_by(db: Database) -> None:
     add_column(db, "run", "triggered_by", "INTEGER DEFAULT NULL")
 
 
+def _v11_run_any_node(db: Database) -> None:
+    """run.any_node: a run queued for any node that a node claimed (a dead node's claims on
+    those go back to the others; runs queued for it by name stay its own)."""
+    add_column(db, "run", "any_node", "BOOLEAN NOT NULL DEFAULT FALSE")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -143,6 +149,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v6_run_paused_ms,
     _v7_remote_hosts,
     _v8_run_triggered_by,
+    _v11_run_any_node,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

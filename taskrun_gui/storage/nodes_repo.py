@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from taskrun_gui.core.models import RunStatus
-from taskrun_gui.core.nodes import LEASE_S
+from taskrun_gui.core.nodes import lease_s
 from taskrun_gui.storage import backend
 
 _LIVE = (str(RunStatus.RUNNING), str(RunStatus.PAUSED))
@@ -73,12 +73,12 @@ def _counts() -> dict[str, list[int]]:
 def list_nodes() -> list[NodeRow]:
     """Every node that ever beat, by name, with its state and run counts."""
     now = int(backend.query(f"SELECT {backend.current().now_ms_sql()}").fetchone()[0])
-    counts = _counts()
+    counts, lease = _counts(), lease_s()
     found = backend.query("SELECT name, heartbeat_at, started_at, pid FROM node ORDER BY name")
     return [
         NodeRow(
             name=str(name),
-            online=now - int(beat_at) < LEASE_S * 1000,
+            online=now - int(beat_at) < lease * 1000,
             heartbeat_at=int(beat_at),
             started_at=int(started),
             pid=None if pid is None else int(pid),

@@ -5,7 +5,10 @@ storage queries so a second backend changes storage only."""
 
 from __future__ import annotations
 
+from peewee import Case
+
 from taskrun_gui.core.models import Control, RunRecord, RunStatus
+from taskrun_gui.core.nodes import ANY_NODE
 from taskrun_gui.storage.runs_repo import servable_by, to_record
 from taskrun_gui.storage.schema import Run
 
@@ -39,11 +42,13 @@ def claim(
     between (every TaskRun write transaction takes the database's write lock first, SQLite's
     or the PostgreSQL backend's advisory lock: a compare-and-set, as atomic as SELECT ... FOR
     UPDATE SKIP LOCKED and without a second round trip). `log_paths`: new log paths of runs
-    another node queued (a path in its data dir, which is not on this machine)."""
+    another node queued (a path in its data dir, which is not on this machine). A run queued
+    for any node keeps that in any_node: the claim goes back to the others if `node` dies."""
     mine: set[str] = set()
+    was_any = Case(None, [(Run.node == ANY_NODE, True)], Run.any_node)
     for i in range(0, len(uids), CLAIM_CHUNK):
         chunk = uids[i : i + CLAIM_CHUNK]
-        Run.update(host_pid=pid, node=node).where(
+        Run.update(host_pid=pid, node=node, any_node=was_any).where(
             Run.uid.in_(chunk)
             & (Run.status == _QUEUED)
             & Run.host_pid.is_null()
@@ -57,6 +62,23 @@ def claim(
         if uid in mine:
             Run.update(log_path=path).where(Run.uid == uid).execute()
     return mine
+
+
+def lost(uids: set[str], pid: int, node: str) -> list[str]:
+    """The runs among `uids` (this host's) the history no longer gives it: final already
+    (another node recorded them interrupted), or queued and now another node's or any
+    node's (its claim given back)."""
+    found: list[str] = []
+    final = [str(s) for s in RunStatus if s.is_final]
+    ordered = sorted(uids)
+    for i in range(0, len(ordered), CLAIM_CHUNK):
+        chunk = ordered[i : i + CLAIM_CHUNK]
+        where = Run.uid.in_(chunk) & (
+            Run.status.in_(final)
+            | ((Run.status == _QUEUED) & ((Run.node != node) | (Run.host_pid != pid)))
+        )
+        found += [str(row.uid) for row in Run.select(Run.uid).where(where)]
+    return found
 
 
 def clear_claims(node: str) -> None:

@@ -97,6 +97,9 @@ class Run(BaseModel):
     batch_limit = IntegerField(null=True)
     triggered_by = IntegerField(null=True)  # the run whose end started this one (a chain)
     node = TextField(null=True)  # where it executes, or will (migration 5)
+    # queued for any node, and `node` is the one that claimed it: the claim is released to
+    # the others if that node dies before it runs (migration 11)
+    any_node = BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
 
 
 class RunStep(BaseModel):

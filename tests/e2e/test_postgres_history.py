@@ -7,20 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import psycopg2
-
 from tests.e2e.cli import taskrun
+from tests.e2e.machines import rows as _rows
 from tests.pg_server import DBNAME, PASSWORD, ROLE, PgServer
-
-
-def _rows(pg: PgServer, sql: str) -> list[tuple[object, ...]]:
-    conn = psycopg2.connect(host="127.0.0.1", port=pg.port, user=ROLE, dbname=DBNAME)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return list(cur.fetchall())
-    finally:
-        conn.close()
 
 
 def test_runs_are_recorded_in_the_server(tmp_path: Path, pg: PgServer, pg_url: str) -> None:

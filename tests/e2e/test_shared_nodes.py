@@ -6,48 +6,21 @@ own."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-import psycopg2
 import pytest
 
-from taskrun_gui.engine.locks import host_alive, host_pid
-from taskrun_gui.storage.db import Store
-from tests.e2e.cli import popen_taskrun, taskrun
+from tests.e2e.machines import Machines, watchdog_of
+from tests.e2e.machines import gone as _gone
+from tests.e2e.machines import rows as _rows
 from tests.helpers import wait_for
-from tests.pg_server import DBNAME, ROLE, PgServer
-
-
-@dataclass
-class Machines:
-    url: str
-    dirs: dict[str, Path]
-    daemons: dict[str, subprocess.Popen[str]]
-
-    def start(self, node: str) -> None:
-        data = self.dirs[node]
-        Store(data, self.url).open().close()  # its folders (locks/) before the daemon
-        proc = popen_taskrun(data, "--db", self.url, "--node", node, "daemon")
-        self.daemons[node] = proc
-        deadline = time.monotonic() + 20
-        while not (host_alive(data / "locks") and host_pid(data / "locks") == proc.pid):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, f"the daemon of {node} did not start"
-            time.sleep(0.05)
-
-    def cli(self, node: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return taskrun(self.dirs[node], "--db", self.url, "--node", node, *args)
+from tests.pg_server import PgServer
 
 
 @pytest.fixture
 def machines(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
-    m = Machines(pg_url, {n: tmp_path / n for n in ("alpha", "beta", "gamma")}, {})
+    m = Machines(pg_url, {n: tmp_path / n for n in ("alpha", "beta", "gamma")})
     added = m.cli("alpha", "task", "add", "hello", "--command", "echo hi from $PWD")
     assert added.returncode == 0, added.stderr
     try:
@@ -55,29 +28,7 @@ def machines(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
         m.start("beta")
         yield m
     finally:
-        for proc in m.daemons.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                proc.communicate(timeout=30)
-
-
-def _gone(pid: int) -> bool:
-    """Not running: no such process, or a zombie (a subreaper test process that ran tasks
-    itself adopts the orphans of a killed daemon and does not reap them)."""
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def _rows(pg: PgServer, sql: str) -> list[tuple[object, ...]]:
-    conn = psycopg2.connect(host="127.0.0.1", port=pg.port, user=ROLE, dbname=DBNAME)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return list(cur.fetchall())
-    finally:
-        conn.close()
+        m.stop_all()
 
 
 def test_runs_execute_once_on_the_node_they_are_queued_for(
@@ -117,7 +68,11 @@ def test_a_node_leaves_another_nodes_runs_alone_and_recovers_its_own(
     running = f"SELECT pid FROM run WHERE id = {run_id} AND status = 'running'"
     wait_for(lambda: bool(_rows(pg, running)), timeout=30)
     [(pid,)] = _rows(pg, running)
-    machines.daemons["beta"].kill()  # kill -9: its run's process tree lives on
+    watchdog = watchdog_of(machines.daemons["beta"])
+    assert watchdog is not None
+    watchdog.kill()  # and so its run's process tree lives on when beta goes:
+    wait_for(lambda: _gone(watchdog.pid), timeout=10)
+    machines.daemons["beta"].kill()  # kill -9
     machines.daemons["beta"].communicate(timeout=10)
     # a command on a node without a host recovers that node's dead runs: not beta's
     seen = machines.cli("gamma", "runs", "--json")
