@@ -44,6 +44,7 @@ KEEPALIVE_COUNT = 3
 USER_TIMEOUT_MS = int(LEASE_S * 1000) - 5000  # unacknowledged data: given up within the lease
 LIMIT_TTL_S = 1.0  # the history-wide limit is read again at most this often
 RECONNECT_S = 1.0  # after a failed connect, the next attempt not before this
+FIRST_WAIT_S = 3.0  # the first acquisition waits this long for the first connection
 LOST = (psycopg2.DatabaseError, psycopg2.InterfaceError)  # the connection, or what it ran
 
 # libpq's side: keepalives on an idle socket, a deadline on unacknowledged data
@@ -115,7 +116,8 @@ class PgSlots:
         self._limit: tuple[float, int | None] | None = None  # (read at, history-wide limit)
         self._connecting: threading.Thread | None = None
         self._next_connect = 0.0  # monotonic: no attempt before (after a failure)
-        self._tried = False  # the first connect is made by the first acquisition itself
+        self._first: threading.Thread | None = None  # the first connect, waited for once
+        self._failing = False  # a connect failed and was said: not again until one works
         self._closed = False
 
     # -- Slots ------------------------------------------------------------------------------
@@ -133,6 +135,7 @@ class PgSlots:
 
     # -- the slots --------------------------------------------------------------------------
     def _take(self, keys: Sequence[int]) -> PgSlotLock | None:
+        self._first_connect()
         with self._lock:
             conn = self._connection()
             if conn is None:
@@ -202,16 +205,27 @@ class PgSlots:
         """The slots' connection, or None while there is none (being made on a thread)."""
         if self._conn is not None or self._closed:
             return self._conn
-        if not self._tried:  # the history was reachable a moment ago: connect here
-            self._tried = True
-            self._install(self._open())
-            return self._conn
         if self._connecting is None and time.monotonic() >= self._next_connect:
             self._connecting = threading.Thread(
                 target=self._reconnect, name="taskrun-slots", daemon=True
             )
             self._connecting.start()
         return None
+
+    def _first_connect(self) -> None:
+        """The first acquisition waits for a connection a moment (the history was reachable
+        when the host started), outside the lock, up to FIRST_WAIT_S: a server that does not
+        answer leaves the run queued, not the caller stuck for the connect timeout."""
+        if self._first is not None:
+            return
+        with self._lock:
+            if self._first is None and self._conn is None:
+                self._first = self._connecting = threading.Thread(
+                    target=self._reconnect, name="taskrun-slots", daemon=True
+                )
+                self._first.start()
+        if self._first is not None:
+            self._first.join(FIRST_WAIT_S)
 
     def _reconnect(self) -> None:
         """On its own thread, outside the lock: a server that does not answer holds up
@@ -230,8 +244,11 @@ class PgSlots:
                 for statement in SESSION_SETTINGS:
                     cur.execute(statement)
         except LOST as exc:
-            log.warning("cannot connect for the task slots: %s", _first_line(exc))
+            if not self._failing:  # once per outage, not once a second
+                self._failing = True
+                log.warning("cannot connect for the task slots: %s", _first_line(exc))
             return None
+        self._failing = False
         return conn
 
     def _install(self, conn: Any) -> None:

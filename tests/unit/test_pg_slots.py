@@ -140,3 +140,51 @@ def test_slot_keys_are_distinct_per_task_target_and_slot() -> None:
     keys = task_keys(1, None, 3) + task_keys(2, None, 3) + task_keys(1, "box", 3)
     assert len(set(keys)) == 9
     assert all(-(2**63) <= k < 2**63 for k in keys)
+
+
+def test_the_slots_session_sits_idle_outside_any_transaction_with_keepalives(
+    pg: PgServer, nodes: list[PgSlots]
+) -> None:
+    """No transaction stays open on it (one that ended would not free a session lock, but
+    idle_in_transaction_session_timeout would end the session), and the server's side of
+    its socket probes a silent peer (what frees a dead machine's slots)."""
+    alpha, _beta = nodes
+    assert alpha.acquire(21, 1) is not None
+    rows = _sql(
+        pg,
+        "SELECT a.state, count(l.*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid"
+        " WHERE a.application_name = 'taskrun-slots' AND l.locktype = 'advisory'"
+        " AND l.granted GROUP BY a.state",
+    )
+    assert rows == [("idle", 1)]
+    with alpha._conn.cursor() as cur:  # the session's own view of its settings
+        cur.execute("SHOW tcp_keepalives_idle")
+        assert cur.fetchone()[0] == "10"
+        cur.execute("SHOW idle_session_timeout")
+        assert cur.fetchone()[0] == "0"
+
+
+def test_an_unreachable_server_refuses_slots_and_says_so_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from taskrun_gui.storage import pg_slots
+    from tests.e2e.receivers import free_port
+
+    monkeypatch.setattr(pg_slots, "RECONNECT_S", 0.0)
+    connect = pg_slots.slot_connection(
+        DBNAME, {"host": "127.0.0.1", "port": free_port(), "user": ROLE}
+    )
+    attempts: list[int] = []
+
+    def counted() -> object:
+        attempts.append(1)
+        return connect()
+
+    slots = PgSlots(counted)
+    try:
+        with caplog.at_level(logging.WARNING, logger="taskrun_gui.storage.pg_slots"):
+            wait_for(lambda: slots.acquire(1, 1) is None and len(attempts) >= 3)
+        said = [r for r in caplog.records if "cannot connect for the task slots" in r.message]
+        assert len(said) == 1
+    finally:
+        slots.close()
