@@ -43,6 +43,7 @@ KEEPALIVE_INTERVAL_S = 5
 KEEPALIVE_COUNT = 3
 USER_TIMEOUT_MS = int(LEASE_S * 1000) - 5000  # unacknowledged data: given up within the lease
 LIMIT_TTL_S = 1.0  # the history-wide limit is read again at most this often
+GLOBAL_FULL_S = 0.1  # all history-wide slots taken: refused without asking for this long
 RECONNECT_S = 1.0  # after a failed connect, the next attempt not before this
 FIRST_WAIT_S = 3.0  # the first acquisition waits this long for the first connection
 LOST = (psycopg2.DatabaseError, psycopg2.InterfaceError)  # the connection, or what it ran
@@ -114,6 +115,7 @@ class PgSlots:
         self._generation = 0
         self._held: set[int] = set()  # keys held on the current connection
         self._limit: tuple[float, int | None] | None = None  # (read at, history-wide limit)
+        self._full_until = 0.0  # monotonic: every history-wide slot was taken a moment ago
         self._connecting: threading.Thread | None = None
         self._next_connect = 0.0  # monotonic: no attempt before (after a failure)
         self._first: threading.Thread | None = None  # the first connect, waited for once
@@ -148,15 +150,18 @@ class PgSlots:
             return None if taken is None else PgSlotLock(self, taken, self._generation)
 
     def _take_on(self, conn: Any, keys: Sequence[int]) -> tuple[int, ...] | None:
-        """A task slot, then a history-wide one when there is a limit; none of either."""
-        task = self._first_free(conn, keys)
-        if task is None:
-            return None
+        """A task slot, then a history-wide one when there is a limit; none of either. The
+        history-wide slots found all taken are not asked again for GLOBAL_FULL_S (unless
+        this node frees one): a queue of many tasks would ask for each of them."""
         limit = self._history_limit(conn)
-        if limit is None:
-            return (task,)
+        if limit is not None and time.monotonic() < self._full_until:
+            return None
+        task = self._first_free(conn, keys)
+        if task is None or limit is None:
+            return None if task is None else (task,)
         shared = self._first_free(conn, global_keys(limit))
         if shared is None:
+            self._full_until = time.monotonic() + GLOBAL_FULL_S
             self._unlock(conn, task)
             return None
         return (task, shared)
@@ -194,6 +199,7 @@ class PgSlots:
         with self._lock:
             if lock.generation != self._generation or self._conn is None:
                 return
+            self._full_until = 0.0  # a history-wide slot of ours is free again
             try:
                 for key in lock.keys:
                     self._unlock(self._conn, key)
