@@ -65,6 +65,8 @@ def _writes(args: argparse.Namespace) -> bool:
         return bool(args.task_command in WRITING_TASK_ACTIONS)
     if args.verb == "host":
         return args.host_command in host_parser.WRITING
+    if args.verb == "nodes":
+        return args.max_running is not None
     return bool(args.verb in WRITING_VERBS)
 
 

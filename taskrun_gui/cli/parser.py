@@ -23,6 +23,7 @@ from taskrun_gui.cli.options import (
 )
 from taskrun_gui.core import nodes
 from taskrun_gui.core.limits import (
+    MAX_RUNNING_CAP,
     MAX_TIMEOUT,
     MIN_TIMEOUT,
     RETENTION_MAX_DAYS,
@@ -37,6 +38,7 @@ RETRY_BACKOFF = amount("seconds", high=86_400, zero_ok=True)
 MAX_CONCURRENT = whole_number(1, 1000)
 PRIORITY = whole_number(-1000, 1000)
 WORKERS = whole_number(1, 256)
+MAX_RUNNING = whole_number(0, MAX_RUNNING_CAP)
 REPEAT = whole_number(1, 100_000)
 LIMIT = whole_number(1, 1_000_000)
 LINES = whole_number(1, 10_000_000)
@@ -119,6 +121,12 @@ def _filters(p: argparse.ArgumentParser) -> None:
 def _node_commands(sub: Subparsers) -> None:
     n = sub.add_parser("nodes", help="the hosts on this history: state, heartbeat, runs")
     n.add_argument("--json", action="store_true")
+    n.add_argument(
+        "--max-running",
+        type=MAX_RUNNING,
+        metavar="N",
+        help="at most N runs at once over every node of a shared history (0: no such limit)",
+    )
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

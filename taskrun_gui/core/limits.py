@@ -10,3 +10,5 @@ MAX_EVERY_SECONDS = 3650 * 86400  # ten years: any longer is a typo, and dates w
 # 0 is refused too: "older than now" or "keep none" is every finished run, never meant
 RETENTION_MAX_DAYS = 36_500  # a hundred years, as the Settings dialog and the CLI allow
 RETENTION_MAX_KEEP = 1_000_000_000
+# `nodes --max-running`: the slots a node may try per start; beyond it a limit means nothing
+MAX_RUNNING_CAP = 10_000

@@ -71,7 +71,8 @@ class EngineHost:
         self.pool = pool
         self._loop = loop
         self._sink = sink
-        self._board = RunBoard(store.backend.task_slots(store.locks_dir))  # shared with the workers
+        slots = store.backend.task_slots(store.db, store.locks_dir)
+        self._board = RunBoard(slots)  # shared with the workers
         self.mailbox = Mailbox(loop.mail_arrived)
         self._seen: set[str] = set()
         post = self.mailbox.post

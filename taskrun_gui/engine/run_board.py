@@ -15,6 +15,10 @@ from taskrun_gui.engine.run_queue import RunQueue
 from taskrun_gui.engine.runner import RunJob
 from taskrun_gui.storage.backend import SlotLock, Slots
 
+# a run whose slot another process or node holds is tried again this often (that slot's end is
+# not seen here: a server-side lock, or a file lock, tells nobody when it frees)
+SLOT_RETRY_MS = 250
+
 
 @dataclass
 class Active:
@@ -134,8 +138,8 @@ class RunBoard:
     # -- from any thread --------------------------------------------------------------------
     def start_ready(self, workers: int, start: Callable[[RunJob], None]) -> tuple[bool, int | None]:
         """Start the queued runs that may run now (a free worker, a free slot of their task,
-        no backoff left). Returns whether any started and when the next run waiting out a
-        backoff is due."""
+        no backoff left). Returns whether any started and when the next try is due: a run
+        waiting out a backoff, or one whose slot is taken elsewhere (SLOT_RETRY_MS)."""
         with self._lock:
             if self._closing or self._paused:
                 return False, None
@@ -159,9 +163,13 @@ class RunBoard:
                         for a in live
                         if a.record.task_id == rec.task_id and a.record.host == rec.host
                     )
-                    lock = self._take_slot(rec, spec.max_concurrent, running_here)
-                    if lock is None:
-                        full.add((rec.task_id, rec.host))  # every slot taken, here or elsewhere
+                    if running_here >= spec.max_concurrent:  # this host's end starts the next
+                        full.add((rec.task_id, rec.host))
+                        continue
+                    lock = self._take_slot(rec, spec.max_concurrent)
+                    if lock is None:  # taken by another process or node: nothing here tells
+                        full.add((rec.task_id, rec.host))  # when it frees, so look again soon
+                        next_due = min(next_due or now + SLOT_RETRY_MS, now + SLOT_RETRY_MS)
                         continue
                     active = self._active[rec.uid] = Active(job, lock, rec)
                     live.append(active)
@@ -173,10 +181,8 @@ class RunBoard:
                     self._dirty = True
             return bool(started), next_due
 
-    def _take_slot(self, rec: RunRecord, max_concurrent: int, running_here: int) -> SlotLock | None:
+    def _take_slot(self, rec: RunRecord, max_concurrent: int) -> SlotLock | None:
         """A slot of the run's task (on its host, for a run on another machine)."""
-        if running_here >= max_concurrent:
-            return None
         if rec.host is None:
             return self._slots.acquire(rec.task_id, max_concurrent)
         return self._slots.acquire_on(rec.host, rec.task_id, max_concurrent)

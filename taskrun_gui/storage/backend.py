@@ -43,8 +43,8 @@ class SlotLock(Protocol):
 
 
 class Slots(Protocol):
-    """The per-task run slots of one host: `max_concurrent` of a task hold across every
-    process that shares the history."""
+    """The run slots of one host: `max_concurrent` of a task (and, on a shared history, its
+    limit of runs at once) hold across every process that shares the history."""
 
     def acquire(self, task_id: int, max_concurrent: int) -> SlotLock | None:
         """A free slot of the task, or None when all are taken (here or elsewhere)."""
@@ -98,7 +98,10 @@ class Backend(Protocol):
         """`column` as a filter the planner must not pick an index for (SQLite: +column)."""
         ...
 
-    def task_slots(self, locks_dir: Path) -> Slots: ...
+    def task_slots(self, db: Database, locks_dir: Path) -> Slots:
+        """The run slots of this host: per machine (file locks in `locks_dir`) where the
+        history is one machine's, over every node where it is shared."""
+        ...
 
     def now_ms_sql(self) -> str:
         """SQL for the database's own clock in epoch ms (a heartbeat and a lease are judged

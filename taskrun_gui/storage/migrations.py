@@ -15,7 +15,7 @@ from typing import Any
 from peewee import Database
 
 from taskrun_gui.storage import backend, task_secrets
-from taskrun_gui.storage.schema import ALL_TABLES, Host, Node
+from taskrun_gui.storage.schema import ALL_TABLES, HistoryLimit, Host, Node
 
 
 def _v1_initial(db: Database) -> None:
@@ -140,6 +140,11 @@ def _v11_run_any_node(db: Database) -> None:
     add_column(db, "run", "any_node", "BOOLEAN NOT NULL DEFAULT FALSE")
 
 
+def _v12_history_limits(db: Database) -> None:
+    """history_limit: limits over every node of a shared history (`nodes --max-running`)."""
+    db.create_tables([HistoryLimit], safe=True)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -150,6 +155,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v7_remote_hosts,
     _v8_run_triggered_by,
     _v11_run_any_node,
+    _v12_history_limits,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

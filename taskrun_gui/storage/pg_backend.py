@@ -22,7 +22,7 @@ from typing import Any
 from peewee import Database, PostgresqlDatabase
 
 from taskrun_gui.storage.backend import Cursor
-from taskrun_gui.storage.file_locks import TaskSlots
+from taskrun_gui.storage.pg_slots import PgSlots, slot_connection
 from taskrun_gui.storage.sqlite_wait import BUSY_TIMEOUT_MS, LockWait
 
 WRITE_LOCK_KEY = 0x7461736B72756E  # "taskrun": the advisory lock every write transaction takes
@@ -121,9 +121,10 @@ class PostgresBackend:
     def filter_only(self, column: str) -> str:
         return f"({column} || '')"  # an expression: no index on the column is considered
 
-    def task_slots(self, locks_dir: Path) -> TaskSlots:
-        """Per machine, as on SQLite: the locks folder of this data dir."""
-        return TaskSlots(locks_dir)
+    def task_slots(self, db: Database, locks_dir: Path) -> PgSlots:
+        """Over every node: advisory locks on a connection of this node's own (pg_slots)."""
+        assert isinstance(db, PostgresqlDatabase)
+        return PgSlots(slot_connection(str(db.database), dict(db.connect_params)))
 
     def now_ms_sql(self) -> str:
         return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"

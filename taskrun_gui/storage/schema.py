@@ -169,4 +169,21 @@ class Node(BaseModel):
     pid = IntegerField(null=True)
 
 
-ALL_TABLES: list[type[BaseModel]] = [Task, TaskVersion, Run, RunStep, TaskDay, Host, Node]
+class HistoryLimit(BaseModel):
+    """A limit that holds for the whole history, over every node (migration 12): by name,
+    e.g. "max_running", the runs executing at once; no row: no such limit."""
+
+    name = TextField(primary_key=True)
+    value = IntegerField()
+
+
+ALL_TABLES: list[type[BaseModel]] = [
+    Task,
+    TaskVersion,
+    Run,
+    RunStep,
+    TaskDay,
+    Host,
+    Node,
+    HistoryLimit,
+]

@@ -73,7 +73,7 @@ class SqliteBackend:
     def filter_only(self, column: str) -> str:
         return f"+{column}"
 
-    def task_slots(self, locks_dir: Path) -> TaskSlots:
+    def task_slots(self, db: Database, locks_dir: Path) -> TaskSlots:
         return TaskSlots(locks_dir)
 
     def now_ms_sql(self) -> str:
