@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         instance.stop_listening()
         shut_down(window, host.close)
+        ctx.hub.close()
         query.wait_idle()
         store.close()
         instance.close()
