@@ -14,7 +14,10 @@ from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.tasks_repo import TaskRow
 
 if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
     from taskrun_gui.ui.context import AppContext
+    from taskrun_gui.ui.main_window import MainWindow
 
 PY = sys.executable
 
@@ -113,3 +116,17 @@ def app_context(
         host.close(timeout=10)
         query.wait_idle()
         store.close()
+
+
+@contextlib.contextmanager
+def shown_window(qtbot: QtBot, ctx: AppContext) -> Iterator[MainWindow]:
+    """The main window on `ctx`, shown and exposed; closed afterwards without asking."""
+    from taskrun_gui.ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.confirm_quit = lambda _running, _queued: True  # type: ignore[method-assign]
+    win.close()

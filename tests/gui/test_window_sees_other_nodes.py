@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from taskrun_gui.engine.locks import host_alive, host_pid
-from taskrun_gui.storage.db import Store
 from taskrun_gui.ui.history.history_columns import Col
 from taskrun_gui.ui.main_window import TAB_LOGS, TAB_TASKS, MainWindow
 from taskrun_gui.ui.tasks.task_table_model import COL_STATUS
-from tests.e2e.cli import popen_taskrun, taskrun
+from tests.e2e.cli import taskrun
 from tests.e2e.test_run_notices import listening
-from tests.e2e.test_shared_nodes import _rows
-from tests.helpers import add_task, app_context, shell_task, wait_for
+from tests.e2e.test_shared_nodes import Machines, _rows
+from tests.helpers import add_task, app_context, shell_task, shown_window, wait_for
 from tests.pg_server import PgServer
 
 pytestmark = pytest.mark.qt_log_ignore(
@@ -34,19 +31,14 @@ WAIT = 30_000
 @pytest.fixture
 def beta(tmp_path: Path, pg_url: str) -> Iterator[Path]:
     """Node beta: a `taskrun daemon` on its own data dir, on the same history."""
-    data = tmp_path / "beta"
-    Store(data, pg_url).open().close()
-    proc = popen_taskrun(data, "--db", pg_url, "--node", "beta", "daemon")
+    machines = Machines(pg_url, {"beta": tmp_path / "beta"}, {})
     try:
-        deadline = time.monotonic() + 20
-        while not (host_alive(data / "locks") and host_pid(data / "locks") == proc.pid):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the daemon of beta did not start"
-            time.sleep(0.05)
-        yield data
+        machines.start("beta")
+        yield machines.dirs["beta"]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=30)
+        for proc in machines.daemons.values():
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
 
 
 @pytest.fixture
@@ -55,14 +47,11 @@ def window(
 ) -> Iterator[MainWindow]:
     monkeypatch.setenv("TASKRUN_POLL_S", "600")  # this process and the daemons it starts
     monkeypatch.setenv("TASKRUN_NODE", "alpha")
-    with app_context(tmp_path / "alpha", schedules=False, db_url=pg_url) as ctx:
-        win = MainWindow(ctx)
-        qtbot.addWidget(win)
-        win.show()
-        qtbot.waitExposed(win)
+    with (
+        app_context(tmp_path / "alpha", schedules=False, db_url=pg_url) as ctx,
+        shown_window(qtbot, ctx) as win,
+    ):
         yield win
-        win.confirm_quit = lambda _running, _queued: True
-        win.close()
 
 
 def test_a_run_another_node_executes_shows_in_the_window_as_it_ends(
