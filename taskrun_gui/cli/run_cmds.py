@@ -104,7 +104,7 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
             spawn_daemon(store, a.workers)
         _print_runs(recs, a.json, queued=True)
         return 0
-    finals = [_wait_chain(store, rec.uid, a.follow, a.workers, here) for rec in recs]
+    finals = _wait_chains(store, [rec.uid for rec in recs], a.follow, a.workers, here)
     return _report(finals, a.json)
 
 
@@ -227,26 +227,28 @@ def _echo(text: str, _offset: int) -> None:
     sys.stdout.flush()
 
 
-def _wait_chain(
-    store: Store, uid: str, follow: bool, workers: int | None, here: bool = True
-) -> RunRecord:
-    """Wait for a run queued for another host, following its retries. When that host goes
-    away while the run is still queued, a daemon is started to serve it (`here`: the run
-    may execute on this node; one queued for another node is only waited for)."""
+def _wait_chains(
+    store: Store, uids: list[str], follow: bool, workers: int | None, here: bool = True
+) -> list[RunRecord]:
+    """Wait for each run in turn, with one listener for them all (on a shared server, the
+    runs' notifications wake the waits)."""
     from taskrun_gui.engine.watcher import ChangeWaiter
 
-    waiter = ChangeWaiter(store)  # on a shared server: woken by the run's notifications
+    waiter = ChangeWaiter(store)
     try:
-        return _wait_chain_with(store, waiter, uid, follow, workers, here)
+        return [_wait_chain(store, waiter, uid, follow, workers, here) for uid in uids]
     finally:
         waiter.close()
 
 
-def _wait_chain_with(
+def _wait_chain(
     store: Store, waiter: ChangeWaiter, uid: str, follow: bool, workers: int | None, here: bool
 ) -> RunRecord:
-    """_wait_chain's loop. Its output followed from the log file, a look every POLL;
-    else, where notifications tell it, the fallback look is slow (SLOW_POLL)."""
+    """Wait for a run queued for another host, following its retries. When that host goes
+    away while the run is still queued, a daemon is started to serve it (`here`: the run
+    may execute on this node; one queued for another node is only waited for). Its output
+    followed from the log file, a look every POLL; else, where notifications wake the wait,
+    the fallback look is slow (SLOW_POLL)."""
     from taskrun_gui.storage.pg_listen import poll_interval
 
     slow = poll_interval(store.url, SLOW_POLL) if waiter.listening and not follow else POLL

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "taskrun_run"
 APPLICATION_NAME = "taskrun-listen"  # how the listener's session shows in pg_stat_activity
 POLL_ENV = "TASKRUN_POLL_S"  # the fallback poll interval of hosts and watchers, in seconds
-CONNECT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 3  # a listener that cannot connect tries again soon anyway
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)  # pauses between reconnection attempts, the last kept
 SELECT_S = 5.0  # silence this long: ask the server whether it is still there
 
@@ -110,7 +110,8 @@ class RunListener:
         self._subscribers: list[NoticeCallback] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._wake_r, self._wake_w = os.pipe()
+        self._wake_r, self._wake_w = os.pipe()  # stop() ends a select() at once
+        self._pipe_open = True
         self.connected = threading.Event()  # listening now
         self._thread = threading.Thread(target=self._loop, name="taskrun-listen", daemon=True)
 
@@ -129,14 +130,22 @@ class RunListener:
         self._thread.start()
 
     def stop(self) -> None:
+        """Prompt, unless a connection attempt is under way (at most CONNECT_TIMEOUT_S):
+        then the thread ends by itself right after it."""
         self._stop.set()
-        with contextlib.suppress(OSError):
-            os.write(self._wake_w, b"!")
+        with self._lock:
+            if self._pipe_open:
+                with contextlib.suppress(OSError):
+                    os.write(self._wake_w, b"!")
         if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(5)
-        for fd in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            self._thread.join(CONNECT_TIMEOUT_S + 1)
+
+    def _close_pipe(self) -> None:
+        with self._lock:
+            if self._pipe_open:
+                self._pipe_open = False
+                os.close(self._wake_r)
+                os.close(self._wake_w)
 
     def _tell(self, notices: list[RunNotice], look_again: bool) -> None:
         with self._lock:
@@ -148,6 +157,12 @@ class RunListener:
                 log.exception("a run notice subscriber failed")
 
     def _loop(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._close_pipe()
+
+    def _serve(self) -> None:
         attempt = 0
         while not self._stop.is_set():
             try:
