@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         for listener in commands:  # before the host lets go: a call then does it itself
             listener.stop()
         shut_down(window, host.close)
+        ctx.hub.close()
         query.wait_idle()
         store.close()
         instance.close()

@@ -14,7 +14,10 @@ from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.tasks_repo import TaskRow
 
 if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
     from taskrun_gui.ui.context import AppContext
+    from taskrun_gui.ui.main_window import MainWindow
 
 PY = sys.executable
 
@@ -89,23 +92,41 @@ def exec_done(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def app_context(tmp_path: Path, workers: int = 1, schedules: bool = True) -> Iterator[AppContext]:
-    """What the window gets, on a real store in tmp_path with a real host serving it; shut
-    down in order afterwards."""
+def app_context(
+    tmp_path: Path, workers: int = 1, schedules: bool = True, db_url: str | None = None
+) -> Iterator[AppContext]:
+    """What the window gets, on a real store in tmp_path (its history in PostgreSQL with
+    `db_url`) with a real host serving it; shut down in order afterwards."""
     from PySide6.QtCore import QSettings
 
     from taskrun_gui.executor.host import Host
     from taskrun_gui.ui.context import AppContext
     from taskrun_gui.ui.query import QueryRunner
 
-    store = Store(tmp_path / "data").open()
+    store = Store(tmp_path / "data", db_url).open()
     host = Host(store, workers, schedules=schedules)
     assert host.try_serve()
     query = QueryRunner(store, host.writer)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    ctx = AppContext(store, host.writer, host.executor, query, settings)
     try:
-        yield AppContext(store, host.writer, host.executor, query, settings)
+        yield ctx
     finally:
+        ctx.hub.close()
         host.close(timeout=10)
         query.wait_idle()
         store.close()
+
+
+@contextlib.contextmanager
+def shown_window(qtbot: QtBot, ctx: AppContext) -> Iterator[MainWindow]:
+    """The main window on `ctx`, shown and exposed; closed afterwards without asking."""
+    from taskrun_gui.ui.main_window import MainWindow
+
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.confirm_quit = lambda _running, _queued: True  # type: ignore[method-assign]
+    win.close()

@@ -91,5 +91,5 @@ def run_on(
         return run_cmds._report(finals, a.json)
     if host is not None:
         host.close()
-    finals = [run_cmds._wait_chain(store, rec.uid, a.follow, a.workers) for rec in recs]
+    finals = run_cmds._wait_chains(store, [rec.uid for rec in recs], a.follow, a.workers)
     return run_cmds._report(finals, a.json)

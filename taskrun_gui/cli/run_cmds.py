@@ -35,8 +35,10 @@ from taskrun_gui.storage.db import Store
 
 if TYPE_CHECKING:  # the engine is imported by the paths that host or run: not to queue
     from taskrun_gui.engine.serving import ThreadHost
+    from taskrun_gui.engine.watcher import ChangeWaiter
 
 POLL = 0.2
+SLOW_POLL = 2.0  # waiting on a shared server, where the run's notifications wake the wait
 
 
 def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
@@ -102,7 +104,7 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
             spawn_daemon(store, a.workers)
         _print_runs(recs, a.json, queued=True)
         return 0
-    finals = [_wait_chain(store, rec.uid, a.follow, a.workers, here) for rec in recs]
+    finals = _wait_chains(store, [rec.uid for rec in recs], a.follow, a.workers, here)
     return _report(finals, a.json)
 
 
@@ -225,18 +227,37 @@ def _echo(text: str, _offset: int) -> None:
     sys.stdout.flush()
 
 
+def _wait_chains(
+    store: Store, uids: list[str], follow: bool, workers: int | None, here: bool = True
+) -> list[RunRecord]:
+    """Wait for each run in turn, with one listener for them all (on a shared server, the
+    runs' notifications wake the waits)."""
+    from taskrun_gui.engine.watcher import ChangeWaiter
+
+    waiter = ChangeWaiter(store)
+    try:
+        return [_wait_chain(store, waiter, uid, follow, workers, here) for uid in uids]
+    finally:
+        waiter.close()
+
+
 def _wait_chain(
-    store: Store, uid: str, follow: bool, workers: int | None, here: bool = True
+    store: Store, waiter: ChangeWaiter, uid: str, follow: bool, workers: int | None, here: bool
 ) -> RunRecord:
     """Wait for a run queued for another host, following its retries. When that host goes
     away while the run is still queued, a daemon is started to serve it (`here`: the run
-    may execute on this node; one queued for another node is only waited for)."""
+    may execute on this node; one queued for another node is only waited for). Its output
+    followed from the log file, a look every POLL; else, where notifications wake the wait,
+    the fallback look is slow (SLOW_POLL)."""
+    from taskrun_gui.storage.pg_listen import poll_interval
+
+    slow = poll_interval(store.url, SLOW_POLL) if waiter.listening and not follow else POLL
     follower: LogFollower | None = None  # the one log tailer, as `taskrun log --follow`
     spawned_at = 0.0
     while True:
         rec = runs_repo.get_by_uid(uid)
         if rec is None:
-            time.sleep(POLL)
+            waiter.wait(slow)
             continue
         if follow and rec.log_path:
             follower = follower or LogFollower(Path(rec.log_path))
@@ -253,7 +274,7 @@ def _wait_chain(
             spawned_at = time.monotonic()
         elif rec.status.is_live and not host_alive(store.locks_dir):
             recover_if_no_host(store)  # its host died: the run is interrupted, not waited on
-        time.sleep(POLL)
+        waiter.wait(slow, rec.id)
 
 
 def _print_new_output(follower: LogFollower) -> None:

@@ -5,6 +5,7 @@ reports what changed, as the executor would."""
 from __future__ import annotations
 
 import codecs
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.logsink import MAX_BATCH_BYTES
 from taskrun_gui.engine.ticker import StoreTicker
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.storage import pg_listen, runs_repo
 from taskrun_gui.storage.db import Store
 
 ChangesCallback = Callable[[list[RunRecord], list[RunRecord]], None]  # (active, changed)
@@ -32,7 +33,7 @@ class RunWatcher(StoreTicker):
         """`on_host_gone`: called at every look while nobody holds the data dir's host lock
         (level, not edge: a takeover that lost a race to a passing lock holder is asked
         again at the next look)."""
-        super().__init__(store, "taskrun-watcher", interval)
+        super().__init__(store, "taskrun-watcher", pg_listen.poll_interval(store.url, interval))
         self.on_changes = on_changes
         self.on_output = on_output
         self.on_host_gone = on_host_gone
@@ -41,6 +42,19 @@ class RunWatcher(StoreTicker):
         self._primed = False
         self._followers: dict[str, LogFollower] = {}
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
+        self._notices: pg_listen.Subscription | None = None
+
+    def start(self) -> None:
+        """On a shared server, any run's change anywhere is looked at now (the poll stays
+        the fallback for a notification lost)."""
+        self._notices = pg_listen.subscribe(self.store.url, lambda _n, _again: self.wake())
+        super().start()
+
+    def stop(self) -> None:
+        if self._notices is not None:
+            self._notices.close()
+            self._notices = None
+        super().stop()
 
     def poll_once(self) -> None:
         if self.on_host_gone is not None and not host_alive(self.store.locks_dir):
@@ -99,3 +113,32 @@ class RunWatcher(StoreTicker):
             note = f"\n[… {skipped} bytes not shown live; the log file has them]\n"
             decoder.reset()
         self.on_output(rec.uid, note + decoder.decode(data), follower.position)
+
+
+class ChangeWaiter:
+    """A command's sleep between two looks at a run it waits for (`taskrun run --wait`):
+    on a shared server it ends as soon as a notification tells that run changed (or that
+    changes may have gone unseen), so a run executing on another node is seen ending within a
+    second; the timeout stays the fallback poll. On SQLite, a plain sleep."""
+
+    def __init__(self, store: Store) -> None:
+        self._ready = threading.Event()
+        self._run_id: int | None = None
+        self._notices = pg_listen.subscribe(store.url, self._on_notices)
+        self.listening = self._notices is not None
+
+    def _on_notices(self, notices: list[pg_listen.RunNotice], look_again: bool) -> None:
+        run_id = self._run_id
+        if look_again or run_id is None or any(n.run_id == run_id for n in notices):
+            self._ready.set()
+
+    def wait(self, timeout: float, run_id: int | None = None) -> None:
+        """Until `run_id` (None: any run) changes, or `timeout` seconds."""
+        self._run_id = run_id
+        self._ready.wait(timeout)
+        self._ready.clear()
+
+    def close(self) -> None:
+        if self._notices is not None:
+            self._notices.close()
+            self._notices = None

@@ -145,6 +145,33 @@ def _v12_history_limits(db: Database) -> None:
     db.create_tables([HistoryLimit], safe=True)
 
 
+RUN_NOTIFY_SQL = (
+    """CREATE OR REPLACE FUNCTION taskrun_run_notify() RETURNS trigger AS $$
+    BEGIN
+        PERFORM pg_notify('taskrun_run', NEW.id::text || ':' || NEW.status || ':'
+            || coalesce(NEW.node, '') || ':' || coalesce(NEW.control, ''));
+        RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS run_notify_insert ON run",
+    "CREATE TRIGGER run_notify_insert AFTER INSERT ON run"
+    " FOR EACH ROW EXECUTE FUNCTION taskrun_run_notify()",
+    "DROP TRIGGER IF EXISTS run_notify_update ON run",
+    "CREATE TRIGGER run_notify_update AFTER UPDATE OF status, control, node ON run FOR EACH ROW"
+    " WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.control IS DISTINCT FROM NEW.control"
+    " OR OLD.node IS DISTINCT FROM NEW.node) EXECUTE FUNCTION taskrun_run_notify()",
+)
+
+
+def _v9_run_notify(db: Database) -> None:
+    """PostgreSQL: a notification on channel taskrun_run (storage/pg_listen.py) when a run is
+    queued or its status, node or control request changes, sent at commit, so every node
+    sees it within a second. SQLite has no other node: nothing to do."""
+    if backend.of(db).name != "postgresql":
+        return
+    for sql in RUN_NOTIFY_SQL:
+        db.execute_sql(sql)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -156,6 +183,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v8_run_triggered_by,
     _v11_run_any_node,
     _v12_history_limits,
+    _v9_run_notify,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

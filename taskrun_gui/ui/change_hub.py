@@ -6,6 +6,8 @@ Two sources, announced together once per turn of the event loop as one `RunChang
 - the writer's commits: the store now holds those runs, so a view that reads the store sees
   them (no reader ever flushes the writer), and what the finish decided (`slow`).
 A window following a daemon reads run states from the store: those are stored already.
+- on a shared PostgreSQL history, the store's notifications (storage/pg_listen.py): another
+  node's run changed, so the store holds news no writer of this window committed.
 
 Each view takes what it shows: the in-memory records at once, a store read (throttled, only
 while visible, see `Refresher`) when the store changed.
@@ -22,6 +24,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.run_events import RunEvent, RunFinished
 from taskrun_gui.executor.executor import Executor
+from taskrun_gui.storage import pg_listen
+from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.recorder import Finished
 from taskrun_gui.storage.writer import StoreWriter
 
@@ -42,6 +46,7 @@ class RunChanges:
 class ChangeHub(QObject):
     changed = Signal(object)  # RunChanges, on the UI thread
     _committed = Signal(object)  # what the writer committed, from its thread
+    _elsewhere = Signal()  # runs changed in the store (another node), from the listener
 
     def __init__(
         self, executor: Executor, writer: StoreWriter, parent: QObject | None = None
@@ -60,6 +65,30 @@ class ChangeHub(QObject):
         executor.queue_changed.connect(self._on_queue_changed)
         self._committed.connect(self._on_committed)
         writer.on_commit = self._committed.emit  # a queued signal: emitted on the writer's thread
+        self._notices: pg_listen.Subscription | None = None
+        self._elsewhere_told = False  # one queued signal at a time, however many notices
+        self._elsewhere.connect(self._on_elsewhere)
+
+    def follow_store(self, store: Store) -> None:
+        """On a shared server, runs other nodes queue, start and end reach the views within
+        a second (each still reads at its own throttled pace, only while visible)."""
+        self._notices = pg_listen.subscribe(store.url, self._on_notices)
+
+    def close(self) -> None:
+        if self._notices is not None:
+            self._notices.close()
+            self._notices = None
+
+    def _on_notices(self, _notices: list[pg_listen.RunNotice], _look_again: bool) -> None:
+        """On the listener's thread: hand over to the UI thread, one signal for a burst."""
+        if not self._elsewhere_told:
+            self._elsewhere_told = True
+            self._elsewhere.emit()
+
+    def _on_elsewhere(self) -> None:
+        self._elsewhere_told = False
+        self._next.stored = True
+        self._schedule()
 
     def _on_run(self, rec: RunRecord) -> None:
         """Every signal of a run: its newest state is what counts (a final state arrives on

@@ -26,3 +26,4 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.hub = ChangeHub(self.executor, self.writer)
+        self.hub.follow_store(self.store)

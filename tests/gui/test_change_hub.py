@@ -18,7 +18,7 @@ from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import TAB_LOGS, MainWindow
 from taskrun_gui.ui.tasks.task_table_model import COL_STATUS
-from tests.helpers import add_task, app_context, py_task, shell_task
+from tests.helpers import add_task, app_context, py_task, shell_task, shown_window
 from tests.unit.test_trends_repo import History
 
 pytestmark = pytest.mark.qt_log_ignore(
@@ -34,13 +34,8 @@ def ctx(tmp_path: Path) -> Iterator[AppContext]:
 
 @pytest.fixture
 def window(qtbot: QtBot, ctx: AppContext) -> Iterator[MainWindow]:
-    win = MainWindow(ctx)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.confirm_quit = lambda _running, _queued: True
-    win.close()
+    with shown_window(qtbot, ctx) as win:
+        yield win
 
 
 class ReadSpy:

@@ -17,7 +17,7 @@ from taskrun_gui.single_instance import SingleInstance
 from taskrun_gui.storage import tasks_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import MainWindow
-from tests.helpers import add_task, app_context, py_task, shell_task
+from tests.helpers import add_task, app_context, py_task, shell_task, shown_window
 
 pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints", "This plugin does not support raise"
@@ -32,13 +32,8 @@ def ctx(tmp_path: Path) -> Iterator[AppContext]:
 
 @pytest.fixture
 def window(qtbot: QtBot, ctx: AppContext) -> Iterator[MainWindow]:
-    win = MainWindow(ctx)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.confirm_quit = lambda _running, _queued: True
-    win.close()
+    with shown_window(qtbot, ctx) as win:
+        yield win
 
 
 def test_title_and_five_tabs(qtbot: QtBot, window: MainWindow) -> None:
