@@ -15,7 +15,7 @@ from typing import Any
 from peewee import Database
 
 from taskrun_gui.storage import backend, task_secrets
-from taskrun_gui.storage.schema import ALL_TABLES, Host, Node
+from taskrun_gui.storage.schema import ALL_TABLES, Host, Node, RunOutput
 
 
 def _v1_initial(db: Database) -> None:
@@ -134,6 +134,12 @@ def _v8_run_triggered_by(db: Database) -> None:
     add_column(db, "run", "triggered_by", "INTEGER DEFAULT NULL")
 
 
+def _v10_run_output(db: Database) -> None:
+    """run_output: chunks of the output of runs, shipped for the other nodes of a shared
+    history (made on both backends; only a PostgreSQL history fills it)."""
+    db.create_tables([RunOutput], safe=True)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -143,6 +149,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v6_run_paused_ms,
     _v7_remote_hosts,
     _v8_run_triggered_by,
+    _v10_run_output,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
