@@ -44,6 +44,13 @@ class Machines:
     def cli(self, node: str, *args: str) -> subprocess.CompletedProcess[str]:
         return taskrun(self.dirs[node], "--db", self.url, "--node", node, *args)
 
+    def stop_all(self) -> None:
+        """Stop the daemons still running, as a machine shutting down does (SIGTERM)."""
+        for proc in self.daemons.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.communicate(timeout=30)
+
 
 @pytest.fixture
 def machines(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
@@ -55,10 +62,7 @@ def machines(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
         m.start("beta")
         yield m
     finally:
-        for proc in m.daemons.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                proc.communicate(timeout=30)
+        m.stop_all()
 
 
 def _gone(pid: int) -> bool:

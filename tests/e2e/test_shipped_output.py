@@ -5,37 +5,39 @@ the first ones, and never a secret."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from taskrun_gui.storage import output_repo
 from tests.e2e.cli import cli_env
-from tests.e2e.test_shared_nodes import Machines
+from tests.e2e.test_shared_nodes import Machines, _rows
 from tests.helpers import wait_for
-from tests.pg_server import DBNAME, ROLE, PgServer
+from tests.pg_server import PgServer
 
 SECRET = "hunter2-not-for-anyone"
 
 
-@pytest.fixture
-def nodes(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
+@contextlib.contextmanager
+def serving(tmp_path: Path, url: str) -> Iterator[Machines]:
     """alpha (no daemon: a machine that only reads) and beta, serving its runs."""
-    m = Machines(pg_url, {n: tmp_path / n for n in ("alpha", "beta")}, {})
+    m = Machines(url, {n: tmp_path / n for n in ("alpha", "beta")}, {})
     try:
         m.start("beta")
         yield m
     finally:
-        for proc in m.daemons.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                proc.communicate(timeout=30)
+        m.stop_all()
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
+    with serving(tmp_path, pg_url) as m:
+        yield m
 
 
 def _argv(m: Machines, node: str, *args: str) -> list[str]:
@@ -59,16 +61,6 @@ def _run_on_beta(m: Machines, command: str, *extra: str, by: str = "alpha") -> i
     queued = m.cli(by, "run", "t", "--node", "beta", "--json")
     assert queued.returncode == 0, queued.stderr
     return int(json.loads(queued.stdout)[0]["id"])
-
-
-def _rows(pg: PgServer, sql: str) -> list[tuple[object, ...]]:
-    conn = psycopg2.connect(host="127.0.0.1", port=pg.port, user=ROLE, dbname=DBNAME)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return list(cur.fetchall())
-    finally:
-        conn.close()
 
 
 def _run_row(pg: PgServer, run_id: int) -> tuple[str, str]:
