@@ -22,6 +22,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from peewee import Database
+
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.run_events import RunEvent, RunFinished, RunRecorder
 from taskrun_gui.engine.log_follow import LogFollower
@@ -81,8 +83,10 @@ class _Shipping:
 class LogShipper:
     """The shipping thread of one store; it runs while a run of this node is being shipped."""
 
-    def __init__(self, store: Store, keep: int = output_repo.DEFAULT_KEEP) -> None:
-        self.store = store
+    def __init__(self, db: Database, keep: int = output_repo.DEFAULT_KEEP) -> None:
+        """`db`: the history's database (its connection on the shipping thread is closed
+        after a failure, so that the next try opens a new one)."""
+        self.db = db
         self.keep = keep
         self._runs: dict[str, _Shipping] = {}
         self._cond = threading.Condition()
@@ -121,13 +125,15 @@ class LogShipper:
                 if not self._runs:
                     self._thread = None
                     break
-                self._cond.wait(TICK_S)
                 now = time.monotonic()
+                if not any(e.ending and e.due(now) for e in self._runs.values()):
+                    self._cond.wait(TICK_S)  # an ended run is not kept waiting for a tick
+                    now = time.monotonic()
                 due = [e for e in self._runs.values() if e.due(now)]
             for entry in due:
                 self._ship(entry)
         with contextlib.suppress(Exception):
-            self.store.db.close()  # this thread's connection
+            self.db.close()  # this thread's connection
 
     def _ship(self, entry: _Shipping) -> None:
         ending = entry.ending  # read first: the bytes of an ended run are all in the file
@@ -149,8 +155,8 @@ class LogShipper:
     def _reconnect_later(self) -> None:
         """A broken connection is closed so that the next try opens a new one."""
         with contextlib.suppress(Exception):
-            if not self.store.db.in_transaction():
-                self.store.db.close()
+            if not self.db.in_transaction():
+                self.db.close()
 
 
 class _EndAfterShipping:
@@ -183,6 +189,6 @@ def shipping(store: Store, rec: RunRecord, writer: RunRecorder) -> Iterator[RunR
     with _shippers_lock:
         shipper = _shippers.get(store)
         if shipper is None:
-            shipper = _shippers[store] = LogShipper(store)
+            shipper = _shippers[store] = LogShipper(store.db)
     with shipper.shipping(rec, writer) as recorder:
         yield recorder

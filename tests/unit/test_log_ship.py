@@ -134,7 +134,7 @@ def test_a_database_out_of_reach_delays_the_shipping_not_the_run(
     rec = RunRecord("r1", 1, "t", 1, status=RunStatus.RUNNING, log_path=str(log))
     writer = Writer()
     try:
-        with LogShipper(store).shipping(rec, writer) as recorder:
+        with LogShipper(store.db).shipping(rec, writer) as recorder:
             log.write_bytes(b"one\n")
             wait_for(lambda: _shipped(pg) == b"one\n", timeout=20)
             relay.down()  # the database is out of reach
