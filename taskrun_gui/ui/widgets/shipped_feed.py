@@ -47,7 +47,7 @@ def read_batch(rec: RunRecord, start: int | None, tail_bytes: int) -> ShippedBat
             head = notice(rec, kept, first=True)
     follower = ShippedFollower(rec, start)
     data = follower.read(READ_LIMIT)
-    final = ended and follower.position - start < READ_LIMIT
+    final = ended and follower.position >= output_repo.end_of(rec.uid)  # nothing more to come
     if fragment:
         data = data[data.find(b"\n") + 1 :]
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
