@@ -12,11 +12,12 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from taskrun_gui.core.models import RunStatus
-from taskrun_gui.storage import runs_repo
+from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.storage import output_repo, runs_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import TAB_LOGS, MainWindow
+from taskrun_gui.ui.widgets.log_view import LogView
 from tests.e2e.test_shared_nodes import Machines
 from tests.e2e.test_shipped_output import serving
 
@@ -84,3 +85,30 @@ def test_the_logs_tab_shows_another_nodes_run_live_and_whole(
     run = runs_repo.get(run_id)
     assert run is not None and run.status is RunStatus.SUCCESS
     assert not Path(run.log_path).is_relative_to(tmp_path / "window")
+
+
+def test_the_view_says_where_the_bytes_the_database_dropped_are(
+    qtbot: QtBot, tmp_path: Path, pg_url: str
+) -> None:
+    store = Store(tmp_path / "data", pg_url).open()
+    try:
+        rec = RunRecord("far-1", 1, "t", 1, RunStatus.SUCCESS, node="beta", log_path="/b/1.log")
+        lines = b"".join(b"line %06d\n" % i for i in range(20_000))  # 12 bytes a line
+        keep = 2 * output_repo.CHUNK_BYTES  # fewer lines than the view holds
+        seq = 0
+        for at in range(0, len(lines), 50_000):  # flush by flush, as a node ships them
+            seq += output_repo.append(rec.uid, seq, at, lines[at : at + 50_000], keep)
+        kept = output_repo.kept_start(rec.uid)
+        assert kept > 0
+        view = LogView()
+        qtbot.addWidget(view)
+        view.show_shipped(rec, live=False)
+        qtbot.waitUntil(lambda: not view.shipped.active, timeout=10_000)
+        first, _, rest = view.text().partition("\n")
+        assert first == (
+            f"[first {kept} bytes not kept in the database; the full log is on node beta"
+            " at /b/1.log]"
+        )
+        assert rest == lines[kept:].decode()
+    finally:
+        store.close()
