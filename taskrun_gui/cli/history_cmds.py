@@ -18,6 +18,7 @@ from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, no
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.recovery import recover_if_no_host
+from taskrun_gui.engine.shipped_log import ShippedFollower, reads_shipped
 from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import (
     host_stats,
@@ -90,6 +91,8 @@ def _run(run_id: int) -> RunRecord:
 
 def cmd_log(store: Store, a: argparse.Namespace) -> int:
     rec = _run(a.run_id)
+    if reads_shipped(rec):
+        return _log_shipped(rec, a)
     path = Path(rec.log_path)
     out = sys.stdout.buffer
     offset = 0
@@ -112,6 +115,29 @@ def cmd_log(store: Store, a: argparse.Namespace) -> int:
         time.sleep(0.2)
         rec = _run(a.run_id)  # read after: once final, the log file is whole
         out.write(follower.read()[0])
+        out.flush()
+    return 0
+
+
+def _log_shipped(rec: RunRecord, a: argparse.Namespace) -> int:
+    """Another node's run: what it shipped into the database, followed until the run ends
+    (read after the run: once final, its whole output is there)."""
+    out = sys.stdout.buffer
+    follower = ShippedFollower(rec)
+    data = follower.read()
+    if not data and rec.status.is_final and rec.log_bytes:
+        fail(
+            f"the output of run {rec.id} is not in the database; "
+            f"its log is on node {rec.node} at {rec.log_path}"
+        )
+    if a.tail:
+        data = b"".join(deque(data.splitlines(keepends=True), maxlen=a.tail))
+    out.write(data)
+    out.flush()
+    while a.follow and not rec.status.is_final:
+        time.sleep(0.2)
+        rec = _run(a.run_id)
+        out.write(follower.read())
         out.flush()
     return 0
 

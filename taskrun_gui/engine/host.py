@@ -19,7 +19,7 @@ from taskrun_gui.core import run_events
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
 from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
-from taskrun_gui.engine import host_requests, records
+from taskrun_gui.engine import host_requests, log_ship, records
 from taskrun_gui.engine.alerts import AlertWatch
 from taskrun_gui.engine.host_events import (
     EventSink,
@@ -297,7 +297,8 @@ class EngineHost:
             on_output=lambda text, offset: post(("output", uid, text, offset)),
         )
         try:
-            result = execute_run(job, self.store, self.writer, hooks)
+            with log_ship.shipping(self.store, job.record, self.writer) as recorder:
+                result = execute_run(job, self.store, recorder, hooks)
         except Exception as exc:  # execute_run records its own failures; this is the last guard
             log.exception("worker for run %s crashed", uid)
             result = RunResult(self._internal_finish(job.record, exc))

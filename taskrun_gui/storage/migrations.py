@@ -15,7 +15,7 @@ from typing import Any
 from peewee import Database
 
 from taskrun_gui.storage import backend, task_secrets
-from taskrun_gui.storage.schema import ALL_TABLES, HistoryLimit, Host, Node
+from taskrun_gui.storage.schema import ALL_TABLES, HistoryLimit, Host, Node, RunOutput
 
 
 def _v1_initial(db: Database) -> None:
@@ -134,17 +134,6 @@ def _v8_run_triggered_by(db: Database) -> None:
     add_column(db, "run", "triggered_by", "INTEGER DEFAULT NULL")
 
 
-def _v11_run_any_node(db: Database) -> None:
-    """run.any_node: a run queued for any node that a node claimed (a dead node's claims on
-    those go back to the others; runs queued for it by name stay its own)."""
-    add_column(db, "run", "any_node", "BOOLEAN NOT NULL DEFAULT FALSE")
-
-
-def _v12_history_limits(db: Database) -> None:
-    """history_limit: limits over every node of a shared history (`nodes --max-running`)."""
-    db.create_tables([HistoryLimit], safe=True)
-
-
 RUN_NOTIFY_SQL = (
     """CREATE OR REPLACE FUNCTION taskrun_run_notify() RETURNS trigger AS $$
     BEGIN
@@ -172,6 +161,23 @@ def _v9_run_notify(db: Database) -> None:
         db.execute_sql(sql)
 
 
+def _v10_run_output(db: Database) -> None:
+    """run_output: chunks of the output of runs, shipped for the other nodes of a shared
+    history (made on both backends; only a PostgreSQL history fills it)."""
+    db.create_tables([RunOutput], safe=True)
+
+
+def _v11_run_any_node(db: Database) -> None:
+    """run.any_node: a run queued for any node that a node claimed (a dead node's claims on
+    those go back to the others; runs queued for it by name stay its own)."""
+    add_column(db, "run", "any_node", "BOOLEAN NOT NULL DEFAULT FALSE")
+
+
+def _v12_history_limits(db: Database) -> None:
+    """history_limit: limits over every node of a shared history (`nodes --max-running`)."""
+    db.create_tables([HistoryLimit], safe=True)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -181,9 +187,10 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v6_run_paused_ms,
     _v7_remote_hosts,
     _v8_run_triggered_by,
+    _v9_run_notify,
+    _v10_run_output,
     _v11_run_any_node,
     _v12_history_limits,
-    _v9_run_notify,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

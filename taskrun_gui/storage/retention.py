@@ -24,7 +24,7 @@ from peewee import SQL, fn
 
 from taskrun_gui.core.limits import RETENTION_MAX_DAYS, RETENTION_MAX_KEEP
 from taskrun_gui.core.models import ACTIVE_STATUSES
-from taskrun_gui.storage import chains_repo
+from taskrun_gui.storage import chains_repo, output_repo
 from taskrun_gui.storage.chains_repo import ChainRow
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run, Task
@@ -152,7 +152,13 @@ def _sweep(doomed: Any, kept: Any, commit: Commit, result: CleanupResult) -> Non
 
 def _delete(rows: list[ChainRow], commit: Commit, result: CleanupResult) -> None:
     ids = [r.id for r in rows]
-    commit(lambda: Run.delete().where(Run.id.in_(ids)).execute())
+    uids = [r.uid for r in rows]  # their logs go: so does the output they shipped
+
+    def delete() -> None:
+        Run.delete().where(Run.id.in_(ids)).execute()
+        output_repo.delete_runs(uids)
+
+    commit(delete)
     result.runs_deleted += len(rows)
     result.log_bytes_freed += _remove_logs(r.log_path for r in rows)
 

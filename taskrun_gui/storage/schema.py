@@ -6,6 +6,7 @@ from peewee import (
     SQL,
     AutoField,
     BigIntegerField,
+    BlobField,
     BooleanField,
     CompositeKey,
     DatabaseProxy,
@@ -175,6 +176,20 @@ class HistoryLimit(BaseModel):
 
     name = TextField(primary_key=True)
     value = IntegerField()
+class RunOutput(BaseModel):
+    """A chunk of the output of a run, shipped by the node executing it so that the other
+    nodes of a shared history can read and follow it (migration 10): `byte_offset` is where
+    `data` stands in the run's log; a run keeps only its newest chunks (engine/log_ship.py)."""
+
+    id = AutoField()
+    run_uid = TextField()
+    seq = IntegerField()
+    byte_offset = BigIntegerField()
+    data = BlobField()
+    created_at = BigIntegerField()
+
+    class Meta:
+        indexes = ((("run_uid", "seq"), True),)
 
 
 ALL_TABLES: list[type[BaseModel]] = [
@@ -186,4 +201,5 @@ ALL_TABLES: list[type[BaseModel]] = [
     Host,
     Node,
     HistoryLimit,
+    RunOutput,
 ]

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from taskrun_gui.core.models import RunRecord, StepRecord
 from taskrun_gui.engine.log_search import LogHit
+from taskrun_gui.engine.shipped_log import reads_shipped
 from taskrun_gui.storage.run_export import ExportFormat, export_runs
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.ui.change_hub import RunChanges
@@ -206,6 +207,8 @@ class HistoryTab(QWidget):
     def _open_log(self, rec: RunRecord, hit: LogHit | None = None) -> None:
         if hit is not None and hit.offset is not None:
             self.log_view.show_match(rec.log_path, hit.line_start, hit.match)
+        elif reads_shipped(rec):  # another node's run: its log file is on that machine
+            self.log_view.show_shipped(rec, live=not rec.status.is_final)
         else:
             self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
 
@@ -280,7 +283,7 @@ class HistoryTab(QWidget):
             return
         rec = self.details.record
         if rec is not None:
-            self.log_view.show_file(rec.log_path or None, live=not rec.status.is_final)
+            self._open_log(rec)
 
     def _on_details_step_selected(self, step: StepRecord | None) -> None:
         """One step's section of the log, or (no step selected) the whole log again."""

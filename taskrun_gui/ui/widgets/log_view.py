@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.timefmt import human_bytes
 from taskrun_gui.engine.logsink import SKIP_NOTE_START
 from taskrun_gui.ui.widgets.log_chunk_reader import (
@@ -28,6 +29,7 @@ from taskrun_gui.ui.widgets.log_chunk_reader import (
 )
 from taskrun_gui.ui.widgets.log_text import LogText
 from taskrun_gui.ui.widgets.search_bar import SearchBar
+from taskrun_gui.ui.widgets.shipped_feed import ShippedFeed
 
 __all__ = ["LogView"]
 
@@ -65,6 +67,7 @@ class LogView(QWidget):
         # showing part of the file: (what it is, as HTML; where "Load earlier" stops)
         self._section: tuple[str, int] | None = None
         self._match: str | None = None  # opened at a search match: select it once loaded
+        self.shipped = ShippedFeed(self, tail_bytes)  # another node's run: from the database
         self._build_ui()
 
     def _build_ui(self) -> None:
@@ -135,6 +138,7 @@ class LogView(QWidget):
     def clear(self) -> None:
         """Empty the view and forget the file; reads still in flight are ignored."""
         self._generation += 1
+        self.shipped.stop()
         self._path = None
         self._replaying = self._loading_earlier = False
         self._pending.clear()
@@ -157,6 +161,12 @@ class LogView(QWidget):
             return
         self._replaying = True
         self._start_read(partial(read_tail, path, self._tail_bytes, self._max_lines, live))
+
+    def show_shipped(self, rec: RunRecord, live: bool) -> None:
+        """Show the output of a run of another node of a shared history, as it shipped it
+        into the database (its log file is on that machine), live until the run ends."""
+        self.show_file(None, live)
+        self.shipped.start(rec, live)
 
     def show_range(self, path: str, start: int, end: int, step: str = "") -> None:
         """Show only the bytes [start, end) of a finished log: the section of the step named

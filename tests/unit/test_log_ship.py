@@ -1,0 +1,151 @@
+"""The shipper of a node's run output (engine/log_ship.py) against a real PostgreSQL server
+reached through a TCP relay the test takes down and brings back: while the database cannot
+be reached the run's end goes on at once, and the bytes it missed are shipped from the log
+file when the database answers again."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+from taskrun_gui.core.models import RunRecord, RunStatus
+from taskrun_gui.core.run_events import RunEvent, RunFinished
+from taskrun_gui.engine.log_ship import LogShipper
+from taskrun_gui.storage.db import Store
+from tests.helpers import wait_for
+from tests.pg_server import DBNAME, PASSWORD, ROLE, PgServer
+
+
+class Relay:
+    """127.0.0.1:port → the server; `down` closes every connection and refuses new ones."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._listener: socket.socket | None = None
+        self._open: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen()
+        self._listener = listener
+        self._spawn(self._accept, listener)
+
+    def down(self) -> None:
+        if self._listener is not None:
+            self._listener.close()  # shutdown first: a blocked accept() returns
+            self._listener = None
+        for sock in self._open:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self._open.clear()
+        for thread in self._threads:
+            thread.join(5)
+        self._threads.clear()
+
+    def _spawn(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name="relay", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            listener.settimeout(0.2)
+            while self._listener is listener:
+                try:
+                    client, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                server = socket.create_connection(("127.0.0.1", self.target))
+                self._open += [client, server]
+                self._spawn(self._pump, client, server)
+                self._spawn(self._pump, server, client)
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+
+@dataclass
+class Writer:
+    """Stands for the store's writer: what the run handed it, in order."""
+
+    events: list[RunEvent] = field(default_factory=list)
+    healthy: bool = True
+    journaled: bool = True
+
+    def submit(self, event: RunEvent, /, lazy: bool = False) -> Future[Any]:
+        self.events.append(event)
+        done: Future[Any] = Future()
+        done.set_result(None)
+        return done
+
+
+@pytest.fixture
+def relay(
+    pg: PgServer, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Relay]:
+    r = Relay(pg.port)
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(pg.pgpass.read_text() + f"127.0.0.1:{r.port}:*:{ROLE}:{PASSWORD}\n")
+    os.chmod(pgpass, 0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    r.up()
+    yield r
+    r.down()
+
+
+def _shipped(pg: PgServer) -> bytes:
+    """What run_output holds, read straight from the server (not through the relay)."""
+    conn = psycopg2.connect(host="127.0.0.1", port=pg.port, user=ROLE, dbname=DBNAME)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT data FROM run_output ORDER BY seq")
+            return b"".join(bytes(row[0]) for row in cur.fetchall())
+    finally:
+        conn.close()
+
+
+def test_a_database_out_of_reach_delays_the_shipping_not_the_run(
+    relay: Relay, pg: PgServer, tmp_path: Path
+) -> None:
+    store = Store(tmp_path / "data", f"postgresql://{ROLE}@127.0.0.1:{relay.port}/{DBNAME}").open()
+    log = store.logs_dir / "r1.log"
+    rec = RunRecord("r1", 1, "t", 1, status=RunStatus.RUNNING, log_path=str(log))
+    writer = Writer()
+    try:
+        with LogShipper(store.db).shipping(rec, writer) as recorder:
+            log.write_bytes(b"one\n")
+            wait_for(lambda: _shipped(pg) == b"one\n", timeout=20)
+            relay.down()  # the database is out of reach
+            with open(log, "ab") as fh:
+                fh.write(b"two\n" * 10_000)
+            rec.status = RunStatus.SUCCESS
+            recorder.submit(RunFinished.of(rec))
+            assert [type(e) for e in writer.events] == [RunFinished]  # the end went on
+            assert _shipped(pg) == b"one\n"
+            relay.up()  # it is back: the rest comes from the file
+            wait_for(lambda: _shipped(pg) == log.read_bytes(), timeout=30)
+    finally:
+        relay.down()
+        store.close()
