@@ -114,6 +114,12 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exit-code", type=EXIT_CODE)
     p.add_argument("--text", default="", help="text in the error message")
     p.add_argument("--host", metavar="NAME", help="runs on that host")
+    _node_filter(p)
+
+
+def _node_filter(p: argparse.ArgumentParser) -> None:
+    """--node of the history commands: its own dest (the root's --node names this host)."""
+    p.add_argument("--node", dest="node_filter", metavar="NAME", help="runs of that node")
 
 
 def _node_commands(sub: Subparsers) -> None:
@@ -281,6 +287,7 @@ def _history_commands(sub: Subparsers) -> None:
     stats.add_argument("--task")
     stats.add_argument("--days", type=DAYS)
     stats.add_argument("--host", metavar="NAME", help="runs on that host")
+    _node_filter(stats)
     stats.add_argument("--json", action="store_true")
 
     ex = sub.add_parser("export-runs", help="runs to CSV or JSON")

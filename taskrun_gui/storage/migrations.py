@@ -134,6 +134,17 @@ def _v8_run_triggered_by(db: Database) -> None:
     add_column(db, "run", "triggered_by", "INTEGER DEFAULT NULL")
 
 
+def _v9_run_node_history(db: Database) -> None:
+    """The history by node: a page of one node's runs newest first (node, id), and Trends and
+    stats of one node from its run rows alone (node, finished_at, ...: a covering index; the
+    daily aggregates are per task, not per node)."""
+    db.execute_sql("CREATE INDEX IF NOT EXISTS run_node_id ON run(node, id)")
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS run_node_finished"
+        " ON run(node, finished_at, task_id, status, duration_ms)"
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -143,6 +154,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v6_run_paused_ms,
     _v7_remote_hosts,
     _v8_run_triggered_by,
+    _v9_run_node_history,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
