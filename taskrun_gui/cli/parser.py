@@ -212,6 +212,17 @@ def _task_commands(sub: Subparsers) -> None:
     exp.add_argument("names", nargs="*")
     exp.add_argument("--out", required=True)
     _import_command(tsub)
+    _secret_command(tsub)
+
+
+def _secret_command(tsub: Subparsers) -> None:
+    """`task secret` (cli/secret_cmds.py): the value comes from stdin or a prompt."""
+    sec = tsub.add_parser(
+        "secret", help="this node's value of a secret parameter (read from stdin or a prompt)"
+    )
+    sec.add_argument("name")
+    sec.add_argument("param")
+    sec.add_argument("--clear", action="store_true", help="remove this node's value")
 
 
 def _import_command(tsub: Subparsers) -> None:

@@ -72,6 +72,7 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
     here = target in (node_name(), ANY_NODE)  # this node may execute it
     if not here:
         _known_node_or_fail(target)
+        _no_secret_for(task, given, target)
     if here and not host_alive(store.locks_dir) and a.wait:
         from taskrun_gui.cli.hosting import make_host
 
@@ -115,6 +116,19 @@ def _known_node_or_fail(name: str) -> None:
         fail(f"--node {name}: no such node on this history (see `taskrun nodes`)", code=2)
 
 
+def _no_secret_for(task: tasks_repo.TaskRow, given: dict[str, str], node: str) -> None:
+    """A secret value never goes into the shared database, so one typed here cannot reach a
+    run another node executes: refused, with how that node keeps its own (it takes that)."""
+    typed = sorted(set(given) & task.spec.secret_names())
+    if typed:
+        fail(
+            f"--param {typed[0]}: a secret value cannot travel to node {node} (it never goes "
+            f"into the database); set it there: `taskrun --node {node} task secret "
+            f"{task.name} {typed[0]}`",
+            code=2,
+        )
+
+
 def queue_rows(
     store: Store, task: tasks_repo.TaskRow, values: dict[str, str], recs: list[RunRecord]
 ) -> None:
@@ -123,7 +137,8 @@ def queue_rows(
     left behind."""
     try:
         for rec in recs:  # before the rows: a host may see a row the moment it is committed
-            records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
+            if rec.node in (node_name(), ANY_NODE):  # another node takes its own secrets
+                records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
         with recorder.immediate_transaction():
             for rec in recs:
                 rec.id = recorder.apply(queued_event(rec))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from taskrun_gui.cli import channel_cmds
+from taskrun_gui.cli import channel_cmds, secret_cmds
 from taskrun_gui.cli.common import (
     fail,
     key_values,
@@ -368,4 +368,5 @@ COMMANDS = {
     "rollback": cmd_rollback,
     "export": cmd_export,
     "import": cmd_import,
+    "secret": secret_cmds.cmd_secret,
 }
