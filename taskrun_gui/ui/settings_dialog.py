@@ -1,5 +1,6 @@
 """Settings: worker limit, the log size cap per run, history retention, notifications,
-close-to-tray, theme, and where the data lives with how much room it takes; on a second page
+close-to-tray, theme, where the data lives with how much room it takes, and the database the
+next start opens (ui/settings_database.py); on a second page
 the alert channels (ui/settings_channels.py).
 
 This window's preferences (workers, notification switches, tray, theme) live in QSettings
@@ -37,6 +38,7 @@ from taskrun_gui.core.timefmt import human_bytes
 from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.settings_channels import ChannelsPage
+from taskrun_gui.ui.settings_database import DatabaseBox
 from taskrun_gui.ui.theme import THEME_MODES, apply_theme
 
 KEY_WORKERS = "executor/workers"
@@ -140,7 +142,8 @@ class SettingsDialog(QDialog):
         general = QWidget()
         page = QVBoxLayout(general)
         boxes = (self._running_box(), self._keep_box(), self._notify_box(), self._window_box())
-        for box in (*boxes, self._data_box()):
+        self.database = DatabaseBox(ctx.store)
+        for box in (*boxes, self._data_box(), self.database):
             page.addWidget(box)
         self.channels = ChannelsPage(ctx)
         self.pages = QTabWidget()
@@ -340,7 +343,7 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         """Store every value and apply what applies at once (workers, theme, log cap); stay
         open when the data dir's settings cannot be written."""
-        if not self._save_policy():
+        if not self._save_policy() or not self.database.save():
             return
         s = self._ctx.settings
         s.setValue(KEY_WORKERS, self.workers.value())
