@@ -94,6 +94,14 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     )
     p.add_argument("--description")
     p.add_argument("--title", help="a free display title (spaces allowed); '' removes it")
+    p.add_argument(
+        "--node",
+        dest="task_node",
+        type=nodes.default_argument,
+        metavar="NAME|any",
+        help=f"the node `taskrun run` sends it to when not told; {nodes.ANY_NODE}: the first "
+        "with a free slot; '': the node that queues it",
+    )
     p.add_argument("--disabled", action="store_true", help="create or set the task disabled")
     p.add_argument("--enabled", action="store_true")
     sched = p.add_mutually_exclusive_group()

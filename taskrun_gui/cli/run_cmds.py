@@ -68,10 +68,11 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
     if a.on or a.parallel is not None:  # runs on other machines
         return run_on(store, task, values, a)
     repeat = max(1, a.repeat)
-    target = a.for_node or node_name()
+    target = a.for_node or task.spec.node or node_name()  # --node, else the task's node
     here = target in (node_name(), ANY_NODE)  # this node may execute it
     if not here:
-        _known_node_or_fail(target)
+        if a.for_node:  # the task's own was checked when it was saved
+            _known_node_or_fail(target)
         _no_secret_for(task, given, target)
     if here and not host_alive(store.locks_dir) and a.wait:
         from taskrun_gui.cli.hosting import make_host
@@ -161,9 +162,11 @@ def _run_as_host(
     mine: dict[str, RunRecord] = {}  # chain root uid -> latest final record
     roots: dict[str, str] = {}
 
+    spec = replace(task.spec, node="")  # it runs here: --node or the task's node said so
+
     def setup(h: ThreadHost) -> None:
         for rec in h.executor.enqueue(
-            task.id, task.version, task.spec, values, Trigger.CLI, repeat=repeat
+            task.id, task.version, spec, values, Trigger.CLI, repeat=repeat
         ):
             roots[rec.uid] = rec.uid
 

@@ -23,6 +23,7 @@ from taskrun_gui.core.models import (
     TaskSpec,
     Trigger,
 )
+from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import host_requests, records
@@ -179,7 +180,10 @@ class EngineHost:
             self.store, task_id, version, spec, given, trigger, repeat, priority, hosts, parallel
         )
         for job in jobs:
-            self._add(job)
+            if job.record.node == node_name():
+                self._add(job)
+            else:  # the task's node (TaskSpec.node): its host takes the row from the store
+                self._sink(RunQueued(job.record))
             self.writer.submit(queued_event(job.record), lazy=True)
         self.dispatch()
         return [job.record for job in jobs]

@@ -4,7 +4,7 @@ core.nodes.ANY_NODE until a node claims it, which names no node."""
 
 from __future__ import annotations
 
-from taskrun_gui.core.nodes import ANY_NODE
+from taskrun_gui.core.nodes import ANY_NODE, node_name
 from taskrun_gui.storage.host_stats import distinct_values
 from taskrun_gui.storage.schema import Node, Run
 
@@ -20,8 +20,18 @@ def all_nodes() -> list[str]:
     return sorted(set(run_nodes()) | set(beating))
 
 
+class UnknownNodeError(ValueError):
+    """A task's node (TaskSpec.node) that this history never had: a typo, refused at save."""
+
+
+def check_default(node: str) -> None:
+    """A task's node: empty, ANY_NODE or a known node; UnknownNodeError otherwise."""
+    if node and node != ANY_NODE and not is_known(node):
+        raise UnknownNodeError(f"no such node {node!r} on this history (see `taskrun nodes`)")
+
+
 def is_known(name: str) -> bool:
-    """A node of the node table or of some run: a filter on anything else is a typo."""
-    if Node.select().where(Node.name == name).exists():
+    """This node, one of the node table or of some run: anything else is a typo."""
+    if name == node_name() or Node.select().where(Node.name == name).exists():
         return True
     return name != ANY_NODE and Run.select().where(Run.node == name).exists()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import psycopg2
 import pytest
 
 from tests.e2e.cli import cli_env
+from tests.e2e.node_machines import machines_on
 from tests.e2e.test_shared_nodes import Machines
 from tests.pg_server import DBNAME, ROLE, PgServer
 
@@ -35,19 +35,13 @@ MISSING = (
 
 @pytest.fixture
 def machines(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
-    m = Machines(pg_url, {n: tmp_path / n for n in ("alpha", "beta")}, {})
-    added = m.cli(
-        "alpha", "task", "add", "t", "--command", CHECK, "--secret-param", f"token={SECRET}"
-    )
-    assert added.returncode == 0, added.stderr
-    try:
-        m.start("beta")  # alpha only queues: its runs for beta are beta's to execute
+    # alpha only queues: its runs for beta are beta's to execute
+    with machines_on(pg_url, tmp_path, serving=("beta",)) as m:
+        added = m.cli(
+            "alpha", "task", "add", "t", "--command", CHECK, "--secret-param", f"token={SECRET}"
+        )
+        assert added.returncode == 0, added.stderr
         yield m
-    finally:
-        for proc in m.daemons.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                proc.communicate(timeout=30)
 
 
 def _set_secret(
