@@ -4,67 +4,58 @@ the window's Run queues the task for its node instead of running it here."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.storage import runs_repo, tasks_repo
+from taskrun_gui.storage.schema import Run
+from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.editor.editor_tab import EditorTab
-from tests.e2e.cli import taskrun
-from tests.helpers import app_context
+from tests.gui.test_editor_definition_fields import ctx, editor  # noqa: F401 (fixtures)
+from tests.unit.test_trends_repo import History
 
 WAIT = 20_000
 
 
-def _editor(qtbot: QtBot, ctx) -> EditorTab:  # type: ignore[no-untyped-def]
-    tab = EditorTab(ctx)
-    qtbot.addWidget(tab)
-    tab.resize(1200, 900)
-    tab.show()
-    qtbot.waitExposed(tab)
-    return tab
-
-
 def test_the_node_field_saves_the_tasks_node_and_run_queues_it_there(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot,
+    ctx: AppContext,
+    editor: EditorTab,  # noqa: F811
 ) -> None:
-    data = tmp_path / "data"
-    assert taskrun(data, "task", "add", "t", "--command", "echo hi").returncode == 0
-    ran = taskrun(data, "--node", "beta", "run", "t", "--wait")  # beta served this history
-    assert ran.returncode == 0, ran.stderr
-    with app_context(tmp_path, schedules=False) as ctx:
-        editor = _editor(qtbot, ctx)
-        task = tasks_repo.get("t")
-        with qtbot.waitSignal(editor.loaded, timeout=WAIT):
-            editor.edit_task(task.id)
-        field = editor.form.node
-        assert field.value() == ""
-        assert field.lineEdit().placeholderText() == "the node that queues it"
-        qtbot.waitUntil(lambda: field.findText("beta") >= 0, timeout=WAIT)
-        assert [field.itemText(i) for i in range(field.count())][:2] == ["", "any"]
+    hist = History(ctx.store)
+    task_id = hist.task("t")
+    ran = hist.run(task_id, "success", 1_000, 1_700_000_000_000)
+    Run.update(node="beta").where(Run.id == ran).execute()  # beta served this history
+    with qtbot.waitSignal(editor.loaded, timeout=WAIT):
+        editor.edit_task(task_id)
+    field = editor.form.node
+    assert field.value() == ""
+    line = field.lineEdit()
+    assert line is not None and line.placeholderText() == "the node that queues it"
+    qtbot.waitUntil(lambda: field.findText("beta") >= 0, timeout=WAIT)
+    assert [field.itemText(i) for i in range(field.count())][:2] == ["", "any"]
 
-        field.setCurrentText("betta")  # a typo
-        editor.save()  # checked with the history on the writer
-        qtbot.waitUntil(lambda: editor.status.text().startswith("Not saved"), timeout=WAIT)
-        assert editor.form.errors["node"].isVisible()
-        assert "no such node 'betta' on this history" in editor.form.errors["node"].text()
-        assert tasks_repo.get("t").spec.node == ""
+    field.setCurrentText("betta")  # a typo
+    editor.save()  # checked with the history on the writer
+    qtbot.waitUntil(lambda: editor.status.text().startswith("Not saved"), timeout=WAIT)
+    assert editor.form.errors["node"].isVisible()
+    assert "no such node 'betta' on this history" in editor.form.errors["node"].text()
+    assert tasks_repo.get("t").spec.node == ""
 
-        field.setCurrentIndex(field.findText("beta"))
-        with qtbot.waitSignal(editor.saved, timeout=WAIT):
-            assert editor.save()
-        row = tasks_repo.get("t")
-        assert row.spec.node == "beta"
-        with qtbot.waitSignal(editor.loaded, timeout=WAIT):
-            editor.edit_task(row.id)
-        assert editor.form.node.value() == "beta"
+    field.setCurrentIndex(field.findText("beta"))
+    with qtbot.waitSignal(editor.saved, timeout=WAIT):
+        assert editor.save()
+    row = tasks_repo.get("t")
+    assert row.spec.node == "beta"
+    with qtbot.waitSignal(editor.loaded, timeout=WAIT):
+        editor.edit_task(row.id)
+    assert editor.form.node.value() == "beta"
 
-        # the Run button's path: queued for beta, its row in the store, not run here
-        [rec] = ctx.executor.enqueue(row.id, row.version, row.spec)
-        assert rec.node == "beta"
-        assert ctx.writer.flush(10)
-        stored = runs_repo.get_by_uid(rec.uid)
-        assert stored is not None
-        assert (stored.status, stored.node) == (RunStatus.QUEUED, "beta")
-        assert not ctx.executor.is_busy()
+    # the Run button's path: queued for beta, its row in the store, not run here
+    [rec] = ctx.executor.enqueue(row.id, row.version, row.spec)
+    assert rec.node == "beta"
+    assert ctx.writer.flush(10)
+    stored = runs_repo.get_by_uid(rec.uid)
+    assert stored is not None
+    assert (stored.status, stored.node) == (RunStatus.QUEUED, "beta")
+    assert not ctx.executor.is_busy()

@@ -11,14 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.storage import db_setting, db_url, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.ui.context import AppContext
-from taskrun_gui.ui.settings_dialog import SettingsDialog
+from tests.gui.test_log_cap_settings import _dialog, _ok
 from tests.helpers import app_context
 
 PASSWORD = "s3cret-Pw%!"
@@ -29,19 +27,6 @@ def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]
     monkeypatch.delenv(db_url.ENV, raising=False)
     with app_context(tmp_path, schedules=False) as context:
         yield context
-
-
-def _dialog(qtbot: QtBot, ctx: AppContext) -> SettingsDialog:
-    dialog = SettingsDialog(ctx)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    return dialog
-
-
-def _ok(qtbot: QtBot, dialog: SettingsDialog) -> None:
-    buttons = dialog.findChild(QDialogButtonBox)
-    assert buttons is not None
-    qtbot.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
 
 
 def _everything_on_disk(root: Path) -> str:
