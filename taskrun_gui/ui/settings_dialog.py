@@ -1,7 +1,7 @@
 """Settings: worker limit, the log size cap per run, history retention, notifications,
 close-to-tray, theme, where the data lives with how much room it takes, and the database the
-next start opens (ui/settings_database.py); on a second page
-the alert channels (ui/settings_channels.py).
+next start opens (ui/settings_database.py, a page of its own); on a second page the alert
+channels (ui/settings_channels.py).
 
 This window's preferences (workers, notification switches, tray, theme) live in QSettings
 under the keys below; the log cap, retention and the alert thresholds are the data dir's
@@ -142,13 +142,18 @@ class SettingsDialog(QDialog):
         general = QWidget()
         page = QVBoxLayout(general)
         boxes = (self._running_box(), self._keep_box(), self._notify_box(), self._window_box())
-        self.database = DatabaseBox(ctx.store)
-        for box in (*boxes, self._data_box(), self.database):
+        for box in (*boxes, self._data_box()):
             page.addWidget(box)
         self.channels = ChannelsPage(ctx)
         self.pages = QTabWidget()
         self.pages.addTab(general, "General")
         self.pages.addTab(self.channels, "Channels")
+        self.database = DatabaseBox(ctx.store)  # a page of its own: General is tall already
+        self.database_page = QWidget()
+        database_layout = QVBoxLayout(self.database_page)
+        database_layout.addWidget(self.database)
+        database_layout.addStretch(1)
+        self.pages.addTab(self.database_page, "Database")
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         layout.addWidget(buttons)
@@ -343,7 +348,10 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         """Store every value and apply what applies at once (workers, theme, log cap); stay
         open when the data dir's settings cannot be written."""
-        if not self._save_policy() or not self.database.save():
+        if not self._save_policy():
+            return
+        if not self.database.save():  # its line is on its page: show it
+            self.pages.setCurrentWidget(self.database_page)
             return
         s = self._ctx.settings
         s.setValue(KEY_WORKERS, self.workers.value())

@@ -11,16 +11,17 @@ from taskrun_gui.storage import runs_repo, tasks_repo
 from taskrun_gui.storage.schema import Run
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.editor.editor_tab import EditorTab
-from tests.gui.test_editor_definition_fields import ctx, editor  # noqa: F401 (fixtures)
+from tests.gui import test_editor_definition_fields as fields
 from tests.unit.test_trends_repo import History
 
 WAIT = 20_000
+ctx, editor = fields.ctx, fields.editor  # the editor tests' fixtures
 
 
 def test_the_node_field_saves_the_tasks_node_and_run_queues_it_there(
     qtbot: QtBot,
     ctx: AppContext,
-    editor: EditorTab,  # noqa: F811
+    editor: EditorTab,
 ) -> None:
     hist = History(ctx.store)
     task_id = hist.task("t")

@@ -40,6 +40,8 @@ def test_a_password_in_the_url_goes_to_the_secret_store(
 ) -> None:
     dialog = _dialog(qtbot, ctx)
     box = dialog.database
+    dialog.pages.setCurrentWidget(dialog.database_page)
+    assert dialog.pages.tabText(dialog.pages.currentIndex()) == "Database"
     assert box.in_use.text() == "In use now: SQLite in the data folder"
     assert box.hint.text().startswith("Takes effect at the next start. The window's --db")
     box.url.setText(f"postgresql://alice:{PASSWORD.replace('%', '%25')}@db.example.org/hist")
@@ -67,6 +69,7 @@ def test_a_bad_url_stays_in_the_dialog_and_writes_nothing(qtbot: QtBot, ctx: App
     dialog.database.url.setText(f"mysql://bob:{PASSWORD}@db/x")
     _ok(qtbot, dialog)
     assert dialog.isVisible()
+    assert dialog.pages.tabText(dialog.pages.currentIndex()) == "Database"  # where it says why
     error = dialog.database.error
     assert error.isVisible()
     assert error.text() == (f"Database URL: expected {db_url.FORM}, got 'mysql://bob:***@db/x'")
