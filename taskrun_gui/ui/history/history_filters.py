@@ -48,6 +48,8 @@ class HistoryFilters(QWidget):
         self.task_combo = QComboBox(self)
         self.task_combo.setObjectName("taskCombo")
         self.task_combo.setMinimumContentsLength(14)
+        # squeezed (the name elided) before a narrow window's bar grows past the screen
+        self.task_combo.setMinimumWidth(self.fontMetrics().horizontalAdvance("nightly-b") + 32)
         self.task_combo.addItem("All tasks", None)
         self.task_combo.currentIndexChanged.connect(self._emit_now)
 

@@ -35,6 +35,8 @@ class NameFilter(QComboBox):
         self._min_names = min_names
         self._relevant = False
         self.setMinimumContentsLength(10)
+        # a narrow window (1024 px with both filters shown) may squeeze it, eliding the text
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("All no") + 32)
         self.addItem(self.all_label(), None)
         self.setVisible(False)
         self.currentIndexChanged.connect(self.name_changed)
