@@ -180,17 +180,15 @@ class EngineHost:
             self.store, task_id, version, spec, given, trigger, repeat, priority, hosts, parallel
         )
         for job in jobs:
-            if job.record.node == node_name():
-                self._add(job)
-            else:  # the task's node (TaskSpec.node): its host takes the row from the store
-                self._sink(RunQueued(job.record))
+            self._add(job)
             self.writer.submit(queued_event(job.record), lazy=True)
         self.dispatch()
         return [job.record for job in jobs]
 
     def _add(self, job: RunJob) -> None:
         self._seen.add(job.record.uid)
-        self._board.add(job)  # announced once by the dispatch that follows
+        if job.record.node == node_name():  # else its task's node takes it from the store
+            self._board.add(job)  # announced once by the dispatch that follows
         self._sink(RunQueued(job.record))
 
     def _chained(self, chained: Chained) -> None:

@@ -60,3 +60,27 @@ def test_the_node_field_saves_the_tasks_node_and_run_queues_it_there(
     assert stored is not None
     assert (stored.status, stored.node) == (RunStatus.QUEUED, "beta")
     assert not ctx.executor.is_busy()
+
+
+def test_a_chained_run_of_a_task_with_a_node_is_queued_there(qtbot: QtBot, ctx: AppContext) -> None:
+    from taskrun_gui.storage.runs_repo import RunFilter
+    from tests.helpers import add_task, shell_task
+
+    hist = History(ctx.store)
+    ran = hist.run(hist.task("seed"), "success", 1_000, 1_700_000_000_000)
+    Run.update(node="beta").where(Run.id == ran).execute()  # beta served this history
+    spec = shell_task("second", "echo chained")
+    spec.node = "beta"
+    second = add_task(ctx.store, spec)
+    first = add_task(ctx.store, shell_task("first", "true", then=["success:second"]))
+    with qtbot.waitSignal(ctx.executor.run_finished, timeout=WAIT):
+        ctx.executor.enqueue(first.id, first.version, first.spec)
+
+    def chained() -> list[object]:
+        assert ctx.writer.flush(10)
+        return list(runs_repo.page_before(RunFilter(task_id=second.id), None, 5))
+
+    qtbot.waitUntil(lambda: bool(chained()), timeout=WAIT)
+    (rec,) = runs_repo.page_before(RunFilter(task_id=second.id), None, 5)
+    assert (rec.status, rec.node, rec.started_at) == (RunStatus.QUEUED, "beta", None)
+    assert not ctx.executor.is_busy()
