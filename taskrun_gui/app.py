@@ -23,7 +23,7 @@ from taskrun_gui.engine.command_socket import CommandListener
 from taskrun_gui.executor.host import Host
 from taskrun_gui.resources import app_icon
 from taskrun_gui.single_instance import SingleInstance
-from taskrun_gui.storage import db_url
+from taskrun_gui.storage import db_setting, db_url
 from taskrun_gui.storage.db import Store, open_store, resolve_data_dir
 from taskrun_gui.storage.migrations import SchemaTooNewError
 from taskrun_gui.ui import settings_dialog as cfg
@@ -82,14 +82,14 @@ def _open_store(data_dir: Path) -> Store | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    db_url.use(args.db)
+    data_dir = resolve_data_dir(args.data_dir)
+    db_url.use(db_setting.at_start(data_dir, args.db))  # --db, $TASKRUN_DB, then Settings
     if args.node:
         os.environ[nodes.ENV] = args.node
     if (lease := nodes.lease_problem()) is not None:
         print(f"taskrun: {lease}", file=sys.stderr)
         return 2
     app = _make_app()
-    data_dir = resolve_data_dir(args.data_dir)
     instance = SingleInstance(data_dir)
     if not instance.claim():  # another window has this data dir: it was asked to come forward
         return instance.exit_code

@@ -23,6 +23,7 @@ from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import (
     host_stats,
     hosts_repo,
+    node_history,
     recorder,
     retention,
     run_claims,
@@ -49,7 +50,17 @@ def _filter(a: argparse.Namespace) -> RunFilter:
     if a.host is not None:
         _known_host_or_fail(a.host)
     flt.host = a.host
+    if a.node_filter is not None:
+        _known_node_or_fail(a.node_filter)
+    flt.node = a.node_filter
     return flt
+
+
+def _known_node_or_fail(name: str) -> None:
+    """A node filter names a node of this history (the node table, or one a run names):
+    anything else is a typo, refused as --host is."""
+    if not node_history.is_known(name):
+        fail(f"--node: no such node {name!r} (see `taskrun nodes`)")
 
 
 def _known_host_or_fail(name: str) -> None:
@@ -64,13 +75,16 @@ def cmd_runs(store: Store, a: argparse.Namespace) -> int:
     if a.json:
         print_json([run_to_json(r) for r in recs])
         return 0
+    nodes = len(node_history.run_nodes()) > 1  # a shared history: say where each ran
+    node_head = ["NODE"] if nodes else []
     print_table(
-        ["ID", "TASK", "STATUS", "QUEUED", "DURATION", "EXIT", "ERROR"],
+        ["ID", "TASK", "STATUS", *node_head, "QUEUED", "DURATION", "EXIT", "ERROR"],
         [
             [
                 str(r.id),
                 r.task_name,
                 str(r.status),
+                *([r.node or ""] if nodes else []),
                 local_text(r.queued_at),
                 human_duration(r.duration_seconds),
                 "" if r.exit_code is None else str(r.exit_code),
@@ -172,16 +186,24 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
 
 def cmd_stats(store: Store, a: argparse.Namespace) -> int:
     scope = stats_repo.Scope(task_id=tasks_repo.get(a.task).id if a.task else None, days=a.days)
-    stats = stats_repo.run_stats(scope) if a.host is None else host_stats.run_stats(a.host, scope)
+    if a.node_filter is not None:
+        _known_node_or_fail(a.node_filter)
+    by_rows = a.host is not None or a.node_filter is not None  # daily rows are per task
+    stats = (
+        host_stats.run_stats(a.host, scope, a.node_filter)
+        if by_rows
+        else stats_repo.run_stats(scope)
+    )
     if a.host is not None and not stats.total:
         _known_host_or_fail(a.host)
-    days = stats_repo.day_rows(scope) if a.host is None else []  # daily rows are per task
+    days = [] if by_rows else stats_repo.day_rows(scope)
     per_day = [
         {"day": d.day, "total": sum(d.counts.values()), **d.counts, "success_rate": d.success_rate}
         for d in days
     ]
     if a.json:
         scoped = {"task": a.task, "days": a.days, **({"host": a.host} if a.host else {})}
+        scoped |= {"node": a.node_filter} if a.node_filter else {}
         print_json({**scoped, **stats.to_json(), "per_day": per_day})
         return 0
     data = stats.to_json()

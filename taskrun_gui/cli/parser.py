@@ -96,6 +96,14 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     )
     p.add_argument("--description")
     p.add_argument("--title", help="a free display title (spaces allowed); '' removes it")
+    p.add_argument(
+        "--node",
+        dest="task_node",
+        type=nodes.default_argument,
+        metavar="NAME|any",
+        help=f"the node `taskrun run` sends it to when not told; {nodes.ANY_NODE}: the first "
+        "with a free slot; '': the node that queues it",
+    )
     p.add_argument("--disabled", action="store_true", help="create or set the task disabled")
     p.add_argument("--enabled", action="store_true")
     sched = p.add_mutually_exclusive_group()
@@ -116,6 +124,12 @@ def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exit-code", type=EXIT_CODE)
     p.add_argument("--text", default="", help="text in the error message")
     p.add_argument("--host", metavar="NAME", help="runs on that host")
+    _node_filter(p)
+
+
+def _node_filter(p: argparse.ArgumentParser) -> None:
+    """--node of the history commands: its own dest (the root's --node names this host)."""
+    p.add_argument("--node", dest="node_filter", metavar="NAME", help="runs of that node")
 
 
 def _node_commands(sub: Subparsers) -> None:
@@ -214,6 +228,17 @@ def _task_commands(sub: Subparsers) -> None:
     exp.add_argument("names", nargs="*")
     exp.add_argument("--out", required=True)
     _import_command(tsub)
+    _secret_command(tsub)
+
+
+def _secret_command(tsub: Subparsers) -> None:
+    """`task secret` (cli/secret_cmds.py): the value comes from stdin or a prompt."""
+    sec = tsub.add_parser(
+        "secret", help="this node's value of a secret parameter (read from stdin or a prompt)"
+    )
+    sec.add_argument("name")
+    sec.add_argument("param")
+    sec.add_argument("--clear", action="store_true", help="remove this node's value")
 
 
 def _import_command(tsub: Subparsers) -> None:
@@ -289,6 +314,7 @@ def _history_commands(sub: Subparsers) -> None:
     stats.add_argument("--task")
     stats.add_argument("--days", type=DAYS)
     stats.add_argument("--host", metavar="NAME", help="runs on that host")
+    _node_filter(stats)
     stats.add_argument("--json", action="store_true")
 
     ex = sub.add_parser("export-runs", help="runs to CSV or JSON")

@@ -70,10 +70,12 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
     if a.on or a.parallel is not None:  # runs on other machines
         return run_on(store, task, values, a)
     repeat = max(1, a.repeat)
-    target = a.for_node or node_name()
+    target = a.for_node or task.spec.node or node_name()  # --node, else the task's node
     here = target in (node_name(), ANY_NODE)  # this node may execute it
     if not here:
-        _known_node_or_fail(target)
+        if a.for_node:  # the task's own was checked when it was saved
+            _known_node_or_fail(target)
+        _no_secret_for(task, given, target)
     if here and not host_alive(store.locks_dir) and a.wait:
         from taskrun_gui.cli.hosting import make_host
 
@@ -117,6 +119,19 @@ def _known_node_or_fail(name: str) -> None:
         fail(f"--node {name}: no such node on this history (see `taskrun nodes`)", code=2)
 
 
+def _no_secret_for(task: tasks_repo.TaskRow, given: dict[str, str], node: str) -> None:
+    """A secret value never goes into the shared database, so one typed here cannot reach a
+    run another node executes: refused, with how that node keeps its own (it takes that)."""
+    typed = sorted(set(given) & task.spec.secret_names())
+    if typed:
+        fail(
+            f"--param {typed[0]}: a secret value cannot travel to node {node} (it never goes "
+            f"into the database); set it there: `taskrun --node {node} task secret "
+            f"{task.name} {typed[0]}`",
+            code=2,
+        )
+
+
 def queue_rows(
     store: Store, task: tasks_repo.TaskRow, values: dict[str, str], recs: list[RunRecord]
 ) -> None:
@@ -125,7 +140,8 @@ def queue_rows(
     left behind."""
     try:
         for rec in recs:  # before the rows: a host may see a row the moment it is committed
-            records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
+            if rec.node in (node_name(), ANY_NODE):  # another node takes its own secrets
+                records.save_secret_values(store.secrets_dir, rec.uid, task.spec, values)
         with recorder.immediate_transaction():
             for rec in recs:
                 rec.id = recorder.apply(queued_event(rec))
@@ -148,9 +164,11 @@ def _run_as_host(
     mine: dict[str, RunRecord] = {}  # chain root uid -> latest final record
     roots: dict[str, str] = {}
 
+    spec = replace(task.spec, node="")  # it runs here: --node or the task's node said so
+
     def setup(h: ThreadHost) -> None:
         for rec in h.executor.enqueue(
-            task.id, task.version, task.spec, values, Trigger.CLI, repeat=repeat
+            task.id, task.version, spec, values, Trigger.CLI, repeat=repeat
         ):
             roots[rec.uid] = rec.uid
 

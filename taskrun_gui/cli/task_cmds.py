@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from taskrun_gui.cli import channel_cmds
+from taskrun_gui.cli import channel_cmds, secret_cmds
 from taskrun_gui.cli.common import (
     fail,
     key_values,
@@ -39,7 +39,7 @@ from taskrun_gui.core.toml_io import (
     write_task_file,
 )
 from taskrun_gui.core.validation import MAX_SCRIPT, validate_task
-from taskrun_gui.storage import hosts_repo, task_import, tasks_repo
+from taskrun_gui.storage import hosts_repo, node_history, task_import, tasks_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.task_import import OnExisting
 
@@ -130,6 +130,8 @@ def _apply_fields(spec: TaskSpec, a: argparse.Namespace) -> None:
         spec.tags = list(a.tag)
     if a.on:
         spec.targets = _targets(a.on)
+    if a.task_node is not None:
+        spec.node = a.task_node
     if a.disabled:
         spec.enabled = False
     if a.enabled:
@@ -172,6 +174,10 @@ def _check(spec: TaskSpec, check_cwd: bool = True) -> None:
         shown = "; ".join(str(e) for e in errors[:MAX_SHOWN_ERRORS])
         more = len(errors) - MAX_SHOWN_ERRORS
         fail(shown + (f"; and {more} more problem(s)" if more > 0 else ""))
+    try:
+        node_history.check_default(spec.node)
+    except node_history.UnknownNodeError as exc:
+        fail(f"--node: {exc}", code=2)
     if spec.targets:
         try:
             check_targets(hosts_repo.all_hosts(), spec.targets)
@@ -228,6 +234,7 @@ def _summary(row: tasks_repo.TaskRow) -> dict[str, object]:
         "command": spec.command if spec.kind is TaskKind.COMMAND else None,
         "tags": spec.tags,
         "targets": spec.targets,
+        "node": spec.node or None,
         "enabled": spec.enabled,
         "schedule": schedule_mod.describe(spec.schedule),
         "next_run": ms_to_iso(next_run_ms(row)),
@@ -268,6 +275,8 @@ def cmd_show(store: Store, a: argparse.Namespace) -> int:
     print(f"# schedule: {schedule_mod.describe(row.spec.schedule)}")
     if row.spec.targets:
         print(f"# runs on: {', '.join(row.spec.targets)}")
+    if row.spec.node:
+        print(f"# node: {row.spec.node}")
     if (next_ms := next_run_ms(row)) is not None:
         print(f"# next run: {local_text(next_ms)}")
     print(spec_to_toml(row.spec), end="")
@@ -368,4 +377,5 @@ COMMANDS = {
     "rollback": cmd_rollback,
     "export": cmd_export,
     "import": cmd_import,
+    "secret": secret_cmds.cmd_secret,
 }

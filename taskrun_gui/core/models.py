@@ -189,6 +189,10 @@ class TaskSpec:
     # Where `taskrun run` and the Run button send the task when not told: host names and
     # `tag:T` (core/hosts.py). Empty: this machine, as before.
     targets: list[str] = field(default_factory=list)
+    # The node (core/nodes.py) `taskrun run` and the window send a run of it to when not
+    # told: a node's name, or "any" for the first with a free slot. Empty: the node that
+    # queues it, as before.
+    node: str = ""
 
     @property
     def display_name(self) -> str:

@@ -78,3 +78,8 @@ def argument(text: str) -> str:
 def target_argument(text: str) -> str:
     """`run --node` as an argparse type: a node name, or ANY_NODE."""
     return text if text == ANY_NODE else argument(text)
+
+
+def default_argument(text: str) -> str:
+    """`task add/edit --node` as an argparse type: a node name, ANY_NODE, or "" (none)."""
+    return text if text == "" else target_argument(text)

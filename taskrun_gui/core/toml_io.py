@@ -55,6 +55,8 @@ def spec_to_toml(spec: TaskSpec) -> str:
             data.pop(key, None)
     if not spec.targets:
         data.pop("targets", None)  # nor do those of tasks that run here
+    if not spec.node:
+        data.pop("node", None)  # nor those queued for the node that queues them
     for part in (data, *data.get("steps", [])):
         if part.get("kind") == TaskKind.COMMAND and not part.get("shell", True):
             part.pop("interpreter", None)

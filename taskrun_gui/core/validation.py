@@ -11,7 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from taskrun_gui.core import notify_rules
+from taskrun_gui.core import nodes, notify_rules
 from taskrun_gui.core.interpreters import interpreter_argv, line_argv, runs_command_lines
 from taskrun_gui.core.limits import MAX_TIMEOUT, MIN_TIMEOUT
 from taskrun_gui.core.models import Param, Step, TaskKind, TaskSpec
@@ -252,6 +252,8 @@ def validate_task(
     errors += _params_errors(spec.params)
     errors += _tags_errors(spec.tags)
     errors += _targets_errors(spec.targets)
+    if spec.node and spec.node != nodes.ANY_NODE and (problem := nodes.check_name(spec.node)):
+        errors.append(FieldError("node", problem))
     errors += _schedule_errors(spec)
     errors += _alert_errors(spec)
     return errors

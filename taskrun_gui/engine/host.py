@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from taskrun_gui.core import run_events
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
+from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import host_requests, log_ship, records
@@ -199,7 +200,8 @@ class EngineHost:
 
     def _add(self, job: RunJob) -> None:
         self._seen.add(job.record.uid)
-        self._board.add(job)  # announced once by the dispatch that follows
+        if job.record.node == node_name():  # else its task's node takes it from the store
+            self._board.add(job)  # announced once by the dispatch that follows
         self._sink(RunQueued(job.record))
 
     def _chained(self, chained: Chained) -> None:

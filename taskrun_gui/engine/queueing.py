@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, TaskSpec, Trigger
+from taskrun_gui.core.nodes import ANY_NODE
 from taskrun_gui.core.run_events import RunQueued
 from taskrun_gui.engine import records
 from taskrun_gui.storage.db import Store
@@ -37,9 +38,14 @@ def new_jobs(
     batch = uuid.uuid4().hex if hosts else None
     jobs = []
     places: list[str | None] = list(hosts) if hosts else [None]
+    # the task's node, but for a batch on SSH hosts (driven from here) and "any" (a host of
+    # this node has a slot now: it runs here, as `run --node any` serving itself does)
+    node = spec.node if spec.node and spec.node != ANY_NODE and not hosts else None
     for host in places:
         for _ in range(max(1, repeat)):
-            rec = records.new_run(task_id, version, spec, values, trigger, store.logs_dir, priority)
+            rec = records.new_run(
+                task_id, version, spec, values, trigger, store.logs_dir, priority, node
+            )
             if host is not None:
                 rec.host, rec.batch, rec.batch_limit = host, batch, parallel
             jobs.append(RunJob(rec, spec, values))

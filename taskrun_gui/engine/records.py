@@ -14,6 +14,7 @@ from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec, Trigger, ret
 from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import log_path_for
+from taskrun_gui.storage import task_secrets
 
 
 def new_run(
@@ -133,7 +134,31 @@ def drop_secret_values(secrets_dir: Path, uid: str) -> None:
 
 
 def values_for(rec: RunRecord, secrets_dir: Path) -> dict[str, str]:
-    """The real parameter values of a stored run: masked ones come from the secrets file."""
+    """The real parameter values of a stored run: masked ones come from the run's secrets
+    file (queued on this node), else from this node's own secrets of the task (`taskrun task
+    secret`: a run queued on another node, whose file is on that machine). One found in
+    neither stays masked: missing_secrets() names it and the run fails before it starts."""
     values = dict(rec.params)
     values.update(load_secret_values(secrets_dir, rec.uid))
+    masked = [k for k, v in values.items() if v == params_mod.MASK]
+    if masked:
+        own = task_secrets.read_file(task_secrets.node_file(secrets_dir, rec.task_id))
+        values.update({k: own[k] for k in masked if k in own})
     return values
+
+
+def missing_secrets(spec: TaskSpec, rec: RunRecord, values: dict[str, str]) -> str | None:
+    """Why a run cannot start here: a secret parameter it was queued with has no value on
+    this node (one line naming the parameter and how to set it); None: none missing."""
+    missing = [
+        p.name
+        for p in spec.params
+        if p.secret and rec.params.get(p.name) == params_mod.MASK == values.get(p.name)
+    ]
+    if not missing:
+        return None
+    node = node_name()  # where it executes: this process's node
+    return (
+        f"secret parameter {missing[0]!r} has no value on node {node}: set it there with "
+        f"`taskrun --node {node} task secret {spec.name} {missing[0]}`"
+    )

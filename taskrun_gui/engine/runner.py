@@ -38,7 +38,7 @@ from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.logsink import LogSink, OutputCallback
 from taskrun_gui.engine.pause_clock import PauseClock
 from taskrun_gui.engine.plan import PlannedStep, build_env, plan_steps
-from taskrun_gui.engine.records import next_attempt, save_secret_values
+from taskrun_gui.engine.records import missing_secrets, next_attempt, save_secret_values
 from taskrun_gui.engine.remote import on_host
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage import policy_file
@@ -93,6 +93,12 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
             RunStatus.CANCELLED,
             error_type=ErrorType.CANCELLED,
             error_message="cancelled before it started",
+        )
+        return _finish(rec, out, write, [], secrets, None, store, job.values)
+    no_secret = missing_secrets(job.spec, rec, job.values)  # queued on another node
+    if no_secret is not None:
+        out = ProcessOutcome(
+            RunStatus.ERROR, error_type=ErrorType.NOT_FOUND, error_message=no_secret
         )
         return _finish(rec, out, write, [], secrets, None, store, job.values)
     remote = None if rec.host is None else on_host.target_of(rec.host)

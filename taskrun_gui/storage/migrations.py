@@ -178,6 +178,17 @@ def _v12_history_limits(db: Database) -> None:
     db.create_tables([HistoryLimit], safe=True)
 
 
+def _v13_run_node_history(db: Database) -> None:
+    """The history by node: a page of one node's runs newest first (node, id), and Trends and
+    stats of one node from its run rows alone (node, finished_at, ...: a covering index; the
+    daily aggregates are per task, not per node)."""
+    db.execute_sql("CREATE INDEX IF NOT EXISTS run_node_id ON run(node, id)")
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS run_node_finished"
+        " ON run(node, finished_at, task_id, status, duration_ms)"
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -191,6 +202,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v10_run_output,
     _v11_run_any_node,
     _v12_history_limits,
+    _v13_run_node_history,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -33,6 +33,7 @@ class RunFilter:
     text: str = ""
     host: str | None = None  # runs on that machine (see storage/hosts_repo.py)
     batch: str | None = None  # the runs of one `run --on` invocation
+    node: str | None = None  # runs a node executed or will (the (node, id) index)
 
     def where(self) -> Expression | None:
         conds: list[Expression] = []
@@ -52,6 +53,8 @@ class RunFilter:
             conds.append(Run.host == self.host)
         if self.batch is not None:
             conds.append(Run.batch == self.batch)
+        if self.node is not None:
+            conds.append(Run.node == self.node)
         if not conds:
             return None
         out = conds[0]

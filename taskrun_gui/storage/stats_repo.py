@@ -30,6 +30,7 @@ _ACTIVE = tuple(sorted(str(s) for s in ACTIVE_STATUSES))
 class Scope:
     task_id: int | None = None
     days: int | None = None  # the last N local days including today; None = all time
+    node: str | None = None  # one node's runs (storage/node_trends.py); None = every node
 
     def since_day(self) -> str | None:
         if self.days is None:

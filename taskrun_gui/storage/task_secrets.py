@@ -39,10 +39,21 @@ def version_file(folder: Path, task_id: int, number: int) -> Path:
     return folder / f"task-{task_id}-v{number}.json"
 
 
+def node_file(folder: Path, task_id: int) -> Path:
+    """This node's own secret values of a task (`taskrun task secret`): what a run queued on
+    another node takes here, since a secret never travels through the shared database."""
+    return folder / f"node-task-{task_id}.json"
+
+
 def write(folder: Path, task_id: int, number: int, values: dict[str, str]) -> None:
-    """Keep `values` (parameter name -> secret default) for one version; none: no file.
-    Written whole or not at all (a temporary file, synced, then renamed)."""
-    path = version_file(folder, task_id, number)
+    """Keep `values` (parameter name -> secret default) for one version; none: no file."""
+    write_file(version_file(folder, task_id, number), values)
+
+
+def write_file(path: Path, values: dict[str, str]) -> None:
+    """Keep `values` in a 0600 file of the 0700 folder; none: no file. Written whole or not
+    at all (a temporary file, synced, then renamed)."""
+    folder = path.parent
     if not values:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
@@ -66,8 +77,13 @@ def write(folder: Path, task_id: int, number: int, values: dict[str, str]) -> No
 def read(folder: Path, task_id: int, number: int) -> dict[str, str]:
     """The secret defaults of one version; {} when its file is gone or unreadable (the task
     then runs as if those parameters had no default)."""
+    return read_file(version_file(folder, task_id, number))
+
+
+def read_file(path: Path) -> dict[str, str]:
+    """The values a write_file kept; {} when the file is gone or unreadable."""
     try:
-        with open(version_file(folder, task_id, number), encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
     except (OSError, ValueError):
         return {}

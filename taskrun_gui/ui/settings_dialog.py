@@ -1,6 +1,7 @@
 """Settings: worker limit, the log size cap per run, history retention, notifications,
-close-to-tray, theme, and where the data lives with how much room it takes; on a second page
-the alert channels (ui/settings_channels.py).
+close-to-tray, theme, where the data lives with how much room it takes, and the database the
+next start opens (ui/settings_database.py, a page of its own); on a second page the alert
+channels (ui/settings_channels.py).
 
 This window's preferences (workers, notification switches, tray, theme) live in QSettings
 under the keys below; the log cap, retention and the alert thresholds are the data dir's
@@ -37,6 +38,7 @@ from taskrun_gui.core.timefmt import human_bytes
 from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.settings_channels import ChannelsPage
+from taskrun_gui.ui.settings_database import DatabaseBox
 from taskrun_gui.ui.theme import THEME_MODES, apply_theme
 
 KEY_WORKERS = "executor/workers"
@@ -146,6 +148,12 @@ class SettingsDialog(QDialog):
         self.pages = QTabWidget()
         self.pages.addTab(general, "General")
         self.pages.addTab(self.channels, "Channels")
+        self.database = DatabaseBox(ctx.store)  # a page of its own: General is tall already
+        self.database_page = QWidget()
+        database_layout = QVBoxLayout(self.database_page)
+        database_layout.addWidget(self.database)
+        database_layout.addStretch(1)
+        self.pages.addTab(self.database_page, "Database")
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         layout.addWidget(buttons)
@@ -341,6 +349,9 @@ class SettingsDialog(QDialog):
         """Store every value and apply what applies at once (workers, theme, log cap); stay
         open when the data dir's settings cannot be written."""
         if not self._save_policy():
+            return
+        if not self.database.save():  # its line is on its page: show it
+            self.pages.setCurrentWidget(self.database_page)
             return
         s = self._ctx.settings
         s.setValue(KEY_WORKERS, self.workers.value())

@@ -34,7 +34,7 @@ from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import TaskKind, TaskSpec
 from taskrun_gui.core.params import masked_spec
 from taskrun_gui.core.validation import FieldError, validate_task
-from taskrun_gui.storage import hosts_repo, tasks_repo
+from taskrun_gui.storage import hosts_repo, node_history, tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskRow
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.editor.alerts_field import LinkError, checked_write
@@ -56,6 +56,7 @@ def save_checked(task_id: int | None, spec: TaskSpec) -> TaskRow:
     hosts the inventory does not have at this moment."""
     if spec.targets:
         check_targets(hosts_repo.all_hosts(), spec.targets)
+    node_history.check_default(spec.node)
     return tasks_repo.create(spec) if task_id is None else tasks_repo.save(task_id, spec)
 
 
@@ -173,6 +174,7 @@ class EditorTab(QWidget):
         if not self.maybe_leave():
             return False
         self.form.targets.load(self._ctx)  # the inventory as it is now
+        self.form.node.load(self._ctx)  # and the nodes
         if task_id is None:
             self._task_id, self._version = None, 0
             self._show_spec(new_spec())
@@ -250,6 +252,8 @@ class EditorTab(QWidget):
             self.form.show_errors(exc.errors)
         elif isinstance(exc, HostError):
             self.form.show_errors([FieldError("targets", str(exc))])
+        elif isinstance(exc, node_history.UnknownNodeError):
+            self.form.show_errors([FieldError("node", str(exc))])
         self.status.setText(f"Not saved: {exc}")
         self._update_title()
 

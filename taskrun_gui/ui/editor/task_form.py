@@ -31,6 +31,7 @@ from taskrun_gui.ui.editor.log_cap_field import LogCapField
 from taskrun_gui.ui.editor.params_table import ParamsTable
 from taskrun_gui.ui.editor.schedule_form import ScheduleForm
 from taskrun_gui.ui.editor.steps_editor import StepsEditor
+from taskrun_gui.ui.widgets.node_field import NodeField
 from taskrun_gui.ui.widgets.targets_picker import TargetsPicker
 
 ERROR_STYLE = "color: #DC2626;"
@@ -53,6 +54,7 @@ ERROR_FIELDS = (
     "log_cap_bytes",
     "tags",
     "targets",
+    "node",
     "schedule",
     "steps",
     "notify",
@@ -122,6 +124,7 @@ class TaskForm(QWidget):
         self.tags = QLineEdit()
         self.tags.setPlaceholderText("comma separated: backup, nightly")
         self.targets = TargetsPicker()
+        self.node = NodeField()
 
     def _make_program_fields(self) -> None:
         self.kind = QComboBox()
@@ -171,6 +174,7 @@ class TaskForm(QWidget):
             ("Description", self.description, "description"),
             ("Tags", self.tags, "tags"),
             ("Runs on", self.targets, "targets"),
+            ("Node", self.node, "node"),
             ("", self.enabled, None),
         ]
         program_rows: list[Row] = [
@@ -231,7 +235,7 @@ class TaskForm(QWidget):
         for spin in (*spins, self.priority):
             spin.valueChanged.connect(self.changed)
         parts = (self.env, self.params, self.schedule, self.steps, self.log_cap, self.alerts)
-        for part in (*parts, self.targets):
+        for part in (*parts, self.targets, self.node):
             part.changed.connect(self.changed)
         self.kind.currentTextChanged.connect(self._on_kind_current_text_changed)
         self.interpreter.currentTextChanged.connect(self._on_interpreter_current_text_changed)
@@ -244,6 +248,7 @@ class TaskForm(QWidget):
         self.enabled.setChecked(spec.enabled)
         self.tags.setText(", ".join(spec.tags))
         self.targets.set_targets(spec.targets)
+        self.node.set_value(spec.node)
         self.kind.setCurrentText(str(spec.kind))
         self.shell.setChecked(spec.shell)
         self.command.setText(spec.command)
@@ -284,6 +289,7 @@ class TaskForm(QWidget):
             priority=self.priority.value(),
             tags=[t.strip() for t in self.tags.text().split(",") if t.strip()],
             targets=self.targets.targets(),
+            node=self.node.value(),
             enabled=self.enabled.isChecked(),
             description=self.description.text(),
             schedule=self.schedule.schedule(),

@@ -29,6 +29,7 @@ class Col(IntEnum):
     PEAK_RSS = 10
     CPU = 11
     HOST = 12  # hidden until some run has one (ui/history/host_filter.py)
+    NODE = 13  # hidden until the history has two nodes (ui/history/node_filter.py)
 
 
 HEADERS = {
@@ -45,6 +46,7 @@ HEADERS = {
     Col.PEAK_RSS: "Peak RSS",
     Col.CPU: "CPU s",
     Col.HOST: "Host",
+    Col.NODE: "Node",
 }
 
 # The widest text each column usually holds: widths follow the font (a 14 pt font gets
@@ -62,6 +64,7 @@ SAMPLES = {
     Col.PEAK_RSS: "1023.9 MiB",
     Col.CPU: "1234.56",
     Col.HOST: "build-box-02",
+    Col.NODE: "build-box-02",
 }
 ERROR_MIN_CHARS = 16  # the Error column is never squeezed below this
 # Dropped first when the table is too narrow for every column: Started says when it ran.
@@ -113,6 +116,7 @@ _TEXT: dict[Col, Callable[[RunRecord], str]] = {
     Col.PEAK_RSS: lambda r: human_bytes(r.peak_rss),
     Col.CPU: _cpu,
     Col.HOST: lambda r: r.host or "",
+    Col.NODE: lambda r: r.node or "",
 }
 
 

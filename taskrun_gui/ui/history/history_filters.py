@@ -28,6 +28,7 @@ from taskrun_gui.storage import tasks_repo
 from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.history.host_filter import HostFilter
+from taskrun_gui.ui.history.node_filter import NodeFilter
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.throttle import Throttle
 
@@ -47,6 +48,8 @@ class HistoryFilters(QWidget):
         self.task_combo = QComboBox(self)
         self.task_combo.setObjectName("taskCombo")
         self.task_combo.setMinimumContentsLength(14)
+        # squeezed (the name elided) before a narrow window's bar grows past the screen
+        self.task_combo.setMinimumWidth(self.fontMetrics().horizontalAdvance("nightly-b") + 32)
         self.task_combo.addItem("All tasks", None)
         self.task_combo.currentIndexChanged.connect(self._emit_now)
 
@@ -72,7 +75,9 @@ class HistoryFilters(QWidget):
         self.error_edit.textChanged.connect(self._on_text_changed)
 
         self.host_filter = HostFilter(query, self)
-        self.host_filter.host_changed.connect(self._emit_now)
+        self.host_filter.name_changed.connect(self._emit_now)
+        self.node_filter = NodeFilter(query, self)
+        self.node_filter.name_changed.connect(self._emit_now)
 
         clear = QToolButton(self)
         clear.setText("Clear")
@@ -85,6 +90,7 @@ class HistoryFilters(QWidget):
         layout.addWidget(self.task_combo)
         layout.addWidget(self.status_button)
         layout.addWidget(self.host_filter)
+        layout.addWidget(self.node_filter)
         for widget in (self.from_check, self.from_edit, self.to_check, self.to_edit):
             layout.addWidget(widget)
         layout.addWidget(self.exit_edit)
@@ -124,6 +130,7 @@ class HistoryFilters(QWidget):
         """Fill the task list (on a worker); the current choice survives when it still exists."""
         self._query.read(tasks_repo.list_all, self._on_tasks_read, owner=self)
         self.host_filter.reload()
+        self.node_filter.reload()
 
     def run_filter(self) -> RunFilter:
         exit_text = self.exit_edit.text().strip()
@@ -137,6 +144,7 @@ class HistoryFilters(QWidget):
             exit_code=int(exit_text) if exit_text.lstrip("-").isdigit() else None,
             text=self.error_edit.text().strip(),
             host=self.host_filter.host(),
+            node=self.node_filter.name(),
         )
 
     def set_task(self, task_id: int | None) -> None:
@@ -165,6 +173,7 @@ class HistoryFilters(QWidget):
         self.exit_edit.clear()
         self.error_edit.clear()
         self.host_filter.set_host(None)
+        self.node_filter.set_name(None)
 
     def _change_quietly(self, change: Callable[[], None]) -> None:
         """Apply several control changes, then emit one filter instead of one per control."""

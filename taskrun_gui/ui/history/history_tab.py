@@ -99,6 +99,7 @@ class HistoryTab(QWidget):
 
         self.filters.filter_changed.connect(self.model.set_filter)
         self.filters.host_filter.relevant_changed.connect(self._on_hosts_relevant_changed)
+        self.filters.node_filter.relevant_changed.connect(self._on_nodes_relevant_changed)
         self.model.count_changed.connect(self._on_model_count_changed)
         self.model.dataChanged.connect(self._on_model_data_changed)
         self.model.modelReset.connect(self._on_model_reset)
@@ -107,6 +108,7 @@ class HistoryTab(QWidget):
         self.live = LiveRows(self)
         self._restore_layout()
         self.table.setColumnHidden(Col.HOST, True)  # until a run on another host is known
+        self.table.setColumnHidden(Col.NODE, True)  # until a second node is known
         self.filters.reload_tasks()
         self.model.set_filter(self.filters.run_filter())
         self._on_model_count_changed(0)
@@ -311,6 +313,7 @@ class HistoryTab(QWidget):
 
     def _on_hub_changed(self, changes: RunChanges) -> None:
         self.filters.host_filter.note_runs(changes.runs)
+        self.filters.node_filter.note_runs(changes.runs)
         if any(rec.uid == self._selected_uid for rec in changes.finished):
             self._show_current()
 
@@ -325,6 +328,9 @@ class HistoryTab(QWidget):
 
     def _on_hosts_relevant_changed(self, relevant: bool) -> None:
         self.table.setColumnHidden(Col.HOST, not relevant)
+
+    def _on_nodes_relevant_changed(self, relevant: bool) -> None:
+        self.table.setColumnHidden(Col.NODE, not relevant)
 
     def _on_model_count_changed(self, count: int) -> None:
         self.count_label.setText(f"{count:,} runs")

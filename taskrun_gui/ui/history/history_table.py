@@ -32,4 +32,5 @@ def make_history_table(model: QAbstractItemModel, parent: QWidget) -> QTableView
         header.resizeSection(col, width)
     header.setSectionResizeMode(Col.ERROR, QHeaderView.ResizeMode.Stretch)
     header.moveSection(header.visualIndex(Col.HOST), Col.TRIGGER)  # beside the status
+    header.moveSection(header.visualIndex(Col.NODE), Col.TRIGGER + 1)  # and the host
     return table

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from taskrun_gui.core.stats import RunStats
-from taskrun_gui.storage import stats_repo, steps_repo, trends_repo
+from taskrun_gui.storage import node_trends, stats_repo, steps_repo, trends_repo
 from taskrun_gui.storage.stats_repo import Scope
 from taskrun_gui.storage.trends_repo import (
     DayRate,
@@ -117,13 +117,16 @@ def load(scope: Scope, heat_days: int | None = None) -> TrendsData:
         timings[name] = (time.perf_counter() - start) * 1000
         return result
 
-    days = timed("success_by_day", lambda: trends_repo.success_by_day(scope))
-    series = timed("durations", lambda: trends_repo.durations(scope))
+    if scope.node is not None:
+        days, series, stats, heat = timed("node_runs", lambda: _of_node(scope, heat_days))
+    else:
+        days = timed("success_by_day", lambda: trends_repo.success_by_day(scope))
+        series = timed("durations", lambda: trends_repo.durations(scope))
+        stats = timed("stats", lambda: stats_repo.run_stats(scope))
+        heat = timed(
+            "heatmap", lambda: trends_repo.heatmap(scope.days if heat_days is None else heat_days)
+        )
     versions = timed("version_marks", lambda: trends_repo.version_marks(scope))
-    stats = timed("stats", lambda: stats_repo.run_stats(scope))
-    heat = timed(
-        "heatmap", lambda: trends_repo.heatmap(scope.days if heat_days is None else heat_days)
-    )
     x_s = np.asarray(series.finished_at, dtype=np.float64) / 1000.0
     y_s = np.asarray(series.duration_ms, dtype=np.float64) / 1000.0
     roll = rolling(x_s, y_s)
@@ -147,3 +150,23 @@ def load(scope: Scope, heat_days: int | None = None) -> TrendsData:
         task_id = scope.task_id
         data.step_heat = timed("step_heatmap", lambda: steps_repo.step_heatmap(task_id, scope.days))
     return data
+
+
+def _of_node(
+    scope: Scope, heat_days: int | None
+) -> tuple[list[DayRate], DurationSeries, RunStats, Heatmap]:
+    """The figures of one node, from its run rows (storage/node_trends.py)."""
+    runs = node_trends.read(scope)
+    heat_scope = Scope(None, scope.days if heat_days is None else heat_days, scope.node)
+    heat_runs = (
+        runs
+        if scope.task_id is None and heat_days is None
+        else node_trends.read(heat_scope, all_tasks=True)
+    )
+    heat = node_trends.heatmap(heat_runs, heat_scope.since_day())
+    return (
+        node_trends.success_by_day(runs),
+        node_trends.durations(runs),
+        node_trends.run_stats(runs),
+        heat,
+    )

@@ -29,6 +29,7 @@ from taskrun_gui.storage.stats_repo import Scope
 from taskrun_gui.storage.trends_repo import WhatChanged
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui.history.node_filter import NodeFilter
 from taskrun_gui.ui.throttle import Throttle
 from taskrun_gui.ui.trends.heatmap_view import HeatmapView
 from taskrun_gui.ui.trends.stats_panel import StatsPanel
@@ -71,6 +72,7 @@ class TrendsTab(QWidget):
         self._throttle = Throttle(self.refresh, REFRESH_THROTTLE_MS, self)
         self.task_combo.currentIndexChanged.connect(self._on_scope_changed)
         self.range_combo.currentIndexChanged.connect(self._on_scope_changed)
+        self.node_combo.name_changed.connect(self._on_scope_changed)
         self.what_changed_button.clicked.connect(self._on_what_changed_clicked)
         self.heatmap.task_clicked.connect(self.set_task)
         ctx.hub.changed.connect(self._on_hub_changed)
@@ -84,6 +86,8 @@ class TrendsTab(QWidget):
         for text, days in RANGES:
             self.range_combo.addItem(text, days)
         self.range_combo.setCurrentIndex(DEFAULT_RANGE)
+        # one node's runs (a shared history): hidden until the history has two nodes
+        self.node_combo = NodeFilter(self.ctx.query)
         self.what_changed_button = QPushButton("What changed before it broke?")
         self.what_changed_button.setToolTip(
             "Diff the task's version at its last success with the version of its latest failure"
@@ -95,6 +99,11 @@ class TrendsTab(QWidget):
         bar.addWidget(self.task_combo)
         bar.addWidget(QLabel("Range"))
         bar.addWidget(self.range_combo)
+        node_label = QLabel("Node")
+        node_label.setVisible(False)
+        self.node_combo.relevant_changed.connect(node_label.setVisible)
+        bar.addWidget(node_label)
+        bar.addWidget(self.node_combo)
         bar.addWidget(self.what_changed_button)
         bar.addStretch(1)
         bar.addWidget(self.status_label)
@@ -124,7 +133,8 @@ class TrendsTab(QWidget):
 
     # -- public ----------------------------------------------------------------------------
     def scope(self) -> Scope:
-        return Scope(self.task_combo.currentData(), self.range_combo.currentData())
+        node = self.node_combo.name()
+        return Scope(self.task_combo.currentData(), self.range_combo.currentData(), node)
 
     def set_task(self, task_id: int | None) -> None:
         """Show one task (None: all tasks); remembered until the task list has loaded."""
@@ -143,6 +153,7 @@ class TrendsTab(QWidget):
             self._stale = True  # built and loaded on the first show
             return
         self._generation += 1
+        self.node_combo.reload()
         generation, scope = self._generation, self.scope()
         self.status_label.setText("Loading…")
         self.ctx.query.read(
