@@ -176,6 +176,8 @@ class HistoryLimit(BaseModel):
 
     name = TextField(primary_key=True)
     value = IntegerField()
+
+
 class RunOutput(BaseModel):
     """A chunk of the output of a run, shipped by the node executing it so that the other
     nodes of a shared history can read and follow it (migration 10): `byte_offset` is where
