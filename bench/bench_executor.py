@@ -153,7 +153,7 @@ def run() -> list[Result]:
         ),
         Result(
             "1b. taskrun run --repeat 1000 --wait",
-            f"{c:.2f} s = x{cli_ratio:.2f} tsp ({cli_spread})" if tsp else f"{c:.2f} s",
+            f"{c:.2f} s = x{cli_ratio:.3f} tsp ({cli_spread})" if tsp else f"{c:.2f} s",
             "< tsp's 1000 calls" if tsp else "(no tsp to compare)",
             tsp is None or cli_ratio < 1.0,
         ),
