@@ -36,9 +36,10 @@ class Child:
     popen: subprocess.Popen[bytes] | None = None  # when Popen started it (it keeps the pid)
 
 
-# called with its arguments in the order Popen passes them in Python 3.11 and 3.12
+# called with its arguments in the order Popen passes them in Python 3.11 (Lib/subprocess.py,
+# _execute_child); another Python: Popen, until its arguments are checked here too
 _FORK_EXEC: Any = getattr(_posixsubprocess, "fork_exec", None)
-_lean = _FORK_EXEC is not None and sys.version_info[:2] in ((3, 11), (3, 12))
+_lean = _FORK_EXEC is not None and sys.version_info[:2] == (3, 11)
 
 
 @functools.cache
