@@ -168,7 +168,7 @@ class RunListener:
             try:
                 conn = _connect(self.url)
             except Exception as exc:
-                log.debug("listening on %s: %s", self.url.redacted(), exc)
+                self._log_trouble(exc)
                 self._pause(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
                 attempt += 1
                 continue
@@ -178,11 +178,18 @@ class RunListener:
             try:
                 self._listen(conn)
             except Exception as exc:  # the server went away: reconnect
-                log.debug("listening on %s: %s", self.url.redacted(), exc)
+                self._log_trouble(exc)
             finally:
                 self.connected.clear()
                 with contextlib.suppress(Exception):
                     conn.close()
+
+    def _log_trouble(self, exc: BaseException) -> None:
+        """Why listening stopped or did not start (the password, if any, masked)."""
+        text = str(exc).strip()
+        if self.url.password:
+            text = text.replace(self.url.password, "***")
+        log.debug("listening on %s: %s", self.url.redacted(), text)
 
     def _pause(self, seconds: float) -> None:
         """Wait, ending early when stopped."""
