@@ -134,7 +134,7 @@ def test_a_run_queued_through_the_socket_survives_the_daemon_killed_after_the_re
 ) -> None:
     data = tmp_path / "data"
     store = Store(data).open()
-    add_task(store, py_task("slow", "import time; time.sleep(0.3)"))
+    add_task(store, py_task("slow", "import time; time.sleep(2)"))
     store.close()
     proc = start_daemon(data)
     with reaped(proc):
