@@ -85,7 +85,8 @@ timer=$!
 { wait "$job"; rc=$?; } 2>/dev/null
 stop_all 10
 kill "$watch" "$timer" 2>/dev/null
-rm -rf "$d"
+wait "$watch" "$timer" 2>/dev/null  # neither writes a ping into "$d" any more
+rm -rf "$d" 2>/dev/null || { sleep 0.1; rm -rf "$d" 2>/dev/null; }
 exit "$rc"
 """
 
