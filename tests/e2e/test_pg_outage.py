@@ -77,7 +77,7 @@ def test_a_database_restart_mid_burst_loses_and_doubles_nothing(
         wait_for(lambda: _count(own_pg, "status = 'failed'") >= 5, 60)
         own_pg.stop("immediate")  # as a crash: nobody is told, connections just break
         before = _finished_logs(data)
-        wait_for(lambda: _finished_logs(data) >= before + 3, 60)  # runs go on meanwhile
+        wait_for(lambda: _finished_logs(data) > before, 60)  # runs go on meanwhile
         for args in (["run", "burst"], ["runs"]):
             _one_line_refusal(taskrun(data, "--db", url, *args), url)
         own_pg.start_again()
