@@ -77,5 +77,9 @@ class LeaseWatch:
         self._last = now
 
     def may_judge(self) -> bool:
-        since = self._since
-        return since is not None and self._clock() - since >= self.lease_s
+        """A whole lease of beats, the last one recent (a beat still waiting in the writer,
+        the database unreachable, does not count as one going through)."""
+        since, last, now = self._since, self._last, self._clock()
+        if since is None or last is None:
+            return False
+        return now - since >= self.lease_s and now - last <= self.lease_s / 2

@@ -100,6 +100,10 @@ def test_a_host_judges_others_only_after_a_whole_lease_of_its_own_beats() -> Non
         watch.beat_done(True)
     now[0] = 10
     assert watch.may_judge()
+    now[0] = 16
+    assert not watch.may_judge()  # no beat has gone through for a while (still waiting)
+    watch.beat_done(True)
+    assert not watch.may_judge()  # a gap: the count starts again
     watch.beat_done(False)  # the database went away
     assert not watch.may_judge()
     now[0] = 40
