@@ -6,15 +6,13 @@ import argparse
 import sys
 import time
 from collections import deque
-from dataclasses import replace
 from pathlib import Path
 
 from taskrun_gui.cli.common import fail, print_json, print_table
-from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
-from taskrun_gui.core.run_events import RunFinished
+from taskrun_gui.core.models import Control, RunRecord, RunStatus
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.core.stats import COUNTED_STATUSES
-from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text, now_ms
+from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text
 from taskrun_gui.engine.locks import host_alive
 from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.recovery import recover_if_no_host
@@ -24,7 +22,6 @@ from taskrun_gui.storage import (
     host_stats,
     hosts_repo,
     node_history,
-    recorder,
     retention,
     run_claims,
     run_export,
@@ -161,22 +158,13 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
     control = Control(a.verb)
     if rec.status.is_final:
         fail(f"run {rec.id} is already {rec.status}")
-    if (
-        rec.status is RunStatus.QUEUED
-        and control is Control.CANCEL
-        and not host_alive(store.locks_dir)
-    ):
-        final = replace(
-            rec,
-            status=RunStatus.CANCELLED,
-            finished_at=now_ms(),
-            error_type=ErrorType.CANCELLED,
-            error_message="cancelled while queued",
-        )
-        with store.db.atomic():
-            recorder.apply(RunFinished.of(final))
-        print(f"run {rec.id} cancelled")
-        return 0
+    queued = rec.status is RunStatus.QUEUED and control is Control.CANCEL
+    if queued and not host_alive(store.locks_dir):
+        with store.write_transaction():  # unless a node claimed it meanwhile: then it acts
+            done = run_claims.cancel_unclaimed(rec, shared=store.url is not None)
+        if done:
+            print(f"run {rec.id} cancelled")
+            return 0
     with store.db.atomic():
         run_claims.request_control(rec.uid, control)
     nudge(store.locks_dir)

@@ -29,6 +29,7 @@ from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
 from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.queueing import queued_event
 from taskrun_gui.engine.recovery import recover_if_no_host
+from taskrun_gui.engine.shipped_log import ShippedFollower, reads_shipped
 from taskrun_gui.engine.wakeup import nudge
 from taskrun_gui.storage import recorder, runs_repo, tasks_repo
 from taskrun_gui.storage.db import Store
@@ -270,15 +271,15 @@ def _wait_chain(
     from taskrun_gui.storage.pg_listen import poll_interval
 
     slow = poll_interval(store.url, SLOW_POLL) if waiter.listening and not follow else POLL
-    follower: LogFollower | None = None  # the one log tailer, as `taskrun log --follow`
+    follower: LogFollower | ShippedFollower | None = None  # as `taskrun log --follow`
     spawned_at = 0.0
     while True:
         rec = runs_repo.get_by_uid(uid)
         if rec is None:
             waiter.wait(slow)
             continue
-        if follow and rec.log_path:
-            follower = follower or LogFollower(Path(rec.log_path))
+        if follow and rec.log_path and rec.status is not RunStatus.QUEUED:  # its node known
+            follower = follower or _follower(rec)
             _print_new_output(follower)
         if rec.status.is_final:
             retry = runs_repo.retry_of(rec)
@@ -295,10 +296,18 @@ def _wait_chain(
         waiter.wait(slow, rec.id)
 
 
-def _print_new_output(follower: LogFollower) -> None:
+def _follower(rec: RunRecord) -> LogFollower | ShippedFollower:
+    """The one tailer of a run's output: its log file, or for another node's run on a
+    shared history what that node ships into the database."""
+    return ShippedFollower(rec) if reads_shipped(rec) else LogFollower(Path(rec.log_path))
+
+
+def _print_new_output(follower: LogFollower | ShippedFollower) -> None:
     """What the run printed since the last look (past the head of a capped log: its
-    newest segment, then the finished file, with a note where the cap cut)."""
-    data = follower.read()[0]
+    newest segment, then the finished file, with a note where the cap cut; where bytes
+    were not kept in the database, a note for them)."""
+    got = follower.read()
+    data = got if isinstance(got, bytes) else got[0]
     if data:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

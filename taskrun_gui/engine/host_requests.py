@@ -4,6 +4,7 @@ run. Functions of the host, on its home thread; kept apart so host.py stays the 
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -12,11 +13,12 @@ from taskrun_gui.core import params as params_mod
 from taskrun_gui.core import run_events
 from taskrun_gui.core.hosts import HostError, select
 from taskrun_gui.core.models import Control, OverlapPolicy, RunRecord, TaskSpec, Trigger
+from taskrun_gui.core.nodes import ANY_NODE
 from taskrun_gui.engine.notify_service import Chained
 from taskrun_gui.engine.queueing import new_jobs, queued_event
 from taskrun_gui.engine.runner import RunJob
 from taskrun_gui.engine.scheduler import Fire
-from taskrun_gui.storage import hosts_repo
+from taskrun_gui.storage import hosts_repo, run_claims
 
 if TYPE_CHECKING:
     from taskrun_gui.engine.host import EngineHost
@@ -27,6 +29,10 @@ log = logging.getLogger(__name__)
 
 def act_on_controls(host: EngineHost, recs: list[RunRecord]) -> None:
     for rec in recs:
+        if rec.node == ANY_NODE:  # queued for any node and not claimed when it was read
+            if rec.control is Control.CANCEL:
+                host.writer.submit(functools.partial(run_claims.cancel_unclaimed, rec, True))
+            continue  # a pause or resume waits for the node that claims it
         handled = False
         if rec.control is Control.CANCEL:
             handled = host.cancel(rec.uid)

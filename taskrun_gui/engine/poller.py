@@ -26,7 +26,6 @@ from taskrun_gui.storage import (
     node_leases,
     nodes_repo,
     run_claims,
-    runs_repo,
     tasks_repo,
     unreplayed,
 )
@@ -117,7 +116,7 @@ class HostPoller(StoreTicker):
             # over) are free now, on runs older than the last this poller saw
             self._last_id = 0
         self._take_queued()
-        controls = runs_repo.with_control()
+        controls = run_claims.with_control(self.node)
         if controls:
             self.on_controls(controls)
         if self.on_fires is not None:

@@ -5,10 +5,15 @@ storage queries so a second backend changes storage only."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from peewee import Case
 
-from taskrun_gui.core.models import Control, RunRecord, RunStatus
+from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus
 from taskrun_gui.core.nodes import ANY_NODE
+from taskrun_gui.core.run_events import RunFinished
+from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.storage import recorder
 from taskrun_gui.storage.runs_repo import servable_by, to_record
 from taskrun_gui.storage.schema import Run
 
@@ -89,6 +94,35 @@ def clear_claims(node: str) -> None:
         & Run.host_pid.is_null(False)
         & ((Run.node == node) | Run.node.is_null())
     ).execute()
+
+
+def with_control(node: str) -> list[RunRecord]:
+    """The runs with a control request that `node`'s host may act on: its own, those recorded
+    before runs had a node, and those queued for any node no node has claimed yet (on a
+    shared history another node's request is that node's: acting here would clear it)."""
+    mine = (Run.node == node) | Run.node.is_null() | (Run.node == ANY_NODE)
+    return [to_record(r) for r in Run.select().where(Run.control.is_null(False) & mine)]
+
+
+def cancel_unclaimed(rec: RunRecord, shared: bool) -> bool:
+    """Cancel queued run `rec` in the store when no host holds it (on one machine's history
+    the caller knows no host is there; on a shared one, no node has claimed it): True when
+    it did. Call in a write transaction: the check and the finish see the same row, and no
+    node's claim comes in between (a claimed run is its node's to cancel)."""
+    row = Run.get_or_none(Run.uid == rec.uid)
+    if row is None or row.status != _QUEUED or (shared and row.host_pid is not None):
+        return False
+    final = replace(
+        rec,
+        status=RunStatus.CANCELLED,
+        finished_at=now_ms(),
+        error_type=ErrorType.CANCELLED,
+        error_message="cancelled while queued",
+        control=None,
+    )
+    recorder.apply(RunFinished.of(final))
+    Run.update(control=None).where(Run.uid == rec.uid).execute()
+    return True
 
 
 def request_control(uid: str, control: Control) -> None:

@@ -249,10 +249,6 @@ def live(node: str | None = None) -> list[RunRecord]:
     return [to_record(r) for r in rows]
 
 
-def with_control() -> list[RunRecord]:
-    return [to_record(r) for r in Run.select().where(Run.control.is_null(False))]
-
-
 def steps(run_id: int) -> list[StepRecord]:
     rows = RunStep.select().where(RunStep.run == run_id).order_by(RunStep.idx)
     return [

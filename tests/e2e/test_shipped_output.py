@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -163,3 +164,37 @@ def test_secrets_are_masked_in_what_is_shipped(nodes: Machines, pg: PgServer) ->
     stored = b"".join(bytes(d) for (d,) in _rows(pg, "SELECT data FROM run_output"))  # type: ignore[call-overload]
     assert stored == b"the token is ***\n"
     assert SECRET.encode() not in stored
+
+
+def _unseen(hidden: Path) -> list[str]:
+    """A command prefix that runs a process on a machine without `hidden` (an empty tmpfs
+    over it in a mount namespace of its own): as another machine, it cannot read the files
+    of another node's data dir. [] when this user cannot do that."""
+    probe = ["unshare", "-m", "sh", "-c", f"mount -t tmpfs none {hidden}"]
+    if os.geteuid() != 0 or subprocess.run(probe, capture_output=True).returncode != 0:
+        return []
+    return ["unshare", "-m", "sh", "-c", 'mount -t tmpfs none "$0" && exec "$@"', str(hidden)]
+
+
+def test_run_wait_follow_prints_the_output_of_a_run_another_node_executes(
+    nodes: Machines, pg: PgServer
+) -> None:
+    """`taskrun run T --node beta --wait --follow` on alpha, which cannot see beta's files:
+    the lines beta's run printed, from the database, then how it ended."""
+    added = nodes.cli("alpha", "task", "add", "t", "--command", "printf 'one\\ntwo\\n'; exit 3")
+    assert added.returncode == 0, added.stderr
+    prefix = _unseen(nodes.dirs["beta"])
+    if not prefix:
+        pytest.skip("needs a mount namespace (root) to hide beta's data dir from alpha")
+    done = subprocess.run(
+        [*prefix, *_argv(nodes, "alpha", "run", "t", "--node", "beta", "--wait", "--follow")],
+        env=cli_env(nodes.dirs["alpha"]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("one\ntwo\n"), done.stdout
+    assert "failed" in done.stdout.splitlines()[-1]
+    [(log_path,)] = _rows(pg, "SELECT log_path FROM run")
+    assert Path(str(log_path)).read_bytes() == b"one\ntwo\n"  # executed on beta, logged there
