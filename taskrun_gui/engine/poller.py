@@ -65,7 +65,11 @@ class HostPoller(StoreTicker):
         the nodes (None: no limit). `held`: the runs this host has queued or going;
         `on_lost`: told those the history gave to other nodes while this host was cut off
         for longer than its lease."""
-        super().__init__(store, "taskrun-poller", interval)
+        # on a shared server the heartbeat keeps its pace whatever the poll's ($TASKRUN_POLL_S)
+        beat = heartbeat_s() / 2 if store.url is not None else interval
+        super().__init__(store, "taskrun-poller", min(interval, beat))
+        self._look_every = interval  # a look at the queue and the requests, unless woken
+        self._looked_at = -interval
         self.on_fires = on_fires
         self.write = write
         self.scheduler = scheduler or Scheduler()
@@ -115,13 +119,15 @@ class HostPoller(StoreTicker):
             # and the whole queue looked at again: claims a dead node held (whoever took it
             # over) are free now, on runs older than the last this poller saw
             self._last_id = 0
-        self._take_queued()
-        controls = run_claims.with_control(self.node)
-        if controls:
-            self.on_controls(controls)
-        if self.on_fires is not None:
+        if self.woken or time.monotonic() - self._looked_at >= self._look_every:
+            self._looked_at = time.monotonic()
+            self._take_queued()
+            controls = run_claims.with_control(self.node)
+            if controls:
+                self.on_controls(controls)
+            self.passes += 1
+        if self.on_fires is not None:  # at the heartbeat's pace at least, whatever the poll's
             self._check_schedules()
-        self.passes += 1
 
     def _take_queued(self) -> None:
         """Hand over the runs others queued, each once it is claimed for this host in the

@@ -17,6 +17,7 @@ class StoreTicker:
         self.interval = interval
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self.woken = True  # this pass was asked for (wake()), not only due: the first is
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     def start(self) -> None:
@@ -41,6 +42,6 @@ class StoreTicker:
                 self.poll_once()
             except Exception as exc:  # a locked or busy store: try again next tick
                 log.debug("%s: %s", self._thread.name, exc)
-            self._wake.wait(self.interval)
+            self.woken = self._wake.wait(self.interval)
             self._wake.clear()
         self.store.db.close()  # this thread's connection

@@ -70,8 +70,8 @@ NoticeCallback = Callable[[list[RunNotice], bool], None]  # (notices, look again
 def poll_interval(url: DbUrl | None, default: float) -> float:
     """The interval of a fallback poll on a shared server, where notifications bring the
     changes: $TASKRUN_POLL_S when set to a positive number (a long one costs only the delay
-    of a lost notification; a host's heartbeat goes with its poll, so keep it well under the
-    30 s lease), else `default`. On SQLite, always `default`."""
+    of a lost notification; the heartbeat and the schedules keep their own pace), else
+    `default`. On SQLite, always `default`."""
     if url is None:
         return default
     try:

@@ -71,3 +71,16 @@ def test_a_cancel_recorded_on_one_node_stops_the_run_on_another(
     status = f"SELECT status FROM run WHERE id = {run_id}"
     wait_for(lambda: _rows(pg, status) == [("cancelled",)], timeout=30)
     wait_for(lambda: _gone(int(pid)), timeout=10)  # type: ignore[call-overload]
+
+
+def test_a_slow_fallback_poll_keeps_the_heartbeat_going(nodes: Machines, pg: PgServer) -> None:
+    """A poll of ten minutes does not make a node look dead: its heartbeat keeps its pace."""
+    beat = "SELECT heartbeat_at FROM node WHERE name = 'beta'"
+    [(first,)] = _rows(pg, beat)
+    wait_for(lambda: _rows(pg, beat)[0][0] > first, timeout=30)  # type: ignore[operator]
+    listed = nodes.cli("alpha", "nodes", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert {n["name"]: n["state"] for n in json.loads(listed.stdout)} == {
+        "alpha": "online",
+        "beta": "online",
+    }
