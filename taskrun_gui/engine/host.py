@@ -44,7 +44,6 @@ from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
 from taskrun_gui.engine.run_watchdog import RunWatchdog
 from taskrun_gui.engine.runner import RunHooks, RunJob, RunResult, execute_run
-from taskrun_gui.storage import pg_listen
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import StoreWriter
 
@@ -83,7 +82,7 @@ class EngineHost:
             on_queued=lambda runs: post(("foreign", runs), urgent=True),
             on_controls=lambda recs: post(("controls", recs)),
             is_known=self._seen.__contains__,
-            interval=pg_listen.poll_interval(store.url, poll_interval),
+            interval=poll_interval,
             on_fires=(lambda fires: post(("fires", fires))) if schedules else None,
             write=writer.submit,
             free_slots=lambda: self.pool.max_workers - self._board.load(),
@@ -97,7 +96,6 @@ class EngineHost:
         )
         self._alerts = AlertWatch(store, lambda raised: post(("alert", raised))) if alerts else None
         self._notify = NotifyService(store, self._chained, writer.flush) if notify else None
-        self._notices: pg_listen.Subscription | None = None  # a shared server's run changes
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -108,7 +106,6 @@ class EngineHost:
             self._sink(StoreHealth(False, f"{why}; queued runs are not started"))
             return
         self._poller.start()
-        self._notices = pg_listen.subscribe(self.store.url, self._on_run_notices)
         self._retention.start()
         if self._alerts is not None:
             self._alerts.start()
@@ -119,8 +116,6 @@ class EngineHost:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
         running = self._board.close()
         self._loop.dispatch_in(None)
-        if self._notices is not None:
-            self._notices.close()
         self._poller.stop()
         self._retention.stop()
         if cancel_running:
@@ -134,14 +129,6 @@ class EngineHost:
             self._alerts.stop()
         if self._notify is not None:
             self._notify.stop(timeout)  # the last alerts, bounded like the runs
-
-    def _on_run_notices(self, notices: list[pg_listen.RunNotice], look_again: bool) -> None:
-        """On the listener's thread: a run queued for this node, or a cancel, pause or
-        resume of one of its runs, recorded by any node, is looked at now, not at the next
-        poll (which stays the fallback)."""
-        node = self._poller.node
-        if look_again or any(n.for_node(node) for n in notices):
-            self._poller.wake()
 
     def poll_mark(self) -> int:
         """A mark for `handed_over_since`; asks the poller to look at the queue now."""

@@ -25,6 +25,7 @@ from taskrun_gui.engine.wakeup import WakeListener
 from taskrun_gui.storage import (
     node_leases,
     nodes_repo,
+    pg_listen,
     run_claims,
     tasks_repo,
     unreplayed,
@@ -65,6 +66,7 @@ class HostPoller(StoreTicker):
         the nodes (None: no limit). `held`: the runs this host has queued or going;
         `on_lost`: told those the history gave to other nodes while this host was cut off
         for longer than its lease."""
+        interval = pg_listen.poll_interval(store.url, interval)
         # on a shared server the heartbeat keeps its pace whatever the poll's ($TASKRUN_POLL_S)
         beat = heartbeat_s() / 2 if store.url is not None else interval
         super().__init__(store, "taskrun-poller", min(interval, beat))
@@ -92,14 +94,25 @@ class HostPoller(StoreTicker):
         self.lease = LeaseWatch(lease_s())
         # a command that queued runs or asked for a cancel nudges this poller to look now
         self._wakeup = WakeListener(store.locks_dir, self.wake)
+        self._notices: pg_listen.Subscription | None = None  # a shared server's run changes
 
     def start(self) -> None:
         self._wakeup.start()  # before the first look: a nudge meanwhile makes a second one
         super().start()
+        self._notices = pg_listen.subscribe(self.store.url, self._on_run_notices)
 
     def stop(self) -> None:
+        if self._notices is not None:
+            self._notices.close()
         self._wakeup.stop()
         super().stop()
+
+    def _on_run_notices(self, notices: list[pg_listen.RunNotice], look_again: bool) -> None:
+        """On the listener's thread: a run queued for this node, or a cancel, pause or
+        resume of one of its runs, recorded by any node, is looked at now, not at the next
+        poll (which stays the fallback)."""
+        if look_again or any(n.for_node(self.node) for n in notices):
+            self.wake()
 
     def room_made(self) -> None:
         """A run ended here: look again now if runs for any node were left for want of a
