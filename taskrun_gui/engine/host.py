@@ -17,7 +17,6 @@ from dataclasses import replace
 
 from taskrun_gui.core import run_events
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
-from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import host_requests, log_ship, records
@@ -38,7 +37,7 @@ from taskrun_gui.engine.mailbox import Event, Mailbox
 from taskrun_gui.engine.notify_service import Chained, NotifyService
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.pools import HomeLoop, RunPool
-from taskrun_gui.engine.queueing import new_jobs, queued_event
+from taskrun_gui.engine.queueing import for_another_node, new_jobs, queued_event
 from taskrun_gui.engine.remote import close_connections
 from taskrun_gui.engine.retention_keeper import RetentionKeeper
 from taskrun_gui.engine.run_board import Active, RunBoard
@@ -187,7 +186,7 @@ class EngineHost:
 
     def _add(self, job: RunJob) -> None:
         self._seen.add(job.record.uid)
-        if job.record.node == node_name():  # else its task's node takes it from the store
+        if not for_another_node(job.record):  # that node's host takes it from the store
             self._board.add(job)  # announced once by the dispatch that follows
         self._sink(RunQueued(job.record))
 

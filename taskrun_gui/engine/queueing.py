@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, TaskSpec, Trigger
-from taskrun_gui.core.nodes import ANY_NODE
+from taskrun_gui.core.nodes import ANY_NODE, node_name
 from taskrun_gui.core.run_events import RunQueued
 from taskrun_gui.engine import records
 from taskrun_gui.storage.db import Store
@@ -50,6 +50,13 @@ def new_jobs(
                 rec.host, rec.batch, rec.batch_limit = host, batch, parallel
             jobs.append(RunJob(rec, spec, values))
     return jobs
+
+
+def for_another_node(rec: RunRecord) -> bool:
+    """Queued for a node other than this one (a task's node, TaskSpec.node): that node's
+    host takes it from the store; one for any node, or from before runs had a node, is
+    this host's to run once it has claimed it."""
+    return rec.node not in (None, ANY_NODE, node_name())
 
 
 def queued_event(rec: RunRecord) -> RunQueued:
