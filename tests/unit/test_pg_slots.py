@@ -134,10 +134,13 @@ def test_a_lost_session_frees_its_slots_and_its_node_takes_new_ones_on_a_new_one
         assert alpha.acquire(12, 1) is None  # the loss is found: nothing taken on a dead session
     assert "lost" in caplog.text and "freed this node's 1 slots" in caplog.text
     wait_for(lambda: alpha.acquire(12, 1) is not None)  # connected again, on its own thread
-    old.release()  # gone with the old session: beta's slot of the same key stays beta's
-    assert alpha.acquire(11, 1) is None
+    assert alpha.acquire(11, 1) is None  # beta's now
     now_beta.release()
-    assert alpha.acquire(11, 1) is not None
+    again = alpha.acquire(11, 1)  # the same slot, on alpha's new session
+    assert again is not None
+    old.release()  # gone with the old session: it must not free the one taken again
+    assert beta.acquire(11, 1) is None
+    assert alpha.acquire(11, 1) is None
 
 
 def test_slot_keys_are_distinct_per_task_target_and_slot() -> None:
