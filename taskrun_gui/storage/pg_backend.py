@@ -8,7 +8,11 @@ never races another process's. Waiting for it is bounded like SQLite's busy time
 (lock_timeout), and a refusal is an OperationalError as there.
 
 Day bucketing in SQL uses the session's time zone, set at connect to this machine's zone,
-as SQLite's 'localtime' does."""
+as SQLite's 'localtime' does.
+
+Run slots (a task's max_concurrent, the history-wide limit of runs at once) are session-level
+advisory locks on a connection of the node's own (pg_slots), so they hold over every node and
+a dead node's slots are freed by the server."""
 
 from __future__ import annotations
 
