@@ -77,6 +77,14 @@ class PgServer:
             "UTF8",
             "--no-sync",
         )
+        self.resume()
+        self.psql(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
+        self.psql(f"CREATE DATABASE {DBNAME} OWNER {ROLE}")
+        self.pgpass.write_text(f"127.0.0.1:{self.port}:*:{ROLE}:{PASSWORD}\n")
+        os.chmod(self.pgpass, 0o600)
+
+    def resume(self) -> None:
+        """Start the server on its data folder (made by start), on the same port."""
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
             f"-c unix_socket_directories={self.root} -c fsync=off "
@@ -85,7 +93,7 @@ class PgServer:
         self._run(
             str(self.bins / "pg_ctl"),
             "-D",
-            str(data),
+            str(self.root / "data"),
             "-l",
             str(self.root / "log"),
             "-o",
@@ -95,10 +103,6 @@ class PgServer:
             "60",
             "start",
         )
-        self.psql(f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'")
-        self.psql(f"CREATE DATABASE {DBNAME} OWNER {ROLE}")
-        self.pgpass.write_text(f"127.0.0.1:{self.port}:*:{ROLE}:{PASSWORD}\n")
-        os.chmod(self.pgpass, 0o600)
 
     def stop(self) -> None:
         self._run(

@@ -126,9 +126,10 @@ class PostgresBackend:
         return f"({column} || '')"  # an expression: no index on the column is considered
 
     def task_slots(self, db: Database, locks_dir: Path) -> PgSlots:
-        """Over every node: advisory locks on a connection of this node's own (pg_slots)."""
+        """Over every node: advisory locks on a connection of this node's own (pg_slots);
+        this machine's file locks in `locks_dir` while the server cannot be reached."""
         assert isinstance(db, PostgresqlDatabase)
-        return PgSlots(slot_connection(str(db.database), dict(db.connect_params)))
+        return PgSlots(slot_connection(str(db.database), dict(db.connect_params)), locks_dir)
 
     def now_ms_sql(self) -> str:
         return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
