@@ -101,14 +101,14 @@ class TaskSlots:
 
     def acquire(self, task_id: int, max_concurrent: int) -> FileLock | None:
         """A free slot of the task, or None when all are taken (here or elsewhere)."""
-        return self._take(task_id, None, max_concurrent)
+        return self.take(task_id, None, max_concurrent)
 
     def acquire_on(self, host: str, task_id: int, max_concurrent: int) -> FileLock | None:
         """A free slot of the task on another machine: `max_concurrent` holds per target,
         so a batch on ten hosts is not one run at a time."""
-        return self._take(task_id, host, max_concurrent)
+        return self.take(task_id, host, max_concurrent)
 
-    def _take(self, task_id: int, host: str | None, max_concurrent: int) -> FileLock | None:
+    def take(self, task_id: int, host: str | None, max_concurrent: int) -> FileLock | None:
         name = f"task-{task_id}" if host is None else f"task-{task_id}@{host}"
         for slot in range(max(1, max_concurrent)):
             lock = self._locks.get((task_id, host, slot))
@@ -118,6 +118,16 @@ class TaskSlots:
             if not lock.held and lock.try_acquire():
                 return lock
         return None
+
+    def holding(self, task_id: int, host: str | None) -> int:
+        """How many of the task's slots (on `host`) this process holds."""
+        return sum(
+            1 for (t, h, _), lock in self._locks.items() if t == task_id and h == host and lock.held
+        )
+
+    def holding_total(self) -> int:
+        """How many slots of any task this process holds."""
+        return sum(1 for lock in self._locks.values() if lock.held)
 
     def close(self) -> None:
         for lock in self._locks.values():

@@ -8,7 +8,11 @@ never races another process's. Waiting for it is bounded like SQLite's busy time
 (lock_timeout), and a refusal is an OperationalError as there.
 
 Day bucketing in SQL uses the session's time zone, set at connect to this machine's zone,
-as SQLite's 'localtime' does."""
+as SQLite's 'localtime' does.
+
+Run slots (a task's max_concurrent, the history-wide limit of runs at once) are session-level
+advisory locks on a connection of the node's own (pg_slots), so they hold over every node and
+a dead node's slots are freed by the server."""
 
 from __future__ import annotations
 
@@ -122,9 +126,10 @@ class PostgresBackend:
         return f"({column} || '')"  # an expression: no index on the column is considered
 
     def task_slots(self, db: Database, locks_dir: Path) -> PgSlots:
-        """Over every node: advisory locks on a connection of this node's own (pg_slots)."""
+        """Over every node: advisory locks on a connection of this node's own (pg_slots);
+        this machine's file locks in `locks_dir` while the server cannot be reached."""
         assert isinstance(db, PostgresqlDatabase)
-        return PgSlots(slot_connection(str(db.database), dict(db.connect_params)))
+        return PgSlots(slot_connection(str(db.database), dict(db.connect_params)), locks_dir)
 
     def now_ms_sql(self) -> str:
         return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"

@@ -6,6 +6,7 @@ so, takes no slot it cannot hold, and never frees a slot it took again on a new 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from taskrun_gui.storage import history_limits
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.pg_async import fetch_one
 from taskrun_gui.storage.pg_slots import PgSlots, task_keys
 from tests.helpers import wait_for
 from tests.pg_server import DBNAME, ROLE, PgServer
@@ -134,10 +136,13 @@ def test_a_lost_session_frees_its_slots_and_its_node_takes_new_ones_on_a_new_one
         assert alpha.acquire(12, 1) is None  # the loss is found: nothing taken on a dead session
     assert "lost" in caplog.text and "freed this node's 1 slots" in caplog.text
     wait_for(lambda: alpha.acquire(12, 1) is not None)  # connected again, on its own thread
-    old.release()  # gone with the old session: beta's slot of the same key stays beta's
-    assert alpha.acquire(11, 1) is None
+    assert alpha.acquire(11, 1) is None  # beta's now
     now_beta.release()
-    assert alpha.acquire(11, 1) is not None
+    again = alpha.acquire(11, 1)  # the same slot, on alpha's new session
+    assert again is not None
+    old.release()  # gone with the old session: it must not free the one taken again
+    assert beta.acquire(11, 1) is None
+    assert alpha.acquire(11, 1) is None
 
 
 def test_slot_keys_are_distinct_per_task_target_and_slot() -> None:
@@ -161,15 +166,13 @@ def test_the_slots_session_sits_idle_outside_any_transaction_with_keepalives(
         " AND l.granted GROUP BY a.state",
     )
     assert rows == [("idle", 1)]
-    with alpha._conn.cursor() as cur:  # the session's own view of its settings
-        cur.execute("SHOW tcp_keepalives_idle")
-        assert cur.fetchone()[0] == "10"
-        cur.execute("SHOW idle_session_timeout")
-        assert cur.fetchone()[0] == "0"
+    soon = time.monotonic() + 10  # the session's own view of its settings (asynchronous)
+    assert fetch_one(alpha._conn, "SHOW tcp_keepalives_idle", (), soon)[0] == "10"
+    assert fetch_one(alpha._conn, "SHOW idle_session_timeout", (), soon)[0] == "0"
 
 
 def test_an_unreachable_server_refuses_slots_and_says_so_once(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from taskrun_gui.storage import pg_slots
     from tests.e2e.receivers import free_port
@@ -184,7 +187,7 @@ def test_an_unreachable_server_refuses_slots_and_says_so_once(
         attempts.append(1)
         return connect()
 
-    slots = PgSlots(counted)
+    slots = PgSlots(counted, tmp_path)
     try:
         with caplog.at_level(logging.WARNING, logger="taskrun_gui.storage.pg_slots"):
             wait_for(lambda: slots.acquire(1, 1) is None and len(attempts) >= 3)
