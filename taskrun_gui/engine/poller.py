@@ -19,7 +19,7 @@ from taskrun_gui.core.nodes import ANY_NODE, heartbeat_s, lease_s, node_name
 from taskrun_gui.engine.logsink import log_path_for
 from taskrun_gui.engine.node_watch import LeaseWatch, take_over
 from taskrun_gui.engine.records import values_for
-from taskrun_gui.engine.scheduler import Fire, Scheduler
+from taskrun_gui.engine.scheduler import Fire, FireTimes, Scheduler
 from taskrun_gui.engine.ticker import StoreTicker
 from taskrun_gui.engine.wakeup import WakeListener
 from taskrun_gui.storage import (
@@ -327,7 +327,11 @@ class HostPoller(StoreTicker):
             log.debug("replaying the spool: %s", exc)
 
     def _check_schedules(self) -> None:
-        fires, changes = self.scheduler.due(tasks_repo.list_all())
+        tasks = tasks_repo.list_all()
+        fires, changes = self.scheduler.due(tasks)
+        if fires and self.store.url is not None:
+            fires = self._claim_fires(fires, changes, {t.id: t.last_fire_at for t in tasks})
+            return
         if changes and self.write is not None:
 
             def store_times() -> None:
@@ -338,3 +342,30 @@ class HostPoller(StoreTicker):
         if fires:
             assert self.on_fires is not None
             self.on_fires(fires)
+
+    def _claim_fires(
+        self, fires: list[Fire], changes: list[FireTimes], seen: dict[int, int | None]
+    ) -> list[Fire]:
+        """On a shared history every node's scheduler sees the same fire: the fire times are
+        stored and each fire taken in one write transaction, a compare-and-set on the last
+        fire this host read, and only the fires this host took start here (none while the
+        history is out of reach: another node may be firing them)."""
+        firing = {f.task.id for f in fires}
+
+        def claim() -> set[int]:
+            won: set[int] = set()
+            for c in changes:
+                if c.task_id not in firing:
+                    tasks_repo.set_fire_times(c.task_id, c.next_fire_at, c.last_fire_at)
+                elif c.last_fire_at is not None and tasks_repo.claim_fire(
+                    c.task_id, seen.get(c.task_id), c.next_fire_at, c.last_fire_at
+                ):
+                    won.add(c.task_id)
+            return won
+
+        done, won = self._call(claim)
+        taken = [f for f in fires if done and isinstance(won, set) and f.task.id in won]
+        if taken:
+            assert self.on_fires is not None
+            self.on_fires(taken)
+        return taken

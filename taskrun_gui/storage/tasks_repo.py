@@ -230,6 +230,21 @@ def rollback(task_id: int, number: int) -> TaskRow:
     return save(task_id, spec)
 
 
+def claim_fire(
+    task_id: int, seen_last: int | None, next_fire_at: int | None, last_fire_at: int
+) -> bool:
+    """Take the fire at `last_fire_at` of a task whose last fire this host read as
+    `seen_last`: True when no other host took it first (a compare-and-set, in the caller's
+    write transaction; on a shared history every node's scheduler sees the same fire)."""
+    seen = Task.last_fire_at.is_null() if seen_last is None else Task.last_fire_at == seen_last
+    updated = (
+        Task.update(next_fire_at=next_fire_at, last_fire_at=last_fire_at)
+        .where((Task.id == task_id) & seen)
+        .execute()
+    )
+    return bool(updated)
+
+
 def set_fire_times(task_id: int, next_fire_at: int | None, last_fire_at: int | None) -> None:
     Task.update(next_fire_at=next_fire_at, last_fire_at=last_fire_at).where(
         Task.id == task_id
