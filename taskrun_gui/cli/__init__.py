@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     from taskrun_gui.storage import db_url
 
     args = build_parser(argv).parse_args(argv)  # --help and a bad option end here, cheaply
-    db_url.use(args.db)
+    from taskrun_gui.storage import db_setting
+    from taskrun_gui.storage.db import resolve_data_dir
+
+    db_url.use(db_setting.at_start(resolve_data_dir(args.data_dir), args.db))  # as the window
     if args.node:  # for this command and what it starts (a daemon)
         os.environ[nodes.ENV] = args.node
     if (lease := nodes.lease_problem()) is not None:

@@ -77,6 +77,8 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         if a.for_node:  # the task's own was checked when it was saved
             _known_node_or_fail(target)
         _no_secret_for(task, given, target)
+    elif target == ANY_NODE and store.url is not None:  # whichever node claims it
+        _no_secret_for(task, given, target)
     if here and not host_alive(store.locks_dir) and a.wait:
         from taskrun_gui.cli.hosting import make_host
 
@@ -124,6 +126,13 @@ def _no_secret_for(task: tasks_repo.TaskRow, given: dict[str, str], node: str) -
     """A secret value never goes into the shared database, so one typed here cannot reach a
     run another node executes: refused, with how that node keeps its own (it takes that)."""
     typed = sorted(set(given) & task.spec.secret_names())
+    if typed and node == ANY_NODE:
+        fail(
+            f"--param {typed[0]}: a secret value cannot travel with a run queued for any node "
+            f"(it never goes into the database); queue it for one node, or set it on each: "
+            f"`taskrun --node NODE task secret {task.name} {typed[0]}`",
+            code=2,
+        )
     if typed:
         fail(
             f"--param {typed[0]}: a secret value cannot travel to node {node} (it never goes "

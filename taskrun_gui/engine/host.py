@@ -88,6 +88,7 @@ class EngineHost:
             held=self._board.uids,
             on_lost=lambda uids: post(("lost", uids), urgent=True),
         )
+        self._board.hold = self._poller.may_have_lost
         self._watchdog = RunWatchdog(store.tmp_dir, enabled=store.url is not None)
         writer.on_health = lambda ok, message: post(("health", ok, message), urgent=True)
         self._retention = RetentionKeeper(

@@ -76,6 +76,12 @@ class LeaseWatch:
             self.rejoined = True
         self._last = now
 
+    def fresh(self) -> bool:
+        """This host's last heartbeat went through within half a lease: no other node can
+        have judged it dead (and given its claims on runs for any node to others)."""
+        last = self._last
+        return last is not None and self._clock() - last <= self.lease_s / 2
+
     def may_judge(self) -> bool:
         """A whole lease of beats, the last one recent (a beat still waiting in the writer,
         the database unreachable, does not count as one going through)."""

@@ -17,7 +17,9 @@ from taskrun_gui.core.interpreters import command_argv, interpreter_argv, script
 from taskrun_gui.core.models import ErrorType, Step, TaskKind, TaskSpec
 from taskrun_gui.core.text import shorten
 from taskrun_gui.monitor.proctree import RUN_MARKER_VAR
-from taskrun_gui.storage import fallback_dirs
+from taskrun_gui.storage import db_url, fallback_dirs
+
+DB_VAR = os.fsencode(db_url.ENV)
 
 
 @dataclass
@@ -60,6 +62,12 @@ def build_env(spec: TaskSpec, values: dict[str, str], run_uid: str) -> dict[byte
     extra[RUN_MARKER_VAR] = run_uid
     extra["TASKRUN_TASK"] = spec.name
     env.update((os.fsencode(k), os.fsencode(v)) for k, v in extra.items())
+    if (url := env.get(DB_VAR)) is not None:  # the history's password is not the task's
+        public = db_url.without_password(os.fsdecode(url))
+        if public is None:
+            del env[DB_VAR]
+        else:
+            env[DB_VAR] = os.fsencode(public)
     return env
 
 

@@ -114,6 +114,13 @@ class HostPoller(StoreTicker):
         if look_again or any(n.for_node(self.node) for n in notices):
             self.wake()
 
+    def may_have_lost(self, rec: RunRecord) -> bool:
+        """A run this node claimed for any node, while its heartbeats do not go through: once
+        its lease is past, another node gives the claim to others; started here it would run
+        twice. It waits (the run board asks again) until a beat goes through and the claims
+        lost meanwhile are dropped."""
+        return self.store.url is not None and rec.node == ANY_NODE and not self.lease.fresh()
+
     def room_made(self) -> None:
         """A run ended here: look again now if runs for any node were left for want of a
         free slot (not at the next tick: a burst goes at the pace of its runs)."""
@@ -364,6 +371,9 @@ class HostPoller(StoreTicker):
             return won
 
         done, won = self._call(claim)
+        if not done:  # planned again from the stored last fire once the history answers
+            for task_id in firing:
+                self.scheduler.forget(task_id)
         taken = [f for f in fires if done and isinstance(won, set) and f.task.id in won]
         if taken:
             assert self.on_fires is not None

@@ -43,6 +43,8 @@ class RunBoard:
         self._queue = RunQueue()
         self._active: dict[str, Active] = {}
         self._slots = slots
+        # a queued run not to start now (a shared history's claim this host may have lost)
+        self.hold: Callable[[RunRecord], bool] | None = None
         self._paused = False
         self._closing = False
         self._dirty = False  # the queue changed since take_dirty()
@@ -157,6 +159,9 @@ class RunBoard:
                         continue
                     if rec.not_before is not None and rec.not_before > now:
                         next_due = min(next_due or rec.not_before, rec.not_before)
+                        continue
+                    if self.hold is not None and self.hold(rec):  # asked again soon
+                        next_due = min(next_due or now + SLOT_RETRY_MS, now + SLOT_RETRY_MS)
                         continue
                     running_here = sum(
                         1

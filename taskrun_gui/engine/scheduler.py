@@ -45,6 +45,11 @@ class Scheduler:
         self._mono: float | None = None
         self._wall: datetime | None = None
 
+    def forget(self, task_id: int) -> None:
+        """A fire of the task was not acted on after all (its claim did not go through): the
+        next look plans from the store's last fire again."""
+        self._fired.pop(task_id, None)
+
     def due(self, tasks: list[TaskRow]) -> tuple[list[Fire], list[FireTimes]]:
         """Fires to start now, and the fire times to store for tasks whose times changed."""
         now = self.clock()

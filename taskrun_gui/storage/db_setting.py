@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import quote
 
 from taskrun_gui.storage import db_url, task_secrets
 
@@ -44,7 +43,7 @@ def checked(url_text: str, password: str) -> SavedDb | None:
         return None
     parts = db_url.parse(text)
     secret = password or parts.password
-    return SavedDb(_url_of(replace(parts, password=None)), secret or None)
+    return SavedDb(db_url.text_of(replace(parts, password=None)), secret or None)
 
 
 def save(data_dir: Path, saved: SavedDb | None) -> None:
@@ -57,7 +56,7 @@ def save(data_dir: Path, saved: SavedDb | None) -> None:
 
 def full_url(saved: SavedDb) -> str:
     """The URL to connect with: the password put back (quoted), when one is kept."""
-    return _url_of(replace(db_url.parse(saved.url), password=saved.password))
+    return db_url.text_of(replace(db_url.parse(saved.url), password=saved.password))
 
 
 def at_start(data_dir: Path, given: str | None) -> str | None:
@@ -69,10 +68,3 @@ def at_start(data_dir: Path, given: str | None) -> str | None:
         return env
     saved = load(data_dir)
     return None if saved is None else full_url(saved)
-
-
-def _url_of(parts: db_url.DbUrl) -> str:
-    secret = "" if parts.password is None else ":" + quote(parts.password, safe="")
-    user = quote(parts.user, safe="")
-    host = f"[{parts.host}]" if ":" in parts.host else parts.host
-    return f"postgresql://{user}{secret}@{host}:{parts.port}/{quote(parts.dbname, safe='')}"

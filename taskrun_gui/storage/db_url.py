@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from urllib.parse import quote, unquote, urlsplit
 
 ENV = "TASKRUN_DB"
 FORM = "postgresql://USER[:PASS]@HOST[:PORT]/DBNAME"
@@ -88,3 +89,21 @@ def use(url: str | None) -> None:
     through $TASKRUN_DB (the environment: not on disk, not in a child's command line)."""
     if url:
         os.environ[ENV] = url
+
+
+def text_of(parts: DbUrl) -> str:
+    """The URL of `parts` (its password quoted in it when it has one)."""
+    secret = "" if parts.password is None else ":" + quote(parts.password, safe="")
+    user = quote(parts.user, safe="")
+    host = f"[{parts.host}]" if ":" in parts.host else parts.host
+    return f"postgresql://{user}{secret}@{host}:{parts.port}/{quote(parts.dbname, safe='')}"
+
+
+@lru_cache(maxsize=8)
+def without_password(text: str) -> str | None:
+    """`text` with no password in it (a run's environment: the task must not see it; a
+    `taskrun` it calls finds it in ~/.pgpass), None when it is no URL of ours."""
+    try:
+        return text_of(replace(parse(text), password=None))
+    except DbUrlError:
+        return None

@@ -5,6 +5,7 @@ storage queries so a second backend changes storage only."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from peewee import Case
@@ -23,10 +24,11 @@ _QUEUED = str(RunStatus.QUEUED)
 
 def queued_after(last_id: int, unclaimed_only: bool, node: str) -> list[RunRecord]:
     """The queued runs `node` may take with id > last_id, oldest first (`unclaimed_only`:
-    those no host claimed)."""
+    those no host claimed, and this process's own claims: one whose commit went through but
+    whose answer the connection lost is taken up again, not left queued for ever)."""
     where = (Run.status == _QUEUED) & (Run.id > last_id) & servable_by(node)
     if unclaimed_only:
-        where &= Run.host_pid.is_null()
+        where &= Run.host_pid.is_null() | (Run.host_pid == os.getpid())
     return [to_record(row) for row in Run.select().where(where).order_by(Run.id)]
 
 

@@ -5,6 +5,7 @@ whole lease (after the database was down, every node looks silent)."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
@@ -114,3 +115,30 @@ def test_a_host_judges_others_only_after_a_whole_lease_of_its_own_beats() -> Non
     now[0] = 60
     watch.beat_done(True)  # a gap longer than half the lease: the count starts again
     assert not watch.may_judge()
+
+
+def test_a_lease_is_fresh_only_while_beats_go_through() -> None:
+    now = [0.0]
+    watch = LeaseWatch(10, clock=lambda: now[0])
+    assert not watch.fresh()  # no beat yet
+    watch.beat_done(True)
+    now[0] = 5
+    assert watch.fresh()
+    now[0] = 5.1
+    assert not watch.fresh()  # more than half a lease without a beat: maybe judged dead
+    watch.beat_done(True)
+    assert watch.fresh()
+    watch.beat_done(False)
+    assert not watch.fresh()
+
+
+def test_this_processs_own_claim_is_read_again_as_unclaimed(store: Store) -> None:
+    """A claim committed whose answer was lost: the next pass takes it up again; another
+    process's claim stays its own."""
+    task = add_task(store, shell_task("t", "true"))
+    mine, theirs = (_queued(store, task, "alpha", started=False) for _ in range(2))
+    with store.write_transaction():
+        assert run_claims.claim([mine.uid], os.getpid(), "alpha") == {mine.uid}
+        assert run_claims.claim([theirs.uid], os.getpid() + 1, "alpha") == {theirs.uid}
+    found = run_claims.queued_after(0, unclaimed_only=True, node="alpha")
+    assert [r.uid for r in found] == [mine.uid]

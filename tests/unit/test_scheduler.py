@@ -97,3 +97,15 @@ def test_a_fire_is_acted_on_once_even_before_the_store_records_it():
     assert sched.due([task])[0] == []
     clock.now += timedelta(seconds=1)
     assert sched.due([task])[0] == []
+
+
+def test_a_fire_forgotten_is_planned_again_from_the_store():
+    """A fire whose claim did not go through (a shared history out of reach) is not lost:
+    forgotten, the next look fires it again, as the store never recorded it."""
+    clock = Clock(T0 + timedelta(minutes=15, seconds=1))
+    sched = Scheduler(clock)
+    task = row(Schedule(cron="*/15 * * * *"))
+    assert len(sched.due([task])[0]) == 1
+    sched.forget(task.id)
+    clock.now += timedelta(seconds=1)
+    assert len(sched.due([task])[0]) == 1
