@@ -9,17 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.storage import output_repo, runs_repo
 from taskrun_gui.storage.db import Store
-from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.main_window import TAB_LOGS, MainWindow
 from taskrun_gui.ui.widgets.log_view import LogView
-from tests.e2e.test_shared_nodes import Machines
+from tests.e2e.machines import Machines
 from tests.e2e.test_shipped_output import serving
+from tests.helpers import app_context, shown_window
 
 
 @pytest.fixture
@@ -33,27 +32,12 @@ def alpha_window(
     qtbot: QtBot, tmp_path: Path, beta: Machines, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MainWindow]:
     """A window of node alpha on the same history, in a data dir of its own."""
-    from taskrun_gui.executor.host import Host
-    from taskrun_gui.ui.query import QueryRunner
-
     monkeypatch.setenv("TASKRUN_NODE", "alpha")
-    store = Store(tmp_path / "window", beta.url).open()
-    host = Host(store, 1, schedules=False)
-    assert host.try_serve()
-    query = QueryRunner(store, host.writer)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(AppContext(store, host.writer, host.executor, query, settings))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    try:
+    with (
+        app_context(tmp_path / "window", schedules=False, db_url=beta.url) as ctx,
+        shown_window(qtbot, ctx) as win,
+    ):
         yield win
-    finally:
-        win.confirm_quit = lambda _running, _queued: True
-        win.close()
-        host.close(timeout=10)
-        query.wait_idle()
-        store.close()
 
 
 def test_the_logs_tab_shows_another_nodes_run_live_and_whole(

@@ -19,6 +19,7 @@ Read = Callable[[], tuple[bool, list[str]]]  # (worth showing, the names to choo
 class NameFilter(QComboBox):
     name_changed = Signal()
     relevant_changed = Signal(bool)  # show the filter and the column
+    choices_ran = True  # every choice is a name some run has (a host filter's are not all)
 
     def __init__(
         self,
@@ -34,6 +35,7 @@ class NameFilter(QComboBox):
         self._query, self._read, self._name_of = query, read, name_of
         self._min_names = min_names
         self._relevant = False
+        self._announced: set[str] = set()  # the names of the runs the hub announced
         self.setMinimumContentsLength(10)
         # a narrow window (1024 px with both filters shown) may squeeze it, eliding the text
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("All no") + 32)
@@ -59,11 +61,17 @@ class NameFilter(QComboBox):
     def note_runs(self, recs: list[RunRecord]) -> None:
         """Runs the hub announced (before the store may have them): a name they bring is a
         choice now, and enough of them show the filter and the column."""
-        for name in sorted({n for r in recs if (n := self._name_of(r)) is not None}):
+        names = {n for r in recs if (n := self._name_of(r)) is not None}
+        for name in sorted(names):
             if self.findData(name) < 0:
                 self.addItem(name, name)
-        if self.count() - 1 >= self._min_names:
+        self._announced |= names
+        ran = self._announced | (self._choices() if self.choices_ran else set())
+        if len(ran) >= self._min_names:
             self._set_relevant(True)
+
+    def _choices(self) -> set[str]:
+        return {d for i in range(self.count()) if isinstance(d := self.itemData(i), str)}
 
     def _set_relevant(self, relevant: bool) -> None:
         self.setVisible(relevant)
