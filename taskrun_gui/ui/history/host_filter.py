@@ -21,6 +21,7 @@ def _read() -> tuple[bool, list[str]]:
 
 class HostFilter(NameFilter):
     choices_ran = False  # the inventory's hosts are choices before any run went to them
+
     def __init__(self, query: QueryRunner, parent: QWidget | None = None) -> None:
         super().__init__(query, _read, lambda r: r.host, 1, parent)
         self.setObjectName("hostCombo")
