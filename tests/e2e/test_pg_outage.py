@@ -129,6 +129,8 @@ def test_a_run_started_while_the_database_is_down_runs_and_is_recorded_when_it_i
         recorded = "SELECT status, exit_code FROM run WHERE uid = %s"
         wait_for(lambda: own_pg.query(recorded, (rec.uid,)) == [(str(RunStatus.FAILED), 4)], 30)
         assert _health(events)[-1:] in ([], [True])  # not left saying the store fails
+        shipped = "SELECT count(*) FROM run_output WHERE run_uid = %s"
+        wait_for(lambda: own_pg.query(shipped, (rec.uid,)) == [(1,)], 30)  # its output too
     finally:
         host.home.stop()
         home.join(10)
