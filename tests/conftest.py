@@ -150,6 +150,21 @@ def pg(_pg_started_first: pg_server.PgServer | None) -> pg_server.PgServer:
 
 
 @pytest.fixture
+def own_pg(pg: pg_server.PgServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[pg_server.PgServer]:
+    """A server of this test's own, to stop and start again (not the session's; `pg` only
+    for its skip rule), logged in to through its own pgpass file ($PGPASSFILE: this process
+    and its children); its commits survive an immediate stop."""
+    del pg
+    server = pg_server.start_server(durable=True)
+    assert server is not None
+    monkeypatch.setenv("PGPASSFILE", str(server.pgpass))
+    try:
+        yield server
+    finally:
+        server.discard()
+
+
+@pytest.fixture
 def pg_url(pg: pg_server.PgServer) -> str:
     """The URL of an empty PostgreSQL history (its schema made anew for each test)."""
     pg.reset()

@@ -11,10 +11,7 @@ import json
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.engine.host_events import HostEvent, RunFinished, StoreHealth
@@ -32,19 +29,6 @@ FAILING = "history store failing ("
 BACK = "taskrun: the history store accepts writes again"
 # two lines with a pause between: a run cut short by the outage would miss the second
 TWO_LINES = 'echo "start $TASKRUN_RUN_UID"; sleep 0.2; echo "end $TASKRUN_RUN_UID"; exit 3'
-
-
-@pytest.fixture
-def own_pg(pg: pg_server.PgServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[pg_server.PgServer]:
-    """A server of this test's own (`pg` only for its skip rule), logged in to through its
-    own pgpass file (the children inherit $PGPASSFILE)."""
-    server = pg_server.start_server(durable=True)
-    assert server is not None
-    monkeypatch.setenv("PGPASSFILE", str(server.pgpass))
-    try:
-        yield server
-    finally:
-        server.discard()
 
 
 def _count(server: pg_server.PgServer, where: str) -> int:

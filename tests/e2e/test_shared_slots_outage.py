@@ -5,12 +5,8 @@ on this machine only."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import shutil
 import signal
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,24 +16,9 @@ from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.pg_slots import OUTAGE_NOTE
 from tests.e2e.cli import popen_taskrun, taskrun
 from tests.helpers import wait_for
-from tests.pg_server import PgServer, start_server
+from tests.pg_server import PgServer
 
 pytestmark = pytest.mark.usefixtures("pg")  # skipped, or failed under CI, as the others
-
-
-@pytest.fixture
-def own_pg(monkeypatch: pytest.MonkeyPatch) -> Iterator[PgServer]:
-    """A server of this test's own (the session's is shared by every test)."""
-    server = start_server()
-    assert server is not None
-    monkeypatch.setenv("PGPASSFILE", str(server.pgpass))  # this process and its children
-    try:
-        yield server
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):  # stopped by the test
-            server.stop()
-        shutil.rmtree(server.root, ignore_errors=True)
-        shutil.rmtree(server.pgpass.parent, ignore_errors=True)
 
 
 def _times(path: Path) -> list[tuple[int, int]]:

@@ -5,7 +5,6 @@ survived and told as "look again"; SQLite has nothing to listen to."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from taskrun_gui.storage import pg_listen, run_writes
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.pg_listen import RunNotice
 from tests.helpers import wait_for
-from tests.pg_server import PgServer, start_server
+from tests.pg_server import PgServer
 from tests.unit.test_trends_repo import History
 
 
@@ -114,34 +113,19 @@ def _start_again(server: PgServer) -> None:
     server._run(str(server.bins / "pg_ctl"), "-D", data, "-l", log, "-o", options, "-w", "start")
 
 
-@pytest.fixture
-def own_server(pg: PgServer) -> Iterator[PgServer]:
-    """A server of this test's own, to restart (not the session's)."""
-    del pg  # skipped as the session's would be, when PostgreSQL is not installed
-    server = start_server()
-    assert server is not None
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(server.root, ignore_errors=True)
-        shutil.rmtree(server.pgpass.parent, ignore_errors=True)
-
-
 def test_the_listener_survives_a_server_restart_and_says_look_again(
-    tmp_path: Path, own_server: PgServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, own_pg: PgServer
 ) -> None:
-    monkeypatch.setenv("PGPASSFILE", str(own_server.pgpass))
-    store = Store(tmp_path / "data", own_server.url).open()
+    store = Store(tmp_path / "data", own_pg.url).open()
     heard = Heard()
     sub = pg_listen.subscribe(store.url, heard)
     assert sub is not None
     try:
         wait_for(lambda: heard.look_again == 1, timeout=30)
         # the test server commits asynchronously: an immediate stop would lose the schema
-        own_server.psql("CHECKPOINT")
-        own_server.stop()
-        _start_again(own_server)
+        own_pg.psql("CHECKPOINT")
+        own_pg.stop()
+        _start_again(own_pg)
         wait_for(lambda: heard.look_again == 2, timeout=60)  # back: something may be missed
         store.db.close()  # this thread's connection died with the server
         hist = History(store)

@@ -6,14 +6,10 @@ a server that stops answering mid-request does not hold the caller, who gets a l
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
 import signal
-import subprocess
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,25 +19,16 @@ from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.file_locks import TaskSlots
 from taskrun_gui.storage.pg_slots import OUTAGE_NOTE, PgSlotLock, PgSlots
 from tests.helpers import wait_for
-from tests.pg_server import PgServer, start_server
+from tests.pg_server import PgServer
 
 pytestmark = pytest.mark.usefixtures("pg")  # skipped, or failed under CI, as the others
 
 
 @pytest.fixture
-def own_pg(monkeypatch: pytest.MonkeyPatch) -> Iterator[PgServer]:
-    """A server of this test's own, with the history's schema (the session's is shared)."""
-    server = start_server()
-    assert server is not None
-    monkeypatch.setenv("PGPASSFILE", str(server.pgpass))
-    Store(Path(server.pgpass.parent) / "data", server.url).open().close()
-    try:
-        yield server
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):  # stopped by the test
-            server.stop()
-        shutil.rmtree(server.root, ignore_errors=True)
-        shutil.rmtree(server.pgpass.parent, ignore_errors=True)
+def own_pg(own_pg: PgServer) -> PgServer:
+    """The test's own server (tests/conftest.py), with the history's schema made."""
+    Store(Path(own_pg.pgpass.parent) / "data", own_pg.url).open().close()
+    return own_pg
 
 
 def _node(server: PgServer, locks: Path) -> PgSlots:
