@@ -19,6 +19,7 @@ from taskrun_gui.core.models import (
     Trigger,
 )
 from taskrun_gui.core.nodes import ANY_NODE
+from taskrun_gui.storage import run_records
 from taskrun_gui.storage.schema import Run, RunStep, Task
 
 
@@ -122,7 +123,7 @@ def page_before(flt: RunFilter, before_id: int | None, limit: int) -> list[RunRe
         query = query.where(where)
     if before_id is not None:
         query = query.where(Run.id < before_id)
-    return [to_record(r) for r in query.order_by(Run.id.desc()).limit(limit)]
+    return run_records.records(query.order_by(Run.id.desc()).limit(limit))
 
 
 def latest_statuses(task_id: int, limit: int) -> list[tuple[str, str]]:
@@ -152,8 +153,7 @@ def page_at(flt: RunFilter, offset: int, limit: int, total: int | None = None) -
     id_list = [r.id for r in ids]
     if not id_list:
         return []
-    rows = Run.select().where(Run.id.in_(id_list)).order_by(Run.id.desc())
-    return [to_record(r) for r in rows]
+    return run_records.records(Run.select().where(Run.id.in_(id_list)).order_by(Run.id.desc()))
 
 
 def count(flt: RunFilter) -> int:
