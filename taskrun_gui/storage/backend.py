@@ -98,6 +98,11 @@ class Backend(Protocol):
         """`column` as a filter the planner must not pick an index for (SQLite: +column)."""
         ...
 
+    def joined(self, expr: str, sep: str) -> str:
+        """SQL aggregating `expr` over the rows as text joined by `sep` (a literal without
+        quotes); several in one SELECT see the rows in the same order."""
+        ...
+
     def task_slots(self, db: Database, locks_dir: Path) -> Slots:
         """The run slots of this host: per machine (file locks in `locks_dir`) where the
         history is one machine's, over every node where it is shared."""
@@ -133,3 +138,15 @@ def query(sql: str, params: Sequence[Any] = ()) -> Cursor:
     """A plain statement (`?` placeholders) on the bound history, through its backend."""
     db = database_proxy.obj
     return of(db).execute(db, sql, params)
+
+
+def read(sql: str, params: Sequence[Any] = ()) -> Cursor:
+    """`query` for a read whose statement peewee logs like its own (on SQLite `query`
+    leaves peewee out, for the writer's thousands a second): the Trends and statistics
+    queries, whose plans tests/unit/test_trends_repo.py checks from that log."""
+    db = database_proxy.obj
+    backend = of(db)
+    if backend.name == "sqlite":
+        cursor: Cursor = db.execute_sql(sql, params)
+        return cursor
+    return backend.execute(db, sql, params)

@@ -194,15 +194,23 @@ def _v13_run_node_history(db: Database) -> None:
 RUN_TIMED_PREDICATE = "status IN ('failed', 'success', 'timeout') AND duration_ms IS NOT NULL"
 
 
-def _v14_run_task_timed(db: Database) -> None:
-    """One task's timed runs by duration (status too: the queries name it, so SQLite reads
-    the index alone): its all-time statistics sum their durations and
-    find its exact percentiles by an OFFSET in this index, without reading its runs into
-    Python (storage/task_stats.py). Partial: only runs that ended with a duration are in it,
-    so a queued or running run costs it nothing until its finish."""
+def _v14_history_read_indexes(db: Database) -> None:
+    """Indexes that keep the statistics and Trends queries from growing with the history:
+    - run_task_timed, one task's timed runs by duration: its all-time statistics sum their
+      durations and find its exact percentiles by an OFFSET in it, without reading its runs
+      into Python (storage/task_stats.py). Partial: only runs that ended with a duration are
+      in it, so a queued or running run costs it nothing until its finish; status is in it
+      because the queries name it (SQLite then reads the index alone).
+    - task_day_counts, the daily counts by day: success per day over every task (GROUP BY
+      day) and the heat map read this narrow index instead of the rows with their
+      histograms (two years of fifty tasks: 23 ms -> 7 ms)."""
     db.execute_sql(
         "CREATE INDEX IF NOT EXISTS run_task_timed"
         f" ON run(task_id, duration_ms, status) WHERE {RUN_TIMED_PREDICATE}"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS task_day_counts ON task_day(day, task_id, success, failed,"
+        " timeout, cancelled, error, interrupted)"
     )
 
 
@@ -220,7 +228,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v11_run_any_node,
     _v12_history_limits,
     _v13_run_node_history,
-    _v14_run_task_timed,
+    _v14_history_read_indexes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -125,6 +125,9 @@ class PostgresBackend:
     def filter_only(self, column: str) -> str:
         return f"({column} || '')"  # an expression: no index on the column is considered
 
+    def joined(self, expr: str, sep: str) -> str:
+        return f"string_agg(({expr})::text, '{sep}')"
+
     def task_slots(self, db: Database, locks_dir: Path) -> PgSlots:
         """Over every node: advisory locks on a connection of this node's own (pg_slots);
         this machine's file locks in `locks_dir` while the server cannot be reached."""

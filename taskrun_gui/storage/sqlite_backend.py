@@ -73,6 +73,9 @@ class SqliteBackend:
     def filter_only(self, column: str) -> str:
         return f"+{column}"
 
+    def joined(self, expr: str, sep: str) -> str:
+        return f"group_concat({expr}, '{sep}')"
+
     def task_slots(self, db: Database, locks_dir: Path) -> TaskSlots:
         return TaskSlots(locks_dir)
 

@@ -31,18 +31,18 @@ def all_time(task_id: int) -> RunStats | None:
     (stats_repo._finished_pairs). None where that differs from what the indexes hold: a
     timed run without a finish time, or one before 1970 (none the engine records); the
     caller reads the pairs then."""
-    if backend.query(
+    if backend.read(
         "SELECT 1 FROM run WHERE task_id = ? AND finished_at < 0 LIMIT 1", [task_id]
     ).fetchone():
         return None
     counts = dict.fromkeys(sorted(_FINAL), 0)
-    rows = backend.query(
+    rows = backend.read(
         "SELECT status, COUNT(*) FROM run WHERE task_id = ? GROUP BY status", [task_id]
     ).fetchall()
     for status, n in rows:
         if str(status) in _FINAL:
             counts[str(status)] += int(n)
-    unfinished = backend.query(  # active runs, and final ones without a finish time
+    unfinished = backend.read(  # active runs, and final ones without a finish time
         "SELECT status, duration_ms FROM run WHERE task_id = ? AND finished_at IS NULL",
         [task_id],
     ).fetchall()
@@ -56,7 +56,7 @@ def all_time(task_id: int) -> RunStats | None:
         **{s: counts[s] for s in sorted(_FINAL)},
         success_rate=success_rate(counts),
     )
-    n, total_ms = backend.query(
+    n, total_ms = backend.read(
         f"SELECT COUNT(*), SUM(duration_ms) FROM run WHERE {_TIMED}", [task_id]
     ).fetchone()
     n = int(n or 0)
@@ -84,7 +84,7 @@ def _ranks(task_id: int, n: int, lo: int, hi: int) -> tuple[int, int]:
     OFFSET from whichever end of the index is nearer (an OFFSET walks entry by entry)."""
     from_top = lo > n - 1 - hi
     order, offset = ("DESC", n - 1 - hi) if from_top else ("ASC", lo)
-    rows: list[Any] = backend.query(
+    rows: list[Any] = backend.read(
         f"SELECT duration_ms FROM run WHERE {_TIMED} ORDER BY duration_ms {order} LIMIT ? OFFSET ?",
         [task_id, hi - lo + 1, offset],
     ).fetchall()

@@ -8,7 +8,6 @@ query stays well under 100 ms; tests/unit/test_trends_repo.py checks the plans.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -20,18 +19,19 @@ from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.spec_diff import SpecChanges, compare_specs
 from taskrun_gui.core.stats import (
     COUNTED_STATUSES,
+    FINISHED_STATUSES,
     TIMED_STATUSES,
-    success_rate,
 )
-from taskrun_gui.storage import backend, tasks_repo
+from taskrun_gui.storage import backend, heat_grid, tasks_repo
 from taskrun_gui.storage.schema import Run, Task, TaskDay, TaskVersion
-from taskrun_gui.storage.stats_repo import Scope, day_filter
+from taskrun_gui.storage.stats_repo import Scope, day_conds, day_filter
 
 DEFAULT_MAX_POINTS = 20_000  # a year of a run every 30 minutes, drawn whole
 SAMPLE_SLOTS = 4_000  # beyond max_points: one run per slot of time, about 3 per pixel
 BROKEN_STATUSES = tuple(s for s in RunStatus if s.is_failure)
 _TIMED = tuple(sorted(str(s) for s in TIMED_STATUSES))
 _COUNT_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES)
+_FINISHED_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES if s in FINISHED_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -116,17 +116,19 @@ class WhatChanged:
 
 # -- daily aggregates ---------------------------------------------------------------------------
 def success_by_day(scope: Scope) -> list[DayRate]:
-    """One row per local day with runs, oldest first; all tasks added up when none is chosen."""
-    sums = [fn.SUM(getattr(TaskDay, c)) for c in _COUNT_COLUMNS]
-    query = day_filter(TaskDay.select(TaskDay.day, *sums), scope)
-    rows = cast(
-        Iterable[tuple[Any, ...]], query.group_by(TaskDay.day).order_by(TaskDay.day).tuples()
-    )
-    out: list[DayRate] = []
-    for day, *values in rows:
-        counts = {c: int(v or 0) for c, v in zip(_COUNT_COLUMNS, values, strict=True)}
-        out.append(DayRate(str(day), sum(counts.values()), success_rate(counts)))
-    return out
+    """One row per local day with runs, oldest first; all tasks added up when none is chosen.
+    The rate is divided in SQL (the same IEEE division of the same integers as
+    core.stats.success_rate), so a row costs no more than the DayRate made of it."""
+    conds, args = day_conds(scope)
+    finished = " + ".join(f"SUM({s})" for s in _FINISHED_COLUMNS)
+    rows = backend.read(
+        f"SELECT day, {' + '.join(f'SUM({c})' for c in _COUNT_COLUMNS)},"
+        f" CAST(SUM({RunStatus.SUCCESS}) AS DOUBLE PRECISION) / NULLIF({finished}, 0)"
+        f" FROM task_day{''.join((' AND ' if i else ' WHERE ') + c for i, c in enumerate(conds))}"
+        " GROUP BY day ORDER BY day",
+        args,
+    ).fetchall()
+    return [DayRate(str(day), int(runs), rate) for day, runs, rate in rows]
 
 
 def timed_run_count(scope: Scope) -> int:
@@ -139,38 +141,15 @@ def heatmap(days: int | None) -> Heatmap:
     """Task x day success rates over the last `days` local days (None: since the first run).
 
     Tasks are those with a run in the range, by name; days run without gaps up to today.
-    SQLite adds up each row's counts (a grid of fifty tasks over two years is 36,500 rows:
-    summing them in Python was a third of the time)."""
-    scope = Scope(None, days)
-    since = scope.since_day()
-    runs_sql = " + ".join(_COUNT_COLUMNS)
-    rows = list(
-        backend.query(
-            f"SELECT task_id, day, {runs_sql}, {RunStatus.SUCCESS}, {RunStatus.CANCELLED}"
-            " FROM task_day" + ("" if since is None else " WHERE day >= ?"),
-            [] if since is None else [since],
-        )
-    )
-    today = dt.date.today()
-    first = since or min((str(r[1]) for r in rows), default=today.isoformat())
-    start = dt.date.fromisoformat(first)
-    day_list = [(start + dt.timedelta(n)).isoformat() for n in range((today - start).days + 1)]
-    ids = sorted({int(r[0]) for r in rows})
+    The grid is built by numpy from the daily aggregates (storage/heat_grid.py): two years
+    of fifty tasks are 36,500 rows, and a Python tuple per row cost more than the grid."""
+    grid = heat_grid.read(Scope(None, days).since_day())
+    ids = list(grid.task_ids)
     names = {t.id: t.name for t in Task.select(Task.id, Task.name).where(Task.id.in_(ids))}
     ids.sort(key=lambda t: (names.get(t, "").lower(), t))
-    heat = Heatmap(ids, [names.get(t, f"#{t}") for t in ids], day_list, [], [])
-    heat.rates = [[None] * len(day_list) for _ in ids]
-    heat.counts = [[0] * len(day_list) for _ in ids]
-    rates_of = dict(zip(ids, heat.rates, strict=True))
-    counts_of = dict(zip(ids, heat.counts, strict=True))
-    col_of = {d: i for i, d in enumerate(day_list)}
-    for task_id, day, runs, success, cancelled in rows:
-        col = col_of.get(str(day))
-        if col is None:  # a day in the future (clock change): not on the map
-            continue
-        finished = runs - cancelled
-        counts_of[int(task_id)][col] = runs
-        rates_of[int(task_id)][col] = success / finished if finished else None
+    heat = Heatmap(ids, [names.get(t, f"#{t}") for t in ids], grid.days, [], [])
+    heat.rates = [grid.rates[t] for t in ids]
+    heat.counts = [grid.counts[t] for t in ids]
     return heat
 
 

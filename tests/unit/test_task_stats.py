@@ -125,3 +125,25 @@ def test_a_final_run_without_finish_time_is_not_counted(hist: History, store: St
     got = stats_repo.run_stats(Scope(t, None))
     assert (got.total, got.cancelled, got.p50_s) == (5, 0, 3.0)
     same(got, straight(store, t))
+
+
+def test_success_by_day_is_the_rate_of_the_summed_daily_counts(hist: History) -> None:
+    """trends_repo.success_by_day (divided in SQL) against core.stats.success_rate of the
+    day's aggregates added up in Python: every day, the same float."""
+    from taskrun_gui.core.stats import success_rate
+    from taskrun_gui.storage import trends_repo
+
+    a, b, idle = hist.task("a"), hist.task("b"), hist.task("idle")
+    for i in range(40):
+        status = ("success", "failed", "success", "timeout", "error", "interrupted")[i % 6]
+        hist.run(a if i % 3 else b, status, 100 + i, day_ms(i % 7, 10, i))
+    hist.run(a, "cancelled", None, day_ms(9))  # a day of cancelled runs only: no rate
+    for scope in (Scope(a, None), Scope(b, 5), Scope(None, None), Scope(None, 3), Scope(idle)):
+        want = [
+            (d.day, sum(d.counts.values()), success_rate(d.counts))
+            for d in stats_repo.day_rows(scope)
+        ]
+        got = [(r.day, r.runs, r.success_rate) for r in trends_repo.success_by_day(scope)]
+        assert got == want, scope
+    assert trends_repo.success_by_day(Scope(a, None))[0].success_rate is None
+    assert trends_repo.success_by_day(Scope(idle)) == []
