@@ -137,18 +137,19 @@ def _finished_pairs(scope: Scope) -> list[tuple[str, int | None]]:
 
 def merged_hist(scope: Scope) -> durations.Histogram:
     """The scope's duration histograms added up: two years of fifty tasks are 36,000 texts
-    of "k:c,k:c", read with plain SQL and parsed by numpy in one go (~40 ms, against ~1 s
-    for hist_decode and hist_merge per row)."""
+    of "k:c,k:c", joined by the database into one text and parsed by numpy in one go
+    (~20 ms, against ~1 s for hist_decode and hist_merge per row)."""
     conds, args = day_conds(scope)
-    cursor = backend.query(
-        f"SELECT hist FROM task_day WHERE hist != ''{''.join(' AND ' + c for c in conds)}", args
-    )
-    texts = [str(h) for (h,) in cursor]
-    if not texts:
+    text = backend.read(
+        f"SELECT {backend.current().joined('hist', ',')} FROM task_day WHERE hist != ''"
+        + "".join(" AND " + c for c in conds),
+        args,
+    ).fetchone()[0]
+    if not text:
         return {}
     import numpy as np  # here, not at the top: the CLI and the window start without numpy
 
-    numbers = np.fromstring(",".join(texts).replace(":", ","), sep=",", dtype=np.int64)
+    numbers = np.fromstring(str(text).replace(":", ","), sep=",", dtype=np.int64)
     merged = np.bincount(numbers[0::2], weights=numbers[1::2])
     return {int(k): int(merged[k]) for k in np.flatnonzero(merged)}
 
