@@ -3,7 +3,7 @@
 `stats_from_runs` over a task's (status, duration) pairs is exact, but a busy task has tens
 of thousands of runs: building them in Python took ~20 ms at a million runs. The same figures
 come from indexes, summed in SQL: the counts per status from the (task_id, status, id) index,
-and the durations from the partial (task_id, duration_ms) index of timed runs (migration 14,
+and the durations from the partial (task_id, duration_ms, status) index of timed runs (mig. 14,
 run_task_timed): their count and sum in one walk of it, each percentile the value at its
 rank, read by an OFFSET from the nearer end (the index is ordered by duration). The
 percentiles are those of core.durations.percentile (linear interpolation between the closest
