@@ -157,8 +157,12 @@ class HostPoller(StoreTicker):
         rows = run_claims.queued_after(
             self._last_id, unclaimed_only=self._claims_cleared, node=self.node
         )
+        seen_up_to = rows[-1].id or 0 if rows else 0
         rows = [row for row in rows if not self.is_known(row.uid)]
         if not rows:  # none queued: no dead host's claim to clear either
+            # this host's own queued runs are not read again each pass (a burst of a
+            # thousand, each pass: a thousand rows for nothing); it never forgets a run
+            self._last_id = max(self._last_id, seen_up_to)
             self._claims_cleared = True
             self._left = False
             self.deferred = 0
