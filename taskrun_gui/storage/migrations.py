@@ -189,6 +189,20 @@ def _v13_run_node_history(db: Database) -> None:
     )
 
 
+DOUBLE_COLUMNS = (("run", "proc_create_time"), ("run", "cpu_seconds"), ("host", "latency_ms"))
+
+
+def _v14_double_floats(db: Database) -> None:
+    """PostgreSQL: the float columns in double precision. They were REAL, four bytes, which
+    keeps a process's start time (1.7e9 s) to within 128 s only, so a crashed host's
+    recovery could not tell its run's process from another with the same pid; SQLite's REAL
+    is eight bytes already."""
+    if backend.of(db).name != "postgresql":
+        return
+    for table, column in DOUBLE_COLUMNS:
+        db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE DOUBLE PRECISION")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -203,6 +217,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v11_run_any_node,
     _v12_history_limits,
     _v13_run_node_history,
+    _v14_double_floats,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
