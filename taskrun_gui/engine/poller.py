@@ -154,15 +154,15 @@ class HostPoller(StoreTicker):
         store (one transaction a pass, whatever the burst): a run whose claim the store
         refuses is not started, and is tried again next pass."""
         # before the claims are cleared, dead hosts' claims count as none
-        rows = run_claims.queued_after(
-            self._last_id, unclaimed_only=self._claims_cleared, node=self.node
-        )
-        seen_up_to = rows[-1].id or 0 if rows else 0
+        look = (self._last_id, self._claims_cleared, self.node)
+        ids = run_claims.queued_ids_after(*look)
+        unknown = [i for i, uid in ids if not self.is_known(uid)]
+        rows = run_claims.queued_after(unknown[0] - 1, *look[1:]) if unknown else []
         rows = [row for row in rows if not self.is_known(row.uid)]
         if not rows:  # none queued: no dead host's claim to clear either
             # this host's own queued runs are not read again each pass (a burst of a
             # thousand, each pass: a thousand rows for nothing); it never forgets a run
-            self._last_id = max(self._last_id, seen_up_to)
+            self._last_id = max(self._last_id, ids[-1][0] if ids else 0)
             self._claims_cleared = True
             self._left = False
             self.deferred = 0
