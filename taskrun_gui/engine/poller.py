@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
-from taskrun_gui.core.nodes import ANY_NODE, heartbeat_s, lease_s, node_name
+from taskrun_gui.core.nodes import ANY_NODE, boot_id, heartbeat_s, lease_s, node_name
 from taskrun_gui.engine.logsink import log_path_for
 from taskrun_gui.engine.node_watch import LeaseWatch, take_over
 from taskrun_gui.engine.records import values_for
@@ -228,11 +228,11 @@ class HostPoller(StoreTicker):
         node, pid = self.node, os.getpid()
         try:
             if self.write is not None:
-                fut = self.write(lambda: nodes_repo.beat(node, pid))
+                fut = self.write(lambda: nodes_repo.beat(node, pid, boot_id()))
                 fut.add_done_callback(self._beat_done)
             else:
                 with self.store.write_transaction():
-                    nodes_repo.beat(node, pid)
+                    nodes_repo.beat(node, pid, boot_id())
                 self.lease.beat_done(True)
         except Exception as exc:  # read-only, locked, full: the next beat tries again
             log.debug("heartbeat: %s", exc)

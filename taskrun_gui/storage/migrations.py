@@ -203,6 +203,12 @@ def _v14_double_floats(db: Database) -> None:
         db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE DOUBLE PRECISION")
 
 
+def _v15_node_boot(db: Database) -> None:
+    """node.boot_id: with the pid, which host process beats a node, so a second host that
+    takes a name already in use on the shared history (a cloned machine) is refused."""
+    add_column(db, "node", "boot_id", "TEXT DEFAULT NULL")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -218,6 +224,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v12_history_limits,
     _v13_run_node_history,
     _v14_double_floats,
+    _v15_node_boot,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -168,6 +168,7 @@ class Node(BaseModel):
     heartbeat_at = BigIntegerField()
     started_at = BigIntegerField()
     pid = IntegerField(null=True)
+    boot_id = TextField(null=True)  # with pid, the host process (core.nodes.boot_id)
 
 
 class HistoryLimit(BaseModel):
