@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from taskrun_gui import qt_gc
 from taskrun_gui.core import nodes
 from taskrun_gui.engine.command_socket import CommandListener
+from taskrun_gui.engine.node_names import NodeNameInUse
 from taskrun_gui.executor.host import Host
 from taskrun_gui.resources import app_icon
 from taskrun_gui.single_instance import SingleInstance
@@ -153,7 +154,13 @@ def when_painted(window: QWidget, then: Callable[[], None]) -> None:
 def serve(host: Host, window: MainWindow) -> list[CommandListener]:
     """Serve the data dir (its engine host also keeps it clean: retention), with its command
     socket for thin `taskrun` calls; or follow the process that serves it and say so."""
-    if host.try_serve():
+    try:
+        serving = host.try_serve()
+    except NodeNameInUse as exc:  # another live host has this node's name: nothing to do
+        QMessageBox.critical(window, "TaskRun cannot serve", str(exc))
+        QApplication.exit(2)
+        return []
+    if serving:
         from taskrun_gui.cli.thin_host import listen
 
         listener = listen(host.store)

@@ -120,6 +120,7 @@ def execute(args: argparse.Namespace, hosted: Store | None = None) -> int:
 
     from taskrun_gui.cli.common import CliError
     from taskrun_gui.core.params import ParamError
+    from taskrun_gui.engine.node_names import NodeNameInUse
     from taskrun_gui.storage.db import StoreBusyError, StoreOpenError
     from taskrun_gui.storage.migrations import SchemaTooNewError
     from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskNotFoundError
@@ -140,6 +141,9 @@ def execute(args: argparse.Namespace, hosted: Store | None = None) -> int:
     except (StoreOpenError, StoreBusyError) as exc:
         print(f"taskrun: {exc}", file=sys.stderr)
         return 1
+    except NodeNameInUse as exc:
+        print(f"taskrun: {exc}", file=sys.stderr)
+        return 2
     except OperationalError as exc:
         print(f"taskrun: history store error: {exc}", file=sys.stderr)
         return 1

@@ -27,7 +27,7 @@ from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.engine import records
 from taskrun_gui.engine.locks import host_alive, host_lock, host_pid
 from taskrun_gui.engine.log_follow import LogFollower
-from taskrun_gui.engine.queueing import queued_event
+from taskrun_gui.engine.queueing import queued_event, secret_refusal
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.shipped_log import ShippedFollower, reads_shipped
 from taskrun_gui.engine.wakeup import nudge
@@ -123,23 +123,9 @@ def _known_node_or_fail(name: str) -> None:
 
 
 def _no_secret_for(task: tasks_repo.TaskRow, given: dict[str, str], node: str) -> None:
-    """A secret value never goes into the shared database, so one typed here cannot reach a
-    run another node executes: refused, with how that node keeps its own (it takes that)."""
-    typed = sorted(set(given) & task.spec.secret_names())
-    if typed and node == ANY_NODE:
-        fail(
-            f"--param {typed[0]}: a secret value cannot travel with a run queued for any node "
-            f"(it never goes into the database); queue it for one node, or set it on each: "
-            f"`taskrun --node NODE task secret {task.name} {typed[0]}`",
-            code=2,
-        )
-    if typed:
-        fail(
-            f"--param {typed[0]}: a secret value cannot travel to node {node} (it never goes "
-            f"into the database); set it there: `taskrun --node {node} task secret "
-            f"{task.name} {typed[0]}`",
-            code=2,
-        )
+    refused = secret_refusal(task.name, task.spec, given, node)
+    if refused is not None:
+        fail(f"--param {refused}", code=2)
 
 
 def queue_rows(

@@ -6,6 +6,7 @@ machine is one node; on a shared PostgreSQL history each machine is one."""
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import socket
@@ -22,6 +23,17 @@ ANY_NODE = "any"  # `run --node any`: the first node with a free slot takes it
 def node_name() -> str:
     """This process's node: $TASKRUN_NODE (what --node sets), else the host name."""
     return os.environ.get(ENV) or socket.gethostname() or "localhost"
+
+
+@functools.cache
+def boot_id() -> str:
+    """This boot of this machine: with a pid, which host process beats a node (a cloned
+    machine boots with an id of its own, where its host name and machine id are copies)."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            return fh.read().strip()
+    except OSError:  # not Linux: the host name is the best there is
+        return socket.gethostname()
 
 
 def lease_problem() -> str | None:

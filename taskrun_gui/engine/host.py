@@ -17,10 +17,10 @@ from dataclasses import replace
 
 from taskrun_gui.core import run_events
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
-from taskrun_gui.core.run_events import RunFinished as RunEnded
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import host_requests, log_ship, records
 from taskrun_gui.engine.alerts import AlertWatch
+from taskrun_gui.engine.dispatcher import Dispatcher
 from taskrun_gui.engine.host_events import (
     EventSink,
     HostIdle,
@@ -96,6 +96,8 @@ class EngineHost:
         )
         self._alerts = AlertWatch(store, lambda raised: post(("alert", raised))) if alerts else None
         self._notify = NotifyService(store, self._chained, writer.flush) if notify else None
+        shared = store.url is not None  # slots are round trips to the server: off the home
+        self._dispatcher = Dispatcher(self._start_ready, post) if shared else None
 
     # -- life -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -105,6 +107,8 @@ class EngineHost:
             why = self.store.open_error or "the history store is read-only"
             self._sink(StoreHealth(False, f"{why}; queued runs are not started"))
             return
+        if self._dispatcher is not None:
+            self._dispatcher.start()
         self._poller.start()
         self._retention.start()
         if self._alerts is not None:
@@ -116,6 +120,8 @@ class EngineHost:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
         running = self._board.close()
         self._loop.dispatch_in(None)
+        if self._dispatcher is not None:
+            self._dispatcher.stop()
         self._poller.stop()
         self._retention.stop()
         if cancel_running:
@@ -255,15 +261,21 @@ class EngineHost:
 
     # -- dispatch ---------------------------------------------------------------------------
     def dispatch(self) -> None:
-        """Start what may start; wake up again when a run waiting out its backoff is due."""
+        """Start what may start (on a shared history on the dispatcher's thread: no slot round
+        trip on the home thread); wake up again when a run waiting out its backoff is due."""
         if self._board.paused:
             self._announce_queue(False)
-            return
-        try:
-            started, next_due = self._start_ready()
-        except Exception:  # e.g. no file descriptor left for a slot: try again soon
-            log.exception("could not start queued runs")
-            started, next_due = True, now_ms() + 1000
+        elif self._dispatcher is not None:
+            self._dispatcher.request()  # it posts ("dispatched", ...) home
+        else:
+            try:
+                started, next_due = self._start_ready()
+            except Exception:  # e.g. no file descriptor left for a slot: try again soon
+                log.exception("could not start queued runs")
+                started, next_due = True, now_ms() + 1000
+            self._dispatched(started, next_due)
+
+    def _dispatched(self, started: bool, next_due: int | None) -> None:
         if next_due is not None:
             self._loop.dispatch_in(max(10, next_due - now_ms()) / 1000)
         self._announce_queue(started)
@@ -290,24 +302,9 @@ class EngineHost:
                 result = execute_run(job, self.store, recorder, hooks)
         except Exception as exc:  # execute_run records its own failures; this is the last guard
             log.exception("worker for run %s crashed", uid)
-            result = RunResult(self._internal_finish(job.record, exc))
+            result = RunResult(host_requests.internal_finish(self.writer, job.record, exc))
         self._watchdog.forget(uid)
         self._run_ended(result)
-
-    def _internal_finish(self, queued: RunRecord, exc: Exception) -> RunRecord:
-        """The end of a run whose worker crashed (left queued, the next host runs it again)."""
-        final = replace(
-            queued,
-            status=RunStatus.ERROR,
-            finished_at=now_ms(),
-            error_type=ErrorType.INTERNAL,
-            error_message=f"internal error: {exc}",
-        )
-        try:
-            self.writer.submit(RunEnded.of(final), lazy=True)
-        except Exception:
-            log.exception("could not record the end of run %s", queued.uid)
-        return final
 
     def _run_ended(self, result: RunResult) -> None:
         """On the worker's thread, as its run ends: free its slot, report, start the next
@@ -351,6 +348,8 @@ class EngineHost:
         elif kind == "done":
             self._on_run_done(event[1], event[2])
             return True
+        elif kind == "dispatched":
+            self._dispatched(event[1], event[2])
         elif kind == "foreign":
             self._on_foreign_queued(event[1])
         elif kind == "controls":

@@ -12,13 +12,23 @@ from typing import TYPE_CHECKING
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core import run_events
 from taskrun_gui.core.hosts import HostError, select
-from taskrun_gui.core.models import Control, OverlapPolicy, RunRecord, TaskSpec, Trigger
+from taskrun_gui.core.models import (
+    Control,
+    ErrorType,
+    OverlapPolicy,
+    RunRecord,
+    RunStatus,
+    TaskSpec,
+    Trigger,
+)
 from taskrun_gui.core.nodes import ANY_NODE
+from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.notify_service import Chained
 from taskrun_gui.engine.queueing import new_jobs, queued_event
 from taskrun_gui.engine.runner import RunJob
 from taskrun_gui.engine.scheduler import Fire
 from taskrun_gui.storage import hosts_repo, run_claims
+from taskrun_gui.storage.writer import StoreWriter
 
 if TYPE_CHECKING:
     from taskrun_gui.engine.host import EngineHost
@@ -115,3 +125,19 @@ def adopt_chained(host: EngineHost, jobs: list[RunJob]) -> None:
     for job in jobs:
         host.adopt(job)
     host.dispatch()
+
+
+def internal_finish(writer: StoreWriter, queued: RunRecord, exc: Exception) -> RunRecord:
+    """The end of a run whose worker crashed (left queued, the next host runs it again)."""
+    final = replace(
+        queued,
+        status=RunStatus.ERROR,
+        finished_at=now_ms(),
+        error_type=ErrorType.INTERNAL,
+        error_message=f"internal error: {exc}",
+    )
+    try:
+        writer.submit(run_events.RunFinished.of(final), lazy=True)
+    except Exception:
+        log.exception("could not record the end of run %s", queued.uid)
+    return final

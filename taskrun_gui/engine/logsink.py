@@ -4,6 +4,7 @@ log_file.py) and batched, incrementally decoded text for live viewers."""
 from __future__ import annotations
 
 import codecs
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,7 +56,7 @@ def log_path_for(logs_dir: Path, run_uid: str, queued_at_ms: int) -> Path:
     return logs_dir / month / f"{run_uid}.log"
 
 
-_KNOWN_DIRS: set[Path] = set()  # log folders made already (one a month)
+_KNOWN_DIRS: set[str] = set()  # log folders made already (one a month)
 
 
 class LogSink:
@@ -66,16 +67,17 @@ class LogSink:
         on_output: OutputCallback | None = None,
         cap: int | None = None,
     ) -> None:
-        if path.parent not in _KNOWN_DIRS:
+        folder = os.path.dirname(path)  # a string: no Path made for each run
+        if folder not in _KNOWN_DIRS:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                _KNOWN_DIRS.add(path.parent)
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+                _KNOWN_DIRS.add(folder)
             except OSError:
                 pass  # the log file cannot be made either: LogFile counts what is lost
         self.file = LogFile(path, cap)
         self.path = path
-        self._masker = SecretMasker(secrets)
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._masker = SecretMasker(secrets) if any(secrets) else None
+        self._decoder: codecs.IncrementalDecoder | None = None  # made for the first output
         self._on_output = on_output
         self._pending: list[bytes] = []
         self._pending_size = 0
@@ -90,7 +92,7 @@ class LogSink:
     def write(self, chunk: bytes | memoryview) -> None:
         """Store a chunk. It may be a view of the reader's buffer, reused after this call:
         nothing here keeps it without copying."""
-        data = self._masker.feed(chunk)
+        data = chunk if self._masker is None else self._masker.feed(chunk)
         if data:
             self._store(data)
 
@@ -124,21 +126,26 @@ class LogSink:
         self._pending.clear()
         self._pending_size = 0
         text = ""
+        decoder = self._decoder or self._new_decoder()
         if self._skipped:
-            self._decoder.reset()
+            decoder.reset()
             skipped = f"{self._skipped} bytes not shown live; the log file has them]\n"
             text = SKIP_NOTE_START + skipped
             self._skipped = 0
-        text += self._decoder.decode(data)
+        text += decoder.decode(data)
         self._on_output(text, self.position)
 
+    def _new_decoder(self) -> codecs.IncrementalDecoder:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        return self._decoder
+
     def close(self) -> None:
-        rest = self._masker.flush()
+        rest = b"" if self._masker is None else self._masker.flush()
         if rest:
             self._store(rest)
         if self._on_output is not None:
             self.tick(force=True)
-            final = self._decoder.decode(b"", final=True)
+            final = "" if self._decoder is None else self._decoder.decode(b"", final=True)
             if final:
                 self._on_output(final, self.position)
         self.file.close()

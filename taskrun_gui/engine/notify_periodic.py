@@ -42,7 +42,7 @@ class Periodic:
     def succeeded(self, rec: RunRecord, events: dict[str, tuple[str, str]]) -> None:
         """A success of a task that was late: it is back (a recovery, told once)."""
         key = str(rec.task_id)
-        if key not in notify_state.load(self.data_dir).late:
+        if key not in notify_state.peek(self.data_dir).late:
             return
         with notify_state.changing(self.data_dir) as state:
             state.late.pop(key, None)

@@ -11,6 +11,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import log_failure
 
 log = logging.getLogger(__name__)
+GATHER_S = 0.02  # after a run is judged, the next ones of a burst are let in together
 TICK_S = 30.0  # how often late tasks and the digest are looked at (and at start, at resume)
 TRIGGER_KEYS = ("TRIGGER_RUN_ID", "TRIGGER_STATUS", "TRIGGER_TASK")
 
@@ -105,6 +107,8 @@ class NotifyService:
                     self._on_finished(*item)
                 except Exception as exc:  # a busy store, a bad rule: the next run is judged again
                     log_failure(log, exc, "alerts for run %s", item[0].uid)
+                if self._items.empty():  # a burst's ends gather meanwhile: one wake-up for
+                    time.sleep(GATHER_S)  # them, not one per run (each a GIL hand-over)
         finally:
             self.store.db.close()  # this thread's connection
 

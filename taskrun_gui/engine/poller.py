@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
-from taskrun_gui.core.nodes import ANY_NODE, heartbeat_s, lease_s, node_name
+from taskrun_gui.core.nodes import ANY_NODE, boot_id, heartbeat_s, lease_s, node_name
 from taskrun_gui.engine.logsink import log_path_for
 from taskrun_gui.engine.node_watch import LeaseWatch, take_over
 from taskrun_gui.engine.records import values_for
@@ -154,11 +154,15 @@ class HostPoller(StoreTicker):
         store (one transaction a pass, whatever the burst): a run whose claim the store
         refuses is not started, and is tried again next pass."""
         # before the claims are cleared, dead hosts' claims count as none
-        rows = run_claims.queued_after(
-            self._last_id, unclaimed_only=self._claims_cleared, node=self.node
-        )
+        look = (self._last_id, self._claims_cleared, self.node)
+        ids = run_claims.queued_ids_after(*look)
+        unknown = [i for i, uid in ids if not self.is_known(uid)]
+        rows = run_claims.queued_after(unknown[0] - 1, *look[1:]) if unknown else []
         rows = [row for row in rows if not self.is_known(row.uid)]
         if not rows:  # none queued: no dead host's claim to clear either
+            # this host's own queued runs are not read again each pass (a burst of a
+            # thousand, each pass: a thousand rows for nothing); it never forgets a run
+            self._last_id = max(self._last_id, ids[-1][0] if ids else 0)
             self._claims_cleared = True
             self._left = False
             self.deferred = 0
@@ -224,11 +228,11 @@ class HostPoller(StoreTicker):
         node, pid = self.node, os.getpid()
         try:
             if self.write is not None:
-                fut = self.write(lambda: nodes_repo.beat(node, pid))
+                fut = self.write(lambda: nodes_repo.beat(node, pid, boot_id()))
                 fut.add_done_callback(self._beat_done)
             else:
                 with self.store.write_transaction():
-                    nodes_repo.beat(node, pid)
+                    nodes_repo.beat(node, pid, boot_id())
                 self.lease.beat_done(True)
         except Exception as exc:  # read-only, locked, full: the next beat tries again
             log.debug("heartbeat: %s", exc)

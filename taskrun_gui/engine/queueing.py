@@ -18,6 +18,26 @@ if TYPE_CHECKING:  # a command that queues a run does not run it: no supervisor 
     from taskrun_gui.engine.runner import RunJob
 
 
+def secret_refusal(task_name: str, spec: TaskSpec, given: dict[str, str], node: str) -> str | None:
+    """Why the secret values typed for a run cannot go with it to `node` (None: they can).
+    A secret value never goes into the shared database, so one typed here cannot reach a
+    run another node executes; that node takes its own (`task secret`)."""
+    typed = sorted(set(given) & spec.secret_names())
+    if not typed or node == node_name():
+        return None
+    how = f"`taskrun --node {node} task secret {task_name} {typed[0]}`"
+    if node == ANY_NODE:
+        return (
+            f"{typed[0]}: a secret value cannot travel with a run queued for any node (it never"
+            f" goes into the database); queue it for one node, or set it on each: "
+            f"`taskrun --node NODE task secret {task_name} {typed[0]}`"
+        )
+    return (
+        f"{typed[0]}: a secret value cannot travel to node {node} (it never goes into the "
+        f"database); set it there: {how}"
+    )
+
+
 def new_jobs(
     store: Store,
     task_id: int,
@@ -41,6 +61,9 @@ def new_jobs(
     # the task's node, but for a batch on SSH hosts (driven from here) and "any" (a host of
     # this node has a slot now: it runs here, as `run --node any` serving itself does)
     node = spec.node if spec.node and spec.node != ANY_NODE and not hosts else None
+    refused = None if node is None else secret_refusal(spec.name, spec, given or {}, node)
+    if refused is not None:  # typed in the window for a task another node runs: never dropped
+        raise params_mod.ParamError(refused)
     for host in places:
         for _ in range(max(1, repeat)):
             rec = records.new_run(

@@ -20,17 +20,25 @@ from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import replay_spool
 
 
-def recover_dead_runs(store: Store) -> list[RunRecord]:
+def recover_dead_runs(store: Store, name_checked: bool = False) -> list[RunRecord]:
     """Mark the live runs of dead hosts interrupted. Call while holding the host lock. What a
     dead writer left (a finish it had not committed) is written first: it is not lost; a run
-    whose finish still waits (the store refused the replay) is left for the next replay."""
+    whose finish still waits (the store refused the replay) is left for the next replay.
+    On a shared history the node's live runs are left alone while another live host serves
+    its name (engine/node_names.py; `name_checked`: the caller has just made sure)."""
     if replay_spool(store):
         finishes_waiting = unreplayed.waiting_uids(store.spool_dir, finishes_only=True)
     else:
         finishes_waiting = set()
     _stop_taken_over(store)
+    live = runs_repo.live(node_name())  # another node's runs are its own to recover
+    if live and store.url is not None and not name_checked:
+        from taskrun_gui.engine import node_names  # few commands find a run to recover
+
+        if node_names.in_use(store) is not None:
+            return []  # that host's runs, not dead ones
     recovered = []
-    for rec in runs_repo.live(node_name()):  # another node's runs are its own to recover
+    for rec in live:
         if rec.uid not in finishes_waiting:
             _interrupt(store, rec)
             recovered.append(rec)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from taskrun_gui.engine import node_names
 from taskrun_gui.engine.home_thread import ThreadHome
 from taskrun_gui.engine.host import EngineHost
 from taskrun_gui.engine.host_events import EventSink, HostEvent, RunFinished, StoreHealth
@@ -18,14 +19,20 @@ from taskrun_gui.storage.writer import StoreWriter
 
 def claim_data_dir(lock: FileLock, store: Store) -> tuple[bool, str]:
     """Take the host lock and recover what a dead host left. Returns (taken, why recovery
-    failed: a store refusing writes recovers next time)."""
+    failed: a store refusing writes recovers next time); raises NodeNameInUse when another
+    live host serves this node's name on a shared history (engine/node_names.py)."""
     if not lock.try_acquire():
         return False, ""
+    try:  # before recovery: another host's live runs are not this one's to recover
+        node_names.ensure_free(store)
+    except BaseException:
+        lock.release()
+        raise
     lock.write_owner(f"{os.getpid()}\n")
     if not store.writable:
         return True, ""
     try:
-        recover_dead_runs(store)
+        recover_dead_runs(store, name_checked=True)
     except Exception as exc:
         return True, str(exc)
     return True, ""

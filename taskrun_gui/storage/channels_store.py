@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from taskrun_gui.core import notify_rules
+from taskrun_gui.storage import stat_cache
 from taskrun_gui.storage.atomic_file import atomic_text_file
 
 FILE_NAME = "channels.json"
@@ -44,9 +45,14 @@ def name_error(name: str) -> str | None:
 
 
 def load(data_dir: Path) -> dict[str, Channel]:
-    """The channels, by name; none when the file is missing or unreadable."""
+    """The channels, by name; none when the file is missing or unreadable (read again only
+    when the file changed: the alert thread asks for every run)."""
+    return dict(stat_cache.read(path_of(data_dir), _read, dict))
+
+
+def _read(path: Path) -> dict[str, Channel]:
     try:
-        with open(path_of(data_dir), encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
     except (OSError, ValueError):
         return {}
@@ -65,7 +71,7 @@ def _locked(data_dir: Path) -> Iterator[dict[str, Channel]]:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(path.with_suffix(".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        channels = load(data_dir)
+        channels = _read(path)
         yield channels
         with atomic_text_file(path) as out:
             json.dump(

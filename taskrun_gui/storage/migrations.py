@@ -214,6 +214,26 @@ def _v14_history_read_indexes(db: Database) -> None:
     )
 
 
+DOUBLE_COLUMNS = (("run", "proc_create_time"), ("run", "cpu_seconds"), ("host", "latency_ms"))
+
+
+def _v15_double_floats(db: Database) -> None:
+    """PostgreSQL: the float columns in double precision. They were REAL, four bytes, which
+    keeps a process's start time (1.7e9 s) to within 128 s only, so a crashed host's
+    recovery could not tell its run's process from another with the same pid; SQLite's REAL
+    is eight bytes already."""
+    if backend.of(db).name != "postgresql":
+        return
+    for table, column in DOUBLE_COLUMNS:
+        db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE DOUBLE PRECISION")
+
+
+def _v16_node_boot(db: Database) -> None:
+    """node.boot_id: with the pid, which host process beats a node, so a second host that
+    takes a name already in use on the shared history (a cloned machine) is refused."""
+    add_column(db, "node", "boot_id", "TEXT DEFAULT NULL")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_secret_defaults_out_of_rows,
@@ -229,6 +249,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v12_history_limits,
     _v13_run_node_history,
     _v14_history_read_indexes,
+    _v15_double_floats,
+    _v16_node_boot,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -24,17 +24,41 @@ class NodeRow:
     queued: int  # runs queued for it
 
 
-def beat(name: str, pid: int) -> None:
-    """Say node `name` (host process `pid`) is there; a new process restarts its
-    started_at. Call in a write transaction."""
+def beat(name: str, pid: int, boot: str | None = None) -> None:
+    """Say node `name` (host process `pid` of boot `boot`, core.nodes.boot_id) is there; a
+    new process restarts its started_at. Call in a write transaction."""
     now = backend.current().now_ms_sql()
     backend.query(
-        f"INSERT INTO node (name, heartbeat_at, started_at, pid) VALUES (?, {now}, {now}, ?)"
+        f"INSERT INTO node (name, heartbeat_at, started_at, pid, boot_id)"
+        f" VALUES (?, {now}, {now}, ?, ?)"
         " ON CONFLICT(name) DO UPDATE SET heartbeat_at = excluded.heartbeat_at,"
         " started_at = CASE WHEN node.pid = excluded.pid THEN node.started_at"
-        " ELSE excluded.started_at END, pid = excluded.pid",
-        [name, pid],
+        " ELSE excluded.started_at END, pid = excluded.pid, boot_id = excluded.boot_id",
+        [name, pid, boot],
     )
+
+
+@dataclass
+class Holder:
+    """The host process that last beat a node, and how long ago (the database's clock)."""
+
+    heartbeat_at: int
+    age_ms: int
+    pid: int | None
+    boot: str | None
+
+
+def holder(name: str) -> Holder | None:
+    """Who last beat node `name`; None: nobody ever did."""
+    now = backend.current().now_ms_sql()
+    row = backend.query(
+        f"SELECT heartbeat_at, {now} - heartbeat_at, pid, boot_id FROM node WHERE name = ?",
+        [name],
+    ).fetchone()
+    if row is None:
+        return None
+    beat_at, age, pid, boot = row
+    return Holder(int(beat_at), int(age), None if pid is None else int(pid), boot)
 
 
 def list_local(name: str, host_pid: int | None) -> list[NodeRow]:

@@ -7,6 +7,7 @@ delivery error is stored with the channel URL's secrets already taken out."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import json
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taskrun_gui.storage import stat_cache
 from taskrun_gui.storage.atomic_file import atomic_text_file
 
 FILE_NAME = "notify-state.json"
@@ -57,8 +59,19 @@ def _parse(data: Any) -> NotifyState:
 
 
 def load(data_dir: Path) -> NotifyState:
+    """The state as the file has it now (a copy: the caller may change it)."""
+    return copy.deepcopy(peek(data_dir))
+
+
+def peek(data_dir: Path) -> NotifyState:
+    """The state for a look only, read again when the file changed (the alert thread looks
+    at it for every run that succeeds): never change what it returns."""
+    return stat_cache.read(path_of(data_dir), _read, NotifyState)
+
+
+def _read(path: Path) -> NotifyState:
     try:
-        with open(path_of(data_dir), encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             return _parse(json.load(fh))
     except (OSError, ValueError, TypeError):
         return NotifyState()
@@ -70,7 +83,7 @@ def changing(data_dir: Path) -> Iterator[NotifyState]:
     path = path_of(data_dir)
     with open(path.with_name(f".{FILE_NAME}.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        state = load(data_dir)
+        state = _read(path)
         yield state
         with atomic_text_file(path) as out:
             json.dump(

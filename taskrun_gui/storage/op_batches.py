@@ -113,7 +113,7 @@ class OpBatches:
         with run_writes.immediate_transaction():
             if any(type(e) is RunFinished for e in events):
                 self._check_cache()  # finishes read what the cache holds
-            return [recorder.apply(e, self.cache) for e in events]
+            return recorder.apply_all(events, self.cache)
 
     def _check_cache(self) -> None:
         """In the write transaction: drop the cache when another connection has committed

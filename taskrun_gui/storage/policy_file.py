@@ -15,10 +15,10 @@ from typing import Any
 import tomli_w
 
 from taskrun_gui.core.policy import CHECKS, Policy
+from taskrun_gui.storage import stat_cache
 
 log = logging.getLogger(__name__)
 FILE_NAME = "settings.toml"
-_cache: dict[Path, tuple[float, Policy]] = {}
 _DEFAULT = Policy()  # frozen: one for every data dir without a settings file
 
 
@@ -51,22 +51,20 @@ def parse(data: dict[str, Any], source: str) -> Policy:
 
 def load(data_dir: Path) -> Policy:
     """The policy in force (re-read when the file changes; cheap to call per run)."""
-    path = policy_path(data_dir)
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        return _DEFAULT
-    cached = _cache.get(path)
-    if cached is not None and cached[0] == mtime:
-        return cached[1]
+    return stat_cache.read(policy_path(data_dir), _read, _default)
+
+
+def _default() -> Policy:
+    return _DEFAULT
+
+
+def _read(path: Path) -> Policy:
     try:
         with open(path, "rb") as fh:
-            policy = parse(tomllib.load(fh), str(path))
+            return parse(tomllib.load(fh), str(path))
     except (OSError, ValueError) as exc:  # also not UTF-8, bad TOML, a bad value (PolicyError)
         log.warning("the data dir's settings cannot be used, defaults apply: %s", exc)
-        policy = Policy()
-    _cache[path] = (mtime, policy)
-    return policy
+        return Policy()
 
 
 def update(data_dir: Path, **changes: Any) -> Policy:
@@ -94,6 +92,6 @@ def save(data_dir: Path, policy: Policy) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        _cache.pop(path, None)
         raise
-    _cache[path] = (path.stat().st_mtime, policy)  # read back as written, whatever the clock
+    finally:
+        stat_cache.forget(path)

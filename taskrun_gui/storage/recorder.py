@@ -24,7 +24,14 @@ from taskrun_gui.core.run_events import (
 from taskrun_gui.storage import run_writes
 from taskrun_gui.storage.run_writes import Finished, WriteCache, immediate_transaction
 
-__all__ = ["Finished", "WriteCache", "apply", "finish_fields", "immediate_transaction"]
+__all__ = [
+    "Finished",
+    "WriteCache",
+    "apply",
+    "apply_all",
+    "finish_fields",
+    "immediate_transaction",
+]
 
 
 def finish_fields(e: RunFinished) -> dict[str, Any]:
@@ -94,8 +101,11 @@ def _control(e: ControlRequested, _cache: WriteCache) -> Any:
     return run_writes.apply_op("update_run", e.uid, {"control": control})
 
 
-def _finished(e: RunFinished, cache: WriteCache) -> Any:
-    return run_writes.apply_op("finish_run", e.uid, finish_fields(e), cache)
+def _finished(e: RunFinished, cache: WriteCache, started: RunStarted | None = None) -> Any:
+    fields = finish_fields(e)
+    if started is not None:  # its `running` folded into the finish (see apply_all)
+        fields.update(pid=started.pid, pgid=started.pgid, proc_create_time=started.proc_create_time)
+    return run_writes.apply_op("finish_run", e.uid, fields, cache)
 
 
 def _steps(e: StepsRecorded, _cache: WriteCache) -> Any:
@@ -123,3 +133,26 @@ def apply(event: RunEvent, cache: WriteCache | None = None) -> Any:
     except KeyError:
         raise ValueError(f"not a run event: {event!r}") from None
     return record(event, cache if cache is not None else WriteCache())
+
+
+def apply_all(events: list[RunEvent], cache: WriteCache) -> list[Any]:
+    """Record a batch of events in order, inside one transaction; the results as `apply`
+    gives them. A run that started and ended within the batch (a short run, its records
+    committed together) gets one statement less: its `running` is written by its finish,
+    which sets the same columns (the process identity added) and leaves a final run alone
+    as the update would; the start's result is then the finish's row count."""
+    ends = {e.uid: i for i, e in enumerate(events) if isinstance(e, RunFinished)}
+    results: list[Any] = []
+    folded: dict[str, tuple[RunStarted, int]] = {}  # uid -> its start, the start's result slot
+    for i, e in enumerate(events):
+        if isinstance(e, RunStarted) and ends.get(e.uid, -1) > i:
+            folded[e.uid] = (e, len(results))
+            results.append(0)  # set once its finish is applied
+        elif isinstance(e, RunFinished) and e.uid in folded:
+            start, slot = folded.pop(e.uid)
+            result = _finished(e, cache, start)
+            results[slot] = 0 if result is None else 1
+            results.append(result)
+        else:
+            results.append(apply(e, cache))
+    return results

@@ -6,7 +6,9 @@ storage queries so a second backend changes storage only."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any, cast
 
 from peewee import Case
 
@@ -26,10 +28,23 @@ def queued_after(last_id: int, unclaimed_only: bool, node: str) -> list[RunRecor
     """The queued runs `node` may take with id > last_id, oldest first (`unclaimed_only`:
     those no host claimed, and this process's own claims: one whose commit went through but
     whose answer the connection lost is taken up again, not left queued for ever)."""
+    where = _queued_where(last_id, unclaimed_only, node)
+    return [to_record(row) for row in Run.select().where(where).order_by(Run.id)]
+
+
+def queued_ids_after(last_id: int, unclaimed_only: bool, node: str) -> list[tuple[int, str]]:
+    """(id, uid) of what `queued_after` returns: a look that is cheap when the host knows
+    them all (its own burst of a thousand, read as records, costs tens of milliseconds)."""
+    query = Run.select(Run.id, Run.uid).where(_queued_where(last_id, unclaimed_only, node))
+    rows = cast(Iterable[tuple[Any, Any]], query.order_by(Run.id).tuples())
+    return [(int(i), str(u)) for i, u in rows]
+
+
+def _queued_where(last_id: int, unclaimed_only: bool, node: str) -> Any:
     where = (Run.status == _QUEUED) & (Run.id > last_id) & servable_by(node)
     if unclaimed_only:
         where &= Run.host_pid.is_null() | (Run.host_pid == os.getpid())
-    return [to_record(row) for row in Run.select().where(where).order_by(Run.id)]
+    return where
 
 
 def queued_uids(node: str, before_ms: int | None = None) -> list[str]:

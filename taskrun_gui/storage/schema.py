@@ -10,7 +10,7 @@ from peewee import (
     BooleanField,
     CompositeKey,
     DatabaseProxy,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -77,9 +77,9 @@ class Run(BaseModel):
     error_message = TextField(null=True)
     pid = IntegerField(null=True)
     pgid = IntegerField(null=True)
-    proc_create_time = FloatField(null=True)
+    proc_create_time = DoubleField(null=True)  # PostgreSQL's REAL would cut it to 128 s
     peak_rss = BigIntegerField(null=True)
-    cpu_seconds = FloatField(null=True)
+    cpu_seconds = DoubleField(null=True)
     log_path = TextField(default="")
     log_bytes = BigIntegerField(default=0)
     # output not in the log: cut by the cap, lost to a full disk. DEFAULT 0 in the table as
@@ -155,7 +155,7 @@ class Host(BaseModel):
     created_at = BigIntegerField()
     updated_at = BigIntegerField()
     tested_at = BigIntegerField(null=True)
-    latency_ms = FloatField(null=True)
+    latency_ms = DoubleField(null=True)
     remote_os = TextField(null=True)
     test_error = TextField(null=True)
 
@@ -168,6 +168,7 @@ class Node(BaseModel):
     heartbeat_at = BigIntegerField()
     started_at = BigIntegerField()
     pid = IntegerField(null=True)
+    boot_id = TextField(null=True)  # with pid, the host process (core.nodes.boot_id)
 
 
 class HistoryLimit(BaseModel):

@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from taskrun_gui.storage import backend, migrations
+from taskrun_gui.core.models import TaskSpec, Trigger
+from taskrun_gui.core.run_events import RunQueued, RunStarted
+from taskrun_gui.core.timefmt import now_ms
+from taskrun_gui.engine import records
+from taskrun_gui.storage import backend, migrations, recorder, runs_repo
 from taskrun_gui.storage.db import Store
+from tests.helpers import add_task
 
 
 def _reopen(store: Store, tmp_path: Path) -> Store:
@@ -55,3 +60,26 @@ def test_a_newer_taskruns_history_is_refused(
         store.backend.set_schema_version(store.db, migrations.SCHEMA_VERSION + 1)
     with pytest.raises(migrations.SchemaTooNewError, match="newer than this TaskRun"):
         _reopen(store, tmp_path)
+
+
+def test_a_process_start_time_keeps_its_fraction_after_the_upgrade(
+    store: Store, tmp_path: Path
+) -> None:
+    """A history made before the float columns were double precision (PostgreSQL's REAL kept
+    a start time to 128 s) is upgraded in place: the time a recovery checks a process by
+    comes back as written."""
+    step = migrations.MIGRATIONS.index(migrations._v15_double_floats)
+    if store.backend.name == "postgresql":
+        for table, column in migrations.DOUBLE_COLUMNS:
+            store.db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE REAL")
+    with store.write_transaction():
+        store.backend.set_schema_version(store.db, step)  # as the older release left it
+    store = _reopen(store, tmp_path)
+    assert store.backend.schema_version(store.db) == migrations.SCHEMA_VERSION
+    task = add_task(store, TaskSpec(name="t", command="true"))
+    rec = records.new_run(task.id, task.version, task.spec, {}, Trigger.MANUAL, store.logs_dir)
+    with store.db.atomic():
+        recorder.apply(RunQueued(rec))
+        recorder.apply(RunStarted(rec.uid, now_ms(), 4242, 4242, 1764600000.37))
+    assert runs_repo.get_by_uid(rec.uid).proc_create_time == 1764600000.37
+    store.close()

@@ -114,3 +114,35 @@ def test_a_write_sqlite_cannot_bind_is_dropped_and_the_store_stays_healthy(store
     writer.submit(_finished(uid, 5)).result(timeout=5)
     assert writer.healthy and writer.pending_count == 0
     assert runs_repo.get_by_uid(uid).status is RunStatus.SUCCESS
+
+
+def test_a_run_started_and_ended_in_one_batch_keeps_its_process_identity(store) -> None:
+    """A short run's `running` and its end are committed together, in one statement: the
+    row still holds its pid, group and start time, and a run already final stays as it was."""
+    task = add_task(store, TaskSpec(name="t", command="true"))
+    short, final, other = (_queued(store, task.id, task.version, task.spec) for _ in range(3))
+    with store.db.atomic():
+        recorder.apply(_finished(final, 3))
+    end = _finished(short, 7)
+    events = [
+        RunStarted(short, end.started_at, 4242, 4242, 1700000000.25),
+        RunStarted(other, now_ms(), 77, 77, None),
+        RunStarted(final, now_ms(), 99, 99, None),
+        end,
+        _finished(final, 9),
+    ]
+    with recorder.immediate_transaction():
+        results = recorder.apply_all(events, recorder.WriteCache())
+    assert results[0] == 1 and results[1] == 1 and results[2] == 0 and results[4] is None
+    row = runs_repo.get_by_uid(short)
+    assert (row.status, row.pid, row.pgid, row.proc_create_time) == (
+        RunStatus.SUCCESS,
+        4242,
+        4242,
+        1700000000.25,
+    )
+    assert row.started_at == end.started_at and row.duration_ms == 7
+    ran = runs_repo.get_by_uid(other)
+    assert (ran.status, ran.pid) == (RunStatus.RUNNING, 77)
+    done = runs_repo.get_by_uid(final)
+    assert (done.status, done.pid, done.duration_ms) == (RunStatus.SUCCESS, None, 3)
