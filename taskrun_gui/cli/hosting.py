@@ -49,6 +49,16 @@ def _tell(event: HostEvent) -> None:
         )
 
 
+def name_free_or_fail(store: Store) -> None:
+    """Before a command queues runs that a host it starts would serve (no host here): on a
+    shared history another live host may serve this node's name, and that refusal comes
+    before anything is queued, not from a daemon started in the background."""
+    from taskrun_gui.engine.node_names import NodeNameInUse, in_use
+
+    if store.url is not None and (why := in_use(store)) is not None:
+        raise NodeNameInUse(why)
+
+
 def make_host(store: Store, workers: int | None, schedules: bool = False) -> ThreadHost:
     host = ThreadHost(store, workers, schedules=schedules)
     host.listeners.append(_tell)

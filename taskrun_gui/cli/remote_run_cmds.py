@@ -12,7 +12,7 @@ from peewee import OperationalError
 
 from taskrun_gui.cli.common import fail
 from taskrun_gui.cli.daemon_spawn import spawn_daemon
-from taskrun_gui.cli.hosting import make_host, serve
+from taskrun_gui.cli.hosting import make_host, name_free_or_fail, serve
 from taskrun_gui.core.hosts import LOCAL, HostError, select
 from taskrun_gui.core.models import RunRecord, Trigger
 from taskrun_gui.engine import records
@@ -63,6 +63,8 @@ def run_on(
 
     if not a.on:
         fail("--parallel: only with --on (runs on other machines)", code=2)
+    if not host_alive(store.locks_dir):
+        name_free_or_fail(store)
     recs = _queue(store, task, values, a)
     if not a.wait:
         if not host_alive(store.locks_dir):

@@ -61,17 +61,20 @@ def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
 def cmd_run(store: Store, a: argparse.Namespace) -> int:
     task = tasks_repo.get(a.name)
     given = {**handed_params(), **key_values(a.param, "--param")}
-    try:
-        values = params_mod.resolve(task.spec.params, given)
-    except params_mod.ParamError as exc:
-        fail(str(exc))
     from taskrun_gui.cli.remote_run_cmds import run_on, targets_for
 
     a.on = targets_for(task, a)  # --on, else the task's targets
+    target = a.for_node or task.spec.node or node_name()  # --node, else the task's node
+    # executed by another node (or whichever claims it, on a shared history): its secrets
+    local_any = target == ANY_NODE and store.url is None
+    elsewhere = not a.on and a.parallel is None and target != node_name() and not local_any
+    try:
+        values = params_mod.resolve(task.spec.params, given, secrets_elsewhere=elsewhere)
+    except params_mod.ParamError as exc:
+        fail(str(exc))
     if a.on or a.parallel is not None:  # runs on other machines
         return run_on(store, task, values, a)
     repeat = max(1, a.repeat)
-    target = a.for_node or task.spec.node or node_name()  # --node, else the task's node
     here = target in (node_name(), ANY_NODE)  # this node may execute it
     if not here:
         if a.for_node:  # the task's own was checked when it was saved
@@ -79,6 +82,10 @@ def cmd_run(store: Store, a: argparse.Namespace) -> int:
         _no_secret_for(task, given, target)
     elif target == ANY_NODE and store.url is not None:  # whichever node claims it
         _no_secret_for(task, given, target)
+    if here and not host_alive(store.locks_dir):
+        from taskrun_gui.cli.hosting import name_free_or_fail
+
+        name_free_or_fail(store)
     if here and not host_alive(store.locks_dir) and a.wait:
         from taskrun_gui.cli.hosting import make_host
 

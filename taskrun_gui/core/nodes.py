@@ -27,13 +27,18 @@ def node_name() -> str:
 
 @functools.cache
 def boot_id() -> str:
-    """This boot of this machine: with a pid, which host process beats a node (a cloned
-    machine boots with an id of its own, where its host name and machine id are copies)."""
+    """This boot of this machine and this process's pid namespace: with a pid, which host
+    process beats a node (a cloned machine boots with an id of its own, where its host name
+    and machine id are copies; containers share the boot, not the pid namespace)."""
     try:
         with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
-            return fh.read().strip()
+            boot = fh.read().strip()
     except OSError:  # not Linux: the host name is the best there is
         return socket.gethostname()
+    try:
+        return f"{boot}/{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return boot
 
 
 def lease_problem() -> str | None:

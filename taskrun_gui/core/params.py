@@ -22,8 +22,12 @@ def env_name(param_name: str) -> str:
     return ENV_PREFIX + re.sub(r"[^A-Za-z0-9_]", "_", param_name).upper()
 
 
-def resolve(declared: list[Param], given: dict[str, str]) -> dict[str, str]:
-    """Values for every declared parameter: given, else default; checks required and choices."""
+def resolve(
+    declared: list[Param], given: dict[str, str], secrets_elsewhere: bool = False
+) -> dict[str, str]:
+    """Values for every declared parameter: given, else default; checks required and choices.
+    `secrets_elsewhere`: the run executes on another node, which supplies its own secret
+    values (`task secret` there): a secret not given is MASK, filled in where it runs."""
     known = {p.name for p in declared}
     unknown = sorted(set(given) - known)
     if unknown:
@@ -33,6 +37,9 @@ def resolve(declared: list[Param], given: dict[str, str]) -> dict[str, str]:
         )
     values: dict[str, str] = {}
     for p in declared:
+        if secrets_elsewhere and p.secret and p.name not in given:
+            values[p.name] = MASK
+            continue
         value = given.get(p.name, p.default)
         if value is None or (p.required and value == ""):
             if p.required:

@@ -2,12 +2,14 @@
 machine keeps its host name; two data dirs given the same --node) would each take the
 other's runs for their own: recover them as dead, claim runs queued for the node, stop
 each other's processes. So before a host serves, the name's last heartbeat is looked at:
-from another process and still within the lease, it is watched for a beat and a half; a
-host that beats again is live, and this one is refused with a one-line reason. An earlier
-host of this machine whose process is gone (a restart) is not waited for."""
+from another process and still within the lease, it is watched until the lease is over; a
+host that beats again meanwhile is live, and this one is refused with a one-line reason. An
+earlier host of this machine whose process is gone (a restart) is not waited for; "this
+machine" is this boot and this pid namespace (core.nodes.boot_id: containers share a boot)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -17,6 +19,7 @@ from taskrun_gui.core import nodes
 from taskrun_gui.storage import nodes_repo
 from taskrun_gui.storage.db import Store
 
+log = logging.getLogger(__name__)
 WATCH_STEP_S = 0.25
 
 
@@ -45,7 +48,7 @@ def in_use(store: Store) -> str | None:
     same_machine = first.boot == nodes.boot_id()
     if same_machine and (first.pid is None or not psutil.pid_exists(first.pid)):
         return None  # an earlier host of this machine, gone (a restart)
-    if not _beats_again(name, first.heartbeat_at):
+    if not _beats_again(name, first):
         return None  # stopped beating: gone (this machine before a reboot, or a host that quit)
     where = "of this machine" if same_machine else "on another machine"
     return (
@@ -54,12 +57,22 @@ def in_use(store: Store) -> str | None:
     )
 
 
-def _beats_again(name: str, beat_at: int) -> bool:
-    """Whether the name's heartbeat moves within a beat and a half."""
-    deadline = time.monotonic() + nodes.heartbeat_s() * 1.5
+def _beats_again(name: str, first: nodes_repo.Holder) -> bool:
+    """Whether the name's heartbeat moves before its lease is over (a host that is there
+    beats every heartbeat_s; one that is gone is offline once the lease has passed)."""
+    left = nodes.lease_s() - first.age_ms / 1000
+    log.info(
+        "node %s was beating from process %s %.0f s ago: waiting up to %.0f s for it to beat"
+        " again or go quiet",
+        name,
+        first.pid,
+        first.age_ms / 1000,
+        left,
+    )
+    deadline = time.monotonic() + left
     while time.monotonic() < deadline:
         time.sleep(WATCH_STEP_S)
         now = nodes_repo.holder(name)
-        if now is not None and now.heartbeat_at != beat_at:
+        if now is not None and now.heartbeat_at != first.heartbeat_at:
             return True
     return False

@@ -79,6 +79,7 @@ class HostPoller(StoreTicker):
         self.on_controls = on_controls
         self.is_known = is_known
         self._last_id = 0
+        self._top: tuple[int, str] | None = None  # the newest row at the last look (SQLite)
         self.passes = 0  # complete looks at the queue so far
         self.found_at_pass = 0  # the last pass that found runs queued by others
         self.deferred = 0  # queued runs the last pass could not claim (the store refused)
@@ -154,15 +155,16 @@ class HostPoller(StoreTicker):
         store (one transaction a pass, whatever the burst): a run whose claim the store
         refuses is not started, and is tried again next pass."""
         # before the claims are cleared, dead hosts' claims count as none
+        if self._ids_reused():
+            self._last_id = 0
         look = (self._last_id, self._claims_cleared, self.node)
         ids = run_claims.queued_ids_after(*look)
         unknown = [i for i, uid in ids if not self.is_known(uid)]
         rows = run_claims.queued_after(unknown[0] - 1, *look[1:]) if unknown else []
         rows = [row for row in rows if not self.is_known(row.uid)]
         if not rows:  # none queued: no dead host's claim to clear either
-            # this host's own queued runs are not read again each pass (a burst of a
-            # thousand, each pass: a thousand rows for nothing); it never forgets a run
-            self._last_id = max(self._last_id, ids[-1][0] if ids else 0)
+            # (the host's own queued runs are looked at by id only, a few ms for a burst of
+            # a thousand; _last_id stays: SQLite gives a deleted newest row's id again)
             self._claims_cleared = True
             self._left = False
             self.deferred = 0
@@ -189,6 +191,16 @@ class HostPoller(StoreTicker):
             self.found_at_pass = self.passes + 1
             self._handed.update(fr.record.uid for fr in found)
             self.on_queued(found)
+
+    def _ids_reused(self) -> bool:
+        """Whether the newest row this poller saw is gone: SQLite gives a deleted newest row's
+        id again (no AUTOINCREMENT), so a run queued after retention emptied the top of the
+        history may have an id _last_id is past (PostgreSQL never reuses one)."""
+        if self.store.url is not None:
+            return False
+        top = self._top
+        self._top = run_claims.newest_row()
+        return top is not None and run_claims.uid_at(top[0]) != top[1]
 
     def _fair_share(self, rows: list[RunRecord]) -> tuple[list[RunRecord], list[RunRecord]]:
         """(to claim, left to others): every run queued for this node by name, and runs

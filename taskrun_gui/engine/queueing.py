@@ -54,16 +54,17 @@ def new_jobs(
     given); raises params.ParamError for bad parameters."""
     from taskrun_gui.engine.runner import RunJob
 
-    values = params_mod.resolve(spec.params, given or {})
-    batch = uuid.uuid4().hex if hosts else None
-    jobs = []
-    places: list[str | None] = list(hosts) if hosts else [None]
     # the task's node, but for a batch on SSH hosts (driven from here) and "any" (a host of
     # this node has a slot now: it runs here, as `run --node any` serving itself does)
     node = spec.node if spec.node and spec.node != ANY_NODE and not hosts else None
     refused = None if node is None else secret_refusal(spec.name, spec, given or {}, node)
     if refused is not None:  # typed in the window for a task another node runs: never dropped
         raise params_mod.ParamError(refused)
+    elsewhere = node is not None and node != node_name()  # that node has its own secrets
+    values = params_mod.resolve(spec.params, given or {}, secrets_elsewhere=elsewhere)
+    batch = uuid.uuid4().hex if hosts else None
+    jobs = []
+    places: list[str | None] = list(hosts) if hosts else [None]
     for host in places:
         for _ in range(max(1, repeat)):
             rec = records.new_run(

@@ -16,6 +16,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from taskrun_gui.core.models import RunRecord
+from taskrun_gui.engine import node_names
 from taskrun_gui.engine.locks import FileLock, host_lock, host_pid
 from taskrun_gui.engine.recovery import recover_dead_runs
 from taskrun_gui.engine.serving import claim_data_dir
@@ -34,6 +35,7 @@ RECOVERY_RETRY_S = 0.5
 
 class Host(QObject):
     _recovered = Signal(object, str)  # final records of recovered runs, error; from a thread
+    _name_taken = Signal(str)  # another live host serves this node's name; from a thread
 
     def __init__(
         self,
@@ -53,6 +55,7 @@ class Host(QObject):
         self._served_by: int | None = None  # the pid of the process we follow
         self._taking_over = False  # the lock is ours, recovery runs on its thread
         self._recovered.connect(self._on_recovered)
+        self._name_taken.connect(self._on_name_taken)
         self._attach(self._new_service(), serving=False)  # widgets may ask it at once
 
     def _new_service(self) -> ExecutorService:
@@ -124,6 +127,10 @@ class Host(QObject):
 
         def recover() -> None:
             try:
+                taken = node_names.in_use(self.store)  # before anything of that host's
+                if taken is not None:
+                    self._name_taken.emit(taken)
+                    return
                 recovered = self._recover_all()
                 self._recovered.emit(self._finals({r.uid for r in recovered} | followed), "")
             except Exception as exc:  # the store refuses writes: recover next time
@@ -162,6 +169,13 @@ class Host(QObject):
             log.warning("could not read the runs the window followed: %s", exc)
             return []
         return [r for r in recs if r is not None and r.status.is_final]
+
+    def _on_name_taken(self, why: str) -> None:
+        """Not taken over: another live host serves this node's name (engine/node_names.py);
+        the window goes on following and says why its runs wait."""
+        self.lock.release()
+        self._taking_over = False
+        self.executor.store_health_changed.emit(False, why)
 
     def _on_recovered(self, finals: list[RunRecord], error: str) -> None:
         gone = self._served_by

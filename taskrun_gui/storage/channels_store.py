@@ -51,10 +51,12 @@ def load(data_dir: Path) -> dict[str, Channel]:
 
 
 def _read(path: Path) -> dict[str, Channel]:
+    """The file's channels; none when it is missing or not JSON. Another OSError (the disk
+    refused the read) is raised: a change must not write back nothing, a look reads again."""
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-    except (OSError, ValueError):
+    except (FileNotFoundError, ValueError):
         return {}
     out: dict[str, Channel] = {}
     for name, item in (data.get("channels") or {}).items() if isinstance(data, dict) else ():

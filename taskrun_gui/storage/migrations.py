@@ -221,11 +221,15 @@ def _v15_double_floats(db: Database) -> None:
     """PostgreSQL: the float columns in double precision. They were REAL, four bytes, which
     keeps a process's start time (1.7e9 s) to within 128 s only, so a crashed host's
     recovery could not tell its run's process from another with the same pid; SQLite's REAL
-    is eight bytes already."""
+    is eight bytes already. PostgreSQL rewrites each table once (the run table of a long
+    history takes a while, every node waiting: upgrade when the nodes are quiet)."""
     if backend.of(db).name != "postgresql":
         return
-    for table, column in DOUBLE_COLUMNS:
-        db.execute_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE DOUBLE PRECISION")
+    for table in dict.fromkeys(t for t, _ in DOUBLE_COLUMNS):  # one rewrite of each table
+        changes = ", ".join(
+            f"ALTER COLUMN {c} TYPE DOUBLE PRECISION" for t, c in DOUBLE_COLUMNS if t == table
+        )
+        db.execute_sql(f"ALTER TABLE {table} {changes}")
 
 
 def _v16_node_boot(db: Database) -> None:

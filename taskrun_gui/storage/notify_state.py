@@ -70,10 +70,12 @@ def peek(data_dir: Path) -> NotifyState:
 
 
 def _read(path: Path) -> NotifyState:
+    """The file's state; a fresh one when it is missing or damaged. Another OSError (the disk
+    refused the read) is raised: a change must not write back a blank state."""
     try:
         with open(path, encoding="utf-8") as fh:
             return _parse(json.load(fh))
-    except (OSError, ValueError, TypeError):
+    except (FileNotFoundError, ValueError, TypeError):
         return NotifyState()
 
 

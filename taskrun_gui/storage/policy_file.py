@@ -59,10 +59,15 @@ def _default() -> Policy:
 
 
 def _read(path: Path) -> Policy:
+    """The file's policy; the defaults for a broken file (kept until it changes). A read the
+    disk refused is raised (the defaults apply to that call only; the next reads again)."""
     try:
         with open(path, "rb") as fh:
             return parse(tomllib.load(fh), str(path))
-    except (OSError, ValueError) as exc:  # also not UTF-8, bad TOML, a bad value (PolicyError)
+    except OSError as exc:
+        log.warning("the data dir's settings cannot be read, defaults apply: %s", exc)
+        raise
+    except ValueError as exc:  # also not UTF-8, bad TOML, a bad value (PolicyError)
         log.warning("the data dir's settings cannot be used, defaults apply: %s", exc)
         return Policy()
 

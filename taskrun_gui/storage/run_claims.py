@@ -40,6 +40,18 @@ def queued_ids_after(last_id: int, unclaimed_only: bool, node: str) -> list[tupl
     return [(int(i), str(u)) for i, u in rows]
 
 
+def newest_row() -> tuple[int, str] | None:
+    """(id, uid) of the newest run."""
+    row = Run.select(Run.id, Run.uid).order_by(Run.id.desc()).limit(1).tuples().first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def uid_at(run_id: int) -> str | None:
+    """The uid of run `run_id` (None: no such row)."""
+    uid = Run.select(Run.uid).where(Run.id == run_id).scalar()
+    return None if uid is None else str(uid)
+
+
 def _queued_where(last_id: int, unclaimed_only: bool, node: str) -> Any:
     where = (Run.status == _QUEUED) & (Run.id > last_id) & servable_by(node)
     if unclaimed_only:

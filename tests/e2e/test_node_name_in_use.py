@@ -57,6 +57,10 @@ def test_a_second_host_under_a_name_in_use_is_refused(
             "give this host a name of its own: --node NAME or $TASKRUN_NODE",
         )
         assert second.returncode == 2
+        # a command on that other data dir, where no host runs, recovers nothing of alpha's
+        looked = taskrun(other, "--db", url, "--node", "alpha", "runs", "--json", **FAST)
+        assert looked.returncode == 0, looked.stderr
+        assert [r["status"] for r in json.loads(looked.stdout)] == ["running"]
         # the first host's run was not recovered as dead by the second: it ends well
         try:
             wait_for(lambda: [r["status"] for r in _runs(data, url)] == ["success"], timeout=30)

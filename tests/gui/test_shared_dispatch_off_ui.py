@@ -1,6 +1,6 @@
 """On a shared history a run's start takes its task's slot with a round trip to the server:
-in the window those happen on the dispatcher's thread, never on the UI thread, and the runs
-queued from the window still start and end."""
+in the window the dispatch makes them on the dispatcher's thread, not on the UI thread, and
+the runs queued from the window still start and end."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from taskrun_gui.storage.db import Store
 from tests.helpers import add_task
 
 
-def test_slot_round_trips_leave_the_ui_thread_free(
+def test_slot_round_trips_are_made_off_the_ui_thread(
     tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, qtbot
 ) -> None:  # type: ignore[no-untyped-def]
     where: list[str] = []

@@ -5,6 +5,7 @@ read returns."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from taskrun_gui.core.policy import Policy
@@ -20,12 +21,19 @@ def _counting(calls: list[Path]):  # type: ignore[no-untyped-def]
     return parse
 
 
+def _settled(path: Path) -> None:
+    """As if written a while ago (a version younger than the clock tick is read again)."""
+    past = time.time_ns() - 10 * stat_cache.RACY_NS
+    os.utime(path, ns=(past, past))
+
+
 def test_parsed_once_per_version_and_every_change_seen(tmp_path: Path) -> None:
     path = tmp_path / "f.json"
     calls: list[Path] = []
     parse = _counting(calls)
     assert stat_cache.read(path, parse, lambda: "none") == "none"
     path.write_text("one")
+    _settled(path)
     assert [stat_cache.read(path, parse, lambda: "none") for _ in range(3)] == ["one"] * 3
     assert len(calls) == 1
     tmp = tmp_path / "tmp"
@@ -37,6 +45,38 @@ def test_parsed_once_per_version_and_every_change_seen(tmp_path: Path) -> None:
     assert stat_cache.read(path, parse, lambda: "none") == "two!"
     path.unlink()
     assert stat_cache.read(path, parse, lambda: "none") == "none"
+
+
+def test_a_version_younger_than_the_clock_tick_is_read_again(tmp_path: Path) -> None:
+    """On a file system with a coarse clock a rewrite within the same tick may leave every
+    stamp as it was: a version that young is not kept, so a rewrite made at once behind the
+    cache's back, same size, is what the next read returns."""
+    path = tmp_path / "f.json"
+    calls: list[Path] = []
+    parse = _counting(calls)
+    path.write_text("aaaa")
+    assert stat_cache.read(path, parse, lambda: "none") == "aaaa"
+    assert stat_cache.read(path, parse, lambda: "none") == "aaaa"
+    assert len(calls) == 2  # young: read each time
+    with open(path, "r+") as fh:
+        fh.write("bbbb")
+    assert stat_cache.read(path, parse, lambda: "none") == "bbbb"
+
+
+def test_a_read_the_disk_refused_is_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "f.json"
+    path.write_text("good")
+    _settled(path)
+    failing = [True]
+
+    def parse(p: Path) -> str:
+        if failing[0]:
+            raise PermissionError(13, "refused")
+        return p.read_text()
+
+    assert stat_cache.read(path, parse, lambda: "fallback") == "fallback"
+    failing[0] = False  # the disk takes reads again, the file unchanged
+    assert stat_cache.read(path, parse, lambda: "fallback") == "good"
 
 
 def test_a_channel_added_by_another_process_is_seen(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from taskrun_gui.core.models import Param, TaskSpec
+from taskrun_gui.core.nodes import ANY_NODE, node_name
 from taskrun_gui.core.params import ParamError, resolve
 from taskrun_gui.ui.tasks.run_targets_box import RunTargetsBox
 
@@ -36,10 +37,14 @@ class RunParamsDialog(QDialog):
         self.setWindowTitle(f"Run {spec.display_name}")
         self.setMinimumWidth(420)
         self._spec = spec
+        # executed by another node: a secret cannot travel there, that node has its own
+        self._elsewhere = bool(spec.node) and spec.node not in (ANY_NODE, node_name())
         self.editors: dict[str, QLineEdit | QComboBox] = {}
         form = QFormLayout()
         for p in spec.params:
             editor = self._make_editor(p)
+            if self._elsewhere and p.secret:
+                self._theirs(editor, p)
             self.editors[p.name] = editor
             label = f"{p.name} *" if p.required else p.name
             form.addRow(label, editor)
@@ -96,10 +101,23 @@ class RunParamsDialog(QDialog):
         line.setPlaceholderText("required" if p.required else "optional")
         return line
 
+    def _theirs(self, editor: QLineEdit | QComboBox, p: Param) -> None:
+        """A secret of a run another node executes: not asked here (it never goes into the
+        database); the field says where its value comes from."""
+        where = f"node {self._spec.node}'s own value"
+        how = f"taskrun --node {self._spec.node} task secret {self._spec.name} {p.name}"
+        if isinstance(editor, QLineEdit):
+            editor.clear()
+            editor.setPlaceholderText(where)
+        editor.setEnabled(False)
+        editor.setToolTip(f"{where}, set there with `{how}`")
+
     def values(self) -> dict[str, str]:
         """What the user entered; an empty optional field means "not given"."""
         out: dict[str, str] = {}
         for p in self._spec.params:
+            if self._elsewhere and p.secret:
+                continue  # that node's own
             editor = self.editors[p.name]
             text = editor.currentText() if isinstance(editor, QComboBox) else editor.text()
             if text == STORED_DEFAULT or (text == "" and p.secret and p.default is not None):
@@ -113,7 +131,7 @@ class RunParamsDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            resolve(self._spec.params, self.values())
+            resolve(self._spec.params, self.values(), secrets_elsewhere=self._elsewhere)
         except ParamError as exc:
             self.error_label.setText(str(exc))
             self.error_label.show()
