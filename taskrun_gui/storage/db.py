@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import platformdirs
-
 from taskrun_gui.storage import db_url, migrations, pg_store
 from taskrun_gui.storage.backend import Backend
+from taskrun_gui.storage.data_dir import resolve_data_dir
 from taskrun_gui.storage.pg_backend import POSTGRES
 from taskrun_gui.storage.schema import database_proxy
 from taskrun_gui.storage.sqlite_backend import SQLITE
@@ -66,12 +65,6 @@ def corrupt_message(db_path: Path, exc: BaseException) -> str:
         "(with any taskrun.db-wal and -shm next to it) away or restore it from a backup; "
         "TaskRun starts a new history when the file is gone"
     )
-
-
-def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--data-dir, else $TASKRUN_HOME, else the platform's user data dir."""
-    chosen = explicit or os.environ.get("TASKRUN_HOME") or platformdirs.user_data_dir("taskrun")
-    return Path(chosen).expanduser().resolve()
 
 
 def tighten_mode(path: Path, allowed: int) -> None:

@@ -15,8 +15,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QToolButton, QWidget
 
 from taskrun_gui.core.models import RunStatus
-
-THEME_MODES = ("system", "light", "dark")
+from taskrun_gui.ui.settings_keys import THEME_MODES
 
 _Role = QPalette.ColorRole
 _Group = QPalette.ColorGroup
