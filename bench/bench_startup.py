@@ -22,8 +22,8 @@ from bench.common import Result, report, scratch_dir
 from bench.history_data import data_dir
 
 RUNS = 5
-# The probe's own imports (psutil, the history model it looks for) come after the window has
-# shown: the app's start-up is timed, not the probe's (the bare child imports nothing either).
+# The probe imports nothing the app has not: psutil once it measures, the history model
+# once the app has it (the app's start-up and memory are measured, not the probe's).
 CHILD = r"""
 import sys, time
 from PySide6.QtCore import QTimer
@@ -34,15 +34,14 @@ from taskrun_gui.ui.main_window import TAB_LOGS
 shown = app_mod.MainWindow.show
 
 def idle_rss(window):
-    import psutil
-    from taskrun_gui.ui.history.history_model import HistoryModel
-
     window.tabs.setCurrentIndex(TAB_LOGS)  # built on first show: the 1M-run history loads
-    models = window.findChildren(HistoryModel)
+    history = sys.modules.get("taskrun_gui.ui.history.history_model")
+    models = window.findChildren(history.HistoryModel) if history else []
     if not models or models[0].run_at(0) is None:
         QTimer.singleShot(50, lambda: idle_rss(window))
         return
     def measure():
+        import psutil
         print("RSS", psutil.Process().memory_info().rss, flush=True)
         QApplication.instance().quit()
     QTimer.singleShot(1000, measure)  # then idle for a second

@@ -109,6 +109,20 @@ def _try_open(data_dir: Path) -> Store | str:
         return f"TaskRun cannot open its data folder {data_dir}:\n\n{exc}"
 
 
+def _import_peewee_without_psycopg2() -> None:
+    """peewee imports psycopg2 whenever it is installed: 9-10 MB resident (libpq and an
+    OpenSSL of its own) in a window that never talks to a server, since the history it opens
+    is chosen at start. Hidden from peewee's import only: imported later, it loads as usual
+    (peewee's PostgreSQL driver then stays unset in this process, which opened SQLite)."""
+    if "peewee" in sys.modules or "psycopg2" in sys.modules:
+        return
+    sys.modules["psycopg2"] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import peewee  # noqa: F401
+    finally:
+        del sys.modules["psycopg2"]
+
+
 def _cannot_start(message: str) -> None:
     QMessageBox.critical(None, "TaskRun cannot start", message)
 
@@ -175,6 +189,8 @@ class Startup(QObject):
             from taskrun_gui.storage import db_setting
 
             db_url.use(db_setting.at_start(self.data_dir, self.args.db))
+            if db_url.from_env() is None:  # the data dir's SQLite file
+                _import_peewee_without_psycopg2()
             for name in _BEHIND_THE_WINDOW:
                 importlib.import_module(name)
             self.opened = _try_open(self.data_dir)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import socket
 
 ENV = "TASKRUN_NODE"
 MAX_NAME = 100
@@ -21,6 +20,8 @@ ANY_NODE = "any"  # `run --node any`: the first node with a free slot takes it
 
 def node_name() -> str:
     """This process's node: $TASKRUN_NODE (what --node sets), else the host name."""
+    import socket  # here: the window's frame shows without it
+
     return os.environ.get(ENV) or socket.gethostname() or "localhost"
 
 

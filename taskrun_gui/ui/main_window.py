@@ -13,25 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QSettings, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget, QWidget
 
 from taskrun_gui.resources import app_icon
 from taskrun_gui.ui import settings_keys as cfg
+from taskrun_gui.ui import window_frame
 from taskrun_gui.ui.find_shortcut import install_find_shortcut
-from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
 from taskrun_gui.ui.tray import TrayIcon
-from taskrun_gui.ui.window_dialogs import ask_quit, open_modeless
+from taskrun_gui.ui.window_dialogs import ask_quit, open_modeless, show_about
+from taskrun_gui.ui.window_frame import OPENING, TAB_EDITOR, TAB_LOGS, TAB_TASKS, TAB_TRENDS
 
 if TYPE_CHECKING:
     from taskrun_gui.core.models import RunRecord
@@ -47,10 +40,7 @@ if TYPE_CHECKING:
     from taskrun_gui.ui.tasks.tasks_tab import TasksTab
     from taskrun_gui.ui.trends.trends_tab import TrendsTab
 
-TAB_TASKS, TAB_EDITOR, TAB_LOGS, TAB_TRENDS, TAB_MONITOR = range(5)
 NOTE_MS = 10_000  # a quiet note stays this long in the status bar
-HEALTH_STYLE = "color: white; background: #B91C1C; padding: 2px 8px; font-weight: bold;"
-OPENING = "Opening the history…"
 
 
 class MainWindow(QMainWindow):
@@ -58,6 +48,12 @@ class MainWindow(QMainWindow):
     brought_to_front = Signal()  # a second launch asked for this window
     attached = Signal()  # the tabs are on the store now (at once when built with one)
 
+    # the tabs and the status bar's labels (window_frame.py)
+    tabs: QTabWidget
+    central: QWidget
+    counts_label: QLabel
+    health_label: QLabel
+    host_label: QLabel
     # built by attach() (window_parts.py)
     banner: NotificationBanner
     notifier: Notifier
@@ -81,18 +77,33 @@ class MainWindow(QMainWindow):
         self.confirm_quit: Callable[[int, int], bool] = lambda r, q: ask_quit(self, r, q)
         self._quitting = False
         self._told: set[str] = set()  # log write problems the user was told about
-        self._build_tabs()
+        # each tab is built (and its modules imported) when first shown or needed: the
+        # window opens with what its first tab needs
+        self._pages = window_frame.build_tabs(
+            self,
+            [
+                self._make_tasks_tab,
+                self._make_editor_tab,
+                self._make_history_tab,
+                self._make_trends_tab,
+                self._make_monitor_tab,
+            ],
+        )
+        self._tasks_page, self._editor_page, self._history_page = self._pages[:3]
+        self._trends_page, self._monitor_page = self._pages[3:]
+        self._tab = TAB_TASKS
         self.tray = TrayIcon(self, self._task_names, self)
         self.tray.show()
-        self._build_status_bar(host_note)
+        window_frame.build_status_bar(self, host_note)
         self._settings = ctx.settings if ctx is not None else settings
         self._build_menus()
         self.find_shortcut = install_find_shortcut(self, self.tabs)
-        self._restore_frame()
+        window_frame.restore_frame(self, self._settings)
         if ctx is None:
-            for page in self._pages():
+            for page in self._pages:
                 page.wait(OPENING)
             self.counts_label.setText(OPENING)
+            self._set_ready(False)
         else:
             self.attach(ctx)
 
@@ -116,71 +127,31 @@ class MainWindow(QMainWindow):
         self.banner.history_requested.connect(self.notification_button.open_center)
         a = self.tasks_tab.actions_
         self.menus.add_file_actions([a.import_, a.export])
-        self.menus.set_store_actions_enabled(True)
+        self._set_ready(True)
         self._connect()
         self._update_counts()
-        self._restore_attached()
+        self.tasks_tab.restore_state(ctx.settings)
         self.tasks_tab.model.reload_now()
-        for page in self._pages()[1:]:
+        for page in self._pages[1:]:
             page.ready()  # the one on screen is built now
         self._tab = self.tabs.currentIndex()
         if self._tab == TAB_TRENDS:
             self.trends_tab.set_task(self.tasks_tab.selected_task_id())
         self.attached.emit()
 
-    def _pages(self) -> list[LazyPage]:
-        return [
-            self._tasks_page,
-            self._editor_page,
-            self._history_page,
-            self._trends_page,
-            self._monitor_page,
-        ]
+    def _set_ready(self, ready: bool) -> None:
+        """What needs the store or the engine waits for it: the menus' and the tray's."""
+        self.menus.set_store_actions_enabled(ready)
+        self.tray.run_menu.setEnabled(ready)
+        self.tray.pause_action.setEnabled(ready)
 
     def _task_names(self) -> list[str]:
         return list(self.tasks_tab.task_names()) if self.is_attached else []
-
-    def _build_tabs(self) -> None:
-        # each tab is built (and its modules imported) when first shown or needed: the
-        # window opens with what its first tab needs
-        self._tasks_page = LazyPage(self._make_tasks_tab)
-        self._editor_page = LazyPage(self._make_editor_tab)
-        self._history_page = LazyPage(self._make_history_tab)
-        self._trends_page = LazyPage(self._make_trends_tab)
-        self._monitor_page = LazyPage(self._make_monitor_tab)
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        titles = ("Tasks", "Editor", "Logs / History", "Trends", "Monitor")
-        for widget, title in zip(self._pages(), titles, strict=True):
-            self.tabs.addTab(widget, title)
-        self._tab = TAB_TASKS
-        self.central = QWidget()  # the notification banner floats over it
-        layout = QVBoxLayout(self.central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(self.central)
-
-    def _build_status_bar(self, host_note: str | None) -> None:
-        """Counts, the store's health, which host serves the data dir (the notifications
-        button comes with the store: window_parts.py)."""
-        self.counts_label = QLabel()
-        self.counts_label.setObjectName("countsLabel")
-        self.health_label = QLabel()
-        self.health_label.setObjectName("healthLabel")
-        self.health_label.setStyleSheet(HEALTH_STYLE)
-        self.health_label.hide()
-        self.host_label = QLabel(host_note or "")
-        self.host_label.setVisible(bool(host_note))
-        self.statusBar().addWidget(self.counts_label)
-        self.statusBar().addWidget(self.health_label)
-        self.statusBar().addPermanentWidget(self.host_label)
 
     def _build_menus(self) -> None:
         titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
         theme = cfg.theme_mode(self._settings) if self._settings is not None else "system"
         self.menus = MainMenus(self.menuBar(), [], titles, theme)
-        self.menus.set_store_actions_enabled(False)
         self.menus.new_action.triggered.connect(self._on_tasks_tab_new_requested)
         self.menus.settings_action.triggered.connect(self._on_settings_triggered)
         self.menus.hosts_action.triggered.connect(self._on_hosts_triggered)
@@ -240,6 +211,10 @@ class MainWindow(QMainWindow):
         self.host_label.setText(note or "")
         self.host_label.setVisible(bool(note))
 
+    def save_state(self) -> None:
+        if self._settings is not None:
+            window_frame.save_state(self, self._settings)
+
     def shutdown(self) -> None:
         """Hide, and stop what the window runs itself (sampling, tray); the host is closed
         by the app afterwards (waiting for runs in flight must not hang a visible window)."""
@@ -247,39 +222,6 @@ class MainWindow(QMainWindow):
         if self._monitor_page.is_built:
             self.monitor_tab.shutdown()
         self.tray.hide()
-
-    def save_state(self) -> None:
-        s = self._settings
-        if s is None:
-            return
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("window/tab", self.tabs.currentIndex())
-        if self.is_attached:  # else the table's columns were not shown: kept as they were
-            self.tasks_tab.save_state(s)
-        s.sync()
-
-    def restore_state(self) -> None:
-        self._restore_frame()
-        self._restore_attached()
-
-    def _restore_frame(self) -> None:
-        """The size and the tab, before the window shows (no jump once the store is open)."""
-        s = self._settings
-        geometry = None if s is None else s.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
-        state = None if s is None else s.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        tab = TAB_TASKS if s is None else cfg.setting_int(s, "window/tab", TAB_TASKS)
-        if tab != TAB_EDITOR and 0 <= tab < self.tabs.count():
-            self.tabs.setCurrentIndex(tab)
-
-    def _restore_attached(self) -> None:
-        self.tasks_tab.restore_state(self.ctx.settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._ctx is None:  # nothing runs yet: closing is quitting
@@ -303,22 +245,13 @@ class MainWindow(QMainWindow):
 
     # -- engine slots ------------------------------------------------------------------------
     def _on_hub_changed(self, changes: RunChanges) -> None:
+        from taskrun_gui.ui.window_parts import tell_log_trouble  # loaded by attach()
+
         if changes.queue:
             self._show_counts(len(changes.running), len(changes.queued))
         self.notices.apply_changes(changes)
         for rec in changes.finished:
-            self._tell_log_trouble(rec)
-
-    def _tell_log_trouble(self, rec: RunRecord) -> None:
-        if rec.log_error and rec.log_error not in self._told:
-            self._told.add(rec.log_error)  # once per kind of trouble, not at every run
-            self.notifier.notify(
-                "Output not written",
-                f"{rec.task_name}: {rec.log_dropped} bytes of output could not be written to "
-                f"{rec.log_path} ({rec.log_error}). Runs go on; their records are kept.",
-                "warning",
-                rec.uid,
-            )
+            tell_log_trouble(self.notifier, self._told, rec)
 
     def _on_store_health_changed(self, ok: bool, message: str) -> None:
         self.health_label.setText(
@@ -390,17 +323,9 @@ class MainWindow(QMainWindow):
         return tab
 
     def _make_monitor_tab(self) -> QWidget:
-        from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
+        from taskrun_gui.ui.window_parts import make_monitor_tab
 
-        ex = self.ctx.executor
-        tab = MonitorTab(
-            str(self.ctx.store.data_dir),
-            running_provider=lambda: [(r.uid, r.task_name, r.pid) for r in ex.running() if r.pid],
-        )
-        tab.stop_requested.connect(ex.cancel)
-        tab.pause_requested.connect(ex.pause)
-        tab.resume_requested.connect(ex.resume)
-        return tab
+        return make_monitor_tab(self.ctx)
 
     def _on_tasks_tab_edit_requested(self, task_id: int) -> None:
         if self.editor_tab.edit_task(task_id):
@@ -466,10 +391,4 @@ class MainWindow(QMainWindow):
         open_modeless(HostsDialog(self.ctx, self))
 
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(
-            self,
-            "About TaskRun",
-            "<b>TaskRun</b><p>Run your scripts, keep every run, see how each "
-            "task behaves over time.</p>"
-            f"<p>Data: {self.ctx.store.data_dir}</p>",
-        )
+        show_about(self, self.ctx.store.data_dir)

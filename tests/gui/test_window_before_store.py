@@ -1,6 +1,7 @@
 """The window shows before its store is open (app.py opens it on a worker): each tab and the
 status bar say the history is being opened, then the tasks come in; the tab chosen meanwhile
-is built once the store is there; pyqtgraph and numpy wait for the first chart tab."""
+is built once the store is there; pyqtgraph and numpy wait for the first chart tab, and a
+window on an SQLite history never loads psycopg2."""
 
 from __future__ import annotations
 
@@ -39,15 +40,15 @@ def slow_open(path):
         time.sleep(0.01)
     return opening(path)
 
-def charts():
-    return sorted(m for m in ("pyqtgraph", "numpy") if m in sys.modules)
+def heavy():
+    return sorted(m for m in ("numpy", "peewee", "psycopg2", "pyqtgraph") if m in sys.modules)
 
 def say(*what):
     print(repr(what), flush=True)
 
 def on_shown(window):
     waiting = [w.text() for w in window.findChildren(QLabel, "pageWaiting") if w.isVisible()]
-    say("shown", window.is_attached, window.counts_label.text(), waiting, charts())
+    say("shown", window.is_attached, window.counts_label.text(), waiting, heavy())
     go.touch()
 
 def on_attached(window):
@@ -55,9 +56,9 @@ def on_attached(window):
     if not names:
         QTimer.singleShot(20, lambda: on_attached(window))
         return
-    say("tasks", names, window.counts_label.text(), charts())
+    say("tasks", names, window.counts_label.text(), heavy())
     window.tabs.setCurrentIndex(3)
-    say("trends", window._trends_page.is_built, charts())
+    say("trends", window._trends_page.is_built, heavy())
     window.request_quit()
 
 shown = app_mod.MainWindow.show
@@ -90,8 +91,8 @@ def test_the_window_shows_before_a_slow_store_then_its_tasks(tmp_path: Path) -> 
     assert out.returncode == 0, out.stderr
     lines = [ast.literal_eval(line) for line in out.stdout.splitlines()]
     assert lines[0] == ("shown", False, OPENING, [OPENING], [])  # the Tasks page says so
-    assert lines[1] == ("tasks", ["nightly-backup"], "0 running · 0 queued", [])
-    assert lines[2] == ("trends", True, ["numpy", "pyqtgraph"])
+    assert lines[1] == ("tasks", ["nightly-backup"], "0 running · 0 queued", ["peewee"])
+    assert lines[2] == ("trends", True, ["numpy", "peewee", "pyqtgraph"])  # no psycopg2
 
 
 def test_a_tab_chosen_while_the_store_opens_is_built_once_it_is_there(
@@ -107,12 +108,14 @@ def test_a_tab_chosen_while_the_store_opens_is_built_once_it_is_there(
         assert waiting is not None and waiting.isVisible() and waiting.text() == OPENING
         assert not window._history_page.is_built
         assert not window.menus.settings_action.isEnabled()  # it needs the store
+        assert not window.tray.pause_action.isEnabled()  # and the engine
         window.attach(ctx)
         assert window._history_page.is_built and window.history_tab.isVisible()
         assert not waiting.isVisible()
         page = window.tabs.currentWidget()
         qtbot.waitUntil(lambda: page.findChild(QLabel, "pageWaiting") is None)
         assert window.menus.settings_action.isEnabled()
+        assert window.tray.pause_action.isEnabled() and window.tray.run_menu.isEnabled()
         assert not window._trends_page.is_built  # the others still wait for their first show
         window.confirm_quit = lambda _running, _queued: True  # type: ignore[method-assign]
         window.close()
