@@ -48,6 +48,7 @@ _BEHIND_THE_WINDOW = (
     "taskrun_gui.ui.window_parts",
     "taskrun_gui.ui.tasks.tasks_tab",
     "taskrun_gui.ui.settings_dialog",
+    "taskrun_gui.ui.history.history_tab",  # where Run takes the user
     "taskrun_gui.cli.thin_host",
 )
 
