@@ -227,15 +227,15 @@ class Startup(QObject):
 
     def close(self) -> None:
         """What was started, stopped in order (a store opened after quitting is closed)."""
-        if self._thread.is_alive():
-            self._thread.join()
-        for listener in self.commands:  # before the host lets go: a call then does it itself
-            listener.stop()
-        if self.host is None:
-            self.window.shutdown()
+        if self.host is None:  # quit while the store was opening: nothing runs yet
+            self.window.shutdown()  # hidden first: the opening may take a moment to end
+            if self._thread.is_alive():
+                self._thread.join()
             if not isinstance(self.opened, str) and self.opened is not None:
                 self.opened.close()
             return
+        for listener in self.commands:  # before the host lets go: a call then does it itself
+            listener.stop()
         shut_down(self.window, self.host.close)
         if self.ctx is not None:
             self.ctx.hub.close()

@@ -32,7 +32,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 import taskrun_gui.app as app_mod
 
-data_dir, go = sys.argv[1], pathlib.Path(sys.argv[2])
+data_dir, go, early = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3] == "quit-early"
 opening = app_mod._try_open
 
 def slow_open(path):
@@ -49,6 +49,9 @@ def say(*what):
 def on_shown(window):
     waiting = [w.text() for w in window.findChildren(QLabel, "pageWaiting") if w.isVisible()]
     say("shown", window.is_attached, window.counts_label.text(), waiting, heavy())
+    if early:  # Quit while the store opens; it opens after that, and is closed
+        window.menus.quit_action.trigger()
+        say("quit", window.isVisible())
     go.touch()
 
 def on_attached(window):
@@ -74,14 +77,15 @@ sys.exit(app_mod.main(["--data-dir", data_dir]))
 """
 
 
-def test_the_window_shows_before_a_slow_store_then_its_tasks(tmp_path: Path) -> None:
+def _start(tmp_path: Path, mode: str = "") -> list[tuple[object, ...]]:
+    """main() on a data dir with one task, its store slow to open; what the child said."""
     data_dir = tmp_path / "data"
     store = Store(data_dir).open()
     add_task(store, shell_task("nightly-backup", "true"))
     store.close()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"))
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(data_dir), str(tmp_path / "go")],
+        [sys.executable, "-c", CHILD, str(data_dir), str(tmp_path / "go"), mode],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -89,10 +93,25 @@ def test_the_window_shows_before_a_slow_store_then_its_tasks(tmp_path: Path) -> 
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    lines = [ast.literal_eval(line) for line in out.stdout.splitlines()]
+    assert "Traceback" not in out.stderr, out.stderr  # none in a slot either
+    return [ast.literal_eval(line) for line in out.stdout.splitlines()]
+
+
+def test_the_window_shows_before_a_slow_store_then_its_tasks(tmp_path: Path) -> None:
+    lines = _start(tmp_path)
     assert lines[0] == ("shown", False, OPENING, [OPENING], [])  # the Tasks page says so
     assert lines[1] == ("tasks", ["nightly-backup"], "0 running · 0 queued", ["peewee"])
     assert lines[2] == ("trends", True, ["numpy", "peewee", "pyqtgraph"])  # no psycopg2
+
+
+def test_quitting_while_the_store_opens_exits_and_lets_it_go(tmp_path: Path) -> None:
+    lines = _start(tmp_path, "quit-early")
+    assert lines[1:] == [("quit", False)]  # the window is gone at once, the process exits 0
+    again = Store(tmp_path / "data").open()  # not left locked or half open
+    try:
+        assert not again.read_only and again.open_error is None
+    finally:
+        again.close()
 
 
 def test_a_tab_chosen_while_the_store_opens_is_built_once_it_is_there(
