@@ -9,7 +9,6 @@ import argparse
 import functools
 import math
 import os
-import socket
 
 ENV = "TASKRUN_NODE"
 MAX_NAME = 100
@@ -22,6 +21,8 @@ ANY_NODE = "any"  # `run --node any`: the first node with a free slot takes it
 
 def node_name() -> str:
     """This process's node: $TASKRUN_NODE (what --node sets), else the host name."""
+    import socket  # here: the window's frame shows without it
+
     return os.environ.get(ENV) or socket.gethostname() or "localhost"
 
 
@@ -34,6 +35,8 @@ def boot_id() -> str:
         with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
             boot = fh.read().strip()
     except OSError:  # not Linux: the host name is the best there is
+        import socket
+
         return socket.gethostname()
     try:
         return f"{boot}/{os.stat('/proc/self/ns/pid').st_ino}"

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import platformdirs
-
-from taskrun_gui.storage import db_url, migrations, pg_store
+from taskrun_gui.storage import db_url, migrations
 from taskrun_gui.storage.backend import Backend
-from taskrun_gui.storage.pg_backend import POSTGRES
+from taskrun_gui.storage.data_dir import resolve_data_dir
 from taskrun_gui.storage.schema import database_proxy
 from taskrun_gui.storage.sqlite_backend import SQLITE
 from taskrun_gui.storage.sqlite_wait import (
@@ -66,12 +64,6 @@ def corrupt_message(db_path: Path, exc: BaseException) -> str:
         "(with any taskrun.db-wal and -shm next to it) away or restore it from a backup; "
         "TaskRun starts a new history when the file is gone"
     )
-
-
-def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--data-dir, else $TASKRUN_HOME, else the platform's user data dir."""
-    chosen = explicit or os.environ.get("TASKRUN_HOME") or platformdirs.user_data_dir("taskrun")
-    return Path(chosen).expanduser().resolve()
 
 
 def tighten_mode(path: Path, allowed: int) -> None:
@@ -126,6 +118,9 @@ class Store:
             )
             self.backend: Backend = SQLITE
         else:
+            from taskrun_gui.storage import pg_store  # psycopg2: only for a server's history
+            from taskrun_gui.storage.pg_backend import POSTGRES
+
             self.db = pg_store.database(self.url, self.secrets_dir)
             self.backend = POSTGRES
         database_proxy.initialize(self.db)
@@ -188,6 +183,8 @@ class Store:
         StoreCorruptError for a file that is not a usable database, StoreOpenError when
         nothing can be read, SchemaTooNewError for a newer TaskRun's history."""
         if self.url is not None:
+            from taskrun_gui.storage import pg_store
+
             try:
                 pg_store.open_database(self.db, self.url)
             except pg_store.PgOpenError as exc:
@@ -299,6 +296,8 @@ class Store:
 
     def db_size(self) -> int:
         if self.url is not None:
+            from taskrun_gui.storage import pg_store
+
             return pg_store.database_size(self.db)
         size = 0
         for suffix in ("", "-wal", "-shm"):

@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from taskrun_gui.core.params import MASK
-from taskrun_gui.storage.schema import database_proxy
 
 FOLDER = "secrets"
 
@@ -25,6 +24,8 @@ def folder_of(db: Any = None) -> Path:
     """`<folder of the database file>/secrets` (a PostgreSQL history: the data dir's, which
     its database names): Store.secrets_dir, found from the database alone so the
     repositories and migrations need no Store."""
+    from taskrun_gui.storage.schema import database_proxy  # peewee: not for db_setting's read
+
     database = db if db is not None else database_proxy.obj
     kept = getattr(database, "secrets_dir", None)  # a server's history: the data dir's
     if kept is not None:

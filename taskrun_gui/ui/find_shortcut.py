@@ -28,7 +28,7 @@ def focus_line_edit(edit: QLineEdit) -> None:
 
 def _page(tabs: QTabWidget) -> QWidget | None:
     page = tabs.currentWidget()
-    return page.widget() if isinstance(page, LazyPage) else page
+    return page.built_widget() if isinstance(page, LazyPage) else page
 
 
 def find_in_front(tabs: QTabWidget) -> bool:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenuBar
 
-from taskrun_gui.ui.theme import THEME_MODES
+from taskrun_gui.ui.settings_keys import THEME_MODES
 
 
 class MainMenus(QObject):
@@ -28,8 +28,9 @@ class MainMenus(QObject):
         file_menu = bar.addMenu("&File")
         self.new_action = file_menu.addAction("&New task")
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        file_menu.addActions(file_actions)  # import and export live with the Tasks tab
-        file_menu.addSeparator()
+        self._file_menu = file_menu
+        self._file_end = file_menu.addSeparator()
+        self.add_file_actions(file_actions)  # import and export live with the Tasks tab
         self.settings_action = file_menu.addAction("&Settings…")
         self.hosts_action = file_menu.addAction("&Hosts…")  # machines to run tasks on (SSH)
         file_menu.addSeparator()
@@ -56,6 +57,16 @@ class MainMenus(QObject):
 
         help_menu = bar.addMenu("&Help")
         self.about_action = help_menu.addAction("&About TaskRun")
+
+    def add_file_actions(self, actions: list[QAction]) -> None:
+        """The Tasks tab's actions, in File after New (they come with the tab)."""
+        self._file_menu.insertActions(self._file_end, actions)
+
+    def set_store_actions_enabled(self, enabled: bool) -> None:
+        """What needs the store (a new task, Settings, Hosts, About's data folder) waits
+        for it: disabled while the window opens its history."""
+        for action in (self.new_action, self.settings_action, self.hosts_action, self.about_action):
+            action.setEnabled(enabled)
 
     def _on_theme_group_triggered(self, action: QAction) -> None:
         self.theme_chosen.emit(str(action.data()))

@@ -2,6 +2,10 @@
 
 Thin on purpose: each tab does its own work; this class routes between them, turns engine
 signals into counts and notifications, and decides what closing means while runs are in flight.
+
+It can show before its store is open (app.py opens it on a worker): the frame, menus, tray
+and status bar first, every tab saying the history is being opened; attach() then builds the
+tabs on the store (window_parts.py). This module imports only what the frame needs.
 """
 
 from __future__ import annotations
@@ -9,131 +13,145 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget, QWidget
 
-from taskrun_gui.core.models import RunRecord
 from taskrun_gui.resources import app_icon
-from taskrun_gui.storage import runs_repo
-from taskrun_gui.ui import settings_dialog as cfg
-from taskrun_gui.ui.change_hub import RunChanges
-from taskrun_gui.ui.context import AppContext
+from taskrun_gui.ui import settings_keys as cfg
+from taskrun_gui.ui import window_frame
 from taskrun_gui.ui.find_shortcut import install_find_shortcut
-from taskrun_gui.ui.lazy_page import LazyPage
 from taskrun_gui.ui.main_menus import MainMenus
-from taskrun_gui.ui.notification_banner import NotificationBanner
-from taskrun_gui.ui.notification_center import NotificationButton
-from taskrun_gui.ui.notifications import Notifier
-from taskrun_gui.ui.tasks.run_notices import RunNotices
-from taskrun_gui.ui.tasks.tasks_tab import TasksTab
-from taskrun_gui.ui.theme import apply_theme
 from taskrun_gui.ui.tray import TrayIcon
-from taskrun_gui.ui.window_dialogs import ask_quit, open_modeless
+from taskrun_gui.ui.window_dialogs import ask_quit, open_modeless, show_about
+from taskrun_gui.ui.window_frame import OPENING, TAB_EDITOR, TAB_LOGS, TAB_TASKS, TAB_TRENDS
 
 if TYPE_CHECKING:
+    from taskrun_gui.core.models import RunRecord
+    from taskrun_gui.ui.change_hub import RunChanges
+    from taskrun_gui.ui.context import AppContext
     from taskrun_gui.ui.editor.editor_tab import EditorTab
     from taskrun_gui.ui.history.history_tab import HistoryTab
     from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
+    from taskrun_gui.ui.notification_banner import NotificationBanner
+    from taskrun_gui.ui.notification_center import NotificationButton
+    from taskrun_gui.ui.notifications import Notifier
+    from taskrun_gui.ui.tasks.run_notices import RunNotices
+    from taskrun_gui.ui.tasks.tasks_tab import TasksTab
     from taskrun_gui.ui.trends.trends_tab import TrendsTab
 
-TAB_TASKS, TAB_EDITOR, TAB_LOGS, TAB_TRENDS, TAB_MONITOR = range(5)
 NOTE_MS = 10_000  # a quiet note stays this long in the status bar
-HEALTH_STYLE = "color: white; background: #B91C1C; padding: 2px 8px; font-weight: bold;"
 
 
 class MainWindow(QMainWindow):
     quit_requested = Signal()  # the user confirmed quitting: the app should exit
     brought_to_front = Signal()  # a second launch asked for this window
+    attached = Signal()  # the tabs are on the store now (at once when built with one)
+
+    # the tabs and the status bar's labels (window_frame.py)
+    tabs: QTabWidget
+    central: QWidget
+    counts_label: QLabel
+    health_label: QLabel
+    host_label: QLabel
+    # built by attach() (window_parts.py)
+    banner: NotificationBanner
+    notifier: Notifier
+    notices: RunNotices
+    notification_button: NotificationButton
 
     def __init__(
         self,
-        ctx: AppContext,
+        ctx: AppContext | None = None,
         host_note: str | None = None,
         parent: QWidget | None = None,
+        *,
+        settings: QSettings | None = None,
     ) -> None:
+        """With `ctx`, the whole window at once; without, the frame on `settings`, waiting
+        for attach(ctx) (each tab says the history is being opened)."""
         super().__init__(parent)
-        self.ctx = ctx
+        self._ctx: AppContext | None = None
         self.setWindowTitle("TaskRun")
         self.setWindowIcon(app_icon())
         self.confirm_quit: Callable[[int, int], bool] = lambda r, q: ask_quit(self, r, q)
         self._quitting = False
         self._told: set[str] = set()  # log write problems the user was told about
-
-        self._build_tabs(ctx)
-        self.tray = TrayIcon(self, self.tasks_tab.task_names, self)
-        self.tray.show()
-        self.notifier = Notifier(self.banner, self.tray.system_tray_icon, self)
-        self.notices = RunNotices(
-            self.notifier, ctx.settings, self.tasks_tab.model, self, query=ctx.query
+        # each tab is built (and its modules imported) when first shown or needed: the
+        # window opens with what its first tab needs
+        self._pages = window_frame.build_tabs(
+            self,
+            [
+                self._make_tasks_tab,
+                self._make_editor_tab,
+                self._make_history_tab,
+                self._make_trends_tab,
+                self._make_monitor_tab,
+            ],
         )
-        self._build_status_bar(host_note)
-        self.banner.history_requested.connect(self.notification_button.open_center)
+        self._tasks_page, self._editor_page, self._history_page = self._pages[:3]
+        self._trends_page, self._monitor_page = self._pages[3:]
+        self._tab = TAB_TASKS
+        self.tray = TrayIcon(self, self._task_names, self)
+        self.tray.show()
+        window_frame.build_status_bar(self, host_note)
+        self._settings = ctx.settings if ctx is not None else settings
         self._build_menus()
         self.find_shortcut = install_find_shortcut(self, self.tabs)
+        window_frame.restore_frame(self, self._settings)
+        if ctx is None:
+            for page in self._pages:
+                page.wait(OPENING)
+            self.counts_label.setText(OPENING)
+            self._set_ready(False)
+        else:
+            self.attach(ctx)
+
+    @property
+    def ctx(self) -> AppContext:
+        assert self._ctx is not None, "the window is not attached to a store yet"
+        return self._ctx
+
+    @property
+    def is_attached(self) -> bool:
+        return self._ctx is not None
+
+    def attach(self, ctx: AppContext) -> None:
+        """Build the tabs on the opened store (the one shown first at once), the
+        notifications, and follow the engine."""
+        from taskrun_gui.ui.window_parts import build_parts
+
+        self._ctx = ctx
+        self._tasks_page.ready()
+        build_parts(self, ctx)
+        self.banner.history_requested.connect(self.notification_button.open_center)
+        a = self.tasks_tab.actions_
+        self.menus.add_file_actions([a.import_, a.export])
+        self._set_ready(True)
         self._connect()
         self._update_counts()
-        self.restore_state()
+        self.tasks_tab.restore_state(ctx.settings)
         self.tasks_tab.model.reload_now()
+        for page in self._pages[1:]:
+            page.ready()  # the one on screen is built now
+        self._tab = self.tabs.currentIndex()
+        if self._tab == TAB_TRENDS:
+            self.trends_tab.set_task(self.tasks_tab.selected_task_id())
+        self.attached.emit()
 
-    def _build_tabs(self, ctx: AppContext) -> None:
-        self.tasks_tab = TasksTab(ctx)
-        # the other tabs are built (and their modules imported) when first shown or needed:
-        # the window opens with what its first tab needs
-        self._editor_page = LazyPage(self._make_editor_tab)
-        self._history_page = LazyPage(self._make_history_tab)
-        self._trends_page = LazyPage(self._make_trends_tab)
-        self._monitor_page = LazyPage(self._make_monitor_tab)
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        for widget, title in (
-            (self.tasks_tab, "Tasks"),
-            (self._editor_page, "Editor"),
-            (self._history_page, "Logs / History"),
-            (self._trends_page, "Trends"),
-            (self._monitor_page, "Monitor"),
-        ):
-            self.tabs.addTab(widget, title)
-        self._tab = TAB_TASKS
-        self.banner = NotificationBanner()
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
-        self.banner.float_over(central)  # over the tabs' corner: nothing is pushed down
+    def _set_ready(self, ready: bool) -> None:
+        """What needs the store or the engine waits for it: the menus' and the tray's."""
+        self.menus.set_store_actions_enabled(ready)
+        self.tray.run_menu.setEnabled(ready)
+        self.tray.pause_action.setEnabled(ready)
 
-    def _build_status_bar(self, host_note: str | None) -> None:
-        """Counts, the store's health, which host serves the data dir, the notifications."""
-        self.counts_label = QLabel()
-        self.counts_label.setObjectName("countsLabel")
-        self.health_label = QLabel()
-        self.health_label.setObjectName("healthLabel")
-        self.health_label.setStyleSheet(HEALTH_STYLE)
-        self.health_label.hide()
-        self.host_label = QLabel(host_note or "")
-        self.host_label.setVisible(bool(host_note))
-        self.statusBar().addWidget(self.counts_label)
-        self.statusBar().addWidget(self.health_label)
-        self.statusBar().addPermanentWidget(self.host_label)
-        self.notification_button = NotificationButton(self.notifier)
-        self.statusBar().addPermanentWidget(self.notification_button)
+    def _task_names(self) -> list[str]:
+        return list(self.tasks_tab.task_names()) if self.is_attached else []
 
     def _build_menus(self) -> None:
-        a = self.tasks_tab.actions_
         titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
-        self.menus = MainMenus(
-            self.menuBar(), [a.import_, a.export], titles, cfg.theme_mode(self.ctx.settings)
-        )
+        theme = cfg.theme_mode(self._settings) if self._settings is not None else "system"
+        self.menus = MainMenus(self.menuBar(), [], titles, theme)
         self.menus.new_action.triggered.connect(self._on_tasks_tab_new_requested)
         self.menus.settings_action.triggered.connect(self._on_settings_triggered)
         self.menus.hosts_action.triggered.connect(self._on_hosts_triggered)
@@ -141,6 +159,7 @@ class MainWindow(QMainWindow):
         self.menus.about_action.triggered.connect(self._on_about_triggered)
         self.menus.theme_chosen.connect(self._on_menus_theme_chosen)
         self.menus.tab_chosen.connect(self.tabs.setCurrentIndex)
+        self.tray.quit_requested.connect(self.request_quit)
 
     def _connect(self) -> None:
         """Every engine signal the window listens to, in one place (run changes come from
@@ -158,7 +177,6 @@ class MainWindow(QMainWindow):
         self.notifier.activated.connect(self._on_notifier_activated)
         self.tray.run_requested.connect(self.tasks_tab.run_task_by_name)
         self.tray.queue_paused_changed.connect(ex.set_queue_paused)
-        self.tray.quit_requested.connect(self.request_quit)
 
     # -- public ------------------------------------------------------------------------------
     def show_run(self, run_id: int) -> None:
@@ -176,10 +194,11 @@ class MainWindow(QMainWindow):
 
     def request_quit(self) -> bool:
         """Quit after asking when runs are in flight; False when the user said no."""
-        ex = self.ctx.executor
-        running, queued = len(ex.running()), len(ex.queue())
-        if (running or queued) and not self.confirm_quit(running, queued):
-            return False
+        if self._ctx is not None:
+            ex = self._ctx.executor
+            running, queued = len(ex.running()), len(ex.queue())
+            if (running or queued) and not self.confirm_quit(running, queued):
+                return False
         if self._editor_page.is_built and not self.editor_tab.maybe_leave():
             return False
         self._quitting = True
@@ -192,6 +211,10 @@ class MainWindow(QMainWindow):
         self.host_label.setText(note or "")
         self.host_label.setVisible(bool(note))
 
+    def save_state(self) -> None:
+        if self._settings is not None:
+            window_frame.save_state(self, self._settings)
+
     def shutdown(self) -> None:
         """Hide, and stop what the window runs itself (sampling, tray); the host is closed
         by the app afterwards (waiting for runs in flight must not hang a visible window)."""
@@ -200,30 +223,12 @@ class MainWindow(QMainWindow):
             self.monitor_tab.shutdown()
         self.tray.hide()
 
-    def save_state(self) -> None:
-        s = self.ctx.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("window/tab", self.tabs.currentIndex())
-        self.tasks_tab.save_state(s)
-        s.sync()
-
-    def restore_state(self) -> None:
-        s = self.ctx.settings
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
-        state = s.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        self.tasks_tab.restore_state(s)
-        tab = cfg.setting_int(s, "window/tab", TAB_TASKS)
-        if tab != TAB_EDITOR and 0 <= tab < self.tabs.count():
-            self.tabs.setCurrentIndex(tab)
-
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._ctx is None:  # nothing runs yet: closing is quitting
+            if self._quitting or self.request_quit():
+                self.shutdown()
+                event.accept()
+            return
         busy = self.ctx.executor.is_busy()
         to_tray = cfg.setting_bool(self.ctx.settings, cfg.KEY_CLOSE_TO_TRAY)
         if not self._quitting and busy and to_tray and self.notifier.uses_tray():
@@ -240,22 +245,13 @@ class MainWindow(QMainWindow):
 
     # -- engine slots ------------------------------------------------------------------------
     def _on_hub_changed(self, changes: RunChanges) -> None:
+        from taskrun_gui.ui.window_parts import tell_log_trouble  # loaded by attach()
+
         if changes.queue:
             self._show_counts(len(changes.running), len(changes.queued))
         self.notices.apply_changes(changes)
         for rec in changes.finished:
-            self._tell_log_trouble(rec)
-
-    def _tell_log_trouble(self, rec: RunRecord) -> None:
-        if rec.log_error and rec.log_error not in self._told:
-            self._told.add(rec.log_error)  # once per kind of trouble, not at every run
-            self.notifier.notify(
-                "Output not written",
-                f"{rec.task_name}: {rec.log_dropped} bytes of output could not be written to "
-                f"{rec.log_path} ({rec.log_error}). Runs go on; their records are kept.",
-                "warning",
-                rec.uid,
-            )
+            tell_log_trouble(self.notifier, self._told, rec)
 
     def _on_store_health_changed(self, ok: bool, message: str) -> None:
         self.health_label.setText(
@@ -283,6 +279,10 @@ class MainWindow(QMainWindow):
 
     # -- the tabs built on first use ----------------------------------------------------------
     @property
+    def tasks_tab(self) -> TasksTab:
+        return cast("TasksTab", self._tasks_page.widget())
+
+    @property
     def editor_tab(self) -> EditorTab:
         return cast("EditorTab", self._editor_page.widget())
 
@@ -297,6 +297,11 @@ class MainWindow(QMainWindow):
     @property
     def monitor_tab(self) -> MonitorTab:
         return cast("MonitorTab", self._monitor_page.widget())
+
+    def _make_tasks_tab(self) -> QWidget:
+        from taskrun_gui.ui.tasks.tasks_tab import TasksTab
+
+        return TasksTab(self.ctx)
 
     def _make_editor_tab(self) -> QWidget:
         from taskrun_gui.ui.editor.editor_tab import EditorTab  # pygments and all
@@ -318,17 +323,9 @@ class MainWindow(QMainWindow):
         return tab
 
     def _make_monitor_tab(self) -> QWidget:
-        from taskrun_gui.ui.monitor.monitor_tab import MonitorTab
+        from taskrun_gui.ui.window_parts import make_monitor_tab
 
-        ex = self.ctx.executor
-        tab = MonitorTab(
-            str(self.ctx.store.data_dir),
-            running_provider=lambda: [(r.uid, r.task_name, r.pid) for r in ex.running() if r.pid],
-        )
-        tab.stop_requested.connect(ex.cancel)
-        tab.pause_requested.connect(ex.pause)
-        tab.resume_requested.connect(ex.resume)
-        return tab
+        return make_monitor_tab(self.ctx)
 
     def _on_tasks_tab_edit_requested(self, task_id: int) -> None:
         if self.editor_tab.edit_task(task_id):
@@ -364,6 +361,8 @@ class MainWindow(QMainWindow):
     def _on_notifier_activated(self, run_uid: str) -> None:
         self.bring_to_front()
         if run_uid:
+            from taskrun_gui.storage import runs_repo
+
             self.ctx.query.read(
                 lambda: runs_repo.get_by_uid(run_uid), self._on_run_found, owner=self
             )
@@ -373,13 +372,18 @@ class MainWindow(QMainWindow):
             self.show_run(rec.id)
 
     def _on_menus_theme_chosen(self, mode: str) -> None:
-        self.ctx.settings.setValue(cfg.KEY_THEME, mode)
+        from taskrun_gui.ui.theme import apply_theme
+
+        if self._settings is not None:
+            self._settings.setValue(cfg.KEY_THEME, mode)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, mode)
 
     def _on_settings_triggered(self) -> None:
-        open_modeless(cfg.SettingsDialog(self.ctx, self))
+        from taskrun_gui.ui.settings_dialog import SettingsDialog
+
+        open_modeless(SettingsDialog(self.ctx, self))
 
     def _on_hosts_triggered(self) -> None:
         from taskrun_gui.ui.hosts.hosts_dialog import HostsDialog
@@ -387,10 +391,4 @@ class MainWindow(QMainWindow):
         open_modeless(HostsDialog(self.ctx, self))
 
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(
-            self,
-            "About TaskRun",
-            "<b>TaskRun</b><p>Run your scripts, keep every run, see how each "
-            "task behaves over time.</p>"
-            f"<p>Data: {self.ctx.store.data_dir}</p>",
-        )
+        show_about(self, self.ctx.store.data_dir)

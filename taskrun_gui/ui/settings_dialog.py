@@ -39,33 +39,24 @@ from taskrun_gui.storage import policy_file, runs_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.settings_channels import ChannelsPage
 from taskrun_gui.ui.settings_database import DatabaseBox
-from taskrun_gui.ui.theme import THEME_MODES, apply_theme
-
-KEY_WORKERS = "executor/workers"
-KEY_RETENTION_DAYS = "retention/days"
-KEY_RETENTION_PER_TASK = "retention/per_task"
-KEY_NOTIFY_FAILURE = "notify/on_failure"
-KEY_NOTIFY_RECOVERY = "notify/on_recovery"
-KEY_NOTIFY_FINISH = "notify/on_finish"
-KEY_CLOSE_TO_TRAY = "window/close_to_tray"
-KEY_THEME = "ui/theme"
-KEY_ALERT_SLOW = "alerts/slow_run"
-KEY_ALERT_RATE = "alerts/success_rate_below"  # percent; 0 = no alert
-KEY_ALERT_WINDOW = "alerts/window_runs"
-
-DEFAULTS: dict[str, object] = {
-    KEY_RETENTION_DAYS: 0,  # 0 = keep forever
-    KEY_RETENTION_PER_TASK: 0,
-    KEY_NOTIFY_FAILURE: True,
-    KEY_NOTIFY_RECOVERY: True,
-    KEY_NOTIFY_FINISH: False,
-    KEY_CLOSE_TO_TRAY: True,
-    KEY_THEME: "system",
-    KEY_ALERT_SLOW: True,
-    KEY_ALERT_RATE: 80,
-    KEY_ALERT_WINDOW: 20,
-}
-
+from taskrun_gui.ui.settings_keys import (
+    KEY_ALERT_RATE,
+    KEY_ALERT_SLOW,
+    KEY_ALERT_WINDOW,
+    KEY_CLOSE_TO_TRAY,
+    KEY_NOTIFY_FAILURE,
+    KEY_NOTIFY_FINISH,
+    KEY_NOTIFY_RECOVERY,
+    KEY_RETENTION_DAYS,
+    KEY_RETENTION_PER_TASK,
+    KEY_THEME,
+    KEY_WORKERS,
+    THEME_MODES,
+    setting_bool,
+    setting_int,
+    theme_mode,
+)
+from taskrun_gui.ui.theme import apply_theme
 
 # Kept in QSettings by earlier versions; the data dir's policy (settings.toml) has them now
 _POLICY_KEYS = {
@@ -95,25 +86,6 @@ def migrate_policy(settings: QSettings, data_dir: Path) -> None:
             return  # kept in QSettings: tried again next start
     for key in old:
         settings.remove(key)
-
-
-def setting_bool(settings: QSettings, key: str) -> bool:
-    """QSettings gives back "true"/"false" strings from INI files: normalise."""
-    value = settings.value(key, DEFAULTS.get(key, False))
-    return value in (True, "true", "1", 1)
-
-
-def setting_int(settings: QSettings, key: str, default: int = 0) -> int:
-    value: object = settings.value(key, DEFAULTS.get(key, default))
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return default
-
-
-def theme_mode(settings: QSettings) -> str:
-    mode = str(settings.value(KEY_THEME, "system"))
-    return mode if mode in THEME_MODES else "system"
 
 
 def _keep_forever(spin: QSpinBox, suffix: str, maximum: int) -> None:

@@ -7,6 +7,7 @@ paint (they get a PaletteChange event when the theme switches) rather than cache
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
 
@@ -14,9 +15,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QToolButton, QWidget
 
-from taskrun_gui.core.models import RunStatus
-
-THEME_MODES = ("system", "light", "dark")
+from taskrun_gui.ui.settings_keys import THEME_MODES
 
 _Role = QPalette.ColorRole
 _Group = QPalette.ColorGroup
@@ -73,18 +72,6 @@ _DISABLED_TEXT = {"light": "#8C959F", "dark": "#6E7681"}
 ACCENT = ("#1D4ED8", "#60A5FA")
 _ACCENT_FILL = ("#DBE7FE", "#1E3A66")
 
-# (light palette, dark palette); each at least 4.5:1 against Base and Window of its palette.
-_STATUS_COLORS: dict[str, tuple[str, str]] = {
-    RunStatus.QUEUED: ("#0E7490", "#22D3EE"),
-    RunStatus.RUNNING: ("#1D4ED8", "#60A5FA"),
-    RunStatus.PAUSED: ("#854D0E", "#FACC15"),
-    RunStatus.SUCCESS: ("#15803D", "#4ADE80"),
-    RunStatus.FAILED: ("#B91C1C", "#F87171"),
-    RunStatus.TIMEOUT: ("#C2410C", "#FB923C"),
-    RunStatus.CANCELLED: ("#57534E", "#A8A29E"),
-    RunStatus.ERROR: ("#A21CAF", "#E879F9"),
-    RunStatus.INTERRUPTED: ("#6D28D9", "#A78BFA"),
-}
 _UNKNOWN_STATUS = ("#57606A", "#8B949E")
 
 _FOLLOWER_NAME = "taskrun_theme_follower"
@@ -92,8 +79,27 @@ _FOLLOWER_NAME = "taskrun_theme_follower"
 
 def status_color(status: str, dark: bool) -> QColor:
     """Text colour for a run status, readable on the light or the dark palette."""
-    light_hex, dark_hex = _STATUS_COLORS.get(str(status), _UNKNOWN_STATUS)
+    light_hex, dark_hex = _status_colors().get(str(status), _UNKNOWN_STATUS)
     return QColor(dark_hex if dark else light_hex)
+
+
+@functools.cache
+def _status_colors() -> dict[str, tuple[str, str]]:
+    """(light palette, dark palette); each at least 4.5:1 against Base and Window of its
+    palette. Made on first use: the window's frame shows without the core models."""
+    from taskrun_gui.core.models import RunStatus
+
+    return {
+        RunStatus.QUEUED: ("#0E7490", "#22D3EE"),
+        RunStatus.RUNNING: ("#1D4ED8", "#60A5FA"),
+        RunStatus.PAUSED: ("#854D0E", "#FACC15"),
+        RunStatus.SUCCESS: ("#15803D", "#4ADE80"),
+        RunStatus.FAILED: ("#B91C1C", "#F87171"),
+        RunStatus.TIMEOUT: ("#C2410C", "#FB923C"),
+        RunStatus.CANCELLED: ("#57534E", "#A8A29E"),
+        RunStatus.ERROR: ("#A21CAF", "#E879F9"),
+        RunStatus.INTERRUPTED: ("#6D28D9", "#A78BFA"),
+    }
 
 
 def is_dark(palette: QPalette) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
@@ -15,3 +17,12 @@ def open_modeless(dialog: QDialog) -> None:
     """Shown without blocking the window (runs keep updating behind it), freed on close."""
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
+
+
+def show_about(parent: QWidget, data_dir: Path) -> None:
+    QMessageBox.about(
+        parent,
+        "About TaskRun",
+        "<b>TaskRun</b><p>Run your scripts, keep every run, see how each "
+        f"task behaves over time.</p><p>Data: {data_dir}</p>",
+    )

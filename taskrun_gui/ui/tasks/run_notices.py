@@ -17,7 +17,7 @@ from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.notify_rules import desktop_events
 from taskrun_gui.core.policy import Policy
 from taskrun_gui.storage import policy_file, trends_repo
-from taskrun_gui.ui import settings_dialog as cfg
+from taskrun_gui.ui import settings_keys as cfg
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.notifications import Notifier
 from taskrun_gui.ui.query import QueryRunner
