@@ -223,7 +223,7 @@ class Startup(QObject):
         # the tabs are painted first: serving starts with recovering what a dead host left,
         # which can take seconds (stopping its process trees)
         host = self.host
-        when_painted(self.window, lambda: self.commands.extend(serve(host, self.window)))
+        when_painted(self.window, lambda: serve(host, self.window, self.commands))
 
     def close(self) -> None:
         """What was started, stopped in order (a store opened after quitting is closed)."""
@@ -268,26 +268,27 @@ def when_painted(window: QWidget, then: Callable[[], None]) -> None:
         _FirstExpose(handle, then)
 
 
-def serve(host: Host, window: MainWindow) -> list[CommandListener]:
+def serve(host: Host, window: MainWindow, commands: list[CommandListener]) -> None:
     """Serve the data dir (its engine host also keeps it clean: retention), with its command
-    socket for thin `taskrun` calls; or follow the process that serves it and say so."""
-    from taskrun_gui.engine.node_names import NodeNameInUse
+    socket for thin `taskrun` calls (added to `commands`); or follow the process that serves
+    it and say so. The claim (the node name's check, recovering what a dead host left) runs
+    on a thread of its own: the window stays live meanwhile."""
 
-    try:
-        serving = host.try_serve()
-    except NodeNameInUse as exc:  # another live host has this node's name: nothing to do
-        QMessageBox.critical(window, "TaskRun cannot serve", str(exc))
-        QApplication.exit(2)
-        return []
-    if serving:
-        from taskrun_gui.cli.thin_host import listen  # imported before: _BEHIND_THE_WINDOW
+    def served(serving: bool, refused: str | None) -> None:
+        if refused is not None:  # another live host has this node's name: nothing to do
+            QMessageBox.critical(window, "TaskRun cannot serve", refused)
+            QApplication.exit(2)
+        elif serving:
+            from taskrun_gui.cli.thin_host import listen  # imported before: _BEHIND_THE_WINDOW
 
-        listener = listen(host.store)
-        return [] if listener is None else [listener]
-    host.become_client()
-    pid = host.served_by
-    window.set_host_note(f"Runs are executed by taskrun daemon (pid {pid if pid else '?'})")
-    return []
+            listener = listen(host.store)
+            commands.extend([] if listener is None else [listener])
+        else:
+            host.become_client()
+            pid = host.served_by
+            window.set_host_note(f"Runs are executed by taskrun daemon (pid {pid if pid else '?'})")
+
+    host.serve_in_background(served)
 
 
 def shut_down(window: MainWindow, close_host: Callable[[], None]) -> None:

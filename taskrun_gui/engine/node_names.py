@@ -40,7 +40,7 @@ def in_use(store: Store) -> str | None:
     if store.url is None:
         return None
     name = nodes.node_name()
-    first = nodes_repo.holder(name)
+    first = _holder(name)
     if first is None or first.age_ms >= nodes.lease_s() * 1000:
         return None  # never beat, or silent past its lease: offline
     if (first.boot, first.pid) == (nodes.boot_id(), os.getpid()):
@@ -72,7 +72,17 @@ def _beats_again(name: str, first: nodes_repo.Holder) -> bool:
     deadline = time.monotonic() + left
     while time.monotonic() < deadline:
         time.sleep(WATCH_STEP_S)
-        now = nodes_repo.holder(name)
+        now = _holder(name)
         if now is not None and now.heartbeat_at != first.heartbeat_at:
             return True
     return False
+
+
+def _holder(name: str) -> nodes_repo.Holder | None:
+    """Who last beat `name`; None also when the server cannot say (down at start: the host
+    serves and its records wait, as for any outage; the check is for a live other host)."""
+    try:
+        return nodes_repo.holder(name)
+    except Exception as exc:
+        log.warning("cannot check whether node %s is served elsewhere: %s", name, exc)
+        return None

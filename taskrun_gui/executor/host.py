@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -36,6 +37,7 @@ RECOVERY_RETRY_S = 0.5
 class Host(QObject):
     _recovered = Signal(object, str)  # final records of recovered runs, error; from a thread
     _name_taken = Signal(str)  # another live host serves this node's name; from a thread
+    _claimed = Signal(bool, str, str)  # taken, recovery error, refusal; from a thread
 
     def __init__(
         self,
@@ -56,6 +58,10 @@ class Host(QObject):
         self._taking_over = False  # the lock is ours, recovery runs on its thread
         self._recovered.connect(self._on_recovered)
         self._name_taken.connect(self._on_name_taken)
+        self._claimed.connect(self._on_claimed)
+        self._claiming: threading.Thread | None = None
+        self._on_served: Callable[[bool, str | None], None] = lambda serving, refused: None
+        self._closed = False
         self._attach(self._new_service(), serving=False)  # widgets may ask it at once
 
     def _new_service(self) -> ExecutorService:
@@ -78,8 +84,40 @@ class Host(QObject):
         """Become the one host of the data dir: take the lock, recover what a dead host left,
         start polling for queued runs. False when another process already serves it."""
         taken, error = claim_data_dir(self.lock, self.store)
-        if not taken:
-            return False
+        if taken:
+            self._serve_claimed(error)
+        return taken
+
+    def serve_in_background(self, done: Callable[[bool, str | None], None]) -> None:
+        """try_serve with the claim (the node name's check, recovering a dead host's runs:
+        seconds, at worst a lease) on a thread of its own, for the window's UI thread; then
+        `done(serving, refused)` on this object's thread (`refused`: why another live host
+        has the node's name, engine/node_names.py)."""
+        self._on_served = done
+
+        def claim() -> None:
+            try:
+                taken, error = claim_data_dir(self.lock, self.store)
+                self._claimed.emit(taken, error, "")
+            except node_names.NodeNameInUse as exc:
+                self._claimed.emit(False, "", str(exc))
+            except Exception as exc:  # a store that cannot be read: not served, said why
+                log.warning("could not serve the data dir: %s", exc)
+                self._claimed.emit(False, "", "")
+
+        self._claiming = threading.Thread(target=claim, name="taskrun-claim", daemon=True)
+        self._claiming.start()
+
+    def _on_claimed(self, taken: bool, error: str, refused: str) -> None:
+        if self._closed:  # quit meanwhile: the lock goes back, nothing starts
+            if taken:
+                self.lock.release()
+            return
+        if taken:
+            self._serve_claimed(error)
+        self._on_served(taken, refused or None)
+
+    def _serve_claimed(self, error: str) -> None:
         service = self.executor.current
         if not isinstance(service, ExecutorService):  # serving again after following
             service = self._new_service()
@@ -88,7 +126,6 @@ class Host(QObject):
         if error:
             self.executor.store_health_changed.emit(False, error)
         service.start()
-        return True
 
     def _take_lock(self) -> bool:
         if not self.lock.try_acquire():
@@ -197,6 +234,9 @@ class Host(QObject):
         )
 
     def close(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
+        self._closed = True
+        if self._claiming is not None:  # a claim under way: its recovery ends first
+            self._claiming.join()
         self.executor.shutdown(cancel_running=cancel_running, timeout=timeout)
         self.writer.close()
         self.lock.release()

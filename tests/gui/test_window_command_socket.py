@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from taskrun_gui import app
 from taskrun_gui.core.models import RunStatus
-from taskrun_gui.engine.command_socket import socket_path
+from taskrun_gui.engine.command_socket import CommandListener, socket_path
 from taskrun_gui.executor.host import Host
 from taskrun_gui.storage import runs_repo
 from taskrun_gui.storage.db import Store
@@ -40,7 +40,9 @@ def test_the_window_answers_run_and_runs_over_its_socket(
     window = MainWindow(AppContext(store, host.writer, host.executor, query, settings))
     qtbot.addWidget(window)
     try:
-        listeners = app.serve(host, window)
+        listeners: list[CommandListener] = []
+        app.serve(host, window, listeners)  # the claim on its thread: served once it is done
+        qtbot.waitUntil(lambda: host.serving and bool(listeners), timeout=20_000)
         assert len(listeners) == 1
         try:
             res, how = taskrun_marked(store.data_dir, "run", "noop")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from taskrun_gui import app as app_mod
 from taskrun_gui.core import nodes
+from taskrun_gui.engine.command_socket import CommandListener
 from taskrun_gui.executor.host import Host
 from taskrun_gui.storage.db import Store
 from tests.e2e.node_machines import beating_elsewhere
@@ -32,8 +33,10 @@ def test_the_window_refuses_to_serve_a_name_in_use(
         window = QWidget()
         qtbot.addWidget(window)
         try:
-            assert app_mod.serve(host, window) == []  # type: ignore[arg-type]
-            assert not host.executor.serving
+            listeners: list[CommandListener] = []
+            app_mod.serve(host, window, listeners)  # type: ignore[arg-type]
+            qtbot.waitUntil(lambda: bool(ended), timeout=20_000)  # the claim on its thread
+            assert listeners == [] and not host.executor.serving
         finally:
             host.close()
             store.close()
