@@ -13,8 +13,6 @@ import logging
 import os
 import time
 
-import psutil
-
 from taskrun_gui.core import nodes
 from taskrun_gui.storage import nodes_repo
 from taskrun_gui.storage.db import Store
@@ -45,6 +43,8 @@ def in_use(store: Store) -> str | None:
         return None  # never beat, or silent past its lease: offline
     if (first.boot, first.pid) == (nodes.boot_id(), os.getpid()):
         return None
+    import psutil  # here: every command imports this module (its error), few get this far
+
     same_machine = first.boot == nodes.boot_id()
     if same_machine and (first.pid is None or not psutil.pid_exists(first.pid)):
         return None  # an earlier host of this machine, gone (a restart)
