@@ -1,13 +1,14 @@
 """The host's runs that are not over yet: the queue, the active runs and their task slots.
 
 Shared by the host's home thread and the workers (a worker whose run ends starts the next ready
-run itself), so every method takes the board's lock; `start` is called under it."""
+run itself), so every method takes the board's lock; `start` is called under it, a task's
+slot is taken outside it (see start_ready)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.timefmt import now_ms
@@ -36,10 +37,26 @@ def _batch_full(rec: RunRecord, live: list[Active]) -> bool:
     return sum(1 for a in live if a.record.batch == rec.batch) >= rec.batch_limit
 
 
+@dataclass
+class _Pass:
+    """What one start_ready pass has seen: the runs looked at, the (task, host) pairs with
+    no free slot, the runs started, and when the next pass is due."""
+
+    now: int
+    passed: set[str] = field(default_factory=set)
+    full: set[tuple[int, str | None]] = field(default_factory=set)
+    started: list[RunJob] = field(default_factory=list)
+    next_due: int | None = None
+
+    def due(self, at: int) -> None:
+        self.next_due = at if self.next_due is None else min(self.next_due, at)
+
+
 class RunBoard:
     def __init__(self, slots: Slots) -> None:
         """`slots`: the task slots of the store's backend (per-task limits across processes)."""
         self._lock = threading.Lock()
+        self._pass = threading.Lock()  # start_ready passes take turns (see there)
         self._queue = RunQueue()
         self._active: dict[str, Active] = {}
         self._slots = slots
@@ -141,50 +158,60 @@ class RunBoard:
     def start_ready(self, workers: int, start: Callable[[RunJob], None]) -> tuple[bool, int | None]:
         """Start the queued runs that may run now (a free worker, a free slot of their task,
         no backoff left). Returns whether any started and when the next try is due: a run
-        waiting out a backoff, or one whose slot is taken elsewhere (SLOT_RETRY_MS)."""
-        with self._lock:
-            if self._closing or self._paused:
-                return False, None
-            now = now_ms()
-            next_due: int | None = None
-            full: set[tuple[int, str | None]] = set()  # (task, host): no free slot now
-            started: list[RunJob] = []
-            live = [a for a in self._active.values() if not a.ended]
-            try:
-                for job in self._queue:
-                    if len(live) >= workers:
-                        break
-                    rec, spec = job.record, job.spec
-                    if (rec.task_id, rec.host) in full or _batch_full(rec, live):
-                        continue
-                    if rec.not_before is not None and rec.not_before > now:
-                        next_due = min(next_due or rec.not_before, rec.not_before)
-                        continue
-                    if self.hold is not None and self.hold(rec):  # asked again soon
-                        next_due = min(next_due or now + SLOT_RETRY_MS, now + SLOT_RETRY_MS)
-                        continue
-                    running_here = sum(
-                        1
-                        for a in live
-                        if a.record.task_id == rec.task_id and a.record.host == rec.host
-                    )
-                    if running_here >= spec.max_concurrent:  # this host's end starts the next
-                        full.add((rec.task_id, rec.host))
-                        continue
-                    lock = self._take_slot(rec, spec.max_concurrent)
+        waiting out a backoff, or one whose slot is taken elsewhere (SLOT_RETRY_MS).
+
+        A slot is taken outside the board's lock: on a shared history that is a round trip
+        to the server, and the home thread (the window's UI thread) reads the board all the
+        time. Passes take turns (two never take a slot for one run); what changed while the
+        slot was taken (the run cancelled, the board paused or closing) lets it go again."""
+        with self._pass:
+            look = _Pass(now_ms())
+            while True:
+                with self._lock:
+                    job = None if self._closing or self._paused else self._next(workers, look)
+                if job is None:
+                    return bool(look.started), look.next_due
+                rec = job.record
+                lock = self._take_slot(rec, job.spec.max_concurrent)
+                with self._lock:
                     if lock is None:  # taken by another process or node: nothing here tells
-                        full.add((rec.task_id, rec.host))  # when it frees, so look again soon
-                        next_due = min(next_due or now + SLOT_RETRY_MS, now + SLOT_RETRY_MS)
-                        continue
-                    active = self._active[rec.uid] = Active(job, lock, rec)
-                    live.append(active)
-                    started.append(job)
-                    start(job)
-            finally:  # whatever happens, a run started is not also still queued
-                if started:
-                    self._queue.discard(started)
-                    self._dirty = True
-            return bool(started), next_due
+                        look.full.add((rec.task_id, rec.host))  # when it frees: look soon
+                        look.due(look.now + SLOT_RETRY_MS)
+                    elif self._closing or self._paused or self._queue.find(rec.uid) is not job:
+                        lock.release()  # cancelled, paused or closing meanwhile
+                    else:
+                        self._active[rec.uid] = Active(job, lock, rec)
+                        self._queue.discard([job])
+                        self._dirty = True
+                        look.started.append(job)
+                        start(job)
+
+    def _next(self, workers: int, look: _Pass) -> RunJob | None:
+        """Under the lock: the first queued run that may take a slot now, or None."""
+        live = [a for a in self._active.values() if not a.ended]
+        if len(live) >= workers:
+            return None
+        for job in self._queue:
+            rec, spec = job.record, job.spec
+            if rec.uid in look.passed or (rec.task_id, rec.host) in look.full:
+                continue
+            look.passed.add(rec.uid)  # each run is looked at once a pass
+            if _batch_full(rec, live):
+                continue
+            if rec.not_before is not None and rec.not_before > look.now:
+                look.due(rec.not_before)
+                continue
+            if self.hold is not None and self.hold(rec):  # asked again soon
+                look.due(look.now + SLOT_RETRY_MS)
+                continue
+            running_here = sum(
+                1 for a in live if a.record.task_id == rec.task_id and a.record.host == rec.host
+            )
+            if running_here >= spec.max_concurrent:  # this host's end starts the next
+                look.full.add((rec.task_id, rec.host))
+                continue
+            return job
+        return None
 
     def _take_slot(self, rec: RunRecord, max_concurrent: int) -> SlotLock | None:
         """A slot of the run's task (on its host, for a run on another machine)."""

@@ -1,0 +1,103 @@
+"""The run board takes a task's slot outside its lock: on a shared history that is a round
+trip to the server, and the home thread (the window's UI thread) reads the board meanwhile.
+A run cancelled while its slot was being taken does not start, and its slot goes back."""
+
+from __future__ import annotations
+
+import threading
+
+from taskrun_gui.core.models import TaskSpec, Trigger
+from taskrun_gui.engine import records
+from taskrun_gui.engine.run_board import RunBoard
+from taskrun_gui.engine.runner import RunJob
+
+
+class _Slot:
+    def __init__(self, owner: _SlowSlots) -> None:
+        self.owner = owner
+
+    def release(self) -> None:
+        self.owner.released += 1
+
+
+class _SlowSlots:
+    """Slots whose every take waits until the test lets it go (a slow server)."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self.go = threading.Event()
+        self.released = 0
+
+    def acquire(self, task_id: int, max_concurrent: int) -> _Slot:
+        self.asked.set()
+        assert self.go.wait(20)
+        return _Slot(self)
+
+    def acquire_on(self, host: str, task_id: int, max_concurrent: int) -> _Slot:
+        return self.acquire(task_id, max_concurrent)
+
+    def close(self) -> None:
+        pass
+
+
+def _job(tmp_path, name: str) -> RunJob:  # type: ignore[no-untyped-def]
+    spec = TaskSpec(name=name, command="true")
+    return RunJob(records.new_run(1, 1, spec, {}, Trigger.MANUAL, tmp_path), spec)
+
+
+def _pass_in_thread(board: RunBoard, started: list[RunJob]) -> threading.Thread:
+    thread = threading.Thread(target=board.start_ready, args=(2, started.append))
+    thread.start()
+    return thread
+
+
+def test_the_board_answers_while_a_slot_is_being_taken(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    slots = _SlowSlots()
+    board = RunBoard(slots)
+    job = _job(tmp_path, "a")
+    board.add(job)
+    started: list[RunJob] = []
+    thread = _pass_in_thread(board, started)
+    assert slots.asked.wait(20)  # the pass waits on the server now
+    seen: list[list[str]] = []
+    reader = threading.Thread(target=lambda: seen.append([r.uid for r in board.queued()]))
+    reader.start()  # the home thread's look at the queue
+    reader.join(10)
+    answered = not reader.is_alive()
+    slots.go.set()  # (also lets a board that made the reader wait go on)
+    thread.join(20)
+    reader.join(20)
+    assert answered, "the board's reader waited for the slot's round trip"
+    assert seen == [[job.record.uid]]
+    assert started == [job] and board.queued() == []
+    assert [r.uid for r in board.running()] == [job.record.uid]
+
+
+def test_a_run_cancelled_while_its_slot_is_taken_does_not_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    slots = _SlowSlots()
+    board = RunBoard(slots)
+    job = _job(tmp_path, "a")
+    board.add(job)
+    started: list[RunJob] = []
+    thread = _pass_in_thread(board, started)
+    assert slots.asked.wait(20)
+    assert board.cancel_target(job.record.uid) == (None, job)  # taken off the queue
+    slots.go.set()
+    thread.join(20)
+    assert started == [] and board.running() == [] and not board.busy()
+    assert slots.released == 1  # its slot went back
+
+
+def test_a_pause_while_a_slot_is_taken_starts_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    slots = _SlowSlots()
+    board = RunBoard(slots)
+    job = _job(tmp_path, "a")
+    board.add(job)
+    started: list[RunJob] = []
+    thread = _pass_in_thread(board, started)
+    assert slots.asked.wait(20)
+    board.set_paused(True)
+    slots.go.set()
+    thread.join(20)
+    assert started == [] and [r.uid for r in board.queued()] == [job.record.uid]
+    assert slots.released == 1
