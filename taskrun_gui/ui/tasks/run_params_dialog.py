@@ -46,7 +46,8 @@ class RunParamsDialog(QDialog):
             if self._elsewhere and p.secret:
                 self._theirs(editor, p)
             self.editors[p.name] = editor
-            label = f"{p.name} *" if p.required else p.name
+            asked = p.required and not (self._elsewhere and p.secret)  # theirs: not asked
+            label = f"{p.name} *" if asked else p.name
             form.addRow(label, editor)
             if p.description:
                 editor.setToolTip(p.description)
@@ -68,7 +69,7 @@ class RunParamsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        if any(p.required for p in spec.params):
+        if any(p.required and not (self._elsewhere and p.secret) for p in spec.params):
             note = QLabel("Fields marked * are required.")
             note.setEnabled(False)
             layout.addWidget(note)
