@@ -5,6 +5,7 @@ A run cancelled while its slot was being taken does not start, and its slot goes
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from taskrun_gui.core.models import TaskSpec, Trigger
 from taskrun_gui.engine import records
@@ -45,59 +46,59 @@ def _job(tmp_path, name: str) -> RunJob:  # type: ignore[no-untyped-def]
     return RunJob(records.new_run(1, 1, spec, {}, Trigger.MANUAL, tmp_path), spec)
 
 
-def _pass_in_thread(board: RunBoard, started: list[RunJob]) -> threading.Thread:
+@dataclass
+class _Blocked:
+    """A board with one queued run whose pass waits on its slot's round trip."""
+
+    slots: _SlowSlots
+    board: RunBoard
+    job: RunJob
+    started: list[RunJob]
+    thread: threading.Thread
+
+    def finish(self) -> None:
+        self.slots.go.set()
+        self.thread.join(20)
+
+
+def _blocked_pass(tmp_path) -> _Blocked:  # type: ignore[no-untyped-def]
+    slots = _SlowSlots()
+    board = RunBoard(slots)
+    job = _job(tmp_path, "a")
+    board.add(job)
+    started: list[RunJob] = []
     thread = threading.Thread(target=board.start_ready, args=(2, started.append))
     thread.start()
-    return thread
+    assert slots.asked.wait(20)  # the pass waits on the server now
+    return _Blocked(slots, board, job, started, thread)
 
 
 def test_the_board_answers_while_a_slot_is_being_taken(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    slots = _SlowSlots()
-    board = RunBoard(slots)
-    job = _job(tmp_path, "a")
-    board.add(job)
-    started: list[RunJob] = []
-    thread = _pass_in_thread(board, started)
-    assert slots.asked.wait(20)  # the pass waits on the server now
+    b = _blocked_pass(tmp_path)
     seen: list[list[str]] = []
-    reader = threading.Thread(target=lambda: seen.append([r.uid for r in board.queued()]))
+    reader = threading.Thread(target=lambda: seen.append([r.uid for r in b.board.queued()]))
     reader.start()  # the home thread's look at the queue
     reader.join(10)
     answered = not reader.is_alive()
-    slots.go.set()  # (also lets a board that made the reader wait go on)
-    thread.join(20)
+    b.finish()  # (also lets a board that made the reader wait go on)
     reader.join(20)
     assert answered, "the board's reader waited for the slot's round trip"
-    assert seen == [[job.record.uid]]
-    assert started == [job] and board.queued() == []
-    assert [r.uid for r in board.running()] == [job.record.uid]
+    assert seen == [[b.job.record.uid]]
+    assert b.started == [b.job] and b.board.queued() == []
+    assert [r.uid for r in b.board.running()] == [b.job.record.uid]
 
 
 def test_a_run_cancelled_while_its_slot_is_taken_does_not_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    slots = _SlowSlots()
-    board = RunBoard(slots)
-    job = _job(tmp_path, "a")
-    board.add(job)
-    started: list[RunJob] = []
-    thread = _pass_in_thread(board, started)
-    assert slots.asked.wait(20)
-    assert board.cancel_target(job.record.uid) == (None, job)  # taken off the queue
-    slots.go.set()
-    thread.join(20)
-    assert started == [] and board.running() == [] and not board.busy()
-    assert slots.released == 1  # its slot went back
+    b = _blocked_pass(tmp_path)
+    assert b.board.cancel_target(b.job.record.uid) == (None, b.job)  # taken off the queue
+    b.finish()
+    assert b.started == [] and b.board.running() == [] and not b.board.busy()
+    assert b.slots.released == 1  # its slot went back
 
 
 def test_a_pause_while_a_slot_is_taken_starts_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    slots = _SlowSlots()
-    board = RunBoard(slots)
-    job = _job(tmp_path, "a")
-    board.add(job)
-    started: list[RunJob] = []
-    thread = _pass_in_thread(board, started)
-    assert slots.asked.wait(20)
-    board.set_paused(True)
-    slots.go.set()
-    thread.join(20)
-    assert started == [] and [r.uid for r in board.queued()] == [job.record.uid]
-    assert slots.released == 1
+    b = _blocked_pass(tmp_path)
+    b.board.set_paused(True)
+    b.finish()
+    assert b.started == [] and [r.uid for r in b.board.queued()] == [b.job.record.uid]
+    assert b.slots.released == 1
