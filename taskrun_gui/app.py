@@ -220,10 +220,11 @@ class Startup(QObject):
         self.window.attach(self.ctx)
         if store.open_error:
             self.window.statusBar().showMessage(store.open_error)
-        # the tabs are painted first: serving starts with recovering what a dead host left,
-        # which can take seconds (stopping its process trees)
+        # serving starts with recovering what a dead host left (seconds, stopping its process
+        # trees): on a thread of its own, started once the attached window is laid out, not
+        # when it is next painted (a minimized window is not)
         host = self.host
-        when_painted(self.window, lambda: serve(host, self.window, self.commands))
+        QTimer.singleShot(0, lambda: serve(host, self.window, self.commands))
 
     def close(self) -> None:
         """What was started, stopped in order (a store opened after quitting is closed)."""

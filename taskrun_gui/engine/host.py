@@ -107,6 +107,7 @@ class EngineHost:
             why = self.store.open_error or "the history store is read-only"
             self._sink(StoreHealth(False, f"{why}; queued runs are not started"))
             return
+        self._board.open()  # and what was queued before it served starts now (see dispatch)
         if self._dispatcher is not None:
             self._dispatcher.start()
         self._poller.start()
@@ -115,6 +116,7 @@ class EngineHost:
             self._alerts.start()
         if self._notify is not None:
             self._notify.start()
+        self.dispatch()
 
     def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         """Stop taking work; cancel (or let finish) what runs; wait for the pool."""

@@ -64,6 +64,7 @@ class RunBoard:
         self.hold: Callable[[RunRecord], bool] | None = None
         self._paused = False
         self._closing = False
+        self._opened = False  # starts nothing until its host serves (see open)
         self._dirty = False  # the queue changed since take_dirty()
 
     # -- views ------------------------------------------------------------------------------
@@ -120,6 +121,12 @@ class RunBoard:
                 return active.job, None
             return None, self._queue.remove(uid)
 
+    def open(self) -> None:
+        """Its host serves now: runs may start. Until then they wait (a window's engine is
+        there before its claim of the data dir is done, and may turn out to be a follower)."""
+        with self._lock:
+            self._opened = True
+
     def set_paused(self, paused: bool) -> None:
         with self._lock:  # a worker starting the next run sees it at once
             self._paused = paused
@@ -168,7 +175,8 @@ class RunBoard:
             look = _Pass(now_ms())
             while True:
                 with self._lock:
-                    job = None if self._closing or self._paused else self._next(workers, look)
+                    stopped = self._closing or self._paused or not self._opened
+                    job = None if stopped else self._next(workers, look)
                 if job is None:
                     return bool(look.started), look.next_due
                 rec = job.record

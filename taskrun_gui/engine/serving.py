@@ -25,10 +25,10 @@ def claim_data_dir(lock: FileLock, store: Store) -> tuple[bool, str]:
         return False, ""
     try:  # before recovery: another host's live runs are not this one's to recover
         node_names.ensure_free(store)
-    except BaseException:
+        lock.write_owner(f"{os.getpid()}\n")
+    except BaseException:  # (a full disk for the owner file too): the lock goes back
         lock.release()
         raise
-    lock.write_owner(f"{os.getpid()}\n")
     if not store.writable:
         return True, ""
     try:

@@ -235,8 +235,8 @@ class Host(QObject):
 
     def close(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
         self._closed = True
-        if self._claiming is not None:  # a claim under way: its recovery ends first
-            self._claiming.join()
+        if self._claiming is not None:  # a claim under way: its recovery ends first (or its
+            self._claiming.join(timeout)  # lock goes with the process; _on_claimed lets go)
         self.executor.shutdown(cancel_running=cancel_running, timeout=timeout)
         self.writer.close()
         self.lock.release()

@@ -41,6 +41,7 @@ PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -16000,  # 16 MiB page cache per connection
     "temp_store": "memory",
+    "recursive_triggers": 1,  # a REPLACE's delete fires run_total's DELETE trigger too
 }
 READ_ONLY_PRAGMAS = {k: v for k, v in PRAGMAS.items() if k != "journal_mode"}  # WAL is a write
 FOLDER_MODE = 0o700

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from peewee import SQL, Expression, fn
+from peewee import SQL, Expression, OperationalError, fn
 
 from taskrun_gui.core.models import (
     ACTIVE_STATUSES,
@@ -159,7 +159,10 @@ def page_at(flt: RunFilter, offset: int, limit: int, total: int | None = None) -
 def count(flt: RunFilter) -> int:
     where = flt.where()
     if where is None and backend.current().name == "sqlite":  # every run: kept by triggers
-        total = backend.query("SELECT n FROM run_total WHERE id = 1").fetchone()
+        try:
+            total = backend.query("SELECT n FROM run_total WHERE id = 1").fetchone()
+        except OperationalError:  # a store left before migration 17 (busy at its upgrade)
+            total = None
         if total is not None:
             return int(total[0])
     query = Run.select(fn.COUNT(SQL("*")))

@@ -20,17 +20,31 @@ from typing import Any
 from taskrun_gui.core.stats import COUNTED_STATUSES, TIMED_STATUSES, RunStats, success_rate
 from taskrun_gui.storage import backend
 from taskrun_gui.storage.migrations import RUN_TIMED_PREDICATE
+from taskrun_gui.storage.schema import database_proxy
 
 _FINAL = frozenset(str(s) for s in COUNTED_STATUSES)
 _TIMED_STATUSES = frozenset(str(s) for s in TIMED_STATUSES)
 _TIMED = f"task_id = ? AND {RUN_TIMED_PREDICATE}"
 
 
+class _Changed(Exception):
+    """The task's runs changed between two of the statements (a retention pass, a finish)."""
+
+
 def all_time(task_id: int) -> RunStats | None:
     """What stats_from_runs gives over the task's final runs of all time with a finish time
     (stats_repo._finished_pairs). None where that differs from what the indexes hold: a
-    timed run without a finish time, or one before 1970 (none the engine records); the
-    caller reads the pairs then."""
+    timed run without a finish time, or one before 1970 (none the engine records), or runs
+    that changed under the statements (fewer ranks than counted); the caller reads the pairs
+    then. On SQLite the statements read one snapshot (one read transaction)."""
+    try:
+        with database_proxy.obj.atomic():
+            return _all_time(task_id)
+    except _Changed:
+        return None
+
+
+def _all_time(task_id: int) -> RunStats | None:
     if backend.read(
         "SELECT 1 FROM run WHERE task_id = ? AND finished_at < 0 LIMIT 1", [task_id]
     ).fetchone():
@@ -89,6 +103,8 @@ def _ranks(task_id: int, n: int, lo: int, hi: int) -> tuple[int, int]:
         [task_id, hi - lo + 1, offset],
     ).fetchall()
     values = [int(v) for (v,) in rows]
+    if len(values) != hi - lo + 1:
+        raise _Changed
     if from_top:
         values.reverse()
     return values[0], values[-1]

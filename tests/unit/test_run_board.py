@@ -64,6 +64,7 @@ class _Blocked:
 def _blocked_pass(tmp_path) -> _Blocked:  # type: ignore[no-untyped-def]
     slots = _SlowSlots()
     board = RunBoard(slots)
+    board.open()  # its host serves
     job = _job(tmp_path, "a")
     board.add(job)
     started: list[RunJob] = []

@@ -73,3 +73,21 @@ def test_an_upgraded_history_counts_the_runs_it_had(store: Store, tmp_path: Path
         assert runs_repo.count(RunFilter()) == 6
     finally:
         again.close()
+
+
+def test_a_replaced_row_is_counted_once(store: Store) -> None:
+    if store.backend.name != "sqlite":
+        pytest.skip("the count is kept by SQLite's triggers only")
+    [rec] = _queue(store, 1)
+    with store.db.atomic():  # a tool that writes with REPLACE: a delete and an insert
+        store.db.execute_sql("REPLACE INTO run SELECT * FROM run WHERE id = ?", (rec.id,))
+    assert runs_repo.count(RunFilter()) == _rows() == 1
+
+
+def test_a_history_left_before_the_count_still_counts(store: Store) -> None:
+    """An upgrade refused (another process held the write lock): the store opens at the
+    version before, without run_total, and the first page still counts its runs."""
+    _queue(store, 3)
+    if store.backend.name == "sqlite":
+        store.db.execute_sql("DROP TABLE run_total")
+    assert runs_repo.count(RunFilter()) == _rows() == 3

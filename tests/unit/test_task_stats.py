@@ -147,3 +147,25 @@ def test_success_by_day_is_the_rate_of_the_summed_daily_counts(hist: History) ->
         assert got == want, scope
     assert trends_repo.success_by_day(Scope(a, None))[0].success_rate is None
     assert trends_repo.success_by_day(Scope(idle)) == []
+
+
+def test_runs_deleted_between_the_statements_fall_back_to_the_rows(
+    hist: History, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention commits between the count and a percentile's OFFSET (fewer ranks than
+    counted): the figures come from the rows instead, whole, not an error."""
+    from taskrun_gui.storage import task_stats
+
+    t = hist.task("busy")
+    for i in range(30):
+        hist.run(t, "success", 1000 + i, day_ms(i % 10, 9, i))
+    read = task_stats.backend.read
+
+    def thinned(sql: str, params: Any = ()) -> Any:
+        if "ORDER BY duration_ms" in sql:  # as if most timed runs were deleted by now
+            return read(sql.replace("task_id = ?", "task_id = ? AND 0 = 1", 1), params)
+        return read(sql, params)
+
+    monkeypatch.setattr(task_stats.backend, "read", thinned)
+    assert task_stats.all_time(t) is None
+    same(stats_repo.run_stats(Scope(t, None)), straight(store, t))
