@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -54,13 +55,21 @@ def _stop(daemon: subprocess.Popen[str]) -> None:
 
 
 def test_the_window_serves_although_the_lock_was_held_when_the_daemon_died(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = tmp_path / "data"
     daemon = _daemon(data)
     store = Store(data).open()
     host = Host(store, 1)
     holders: list[threading.Timer] = []
+    grabbed = threading.Event()
+    take_lock = host._take_lock
+
+    def after_the_grab() -> bool:  # the window's try comes after "another process" took it
+        grabbed.wait(10)  # (the host_gone it answers is queued before the grab runs)
+        return take_lock()
+
+    monkeypatch.setattr(host, "_take_lock", after_the_grab)
     try:
         assert not host.try_serve()
         host.become_client()
@@ -73,6 +82,7 @@ def test_the_window_serves_although_the_lock_was_held_when_the_daemon_died(
             timer = threading.Timer(0.3, os.close, (fd,))
             timer.start()  # before it is seen: the test joins it
             holders.append(timer)
+            grabbed.set()
 
         host.executor.current._watched_host_gone.connect(  # type: ignore[attr-defined]
             grab, Qt.ConnectionType.DirectConnection

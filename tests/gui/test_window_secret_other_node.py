@@ -24,6 +24,7 @@ def test_a_secret_typed_for_a_run_on_another_node_is_refused(tmp_path: Path, qtb
     store = Store(tmp_path / "data").open()
     host = Host(store, workers=1)
     try:
+        assert host.try_serve()  # runs start once it serves
         params = [Param("token", secret=True, required=True)]
         there = add_task(store, TaskSpec(name="deploy", command="true", params=params, node="beta"))
         with pytest.raises(ParamError) as refused:
