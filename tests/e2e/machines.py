@@ -4,9 +4,11 @@ CLI run as one of them."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,10 +48,32 @@ class Machines:
         return popen_taskrun(self.dirs[node], "--db", self.url, "--node", node, *args, **self.env)
 
     def stop_all(self) -> None:
+        """SIGTERM to each daemon still there, as a user stops one (a stopped one is let go
+        on first), and its exit awaited."""
         for proc in self.daemons.values():
             if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)
                 proc.send_signal(signal.SIGTERM)
                 proc.communicate(timeout=30)
+
+
+@contextlib.contextmanager
+def machines_on(
+    url: str,
+    root: Path,
+    serving: tuple[str, ...],
+    names: tuple[str, ...] = ("alpha", "beta"),
+    env: dict[str, str] | None = None,
+) -> Iterator[Machines]:
+    """`names`, each a data dir of its own under `root`; a daemon for each node in
+    `serving`, all stopped when the block ends."""
+    m = Machines(url, {n: root / n for n in names}, {}, dict(env or {}))
+    try:
+        for node in serving:
+            m.start(node)
+        yield m
+    finally:
+        m.stop_all()
 
 
 def watchdog_of(daemon: subprocess.Popen[str]) -> psutil.Process | None:

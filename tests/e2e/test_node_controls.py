@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.machines import Machines, gone, rows
+from tests.e2e.machines import Machines, gone, machines_on, rows
 from tests.helpers import wait_for
 from tests.pg_server import PgServer
 
@@ -21,19 +21,13 @@ LEASE_S = "10"  # heartbeats every 2 s: beta is stopped for less than a lease
 
 @pytest.fixture
 def nodes(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
-    m = Machines(pg_url, {n: tmp_path / n for n in ("alpha", "beta")})
-    m.env = {"TASKRUN_NODE_LEASE_S": LEASE_S}
-    added = m.cli("alpha", "task", "add", "long", "--command", "echo up; sleep 60")
-    assert added.returncode == 0, added.stderr
-    try:
+    env = {"TASKRUN_NODE_LEASE_S": LEASE_S}
+    with machines_on(pg_url, tmp_path, (), env=env) as m:
+        added = m.cli("alpha", "task", "add", "long", "--command", "echo up; sleep 60")
+        assert added.returncode == 0, added.stderr
         m.start("alpha")
         m.start("beta")
         yield m
-    finally:
-        for proc in m.daemons.values():
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGCONT)
-        m.stop_all()
 
 
 def _beat(pg: PgServer, node: str) -> int:

@@ -16,7 +16,7 @@ import psycopg2
 import pytest
 
 from tests.e2e.cli import cli_env
-from tests.e2e.node_machines import machines_on
+from tests.e2e.machines import machines_on
 from tests.e2e.test_shared_nodes import Machines
 from tests.pg_server import DBNAME, ROLE, PgServer
 

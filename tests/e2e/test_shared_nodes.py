@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.machines import Machines, watchdog_of
+from tests.e2e.machines import Machines, machines_on, watchdog_of
 from tests.e2e.machines import gone as _gone
 from tests.e2e.machines import rows as _rows
 from tests.helpers import wait_for
@@ -20,15 +20,12 @@ from tests.pg_server import PgServer
 
 @pytest.fixture
 def machines(tmp_path: Path, pg_url: str) -> Iterator[Machines]:
-    m = Machines(pg_url, {n: tmp_path / n for n in ("alpha", "beta", "gamma")})
-    added = m.cli("alpha", "task", "add", "hello", "--command", "echo hi from $PWD")
-    assert added.returncode == 0, added.stderr
-    try:
+    with machines_on(pg_url, tmp_path, (), ("alpha", "beta", "gamma")) as m:
+        added = m.cli("alpha", "task", "add", "hello", "--command", "echo hi from $PWD")
+        assert added.returncode == 0, added.stderr
         m.start("alpha")
         m.start("beta")
         yield m
-    finally:
-        m.stop_all()
 
 
 def test_runs_execute_once_on_the_node_they_are_queued_for(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.node_machines import machines_on
+from tests.e2e.machines import machines_on
 from tests.e2e.test_shared_nodes import Machines
 
 
