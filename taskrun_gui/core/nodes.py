@@ -21,9 +21,17 @@ ANY_NODE = "any"  # `run --node any`: the first node with a free slot takes it
 
 def node_name() -> str:
     """This process's node: $TASKRUN_NODE (what --node sets), else the host name."""
+    return os.environ.get(ENV) or _host_name()
+
+
+@functools.cache
+def _host_name() -> str:
+    """The machine's host name, read once (each run's record asks for it): a host serves
+    under one name for its life, so one renamed machine does not queue for a node whose
+    host registered the old name."""
     import socket  # here: the window's frame shows without it
 
-    return os.environ.get(ENV) or socket.gethostname() or "localhost"
+    return socket.gethostname() or "localhost"
 
 
 @functools.cache

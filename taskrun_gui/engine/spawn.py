@@ -80,9 +80,11 @@ def _executables(program: str, path: bytes | str | None) -> tuple[bytes, ...]:
     return tuple(os.path.join(os.fsencode(d), exe) for d in dirs)
 
 
+@functools.cache
 def has_terminal() -> bool:
-    """Whether this process has a controlling terminal now (it can lose one, and a session
-    leader can gain one, so this is asked at each start: one failing open without one)."""
+    """Whether this process has a controlling terminal, asked once: only a session leader
+    opening a terminal can gain one (no host does), and a host that loses its terminal
+    keeps giving runs sessions, which is the safe side."""
     try:
         os.close(os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY | os.O_CLOEXEC))
     except OSError:
