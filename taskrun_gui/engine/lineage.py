@@ -8,8 +8,7 @@ the host. A process is claimed by the first rule that names a live run:
 
 1. its parent is a claimed process (the run's main process is claimed from the start);
 2. the leader of its session or process group is a claimed process (the main process leads
-   the run's group, and its session under a terminal: engine/spawn.py; a double fork whose
-   middle process was seen);
+   the run's session; a double fork whose middle process was seen);
 3. it is a child of the host holding the write end of the run's output pipe (the pipe inode
    in /proc/PID/fd, the access mode in fdinfo);
 4. its environment carries the run's marker (TASKRUN_RUN_UID).

@@ -1,16 +1,6 @@
-"""Starting a run's main process: the child leads a process group of its own (so its tree is
-signalled as one), its stdin is /dev/null, its stdout and stderr one descriptor (the run's
-output pipe), every other descriptor closed, as `subprocess.Popen(..., process_group=0,
-close_fds=True)`.
-
-A session of its own only when the host has a controlling terminal (a command run from a
-shell): there, a run in a background group of the terminal's session that opens /dev/tty
-(sudo, ssh asking for a password) would be stopped by SIGTTIN and hang; in a session of its
-own it has no terminal and fails at once, as it would under cron. Without a terminal (the
-daemon, a window opened from the desktop) a group is enough: a process that does not lead a
-session can never get a terminal. The difference costs: with the kernel's autogroup
-scheduling (on by default), every new session gets a scheduling group made and torn down,
-which made a burst of short runs about 1.7 times slower than the same runs without one.
+"""Starting a run's main process: the child leads a session of its own, its stdin is
+/dev/null, its stdout and stderr one descriptor (the run's output pipe), every other
+descriptor closed, exactly as `subprocess.Popen(..., start_new_session=True, close_fds=True)`.
 
 Why not Popen itself: a burst of short runs spends half of its time in this process in
 Popen's Python (encoding the environment item by item, its handle bookkeeping, an ExitStack),
@@ -80,23 +70,10 @@ def _executables(program: str, path: bytes | str | None) -> tuple[bytes, ...]:
     return tuple(os.path.join(os.fsencode(d), exe) for d in dirs)
 
 
-@functools.cache
-def has_terminal() -> bool:
-    """Whether this process has a controlling terminal, asked once: only a session leader
-    opening a terminal can gain one (no host does), and a host that loses its terminal
-    keeps giving runs sessions, which is the safe side."""
-    try:
-        os.close(os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY | os.O_CLOEXEC))
-    except OSError:
-        return False
-    return True
-
-
 def spawn(argv: list[str], env: dict[bytes, bytes], cwd: str | None, out_fd: int) -> Child:
     """Start `argv` with `out_fd` as its stdout and stderr; raises OSError as Popen does."""
-    session = has_terminal()
     if not _lean:
-        return _with_popen(argv, env, cwd, out_fd, session)
+        return _with_popen(argv, env, cwd, out_fd)
     sys.audit("subprocess.Popen", argv[0], argv, cwd, env)
     if b"=" in b"".join(env):  # in one of the names
         raise ValueError("illegal environment variable name")
@@ -105,7 +82,7 @@ def spawn(argv: list[str], env: dict[bytes, bytes], cwd: str | None, out_fd: int
     err_read, err_write = os.pipe2(os.O_CLOEXEC)
     err_write = above_std(err_write)
     try:  # as Popen: close_fds, the error pipe kept; stdin, stdout, stderr; restore_signals,
-        # a session or a group of its own; gid, groups, uid, umask, preexec_fn: none; vfork
+        # setsid, no process group; gid, groups, uid, umask, preexec_fn: none; vfork allowed
         pid = _FORK_EXEC(
             argv,
             executables,
@@ -122,8 +99,8 @@ def spawn(argv: list[str], env: dict[bytes, bytes], cwd: str | None, out_fd: int
             err_read,
             err_write,
             True,
-            session,
-            -1 if session else 0,
+            True,
+            -1,
             None,
             None,
             None,
@@ -134,7 +111,7 @@ def spawn(argv: list[str], env: dict[bytes, bytes], cwd: str | None, out_fd: int
     except TypeError:  # another signature than this Python's own Popen passes
         os.close(err_read)
         os.close(err_write)
-        return _disable_lean(argv, env, cwd, out_fd, session)
+        return _disable_lean(argv, env, cwd, out_fd)
     except BaseException:
         os.close(err_read)
         os.close(err_write)
@@ -149,17 +126,13 @@ def spawn(argv: list[str], env: dict[bytes, bytes], cwd: str | None, out_fd: int
     return Child(pid)
 
 
-def _disable_lean(
-    argv: list[str], env: dict[bytes, bytes], cwd: str | None, out: int, session: bool
-) -> Child:
+def _disable_lean(argv: list[str], env: dict[bytes, bytes], cwd: str | None, out: int) -> Child:
     global _lean
     _lean = False
-    return _with_popen(argv, env, cwd, out, session)
+    return _with_popen(argv, env, cwd, out)
 
 
-def _with_popen(
-    argv: list[str], env: dict[bytes, bytes], cwd: str | None, out: int, session: bool
-) -> Child:
+def _with_popen(argv: list[str], env: dict[bytes, bytes], cwd: str | None, out: int) -> Child:
     proc = subprocess.Popen(
         argv,
         stdin=_devnull(),
@@ -167,10 +140,9 @@ def _with_popen(
         stderr=out,
         cwd=cwd or None,
         env=env,
-        start_new_session=session,
+        start_new_session=True,
         bufsize=0,
         close_fds=True,
-        process_group=None if session else 0,
     )
     return Child(proc.pid, proc)
 

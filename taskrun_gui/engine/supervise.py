@@ -139,7 +139,7 @@ class _Supervisor:
         self.on_spawned = on_spawned
         self.on_paused = on_paused
         self.pid = child.pid
-        self.pgid = child.pid  # the child leads its own group (engine/spawn.py)
+        self.pgid = child.pid  # start_new_session: the child leads its own group
         self.known: dict[int, psutil.Process] = {}
         self.peak_rss = 0
         self.cpu_seconds = 0.0
