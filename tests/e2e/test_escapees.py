@@ -5,6 +5,7 @@ recorded only once it is gone, and another run's processes are left alone."""
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from tests.e2e.escapees import (
     PY,
     Tags,
     double_fork_code,
+    escapee_argv,
     logged,
     pid_in,
     setsid_line,
@@ -114,6 +116,31 @@ def test_a_quiet_escapee_is_stopped_when_the_run_ends(qtbot, service, store, tmp
     escapee = pid_in(pidfile)
     tags.pids.add(escapee)
     assert psutil.Process(escapee).environ() == {}  # no marker to find it by
+    go.write_text("")
+    final = wait_final(qtbot, service, rec.uid)
+    assert final.status is RunStatus.SUCCESS
+    assert survivors(tag) == []
+
+
+@pytest.mark.usefixtures("never_sampled")
+def test_a_quiet_escapee_in_a_group_of_its_own_is_stopped_when_the_run_ends(
+    qtbot, service, store, tmp_path, tags
+):
+    """GNU timeout moves to a group of its own (as job-control shells and parallel do);
+    started from a subshell that exits at once, with an empty environment and its output
+    let go, only the run's session still leads to it and to the escapee under it."""
+    tag, pidfile, go = tags.new(), tmp_path / "escapee.pid", tmp_path / "go"
+    job = shlex.join(["env", "-i", "timeout", "300", *escapee_argv(tag, pidfile, "quiet")])
+    line = (
+        f"( {job} >/dev/null 2>&1 & ) ; while [ ! -e {pidfile} ]; do sleep 0.01; done; "
+        f"echo escaped; while [ ! -e {go} ]; do sleep 0.01; done"
+    )
+    rec = start(service, add_task(store, shell_task("esc-group", line)))
+    qtbot.waitUntil(lambda: b"escaped\n" in logged(rec.log_path), timeout=20_000)
+    escapee = psutil.Process(pid_in(pidfile))
+    tags.pids.add(escapee.pid)
+    assert os.getpgid(escapee.pid) == escapee.ppid()  # timeout's group, not the run's
+    assert escapee.environ() == {}  # no marker to find it by
     go.write_text("")
     final = wait_final(qtbot, service, rec.uid)
     assert final.status is RunStatus.SUCCESS
