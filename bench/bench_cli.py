@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import Result, median_of, report, scratch_dir, timed
+from bench.common import INSTALLED_ENV, Result, median_of, report, scratch_dir, timed
 
 CALLS = 100
 
@@ -23,9 +23,7 @@ def _cli(d: str) -> list[str]:
     return [sys.executable, "-m", "taskrun_gui.cli", "--data-dir", d]
 
 
-# As installed: Python keeps the modules' bytecode (this machine's shells set
-# PYTHONDONTWRITEBYTECODE, which made every call compile TaskRun from source, ~100 ms).
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV = INSTALLED_ENV
 
 
 def _quiet(argv: list[str]) -> None:

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import peers
-from bench.common import Result, report, scratch_dir
+from bench.common import INSTALLED_ENV, Result, report, scratch_dir
 
 N = 1000
 
@@ -92,12 +92,14 @@ def through_cli(n: int = N) -> float:
         [*base, "task", "add", "noop", "--command", "true", "--argv", "--max-concurrent", "2"],
         check=True,
         capture_output=True,
+        env=INSTALLED_ENV,
     )
     start = time.perf_counter()
     subprocess.run(
         [*base, "--workers", "2", "run", "noop", "--repeat", str(n), "--wait"],
         check=True,
         capture_output=True,
+        env=INSTALLED_ENV,
     )
     return time.perf_counter() - start
 

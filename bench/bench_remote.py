@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import Result, report, scratch_dir
+from bench.common import INSTALLED_ENV, Result, report, scratch_dir
 
 N = 20
 BATCH = 100
@@ -89,7 +89,7 @@ def _batch_logins(data: Path, server: object) -> tuple[int, float]:
         tasks_repo.create(TaskSpec("batch", command="true", interpreter="sh", max_concurrent=4))
     store.close()
     before = server.accepted_logins()  # type: ignore[attr-defined]
-    env = {**os.environ, "TASKRUN_HOME": str(data)}
+    env = {**INSTALLED_ENV, "TASKRUN_HOME": str(data)}
     argv = [sys.executable, "-m", "taskrun_gui.cli", "run", "batch", "--on", "h1"]
     start = time.perf_counter()
     subprocess.run(

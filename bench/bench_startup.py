@@ -14,13 +14,12 @@ cached history."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
 import time
 
-from bench.common import Result, report, scratch_dir
+from bench.common import INSTALLED_ENV, Result, report, scratch_dir
 from bench.history_data import data_dir
 
 RUNS = 5
@@ -76,7 +75,7 @@ RATIO = 2.0
 
 def bare_once() -> float:
     """Seconds from process start to a bare QMainWindow shown."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**INSTALLED_ENV, "QT_QPA_PLATFORM": "offscreen"}
     start = time.time()
     out = subprocess.run(
         [sys.executable, "-c", BARE], env=env, capture_output=True, text=True, timeout=60
@@ -88,7 +87,7 @@ def bare_once() -> float:
 
 
 def start_once(folder: str, config: str) -> tuple[float, int, float]:
-    env = {**os.environ, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"}
+    env = {**INSTALLED_ENV, "XDG_CONFIG_HOME": config, "QT_QPA_PLATFORM": "offscreen"}
     start = time.time()
     out = subprocess.run(
         [sys.executable, "-c", CHILD, folder],

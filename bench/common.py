@@ -12,6 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+# A TaskRun command as installed: Python keeps the modules' bytecode (this machine's shells
+# set PYTHONDONTWRITEBYTECODE, which made every call compile TaskRun from source, ~100 ms).
+INSTALLED_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
