@@ -24,8 +24,11 @@ check: $(STAMP)
 	$(BIN)/mypy taskrun_gui
 	$(BIN)/lint-imports
 
+## Two worker processes (pytest-xdist), each with servers of its own (PostgreSQL, sshd, the
+## alert receivers): much of the suite waits on child processes. PYTEST_JOBS=0: one process.
+PYTEST_JOBS ?= 2
 pytest: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_JOBS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

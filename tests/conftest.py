@@ -19,6 +19,22 @@ from tests import pg_server
 from tests.e2e.receivers import HttpReceiver, MailHandler, free_port, start_http
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile taskrun_gui's bytecode once, before any test: the suite starts well over a
+    thousand `python -m taskrun_gui.cli` (and daemon, watchdog) processes, and under
+    $PYTHONDONTWRITEBYTECODE (set on the shared machine) none of them writes what it
+    compiled, so each compiled every module it imports again. Python reads the .pyc files
+    all the same (they are checked against the sources' mtime and size, so a stale one is
+    never used); __pycache__ is ignored by git. Up-to-date files are skipped, and a file is
+    written atomically, so xdist workers doing this at once are harmless."""
+    del config
+    import compileall
+
+    import taskrun_gui
+
+    compileall.compile_dir(Path(taskrun_gui.__file__).parent, quiet=2, force=False)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _gc_on_the_main_thread(qapp):
     """As in the app: collect garbage on the Qt main thread only (see taskrun_gui.qt_gc)."""

@@ -70,15 +70,20 @@ def tree_code(pidfile: Path, tail: str) -> str:
 
 
 def wait_for(condition: object, timeout: float = 10.0) -> None:
-    """Poll a condition without Qt (for plain unit tests); fail after `timeout` seconds."""
+    """Poll a condition without Qt (for plain unit tests); fail after `timeout` seconds.
+    The pause between looks grows from 10 ms to 50 ms: a condition met at once is seen at
+    once, and a long wait (a burst on a PostgreSQL server, each look a connection of its
+    own) does not take the CPU from what it waits for, nor from the tests beside it."""
     import time
 
     assert callable(condition)
     deadline = time.monotonic() + timeout
+    pause = 0.01
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(0.01)
+        time.sleep(pause)
+        pause = min(pause * 1.25, 0.05)
 
 
 def exec_done(pid: int) -> bool:

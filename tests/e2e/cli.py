@@ -7,9 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from taskrun_gui.engine.locks import host_alive, host_pid
 
 
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -46,6 +49,20 @@ def popen_taskrun(data_dir: Path, *args: str, **extra: str) -> subprocess.Popen[
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def start_daemon(data_dir: Path, *args: str, **extra: str) -> subprocess.Popen[str]:
+    """`taskrun ARGS… daemon`, returned once it serves the data dir (its pid in the host
+    lock, held): a command started before that may take the lock first and host its own
+    runs, the daemon then refusing to serve. The lock file is read until then, not probed:
+    a probe holding the lock at the daemon's try would be taken for another host."""
+    proc = popen_taskrun(data_dir, *args, "daemon", **extra)
+    deadline = time.monotonic() + 30
+    while host_pid(data_dir / "locks") != proc.pid or not host_alive(data_dir / "locks"):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the daemon did not start serving"
+        time.sleep(0.05)
+    return proc
 
 
 def one_line_refusal(res: subprocess.CompletedProcess[str], expected: str) -> None:

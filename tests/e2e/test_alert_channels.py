@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+from tests.e2e.cli import popen_taskrun, start_daemon, taskrun, taskrun_json
 from tests.e2e.receivers import HttpReceiver, MailHandler, free_port
 from tests.helpers import wait_for
 
@@ -33,7 +33,8 @@ def ok(data: Path, *args: str) -> str:
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    proc = popen_taskrun(tmp_path / "data", "daemon", **FAST)
+    """`taskrun daemon` serving the test's data dir before the test's first command."""
+    proc = start_daemon(tmp_path / "data", **FAST)
     yield proc
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=60)
@@ -141,7 +142,9 @@ def test_a_hanging_receiver_does_not_delay_the_next_run(
     ok(data, "channel", "add", "hang", http_receiver.url("/hang"))
     ok(data, "task", "add", "breaks", "--command", "exit 1", "--notify", "hang:failure")
     ok(data, "task", "add", "next", "--command", "echo next")
-    proc = popen_taskrun(data, "daemon", TASKRUN_NOTIFY_TIMEOUT_S="120", **FAST)
+    # serving before `run --wait`: else that command may host its run itself, and wait
+    # out its delivery (held) before it leaves
+    proc = start_daemon(data, TASKRUN_NOTIFY_TIMEOUT_S="120", **FAST)
     try:
         res = taskrun(data, "run", "breaks", "--wait")
         assert res.returncode == 1

@@ -15,13 +15,12 @@ import pytest
 from taskrun_gui.core.models import Param, RunStatus, Trigger
 from taskrun_gui.engine import records
 from taskrun_gui.engine.host_events import HostEvent, RetentionApplied, RunFinished, RunStateChanged
-from taskrun_gui.engine.locks import host_alive, host_pid
 from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage import policy_file, retention, runs_repo
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_writes import apply_op, record_fields
 from taskrun_gui.storage.runs_repo import RunFilter
-from tests.e2e.cli import popen_taskrun, taskrun
+from tests.e2e.cli import start_daemon, taskrun
 from tests.helpers import add_task, py_task, shell_task
 
 DAY_MS = 86_400_000
@@ -43,16 +42,6 @@ def _old_runs(store: Store, task, n: int, age_days: int) -> list[str]:  # type: 
     return uids
 
 
-def _start_daemon(data: Path):  # type: ignore[no-untyped-def]
-    proc = popen_taskrun(data, "daemon")
-    deadline = time.monotonic() + 20
-    while not (host_alive(data / "locks") and host_pid(data / "locks") == proc.pid):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the daemon did not start"
-        time.sleep(0.05)
-    return proc
-
-
 def _stop(proc) -> str:  # type: ignore[no-untyped-def]
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
@@ -69,7 +58,7 @@ def test_daemon_applies_retention_from_settings_toml(tmp_path: Path) -> None:
     old_logs = [runs_repo.get_by_uid(u).log_path for u in old]  # type: ignore[union-attr]
     store.close()
     policy_file.update(data, retention_days=5)
-    daemon = _start_daemon(data)
+    daemon = start_daemon(data)
     try:
         store = Store(data).open()
         deadline = time.monotonic() + 20
@@ -95,7 +84,7 @@ def test_daemon_raises_the_success_rate_alert_from_shared_settings(tmp_path: Pat
     del coin
     store.close()
     policy_file.update(data, alert_success_rate=50, alert_window=4)
-    daemon = _start_daemon(data)
+    daemon = start_daemon(data)
     try:
         for side in ("heads", "heads", "tails", "tails", "tails"):
             taskrun(data, "run", "coin", "--param", f"side={side}", "--wait")

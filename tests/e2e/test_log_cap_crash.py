@@ -13,10 +13,19 @@ CHATTY = (
     "python3 -c \"import sys, time; [print('line %06d' % i) for i in range(20000)]; "
     f"print('{LAST}', flush=True); time.sleep(120)\""
 )
-SLOW = (
-    "python3 -c \"import time; [print('line %06d ' % i + 'x' * 80, flush=True) or "
-    "time.sleep(0.002) for i in range(4000)]; print('DONE')\""
-)
+
+
+def _gated(gate: Path) -> str:
+    """4000 lines of 93 bytes, in two parts: the first 500 (past the 32 KiB head, under the
+    64 KiB cap), then a wait for `gate` (the test has seen them while the run runs), then
+    the rest (the cap drops most of it) and DONE. The gate, not a pace the run keeps, is
+    what makes "while it runs" hold on a machine of any speed or load."""
+    line = "print('line %06d ' % i + 'x' * 80, flush=True)"
+    return (
+        f'python3 -c "import os, time; [{line} for i in range(500)]; '
+        f"[time.sleep(0.01) for _ in iter(lambda: os.path.exists('{gate}'), True)]; "
+        f"[{line} for i in range(500, 4000)]; print('DONE')\""
+    )
 
 
 def _wait_for(what: object, timeout: float = 30) -> None:
@@ -69,8 +78,8 @@ def test_cleanup_deletes_the_tail_segments_with_the_log(tmp_path: Path) -> None:
 
 
 def test_follow_shows_a_capped_runs_output_past_the_head_while_it_runs(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    res = taskrun(data, "task", "add", "slow", "--command", SLOW, "--log-cap", "64K")
+    data, gate = tmp_path / "data", tmp_path / "go"
+    res = taskrun(data, "task", "add", "slow", "--command", _gated(gate), "--log-cap", "64K")
     assert res.returncode == 0, res.stderr
     host = popen_taskrun(data, "run", "slow", "--wait")
     follower = None
@@ -85,10 +94,12 @@ def test_follow_shows_a_capped_runs_output_past_the_head_while_it_runs(tmp_path:
             seen += line
         (run,) = taskrun_json(data, "runs", "--json")
         assert run["status"] == "running", "the run ended before the follower got there"
+        gate.touch()
         rest = follower.communicate(timeout=120)[0]
         assert (seen + rest).endswith("DONE\n")
         host.communicate(timeout=60)  # the run is over: its host leaves by itself
     finally:
+        gate.touch()  # a failed test lets the run end too
         for proc in (follower, host):
             if proc is not None and proc.poll() is None:
                 proc.kill()

@@ -27,8 +27,11 @@ def _runs(data: Path, url: str) -> list[dict[str, object]]:
 
 @pytest.fixture
 def shared(tmp_path: Path, pg_url: str) -> Iterator[tuple[Path, str]]:
+    """A shared history with task t, whose runs last until the test's gate file is there
+    (not a fixed time: the checks done while it runs take what they take under load)."""
     data = tmp_path / "a"
-    added = taskrun(data, "--db", pg_url, "task", "add", "t", "--command", "sleep 2")
+    wait_gate = f"while [ ! -e {tmp_path / 'go'} ]; do sleep 0.05; done"
+    added = taskrun(data, "--db", pg_url, "task", "add", "t", "--command", wait_gate)
     assert added.returncode == 0, added.stderr
     yield data, pg_url
 
@@ -61,6 +64,7 @@ def test_a_second_host_under_a_name_in_use_is_refused(
         looked = taskrun(other, "--db", url, "--node", "alpha", "runs", "--json", **FAST)
         assert looked.returncode == 0, looked.stderr
         assert [r["status"] for r in json.loads(looked.stdout)] == ["running"]
+        (tmp_path / "go").touch()
         # the first host's run was not recovered as dead by the second: it ends well
         try:
             wait_for(lambda: [r["status"] for r in _runs(data, url)] == ["success"], timeout=30)
@@ -68,6 +72,7 @@ def test_a_second_host_under_a_name_in_use_is_refused(
             print("RUNS", _runs(data, url))
             raise
     finally:
+        (tmp_path / "go").touch()  # (a failed test lets its run end too)
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=30)
     # a restart of the node right after: the same machine, its process gone: served at once
@@ -76,9 +81,10 @@ def test_a_second_host_under_a_name_in_use_is_refused(
 
 
 def test_a_name_beating_on_another_machine_is_refused_a_quiet_one_is_not(
-    shared: tuple[Path, str],
+    shared: tuple[Path, str], tmp_path: Path
 ) -> None:
     data, url = shared
+    (tmp_path / "go").touch()  # its runs end at once
     with beating_elsewhere(data, url, "beta"):
         refused = taskrun(data, "--db", url, "--node", "beta", "run", "t", "--wait", **FAST)
         one_line_refusal(

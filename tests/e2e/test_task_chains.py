@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+from tests.e2e.cli import start_daemon, taskrun, taskrun_json
 from tests.helpers import wait_for
 
 
@@ -24,7 +24,7 @@ def test_a_chain_of_three_tasks_on_the_daemon(tmp_path: Path) -> None:
     ok(data, "task", "add", "report", "--command", 'echo "after $TRIGGER_TASK $TRIGGER_STATUS"')
     ok(data, "task", "add", "load", "--command", "exit 4", "--after-failure", "report")
     ok(data, "task", "add", "fetch", "--command", "echo fetched", "--then", "success:load")
-    daemon = popen_taskrun(data, "daemon")
+    daemon = start_daemon(data)  # serving before `run`, which would start one of its own
     try:
         ok(data, "run", "fetch")
 
@@ -61,7 +61,7 @@ def test_only_the_last_attempt_of_a_retried_run_triggers(tmp_path: Path) -> None
         "--after-finish",
         "after",
     )
-    daemon = popen_taskrun(data, "daemon")
+    daemon = start_daemon(data)  # serving before `run`, which would start one of its own
     try:
         ok(data, "run", "flaky")
         wait_for(

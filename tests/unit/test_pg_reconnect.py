@@ -31,9 +31,11 @@ def pg_store(tmp_path: Path, pg_url: str) -> Iterator[Store]:
 
 
 def _cut(pg: PgServer) -> None:
-    """The server ends every TaskRun connection to the test database, as a restart does."""
+    """The server ends every TaskRun connection to the test database, as a restart does,
+    and is done with it on return (the timeout makes it wait until each backend is gone:
+    without one it only signals them, and the next statement could still meet one)."""
     pg.psql(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        "SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity"
         f" WHERE datname = '{DBNAME}' AND application_name = 'taskrun'"
     )
 

@@ -123,10 +123,12 @@ def test_a_lost_session_frees_its_slots_and_its_node_takes_new_ones_on_a_new_one
     alpha, beta = nodes
     old = alpha.acquire(11, 1)
     assert old is not None
-    # the server ends alpha's session (as when its machine is cut off and keepalives fail)
+    # the server ends alpha's session (as when its machine is cut off and keepalives fail);
+    # with a timeout it returns once the backend is gone, its locks with it (without one, it
+    # only signals it: under load beta's try could come first)
     killed = _sql(
         pg,
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity "
         "WHERE application_name = 'taskrun-slots'",
     )
     assert killed == [(True,)]
