@@ -36,6 +36,7 @@ class Env:
     etl: int
     slow_run: int
     last_run: int
+    other: int  # a task of one run
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def env(qtbot: QtBot, tmp_path: Path) -> Iterator[Env]:
     tab.resize(1400, 850)
     with qtbot.waitSignal(tab.data_loaded, timeout=WAIT):
         tab.show()
-    yield Env(tab, hist, ctx, etl, slow_run, last)
+    yield Env(tab, hist, ctx, etl, slow_run, last, other)
     tab.close()
     host.close()
     query.wait_idle()
@@ -143,6 +144,18 @@ def test_clicking_a_run_point_asks_to_open_that_run(qtbot: QtBot, env: Env) -> N
     with qtbot.waitSignal(env.tab.open_run_requested, timeout=WAIT) as blocker:
         scatter.sigClicked.emit(scatter, spots(), None)
     assert blocker.args == [env.last_run]
+
+
+def test_a_task_too_short_for_a_band_shows_none(qtbot: QtBot, env: Env) -> None:
+    """The band of the task shown before does not stay behind when the next task has too
+    few runs for one (its outline is empty; the fill between used to keep its old shape)."""
+    show_task(qtbot, env, env.etl)
+    chart = env.tab.duration_chart
+    assert chart is not None and chart.band.isVisible()
+    assert not chart.band.path().isEmpty()
+    show_task(qtbot, env, env.other)
+    assert len(chart.median.getOriginalDataset()[0] or []) == 0
+    assert not chart.band.isVisible() or chart.band.path().isEmpty()
 
 
 def test_stats_panel_shows_the_scope_numbers(qtbot: QtBot, env: Env) -> None:

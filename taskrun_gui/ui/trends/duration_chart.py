@@ -132,6 +132,7 @@ class DurationChart(QWidget):
         with QSignalBlocker(self.median):  # the band's outline is rebuilt once, not twice
             self.median.setData(shown.band.x, shown.band.p50)
         self.band_top.setData(shown.band.x, shown.band.p95)
+        self.band.setVisible(len(shown.band.x) > 1)  # an empty outline keeps its old fill
         one_task = data.scope.task_id is not None
         self.version_marks.set_marks(
             [
