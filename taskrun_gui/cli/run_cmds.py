@@ -46,7 +46,7 @@ def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
     from taskrun_gui.cli.hosting import make_host, serve
 
     host = make_host(store, a.workers, schedules=not a.exit_when_idle)
-    if not host.try_serve():
+    if not host.try_serve_soon():
         host.close()
         pid = host_pid(store.locks_dir)
         by = f"pid {pid}" if pid else "another process (it is starting)"

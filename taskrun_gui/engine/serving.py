@@ -5,12 +5,13 @@ its own runs. (The window does the same through executor/host.py, on a QThreadPo
 from __future__ import annotations
 
 import os
+import time
 
 from taskrun_gui.engine import node_names
 from taskrun_gui.engine.home_thread import ThreadHome
 from taskrun_gui.engine.host import EngineHost
 from taskrun_gui.engine.host_events import EventSink, HostEvent, RunFinished, StoreHealth
-from taskrun_gui.engine.locks import FileLock, host_lock
+from taskrun_gui.engine.locks import FileLock, host_lock, host_pid
 from taskrun_gui.engine.pools import ThreadPool
 from taskrun_gui.engine.recovery import recover_dead_runs
 from taskrun_gui.storage.db import Store
@@ -36,6 +37,25 @@ def claim_data_dir(lock: FileLock, store: Store) -> tuple[bool, str]:
     except Exception as exc:
         return True, str(exc)
     return True, ""
+
+
+PROBE_WAIT_S = 3.0  # how long a starting daemon looks again at a lock held by no live host
+PROBE_RETRY_S = 0.05
+
+
+def _live_owner(store: Store) -> bool:
+    """Whether the host lock's owner file names a live process other than this one (a host
+    that serves, or is past its claim); empty, or a pid left by a host gone: no."""
+    pid = host_pid(store.locks_dir)
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
 
 
 class ThreadHost:
@@ -76,6 +96,18 @@ class ThreadHost:
         if error:
             self._emit(StoreHealth(False, error))
         self.executor.start()
+        return True
+
+    def try_serve_soon(self, wait: float = PROBE_WAIT_S) -> bool:
+        """try_serve, and again for up to `wait` seconds while the lock's holder is no live
+        host: other commands take the host lock for a moment to look whether a host is
+        alive, or to recover a dead one's runs, and a daemon giving up then left the burst
+        it was started for queued with nobody to serve it."""
+        deadline = time.monotonic() + wait
+        while not self.try_serve():
+            if _live_owner(self.store) or time.monotonic() >= deadline:
+                return False
+            time.sleep(PROBE_RETRY_S)
         return True
 
     def close(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
