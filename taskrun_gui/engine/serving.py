@@ -46,16 +46,10 @@ PROBE_RETRY_S = 0.05
 def _live_owner(store: Store) -> bool:
     """Whether the host lock's owner file names a live process other than this one (a host
     that serves, or is past its claim); empty, or a pid left by a host gone: no."""
+    import psutil  # here: only a daemon that found the lock held asks
+
     pid = host_pid(store.locks_dir)
-    if not pid or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's live process
-        return True
-    return True
+    return bool(pid) and pid != os.getpid() and psutil.pid_exists(pid)
 
 
 class ThreadHost:
