@@ -5,21 +5,10 @@ by a live host is left at once."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from taskrun_gui.engine.locks import host_alive, host_lock
 from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage.db import Store
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "data").open()
-    yield store
-    store.close()
 
 
 def _counting(host: ThreadHost, after_a_refusal=None) -> list[bool]:  # type: ignore[no-untyped-def]
@@ -38,26 +27,26 @@ def _counting(host: ThreadHost, after_a_refusal=None) -> list[bool]:  # type: ig
     return tries
 
 
-def test_a_lock_held_for_a_look_is_taken_once_the_look_is_over(sqlite_store: Store) -> None:
-    look = host_lock(sqlite_store.locks_dir)
+def test_a_lock_held_for_a_look_is_taken_once_the_look_is_over(store: Store) -> None:
+    look = host_lock(store.locks_dir)
     assert look.try_acquire()  # what host_alive and recovery do for a moment: no owner said
-    host = ThreadHost(sqlite_store, workers=1)
+    host = ThreadHost(store, workers=1)
     tries = _counting(host, after_a_refusal=look.release)
     try:
         assert host.try_serve_soon()
         assert tries == [False, True]
-        assert host_alive(sqlite_store.locks_dir)
+        assert host_alive(store.locks_dir)
     finally:
         host.close()
 
 
-def test_a_lock_a_live_host_holds_is_left_at_once(sqlite_store: Store) -> None:
+def test_a_lock_a_live_host_holds_is_left_at_once(store: Store) -> None:
     other = subprocess.Popen(["sleep", "30"])  # a live process named as the lock's owner
-    lock = host_lock(sqlite_store.locks_dir)
+    lock = host_lock(store.locks_dir)
     try:
         assert lock.try_acquire()
         lock.write_owner(f"{other.pid}\n")
-        host = ThreadHost(sqlite_store, workers=1)
+        host = ThreadHost(store, workers=1)
         tries = _counting(host)
         assert not host.try_serve_soon(wait=30.0)
         assert tries == [False]  # no second look
@@ -69,15 +58,15 @@ def test_a_lock_a_live_host_holds_is_left_at_once(sqlite_store: Store) -> None:
 
 
 def test_a_lock_named_for_a_dead_host_is_looked_at_until_the_wait_is_over(
-    sqlite_store: Store,
+    store: Store,
 ) -> None:
     gone = subprocess.Popen(["true"])
     gone.wait()  # its pid names no process now
-    lock = host_lock(sqlite_store.locks_dir)
+    lock = host_lock(store.locks_dir)
     try:
         assert lock.try_acquire()
         lock.write_owner(f"{gone.pid}\n")  # a host gone, its pid left in the file
-        host = ThreadHost(sqlite_store, workers=1)
+        host = ThreadHost(store, workers=1)
         tries = _counting(host)
         assert not host.try_serve_soon(wait=0.3)
         assert len(tries) > 1 and not any(tries)
