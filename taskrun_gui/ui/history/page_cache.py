@@ -15,8 +15,8 @@ from dataclasses import replace
 
 from taskrun_gui.core.models import RunRecord
 
-PAGE_SIZE = 500
-MAX_PAGES = 20
+PAGE_SIZE = 100  # rows a read brings: a screenful or three, so a filter shows at once
+MAX_PAGES = 40  # 4,000 rows kept: a long scroll back and forth reads nothing again
 
 
 class PageCache:
