@@ -73,10 +73,12 @@ def serve(
     on_finished: Callable[[RunRecord], None] | None = None,
     on_output: Callable[[str, str, int], None] | None = None,
     commands: bool = False,
+    written: Callable[[], None] | None = None,
 ) -> int:
     """Run the host on this thread until stopped (SIGTERM/SIGINT) or, with exit_when_idle,
     until nothing is queued or running. `commands`: answer `taskrun run`/`runs` calls over
-    the command socket meanwhile (a daemon; cli/thin_host.py)."""
+    the command socket meanwhile (a daemon; cli/thin_host.py). `written`: called as the host
+    closes, once the runs' records are committed and before the last alerts are sent."""
     serving = _Serving(host, on_stop, on_finished, on_output)
     old = {s: signal.signal(s, serving.on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     host.listeners.append(serving.on_event)
@@ -95,7 +97,7 @@ def serve(
             listener.stop()
         for s, handler in old.items():
             signal.signal(s, handler)
-        host.close(cancel_running=True)
+        host.close(cancel_running=True, written=written)
     return 0
 
 

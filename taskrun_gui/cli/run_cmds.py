@@ -183,16 +183,23 @@ def _run_as_host(
     def on_output(uid: str, text: str, offset: int) -> None:
         _echo(text, offset)
 
+    code: list[int] = []
+
+    def report() -> None:  # before the last alerts: a channel that hangs does not hold it
+        finals = [f for f in (mine.get(root) for root in roots) if f is not None]
+        code.append(_report(finals, a.json, expected=len(roots)))
+        sys.stdout.flush()
+
     serve(
         host,
         exit_when_idle=True,
         setup=setup,
         on_finished=on_finished,
         on_output=on_output if a.follow else None,
+        written=report,
     )
     ensure_successor(host, a.workers)  # runs others queued as this host was leaving
-    finals = [mine.get(root) for root in roots]
-    return _report([f for f in finals if f is not None], a.json, expected=len(roots))
+    return code[0] if code else 1
 
 
 def _run_direct(

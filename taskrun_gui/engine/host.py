@@ -19,8 +19,8 @@ from taskrun_gui.core import run_events
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import host_requests, log_ship, records
-from taskrun_gui.engine.alerts import AlertWatch
 from taskrun_gui.engine.dispatcher import Dispatcher
+from taskrun_gui.engine.host_alerts import HostAlerts
 from taskrun_gui.engine.host_events import (
     EventSink,
     HostIdle,
@@ -34,7 +34,7 @@ from taskrun_gui.engine.host_events import (
     SuccessRateAlert,
 )
 from taskrun_gui.engine.mailbox import Event, Mailbox
-from taskrun_gui.engine.notify_service import Chained, NotifyService
+from taskrun_gui.engine.notify_service import Chained
 from taskrun_gui.engine.poller import ForeignRun, HostPoller
 from taskrun_gui.engine.pools import HomeLoop, RunPool
 from taskrun_gui.engine.queueing import for_another_node, new_jobs, queued_event
@@ -94,8 +94,8 @@ class EngineHost:
         self._retention = RetentionKeeper(
             store, writer, lambda result, error: post(("retention", result, error))
         )
-        self._alerts = AlertWatch(store, lambda raised: post(("alert", raised))) if alerts else None
-        self._notify = NotifyService(store, self._chained, writer.flush) if notify else None
+        on_alert = (lambda raised: post(("alert", raised))) if alerts else None
+        self._alerts = HostAlerts(store, on_alert, self._chained if notify else None, writer.flush)
         shared = store.url is not None  # slots are round trips to the server: off the home
         self._dispatcher = Dispatcher(self._start_ready, post) if shared else None
 
@@ -112,14 +112,15 @@ class EngineHost:
             self._dispatcher.start()
         self._poller.start()
         self._retention.start()
-        if self._alerts is not None:
-            self._alerts.start()
-        if self._notify is not None:
-            self._notify.start()
+        self._alerts.start()
         self.dispatch()
 
-    def shutdown(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
-        """Stop taking work; cancel (or let finish) what runs; wait for the pool."""
+    def shutdown(
+        self, cancel_running: bool = True, timeout: float = 10.0, with_alerts: bool = True
+    ) -> None:
+        """Stop taking work; cancel (or let finish) what runs; wait for the pool. And the
+        last alerts, `with_alerts` (else `stop_alerts` later: `taskrun run --wait` first
+        prints how its runs ended)."""
         running = self._board.close()
         self._loop.dispatch_in(None)
         if self._dispatcher is not None:
@@ -133,10 +134,12 @@ class EngineHost:
         self._watchdog.close()
         close_connections()  # runs on other machines: their pooled SSH connections
         self._board.release_slots()
-        if self._alerts is not None:
-            self._alerts.stop()
-        if self._notify is not None:
-            self._notify.stop(timeout)  # the last alerts, bounded like the runs
+        if with_alerts:
+            self.stop_alerts(timeout)
+
+    def stop_alerts(self, timeout: float = 10.0) -> None:
+        """After `shutdown` and the last runs' ends: their alerts, then the alert threads."""
+        self._alerts.stop(timeout)
 
     def poll_mark(self) -> int:
         """A mark for `handed_over_since`; asks the poller to look at the queue now."""
@@ -382,10 +385,7 @@ class EngineHost:
             self._add(RunJob(retry, active.job.spec, active.job.values))
         self._sink(RunStateChanged(rec))
         self._sink(RunFinished(rec))
-        if self._alerts is not None:
-            self._alerts.finished(rec)
-        if self._notify is not None:
-            self._notify.finished(rec, active.job.spec if active else None, retry is None)
+        self._alerts.finished(rec, active.job.spec if active else None, retry is None)
 
     def _check_idle(self) -> None:
         if not self.is_busy():

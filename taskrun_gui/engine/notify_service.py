@@ -36,6 +36,7 @@ from taskrun_gui.storage.writer import log_failure
 
 log = logging.getLogger(__name__)
 GATHER_S = 0.02  # after a run is judged, the next ones of a burst are let in together
+SAY_WAIT_S = 1.0  # a longer wait for the last deliveries at stop is said
 TICK_S = 30.0  # how often late tasks and the digest are looked at (and at start, at resume)
 TRIGGER_KEYS = ("TRIGGER_RUN_ID", "TRIGGER_STATUS", "TRIGGER_TASK")
 
@@ -83,13 +84,27 @@ class NotifyService:
             self._items.put((rec, spec, last))
 
     def stop(self, timeout: float | None = None) -> None:
-        """Tell what is still to be told (for at most `timeout`), then stop."""
+        """Tell what is still to be told (for at most `timeout`), then stop. A wait longer
+        than a moment is said (a channel that does not answer holds it up to its timeout);
+        Ctrl+C ends the wait, and what was not delivered is left undelivered."""
         self._items.put(None)
         if self._thread.ident is None:  # never started (a read-only store, a host not serving)
             return
-        self._thread.join(timeout if timeout is not None else delivery.timeout_s() * 2)
-        self.stop_event.set()  # cut a retry's wait short
-        self._thread.join(1)
+        limit = timeout if timeout is not None else delivery.timeout_s() * 2
+        grace = 1.0  # for the thread to end once its retries' waits are cut short
+        try:
+            self._thread.join(min(limit, SAY_WAIT_S))
+            if self._thread.is_alive() and limit > SAY_WAIT_S:
+                log.warning(
+                    "still delivering alerts to channels (up to %.0f s more; Ctrl+C stops waiting)",
+                    limit - SAY_WAIT_S,
+                )
+                self._thread.join(limit - SAY_WAIT_S)
+        except KeyboardInterrupt:
+            log.warning("stopped waiting: the alerts still being sent were not delivered")
+            grace = 0.0
+        self.stop_event.set()
+        self._thread.join(grace)
 
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:

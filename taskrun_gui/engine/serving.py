@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from taskrun_gui.engine import node_names
 from taskrun_gui.engine.home_thread import ThreadHome
@@ -104,13 +105,27 @@ class ThreadHost:
             time.sleep(PROBE_RETRY_S)
         return True
 
-    def close(self, cancel_running: bool = True, timeout: float = 10.0) -> None:
-        """On the home thread: stop, and tell what was still to be told (the last runs'
-        ends, an alert they raised)."""
-        self.executor.shutdown(cancel_running=cancel_running, timeout=timeout)
-        self.executor.take_mail()
-        self.pool.close()
-        self.writer.close()
-        self.executor.take_mail()  # what the writer said as it flushed: a store refusing
-        self.unwritten = self.writer.pending_count
-        self.lock.release()
+    def close(
+        self,
+        cancel_running: bool = True,
+        timeout: float = 10.0,
+        written: Callable[[], None] | None = None,
+    ) -> None:
+        """On the home thread: stop, and tell what was still to be told: the last runs'
+        ends, then the alerts they raised (the writer still open for the runs a chain
+        queues). `written`: called once the runs' records are committed, before the alerts
+        are waited for (a command prints how its runs ended then, not after a slow
+        channel's timeout)."""
+        self.executor.shutdown(cancel_running=cancel_running, timeout=timeout, with_alerts=False)
+        self.executor.take_mail()  # the last runs' ends: their alerts are queued now too
+        try:
+            if written is not None:
+                self.writer.flush(timeout)
+                written()
+        finally:
+            self.executor.stop_alerts(timeout)
+            self.pool.close()
+            self.writer.close()
+            self.executor.take_mail()  # what the writer said as it flushed: a store refusing
+            self.unwritten = self.writer.pending_count
+            self.lock.release()

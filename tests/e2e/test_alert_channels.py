@@ -9,6 +9,7 @@ import json
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import popen_taskrun, start_daemon, taskrun, taskrun_json
+from tests.e2e.cli import cli_env, popen_taskrun, start_daemon, taskrun, taskrun_json
 from tests.e2e.receivers import HttpReceiver, MailHandler, free_port
 from tests.helpers import wait_for
 
@@ -157,6 +158,45 @@ def test_a_hanging_receiver_does_not_delay_the_next_run(
         release.set()
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
+
+
+def test_a_run_hosting_itself_reports_before_a_hanging_alert_and_ctrl_c_ends_the_wait(
+    tmp_path: Path, http_receiver: HttpReceiver
+) -> None:
+    """`run --wait` with no daemon hosts its run: how it ended is printed at once, not after
+    the channel's timeout; the wait for the held alert is said, and Ctrl+C ends it with the
+    run's own exit code, the run's record kept."""
+    data = tmp_path / "data"
+    release = http_receiver.hold.setdefault("/hold-cli", threading.Event())
+    ok(data, "channel", "add", "slow", http_receiver.url("/hold-cli"))
+    ok(data, "task", "add", "breaks", "--command", "exit 3", "--notify", "slow:failure")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "taskrun_gui.cli", "run", "breaks", "--wait"],
+        env=cli_env(data, TASKRUN_NOTIFY_TIMEOUT_S="120", **FAST),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()  # printed while the alert is still held
+        assert line.startswith("run 1 of 'breaks': failed") and "code 3" in line, line
+        wait_for(lambda: http_receiver.held.get("/hold-cli", 0) >= 1, timeout=30)
+        assert proc.poll() is None
+        said = proc.stderr.readline()
+        assert "still delivering alerts" in said and "Ctrl+C" in said, said
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, err  # the run failed: not 130, not a traceback
+    assert out == "" and "stopped waiting" in err and "Traceback" not in err
+    (run,) = taskrun_json(data, "runs", "--json")
+    assert run["status"] == "failed" and run["exit_code"] == 3
 
 
 def test_mail_through_smtp_with_login(
