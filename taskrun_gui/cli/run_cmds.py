@@ -190,15 +190,17 @@ def _run_as_host(
         code.append(_report(finals, a.json, expected=len(roots)))
         sys.stdout.flush()
 
-    serve(
-        host,
-        exit_when_idle=True,
-        setup=setup,
-        on_finished=on_finished,
-        on_output=on_output if a.follow else None,
-        written=report,
-    )
-    ensure_successor(host, a.workers)  # runs others queued as this host was leaving
+    try:
+        serve(
+            host,
+            exit_when_idle=True,
+            setup=setup,
+            on_finished=on_finished,
+            on_output=on_output if a.follow else None,
+            written=report,
+        )
+    finally:  # a report that could not be printed (a closed pipe) still leaves a successor
+        ensure_successor(host, a.workers)  # runs others queued as this host was leaving
     return code[0] if code else 1
 
 

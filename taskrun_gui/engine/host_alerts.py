@@ -1,16 +1,20 @@
 """What a host tells about the runs it finishes, each on a thread of its own: the success-rate
 alert (engine/alerts.py) and the channels, chains, late tasks and digest
-(engine/notify_service.py). They start with the host and stop once its last runs' ends are
-in, so those are told too; the wait for them is bounded like the runs'."""
+(engine/notify_service.py). They start with the host. A CLI host (ThreadHost.close) stops
+them once its last runs' ends are in, so those are told too; the window's host stops them as
+it shuts down (runs cancelled then are not told). The wait is bounded like the runs'."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from taskrun_gui.core.models import RunRecord, TaskSpec
 from taskrun_gui.engine.alerts import AlertWatch, RaisedAlert
 from taskrun_gui.engine.notify_service import Chained, NotifyService
 from taskrun_gui.storage.db import Store
+
+log = logging.getLogger(__name__)
 
 
 class HostAlerts:
@@ -39,8 +43,12 @@ class HostAlerts:
 
     def stop(self, timeout: float) -> None:
         """Tell what is still to be told, then end the threads. Ctrl+C meanwhile ends the
-        channels' wait, not the host's closing."""
-        if self._watch is not None:
-            self._watch.stop()
-        if self._notify is not None:
-            self._notify.stop(timeout)
+        wait, not the host's closing: the runs' chains are started by then (only the
+        deliveries wait on the network), and what was not delivered is said."""
+        try:
+            if self._watch is not None:
+                self._watch.stop()
+            if self._notify is not None:
+                self._notify.stop(timeout)
+        except KeyboardInterrupt:
+            log.warning("stopped waiting: the alerts still being sent were not delivered")

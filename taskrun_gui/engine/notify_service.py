@@ -1,9 +1,10 @@
 """Alerts that leave the machine, chains, the dead man's switch and the digest, for whichever
 host serves the data dir (the window or `taskrun daemon`: one at a time, so nothing is told
-twice). Everything here runs on one thread of its own: the reads, the decisions and the
-deliveries (each bounded by a timeout, retried, then recorded). A run never waits for it and a
-receiver that is down or hangs never delays the next run; what a chain starts is handed back
-to the host's home thread (`start_chained`), which queues it as any other run."""
+twice). The reads and the decisions run on one thread of its own, the deliveries on another
+(engine/outbox.py: each bounded by a timeout, retried, then recorded). A run never waits for
+them, and a receiver that is down or hangs delays neither the next run nor the runs a chain
+starts; those are handed back to the host's home thread (`start_chained`), which queues them
+as any other run."""
 
 from __future__ import annotations
 
@@ -19,14 +20,14 @@ from taskrun_gui.core import alerts, notify_rules
 from taskrun_gui.core.insights import SLOW_WINDOW, AlertKind, AlertTracker, is_slow
 from taskrun_gui.core.models import RunRecord, RunStatus, TaskSpec
 from taskrun_gui.core.run_json import run_to_json
-from taskrun_gui.core.timefmt import human_duration, now_ms
+from taskrun_gui.core.timefmt import human_duration
 from taskrun_gui.engine import delivery
 from taskrun_gui.engine.alerts import statuses_with
 from taskrun_gui.engine.notify_periodic import Periodic
+from taskrun_gui.engine.outbox import Outbox
 from taskrun_gui.storage import (
     channels_store,
     notify_queries,
-    notify_state,
     policy_file,
     runs_repo,
     tasks_repo,
@@ -36,7 +37,6 @@ from taskrun_gui.storage.writer import log_failure
 
 log = logging.getLogger(__name__)
 GATHER_S = 0.02  # after a run is judged, the next ones of a burst are let in together
-SAY_WAIT_S = 1.0  # a longer wait for the last deliveries at stop is said
 TICK_S = 30.0  # how often late tasks and the digest are looked at (and at start, at resume)
 TRIGGER_KEYS = ("TRIGGER_RUN_ID", "TRIGGER_STATUS", "TRIGGER_TASK")
 
@@ -67,7 +67,7 @@ class NotifyService:
         self.store = store
         self.flush = flush  # the writer's: a run's row committed, when its id is wanted
         self.start_chained = start_chained
-        self.stop_event = threading.Event()
+        self.outbox = Outbox(store.data_dir)  # deliveries: on a thread of their own
         self._items: queue.SimpleQueue[tuple[RunRecord, TaskSpec | None, bool] | None] = (
             queue.SimpleQueue()
         )
@@ -76,6 +76,7 @@ class NotifyService:
         self._thread = threading.Thread(target=self._loop, name="taskrun-notify", daemon=True)
 
     def start(self) -> None:
+        self.outbox.start()
         self._thread.start()
 
     def finished(self, rec: RunRecord, spec: TaskSpec | None, last: bool) -> None:
@@ -84,27 +85,15 @@ class NotifyService:
             self._items.put((rec, spec, last))
 
     def stop(self, timeout: float | None = None) -> None:
-        """Tell what is still to be told (for at most `timeout`), then stop. A wait longer
-        than a moment is said (a channel that does not answer holds it up to its timeout);
-        Ctrl+C ends the wait, and what was not delivered is left undelivered."""
+        """Decide on what ended and start its chains, then deliver what is still to be told:
+        for at most `timeout` in all (see Outbox.stop)."""
         self._items.put(None)
         if self._thread.ident is None:  # never started (a read-only store, a host not serving)
             return
         limit = timeout if timeout is not None else delivery.timeout_s() * 2
-        grace = 1.0  # for the thread to end once its retries' waits are cut short
-        try:
-            self._thread.join(min(limit, SAY_WAIT_S))
-            if self._thread.is_alive() and limit > SAY_WAIT_S:
-                log.warning(
-                    "still delivering alerts to channels (up to %.0f s more; Ctrl+C stops waiting)",
-                    limit - SAY_WAIT_S,
-                )
-                self._thread.join(limit - SAY_WAIT_S)
-        except KeyboardInterrupt:
-            log.warning("stopped waiting: the alerts still being sent were not delivered")
-            grace = 0.0
-        self.stop_event.set()
-        self._thread.join(grace)
+        deadline = time.monotonic() + limit
+        self._thread.join(limit)  # no network here: the store's reads only
+        self.outbox.stop(max(0.0, deadline - time.monotonic()))
 
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -224,14 +213,4 @@ class NotifyService:
                 self.deliver(channel, delivery.Message(event, title, text + about, run))
 
     def deliver(self, channel: channels_store.Channel, message: delivery.Message) -> None:
-        outcome = delivery.send(channel.url, message, self.stop_event)
-        if not outcome.ok:
-            log.warning(
-                "channel %s: %s not delivered: %s", channel.name, message.event, outcome.error
-            )
-        try:
-            notify_state.record_delivery(
-                self.store.data_dir, channel.name, outcome.ok, now_ms(), outcome.error
-            )
-        except OSError as exc:
-            log.warning("channel %s: delivery not recorded: %s", channel.name, exc)
+        self.outbox.put(channel, message)

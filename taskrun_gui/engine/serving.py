@@ -123,9 +123,11 @@ class ThreadHost:
                 self.writer.flush(timeout)
                 written()
         finally:
-            self.executor.stop_alerts(timeout)
-            self.pool.close()
-            self.writer.close()
-            self.executor.take_mail()  # what the writer said as it flushed: a store refusing
-            self.unwritten = self.writer.pending_count
-            self.lock.release()
+            try:
+                self.executor.stop_alerts(timeout)
+            finally:  # whatever happened above: the records kept, the lock let go
+                self.pool.close()
+                self.writer.close()
+                self.executor.take_mail()  # what the writer said as it flushed: a refusal
+                self.unwritten = self.writer.pending_count
+                self.lock.release()

@@ -163,15 +163,17 @@ def test_a_hanging_receiver_does_not_delay_the_next_run(
 def test_a_run_hosting_itself_reports_before_a_hanging_alert_and_ctrl_c_ends_the_wait(
     tmp_path: Path, http_receiver: HttpReceiver
 ) -> None:
-    """`run --wait` with no daemon hosts its run: how it ended is printed at once, not after
-    the channel's timeout; the wait for the held alert is said, and Ctrl+C ends it with the
-    run's own exit code, the run's record kept."""
+    """`run --wait` with no daemon hosts its runs: how they ended is printed at once, not
+    after the channel's timeout; the chains they start do not wait behind the held alert;
+    the wait for it is said, and Ctrl+C ends it with the runs' own exit code."""
     data = tmp_path / "data"
     release = http_receiver.hold.setdefault("/hold-cli", threading.Event())
     ok(data, "channel", "add", "slow", http_receiver.url("/hold-cli"))
+    ok(data, "task", "add", "after", "--command", "true")
     ok(data, "task", "add", "breaks", "--command", "exit 3", "--notify", "slow:failure")
+    ok(data, "task", "edit", "breaks", "--then", "failure:after")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "taskrun_gui.cli", "run", "breaks", "--wait"],
+        [sys.executable, "-m", "taskrun_gui.cli", "run", "breaks", "--repeat", "3", "--wait"],
         env=cli_env(data, TASKRUN_NOTIFY_TIMEOUT_S="120", **FAST),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -180,8 +182,8 @@ def test_a_run_hosting_itself_reports_before_a_hanging_alert_and_ctrl_c_ends_the
     )
     try:
         assert proc.stdout is not None and proc.stderr is not None
-        line = proc.stdout.readline()  # printed while the alert is still held
-        assert line.startswith("run 1 of 'breaks': failed") and "code 3" in line, line
+        lines = [proc.stdout.readline() for _ in range(3)]  # while the first alert is held
+        assert all("of 'breaks': failed" in ln and "code 3" in ln for ln in lines), lines
         wait_for(lambda: http_receiver.held.get("/hold-cli", 0) >= 1, timeout=30)
         assert proc.poll() is None
         said = proc.stderr.readline()
@@ -193,10 +195,11 @@ def test_a_run_hosting_itself_reports_before_a_hanging_alert_and_ctrl_c_ends_the
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 1, err  # the run failed: not 130, not a traceback
+    assert proc.returncode == 1, err  # the runs failed: not 130, not a traceback
     assert out == "" and "stopped waiting" in err and "Traceback" not in err
-    (run,) = taskrun_json(data, "runs", "--json")
-    assert run["status"] == "failed" and run["exit_code"] == 3
+    runs = taskrun_json(data, "runs", "--json")
+    assert sorted(r["exit_code"] for r in runs if r["task"] == "breaks") == [3, 3, 3]
+    assert len([r for r in runs if r["task"] == "after"]) == 3  # a chain each: none lost
 
 
 def test_mail_through_smtp_with_login(

@@ -16,7 +16,7 @@ from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.writer import StoreWriter
 from taskrun_gui.ui.history.history_columns import Col
 from taskrun_gui.ui.history.history_model import PLACEHOLDER, HistoryModel
-from taskrun_gui.ui.history.page_cache import MAX_PAGES, PAGE_SIZE
+from taskrun_gui.ui.history.page_cache import LIVE_HEAD, MAX_PAGES, PAGE_SIZE
 from taskrun_gui.ui.query import QueryRunner
 
 STATUSES = [RunStatus.SUCCESS, RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT]
@@ -190,6 +190,33 @@ def test_new_runs_are_inserted_on_top_and_cached_rows_shift(
     assert model.run_at(0).id == 1_003  # type: ignore[union-attr]
     assert model.run_at(703).id == 300  # type: ignore[union-attr]  # kept, moved down by 3
     assert model.row_of_id(300) == 703
+
+
+def test_a_burst_of_new_runs_between_two_refreshes_keeps_the_view(
+    qtbot: QtBot, store: Store, query: QueryRunner
+) -> None:
+    """More new runs than a page holds (a filter reads a page first): still rows inserted on
+    top, the cached rows moved down, no reset that would lose the selection and scroll."""
+    tasks = make_tasks(store, "alpha")
+    insert_runs(store, tasks, 1_000)
+    model = make_model(qtbot, query)
+    assert model.cache.row_count == PAGE_SIZE  # the first read: one page
+    model.ensure_row(700)
+    qtbot.waitUntil(lambda: model.run_at(700) is not None, timeout=10_000)
+
+    burst = LIVE_HEAD - 1
+    assert burst > PAGE_SIZE
+    insert_runs(store, tasks, burst, first=1_000)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    with (
+        qtbot.assertNotEmitted(model.modelReset),
+        qtbot.waitSignal(model.refreshed, timeout=10_000),
+    ):
+        model.refresh()
+    assert inserted == [(0, burst - 1)]
+    assert model.run_at(0).id == 1_000 + burst  # type: ignore[union-attr]
+    assert model.run_at(700 + burst).id == 300  # type: ignore[union-attr]
 
 
 def test_sort_by_id_ascending_and_locate(qtbot: QtBot, store: Store, query: QueryRunner) -> None:

@@ -32,7 +32,7 @@ from taskrun_gui.ui.change_hub import ChangeHub, RunChanges
 from taskrun_gui.ui.history.history_columns import HEADERS, Col, alignment, cell_data
 from taskrun_gui.ui.history.history_queries import position_of, read_head, read_page
 from taskrun_gui.ui.history.live_overlay import LiveOverlay
-from taskrun_gui.ui.history.page_cache import PAGE_SIZE, PageCache
+from taskrun_gui.ui.history.page_cache import LIVE_HEAD, PAGE_SIZE, PageCache
 from taskrun_gui.ui.query import QueryRunner
 from taskrun_gui.ui.refresher import Refresher
 
@@ -105,8 +105,11 @@ class HistoryModel(QAbstractTableModel):
 
     def _start_refresh(self) -> None:
         gen, flt = self._gen, self._filter
+        # a filter's first read is a page (shown at once); a live one reads further, so that
+        # a burst of new runs between two refreshes is still an insert on top, not a reset
+        limit = LIVE_HEAD if self._count else PAGE_SIZE
         self._query.read(
-            lambda: read_head(flt, PAGE_SIZE),
+            lambda: read_head(flt, limit),
             lambda res: self._on_refreshed(gen, res),
             self._on_refresh_failed,
             self,

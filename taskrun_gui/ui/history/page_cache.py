@@ -17,6 +17,7 @@ from taskrun_gui.core.models import RunRecord
 
 PAGE_SIZE = 100  # rows a read brings: a screenful or three, so a filter shows at once
 MAX_PAGES = 40  # 4,000 rows kept: a long scroll back and forth reads nothing again
+LIVE_HEAD = 500  # a live refresh's read: this many new runs between two keep the view
 
 
 class PageCache:
