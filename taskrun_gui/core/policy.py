@@ -12,6 +12,7 @@ from taskrun_gui.core.text import shorten
 MIB = 1024 * 1024
 DEFAULT_LOG_CAP = 100 * MIB  # a chatty task keeps its head and tail, not gigabytes
 MAX_LOG_CAP = 1024 * 1024 * MIB  # 1 TiB: beyond that a cap means nothing
+MIN_LOG_CAP = 4096  # a head and a tail of 2 KiB each, at the least
 MAX_RETENTION_DAYS = 36_500  # a hundred years, as storage.retention allows
 MAX_KEEP_PER_TASK = 1_000_000_000
 MAX_ALERT_WINDOW = 10_000
@@ -45,8 +46,8 @@ def log_cap_error(value: object) -> str | None:
         return f"must be a whole number of bytes, not {shorten(repr(value))}"
     if not 0 <= value <= MAX_LOG_CAP:
         return f"must be 0 (no cap) or a number of bytes up to {MAX_LOG_CAP}, not {value}"
-    if 0 < value < 4096:
-        return f"must be at least 4096 bytes (or 0 for no cap), not {value}"
+    if 0 < value < MIN_LOG_CAP:
+        return f"must be at least {MIN_LOG_CAP} bytes (or 0 for no cap), not {value}"
     return None
 
 

@@ -16,8 +16,11 @@ import os
 import time
 from pathlib import Path
 
+from taskrun_gui.core.policy import MIN_LOG_CAP
+
 RETRY_SECONDS = 1.0
 TAIL_SEGMENTS = 4  # the segment being written and three full ones
+MIN_HEAD = MIN_LOG_CAP // 2  # a log smaller than this has no tail segments
 _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC
 
 
@@ -102,7 +105,7 @@ class LogFile:
     def __init__(self, path: Path, cap: int | None = None) -> None:
         """`cap`: the most bytes of output the file keeps (None or 0: no cap)."""
         self.path = path
-        self.cap = cap or None
+        self.cap = max(cap, MIN_LOG_CAP) if cap else None  # as a policy takes it (MIN_HEAD)
         self.position = 0  # bytes of output offered so far (the stream's offset)
         self.dropped = 0  # bytes of output not in the file: cut by the cap or by the disk
         self.error: str | None = None  # why the disk refused, for the run record

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 from taskrun_gui.engine.log_file import (
+    MIN_HEAD,
     TAIL_SEGMENTS,
     cap_reason,
     dropped_note,
@@ -19,6 +21,7 @@ from taskrun_gui.engine.log_file import (
     tail_segments,
 )
 
+LOOK_S = 1.0  # a running log's folder is listed for its tail segments at most this often
 _NOTE = re.compile(rb"\n\[taskrun: (\d+) bytes of output not kept here: [^\]\n]*\]\n")
 
 
@@ -40,6 +43,7 @@ class LogFollower:
         self._head = 0  # the log file's size when the tail began
         self._seg: int | None = None  # the segment being read, past the head
         self._seg_offset = 0
+        self._no_segments_until = 0.0  # monotonic: no tail segment was there at the last look
 
     def read(self, limit: int | None = None) -> tuple[bytes, int]:
         """New output: (bytes, with a note where the cap dropped some; bytes skipped to keep
@@ -54,13 +58,25 @@ class LogFollower:
         if self._seg is not None and size > self._head:  # ended: the segments are in the file
             self._to_finished_file()
         if self._seg is None:
-            if size > self._offset or not tail_segments(self.path):
+            if size > self._offset or not self._has_segments(size):
                 data, skipped = _read(self.path, self._offset, limit)
                 self._offset += skipped + len(data)
                 self.position += skipped + len(data)
                 return data, skipped
             self._head = self._offset
         return self._next_segment(b"", limit)
+
+    def _has_segments(self, size: int) -> bool:
+        """Whether the log has tail segments (a capped log past its head). Finding them
+        lists the log's folder, a month of logs (10 ms at 20,000): only for a file large
+        enough to have them, and at most once a LOOK_S while none are there."""
+        now = time.monotonic()
+        if size < MIN_HEAD or now < self._no_segments_until:
+            return False
+        if tail_segments(self.path):
+            return True
+        self._no_segments_until = now + LOOK_S
+        return False
 
     @property
     def _segment_size(self) -> int:

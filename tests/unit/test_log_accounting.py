@@ -134,3 +134,26 @@ def test_a_follower_that_falls_behind_says_where_the_cap_dropped_output(tmp_path
         got += chunk
     assert got.endswith(data[-3000:])
     assert got.count(b"[taskrun: ") == 1
+
+
+def test_a_follower_of_a_short_log_never_lists_the_month_of_logs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its tail segments are looked for by listing the folder (a month of logs); a log
+    smaller than any head has none, and an idle larger one is looked at once a while."""
+    from taskrun_gui.engine import log_follow
+
+    listed: list[Path] = []
+    real = log_follow.tail_segments
+    monkeypatch.setattr(log_follow, "tail_segments", lambda p: listed.append(p) or real(p))
+    monkeypatch.setattr(log_follow, "LOOK_S", 3600.0)  # "a while": longer than the test
+    small, large = tmp_path / "small.log", tmp_path / "large.log"
+    small.write_bytes(b"x" * (log_file.MIN_HEAD - 1))
+    large.write_bytes(b"y" * log_file.MIN_HEAD)
+    for path, size in ((small, log_file.MIN_HEAD - 1), (large, log_file.MIN_HEAD)):
+        follower = LogFollower(path)
+        assert len(follower.read()[0]) == size
+        for _ in range(20):  # a viewer polling an idle run
+            assert follower.read() == (b"", 0)
+    assert listed == [large]  # once for the large log; never for the small one
+    assert LogFile(tmp_path / "c.log", cap=1).cap == 4096  # no head smaller than MIN_HEAD
