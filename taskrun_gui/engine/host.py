@@ -118,9 +118,8 @@ class EngineHost:
     def shutdown(
         self, cancel_running: bool = True, timeout: float = 10.0, with_alerts: bool = True
     ) -> None:
-        """Stop taking work; cancel (or let finish) what runs; wait for the pool. And the
-        last alerts, `with_alerts` (else `stop_alerts` later: `taskrun run --wait` first
-        prints how its runs ended)."""
+        """Stop taking work; cancel (or let finish) what runs; wait for the pool; tell the
+        last alerts `with_alerts` (else `stop_alerts`, once the last runs' ends are in)."""
         running = self._board.close()
         self._loop.dispatch_in(None)
         if self._dispatcher is not None:
@@ -131,6 +130,7 @@ class EngineHost:
             for job in running:
                 job.control.cancel()
         self.pool.wait(timeout)
+        log_ship.stop_shipping(self.store)
         self._watchdog.close()
         close_connections()  # runs on other machines: their pooled SSH connections
         self._board.release_slots()

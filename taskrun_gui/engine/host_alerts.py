@@ -51,4 +51,6 @@ class HostAlerts:
             if self._notify is not None:
                 self._notify.stop(timeout)
         except KeyboardInterrupt:
-            log.warning("stopped waiting: the alerts still being sent were not delivered")
+            if self._notify is not None:
+                self._notify.cut()
+            log.warning("stopped waiting: the alerts not sent yet were not delivered")

@@ -36,6 +36,7 @@ FLUSH_S = 0.5  # the longest new output waits to be shipped
 TICK_S = 0.1  # how often the sizes of the files are looked at
 RETRY_S = 1.0  # after a failure, the next try
 FINAL_WAIT_S = 2.0  # the most a run's end waits for its last bytes to be shipped
+IDLE_S = 5.0  # the shipping thread ends after this long with no run to ship
 _shippers: weakref.WeakKeyDictionary[Store, LogShipper] = weakref.WeakKeyDictionary()
 _shippers_lock = threading.Lock()
 
@@ -91,6 +92,17 @@ class LogShipper:
         self._runs: dict[str, _Shipping] = {}
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._closing = False  # the host is closing: an idle thread ends at once
+
+    def close(self, timeout: float = 2.0) -> None:
+        """The host is closing: the thread ends once nothing is left to ship (at once when
+        idle; a later run starts it again)."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     @contextlib.contextmanager
     def shipping(self, rec: RunRecord, writer: RunRecorder) -> Iterator[RunRecorder]:
@@ -99,6 +111,8 @@ class LogShipper:
         entry = _Shipping(rec)
         with self._cond:
             self._runs[rec.uid] = entry
+            self._closing = False
+            self._cond.notify()  # an idle thread: this run's output is to be shipped now
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._loop, name="taskrun-log-ship", daemon=True
@@ -122,6 +136,8 @@ class LogShipper:
     def _loop(self) -> None:
         while True:
             with self._cond:
+                if not self._runs and not self._closing:  # a while for the next run: one
+                    self._cond.wait(IDLE_S)  # thread (and connection) a burst, not one a gap
                 if not self._runs:
                     self._thread = None
                     break
@@ -192,3 +208,11 @@ def shipping(store: Store, rec: RunRecord, writer: RunRecorder) -> Iterator[RunR
             shipper = _shippers[store] = LogShipper(store.db)
     with shipper.shipping(rec, writer) as recorder:
         yield recorder
+
+
+def stop_shipping(store: Store) -> None:
+    """`store`'s host is closing: its shipping thread ends now, not IDLE_S later."""
+    with _shippers_lock:
+        shipper = _shippers.get(store)
+    if shipper is not None:
+        shipper.close()

@@ -68,6 +68,7 @@ class NotifyService:
         self.flush = flush  # the writer's: a run's row committed, when its id is wanted
         self.start_chained = start_chained
         self.outbox = Outbox(store.data_dir)  # deliveries: on a thread of their own
+        self._decided = threading.Event()  # the thread ended (not `join`: see Outbox.stop)
         self._items: queue.SimpleQueue[tuple[RunRecord, TaskSpec | None, bool] | None] = (
             queue.SimpleQueue()
         )
@@ -76,8 +77,8 @@ class NotifyService:
         self._thread = threading.Thread(target=self._loop, name="taskrun-notify", daemon=True)
 
     def start(self) -> None:
-        self.outbox.start()
         self._thread.start()
+        self.outbox.start()
 
     def finished(self, rec: RunRecord, spec: TaskSpec | None, last: bool) -> None:
         """A run ended on this host (`last`: its chain of attempts ends with it)."""
@@ -86,14 +87,24 @@ class NotifyService:
 
     def stop(self, timeout: float | None = None) -> None:
         """Decide on what ended and start its chains, then deliver what is still to be told:
-        for at most `timeout` in all (see Outbox.stop)."""
+        for at most `timeout` in all (see Outbox.stop). A KeyboardInterrupt meanwhile cuts
+        the deliveries short and goes on to the caller."""
         self._items.put(None)
         if self._thread.ident is None:  # never started (a read-only store, a host not serving)
             return
         limit = timeout if timeout is not None else delivery.timeout_s() * 2
         deadline = time.monotonic() + limit
-        self._thread.join(limit)  # no network here: the store's reads only
+        try:
+            self._decided.wait(limit)  # no network here: the store's reads only
+        except BaseException:
+            self.outbox.cut()
+            raise
         self.outbox.stop(max(0.0, deadline - time.monotonic()))
+
+    def cut(self) -> None:
+        """Stop now: nothing more is decided, the deliveries under way are cut short."""
+        self._items.put(None)
+        self.outbox.cut()
 
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -115,6 +126,7 @@ class NotifyService:
                     time.sleep(GATHER_S)  # them, not one per run (each a GIL hand-over)
         finally:
             self.store.db.close()  # this thread's connection
+            self._decided.set()
 
     def _on_finished(self, rec: RunRecord, spec: TaskSpec | None, last: bool) -> None:
         if spec is None:

@@ -133,8 +133,9 @@ def test_a_database_out_of_reach_delays_the_shipping_not_the_run(
     log = store.logs_dir / "r1.log"
     rec = RunRecord("r1", 1, "t", 1, status=RunStatus.RUNNING, log_path=str(log))
     writer = Writer()
+    shipper = LogShipper(store.db)
     try:
-        with LogShipper(store.db).shipping(rec, writer) as recorder:
+        with shipper.shipping(rec, writer) as recorder:
             log.write_bytes(b"one\n")
             wait_for(lambda: _shipped(pg) == b"one\n", timeout=20)
             relay.down()  # the database is out of reach
@@ -147,5 +148,6 @@ def test_a_database_out_of_reach_delays_the_shipping_not_the_run(
             relay.up()  # it is back: the rest comes from the file
             wait_for(lambda: _shipped(pg) == log.read_bytes(), timeout=30)
     finally:
+        shipper.close()
         relay.down()
         store.close()
