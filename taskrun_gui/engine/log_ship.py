@@ -26,6 +26,7 @@ from peewee import Database
 
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.run_events import RunEvent, RunFinished, RunRecorder
+from taskrun_gui.engine.log_file import MIN_HEAD
 from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.storage import output_repo
 from taskrun_gui.storage.db import Store
@@ -56,6 +57,7 @@ class _Shipping:
         self.retry_at = 0.0
         self.ending = False  # the run ended: ship the rest, then forget the run
         self.shipped_end = threading.Event()  # the rest was shipped, or tried once
+        self.busy = False  # the shipping thread is reading or sending it now
 
     def due(self, now: float) -> bool:
         if now < self.retry_at:
@@ -79,6 +81,15 @@ class _Shipping:
             self.seq += output_repo.append(self.uid, self.seq, self.pending_at, self.pending, keep)
             self.sent = self.pending_at + len(self.pending)
             self.pending = b""
+
+
+def _small_size(path: Path) -> int:
+    """The size of a log too small to have tail segments (engine/log_file.py), else -1."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return -1
+    return size if size < MIN_HEAD else -1
 
 
 class LogShipper:
@@ -124,9 +135,15 @@ class LogShipper:
             self.end(entry)
 
     def end(self, entry: _Shipping) -> None:
-        """The run ended (its log file is closed): ship the rest now, waiting a bounded time."""
+        """The run ended (its log file is closed): ship the rest now, waiting a bounded time.
+        Nothing to wait for when the database has the whole file already (a quiet run)."""
         with self._cond:
             if entry.ending:
+                return
+            if not entry.busy and not entry.pending and entry.sent == _small_size(entry.path):
+                entry.ending = True
+                self._runs.pop(entry.uid, None)
+                entry.shipped_end.set()
                 return
             entry.ending = True
             entry.retry_at = 0.0
@@ -152,7 +169,11 @@ class LogShipper:
             self.db.close()  # this thread's connection
 
     def _ship(self, entry: _Shipping) -> None:
-        ending = entry.ending  # read first: the bytes of an ended run are all in the file
+        with self._cond:
+            if entry.uid not in self._runs:  # ended with nothing left to ship meanwhile
+                return
+            ending = entry.ending  # read first: the bytes of an ended run are all in the file
+            entry.busy = True
         try:
             entry.ship(self.keep)
         except Exception as exc:  # the database is down or refuses: the file keeps them
@@ -162,6 +183,9 @@ class LogShipper:
             if ending:
                 entry.shipped_end.set()  # the end goes on; the rest follows when it can
             return
+        finally:
+            with self._cond:
+                entry.busy = False
         entry.flushed_at = time.monotonic()
         if ending:
             with self._cond:

@@ -151,3 +151,53 @@ def test_a_database_out_of_reach_delays_the_shipping_not_the_run(
         shipper.close()
         relay.down()
         store.close()
+
+
+def test_a_quiet_runs_end_does_not_wait_behind_a_run_whose_output_is_held_up(
+    pg_url: str, pg: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database holds up the output of one run (a lock on its table); a run that printed
+    nothing ends meanwhile: it has nothing to ship, so its end goes on at once, not once the
+    other's insert is through (it would wait the whole final wait, made endless here)."""
+    from taskrun_gui.engine import log_ship
+
+    monkeypatch.setattr(log_ship, "FINAL_WAIT_S", 3600.0)
+    store = Store(tmp_path / "data", pg_url).open()
+    store.logs_dir.mkdir(parents=True, exist_ok=True)
+    chatty = RunRecord(
+        "c1", 1, "t", 1, status=RunStatus.RUNNING, log_path=str(store.logs_dir / "c1.log")
+    )
+    quiet = RunRecord(
+        "q1", 1, "t", 1, status=RunStatus.RUNNING, log_path=str(store.logs_dir / "q1.log")
+    )
+    Path(quiet.log_path).write_bytes(b"")
+    locker = psycopg2.connect(host="127.0.0.1", port=pg.port, user=ROLE, dbname=DBNAME)
+    shipper, writer = LogShipper(store.db), Writer()
+    try:
+        with locker.cursor() as cur:
+            cur.execute("LOCK TABLE run_output IN ACCESS EXCLUSIVE MODE")  # until rollback
+        with shipper.shipping(chatty, writer), shipper.shipping(quiet, writer) as recorder:
+            Path(chatty.log_path).write_bytes(b"output\n")
+            wait_for(lambda: _waiting_on_a_lock(pg), timeout=30)  # its insert is held
+            ended = threading.Thread(target=recorder.submit, args=(RunFinished.of(quiet),))
+            ended.start()
+            wait_for(lambda: not ended.is_alive(), timeout=30)
+            assert [type(e) for e in writer.events] == [RunFinished]
+            assert _waiting_on_a_lock(pg)  # the other run's output is still held up
+            locker.rollback()
+            chatty.status = RunStatus.SUCCESS
+    finally:
+        locker.close()
+        shipper.close()
+        store.close()
+    assert _shipped(pg) == b"output\n"
+
+
+def _waiting_on_a_lock(pg: PgServer) -> bool:
+    conn = psycopg2.connect(host="127.0.0.1", port=pg.port, user=ROLE, dbname=DBNAME)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            return bool(cur.fetchone()[0])
+    finally:
+        conn.close()
