@@ -111,7 +111,7 @@ class LogShipper:
         with self._cond:
             self._closing = True
             self._cond.notify()
-            thread = self._thread
+            thread = None if self._runs else self._thread  # busy: it ends when done
         if thread is not None:
             thread.join(timeout)
 
@@ -175,7 +175,12 @@ class LogShipper:
             ending = entry.ending  # read first: the bytes of an ended run are all in the file
             entry.busy = True
         try:
-            entry.ship(self.keep)
+            try:
+                entry.ship(self.keep)
+            except Exception:
+                if not self._connection_dropped():
+                    raise
+                entry.ship(self.keep)  # once more on a new one: appending again is harmless
         except Exception as exc:  # the database is down or refuses: the file keeps them
             log.debug("run %s: its output was not shipped yet: %s", entry.uid, exc)
             entry.retry_at = time.monotonic() + RETRY_S
@@ -191,6 +196,12 @@ class LogShipper:
             with self._cond:
                 self._runs.pop(entry.uid, None)
             entry.shipped_end.set()
+
+    def _connection_dropped(self) -> bool:
+        """Whether the server had ended this thread's connection (kept while the thread
+        waited for the next run: a restart, an idle timeout, an administrator)."""
+        dead = getattr(self.db, "_dead", None)
+        return bool(dead is not None and dead())
 
     def _reconnect_later(self) -> None:
         """A broken connection is closed so that the next try opens a new one."""

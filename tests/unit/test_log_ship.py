@@ -201,3 +201,36 @@ def _waiting_on_a_lock(pg: PgServer) -> bool:
             return bool(cur.fetchone()[0])
     finally:
         conn.close()
+
+
+def test_a_connection_the_server_ended_between_two_runs_costs_the_next_run_nothing(
+    pg_url: str, pg: PgServer, tmp_path: Path
+) -> None:
+    """The shipping thread keeps its connection while it waits for the next run; the server
+    ends it meanwhile (a restart, an idle timeout, an administrator): the next run's output
+    is still in the database the moment its end is handed on."""
+    store = Store(tmp_path / "data", pg_url).open()
+    store.logs_dir.mkdir(parents=True, exist_ok=True)
+    shipper, writer = LogShipper(store.db), Writer()
+    try:
+        first = RunRecord(
+            "a1", 1, "t", 1, status=RunStatus.RUNNING, log_path=str(store.logs_dir / "a1.log")
+        )
+        with shipper.shipping(first, writer) as recorder:
+            Path(first.log_path).write_bytes(b"one\n")
+            wait_for(lambda: _shipped(pg) == b"one\n", timeout=20)
+            recorder.submit(RunFinished.of(first))
+        pg.psql(  # waits until the backends are gone
+            "SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity"
+            f" WHERE datname = '{DBNAME}' AND pid <> pg_backend_pid()"
+        )
+        second = RunRecord(
+            "b1", 1, "t", 1, status=RunStatus.RUNNING, log_path=str(store.logs_dir / "b1.log")
+        )
+        with shipper.shipping(second, writer) as recorder:
+            Path(second.log_path).write_bytes(b"two\n")
+            recorder.submit(RunFinished.of(second))  # the end, as execute_run hands it on
+            assert _shipped(pg) == b"one\ntwo\n"  # what a reader sees as the run is final
+    finally:
+        shipper.close()
+        store.close()
