@@ -167,46 +167,21 @@ def test_model_tester(qtmodeltester, qtbot: QtBot, store: Store, query: QueryRun
     query.wait_idle()
 
 
+@pytest.mark.parametrize("new", [3, LIVE_HEAD - 1])
 def test_new_runs_are_inserted_on_top_and_cached_rows_shift(
-    qtbot: QtBot, store: Store, query: QueryRunner
+    qtbot: QtBot, store: Store, query: QueryRunner, new: int
 ) -> None:
-    tasks = make_tasks(store, "alpha")
-    insert_runs(store, tasks, 1_000)
-    model = make_model(qtbot, query)
-    model.ensure_row(700)
-    qtbot.waitUntil(lambda: model.run_at(700) is not None, timeout=10_000)
-    assert model.run_at(700).id == 300  # type: ignore[union-attr]
-
-    insert_runs(store, tasks, 3, first=1_000)
-    inserted: list[tuple[int, int]] = []
-    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
-    with (
-        qtbot.assertNotEmitted(model.modelReset),
-        qtbot.waitSignal(model.refreshed, timeout=10_000),
-    ):
-        model.refresh()
-    assert inserted == [(0, 2)]
-    assert model.total == 1_003
-    assert model.run_at(0).id == 1_003  # type: ignore[union-attr]
-    assert model.run_at(703).id == 300  # type: ignore[union-attr]  # kept, moved down by 3
-    assert model.row_of_id(300) == 703
-
-
-def test_a_burst_of_new_runs_between_two_refreshes_keeps_the_view(
-    qtbot: QtBot, store: Store, query: QueryRunner
-) -> None:
-    """More new runs than a page holds (a filter reads a page first): still rows inserted on
-    top, the cached rows moved down, no reset that would lose the selection and scroll."""
+    """Also more new runs than a page holds (a filter reads one page first): still rows
+    inserted on top, no reset that would lose the selection and the scroll position."""
     tasks = make_tasks(store, "alpha")
     insert_runs(store, tasks, 1_000)
     model = make_model(qtbot, query)
     assert model.cache.row_count == PAGE_SIZE  # the first read: one page
     model.ensure_row(700)
     qtbot.waitUntil(lambda: model.run_at(700) is not None, timeout=10_000)
+    assert model.run_at(700).id == 300  # type: ignore[union-attr]
 
-    burst = LIVE_HEAD - 1
-    assert burst > PAGE_SIZE
-    insert_runs(store, tasks, burst, first=1_000)
+    insert_runs(store, tasks, new, first=1_000)
     inserted: list[tuple[int, int]] = []
     model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
     with (
@@ -214,9 +189,11 @@ def test_a_burst_of_new_runs_between_two_refreshes_keeps_the_view(
         qtbot.waitSignal(model.refreshed, timeout=10_000),
     ):
         model.refresh()
-    assert inserted == [(0, burst - 1)]
-    assert model.run_at(0).id == 1_000 + burst  # type: ignore[union-attr]
-    assert model.run_at(700 + burst).id == 300  # type: ignore[union-attr]
+    assert inserted == [(0, new - 1)]
+    assert model.total == 1_000 + new
+    assert model.run_at(0).id == 1_000 + new  # type: ignore[union-attr]
+    assert model.run_at(700 + new).id == 300  # type: ignore[union-attr]  # kept, moved down
+    assert model.row_of_id(300) == 700 + new
 
 
 def test_sort_by_id_ascending_and_locate(qtbot: QtBot, store: Store, query: QueryRunner) -> None:
