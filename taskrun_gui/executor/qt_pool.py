@@ -67,8 +67,8 @@ class QtRunPool:
     def set_max_workers(self, n: int) -> None:
         self.pool.setMaxThreadCount(max(1, n))
         with self._lock:  # more room: queued runs start now, not when a run ends
-            more = min(len(self._jobs), self.pool.maxThreadCount() - self._draining)
-            self._draining += max(0, more)
+            more = max(0, min(len(self._jobs), self.pool.maxThreadCount() - self._draining))
+            self._draining += more
         for _ in range(more):
             self.pool.start(RunWorker(self._drain))
 
