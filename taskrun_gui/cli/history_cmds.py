@@ -204,6 +204,10 @@ def cmd_stats(store: Store, a: argparse.Namespace) -> int:
 
 
 def cmd_export_runs(store: Store, a: argparse.Namespace) -> int:
+    if a.out == "-":  # the runs are the output: the count goes to stderr
+        n = run_export.write_runs(_filter(a), sys.stdout, ExportFormat(a.format))
+        print(f"exported {n} run(s)", file=sys.stderr)
+        return 0
     out = Path(a.out)
     n = run_export.export_runs(_filter(a), out, ExportFormat(a.format))  # written atomically
     print(f"exported {n} run(s) to {out}")

@@ -319,7 +319,7 @@ def _history_commands(sub: Subparsers) -> None:
 
     ex = sub.add_parser("export-runs", help="runs to CSV or JSON")
     ex.add_argument("--format", choices=["csv", "json"], required=True)
-    ex.add_argument("--out", required=True)
+    ex.add_argument("--out", required=True, metavar="FILE", help="the file to write; - for stdout")
     _filters(ex)
 
     clean = sub.add_parser("cleanup", help="delete old finished runs and their logs")

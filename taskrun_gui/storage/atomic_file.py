@@ -2,11 +2,15 @@
 
 What the user asked to be written (an export) is either the whole thing or absent after a
 crash, a full disk or an error mid-way, and is 0600 from its first byte (runs hold parameters,
-paths and error text that are nobody else's to read)."""
+paths and error text that are nobody else's to read). A symbolic link is written through (the
+file it points to is replaced, the link stays), and a target that is not a regular file (a
+pipe, /dev/stdout, a terminal) is written to as a stream: it cannot be renamed over. Errors
+name the path the caller gave, never the file written aside."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -18,13 +22,45 @@ from typing import TextIO
 def atomic_text_file(path: str | Path) -> Iterator[TextIO]:
     """A text stream (UTF-8, no newline translation) that becomes `path` when the block ends
     without an exception; otherwise nothing is left behind."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise _named(exc, path) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise IsADirectoryError(21, os.strerror(21), str(path))
+    if mode is not None and (not stat.S_ISREG(mode) or _names_a_stream(path)):  # in place
+        try:
+            stream = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise _named(exc, path) from None
+        with stream:
+            yield stream
+        return
+    target = Path(os.path.realpath(path))  # through a link: the file it names is replaced
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise _named(exc, path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             yield out
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with suppress(OSError):
             os.remove(tmp)
+        if isinstance(exc, OSError) and exc.filename in (tmp, str(target)):
+            raise _named(exc, path) from None
         raise
+
+
+def _names_a_stream(path: str | Path) -> bool:
+    """/dev/stdout and /proc/self/fd/1 name the caller's own stream even when it goes to a
+    regular file (a shell's redirection, maybe appending): written in place, not replaced."""
+    return os.path.realpath(path).startswith(("/dev/", "/proc/"))
+
+
+def _named(exc: OSError, path: str | Path) -> OSError:
+    """The same error, naming the caller's path."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))

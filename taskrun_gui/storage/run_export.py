@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
+from typing import TextIO
 
 from taskrun_gui.core.models import RunRecord
 from taskrun_gui.core.run_json import run_to_json, runs_to_csv
@@ -40,13 +41,18 @@ def iter_runs(flt: RunFilter, page_size: int = EXPORT_PAGE) -> Iterator[RunRecor
 def export_runs(flt: RunFilter, path: str | Path, fmt: ExportFormat) -> int:
     """Write the runs of `flt` to `path`; returns how many were written."""
     with atomic_text_file(path) as out:
-        if fmt is ExportFormat.CSV:
-            return runs_to_csv(iter_runs(flt), out)
-        count = 0
-        out.write("[")
-        for rec in iter_runs(flt):
-            out.write(",\n" if count else "\n")
-            out.write(json.dumps(run_to_json(rec), ensure_ascii=False))
-            count += 1
-        out.write("\n]\n")
-        return count
+        return write_runs(flt, out, fmt)
+
+
+def write_runs(flt: RunFilter, out: TextIO, fmt: ExportFormat) -> int:
+    """Write the runs of `flt` to the stream `out`; returns how many were written."""
+    if fmt is ExportFormat.CSV:
+        return runs_to_csv(iter_runs(flt), out)
+    count = 0
+    out.write("[")
+    for rec in iter_runs(flt):
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(run_to_json(rec), ensure_ascii=False))
+        count += 1
+    out.write("\n]\n")
+    return count

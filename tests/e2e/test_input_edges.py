@@ -60,3 +60,15 @@ def test_exports_under_umask_000_are_private(tmp_path: Path) -> None:
     assert {oct(f.stat().st_mode & 0o777) for f in folder.iterdir()} == {"0o600"}
     assert oct(runs.stat().st_mode & 0o777) == "0o600"
     assert os.path.getsize(runs) > 0
+
+
+def test_export_runs_to_stdout_with_a_dash(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    assert taskrun(data, "task", "add", "hello", "--command", "echo hi").returncode == 0
+    assert taskrun(data, "run", "hello", "--wait").returncode == 0
+    res = taskrun(data, "export-runs", "--format", "csv", "--out", "-")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[0].startswith("id,task,")
+    assert ",hello," in res.stdout.splitlines()[1]
+    assert "exported 1 run(s)" in res.stderr
+    assert not (tmp_path / "-").exists() and not Path("-").exists()
