@@ -64,7 +64,9 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     what = p.add_mutually_exclusive_group(required=adding)
     what.add_argument("--command", help="a shell line (or argv with --argv)")
     what.add_argument("--script", metavar="FILE", help="a script file to store in the task")
-    what.add_argument("--from-toml", metavar="FILE", help="the whole definition from TOML")
+    what.add_argument(
+        "--from-toml", metavar="FILE", help="the definition from TOML (other flags apply over it)"
+    )
     p.add_argument(
         "--argv",
         action="store_true",

@@ -67,13 +67,14 @@ def _read_script(path: str) -> str:
 
 
 def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
-    """The flags given on the command line, over `spec` (`new`: a task being added)."""
+    """The flags given on the command line, over `spec` (`new`: a task being added); with
+    --from-toml, over the file's definition."""
     if a.from_toml:
         try:
             loaded = parse_task(read_task_file(Path(a.from_toml)), a.from_toml)
         except TomlImportError as exc:
             fail(str(exc))
-        return replace(loaded, name=spec.name)
+        spec, new = replace(loaded, name=spec.name), False
     spec = _apply_kind(spec, a, new)
     _apply_fields(spec, a)
     spec.schedule = _apply_schedule(spec.schedule, a)

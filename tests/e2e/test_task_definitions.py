@@ -148,3 +148,23 @@ def test_a_new_store_has_log_dropped_with_a_default(tmp_path):
     finally:
         store.close()
     assert columns["log_dropped"][3] == 1 and columns["log_dropped"][4] == "0"
+
+
+def test_flags_beside_from_toml_apply_over_the_file(tmp_path):
+    d = tmp_path / "data"
+    f = tmp_path / "t.toml"
+    f.write_text('name = "x"\ncommand = "echo from file"\ntimeout = 9\n')
+    res = taskrun(
+        d,
+        "task", "add", "ft", "--from-toml", str(f), "--retries", "2", "--cron", "0 3 * * *",
+        "--tag", "nightly", "--title", "Nightly",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    (task,) = taskrun_json(d, "task", "list", "--json")
+    shown = taskrun(d, "task", "show", "ft").stdout
+    assert 'command = "echo from file"' in shown and "timeout = 9\n" in shown
+    assert "retries = 2" in shown and 'cron = "0 3 * * *"' in shown and '"nightly"' in shown
+    assert task["name"] == "ft" and 'title = "Nightly"' in shown
+    res = taskrun(d, "task", "edit", "ft", "--from-toml", str(f), "--retries", "3")
+    assert res.returncode == 0 and "version 2" in res.stdout, res.stdout + res.stderr
+    assert "retries = 3" in taskrun(d, "task", "show", "ft").stdout
