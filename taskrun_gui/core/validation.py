@@ -15,7 +15,7 @@ from taskrun_gui.core import nodes, notify_rules
 from taskrun_gui.core.interpreters import interpreter_argv, line_argv, runs_command_lines
 from taskrun_gui.core.limits import MAX_TIMEOUT, MIN_TIMEOUT
 from taskrun_gui.core.models import Param, Step, TaskKind, TaskSpec
-from taskrun_gui.core.params import MASK
+from taskrun_gui.core.params import MASK, env_name
 from taskrun_gui.core.policy import log_cap_error
 from taskrun_gui.core.text import shorten
 
@@ -296,18 +296,24 @@ def _env_errors(env: dict[str, str]) -> list[FieldError]:
 
 def _params_errors(params: list[Param]) -> list[FieldError]:
     errors = _count("params", params, MAX_PARAMS, "parameters")
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # environment variable -> the parameter that has it
     for i, p in enumerate(params, start=1):
         where = f"params[{i}]"
+        var = env_name(p.name)
         if "\0" in p.name:
             errors.append(FieldError(f"{where}.name", "contains a NUL byte"))
         elif not PARAM_RE.match(p.name):
             errors.append(
                 FieldError("params", f"{shorten(p.name)!r} is not a valid parameter name")
             )
-        elif p.name in seen:
+        elif seen.get(var) == p.name:
             errors.append(FieldError("params", f"parameter {p.name!r} is declared twice"))
-        seen.add(p.name)
+        elif var in seen:  # p and P: one variable, one of the values would be lost
+            other = seen[var]
+            errors.append(
+                FieldError("params", f"parameters {other!r} and {p.name!r} would share {var}")
+            )
+        seen.setdefault(var, p.name)
         if p.default is not None:
             errors += _text(f"{where}.default", p.default, MAX_ENV_VALUE)
         errors += _text(f"{where}.description", p.description, MAX_SHORT, in_bytes=False)

@@ -153,3 +153,16 @@ def test_shell_lines_run_under_the_named_interpreter(tmp_path: Path) -> None:
     [lost] = _plan(TaskSpec(name="t", command="x", interpreter="/no/such/sh"), tmp_path)
     assert (lost.argv, lost.error_type) == (None, ErrorType.NOT_FOUND)
     assert lost.error == "interpreter '/no/such/sh' was not found"
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["p", "p"], "params: parameter 'p' is declared twice"),
+        (["p", "P"], "params: parameters 'p' and 'P' would share TASKRUN_PARAM_P"),
+    ],
+)
+def test_two_parameters_with_one_environment_variable_are_refused(
+    names: list[str], expected: str
+) -> None:
+    assert _errors(_cmd(params=[Param(n) for n in names])) == [expected]
