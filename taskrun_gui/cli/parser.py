@@ -277,7 +277,9 @@ def _run_commands(sub: Subparsers) -> None:
     run.add_argument("--param", action="append", default=[], metavar="K=V")
     run.add_argument("--repeat", type=REPEAT, default=1)
     run.add_argument("--wait", action="store_true", help="wait for the run(s) to finish")
-    run.add_argument("--follow", action="store_true", help="print the output while it runs")
+    run.add_argument(
+        "--follow", action="store_true", help="print the output while it runs (implies --wait)"
+    )
     run.add_argument("--json", action="store_true")
     run.add_argument(
         "--on",

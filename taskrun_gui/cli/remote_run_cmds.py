@@ -76,18 +76,19 @@ def run_on(
         mine = {rec.uid: rec for rec in recs}
         roots = {rec.uid for rec in recs}
 
+        echo = run_cmds.Echo(host.store.logs_dir, {rec.uid: rec.log_path for rec in recs})
+
         def on_finished(rec: RunRecord) -> None:
+            if a.follow:
+                echo.ended(rec)
             if (rec.first_uid or rec.uid) in roots:
                 mine[rec.first_uid or rec.uid] = rec
-
-        def on_output(_uid: str, text: str, offset: int) -> None:
-            run_cmds._echo(text, offset)
 
         serve(
             host,
             exit_when_idle=True,
             on_finished=on_finished,
-            on_output=on_output if a.follow else None,
+            on_output=echo.output if a.follow else None,
         )
         finals = [mine[rec.uid] for rec in recs]
         return run_cmds._report(finals, a.json)

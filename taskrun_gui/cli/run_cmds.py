@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -59,6 +60,7 @@ def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
 
 
 def cmd_run(store: Store, a: argparse.Namespace) -> int:
+    a.wait = a.wait or a.follow  # output printed while it runs is output waited for
     task = tasks_repo.get(a.name)
     given = {**handed_params(), **key_values(a.param, "--param")}
     from taskrun_gui.cli.remote_run_cmds import run_on, targets_for
@@ -174,14 +176,16 @@ def _run_as_host(
             task.id, task.version, spec, values, Trigger.CLI, repeat=repeat
         ):
             roots[rec.uid] = rec.uid
+            echo.paths[rec.uid] = rec.log_path
 
     def on_finished(rec: RunRecord) -> None:
+        if a.follow:
+            echo.ended(rec)
         root = rec.first_uid or rec.uid
         if root in roots:
             mine[root] = rec
 
-    def on_output(uid: str, text: str, offset: int) -> None:
-        _echo(text, offset)
+    echo = Echo(host.store.logs_dir)
 
     code: list[int] = []
 
@@ -196,7 +200,7 @@ def _run_as_host(
             exit_when_idle=True,
             setup=setup,
             on_finished=on_finished,
-            on_output=on_output if a.follow else None,
+            on_output=echo.output if a.follow else None,
             written=report,
         )
     finally:  # a report that could not be printed (a closed pipe) still leaves a successor
@@ -236,8 +240,11 @@ def _run_direct(
         for rec in recs:
             writer.submit(queued_event(rec))
             job = RunJob(rec, spec, values)
-            out = _echo if a.follow else None
+            echo = Echo(store.logs_dir, {rec.uid: rec.log_path})
+            out = functools.partial(echo.output, rec.uid) if a.follow else None
             result = execute_run(job, store, writer, RunHooks(on_output=out))
+            if a.follow:
+                echo.ended(result.record)
             tell_log_error(result.record)
             finals.append(result.record)
     finally:
@@ -252,9 +259,28 @@ def _run_direct(
     return _report(finals, a.json)
 
 
-def _echo(text: str, _offset: int) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+class Echo:
+    """--follow of the runs this process executes: their bytes as the log files have them
+    (the output events carry text decoded for a window, with invalid UTF-8 replaced)."""
+
+    def __init__(self, logs_dir: Path, paths: dict[str, str] | None = None) -> None:
+        self.logs_dir = logs_dir
+        self.paths = paths or {}  # run uid -> log path, as queued
+        self._followers: dict[str, LogFollower] = {}
+
+    def output(self, uid: str, _text: str, _offset: int) -> None:
+        follower = self._followers.get(uid)
+        if follower is None:
+            path = self.paths.get(uid) or next(iter(self.logs_dir.glob(f"*/{uid}.log")), None)
+            if path is None:
+                return
+            follower = self._followers[uid] = LogFollower(Path(path))
+        _print_new_output(follower)
+
+    def ended(self, rec: RunRecord) -> None:
+        """The rest of a finished run's output (the last events may have been batched)."""
+        follower = self._followers.pop(rec.uid, None) or LogFollower(Path(rec.log_path))
+        _print_new_output(follower)
 
 
 def _wait_chains(

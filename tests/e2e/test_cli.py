@@ -6,11 +6,12 @@ import json
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tests.e2e.cli import popen_taskrun, taskrun, taskrun_json
+from tests.e2e.cli import cli_env, popen_taskrun, taskrun, taskrun_json
 from tests.helpers import gone
 
 PY = sys.executable
@@ -329,3 +330,34 @@ def test_import_over_existing_tasks_refuses_renames_or_skips(tmp_path: Path) -> 
     assert skipped.returncode == 0 and "skipped 1 that exist: nightly" in skipped.stdout
     tasks = {t["name"]: t["command"] for t in taskrun_json(d, "task", "list", "--json")}
     assert tasks == {"nightly": "echo old", "nightly-2": "echo new"}
+
+
+def _follow_bytes(d: Path, name: str, **extra: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "taskrun_gui.cli", "run", name, "--follow"],
+        env=cli_env(d, **extra),
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_follow_waits_and_prints_the_exact_bytes_of_each_attempt(tmp_path: Path) -> None:
+    """--follow alone waits (it said "queued" and printed nothing), and the output is the
+    log's bytes, invalid UTF-8 as it is, on the path where this process runs the task and
+    on the one where the store is locked and it runs it directly."""
+    d = tmp_path / "data"
+    line = r"printf 'ok \377\376 bad\n'; echo two; exit 3"
+    add = ("task", "add", "bad", "--command", line, "--retries", "1", "--retry-backoff", "0.1")
+    assert taskrun(d, *add).returncode == 0
+    res = _follow_bytes(d, "bad")
+    assert res.returncode == 1, res.stderr
+    assert res.stdout.startswith(b"ok \xff\xfe bad\ntwo\nok \xff\xfe bad\ntwo\n"), res.stdout
+    assert b"failed" in res.stdout and b"\xef\xbf\xbd" not in res.stdout
+    blocker = sqlite3.connect(d / "taskrun.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        res = _follow_bytes(d, "bad", TASKRUN_BUSY_TIMEOUT_MS="100")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert res.stdout.startswith(b"ok \xff\xfe bad\ntwo\n"), res.stdout + res.stderr
