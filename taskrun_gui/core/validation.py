@@ -340,6 +340,8 @@ def _tags_errors(tags: list[str]) -> list[FieldError]:
                     "tags", f"{shorten(tag)!r} is not a valid tag: 1-{MAX_TAG} characters, no ','"
                 )
             )
+        elif not tag.isprintable():  # a newline splits a listing, an escape drives a terminal
+            errors.append(FieldError("tags", f"the tag {shorten(tag)!r} must be printable text"))
     return errors
 
 

@@ -166,3 +166,8 @@ def test_two_parameters_with_one_environment_variable_are_refused(
     names: list[str], expected: str
 ) -> None:
     assert _errors(_cmd(params=[Param(n) for n in names])) == [expected]
+
+
+@pytest.mark.parametrize("tag", ["a\nb", "\x1b]0;pwned\x07", "tab\there"])
+def test_a_tag_with_control_characters_is_refused(tag: str) -> None:
+    assert _errors(_cmd(tags=[tag])) == [f"tags: the tag {shorten(tag)!r} must be printable text"]
