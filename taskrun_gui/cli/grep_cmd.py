@@ -14,11 +14,12 @@ import sys
 import time
 from dataclasses import asdict
 
-from taskrun_gui.cli.common import fail
+from taskrun_gui.cli.common import CliError, fail
 from taskrun_gui.cli.history_cmds import _filter
 from taskrun_gui.core.timefmt import human_bytes, local_text
 from taskrun_gui.engine.log_search import LogHit, Pattern, check_pattern, search_logs
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.tasks_repo import TaskNotFoundError
 
 
 def hit_json(hit: LogHit) -> dict[str, object]:
@@ -55,9 +56,13 @@ def cmd_grep(store: Store, a: argparse.Namespace) -> int:
         check_pattern(pattern)
     except ValueError as exc:
         fail(f"PATTERN: {exc}", code=2)
+    try:
+        flt = _filter(a)
+    except (CliError, TaskNotFoundError) as exc:  # trouble (2), not "no match" (1)
+        raise CliError(str(exc), 2) from None
     printer = _Printer(a.json)
     began = time.perf_counter()
-    done = search_logs(_filter(a), pattern, printer.hit, limit=a.limit, workers=a.jobs)
+    done = search_logs(flt, pattern, printer.hit, limit=a.limit, workers=a.jobs)
     printer.end()
     gone = f"; {done.missing} logs gone" if done.missing else ""
     print(

@@ -49,6 +49,10 @@ def test_grep_lines_json_filters_and_exit_codes(tmp_path: Path) -> None:
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("taskrun: PATTERN: not a valid regular expression")
     assert len(bad.stderr.splitlines()) == 1
+    for typo in (("--task", "nosuch"), ("--status", "bogus")):  # trouble, not "no match"
+        wrong = taskrun(d, "grep", "disk full", *typo)
+        assert wrong.returncode == 2 and wrong.stdout == "", wrong.stderr
+        assert len(wrong.stderr.splitlines()) == 1 and typo[1] in wrong.stderr
 
     os.remove(str(oldest["log_path"]))  # retention took it
     gone = taskrun(d, "grep", "disk full")
