@@ -74,12 +74,15 @@ def serve(
     on_output: Callable[[str, str, int], None] | None = None,
     commands: bool = False,
     written: Callable[[], None] | None = None,
+    cancel_on_stop: Callable[[RunRecord], bool] | None = None,
 ) -> int:
     """Run the host on this thread until stopped (SIGTERM/SIGINT) or, with exit_when_idle,
     until nothing is queued or running. `commands`: answer `taskrun run`/`runs` calls over
     the command socket meanwhile (a daemon; cli/thin_host.py). `written`: called as the host
-    closes, once the runs' records are committed and before the last alerts are sent."""
-    serving = _Serving(host, on_stop, on_finished, on_output)
+    closes, once the runs' records are committed and before the last alerts are sent.
+    `cancel_on_stop`: the queued runs a stop cancels rather than leaves for the next host
+    (`run --wait`: the ones it queued)."""
+    serving = _Serving(host, on_stop, on_finished, on_output, cancel_on_stop)
     old = {s: signal.signal(s, serving.on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     host.listeners.append(serving.on_event)
     if setup is not None:
@@ -111,9 +114,11 @@ class _Serving:
         on_stop: str,
         on_finished: Callable[[RunRecord], None] | None,
         on_output: Callable[[str, str, int], None] | None,
+        cancel_on_stop: Callable[[RunRecord], bool] | None = None,
     ) -> None:
         self.host, self.ex, self.home = host, host.executor, host.home
         self.on_stop = on_stop
+        self.cancel_on_stop = cancel_on_stop
         self.on_finished = on_finished
         self.on_output = on_output
         self.stopping = False
@@ -149,17 +154,45 @@ class _Serving:
             self.on_output(event.uid, event.text, event.offset)
 
     def stop_asked(self) -> None:
+        """Said on stderr as it is done: what is cancelled, what is waited for, what stays
+        queued for the next host."""
+        running = self.ex.running()
         if self.stopping:  # a second Ctrl+C: cancel now
-            for rec in self.ex.running():
+            if running:
+                _say(f"stopping: cancelling {_runs(len(running), 'running')}")
+            for rec in running:
                 self.ex.cancel(rec.uid)
             return
         self.stopping = True
         self.ex.set_queue_paused(True)
+        mine = self.cancel_on_stop
+        dropped = [r for r in self.ex.queue() if mine is not None and mine(r)]
+        for rec in dropped:
+            self.ex.cancel(rec.uid)
+        left = len(self.ex.queue()) - len(dropped)
+        said = [f"cancelled {_runs(len(dropped), 'queued')}"] if dropped else []
+        said += [f"{_runs(left, 'queued')} left for the next host"] if left > 0 else []
+        if running and self.on_stop == "cancel":
+            said.append(f"cancelling {_runs(len(running), 'running')}")
+        elif running:
+            said.append(
+                f"waiting for {_runs(len(running), 'running')} to end (Ctrl+C again cancels)"
+            )
+        if said:
+            _say("stopping: " + "; ".join(said))
         if self.on_stop == "cancel":
-            for rec in self.ex.running():
+            for rec in running:
                 self.ex.cancel(rec.uid)
         self.quit_when_runs_end()
 
     def on_signal(self, _signum: int, _frame: object) -> None:
         self.host.stopped_by_signal = True  # asked to stop: no successor takes its place
         self.home.call_soon(self.stop_asked)  # not in the middle of what the host is doing
+
+
+def _say(message: str) -> None:
+    print(f"taskrun: {message}", file=sys.stderr, flush=True)
+
+
+def _runs(n: int, what: str) -> str:
+    return f"{n} {what} run" + ("" if n == 1 else "s")
