@@ -59,6 +59,14 @@ def log_path_for(logs_dir: Path, run_uid: str, queued_at_ms: int) -> Path:
 _KNOWN_DIRS: set[str] = set()  # log folders made already (one a month)
 
 
+def _make_folder(folder: str) -> None:
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        _KNOWN_DIRS.add(folder)
+    except OSError:
+        pass  # the log file cannot be made either: LogFile counts what is lost
+
+
 class LogSink:
     def __init__(
         self,
@@ -69,12 +77,12 @@ class LogSink:
     ) -> None:
         folder = os.path.dirname(path)  # a string: no Path made for each run
         if folder not in _KNOWN_DIRS:
-            try:
-                os.makedirs(folder, mode=0o700, exist_ok=True)
-                _KNOWN_DIRS.add(folder)
-            except OSError:
-                pass  # the log file cannot be made either: LogFile counts what is lost
+            _make_folder(folder)
         self.file = LogFile(path, cap)
+        if self.file.error is not None and folder in _KNOWN_DIRS and not os.path.isdir(folder):
+            _KNOWN_DIRS.discard(folder)  # removed since it was made (a disk cleared by hand)
+            _make_folder(folder)
+            self.file = LogFile(path, cap)
         self.path = path
         self._masker = SecretMasker(secrets) if any(secrets) else None
         self._decoder: codecs.IncrementalDecoder | None = None  # made for the first output
