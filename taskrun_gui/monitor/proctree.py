@@ -299,8 +299,10 @@ def stop_tree(
     grace: float = 3.0,
     extra: Iterable[psutil.Process] = (),
 ) -> list[psutil.Process]:
-    """SIGTERM the group and every process of the run, wait `grace`, then SIGKILL survivors.
-    Returns the processes it listed (what was signalled besides the group)."""
+    """SIGTERM the group and every process of the run, wait `grace`, then SIGKILL survivors,
+    and what was started meanwhile (a TERM trap's clean-up job, in a session of its own),
+    listed again until a look finds none alive. Returns the processes it listed (what was
+    signalled besides the group)."""
     procs = {p.pid: p for p in run_processes(pid, pgid, run_uid)}
     for p in _alive(extra):
         procs.setdefault(p.pid, p)
@@ -312,12 +314,41 @@ def stop_tree(
     signal_group(pgid, signal.SIGCONT)
     # members of the group we did not list got SIGTERM at the same moment and the same grace
     alive = wait_gone(list(procs.values()), grace)
-    signal_group(pgid, signal.SIGKILL)
-    for p in alive:
-        with contextlib.suppress(psutil.Error):
-            p.kill()
-    wait_gone(alive, 1.0)
+    for _ in range(KILL_ROUNDS):
+        alive += _started_since(procs, pid, run_uid, alive)  # before the parents die
+        signal_group(pgid, signal.SIGKILL)
+        for p in alive:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        wait_gone(alive, 1.0)
+        alive = _started_since(procs, pid, run_uid, [])
+        if not alive:
+            break
     return list(procs.values())
+
+
+KILL_ROUNDS = 5  # SIGKILL can not be caught: a round only finds what forked just before it
+
+
+def _started_since(
+    procs: dict[int, psutil.Process],
+    pid: int | None,
+    run_uid: str | None,
+    known: list[psutil.Process],
+) -> list[psutil.Process]:
+    """Live processes of the run not in `known`: by tree, marker, and as children of those
+    listed before (a child that cleared its marker and left the session); added to `procs`."""
+    found = {p.pid: p for p in run_processes(pid, None, run_uid)}
+    for p in _alive(list(procs.values())):
+        with contextlib.suppress(psutil.Error):
+            for child in p.children(recursive=True):
+                found.setdefault(child.pid, child)
+    found.pop(os.getpid(), None)
+    skip = {p.pid for p in known}
+    new = [p for p in _alive(list(found.values())) if p.pid not in skip]
+    for p in new:
+        procs.setdefault(p.pid, p)
+    return new
 
 
 def wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:

@@ -206,3 +206,39 @@ def test_a_process_the_host_started_itself_is_not_a_runs(qtbot, service, store, 
     go.write_text("")
     assert wait_final(qtbot, service, rec.uid).status is RunStatus.SUCCESS
     assert survivors(tag) == [viewer]
+
+
+# told to stop, it starts a clean-up job (the same program, one generation less) and exits
+TERM_TRAP = (
+    "import os, signal, subprocess, sys, time\n"
+    "tag, depth, pidfile = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
+    "def on_term(*_):\n"
+    "    if depth:\n"
+    "        again = 'CODE = ' + repr(CODE) + chr(10) + CODE\n"
+    "        subprocess.Popen([sys.executable, '-c', again, tag, str(depth - 1), pidfile])\n"
+    "    os._exit(0)\n"
+    "signal.signal(signal.SIGTERM, on_term)\n"
+    "if depth == 2:\n"
+    "    open(pidfile, 'w').write(str(os.getpid()))\n"
+    "while True: time.sleep(0.05)\n"
+)
+
+
+@pytest.mark.parametrize("end", ["exit", "timeout"])
+def test_what_a_term_trap_starts_while_the_run_is_stopped_is_stopped_too(
+    qtbot, service, store, tmp_path, tags, end
+):
+    tag, pidfile = tags.new(), tmp_path / "trap.pid"
+    code = f"CODE = {TERM_TRAP!r}\n" + TERM_TRAP
+    trap = shlex.join(["setsid", PY, "-c", code, tag, "2", str(pidfile)])
+    wait = f"while [ ! -e {pidfile} ]; do sleep 0.01; done"
+    line = f"{trap} </dev/null >/dev/null 2>&1 & {wait}; " + (
+        "exit 0" if end == "exit" else "sleep 300"
+    )
+    task = add_task(
+        store, shell_task(f"trap-{end}", line, timeout=2.0 if end == "timeout" else None)
+    )
+    final = run_task(qtbot, service, task)
+    tags.pids.add(pid_in(pidfile))
+    assert final.status is (RunStatus.SUCCESS if end == "exit" else RunStatus.TIMEOUT)
+    assert survivors(tag) == []  # the trap's process, and the job it started as it stopped
