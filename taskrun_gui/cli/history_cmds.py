@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections import deque
@@ -14,6 +15,7 @@ from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.core.stats import COUNTED_STATUSES
 from taskrun_gui.core.timefmt import human_bytes, human_duration, local_text
 from taskrun_gui.engine.locks import host_alive
+from taskrun_gui.engine.log_file import TAIL_SEGMENTS
 from taskrun_gui.engine.log_follow import LogFollower
 from taskrun_gui.engine.recovery import recover_if_no_host
 from taskrun_gui.engine.shipped_log import ShippedFollower, reads_shipped
@@ -107,19 +109,27 @@ def cmd_log(store: Store, a: argparse.Namespace) -> int:
     path = Path(rec.log_path)
     out = sys.stdout.buffer
     offset = 0
+    lines: deque[bytes] = deque(maxlen=a.tail or None)
     if path.exists():
         with open(path, "rb") as fh:
             if a.tail:
-                lines: deque[bytes] = deque(fh, maxlen=a.tail)
-                out.write(b"".join(lines))
+                lines.extend(fh)
             else:
                 while chunk := fh.read(1 << 20):
                     out.write(chunk)
             offset = fh.tell()
     elif rec.status.is_final:
         fail(f"the log file of run {rec.id} is gone ({path})")
-    out.flush()
     follower = LogFollower(path, offset)  # past the head of a capped log: its newest segment
+    if not rec.status.is_final:  # a live capped log's newest output is in tail segments
+        reads = iter(lambda: follower.read()[0], b"")  # a segment a read, as many as kept
+        newest = b"".join(itertools.islice(reads, TAIL_SEGMENTS + 1))
+        if a.tail:
+            lines.extend(newest.splitlines(keepends=True))
+        else:
+            out.write(newest)
+    out.write(b"".join(lines))
+    out.flush()
     while a.follow and not rec.status.is_final:
         if rec.status.is_live and not host_alive(store.locks_dir):
             recover_if_no_host(store)  # its host died: it ends as interrupted
