@@ -4,6 +4,7 @@ would run forever). The CLI and the editor ask this before they save."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from taskrun_gui.core import notify_rules
@@ -12,12 +13,20 @@ from taskrun_gui.storage import channels_store, tasks_repo
 
 
 def problems(data_dir: Path, spec: TaskSpec, task_id: int | None) -> list[str]:
-    """One line per problem; none when `spec` may be saved (as task `task_id`, None: new)."""
+    """One line per problem; none when `spec` may be saved (as task `task_id`, None: new).
+    A link the saved version already had to a channel or task removed since is not one: an
+    edit of something else must not be refused for it (it is said where it fires)."""
     if notify_rules.rule_errors(spec.notify, spec.then):
         return []  # validation tells those
-    chains = {r.name: list(r.spec.then) for r in tasks_repo.list_all() if r.id != task_id}
+    rows = tasks_repo.list_all()
+    chains = {r.name: list(r.spec.then) for r in rows if r.id != task_id}
     channels = channels_store.load(data_dir)
-    return notify_rules.link_errors(spec.name, spec.notify, spec.then, channels, chains)
+    found = notify_rules.link_errors(spec.name, spec.notify, spec.then, channels, chains)
+    saved = next((r.spec for r in rows if r.id == task_id), None)
+    if saved is None or not found:
+        return found
+    had = notify_rules.link_errors(saved.name, saved.notify, saved.then, channels, chains)
+    return [p for p in found if p not in had or "is a cycle" in p]
 
 
 def chain_of(name: str) -> list[str]:
@@ -35,3 +44,26 @@ def chain_of(name: str) -> list[str]:
             if r.name == name:
                 out.append(f"{name} ({event}) -> {target}")
     return out
+
+
+def starting(name: str) -> list[str]:
+    """The live tasks whose chain rules start task `name`."""
+    return [r.name for r in tasks_repo.list_all() if r.name != name and name in _targets(r.spec)]
+
+
+def notifying(channel: str) -> list[str]:
+    """The live tasks whose alert rules send to `channel`."""
+    out = []
+    for r in tasks_repo.list_all():
+        with contextlib.suppress(ValueError):
+            if any(notify_rules.parse_rule(t).channel == channel for t in r.spec.notify):
+                out.append(r.name)
+    return out
+
+
+def _targets(spec: TaskSpec) -> set[str]:
+    found = set()
+    for text in spec.then:
+        with contextlib.suppress(ValueError):
+            found.add(notify_rules.parse_then(text)[1])
+    return found

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from peewee import fn
 
+from taskrun_gui.core import notify_rules, spec_codec
 from taskrun_gui.core import params as params_mod
-from taskrun_gui.core import spec_codec
 from taskrun_gui.core.models import TaskSpec
 from taskrun_gui.core.spec_diff import SpecChanges, compare_specs, diff_specs
 from taskrun_gui.core.text import shorten
@@ -177,6 +177,7 @@ def save(task_id: int, spec: TaskSpec) -> TaskRow:
     )
     # after the insert: this transaction holds the write lock, no other save has this number
     task_secrets.write(task_secrets.folder_of(), task_id, number, secrets)
+    renamed_from = task.name if spec.name != task.name else None
     task.name = spec.name
     task.spec_json = stored
     task.current_version = number
@@ -185,7 +186,28 @@ def save(task_id: int, spec: TaskSpec) -> TaskRow:
     task.tags = ",".join(spec.tags)
     task.updated_at = now
     task.save()
+    if renamed_from is not None:
+        _retarget(renamed_from, spec.name, task_id)
     return _row(task)
+
+
+def _retarget(old: str, new: str, renamed: int) -> None:
+    """Task `renamed` went from `old` to `new`: the other tasks' chain rules that start it
+    follow the new name (each such task saved as a new version, in the same transaction)."""
+    for row in list_all():
+        if row.id == renamed:
+            continue
+        moved = [_then_renamed(text, old, new) for text in row.spec.then]
+        if moved != list(row.spec.then):
+            save(row.id, replace(row.spec, then=moved))
+
+
+def _then_renamed(text: str, old: str, new: str) -> str:
+    try:
+        event, target = notify_rules.parse_then(text)
+    except ValueError:
+        return text
+    return f"{event}:{new}" if target == old else text
 
 
 def delete(task_id: int) -> None:
@@ -206,7 +228,9 @@ def versions(task_id: int) -> list[VersionRow]:
 def version_spec(task_id: int, number: int) -> TaskSpec:
     row = TaskVersion.get_or_none((TaskVersion.task == task_id) & (TaskVersion.number == number))
     if row is None:
-        raise TaskNotFoundError(f"task {task_id} has no version {number}")
+        task = Task.get_or_none(Task.id == task_id)
+        named = f"task {task.name!r}" if task is not None else f"task {task_id}"
+        raise TaskNotFoundError(f"{named} has no version {number}")
     return _loaded(task_id, number, row.spec_json)
 
 

@@ -219,3 +219,29 @@ def test_run_wait_never_loses_the_chained_run(tmp_path: Path) -> None:
     ok(data, "daemon", "--exit-when-idle")
     done = {r["task"]: r for r in taskrun_json(data, "runs", "--json")}["b"]
     assert (done["id"], done["status"]) == (queued["id"], "success")
+
+
+def test_a_rename_carries_the_links_and_a_removal_says_what_it_broke(tmp_path: Path) -> None:
+    """The chains that start a renamed task follow its new name; removing a task or channel
+    that others name says which, and their later edits of anything else still save."""
+    data = tmp_path / "data"
+    ok(data, "task", "add", "load", "--command", "true")
+    ok(data, "task", "add", "fetch", "--command", "true", "--then", "success:load")
+    ok(data, "channel", "add", "ops", "json://127.0.0.1:9/hook")
+    ok(data, "task", "edit", "fetch", "--notify", "ops:failure")
+    ok(data, "task", "edit", "load", "--rename", "load2")
+    assert 'then = [\n    "success:load2",\n]' in ok(data, "task", "show", "fetch")
+    res = taskrun(data, "task", "rm", "load2")
+    assert res.returncode == 0
+    assert res.stderr == (
+        "taskrun: warning: task 'fetch' chained to it (--then): that link now starts nothing\n"
+    )
+    res = taskrun(data, "channel", "rm", "ops")
+    assert res.returncode == 0
+    assert (
+        res.stderr
+        == "taskrun: warning: task 'fetch' sent alerts to it (--notify): they now go nowhere\n"
+    )
+    assert "saved as version" in ok(data, "task", "edit", "fetch", "--title", "Fetch it")
+    res = taskrun(data, "task", "edit", "fetch", "--then", "success:nosuch")
+    assert res.returncode == 1 and res.stderr == "taskrun: then: no task named 'nosuch'\n"
