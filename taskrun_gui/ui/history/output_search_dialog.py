@@ -1,11 +1,14 @@
 """Search all output: the runs whose log contains a text or matches a regular expression,
 newest first, listed as they are found, with progress and Stop; opening one shows its log
-at the match. Answers "when did this error first appear?" without leaving the window."""
+at the match. Answers "when did this error first appear?" without leaving the window.
+
+Enter in the pattern starts the search; the button is no default button, since the same Enter
+would click it after start() made it "Stop". Esc stops a search under way, or else closes."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QThreadPool, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -46,6 +49,7 @@ class OutputSearchDialog(QDialog):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._search: OutputSearch | None = None
+        self._searching: tuple[Pattern, RunFilter] | None = None  # what the one under way seeks
         self._hits: list[LogHit] = []
         self._build_query_row()
         self._build_results()
@@ -55,14 +59,14 @@ class OutputSearchDialog(QDialog):
         self.pattern_edit = QLineEdit(self)
         self.pattern_edit.setObjectName("outputSearchPattern")
         self.pattern_edit.setPlaceholderText("Text to find in every run's output…")
-        self.pattern_edit.returnPressed.connect(self.start)
+        self.pattern_edit.returnPressed.connect(self._on_pattern_edit_return_pressed)
         self.regex_check = QCheckBox("Regular expression", self)
         self.case_check = QCheckBox("Match case", self)
         self.scope_combo = QComboBox(self)
         self.scope_combo.addItem("All runs", False)
         self.scope_combo.addItem("Runs in the History filter", True)
         self.search_button = QPushButton("Search", self)
-        self.search_button.setDefault(True)
+        self.search_button.setAutoDefault(False)  # Enter belongs to the pattern (see above)
         self.search_button.clicked.connect(self._on_search_button_clicked)
         row = QHBoxLayout()
         row.addWidget(self.pattern_edit, 1)
@@ -108,9 +112,7 @@ class OutputSearchDialog(QDialog):
     def start(self) -> None:
         """Start a search (stopping one under way); a bad pattern is said, not searched."""
         self.stop()
-        pattern = Pattern(
-            self.pattern_edit.text(), self.regex_check.isChecked(), not self.case_check.isChecked()
-        )
+        pattern, flt = self._query()
         try:
             check_pattern(pattern)
         except ValueError as exc:
@@ -118,7 +120,7 @@ class OutputSearchDialog(QDialog):
             return
         self._hits.clear()
         self.table.setRowCount(0)
-        flt = self._filter if self.scope_combo.currentData() else RunFilter()
+        self._searching = (pattern, flt)
         search = OutputSearch(flt, pattern)
         search.signals.found.connect(self._on_search_found)
         search.signals.progressed.connect(self._on_search_progressed)
@@ -137,7 +139,29 @@ class OutputSearchDialog(QDialog):
         self.stop()
         super().closeEvent(event)
 
+    def reject(self) -> None:
+        self.stop()  # hidden, the dialog would search on for nobody
+        super().reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc stops a search under way (the dialog stays, with what it found); else closes."""
+        if event.key() == Qt.Key.Key_Escape and self._search is not None:
+            self.stop()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     # -- slots ------------------------------------------------------------------------------
+    def _on_pattern_edit_return_pressed(self) -> None:
+        """Search; while a search for the same runs and pattern is under way, let it go on."""
+        if self._search is None or self._searching != self._query():
+            self.start()
+
+    def _query(self) -> tuple[Pattern, RunFilter]:
+        text, regex, case = self.pattern_edit.text(), self.regex_check, self.case_check
+        pattern = Pattern(text, regex.isChecked(), not case.isChecked())
+        return pattern, self._filter if self.scope_combo.currentData() else RunFilter()
+
     def _on_search_button_clicked(self) -> None:
         if self._search is not None:
             self.stop()
@@ -169,7 +193,7 @@ class OutputSearchDialog(QDialog):
     def _on_search_finished(self, search: OutputSearch, done: object) -> None:
         if search is not self._search:
             return  # a search replaced by a newer one
-        self._search = None
+        self._search = self._searching = None
         self.search_button.setText("Search")
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
