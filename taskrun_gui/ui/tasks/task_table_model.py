@@ -74,6 +74,7 @@ class TaskTableModel(QAbstractTableModel):
         self._rows: list[TaskOverview] = []
         self._overlay: dict[int, RunRecord] = {}  # task id -> newest record seen on a signal
         self._live: dict[int, int] = {}  # task id -> runs this process is running
+        self._paused: dict[int, int] = {}  # task id -> how many of those are paused
         self._queue_pos: dict[int, tuple[int, int]] = {}  # task id -> (first position, count)
         # the view sets `shown`; a model nobody shows reads whenever asked
         self.refresher = Refresher(self._start_read, self, REFRESH_DELAY_MS)
@@ -135,13 +136,16 @@ class TaskTableModel(QAbstractTableModel):
 
     def _set_live(self, running: list[RunRecord], queue: list[RunRecord]) -> None:
         live: dict[int, int] = {}
+        paused: dict[int, int] = {}
         for rec in running:
             live[rec.task_id] = live.get(rec.task_id, 0) + 1
+            if rec.status is RunStatus.PAUSED:
+                paused[rec.task_id] = paused.get(rec.task_id, 0) + 1
         pos: dict[int, tuple[int, int]] = {}
         for i, rec in enumerate(queue, start=1):
             first, n = pos.get(rec.task_id, (i, 0))
             pos[rec.task_id] = (first, n + 1)
-        self._live, self._queue_pos = live, pos
+        self._live, self._paused, self._queue_pos = live, paused, pos
 
     def tick_running(self) -> None:
         """Repaint the Duration of tasks with a run going (the view calls it each second)."""
@@ -176,6 +180,17 @@ class TaskTableModel(QAbstractTableModel):
     def running_count(self, row: int) -> int:
         r = self._rows[row]
         return max(r.running, self._live.get(r.task.id, 0))
+
+    def live_status(self, row: int) -> RunStatus:
+        """Paused when every live run of the row's task is (the executor's picture, or for a
+        run it does not hold, the newest run's state), else running."""
+        task_id, n = self._rows[row].task.id, self.running_count(row)
+        if self._live.get(task_id, 0) >= n:
+            all_paused = self._paused.get(task_id, 0) >= n
+        else:  # another process runs it: the store's count says nothing of pauses
+            last = self.last_run(row)
+            all_paused = n == 1 and last is not None and last.status is RunStatus.PAUSED
+        return RunStatus.PAUSED if all_paused else RunStatus.RUNNING
 
     # -- the Qt model ------------------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -227,7 +242,7 @@ class TaskTableModel(QAbstractTableModel):
             return ", ".join(spec.tags)
         if col == COL_STATUS:
             if self.running_count(row):
-                return str(RunStatus.RUNNING)  # a newer queued run must not hide a live one
+                return str(self.live_status(row))  # a newer queued run must not hide a live one
             return str(last.status) if last else "never run"
         if col == COL_LAST_RUN:
             return local_text(last.started_at or last.queued_at) if last else ""
