@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QImage, QPalette
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.ui.widgets.code_editor import CodeEditor
@@ -73,6 +73,7 @@ def test_current_line_highlight_follows_the_caret(qtbot: QtBot) -> None:
 
 def test_current_line_highlight_suits_light_and_dark_palettes(qtbot: QtBot) -> None:
     editor = make_editor(qtbot)
+    editor.setPlainText("echo hi")
 
     editor.setPalette(themed("#ffffff", "#000000", "#3070d0"))
     light = line_highlight(editor)
@@ -83,3 +84,51 @@ def test_current_line_highlight_suits_light_and_dark_palettes(qtbot: QtBot) -> N
     assert dark.lightness() < 80  # a faint tint of a dark base: light text stays readable
     assert light != QColor("#ffffff")
     assert dark != QColor("#1e1e1e")
+
+
+def first_line_far_right(editor: CodeEditor) -> QColor:
+    """The colour at the right end of the first line: what the current-line tint covers (the
+    full width) and no text reaches."""
+    image: QImage = editor.viewport().grab().toImage()
+    block = editor.document().firstBlock()
+    middle = editor.blockBoundingGeometry(block).translated(editor.contentOffset()).center()
+    return image.pixelColor(image.width() - 3, round(middle.y()))
+
+
+def test_no_tint_over_the_placeholder_of_an_empty_editor(qtbot: QtBot) -> None:
+    editor = make_editor(qtbot)
+    editor.setPalette(themed("#ffffff", "#000000", "#3070d0"))
+    editor.setPlaceholderText("Type the script here")
+    editor.setFocus()
+    assert first_line_far_right(editor) == QColor("#ffffff")  # the placeholder reads on Base
+
+    qtbot.keyClicks(editor, "echo hi")
+    tint = first_line_far_right(editor)
+    assert tint != QColor("#ffffff")  # typing: the current line is tinted
+    assert tint == line_highlight(editor)
+
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    assert editor.toPlainText() == ""
+    assert first_line_far_right(editor) == QColor("#ffffff")  # emptied: placeholder again
+
+
+def test_no_tint_in_a_read_only_or_disabled_editor(qtbot: QtBot) -> None:
+    editor = make_editor(qtbot)
+    editor.setPalette(themed("#ffffff", "#000000", "#3070d0"))
+    editor.setPlainText("echo hi")
+    assert first_line_far_right(editor) != QColor("#ffffff")
+
+    editor.setReadOnly(True)
+    assert first_line_far_right(editor) == QColor("#ffffff")
+    editor.setReadOnly(False)
+    assert first_line_far_right(editor) != QColor("#ffffff")
+
+    editor.setPlainText("")
+    editor.setPlaceholderText("Commands run as one script; not for this kind of task")
+    editor.setEnabled(False)
+    assert editor.extraSelections() == []
+    editor.setPlainText("echo hi")  # filled while disabled: still nothing to type into
+    assert editor.extraSelections() == []
+    editor.setEnabled(True)
+    assert first_line_far_right(editor) != QColor("#ffffff")

@@ -47,6 +47,7 @@ class CodeEditor(QPlainTextEdit):
         self.blockCountChanged.connect(self._on_block_count_changed)
         self.updateRequest.connect(self._on_update_request)
         self.cursorPositionChanged.connect(self._highlight_current_line)
+        self.textChanged.connect(self._highlight_current_line)  # emptied: the placeholder shows
         self._update_metrics()
         self._highlight_current_line()
 
@@ -102,6 +103,8 @@ class CodeEditor(QPlainTextEdit):
         if event.type() == QEvent.Type.PaletteChange:
             self._highlight_current_line()
             self._gutter.update()
+        elif event.type() in (QEvent.Type.EnabledChange, QEvent.Type.ReadOnlyChange):
+            self._highlight_current_line()
         elif event.type() == QEvent.Type.FontChange:
             self._update_metrics()
 
@@ -131,7 +134,13 @@ class CodeEditor(QPlainTextEdit):
             self._on_block_count_changed(self.blockCount())
 
     def _highlight_current_line(self) -> None:
-        """Tint the caret's line with a little of the highlight colour, whatever the theme."""
+        """Tint the caret's line with a little of the highlight colour, whatever the theme.
+        Not where no one types: an empty editor (the tint would cover its placeholder text),
+        a read-only or a disabled one."""
+        if self.document().isEmpty() or self.isReadOnly() or not self.isEnabled():
+            if self.extraSelections():
+                self.setExtraSelections([])
+            return
         palette = self.palette()
         colour = blend(
             palette.color(QPalette.ColorRole.Base),
