@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 from html import escape
 
-from PySide6.QtCore import Qt, QThreadPool, QUrl, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -35,6 +35,7 @@ __all__ = ["LogView"]
 
 DEFAULT_MAX_LINES = 20_000
 DEFAULT_TAIL_BYTES = 2 * 1024 * 1024
+RECOUNT_MS = 250  # live output with a find text: the matches are counted again this often
 
 
 class LogView(QWidget):
@@ -68,6 +69,10 @@ class LogView(QWidget):
         self._section: tuple[str, int] | None = None
         self._match: str | None = None  # opened at a search match: select it once loaded
         self.shipped = ShippedFeed(self, tail_bytes)  # another node's run: from the database
+        self._recount = QTimer(self)  # the find text kept, the count follows the output
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(RECOUNT_MS)
+        self._recount.timeout.connect(self._on_recount_timeout)
         self._build_ui()
 
     def _build_ui(self) -> None:
@@ -136,7 +141,8 @@ class LogView(QWidget):
         return self._search
 
     def clear(self) -> None:
-        """Empty the view and forget the file; reads still in flight are ignored."""
+        """Empty the view and forget the file; reads still in flight are ignored. The find
+        text stays: its count is blank until the next output is shown and counted."""
         self._generation += 1
         self.shipped.stop()
         self._path = None
@@ -147,7 +153,9 @@ class LogView(QWidget):
         self._text.reset()
         self._open_raw.setEnabled(False)
         self._update_note()
-        self._update_match_info(False)
+        self._recount.stop()
+        self._search.set_match_info(None, 0, counted=False)
+        self._text.highlight("")
 
     def show_file(self, path: str | None, live: bool) -> None:
         """Replay the tail of ``path`` (on a worker), then show live batches after it."""
@@ -222,6 +230,8 @@ class LogView(QWidget):
             self._shown_end = end_offset
         follow = self._follow.isChecked() or self._text.at_bottom()
         self._text.append_text(text, follow=follow, file_bytes=file_bytes)
+        if self._search.query() and not self._recount.isActive():
+            self._recount.start()
 
     def find_next(self) -> bool:
         """Select the next match (wrapping at the end); False when there is none."""
@@ -358,10 +368,18 @@ class LogView(QWidget):
         self._text.show_first_match(query)
         self._update_match_info(False)
 
-    def _update_match_info(self, selected: bool) -> None:
+    def _on_recount_timeout(self) -> None:
+        """Live output came: count and mark again, the selected match kept, the view still."""
+        query = self._search.query().lower()
+        cursor = self._text.textCursor()
+        selected = bool(query) and cursor.selectedText().lower() == query
+        self._update_match_info(selected, scroll=False)
+
+    def _update_match_info(self, selected: bool, scroll: bool = True) -> None:
+        self._recount.stop()
         query = self._search.query()
         current, count = self._text.match_info(query, selected)
         self._search.set_match_info(current, count)
         self._text.highlight(query)
-        if selected:
+        if selected and scroll:
             self._text.centerCursor()

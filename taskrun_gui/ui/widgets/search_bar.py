@@ -64,9 +64,10 @@ class SearchBar(QWidget):
         self._edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self._edit.selectAll()
 
-    def set_match_info(self, current: int | None, count: int) -> None:
-        """Show "3 of 12", "12 matches" (no current match) or "No matches"."""
-        if not self._edit.text():
+    def set_match_info(self, current: int | None, count: int, counted: bool = True) -> None:
+        """Show "3 of 12", "12 matches" (no current match) or "No matches"; nothing when not
+        ``counted`` (the text searched is not there yet)."""
+        if not self._edit.text() or not counted:
             self._matches.clear()
         elif count == 0:
             self._matches.setText("No matches")
