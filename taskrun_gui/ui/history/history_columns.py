@@ -13,6 +13,7 @@ from PySide6.QtGui import QFontMetrics, QGuiApplication
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.timefmt import elapsed_text, human_bytes, human_duration, local_text, now_ms
 from taskrun_gui.ui.theme import is_dark, status_color
+from taskrun_gui.ui.widgets.status_delegate import chip_cell_width
 
 
 class Col(IntEnum):
@@ -50,11 +51,11 @@ HEADERS = {
 }
 
 # The widest text each column usually holds: widths follow the font (a 14 pt font gets
-# wider columns), Error takes what is left (it stretches) and elides.
+# wider columns), Error takes what is left (it stretches) and elides. Status is as wide as
+# its widest chip (see fitted_widths).
 SAMPLES = {
     Col.ID: "000000",
     Col.TASK: "nightly-backup-db",
-    Col.STATUS: "interrupted",
     Col.TRIGGER: "schedule",
     Col.ATTEMPT: "Attempt",
     Col.QUEUED: "2026-12-31 23:59:59",
@@ -72,9 +73,12 @@ NARROW_HIDDEN = (Col.QUEUED, Col.TRIGGER)
 
 
 def fitted_widths(metrics: QFontMetrics) -> dict[Col, int]:
-    """A width per column (but Error) that shows its usual text in this font, uncut."""
+    """A width per column (but Error) that shows its usual text in this font, uncut; the
+    Status column every status's chip whole, its icon and padding included."""
     pad = 2 * metrics.horizontalAdvance("M")
-    return {col: metrics.horizontalAdvance(text) + pad for col, text in SAMPLES.items()}
+    widths = {col: metrics.horizontalAdvance(text) + pad for col, text in SAMPLES.items()}
+    widths[Col.STATUS] = max(chip_cell_width(metrics, str(s)) for s in RunStatus)
+    return dict(sorted(widths.items()))
 
 
 # Figures read best right-aligned, so their digits line up down the column.

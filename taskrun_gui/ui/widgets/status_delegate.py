@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from taskrun_gui.core.models import RunStatus
@@ -21,12 +21,13 @@ from taskrun_gui.ui.icons import icon_pixmap
 from taskrun_gui.ui.theme import is_dark, status_color
 from taskrun_gui.ui.widgets.style import blend
 
-__all__ = ["RECENT_RUNS_ROLE", "StatusChipDelegate", "status_key"]
+__all__ = ["RECENT_RUNS_ROLE", "StatusChipDelegate", "chip_cell_width", "status_key"]
 
 RECENT_RUNS_ROLE = Qt.ItemDataRole.UserRole + 40  # Sequence[str] of statuses, oldest first
 STRIP_RUNS = 8  # bars in the strip at most
 _STATUSES = {str(s) for s in RunStatus}
 _PAD_X, _ICON, _GAP = 7, 12, 4
+_INSET = 4  # between the cell's edge and the chip, each side
 _BAR_W, _BAR_GAP = 5, 2
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -36,6 +37,12 @@ def status_key(text: str) -> str | None:
     """The run status a cell's text starts with, or None."""
     word = text.split(" ", 1)[0].strip().lower() if text else ""
     return word if word in _STATUSES else None
+
+
+def chip_cell_width(metrics: QFontMetrics, text: str) -> int:
+    """How wide a cell must be to show the chip of `text` whole (icon, padding and the
+    cell's insets included): a column sized for its longest status uses this."""
+    return 2 * _INSET + _PAD_X * 2 + _ICON + _GAP + metrics.horizontalAdvance(text)
 
 
 class StatusChipDelegate(QStyledItemDelegate):
@@ -59,16 +66,16 @@ class StatusChipDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         base = super().sizeHint(option, index)
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        width = _PAD_X * 2 + _ICON + _GAP + option.fontMetrics.horizontalAdvance(text)
+        width = chip_cell_width(option.fontMetrics, text)
         recent = index.data(RECENT_RUNS_ROLE)
         if isinstance(recent, Sequence) and not isinstance(recent, str):
             width += 8 + min(len(recent), STRIP_RUNS) * (_BAR_W + _BAR_GAP)
-        return QSize(max(base.width(), width + 8), base.height())
+        return QSize(max(base.width(), width), base.height())
 
     @staticmethod
     def _paint_chip(painter: QPainter, opt: QStyleOptionViewItem, text: str, dark: bool) -> int:
         """Draw the chip (or plain muted text) and return its right edge."""
-        rect = opt.rect.adjusted(4, 3, -4, -3)
+        rect = opt.rect.adjusted(_INSET, 3, -_INSET, -3)
         metrics = opt.fontMetrics
         key = status_key(text)
         if key is None:
