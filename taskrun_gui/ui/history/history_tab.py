@@ -94,6 +94,7 @@ class HistoryTab(QWidget):
         search_all = QShortcut(QKeySequence("Ctrl+Shift+F"), self)
         search_all.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         search_all.activated.connect(self.open_output_search)
+        self.run_actions.add_keys(self, lambda: self.model.run_at(self.table.currentIndex().row()))
 
         self._lay_out()
 

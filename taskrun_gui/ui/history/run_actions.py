@@ -2,6 +2,8 @@
 
 Cancel, pause and resume go to the executor by uid; a run this process does not hold (another
 process is its host) gets the request recorded on its row instead, which its host polls for.
+Ctrl+. (stop) and Ctrl+P (pause/resume) do the same to the current run, as they do to the
+selected task on the Tasks tab: each tab's keys are scoped to it, so they are never ambiguous.
 Re-run queues the run's own task version again with its parameters, except that secret values
 were masked before they were stored and so must be typed again (or the re-run is refused).
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QWidget
 
 from taskrun_gui.core.models import Control, RunRecord, RunStatus, TaskSpec
@@ -43,9 +45,9 @@ class RunActions(QObject):
         Entries that cannot apply to the run's state are shown disabled, not hidden, so the
         menu keeps its shape."""
         entries: list[tuple[str, bool, Callable[[], object]] | None] = [
-            ("Cancel", not rec.status.is_final, lambda: self.cancel(rec)),
-            ("Pause", rec.status is RunStatus.RUNNING, lambda: self.pause(rec)),
-            ("Resume", rec.status is RunStatus.PAUSED, lambda: self.resume(rec)),
+            ("Cancel\tCtrl+.", not rec.status.is_final, lambda: self.cancel(rec)),
+            ("Pause\tCtrl+P", rec.status is RunStatus.RUNNING, lambda: self.pause(rec)),
+            ("Resume\tCtrl+P", rec.status is RunStatus.PAUSED, lambda: self.resume(rec)),
             None,
             ("Re-run", True, lambda: self.rerun(rec)),
             ("Show batch…", bool(rec.batch), lambda: self.batch_requested.emit(rec.batch)),
@@ -66,13 +68,38 @@ class RunActions(QObject):
                 menu.addSeparator()
                 continue
             text, enabled, slot = entry
-            action = menu.addAction(text)
-            action.setObjectName(text.rstrip("…"))
+            action = menu.addAction(text)  # after a tab: the key that does it (add_keys)
+            action.setObjectName(text.split("\t")[0].rstrip("…"))
             action.setEnabled(enabled)
             action.triggered.connect(slot)
             if text.startswith("Compare"):
                 action.setToolTip("Select two runs (Ctrl+click) to compare them")
         return menu
+
+    def add_keys(self, owner: QWidget, current: Callable[[], RunRecord | None]) -> None:
+        """Ctrl+. cancels, Ctrl+P pauses or resumes the `current()` run while the focus is in
+        `owner` (the tab), as the context menu's Cancel, Pause and Resume do."""
+        keys = (
+            ("Stop", "Ctrl+.", lambda: self._on_stop_key(current())),
+            ("Pause or resume", "Ctrl+P", lambda: self._on_pause_key(current())),
+        )
+        for name, key, slot in keys:
+            action = QAction(name, owner)
+            action.setObjectName(f"{name.replace(' ', '_')}_key")
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            owner.addAction(action)
+
+    def _on_stop_key(self, rec: RunRecord | None) -> None:
+        if rec is not None and not rec.status.is_final:
+            self.cancel(rec)
+
+    def _on_pause_key(self, rec: RunRecord | None) -> None:
+        if rec is not None and rec.status is RunStatus.RUNNING:
+            self.pause(rec)
+        elif rec is not None and rec.status is RunStatus.PAUSED:
+            self.resume(rec)
 
     def what_changed(self, rec: RunRecord) -> None:
         """The diff between the version of the task's last success before this run and the
