@@ -1,15 +1,19 @@
-"""Messages to channels leave from a thread of their own, in order. A channel that does not
-answer holds up the messages behind it (each try bounded by the timeout, then retried), but
-never the decisions about runs, the runs a chain starts, or the runs themselves. A message
-goes to its channel as the channel stands when it is sent (one removed meanwhile gets none).
-Each outcome is recorded (storage.notify_state); a failure is logged without the URL's
-secrets, and what a stopping host left unsent is counted in the log."""
+"""Messages to channels leave from threads of their own: one lane per channel, in order. A
+channel that does not answer holds up its own messages (each try bounded by the timeout, then
+retried), never another channel's, nor the decisions about runs, the runs a chain starts, or
+the runs themselves. While it keeps them waiting, at most MAX_BACKLOG of its messages wait:
+beyond, the oldest are dropped and counted in the log. A message goes to its channel as the
+channel stands when it is sent (one removed meanwhile gets none). Each outcome is recorded
+(storage.notify_state); a failure is logged without the URL's secrets, and what a stopping
+host left unsent is counted in the log."""
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from taskrun_gui.core.timefmt import now_ms
@@ -18,63 +22,69 @@ from taskrun_gui.storage import channels_store, notify_state
 
 log = logging.getLogger(__name__)
 SAY_WAIT_S = 1.0  # a longer wait for the last deliveries, as a host stops, is said
-GRACE_S = 1.0  # then, for the thread to end once its retries' waits are cut short
+GRACE_S = 1.0  # then, for the threads to end once their retries' waits are cut short
+MAX_BACKLOG = 200  # messages of one channel waiting behind the one under way, at most
+
+Item = tuple[channels_store.Channel, delivery.Message]
+Send = Callable[[channels_store.Channel, delivery.Message], None]
 
 
 class Outbox:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self._stop = threading.Event()  # cuts a retry's wait short
-        self._queue: queue.SimpleQueue[tuple[channels_store.Channel, delivery.Message] | None]
-        self._queue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="taskrun-deliver", daemon=True)
-        self._done = threading.Event()
+        self._lanes: dict[str, _Lane] = {}
+        self._lock = threading.Lock()
+        self._closed = False
 
     def start(self) -> None:
-        self._thread.start()
+        """Nothing to start: a channel's lane starts with its first message."""
 
     def put(self, channel: channels_store.Channel, message: delivery.Message) -> None:
-        self._queue.put((channel, message))
+        with self._lock:
+            if self._closed:
+                return
+            lane = self._lanes.get(channel.name)
+            if lane is None:
+                lane = self._lanes[channel.name] = _Lane(channel.name, self._send, self._stop)
+        lane.put((channel, message))
 
     def stop(self, timeout: float) -> None:
         """Deliver what is queued for at most `timeout` (a longer wait than a moment is
         said), then stop. A KeyboardInterrupt meanwhile ends the wait (the caller's), and
-        the deliveries under way are cut short all the same. (Not Thread.join: once a
-        KeyboardInterrupt broke into it, Python 3.11 takes the thread for ended.)"""
-        self._queue.put(None)
-        if self._thread.ident is None:
-            return
+        the deliveries under way are cut short all the same. (Events, not Thread.join: once
+        a KeyboardInterrupt broke into a join, Python 3.11 takes the thread for ended.)"""
+        lanes = self._close()
         try:
-            if not self._done.wait(min(timeout, SAY_WAIT_S)) and timeout > SAY_WAIT_S:
+            if not _wait_all(lanes, min(timeout, SAY_WAIT_S)) and timeout > SAY_WAIT_S:
                 log.warning(
                     "still delivering alerts to channels (up to %.0f s more; Ctrl+C stops waiting)",
                     timeout - SAY_WAIT_S + GRACE_S,
                 )
-                self._done.wait(timeout - SAY_WAIT_S)
+                _wait_all(lanes, timeout - SAY_WAIT_S)
         finally:
+            left = sum(lane.left for lane in lanes)  # before the cut lets them go
             self._stop.set()
-        if not self._done.wait(GRACE_S):
-            log.warning("%d alerts to channels not delivered as the host stopped", self._left)
+        if left:
+            _wait_all(lanes, GRACE_S)
+            log.warning("%d alerts to channels not delivered as the host stopped", left)
 
     def cut(self) -> None:
         """Stop now: what is queued is not sent, a delivery under way is cut short."""
-        self._queue.put(None)
         self._stop.set()
+        self._close()
 
-    @property
-    def _left(self) -> int:
-        """Messages not sent (the one under way included)."""
-        return self._queue.qsize()  # the end mark stands for the one under way
+    def ended(self, timeout: float) -> bool:
+        """Whether every lane's thread has ended, waiting at most `timeout`."""
+        return _wait_all(list(self._lanes.values()), timeout)
 
-    def _loop(self) -> None:
-        try:
-            while (item := self._queue.get()) is not None and not self._stop.is_set():
-                try:
-                    self._send(*item)
-                except Exception:  # a bug of ours must not end the deliveries for good
-                    log.exception("delivery to channel %s failed", item[0].name)
-        finally:
-            self._done.set()
+    def _close(self) -> list[_Lane]:
+        with self._lock:
+            self._closed = True
+            lanes = list(self._lanes.values())
+        for lane in lanes:
+            lane.close()
+        return lanes
 
     def _send(self, queued: channels_store.Channel, message: delivery.Message) -> None:
         channel = channels_store.load(self.data_dir).get(queued.name)
@@ -92,3 +102,74 @@ class Outbox:
             )
         except OSError as exc:
             log.warning("channel %s: delivery not recorded: %s", channel.name, exc)
+
+
+def _wait_all(lanes: list[_Lane], timeout: float) -> bool:
+    deadline = time.monotonic() + max(0.0, timeout)
+    return all(lane.done.wait(max(0.0, deadline - time.monotonic())) for lane in lanes)
+
+
+class _Lane:
+    """One channel's messages, in order, on a thread of its own."""
+
+    def __init__(self, name: str, send: Send, stop: threading.Event) -> None:
+        self.name = name
+        self._send = send
+        self._stop = stop
+        self._items: deque[Item] = deque()
+        self._cond = threading.Condition()
+        self._closing = False
+        self._busy = False
+        self._dropped = 0
+        self.done = threading.Event()
+        thread = threading.Thread(target=self._loop, name=f"taskrun-deliver-{name}", daemon=True)
+        thread.start()
+
+    @property
+    def left(self) -> int:
+        """Messages not sent (the one under way included)."""
+        with self._cond:
+            return len(self._items) + self._busy
+
+    def put(self, item: Item) -> None:
+        with self._cond:
+            if len(self._items) >= MAX_BACKLOG:  # it does not answer: the oldest go
+                self._items.popleft()
+                self._dropped += 1
+                if self._dropped in (1, 10, 100) or self._dropped % 1000 == 0:
+                    log.warning(
+                        "channel %s is not answering: %d of its alerts dropped, the newest %d kept",
+                        self.name,
+                        self._dropped,
+                        MAX_BACKLOG,
+                    )
+            self._items.append(item)
+            self._cond.notify()
+
+    def close(self) -> None:
+        """Send what is queued, then end (at once if the outbox was cut)."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        try:
+            while (item := self._next()) is not None:
+                try:
+                    self._send(*item)
+                except Exception:  # a bug of ours must not end the deliveries for good
+                    log.exception("delivery to channel %s failed", self.name)
+                finally:
+                    with self._cond:
+                        self._busy = False
+        finally:
+            self.done.set()
+
+    def _next(self) -> Item | None:
+        with self._cond:
+            while not self._items and not self._closing and not self._stop.is_set():
+                self._cond.wait()  # woken by a message, a close, or a cut (which closes)
+            if self._stop.is_set() or not self._items:
+                return None
+            self._busy = True
+            return self._items.popleft()

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from taskrun_gui.engine import delivery
+from taskrun_gui.engine import delivery, outbox
 from taskrun_gui.engine.outbox import Outbox
 from taskrun_gui.storage import channels_store, notify_state
 from tests.e2e.receivers import HttpReceiver
+from tests.helpers import wait_for
 
 
 def _message(title: str) -> delivery.Message:
@@ -23,26 +24,81 @@ def _message(title: str) -> delivery.Message:
 def test_a_message_goes_to_its_channel_as_it_stands_when_sent(
     tmp_path: Path, http_receiver: HttpReceiver
 ) -> None:
-    release = http_receiver.hold.setdefault("/ob-first", threading.Event())
-    first = channels_store.Channel("first", http_receiver.url("/ob-first"))
+    release = http_receiver.hold.setdefault("/ob-old", threading.Event())
+    gone_release = http_receiver.hold.setdefault("/ob-gone", threading.Event())
     moved = channels_store.Channel("moved", http_receiver.url("/ob-old"))
     gone = channels_store.Channel("gone", http_receiver.url("/ob-gone"))
-    for channel in (first, moved, gone):
+    for channel in (moved, gone):
         channels_store.save(tmp_path, channel)
     box = Outbox(tmp_path)
     box.start()
-    box.put(first, _message("one"))  # held by the receiver while the others wait behind it
+    box.put(moved, _message("one"))  # held by the receiver: "two" waits behind it
     box.put(moved, _message("two"))
-    box.put(gone, _message("three"))
+    box.put(gone, _message("three"))  # held too: "four" waits behind it
+    box.put(gone, _message("four"))
+    wait_for(
+        lambda: http_receiver.held.get("/ob-old", 0) + http_receiver.held.get("/ob-gone", 0) == 2
+    )
     channels_store.save(tmp_path, channels_store.Channel("moved", http_receiver.url("/ob-new")))
     channels_store.remove(tmp_path, "gone")
     release.set()
+    gone_release.set()
     box.stop(30)
-    assert [p.json()["title"] for p in http_receiver.at("/ob-first")] == ["one"]
+    assert [p.json()["title"] for p in http_receiver.at("/ob-old")] == ["one"]
     assert [p.json()["title"] for p in http_receiver.at("/ob-new")] == ["two"]
-    assert not http_receiver.at("/ob-old") and not http_receiver.at("/ob-gone")
+    assert [p.json()["title"] for p in http_receiver.at("/ob-gone")] == ["three"]
     state = notify_state.load(tmp_path)
-    assert set(state.deliveries) == {"first", "moved"}
+    assert set(state.deliveries) == {"moved", "gone"}
+
+
+def test_a_channel_that_hangs_holds_up_only_its_own_messages(
+    tmp_path: Path, http_receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TASKRUN_NOTIFY_TIMEOUT_S", "120")
+    release = http_receiver.hold.setdefault("/ob-stuck", threading.Event())
+    stuck = channels_store.Channel("stuck", http_receiver.url("/ob-stuck"))
+    mail = channels_store.Channel("mail", http_receiver.url("/ob-mail"))
+    for channel in (stuck, mail):
+        channels_store.save(tmp_path, channel)
+    box = Outbox(tmp_path)
+    box.start()
+    try:
+        box.put(stuck, _message("one"))
+        wait_for(lambda: http_receiver.held.get("/ob-stuck", 0) == 1)
+        box.put(mail, _message("two"))
+        wait_for(lambda: len(http_receiver.at("/ob-mail")) == 1, timeout=30)  # not behind it
+        assert "stuck" not in notify_state.load(tmp_path).deliveries  # still held
+    finally:
+        release.set()
+    box.stop(30)
+    assert [p.json()["title"] for p in http_receiver.at("/ob-stuck")] == ["one"]
+
+
+def test_a_channel_that_never_answers_keeps_only_its_newest_messages(
+    tmp_path: Path,
+    http_receiver: HttpReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("TASKRUN_NOTIFY_TIMEOUT_S", "120")
+    monkeypatch.setattr(outbox, "MAX_BACKLOG", 3)
+    release = http_receiver.hold.setdefault("/ob-full", threading.Event())
+    full = channels_store.Channel("full", http_receiver.url("/ob-full"))
+    channels_store.save(tmp_path, full)
+    box = Outbox(tmp_path)
+    box.start()
+    try:
+        box.put(full, _message("m0"))
+        wait_for(lambda: http_receiver.held.get("/ob-full", 0) == 1)
+        with caplog.at_level(logging.WARNING, logger="taskrun_gui.engine.outbox"):
+            for n in range(1, 6):
+                box.put(full, _message(f"m{n}"))
+        said = [r.getMessage() for r in caplog.records]
+        assert any("full is not answering: 1 of its alerts dropped" in m for m in said), said
+    finally:
+        release.set()
+    box.stop(30)
+    assert [p.json()["title"] for p in http_receiver.at("/ob-full")] == ["m0", "m3", "m4", "m5"]
 
 
 def test_a_stop_gives_up_on_a_hanging_channel_and_says_what_was_not_sent(
@@ -66,6 +122,5 @@ def test_a_stop_gives_up_on_a_hanging_channel_and_says_what_was_not_sent(
         assert any("3 alerts to channels not delivered" in m for m in said), said  # 1 going
     finally:
         release.set()  # the held POST ends; nothing after it is tried
-    box._thread.join(30)
-    assert not box._thread.is_alive()
+    assert box.ended(30)
     assert [p.json()["title"] for p in http_receiver.at("/ob-hang")] == ["one"]
