@@ -168,6 +168,8 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
     control = Control(a.verb)
     if rec.status.is_final:
         fail(f"run {rec.id} is already {rec.status}")
+    if control is not Control.CANCEL:
+        _check_pause_request(rec, control)
     queued = rec.status is RunStatus.QUEUED and control is Control.CANCEL
     if queued and not host_alive(store.locks_dir):
         with store.write_transaction():  # unless a node claimed it meanwhile: then it acts
@@ -180,6 +182,20 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
     nudge(store.locks_dir)
     print(f"{control} requested for run {rec.id}; the host acts on it within a second")
     return 0
+
+
+def _check_pause_request(rec: RunRecord, control: Control) -> None:
+    """Pause a run that runs (or will, once a resume asked for is done), resume one that is
+    paused (or will be); anything else is said, not requested."""
+    live = (RunStatus.RUNNING, RunStatus.PAUSED)
+    if rec.status not in live:
+        fail(f"run {rec.id} is {rec.status}: only a running run can be paused or resumed")
+    pending = {str(Control.PAUSE): RunStatus.PAUSED, str(Control.RESUME): RunStatus.RUNNING}
+    will_be = pending.get(str(rec.control), rec.status)
+    if control is Control.PAUSE and will_be is RunStatus.PAUSED:
+        fail(f"run {rec.id} is already paused")
+    if control is Control.RESUME and will_be is not RunStatus.PAUSED:
+        fail(f"run {rec.id} is not paused")
 
 
 def cmd_stats(store: Store, a: argparse.Namespace) -> int:

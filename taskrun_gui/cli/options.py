@@ -109,6 +109,15 @@ def future_time(text: str) -> str:
     return text
 
 
+def folder_text(text: str) -> str:
+    """--data-dir: an empty word is a mistake (a script's unset variable), not the default."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "must name a folder (leave the option out for the default)"
+        )
+    return text
+
+
 def schedule_text(text: str) -> str:
     """--cron and --at: an empty one is a mistake, not "no schedule"."""
     if not text.strip():

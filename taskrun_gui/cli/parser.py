@@ -15,6 +15,7 @@ from taskrun_gui.cli.options import (
     MAX_ID,
     amount,
     every,
+    folder_text,
     future_time,
     iso_time_ms,
     log_cap,
@@ -106,8 +107,9 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
         help=f"the node `taskrun run` sends it to when not told; {nodes.ANY_NODE}: the first "
         "with a free slot; '': the node that queues it",
     )
-    p.add_argument("--disabled", action="store_true", help="create or set the task disabled")
-    p.add_argument("--enabled", action="store_true")
+    on_off = p.add_mutually_exclusive_group()
+    on_off.add_argument("--disabled", action="store_true", help="create or set the task disabled")
+    on_off.add_argument("--enabled", action="store_true")
     sched = p.add_mutually_exclusive_group()
     sched.add_argument("--cron", type=schedule_text, metavar="EXPR")
     sched.add_argument("--every", type=every, metavar="DURATION", help="e.g. 30s, 5m, 2h")
@@ -151,7 +153,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     call's own time). A command word it cannot tell for sure builds them all."""
     root = OneLineParser(prog="taskrun", description="Run tasks and keep their history.")
     root.add_argument(
-        "--data-dir", help="data directory (default: $TASKRUN_HOME or the user data dir)"
+        "--data-dir",
+        type=folder_text,
+        help="data directory (default: $TASKRUN_HOME or the user data dir)",
     )
     root.add_argument("--workers", type=WORKERS, help="global worker limit of a host started here")
     root.add_argument(

@@ -85,6 +85,8 @@ def _apply(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
 def _apply_kind(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
     """--command / --argv / --script / --interpreter. A shell line runs under --interpreter;
     a new command task, or a script task made a command, gets sh when none is given."""
+    if a.argv and a.interpreter is not None and a.script is None:
+        fail("--interpreter: an --argv command runs its program itself, under no shell", code=2)
     was_command = new or spec.kind is TaskKind.COMMAND
     if a.command is not None:
         spec = replace(spec, kind=TaskKind.COMMAND, command=a.command, shell=not a.argv)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import taskrun, taskrun_json
+from tests.e2e.cli import start_daemon, taskrun, taskrun_json
+from tests.helpers import wait_for
 
 
 def _one_line(res: subprocess.CompletedProcess[str]) -> str:
@@ -124,3 +126,59 @@ def test_a_huge_number_from_a_toml_file_is_one_line_and_writes_nothing(tmp_path:
     assert res.returncode == 1
     _one_line(res)
     assert taskrun_json(d, "task", "list", "--json") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--data-dir", "", "task", "list"], "--data-dir: must name a folder"),
+        (["--data-dir", " ", "runs"], "--data-dir: must name a folder"),
+        (
+            ["task", "add", "t", "--command", "true", "--disabled", "--enabled"],
+            "--enabled: not allowed with argument --disabled",
+        ),
+        (
+            ["task", "add", "t", "--command", "echo 1", "--argv", "--interpreter", "python"],
+            "--interpreter: an --argv command runs its program itself",
+        ),
+    ],
+)
+def test_contradictions_and_empty_words_are_refused(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    d = tmp_path / "data"
+    res = taskrun(d, *args) if args[0] != "--data-dir" else taskrun(tmp_path, *args)
+    assert res.returncode == 2 and expected in _one_line(res), res.stderr
+    assert not (d / "taskrun.db").exists() or taskrun_json(d, "task", "list", "--json") == []
+
+
+def test_pause_and_resume_that_cannot_apply_are_said(tmp_path: Path) -> None:
+    """Said in one line and not requested (it said "requested" and did nothing)."""
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "slow", "--command", "sleep 120").returncode == 0
+    daemon = start_daemon(d)
+    try:
+        assert taskrun(d, "run", "slow").returncode == 0
+
+        def status() -> str:
+            return str(taskrun_json(d, "runs", "--json")[0]["status"])
+
+        wait_for(lambda: status() == "running", timeout=60)
+        res = taskrun(d, "resume", "1")
+        assert res.returncode == 1 and "run 1 is not paused" in _one_line(res)
+        assert taskrun(d, "pause", "1").returncode == 0
+        wait_for(lambda: status() == "paused", timeout=60)
+        res = taskrun(d, "pause", "1")
+        assert res.returncode == 1 and "run 1 is already paused" in _one_line(res)
+        assert taskrun(d, "resume", "1").returncode == 0
+        wait_for(lambda: status() == "running", timeout=60)
+        res = taskrun(d, "resume", "1")
+        assert res.returncode == 1 and "run 1 is not paused" in _one_line(res)
+        assert taskrun(d, "cancel", "1").returncode == 0
+        wait_for(lambda: status() == "cancelled", timeout=60)
+        res = taskrun(d, "pause", "1")
+        assert res.returncode == 1 and "run 1 is already cancelled" in _one_line(res)
+    finally:
+        taskrun(d, "cancel", "1")  # the daemon would wait for it as it stops
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=60)
