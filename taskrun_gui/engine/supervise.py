@@ -19,6 +19,7 @@ import psutil
 from taskrun_gui.core.models import ErrorType, RunStatus
 from taskrun_gui.engine import lineage, spawn
 from taskrun_gui.engine.claims import RunLineage
+from taskrun_gui.engine.kill_grace import kill_grace as kill_grace  # the runners' import
 from taskrun_gui.engine.lineage import REGISTRY
 from taskrun_gui.engine.logsink import LogSink
 from taskrun_gui.engine.process_outcome import ProcessOutcome as ProcessOutcome  # runner's
@@ -33,14 +34,6 @@ FIRST_SAMPLE = 0.1
 READ_SIZE = 1 << 20
 FIRST_READ_SIZE = 1 << 16  # most runs print little: no 1 MiB buffer for `true`
 PIPE_SIZE = 1 << 20
-
-
-def kill_grace() -> float:
-    """Seconds between SIGTERM and SIGKILL (TASKRUN_KILL_GRACE, default 5)."""
-    try:
-        return max(0.0, float(os.environ.get("TASKRUN_KILL_GRACE", "5")))
-    except ValueError:
-        return 5.0
 
 
 _BUFFERS = threading.local()  # a worker thread runs one process at a time
