@@ -120,20 +120,31 @@ def _task_fields(p: argparse.ArgumentParser, adding: bool) -> None:
     channel_parser.add_task_options(p)
 
 
+class _Once(argparse.Action):
+    """A filter given twice is refused: the second silently won over the first."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(f"{option_string}: give it once (one value filters the runs)")
+        setattr(namespace, self.dest, values)
+
+
 def _filters(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--task")
+    p.add_argument("--task", action=_Once)
     p.add_argument("--status", action="append", default=[])
-    p.add_argument("--since", type=iso_time_ms, metavar="ISO")
-    p.add_argument("--until", type=iso_time_ms, metavar="ISO")
-    p.add_argument("--exit-code", type=EXIT_CODE)
+    p.add_argument("--since", type=iso_time_ms, metavar="ISO", action=_Once)
+    p.add_argument("--until", type=iso_time_ms, metavar="ISO", action=_Once)
+    p.add_argument("--exit-code", type=EXIT_CODE, action=_Once)
     p.add_argument("--text", default="", help="text in the error message")
-    p.add_argument("--host", metavar="NAME", help="runs on that host")
+    p.add_argument("--host", metavar="NAME", help="runs on that host", action=_Once)
     _node_filter(p)
 
 
 def _node_filter(p: argparse.ArgumentParser) -> None:
     """--node of the history commands: its own dest (the root's --node names this host)."""
-    p.add_argument("--node", dest="node_filter", metavar="NAME", help="runs of that node")
+    p.add_argument(
+        "--node", dest="node_filter", metavar="NAME", help="runs of that node", action=_Once
+    )
 
 
 def _node_commands(sub: Subparsers) -> None:

@@ -141,6 +141,8 @@ def test_a_huge_number_from_a_toml_file_is_one_line_and_writes_nothing(tmp_path:
             ["task", "add", "t", "--command", "echo 1", "--argv", "--interpreter", "python"],
             "--interpreter: an --argv command runs its program itself",
         ),
+        (["runs", "--task", "a", "--task", "b"], "--task: give it once"),
+        (["export-runs", "--format", "csv", "--out", "-", "--node", "a", "--node", "b"], "once"),
     ],
 )
 def test_contradictions_and_empty_words_are_refused(
