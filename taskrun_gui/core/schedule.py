@@ -138,6 +138,8 @@ def _number_problem(part: str, spec: tuple[str, int, int]) -> str | None:
         if term in ("*", "") or (name == "day-of-month" and term.upper() in ("L", "LW")):
             continue
         tokens = term.split("-")
+        if "" in tokens:  # '-1', '1-', '1--2': a sign or a range end missing
+            return f"{_short(term)} is not a number or a range low-high (from {low})"
         for token in tokens:
             if token.upper() in _NAMES.get(name, ()):
                 continue

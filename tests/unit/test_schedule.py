@@ -42,6 +42,8 @@ def at(hour: int, minute: int = 0, second: int = 0, day: int = 1) -> datetime:
         ("*/0 * * * *", "cron: field 1 (minute) step '0' in '*/0' must be a whole number above 0"),
         ("x * * * *", "cron: field 1 (minute) 'x' in 'x' is not a number"),
         ("30-10 * * * *", "cron: field 1 (minute) range '30-10' runs backwards"),
+        ("-1 * * * *", "cron: field 1 (minute) '-1' is not a number or a range low-high (from 0)"),
+        ("0 0 * 1- *", "cron: field 4 (month) '1-' is not a number or a range low-high (from 1)"),
     ],
 )
 def test_bad_cron_fields_are_named(cron: str, message: str) -> None:
