@@ -68,7 +68,8 @@ def _read(path: Path) -> Policy:
         log.warning("the data dir's settings cannot be read, defaults apply: %s", exc)
         raise
     except ValueError as exc:  # also not UTF-8, bad TOML, a bad value (PolicyError)
-        log.warning("the data dir's settings cannot be used, defaults apply: %s", exc)
+        said = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+        log.warning("the data dir's settings cannot be used, defaults apply: %s", said)
         return Policy()
 
 
