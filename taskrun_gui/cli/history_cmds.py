@@ -170,18 +170,32 @@ def cmd_control(store: Store, a: argparse.Namespace) -> int:
         fail(f"run {rec.id} is already {rec.status}")
     if control is not Control.CANCEL:
         _check_pause_request(rec, control)
-    queued = rec.status is RunStatus.QUEUED and control is Control.CANCEL
-    if queued and not host_alive(store.locks_dir):
-        with store.write_transaction():  # unless a node claimed it meanwhile: then it acts
-            done = run_claims.cancel_unclaimed(rec, shared=store.url is not None)
-        if done:
+    if control is Control.CANCEL and rec.status is RunStatus.QUEUED:
+        if cancel_queued(store, [rec]):
             print(f"run {rec.id} cancelled")
             return 0
-    with store.db.atomic():
-        run_claims.request_control(rec.uid, control)
-    nudge(store.locks_dir)
+    else:
+        with store.db.atomic():
+            run_claims.request_control(rec.uid, control)
+        nudge(store.locks_dir)
     print(f"{control} requested for run {rec.id}; the host acts on it within a second")
     return 0
+
+
+def cancel_queued(store: Store, recs: list[RunRecord]) -> int:
+    """Cancel queued runs: in the store at once when no host holds them, else asked of the
+    host (it acts within a second). Returns how many were cancelled at once."""
+    left = recs
+    if not host_alive(store.locks_dir):
+        with store.write_transaction():  # unless a node claimed one meanwhile: then it acts
+            shared = store.url is not None
+            left = [r for r in recs if not run_claims.cancel_unclaimed(r, shared=shared)]
+    if left:
+        with store.db.atomic():
+            for rec in left:
+                run_claims.request_control(rec.uid, Control.CANCEL)
+        nudge(store.locks_dir)
+    return len(recs) - len(left)
 
 
 def _check_pause_request(rec: RunRecord, control: Control) -> None:

@@ -14,9 +14,9 @@ from taskrun_gui.cli.common import (
     parse_duration,
     print_json,
     print_table,
-    warn,
 )
 from taskrun_gui.cli.options import DEFAULT_CAP
+from taskrun_gui.cli.task_rm import cmd_rm
 from taskrun_gui.core import schedule as schedule_mod
 from taskrun_gui.core.hosts import NONE, HostError, check_targets
 from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
@@ -40,7 +40,12 @@ from taskrun_gui.core.toml_io import (
     write_task_file,
 )
 from taskrun_gui.core.validation import MAX_SCRIPT, validate_task
-from taskrun_gui.storage import hosts_repo, node_history, task_import, task_links, tasks_repo
+from taskrun_gui.storage import (
+    hosts_repo,
+    node_history,
+    task_import,
+    tasks_repo,
+)
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.task_import import OnExisting
 
@@ -285,20 +290,6 @@ def cmd_show(store: Store, a: argparse.Namespace) -> int:
         print(f"# next run: {local_text(next_ms)}")
     print(spec_to_toml(row.spec), end="")
     return 0
-
-
-def cmd_rm(store: Store, a: argparse.Namespace) -> int:
-    row = tasks_repo.get(a.name)
-    with store.db.atomic():
-        tasks_repo.delete(row.id)
-    print(f"task {row.name!r} deleted; its run history is kept")
-    if names := task_links.starting(row.name):
-        warn(f"{_listed(names)} chained to it (--then): that link now starts nothing")
-    return 0
-
-
-def _listed(names: list[str]) -> str:
-    return ("task " if len(names) == 1 else "tasks ") + ", ".join(repr(n) for n in names)
 
 
 def cmd_versions(store: Store, a: argparse.Namespace) -> int:

@@ -245,3 +245,34 @@ def test_a_rename_carries_the_links_and_a_removal_says_what_it_broke(tmp_path: P
     assert "saved as version" in ok(data, "task", "edit", "fetch", "--title", "Fetch it")
     res = taskrun(data, "task", "edit", "fetch", "--then", "success:nosuch")
     assert res.returncode == 1 and res.stderr == "taskrun: then: no task named 'nosuch'\n"
+
+
+def test_removing_a_task_cancels_its_queued_runs(tmp_path: Path) -> None:
+    """They would still run, under a name no list shows any more."""
+    data = tmp_path / "data"
+    gate = tmp_path / "gate"
+    line = f"while [ ! -e {gate} ]; do sleep 0.05; done"
+    ok(data, "task", "add", "q", "--command", line, "--max-concurrent", "1")
+    daemon = start_daemon(data)
+    try:
+        ok(data, "run", "q", "--repeat", "3")
+        wait_for(lambda: taskrun_json(data, "runs", "--json")[-1]["status"] == "running")
+        res = taskrun(data, "task", "rm", "q")
+        assert res.returncode == 0 and "its 2 queued run(s) cancelled" in res.stdout, res
+        gate.touch()
+        wait_for(
+            lambda: all(r["status"] != "queued" for r in taskrun_json(data, "runs", "--json")),
+            timeout=60,
+        )
+    finally:
+        gate.touch()
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=60)
+    runs = {
+        r["id"]: (r["status"], r["error_message"]) for r in taskrun_json(data, "runs", "--json")
+    }
+    assert runs == {
+        1: ("success", None),
+        2: ("cancelled", "cancelled while queued"),
+        3: ("cancelled", "cancelled while queued"),
+    }
