@@ -43,6 +43,7 @@ from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.find_shortcut import focus_line_edit
 from taskrun_gui.ui.history.batch_dialog import BatchDialog, open_batch
 from taskrun_gui.ui.history.compare_dialog import CompareDialog
+from taskrun_gui.ui.history.empty_runs import EmptyRuns
 from taskrun_gui.ui.history.history_columns import Col
 from taskrun_gui.ui.history.history_filters import HistoryFilters
 from taskrun_gui.ui.history.history_model import HistoryModel
@@ -107,6 +108,7 @@ class HistoryTab(QWidget):
         ctx.executor.run_output.connect(self._on_run_output)
         ctx.hub.changed.connect(self._on_hub_changed)
         self.live = LiveRows(self)
+        self.empty = EmptyRuns(self)  # the message over an empty table
         self._restore_layout()
         self.table.setColumnHidden(Col.HOST, True)  # until a run on another host is known
         self.table.setColumnHidden(Col.NODE, True)  # until a second node is known
@@ -258,9 +260,9 @@ class HistoryTab(QWidget):
 
     # -- selection, details, log ------------------------------------------------------------
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_current()
+        self.show_current()
 
-    def _show_current(self) -> None:
+    def show_current(self) -> None:
         row = self.table.currentIndex().row()
         rec = self.model.run_at(row)
         if rec is None:
@@ -300,7 +302,7 @@ class HistoryTab(QWidget):
 
     def _on_model_data_changed(self, top: QModelIndex, bottom: QModelIndex) -> None:
         if top.row() <= self.table.currentIndex().row() <= bottom.row():
-            self._show_current()
+            self.show_current()
 
     def _on_model_reset(self) -> None:
         """A reset loses the selection; keep the same run selected when it is still here."""
@@ -316,7 +318,7 @@ class HistoryTab(QWidget):
         self.filters.host_filter.note_runs(changes.runs)
         self.filters.node_filter.note_runs(changes.runs)
         if any(rec.uid == self._selected_uid for rec in changes.finished):
-            self._show_current()
+            self.show_current()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from taskrun_gui.ui.widgets.view_message import title_label
+
 
 class EmptyState(QWidget):
     new_requested = Signal()
@@ -12,11 +14,7 @@ class EmptyState(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel("No tasks yet")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        title.setFont(font)
+        title = title_label("No tasks yet")
         text = QLabel(
             "A task is a shell line or a script (bash, sh, Python, Node, PowerShell) that "
             "TaskRun runs for you — by hand or on a schedule — and whose every run it keeps.\n\n"
@@ -27,8 +25,7 @@ class EmptyState(QWidget):
         # a wrapped label in an aligned layout item gets no height-for-width: give it both
         text.setFixedWidth(560)
         text.setMinimumHeight(text.heightForWidth(560))
-        for label in (title, text):
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.new_button = QPushButton("New task")
         self.examples_button = QPushButton("Add example tasks")
         self.examples_button.setDefault(True)
