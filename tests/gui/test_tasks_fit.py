@@ -1,9 +1,12 @@
 """The Tasks table fits the window at 1024 px: no sideways scrolling, the next run in view;
-the columns that gave way are back to their widths when the window is wide again."""
+the columns that gave way are back to their widths when the window is wide again. Name takes
+the spare room of a wide window; the other columns are as wide as their text."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import QHeaderView
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.core.models import TaskSpec
@@ -32,3 +35,34 @@ def test_the_tasks_table_fits_1024_px(qtbot: QtBot, ctx: AppContext) -> None:  #
         window.resize(1600, 800)
         qtbot.waitUntil(lambda: header.sectionSize(COL_NAME) == wide[COL_NAME])
         assert header.sectionSize(COL_TAGS) == wide[COL_TAGS]
+
+
+LONG_NAME = "nightly-backup-of-the-photos-and-the-documents"
+
+
+def test_name_takes_the_spare_room_and_next_run_fits_its_text(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+) -> None:
+    """At 1440 px a long name shows whole; Next run, empty for every task, is only as wide
+    as its header, also after a header state saved when Next run stretched is restored."""
+    add_task(ctx.store, TaskSpec(name=LONG_NAME, command="true", tags=["ops"]))
+    stretched_last = QHeaderView(Qt.Orientation.Horizontal)
+    stretched_last.setModel(QStandardItemModel(0, COL_NEXT + 1))
+    stretched_last.setStretchLastSection(True)
+    ctx.settings.setValue("tasks/header", stretched_last.saveState())
+    with shown_window(qtbot, ctx) as window:
+        window.tabs.setCurrentIndex(TAB_TASKS)
+        window.resize(1440, 900)
+        table = window.tasks_tab.table
+        header = table.horizontalHeader()
+        qtbot.waitUntil(lambda: table.isVisible() and table.viewport().width() > 1300)
+        qtbot.waitUntil(lambda: window.tasks_tab.proxy.rowCount() == 1)
+        index = window.tasks_tab.proxy.index(0, COL_NAME)
+        needed = table.sizeHintForIndex(index).width()
+        qtbot.waitUntil(lambda: header.sectionSize(COL_NAME) >= needed)  # the name uncut
+        assert header.sectionSize(COL_NEXT) <= header.sectionSizeHint(COL_NEXT) + 4
+        assert table.horizontalScrollBar().maximum() == 0
+        # the columns end at the table's right edge: nothing left blank, nothing cut
+        right = header.sectionViewportPosition(COL_NEXT) + header.sectionSize(COL_NEXT)
+        assert abs(right - table.viewport().width()) <= 2

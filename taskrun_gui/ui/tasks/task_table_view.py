@@ -6,9 +6,9 @@ reach everything else on the tab."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFocusEvent, QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from taskrun_gui.ui.tasks.keyboard_focus import select_on_keyboard_focus
 from taskrun_gui.ui.tasks.task_table_model import (
@@ -21,11 +21,12 @@ from taskrun_gui.ui.tasks.task_table_model import (
 )
 from taskrun_gui.ui.widgets.status_delegate import StatusChipDelegate
 
-_COLUMN_WIDTHS = (180, 100, 100, 150, 140, 95, 90, 65, 80)  # status: chip + strip
 # what gives way when the window is narrow (1024 px), in this order, down to these widths;
-# it grows back to its usual width when there is room again
-_GIVES_WAY = ((COL_TAGS, 60), (COL_KIND, 80), (COL_NAME, 130), (COL_LAST_RUN, 130))
-_NEXT_MIN = 90  # the last column (next run) stretches over what is left, at least this
+# it grows back to its fitted width when there is room again
+_GIVES_WAY = ((COL_TAGS, 60), (COL_KIND, 80), (COL_LAST_RUN, 130))
+_TAGS_MAX = 220  # a task with many tags does not take the names' room
+_NAME_MIN = 130  # Name stretches over what the other columns leave, at least this
+_INTERACTIVE = QHeaderView.ResizeMode.Interactive
 
 
 class TaskTableView(QTableView):
@@ -46,12 +47,48 @@ class TaskTableView(QTableView):
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 14)
         self.setItemDelegateForColumn(COL_STATUS, StatusChipDelegate(self))  # chip + last runs
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header = self.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        for col, width in enumerate(_COLUMN_WIDTHS):
-            header.resizeSection(col, width)
+        self.horizontalHeader().setHighlightSections(False)
         self._given: dict[int, int] = {}  # column -> the width it had before giving way
+        self.settle_header()
+        model.modelReset.connect(self.fit_columns)
+        model.rowsInserted.connect(self.fit_columns)
+        model.dataChanged.connect(self._grow_to_content)
+
+    def settle_header(self) -> None:
+        """Name stretches, the others are as wide as their text (also after a header state
+        saved by an older version, where the last column stretched, is restored)."""
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        for col in range(header.count()):
+            mode = QHeaderView.ResizeMode.Stretch if col == COL_NAME else _INTERACTIVE
+            header.setSectionResizeMode(col, mode)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Every column but Name as wide as its header and its widest cell (Tags at most
+        _TAGS_MAX); Name takes the rest."""
+        header = self.horizontalHeader()
+        for col in range(header.count()):
+            if col != COL_NAME:
+                width = max(header.sectionSizeHint(col), self.sizeHintForColumn(col))
+                header.resizeSection(col, min(width, _TAGS_MAX) if col == COL_TAGS else width)
+        self._given.clear()
+        self._fit()
+
+    def _grow_to_content(self, top: QModelIndex, bottom: QModelIndex) -> None:
+        """A cell's text got longer (a first run's time, more recent runs): widen its column,
+        never narrow it (a width the user chose stays until the tasks change)."""
+        header = self.horizontalHeader()
+        grown = False
+        for col in range(top.column(), bottom.column() + 1):
+            if col == COL_NAME or col in self._given or header.isSectionHidden(col):
+                continue
+            width = self.sizeHintForColumn(col)
+            if width > header.sectionSize(col) and not (col == COL_TAGS and width > _TAGS_MAX):
+                header.resizeSection(col, width)
+                grown = True
+        if grown:
+            self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -59,16 +96,15 @@ class TaskTableView(QTableView):
 
     def _fit(self) -> None:
         """No sideways scrolling at 1024 px: the columns in _GIVES_WAY narrow (in order, to
-        their minimum) when the others and the last need more than the table's width, and
-        widen again, up to the width they had, when the table grows."""
+        their minimum) when the others and Name's minimum need more than the table's width,
+        and widen again, up to the width they had, when the table grows."""
         header = self.horizontalHeader()
         available = self.viewport().width()
         if available <= 0:
             return
-        last = header.count() - 1
-        shown = [c for c in range(last) if not header.isSectionHidden(c)]
-        least_last = max(_NEXT_MIN, header.defaultSectionSize())  # a stretched one's floor
-        excess = sum(header.sectionSize(c) for c in shown) + least_last - available
+        shown = [c for c in range(header.count()) if c != COL_NAME]
+        shown = [c for c in shown if not header.isSectionHidden(c)]
+        excess = sum(header.sectionSize(c) for c in shown) + _NAME_MIN - available
         for col, least in _GIVES_WAY if excess > 0 else reversed(_GIVES_WAY):
             size = header.sectionSize(col)
             if excess > 0 and size > least:

@@ -37,6 +37,7 @@ from taskrun_gui.ui.tasks.task_table_view import TaskTableView
 from taskrun_gui.ui.tasks.task_transfer import TaskTransfer
 from taskrun_gui.ui.tasks.task_writes import TaskWrites
 from taskrun_gui.ui.theme import mark_primary
+from taskrun_gui.ui.widgets.view_message import ViewMessage
 
 Confirm = Callable[[str, str], bool]
 
@@ -72,6 +73,8 @@ class TasksTab(QWidget):
         self.search.textChanged.connect(self._on_search_text_changed)
         self.queue_panel = QueuePanel()
         self.empty_state = EmptyState()
+        self.no_match = ViewMessage(self.table)  # a search that matches no task
+        self.no_match.setObjectName("tasksNoMatch")
 
         toolbar = self.toolbar = self._make_toolbar()
 
@@ -139,6 +142,10 @@ class TasksTab(QWidget):
         self.model.loaded.connect(self._on_model_loaded)
         self.empty_state.new_requested.connect(self.new_requested)
         self.empty_state.examples_requested.connect(self.add_examples)
+        self.no_match.action_requested.connect(self.search.clear)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
+            signal.connect(self._update_no_match)
+        self.proxy.layoutChanged.connect(self._update_no_match)
         self._ctx.hub.changed.connect(self.apply_changes)
         self.queue_panel.move_requested.connect(self._ctx.executor.move)
         self.queue_panel.cancel_requested.connect(self._ctx.executor.cancel)
@@ -229,6 +236,7 @@ class TasksTab(QWidget):
         header = settings.value("tasks/header")
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
+            self.table.settle_header()  # a state saved when Next run stretched
         splitter = settings.value("tasks/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
@@ -268,6 +276,15 @@ class TasksTab(QWidget):
 
     def _on_search_text_changed(self, text: str) -> None:
         self.proxy.set_search(text)
+        self._update_no_match()
+
+    def _update_no_match(self) -> None:
+        """Tasks exist but the search hides them all: say so over the empty table."""
+        text = self.search.text().strip()
+        if text and self.model.rowCount() and not self.proxy.rowCount():
+            self.no_match.show_message(f"No tasks match “{text}”", "Clear search")
+        else:
+            self.no_match.hide()
 
     def _on_selection_changed(self) -> None:
         self._update_actions()
