@@ -12,8 +12,17 @@ import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QAbstractButton, QApplication, QToolButton, QWidget
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QToolButton,
+    QWidget,
+)
 
 from taskrun_gui.ui.settings_keys import THEME_MODES
 
@@ -73,6 +82,15 @@ ACCENT = ("#1D4ED8", "#60A5FA")
 _ACCENT_FILL = ("#DBE7FE", "#1E3A66")
 
 _UNKNOWN_STATUS = ("#57606A", "#8B949E")
+
+# The outline of a check box or radio button, (light, dark): at least 3:1 against the window,
+# the base and the Settings dialog's panels of its palette (Fusion's own outline, the window
+# colour a little darker, is nearly invisible on the dark window).
+INDICATOR_BORDER = ("#6E7781", "#8B949E")
+_INDICATORS = (
+    QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+    QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+)
 
 _FOLLOWER_NAME = "taskrun_theme_follower"
 
@@ -179,12 +197,46 @@ def system_prefers_dark(app: QApplication) -> bool:
     return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
+class _Style(QProxyStyle):
+    """Fusion, its check box and radio button outlines in INDICATOR_BORDER. Fusion draws them
+    in the option's window colour made darker (140 % for a box, 150 % for a radio): the
+    indicator is drawn with a window colour that darkens to the border, nothing else changed
+    (fill, check mark, focus outline)."""
+
+    def __init__(self) -> None:
+        super().__init__(QStyleFactory.create("Fusion"))
+
+    def name(self) -> str:
+        return str(self.baseStyle().name())
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        if element not in _INDICATORS or option is None:
+            super().drawPrimitive(element, option, painter, widget)
+            return
+        saved = QPalette(option.palette)
+        palette = QPalette(saved)
+        border = QColor(INDICATOR_BORDER[1] if is_dark(saved) else INDICATOR_BORDER[0])
+        factor = 140 if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox else 150
+        palette.setColor(_Role.Window, border.lighter(factor))
+        option.palette = palette
+        try:
+            super().drawPrimitive(element, option, painter, widget)
+        finally:
+            option.palette = saved
+
+
 def apply_theme(app: QApplication, mode: str) -> None:
     """Use Fusion with the light or dark palette; "system" also follows later OS changes."""
     if mode not in THEME_MODES:
         raise ValueError(f"theme mode must be one of {THEME_MODES}, not {mode!r}")
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")
+    if not isinstance(app.style(), _Style):
+        app.setStyle(_Style())
     follower = app.findChild(_SystemSchemeFollower, _FOLLOWER_NAME)
     if mode == "system":
         if follower is None:
