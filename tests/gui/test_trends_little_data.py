@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from taskrun_gui.ui.trends.trends_tab import TrendsTab
+from taskrun_gui.ui.trends.trends_tab import TIME_PAD, TrendsTab
 from tests.helpers import app_context
 from tests.unit.test_trends_repo import History
 
@@ -73,6 +73,7 @@ def test_heatmap_columns_line_up_with_the_charts(qtbot: QtBot, tab: TrendsTab) -
     area = chart.plot.mapFromScene(chart.item.getViewBox().sceneBoundingRect()).boundingRect()
     plot_left = chart.plot.mapToGlobal(area.topLeft()).x()
     plot_right = chart.plot.mapToGlobal(area.topRight()).x()
+    last_midnight = plot_left + (plot_right - plot_left) / (1 + TIME_PAD)  # then the padding
     heat = tab.heatmap
 
     def columns() -> tuple[int, int]:
@@ -80,6 +81,6 @@ def test_heatmap_columns_line_up_with_the_charts(qtbot: QtBot, tab: TrendsTab) -
         last = heat.mapToGlobal(heat.cell_center(0, len(heat.heat.days) - 1)).x()
         return first, last
 
-    day = (plot_right - plot_left) / len(heat.heat.days)
+    day = (last_midnight - plot_left) / len(heat.heat.days)
     qtbot.waitUntil(lambda: abs(columns()[0] - (plot_left + day / 2)) <= 2, timeout=WAIT)
-    assert abs(columns()[1] - (plot_right - day / 2)) <= 2
+    assert abs(columns()[1] - (last_midnight - day / 2)) <= 2

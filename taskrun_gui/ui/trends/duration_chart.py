@@ -18,12 +18,19 @@ from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.core.timefmt import human_duration
 from taskrun_gui.ui.theme import is_dark, status_color
-from taskrun_gui.ui.trends.chart_style import MarkPool, make_plot, style_plot
+from taskrun_gui.ui.trends.chart_style import (
+    LABEL_GAP,
+    MarkPool,
+    label_height,
+    make_plot,
+    style_plot,
+)
 from taskrun_gui.ui.trends.trend_data import TrendsData, display
 from taskrun_gui.ui.widgets.elided_label import ElidedLabel
 
 STATUSES = tuple(s for s in RunStatus if s.is_timed)
 HOVER_PIXELS = 10
+_BELOW_ZERO = 12  # pixels under the 0 line: the shortest runs' dots and the "0 ms" tick whole
 MIN_TICKS, MAX_TICKS = 2, 8  # ticks on the duration axis, whatever the range
 NO_DATA = "No finished runs with a duration in this range"
 _BAND = "#3B82F6"
@@ -96,12 +103,16 @@ class DurationChart(QWidget):
             name="slow run",
         )
         self.slow_points.sigPointsClicked.connect(self._on_points_clicked)
-        self.version_marks = MarkPool(self.item, _VERSION, label_at=0.93)
-        self.shift_marks = MarkPool(self.item, _SHIFT, label_at=0.72, dashed=True)
+        # version labels in the top row of a band above the data, duration shifts under them
+        self.version_marks = MarkPool(self.item, _VERSION, row=0)
+        self.shift_marks = MarkPool(self.item, _SHIFT, row=1, dashed=True)
         self.no_data = pg.TextItem(NO_DATA, anchor=(0.5, 0.5))
-        self.no_data.setParentItem(self.item.getViewBox())
+        view = self.item.getViewBox()
+        self.no_data.setParentItem(view)
         self.no_data.hide()
-        self.item.getViewBox().sigResized.connect(self._place_no_data)
+        view.sigResized.connect(self._place_no_data)
+        view.sigResized.connect(self._fit_y)
+        view.sigXRangeChanged.connect(self._place_labels)
         self.hover_label = ElidedLabel(" ")  # never widens the window (see ElidedLabel)
         self.hover_label.setObjectName("trendsDurationHover")
         self.legend_label = QLabel()
@@ -116,6 +127,7 @@ class DurationChart(QWidget):
         self._ids = np.zeros(0, dtype=np.int64)
         self._statuses: list[str] = []
         self._versions: dict[int, int] = {}
+        self._top = 0.0  # the longest duration or p95 drawn
         self.plot.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         self._apply_palette()
 
@@ -154,10 +166,30 @@ class DurationChart(QWidget):
         )
         self.hover_label.setText(" ")
         self.no_data.setVisible(not len(shown.x))
-        if len(shown.x):
-            self.item.enableAutoRange(axis="y")
-        else:  # no points to range over: a plain 0 to 1 s axis under the message
+        self._top = max(_peak(shown.y), _peak(shown.band.p95))
+        self._fit_y()
+
+    def _fit_y(self) -> None:
+        """From 0 to the longest run or p95, and above it the band the marks' labels sit in
+        (one row for versions, two with duration shifts), so no label covers a point."""
+        if not len(self._x):  # no points to range over: a plain 0 to 1 s axis under the message
             self.item.setYRange(0, 1, padding=0)
+            self._place_labels()
+            return
+        rows = 1 if self.version_marks.visible_marks() else 0
+        if self.shift_marks.visible_marks():
+            rows = 2  # their row is under the versions'
+        band = rows * (label_height() + LABEL_GAP) + LABEL_GAP
+        height = self.item.getViewBox().sceneBoundingRect().height()
+        share = min(band / height, 0.5) if height > 0 else 0.3
+        below = min(_BELOW_ZERO / height, 0.15) if height > 0 else 0.05  # "0 ms" shows whole
+        span = (self._top if self._top > 0 else 1.0) * 1.04 / (1 - share - below)
+        self.item.setYRange(-below * span, (1 - below) * span, padding=0)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        self.version_marks.place_labels()
+        self.shift_marks.place_labels()
 
     def _place_no_data(self) -> None:
         self.no_data.setPos(self.item.getViewBox().boundingRect().center())
@@ -239,6 +271,10 @@ class DurationChart(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_palette()
         super().changeEvent(event)
+
+
+def _peak(values: np.ndarray) -> float:
+    return float(np.max(values[np.isfinite(values)], initial=0.0))
 
 
 def _ratio(before_ms: float, after_ms: float) -> str:

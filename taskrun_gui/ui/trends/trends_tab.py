@@ -48,6 +48,7 @@ RANGES: tuple[tuple[str, int | None], ...] = (
 )
 DEFAULT_RANGE = 1  # 30 days
 REFRESH_THROTTLE_MS = 2000
+TIME_PAD = 0.03  # of the range, after its last day: today's runs are not on the plot's edge
 
 
 class TrendsTab(QWidget):
@@ -237,8 +238,9 @@ class TrendsTab(QWidget):
 
     def _show_time_range(self, data: TrendsData) -> None:
         """Both charts share the x axis (linked): set it once, to exactly the heat map's days
-        (midnight of the first to midnight after the last), so the day columns below line up
-        with the charts and one run shows as one day of a range, not as a day of hour ticks."""
+        (midnight of the first to midnight after the last) and a little room after them, so
+        the day columns below line up with the charts, one run shows as one day of a range,
+        not as a day of hour ticks, and a run of late today is not cut at the right edge."""
         assert self.duration_chart is not None
         days = data.heat.days
         if days:
@@ -248,15 +250,17 @@ class TrendsTab(QWidget):
             start = end - 86400 * (data.scope.days or 30)
         view = self.duration_chart.item.getViewBox()
         view.disableAutoRange(axis=view.XAxis)
-        view.setXRange(start, end, padding=0)
+        view.setXRange(start, end + (end - start) * TIME_PAD, padding=0)
 
     def _align_heatmaps(self) -> None:
-        """Put the heat maps' day columns under the charts' plot area (same left and right)."""
+        """Put the heat maps' day columns under the charts' days: from the plot area's left
+        to where the time padding after the last day begins."""
         if self.duration_chart is None:
             return
         plot = self.duration_chart.plot
         area = plot.mapFromScene(self.duration_chart.item.getViewBox().sceneBoundingRect())
         rect = area.boundingRect()
+        rect.setWidth(round(rect.width() / (1 + TIME_PAD)))
         for heat in (self.heatmap, self.step_heatmap):
             left = heat.mapFromGlobal(plot.mapToGlobal(rect.topLeft())).x()
             right = heat.mapFromGlobal(plot.mapToGlobal(rect.topRight())).x()
