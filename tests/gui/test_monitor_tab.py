@@ -1,15 +1,18 @@
 """The Monitor tab against real processes: it samples off the UI thread, shows the run's
-processes, forwards Stop/Pause/Resume for the selected run, and samples only while visible."""
+processes, forwards Stop/Pause/Resume for the selected run, and samples only while visible
+(its charts break where it did not sample)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPointF, Qt
+from PySide6.QtGui import QColor
 
 from taskrun_gui.monitor.system import RunProcRow, SystemSnapshot
 from taskrun_gui.ui.monitor.chart_axes import rate_step
@@ -23,6 +26,7 @@ from taskrun_gui.ui.monitor.process_table_model import (
     RunProcessModel,
     runtime_text,
 )
+from taskrun_gui.ui.monitor.system_charts import SystemCharts
 
 UID = "run-7f3a"
 
@@ -214,3 +218,32 @@ def test_charts_say_collecting_and_read_in_units(qtbot, tab) -> None:
         charts.add_sample(_snapshot(0.0))
     assert not charts.collecting
     assert rate_step(286 * 1024**2, 5) == 100 * 1024**2 and rate_step(90_000, 4) == 50 * 1024
+
+
+def _colour_in_column(plot, x: float, colour: QColor) -> bool:
+    """Whether any pixel of the plot's column at view time `x` has `colour`."""
+    image = plot.grab().toImage()
+    view = plot.getPlotItem().getViewBox()
+    area = plot.mapFromScene(view.sceneBoundingRect()).boundingRect()
+    column = plot.mapFromScene(view.mapViewToScene(QPointF(x, 0))).x()
+    ratio = image.devicePixelRatio()
+    return any(
+        image.pixelColor(round(column * ratio), round(y * ratio)) == colour
+        for y in range(area.top(), area.bottom())
+    )
+
+
+def test_a_curve_breaks_where_no_sample_was_taken(qtbot) -> None:
+    """Hidden for four minutes (no sampling): no line is drawn across the gap; the samples
+    either side of it are drawn."""
+    charts = SystemCharts()
+    qtbot.addWidget(charts)
+    charts.resize(900, 600)
+    charts.show()
+    qtbot.waitExposed(charts)
+    for t in [*range(1000, 1011), *range(1250, 1261)]:  # then the tab was shown again
+        charts.add_sample(replace(_snapshot(0.0), timestamp=float(t), net_recv_bps=1024.0**2 * t))
+    blue = QColor("#3B82F6")  # "received"
+    assert _colour_in_column(charts.net_plot, -255.0, blue)  # before the gap
+    assert _colour_in_column(charts.net_plot, -5.0, blue)  # after it
+    assert not _colour_in_column(charts.net_plot, -130.0, blue)  # nothing in between

@@ -5,7 +5,8 @@ sample costs a few array shifts and no new graphics items. The x axis is "time a
 (5 min..now): fixed, so the view never rescales as the window scrolls.
 
 Sampling runs only while the tab is visible (the machine owes nobody a history it was not
-asked for), so the charts say "collecting…" until they hold a few samples.
+asked for), so the charts say "collecting…" until they hold a few samples, and a curve breaks
+where no sample was taken (the tab was hidden) instead of drawing a line across the gap.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from taskrun_gui.ui.monitor.chart_axes import AgoAxis, PercentAxis, RateAxis, ra
 HISTORY = 300  # samples kept: five minutes at one a second
 COLLECTING_SAMPLES = 5  # until then each chart says it is collecting
 COLLECTING = "collecting… the last 5 minutes fill in from now"
+GAP_SECONDS = 3.5  # samples further apart than this (a few sampling intervals) are not joined
 
 _BLUE = "#3B82F6"
 _ORANGE = "#F59E0B"
@@ -131,16 +133,22 @@ class SystemCharts(QWidget):
         self._net.push([snap.net_recv_bps, snap.net_sent_bps])
 
         times = self._times.series(0)
-        x = times - times[-1]
-        self.cpu_total_curve.setData(x, self._cpu.series(0))
+        gaps = np.flatnonzero(np.diff(times) > GAP_SECONDS) + 1  # the first sample after each
+        x = np.insert(times - times[-1], gaps, (times - times[-1])[gaps])
+
+        def broken(values: np.ndarray) -> np.ndarray:
+            """The values with a NaN before each gap's first sample: the curve stops there."""
+            return np.insert(values, gaps, np.nan)
+
+        self.cpu_total_curve.setData(x, broken(self._cpu.series(0)))
         for i, curve in enumerate(self.cpu_core_curves, start=1):
-            curve.setData(x, self._cpu.series(i))
-        self.mem_curve.setData(x, self._mem.series(0))
-        self.swap_curve.setData(x, self._mem.series(1))
-        self.read_curve.setData(x, self._disk.series(0))
-        self.write_curve.setData(x, self._disk.series(1))
-        self.recv_curve.setData(x, self._net.series(0))
-        self.sent_curve.setData(x, self._net.series(1))
+            curve.setData(x, broken(self._cpu.series(i)))
+        self.mem_curve.setData(x, broken(self._mem.series(0)))
+        self.swap_curve.setData(x, broken(self._mem.series(1)))
+        self.read_curve.setData(x, broken(self._disk.series(0)))
+        self.write_curve.setData(x, broken(self._disk.series(1)))
+        self.recv_curve.setData(x, broken(self._net.series(0)))
+        self.sent_curve.setData(x, broken(self._net.series(1)))
         self._update_labels(snap)
         if self._times.count >= COLLECTING_SAMPLES:
             for note in self.collecting_notes:
@@ -199,13 +207,17 @@ class SystemCharts(QWidget):
 
     @staticmethod
     def _curve(plot: pg.PlotWidget, color: str, width: int, name: str) -> pg.PlotDataItem:
-        return plot.plot(pen=pg.mkPen(color, width=width), name=name, antialias=False)
+        pen = pg.mkPen(color, width=width)
+        return plot.plot(pen=pen, name=name, antialias=False, connect="finite")
 
     def _create_core_curves(self, cores: int) -> None:
         self._cpu = _Ring(1 + cores)
         for i in range(cores):
             curve = self.cpu_plot.plot(
-                pen=pg.mkPen(_CORE, width=1), name="per core" if i == 0 else None, antialias=False
+                pen=pg.mkPen(_CORE, width=1),
+                name="per core" if i == 0 else None,
+                antialias=False,
+                connect="finite",
             )
             curve.setZValue(-1)  # under the total
             self.cpu_core_curves.append(curve)
