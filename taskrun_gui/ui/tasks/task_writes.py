@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from taskrun_gui.core.models import TaskSpec
+from taskrun_gui.core.models import Control, RunRecord, RunStatus, TaskSpec
+from taskrun_gui.core.run_events import ControlRequested
 from taskrun_gui.core.validation import MAX_TITLE
-from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage import runs_repo, tasks_repo
+from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.tasks.example_tasks import create_examples
+
+ALL_QUEUED = 10**9  # a page that holds every queued run of a task
 
 
 def copy_name(name: str, taken: set[str]) -> str:
@@ -41,9 +45,15 @@ class TaskWrites(QObject):
         )
 
     def delete(self, task_id: int) -> None:
-        self._ctx.query.write(
-            lambda: tasks_repo.delete(task_id), self._on_deleted, self._on_failed, self
-        )
+        """Delete the task, then cancel its queued runs (they would still run, under a name
+        no list shows any more): here when this window holds them, else asked of their host."""
+
+        def write() -> list[RunRecord]:
+            tasks_repo.delete(task_id)
+            waiting = RunFilter(task_id=task_id, statuses=[RunStatus.QUEUED])
+            return runs_repo.page_before(waiting, None, ALL_QUEUED)
+
+        self._ctx.query.write(write, self._on_deleted, self._on_failed, self)
 
     def add_examples(self) -> None:
         self._ctx.query.write(create_examples, self._on_examples_written, self._on_failed, self)
@@ -51,7 +61,10 @@ class TaskWrites(QObject):
     def _on_task_written(self, row: TaskRow) -> None:
         self.written.emit(row.id)
 
-    def _on_deleted(self, _result: object) -> None:
+    def _on_deleted(self, queued: list[RunRecord]) -> None:
+        for rec in queued:
+            if not self._ctx.executor.cancel(rec.uid):
+                self._ctx.writer.submit(ControlRequested(rec.uid, Control.CANCEL))
         self.written.emit(None)
 
     def _on_examples_written(self, rows: list[TaskRow]) -> None:
