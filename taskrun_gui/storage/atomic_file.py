@@ -4,12 +4,14 @@ What the user asked to be written (an export) is either the whole thing or absen
 crash, a full disk or an error mid-way, and is 0600 from its first byte (runs hold parameters,
 paths and error text that are nobody else's to read). A symbolic link is written through (the
 file it points to is replaced, the link stays), and a target that is not a regular file (a
-pipe, /dev/stdout, a terminal) is written to as a stream: it cannot be renamed over. Errors
-name the path the caller gave, never the file written aside."""
+pipe, a terminal) or is a standard stream (/dev/stdout, even redirected to a file) is written
+to as a stream, appended to: it cannot be renamed over. Errors name the path the caller gave,
+never the file written aside."""
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -32,7 +34,7 @@ def atomic_text_file(path: str | Path) -> Iterator[TextIO]:
         raise IsADirectoryError(21, os.strerror(21), str(path))
     if mode is not None and (not stat.S_ISREG(mode) or _names_a_stream(path)):  # in place
         try:
-            stream = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            stream = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115  (no O_TRUNC)
         except OSError as exc:
             raise _named(exc, path) from None
         with stream:
@@ -56,9 +58,27 @@ def atomic_text_file(path: str | Path) -> Iterator[TextIO]:
 
 
 def _names_a_stream(path: str | Path) -> bool:
-    """/dev/stdout and /proc/self/fd/1 name the caller's own stream even when it goes to a
-    regular file (a shell's redirection, maybe appending): written in place, not replaced."""
-    return os.path.realpath(path).startswith(("/dev/", "/proc/"))
+    """/dev/stdout, /proc/self/fd/1 and the like name the caller's own streams even when one
+    goes to a regular file (a shell's redirection, maybe appending), as does a path to the
+    very file a standard stream is open on: written in place, not replaced."""
+    given = os.path.abspath(path)  # not realpath: /dev/stdout resolves to the shell's file
+    if given in _STD_NAMES or given.startswith(_FD_FOLDERS) or _PID_FD.match(given):
+        return True
+    try:
+        target = os.stat(path)
+    except OSError:
+        return False
+    for fd in (0, 1, 2):
+        with suppress(OSError):
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+                return True
+    return False
+
+
+_STD_NAMES = ("/dev/stdin", "/dev/stdout", "/dev/stderr")
+_FD_FOLDERS = ("/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/")
+_PID_FD = re.compile(r"^/proc/\d+/fd/")
 
 
 def _named(exc: OSError, path: str | Path) -> OSError:

@@ -5,6 +5,8 @@ file written aside."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -55,3 +57,21 @@ def test_a_failed_write_leaves_the_old_file_as_it_was(tmp_path: Path) -> None:
         raise RuntimeError("the history could not be read")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]
+
+
+def test_dev_stdout_redirected_to_a_file_is_appended_to_not_replaced(tmp_path: Path) -> None:
+    """`taskrun export-runs --out /dev/stdout >> runs.csv`: the shell's file keeps what it had,
+    gets the rows after it, and is the same file (the same inode) afterwards."""
+    out = tmp_path / "runs.csv"
+    out.write_text("previous\n")
+    code = (
+        "from taskrun_gui.storage.atomic_file import atomic_text_file\n"
+        "with atomic_text_file('/dev/stdout') as f:\n"
+        "    f.write('EXPORT\\n')\n"
+        "print('after', flush=True)\n"
+    )
+    inode = out.stat().st_ino
+    with open(out, "a") as fh:
+        subprocess.run([sys.executable, "-c", code], stdout=fh, check=True)
+    assert out.read_text() == "previous\nEXPORT\nafter\n"
+    assert out.stat().st_ino == inode
