@@ -156,6 +156,7 @@ class _Serving:
     def stop_asked(self) -> None:
         """Said on stderr as it is done: what is cancelled, what is waited for, what stays
         queued for the next host."""
+        self.ex.set_queue_paused(True)  # first: no run starts after `running` is read
         running = self.ex.running()
         if self.stopping:  # a second Ctrl+C: cancel now
             if running:
@@ -164,12 +165,11 @@ class _Serving:
                 self.ex.cancel(rec.uid)
             return
         self.stopping = True
-        self.ex.set_queue_paused(True)
         mine = self.cancel_on_stop
         dropped = [r for r in self.ex.queue() if mine is not None and mine(r)]
         for rec in dropped:
             self.ex.cancel(rec.uid)
-        left = len(self.ex.queue()) - len(dropped)
+        left = len(self.ex.queue())  # a cancelled one has left the queue
         said = [f"cancelled {_runs(len(dropped), 'queued')}"] if dropped else []
         said += [f"{_runs(left, 'queued')} left for the next host"] if left > 0 else []
         if running and self.on_stop == "cancel":
@@ -185,8 +185,8 @@ class _Serving:
                 self.ex.cancel(rec.uid)
         self.quit_when_runs_end()
 
-    def on_signal(self, _signum: int, _frame: object) -> None:
-        self.host.stopped_by_signal = True  # asked to stop: no successor takes its place
+    def on_signal(self, signum: int, _frame: object) -> None:
+        self.host.stopped_by_signal = signum  # asked to stop: no successor takes its place
         self.home.call_soon(self.stop_asked)  # not in the middle of what the host is doing
 
 

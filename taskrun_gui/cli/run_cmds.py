@@ -41,7 +41,6 @@ if TYPE_CHECKING:  # the engine is imported by the paths that host or run: not t
 
 POLL = 0.2
 SLOW_POLL = 2.0  # waiting on a shared server, where the run's notifications wake the wait
-INTERRUPTED = 130  # the exit code of a wait a Ctrl+C (or SIGTERM) ended, as a shell's
 
 
 def cmd_daemon(store: Store, a: argparse.Namespace) -> int:
@@ -207,8 +206,8 @@ def _run_as_host(
         )
     finally:  # a report that could not be printed (a closed pipe) still leaves a successor
         ensure_successor(host, a.workers)  # runs others queued as this host was leaving
-    if host.stopped_by_signal:
-        return INTERRUPTED  # as when a serving host's runs are waited for
+    if host.stopped_by_signal:  # 130 for Ctrl+C, 143 for SIGTERM, as a shell says
+        return 128 + host.stopped_by_signal
     return code[0] if code else 1
 
 

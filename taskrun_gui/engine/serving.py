@@ -73,7 +73,7 @@ class ThreadHost:
         )
         self.home.host = self.executor
         # how this host's serving ended, for whoever decides about a successor
-        self.stopped_by_signal = False
+        self.stopped_by_signal = 0  # the signal that asked it to stop (0: none)
         self.finished = 0  # runs that ended here
         self.unwritten = 0  # records the store had not taken when it closed (kept aside)
 
