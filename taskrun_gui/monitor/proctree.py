@@ -314,15 +314,18 @@ def stop_tree(
     signal_group(pgid, signal.SIGCONT)
     # members of the group we did not list got SIGTERM at the same moment and the same grace
     alive = wait_gone(list(procs.values()), grace)
-    for _ in range(KILL_ROUNDS):
+    killed: set[psutil.Process] = set()  # by pid and create time: a reused pid is another
+    for round_ in range(KILL_ROUNDS):
         alive += _started_since(procs, pid, run_uid, alive)  # before the parents die
-        signal_group(pgid, signal.SIGKILL)
+        if round_ == 0:  # the group once: once its members are gone, its id may be reused
+            signal_group(pgid, signal.SIGKILL)
         for p in alive:
             with contextlib.suppress(psutil.Error):
                 p.kill()
+        killed.update(alive)
         wait_gone(alive, 1.0)
         alive = _started_since(procs, pid, run_uid, [])
-        if not alive:
+        if not alive or killed.issuperset(alive):  # none new: what is left cannot be killed
             break
     return list(procs.values())
 
@@ -336,9 +339,11 @@ def _started_since(
     run_uid: str | None,
     known: list[psutil.Process],
 ) -> list[psutil.Process]:
-    """Live processes of the run not in `known`: by tree, marker, and as children of those
-    listed before (a child that cleared its marker and left the session); added to `procs`."""
-    found = {p.pid: p for p in run_processes(pid, None, run_uid)}
+    """Live processes of the run not in `known`: by marker (started after the run's main
+    process), and as children of those listed before, each checked by its create time (a
+    child that cleared its marker and left the session); added to `procs`. Never by the
+    main pid itself: reaped, it may be another process's now."""
+    found = {p.pid: p for p in (marked_processes(run_uid, started_after=pid) if run_uid else [])}
     for p in _alive(list(procs.values())):
         with contextlib.suppress(psutil.Error):
             for child in p.children(recursive=True):

@@ -236,7 +236,7 @@ def test_what_a_term_trap_starts_while_the_run_is_stopped_is_stopped_too(
         "exit 0" if end == "exit" else "sleep 300"
     )
     task = add_task(
-        store, shell_task(f"trap-{end}", line, timeout=2.0 if end == "timeout" else None)
+        store, shell_task(f"trap-{end}", line, timeout=5.0 if end == "timeout" else None)
     )
     final = run_task(qtbot, service, task)
     tags.pids.add(pid_in(pidfile))
