@@ -1,11 +1,12 @@
 """Messages to channels leave from threads of their own: one lane per channel, in order. A
 channel that does not answer holds up its own messages (each try bounded by the timeout, then
 retried), never another channel's, nor the decisions about runs, the runs a chain starts, or
-the runs themselves. While it keeps them waiting, at most MAX_BACKLOG of its messages wait:
-beyond, the oldest are dropped and counted in the log. A message goes to its channel as the
-channel stands when it is sent (one removed meanwhile gets none). Each outcome is recorded
-(storage.notify_state); a failure is logged without the URL's secrets, and what a stopping
-host left unsent is counted in the log."""
+the runs themselves. While it hangs (a delivery under way for longer than the timeout), at
+most MAX_BACKLOG of its messages wait: beyond, the oldest are dropped, and counted in the log
+as the lane ends; a channel that is only slow keeps every message. A message goes to its
+channel as the channel stands when it is sent (one removed meanwhile gets none). Each outcome
+is recorded (storage.notify_state); a failure is logged without the URL's secrets, and what a
+stopping host left unsent is counted in the log."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ class Outbox:
             lane = self._lanes.get(channel.name)
             if lane is None:
                 lane = self._lanes[channel.name] = _Lane(channel.name, self._send, self._stop)
-        lane.put((channel, message))
+            lane.put((channel, message))  # under the lock: never to a lane closed meanwhile
 
     def stop(self, timeout: float) -> None:
         """Deliver what is queued for at most `timeout` (a longer wait than a moment is
@@ -104,6 +105,11 @@ class Outbox:
             log.warning("channel %s: delivery not recorded: %s", channel.name, exc)
 
 
+def hang_after_s() -> float:
+    """A delivery under way for longer than this has its channel taken for hanging."""
+    return delivery.timeout_s()
+
+
 def _wait_all(lanes: list[_Lane], timeout: float) -> bool:
     deadline = time.monotonic() + max(0.0, timeout)
     return all(lane.done.wait(max(0.0, deadline - time.monotonic())) for lane in lanes)
@@ -119,7 +125,7 @@ class _Lane:
         self._items: deque[Item] = deque()
         self._cond = threading.Condition()
         self._closing = False
-        self._busy = False
+        self._busy_since: float | None = None  # monotonic: the delivery under way began
         self._dropped = 0
         self.done = threading.Event()
         thread = threading.Thread(target=self._loop, name=f"taskrun-deliver-{name}", daemon=True)
@@ -127,20 +133,22 @@ class _Lane:
 
     @property
     def left(self) -> int:
-        """Messages not sent (the one under way included)."""
+        """Messages not sent: queued, under way, and dropped while the channel hung."""
         with self._cond:
-            return len(self._items) + self._busy
+            return len(self._items) + (self._busy_since is not None) + self._dropped
 
     def put(self, item: Item) -> None:
         with self._cond:
-            if len(self._items) >= MAX_BACKLOG:  # it does not answer: the oldest go
+            since = self._busy_since
+            hanging = since is not None and time.monotonic() - since > hang_after_s()
+            if hanging and len(self._items) >= MAX_BACKLOG:  # the oldest go
                 self._items.popleft()
                 self._dropped += 1
-                if self._dropped in (1, 10, 100) or self._dropped % 1000 == 0:
+                if self._dropped == 1:
                     log.warning(
-                        "channel %s is not answering: %d of its alerts dropped, the newest %d kept",
+                        "channel %s is not answering: its oldest alerts are dropped, the newest"
+                        " %d kept",
                         self.name,
-                        self._dropped,
                         MAX_BACKLOG,
                     )
             self._items.append(item)
@@ -161,8 +169,10 @@ class _Lane:
                     log.exception("delivery to channel %s failed", self.name)
                 finally:
                     with self._cond:
-                        self._busy = False
+                        self._busy_since = None
         finally:
+            if self._dropped:
+                log.warning("channel %s: %d alerts dropped while it hung", self.name, self._dropped)
             self.done.set()
 
     def _next(self) -> Item | None:
@@ -171,5 +181,5 @@ class _Lane:
                 self._cond.wait()  # woken by a message, a close, or a cut (which closes)
             if self._stop.is_set() or not self._items:
                 return None
-            self._busy = True
+            self._busy_since = time.monotonic()
             return self._items.popleft()

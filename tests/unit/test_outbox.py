@@ -82,6 +82,7 @@ def test_a_channel_that_never_answers_keeps_only_its_newest_messages(
 ) -> None:
     monkeypatch.setenv("TASKRUN_NOTIFY_TIMEOUT_S", "120")
     monkeypatch.setattr(outbox, "MAX_BACKLOG", 3)
+    monkeypatch.setattr(outbox, "hang_after_s", lambda: 0.0)  # under way: hanging at once
     release = http_receiver.hold.setdefault("/ob-full", threading.Event())
     full = channels_store.Channel("full", http_receiver.url("/ob-full"))
     channels_store.save(tmp_path, full)
@@ -94,11 +95,34 @@ def test_a_channel_that_never_answers_keeps_only_its_newest_messages(
             for n in range(1, 6):
                 box.put(full, _message(f"m{n}"))
         said = [r.getMessage() for r in caplog.records]
-        assert any("full is not answering: 1 of its alerts dropped" in m for m in said), said
+        assert any("full is not answering: its oldest alerts are dropped" in m for m in said)
+    finally:
+        release.set()
+    with caplog.at_level(logging.WARNING, logger="taskrun_gui.engine.outbox"):
+        box.stop(30)
+    assert [p.json()["title"] for p in http_receiver.at("/ob-full")] == ["m0", "m3", "m4", "m5"]
+    said = [r.getMessage() for r in caplog.records]
+    assert "channel full: 2 alerts dropped while it hung" in said, said
+
+
+def test_a_slow_channel_keeps_every_message_of_a_burst(
+    tmp_path: Path, http_receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox, "MAX_BACKLOG", 3)
+    release = http_receiver.hold.setdefault("/ob-slow", threading.Event())
+    slow = channels_store.Channel("slow", http_receiver.url("/ob-slow"))
+    channels_store.save(tmp_path, slow)
+    box = Outbox(tmp_path)
+    box.start()
+    try:
+        box.put(slow, _message("m0"))
+        wait_for(lambda: http_receiver.held.get("/ob-slow", 0) == 1)
+        for n in range(1, 6):  # a burst while the first is under way, well within its timeout
+            box.put(slow, _message(f"m{n}"))
     finally:
         release.set()
     box.stop(30)
-    assert [p.json()["title"] for p in http_receiver.at("/ob-full")] == ["m0", "m3", "m4", "m5"]
+    assert [p.json()["title"] for p in http_receiver.at("/ob-slow")] == [f"m{n}" for n in range(6)]
 
 
 def test_a_stop_gives_up_on_a_hanging_channel_and_says_what_was_not_sent(
