@@ -66,3 +66,29 @@ def test_name_takes_the_spare_room_and_next_run_fits_its_text(
         # the columns end at the table's right edge: nothing left blank, nothing cut
         right = header.sectionViewportPosition(COL_NEXT) + header.sectionSize(COL_NEXT)
         assert abs(right - table.viewport().width()) <= 2
+
+
+def test_a_width_the_user_set_stays_through_a_search_and_a_restart(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+) -> None:
+    add_task(ctx.store, TaskSpec(name="alpha", command="true", tags=["ops"]))
+    add_task(ctx.store, TaskSpec(name="beta", command="true"))
+    with shown_window(qtbot, ctx) as window:
+        window.tabs.setCurrentIndex(TAB_TASKS)
+        window.resize(1440, 900)
+        tab = window.tasks_tab
+        header = tab.table.horizontalHeader()
+        qtbot.waitUntil(lambda: tab.proxy.rowCount() == 2)
+        header.resizeSection(COL_TAGS, 200)  # as a drag of the header's edge does
+        tab.search.setText("al")
+        qtbot.waitUntil(lambda: tab.proxy.rowCount() == 1)
+        tab.search.clear()
+        qtbot.waitUntil(lambda: tab.proxy.rowCount() == 2)
+        assert header.sectionSize(COL_TAGS) == 200
+    with shown_window(qtbot, ctx) as window:  # the window saved its layout as it closed
+        window.tabs.setCurrentIndex(TAB_TASKS)
+        window.resize(1440, 900)
+        tab = window.tasks_tab
+        qtbot.waitUntil(lambda: tab.proxy.rowCount() == 2)
+        assert tab.table.horizontalHeader().sectionSize(COL_TAGS) == 200

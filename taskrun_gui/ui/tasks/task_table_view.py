@@ -49,29 +49,49 @@ class TaskTableView(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.horizontalHeader().setHighlightSections(False)
         self._given: dict[int, int] = {}  # column -> the width it had before giving way
+        self._chosen: set[int] = set()  # columns whose width the user set (kept by refits)
+        self._resizing = False  # a resize of ours, not the user's
+        self.horizontalHeader().sectionResized.connect(self._on_section_resized)
         self.settle_header()
         model.modelReset.connect(self.fit_columns)
         model.rowsInserted.connect(self.fit_columns)
         model.dataChanged.connect(self._grow_to_content)
 
-    def settle_header(self) -> None:
-        """Name stretches, the others are as wide as their text (also after a header state
-        saved by an older version, where the last column stretched, is restored)."""
+    def settle_header(self, restored: bool = False) -> None:
+        """Name stretches, the others are as wide as their text. `restored`: a saved header
+        state was just put back; its widths are the user's, unless an older version saved it
+        (its last column stretched over the room Name should have): then they are fitted."""
         header = self.horizontalHeader()
+        older = header.stretchLastSection()
         header.setStretchLastSection(False)
         for col in range(header.count()):
             mode = QHeaderView.ResizeMode.Stretch if col == COL_NAME else _INTERACTIVE
             header.setSectionResizeMode(col, mode)
+        if restored and not older:
+            self._chosen = {c for c in range(header.count()) if c != COL_NAME}
+        else:
+            self._chosen.clear()
         self.fit_columns()
+
+    def _on_section_resized(self, col: int, _old: int, _new: int) -> None:
+        if not self._resizing:
+            self._chosen.add(col)
+
+    def _resize(self, col: int, width: int) -> None:
+        self._resizing = True
+        try:
+            self.horizontalHeader().resizeSection(col, width)
+        finally:
+            self._resizing = False
 
     def fit_columns(self) -> None:
         """Every column but Name as wide as its header and its widest cell (Tags at most
         _TAGS_MAX); Name takes the rest."""
         header = self.horizontalHeader()
         for col in range(header.count()):
-            if col != COL_NAME:
+            if col != COL_NAME and col not in self._chosen:
                 width = max(header.sectionSizeHint(col), self.sizeHintForColumn(col))
-                header.resizeSection(col, min(width, _TAGS_MAX) if col == COL_TAGS else width)
+                self._resize(col, min(width, _TAGS_MAX) if col == COL_TAGS else width)
         self._given.clear()
         self._fit()
 
@@ -85,7 +105,7 @@ class TaskTableView(QTableView):
                 continue
             width = self.sizeHintForColumn(col)
             if width > header.sectionSize(col) and not (col == COL_TAGS and width > _TAGS_MAX):
-                header.resizeSection(col, width)
+                self._resize(col, width)
                 grown = True
         if grown:
             self._fit()
@@ -110,11 +130,11 @@ class TaskTableView(QTableView):
             if excess > 0 and size > least:
                 cut = min(excess, size - least)
                 self._given.setdefault(col, size)
-                header.resizeSection(col, size - cut)
+                self._resize(col, size - cut)
                 excess -= cut
             elif excess < 0 and col in self._given:
                 grow = min(-excess, self._given[col] - size)
-                header.resizeSection(col, size + grow)
+                self._resize(col, size + grow)
                 excess += grow
                 if size + grow >= self._given[col]:
                     del self._given[col]

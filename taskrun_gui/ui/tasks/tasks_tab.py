@@ -236,7 +236,7 @@ class TasksTab(QWidget):
         header = settings.value("tasks/header")
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
-            self.table.settle_header()  # a state saved when Next run stretched
+            self.table.settle_header(restored=True)  # its widths are the user's
         splitter = settings.value("tasks/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
