@@ -35,7 +35,7 @@ MIN_TICKS, MAX_TICKS = 2, 8  # ticks on the duration axis, whatever the range
 NO_DATA = "No finished runs with a duration in this range"
 _BAND = "#3B82F6"
 _SLOW = "#F59E0B"
-_VERSION = "#8B5CF6"
+VERSION_COLOR = "#8B5CF6"
 _SHIFT = "#EF4444"
 _NICE_STEPS = (
     *(m / 1000 for m in (1, 2, 5, 10, 20, 50, 100, 200, 500)),
@@ -104,7 +104,7 @@ class DurationChart(QWidget):
         )
         self.slow_points.sigPointsClicked.connect(self._on_points_clicked)
         # version labels in the top row of a band above the data, duration shifts under them
-        self.version_marks = MarkPool(self.item, _VERSION, row=0)
+        self.version_marks = MarkPool(self.item, VERSION_COLOR, row=0)
         self.shift_marks = MarkPool(self.item, _SHIFT, row=1, dashed=True)
         self.no_data = pg.TextItem(NO_DATA, anchor=(0.5, 0.5))
         view = self.item.getViewBox()
@@ -262,7 +262,7 @@ class DurationChart(QWidget):
         keys += [
             f'<span style="color:{_SLOW}">○</span> slow run',
             f'<span style="color:{_BAND}">━</span> median / ┅ p95 of 20 runs',
-            f'<span style="color:{_VERSION}">│</span> version',
+            f'<span style="color:{VERSION_COLOR}">│</span> version',
             f'<span style="color:{_SHIFT}">┆</span> duration shift',
         ]
         self.legend_label.setText("&nbsp;&nbsp;".join(keys))
