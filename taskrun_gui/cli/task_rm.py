@@ -18,13 +18,16 @@ ALL = 10**9  # a page that holds every queued run of the task
 
 def cmd_rm(store: Store, a: argparse.Namespace) -> int:
     row = tasks_repo.get(a.name)
+    waiting = RunFilter(task_id=row.id, statuses=[RunStatus.QUEUED])
+    queued = runs_repo.page_before(waiting, None, ALL)
+    done = history_cmds.cancel_queued(store, queued) if queued else 0  # before: none starts
     with store.db.atomic():
         tasks_repo.delete(row.id)
     print(f"task {row.name!r} deleted; its run history is kept")
-    waiting = RunFilter(task_id=row.id, statuses=[RunStatus.QUEUED])
-    if queued := runs_repo.page_before(waiting, None, ALL):
-        history_cmds.cancel_queued(store, queued)
-        print(f"its {len(queued)} queued run(s) cancelled")
+    if done:
+        print(f"its {done} queued run(s) cancelled")
+    if len(queued) > done:  # held by a host: it cancels them within a second
+        print(f"cancel requested for its {len(queued) - done} queued run(s)")
     if names := task_links.starting(row.name):
         who = ("task " if len(names) == 1 else "tasks ") + ", ".join(repr(n) for n in names)
         warn(f"{who} chained to it (--then): that link now starts nothing")

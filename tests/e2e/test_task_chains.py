@@ -258,7 +258,7 @@ def test_removing_a_task_cancels_its_queued_runs(tmp_path: Path) -> None:
         ok(data, "run", "q", "--repeat", "3")
         wait_for(lambda: taskrun_json(data, "runs", "--json")[-1]["status"] == "running")
         res = taskrun(data, "task", "rm", "q")
-        assert res.returncode == 0 and "its 2 queued run(s) cancelled" in res.stdout, res
+        assert res.returncode == 0 and "cancel requested for its 2 queued run(s)" in res.stdout, res
         gate.touch()
         wait_for(
             lambda: all(r["status"] != "queued" for r in taskrun_json(data, "runs", "--json")),
