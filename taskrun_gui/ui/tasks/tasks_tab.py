@@ -220,7 +220,8 @@ class TasksTab(QWidget):
         task = self.selected_task()
         if task is not None and self.confirm(
             "Delete task",
-            f"Delete the task “{task.spec.display_name}”?\n\nIts run history and logs are kept.",
+            f"Delete the task “{task.spec.display_name}”?\n\nIts run history and logs are kept;"
+            " its queued runs are cancelled.",
         ):
             self.writes.delete(task.id)
 
