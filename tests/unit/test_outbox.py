@@ -21,6 +21,19 @@ def _message(title: str) -> delivery.Message:
     return delivery.Message("failure", title, "body")
 
 
+def _held(
+    tmp_path: Path, receiver: HttpReceiver, name: str
+) -> tuple[channels_store.Channel, threading.Event, Outbox]:
+    """A channel whose posts the receiver holds until the event is set, and a started outbox."""
+    path = f"/ob-{name}"
+    release = receiver.hold.setdefault(path, threading.Event())
+    channel = channels_store.Channel(name, receiver.url(path))
+    channels_store.save(tmp_path, channel)
+    box = Outbox(tmp_path)
+    box.start()
+    return channel, release, box
+
+
 def test_a_message_goes_to_its_channel_as_it_stands_when_sent(
     tmp_path: Path, http_receiver: HttpReceiver
 ) -> None:
@@ -83,11 +96,7 @@ def test_a_channel_that_never_answers_keeps_only_its_newest_messages(
     monkeypatch.setenv("TASKRUN_NOTIFY_TIMEOUT_S", "120")
     monkeypatch.setattr(outbox, "MAX_BACKLOG", 3)
     monkeypatch.setattr(outbox, "hang_after_s", lambda: 0.0)  # under way: hanging at once
-    release = http_receiver.hold.setdefault("/ob-full", threading.Event())
-    full = channels_store.Channel("full", http_receiver.url("/ob-full"))
-    channels_store.save(tmp_path, full)
-    box = Outbox(tmp_path)
-    box.start()
+    full, release, box = _held(tmp_path, http_receiver, "full")
     try:
         box.put(full, _message("m0"))
         wait_for(lambda: http_receiver.held.get("/ob-full", 0) == 1)
@@ -109,11 +118,7 @@ def test_a_slow_channel_keeps_every_message_of_a_burst(
     tmp_path: Path, http_receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(outbox, "MAX_BACKLOG", 3)
-    release = http_receiver.hold.setdefault("/ob-slow", threading.Event())
-    slow = channels_store.Channel("slow", http_receiver.url("/ob-slow"))
-    channels_store.save(tmp_path, slow)
-    box = Outbox(tmp_path)
-    box.start()
+    slow, release, box = _held(tmp_path, http_receiver, "slow")
     try:
         box.put(slow, _message("m0"))
         wait_for(lambda: http_receiver.held.get("/ob-slow", 0) == 1)
