@@ -3,6 +3,7 @@ it; typed over, the run gets what was typed."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -49,3 +50,12 @@ def test_a_secret_with_choices_starts_on_the_stored_default(qtbot: QtBot) -> Non
     assert resolve(params, dialog.values()) == {"env": "prod"}
     combo.setCurrentText("dev")
     assert resolve(params, dialog.values()) == {"env": "dev"}
+
+
+def test_the_dialog_names_the_task_it_runs(qtbot: QtBot) -> None:
+    """Its title bar says so too, but a window manager may not show one."""
+    spec = TaskSpec(name="nightly", command="true", title="Nightly <b>backup</b>")
+    dialog = RunParamsDialog(spec, True)
+    qtbot.addWidget(dialog)
+    assert dialog.task_label.text() == "Task: Nightly <b>backup</b>"  # as typed, not markup
+    assert dialog.task_label.textFormat() == Qt.TextFormat.PlainText

@@ -6,6 +6,7 @@ what the engine would refuse, and says why next to the OK button instead of fail
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -69,6 +70,10 @@ class RunParamsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        self.task_label = QLabel(f"Task: {spec.display_name}")  # the title bar may not show
+        self.task_label.setObjectName("runTaskName")
+        self.task_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.task_label)
         if any(p.required and not (self._elsewhere and p.secret) for p in spec.params):
             note = QLabel("Fields marked * are required.")
             note.setEnabled(False)
