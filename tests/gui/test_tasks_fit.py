@@ -86,9 +86,16 @@ def test_a_width_the_user_set_stays_through_a_search_and_a_restart(
         tab.search.clear()
         qtbot.waitUntil(lambda: tab.proxy.rowCount() == 2)
         assert header.sectionSize(COL_TAGS) == 200
+        with qtbot.waitSignal(tab.model.loaded, timeout=15_000):  # every cell drawn again
+            tab.model.reload_now()
+        assert header.sectionSize(COL_TAGS) == 200
+        fitted = header.sectionSize(COL_STATUS)
+    add_task(ctx.store, TaskSpec(name="gamma", command="true", tags=["a-much-longer-tag"]))
     with shown_window(qtbot, ctx) as window:  # the window saved its layout as it closed
         window.tabs.setCurrentIndex(TAB_TASKS)
         window.resize(1440, 900)
         tab = window.tasks_tab
-        qtbot.waitUntil(lambda: tab.proxy.rowCount() == 2)
-        assert tab.table.horizontalHeader().sectionSize(COL_TAGS) == 200
+        qtbot.waitUntil(lambda: tab.proxy.rowCount() == 3)
+        header = tab.table.horizontalHeader()
+        assert header.sectionSize(COL_TAGS) == 200  # the user's, though the tags are longer
+        assert header.sectionSize(COL_STATUS) == fitted  # not the user's: fitted again

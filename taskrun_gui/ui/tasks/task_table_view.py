@@ -6,7 +6,7 @@ reach everything else on the tab."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QByteArray, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -57,21 +57,38 @@ class TaskTableView(QTableView):
         model.rowsInserted.connect(self.fit_columns)
         model.dataChanged.connect(self._grow_to_content)
 
-    def settle_header(self, restored: bool = False) -> None:
-        """Name stretches, the others are as wide as their text. `restored`: a saved header
-        state was just put back; its widths are the user's, unless an older version saved it
-        (its last column stretched over the room Name should have): then they are fitted."""
+    def settle_header(self, chosen: set[int] | None = None) -> None:
+        """Name stretches, the others are as wide as their text but for the `chosen` ones:
+        after a saved header state is put back, the columns whose width the user had set
+        (an older version's state, where the last column stretched, is fitted whole)."""
         header = self.horizontalHeader()
         older = header.stretchLastSection()
         header.setStretchLastSection(False)
         for col in range(header.count()):
             mode = QHeaderView.ResizeMode.Stretch if col == COL_NAME else _INTERACTIVE
             header.setSectionResizeMode(col, mode)
-        if restored and not older:
-            self._chosen = {c for c in range(header.count()) if c != COL_NAME}
-        else:
-            self._chosen.clear()
+        self._chosen = set() if older or chosen is None else chosen - {COL_NAME}
         self.fit_columns()
+
+    def chosen_columns(self) -> set[int]:
+        """The columns whose width the user set (to keep with the header's state)."""
+        return set(self._chosen)
+
+    def state_to_save(self) -> QByteArray:
+        """The header's state with the widths the columns had before giving way to a narrow
+        window (what was narrowed for lack of room is not a width to keep)."""
+        header = self.horizontalHeader()
+        narrowed = {col: header.sectionSize(col) for col in self._given}
+        self._resizing = True
+        try:
+            for col, width in self._given.items():
+                header.resizeSection(col, width)
+            state = header.saveState()
+            for col, width in narrowed.items():
+                header.resizeSection(col, width)
+        finally:
+            self._resizing = False
+        return state
 
     def _on_section_resized(self, col: int, _old: int, _new: int) -> None:
         if not self._resizing:
@@ -101,7 +118,8 @@ class TaskTableView(QTableView):
         header = self.horizontalHeader()
         grown = False
         for col in range(top.column(), bottom.column() + 1):
-            if col == COL_NAME or col in self._given or header.isSectionHidden(col):
+            skip = col == COL_NAME or col in self._given or col in self._chosen
+            if skip or header.isSectionHidden(col):
                 continue
             width = self.sizeHintForColumn(col)
             if width > header.sectionSize(col) and not (col == COL_TAGS and width > _TAGS_MAX):

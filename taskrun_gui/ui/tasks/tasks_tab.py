@@ -230,14 +230,16 @@ class TasksTab(QWidget):
         self.writes.add_examples()
 
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue("tasks/header", self.table.horizontalHeader().saveState())
+        settings.setValue("tasks/header", self.table.state_to_save())
+        settings.setValue("tasks/chosen", ",".join(map(str, sorted(self.table.chosen_columns()))))
         settings.setValue("tasks/splitter", self.splitter.saveState())
 
     def restore_state(self, settings: QSettings) -> None:
         header = settings.value("tasks/header")
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
-            self.table.settle_header(restored=True)  # its widths are the user's
+            chosen = str(settings.value("tasks/chosen", "") or "")
+            self.table.settle_header({int(c) for c in chosen.split(",") if c.isdigit()})
         splitter = settings.value("tasks/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
