@@ -3,10 +3,11 @@ channel that does not answer holds up its own messages (each try bounded by the 
 retried), never another channel's, nor the decisions about runs, the runs a chain starts, or
 the runs themselves. While it hangs (a delivery under way for longer than the timeout), at
 most MAX_BACKLOG of its messages wait: beyond, the oldest are dropped, and counted in the log
-as the lane ends; a channel that is only slow keeps every message. A message goes to its
-channel as the channel stands when it is sent (one removed meanwhile gets none). Each outcome
-is recorded (storage.notify_state); a failure is logged without the URL's secrets, and what a
-stopping host left unsent is counted in the log."""
+as the lane ends. A channel that is only slow keeps its burst, up to MAX_QUEUED (one that is
+down fails each message fast, and would otherwise gather them without end). A message goes to
+its channel as the channel stands when it is sent (one removed meanwhile gets none). Each
+outcome is recorded (storage.notify_state); a failure is logged without the URL's secrets,
+and what a stopping host left unsent is counted in the log."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from taskrun_gui.storage import channels_store, notify_state
 log = logging.getLogger(__name__)
 SAY_WAIT_S = 1.0  # a longer wait for the last deliveries, as a host stops, is said
 GRACE_S = 1.0  # then, for the threads to end once their retries' waits are cut short
-MAX_BACKLOG = 200  # messages of one channel waiting behind the one under way, at most
+MAX_BACKLOG = 200  # messages of a hanging channel waiting behind the one under way, at most
+MAX_QUEUED = 10 * MAX_BACKLOG  # of any channel: one that fails fast keeps no more either
 
 Item = tuple[channels_store.Channel, delivery.Message]
 Send = Callable[[channels_store.Channel, delivery.Message], None]
@@ -133,15 +135,15 @@ class _Lane:
 
     @property
     def left(self) -> int:
-        """Messages not sent: queued, under way, and dropped while the channel hung."""
+        """Messages not sent yet: queued, and the one under way (the dropped are said apart)."""
         with self._cond:
-            return len(self._items) + (self._busy_since is not None) + self._dropped
+            return len(self._items) + (self._busy_since is not None)
 
     def put(self, item: Item) -> None:
         with self._cond:
             since = self._busy_since
             hanging = since is not None and time.monotonic() - since > hang_after_s()
-            if hanging and len(self._items) >= MAX_BACKLOG:  # the oldest go
+            if len(self._items) >= (MAX_BACKLOG if hanging else MAX_QUEUED):  # the oldest go
                 self._items.popleft()
                 self._dropped += 1
                 if self._dropped == 1:

@@ -153,3 +153,26 @@ def test_a_stop_gives_up_on_a_hanging_channel_and_says_what_was_not_sent(
         release.set()  # the held POST ends; nothing after it is tried
     assert box.ended(30)
     assert [p.json()["title"] for p in http_receiver.at("/ob-hang")] == ["one"]
+
+
+def test_a_channel_that_is_down_keeps_at_most_max_queued(
+    tmp_path: Path, http_receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not hanging (each try would fail fast), yet a backlog without end is not kept."""
+    monkeypatch.setattr(outbox, "MAX_QUEUED", 4)
+    slow, release, box = _held(tmp_path, http_receiver, "down")
+    try:
+        box.put(slow, _message("m0"))
+        wait_for(lambda: http_receiver.held.get("/ob-down", 0) == 1)
+        for n in range(1, 8):
+            box.put(slow, _message(f"m{n}"))
+    finally:
+        release.set()
+    box.stop(30)
+    assert [p.json()["title"] for p in http_receiver.at("/ob-down")] == [
+        "m0",
+        "m4",
+        "m5",
+        "m6",
+        "m7",
+    ]
