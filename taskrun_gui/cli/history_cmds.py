@@ -243,8 +243,11 @@ def cmd_stats(store: Store, a: argparse.Namespace) -> int:
     return 0
 
 
+STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")  # written through fd 1
+
+
 def cmd_export_runs(store: Store, a: argparse.Namespace) -> int:
-    if a.out == "-":  # the runs are the output: the count goes to stderr
+    if a.out in STDOUT_NAMES:  # the runs are the output: the count goes to stderr
         n = run_export.write_runs(_filter(a), sys.stdout, ExportFormat(a.format))
         print(f"exported {n} run(s)", file=sys.stderr)
         return 0

@@ -10,6 +10,7 @@ never the file written aside."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import stat
@@ -68,10 +69,11 @@ def _names_a_stream(path: str | Path) -> bool:
         target = os.stat(path)
     except OSError:
         return False
-    for fd in (0, 1, 2):
+    for fd in (1, 2):  # what this process writes to (stdin would be a file read: replaced)
         with suppress(OSError):
             st = os.fstat(fd)
-            if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+            writes = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_RDONLY
+            if writes and (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
                 return True
     return False
 

@@ -72,3 +72,33 @@ def test_export_runs_to_stdout_with_a_dash(tmp_path: Path) -> None:
     assert ",hello," in res.stdout.splitlines()[1]
     assert "exported 1 run(s)" in res.stderr
     assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
+def test_export_runs_to_dev_stdout_redirected_to_a_file(tmp_path: Path) -> None:
+    """The rows reach the shell's file whole; the count goes to stderr, not over them."""
+    data = tmp_path / "d"
+    assert taskrun(data, "task", "add", "hello", "--command", "echo hi").returncode == 0
+    assert taskrun(data, "run", "hello", "--wait").returncode == 0
+    out = tmp_path / "runs.csv"
+    with open(out, "w") as fh:
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "taskrun_gui.cli",
+                "export-runs",
+                "--format",
+                "csv",
+                "--out",
+                "/dev/stdout",
+            ],
+            env=cli_env(data),
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert res.returncode == 0, res.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("id,task,") and ",hello," in lines[1] and len(lines) == 2
+    assert "exported 1 run(s)" in res.stderr

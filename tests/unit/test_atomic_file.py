@@ -75,3 +75,17 @@ def test_dev_stdout_redirected_to_a_file_is_appended_to_not_replaced(tmp_path: P
         subprocess.run([sys.executable, "-c", code], stdout=fh, check=True)
     assert out.read_text() == "previous\nEXPORT\nafter\n"
     assert out.stat().st_ino == inode
+
+
+def test_a_file_read_on_stdin_is_replaced_not_appended_to(tmp_path: Path) -> None:
+    """`taskrun export-runs --out c.csv < c.csv`: stdin is read, not written: one export."""
+    out = tmp_path / "c.csv"
+    out.write_text("old\n")
+    code = (
+        "from taskrun_gui.storage.atomic_file import atomic_text_file\n"
+        f"with atomic_text_file({str(out)!r}) as f:\n"
+        "    f.write('new\\n')\n"
+    )
+    with open(out) as stdin:
+        subprocess.run([sys.executable, "-c", code], stdin=stdin, check=True)
+    assert out.read_text() == "new\n"
