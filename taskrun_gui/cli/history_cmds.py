@@ -191,9 +191,11 @@ def cancel_queued(store: Store, recs: list[RunRecord]) -> int:
             shared = store.url is not None
             left = [r for r in recs if not run_claims.cancel_unclaimed(r, shared=shared)]
     if left:
-        with store.db.atomic():
+        with store.write_transaction():
+            queued = run_claims.still_queued([r.uid for r in left])
             for rec in left:
-                run_claims.request_control(rec.uid, Control.CANCEL)
+                if rec.uid in queued:
+                    run_claims.request_control(rec.uid, Control.CANCEL)
         nudge(store.locks_dir)
     return len(recs) - len(left)
 

@@ -161,6 +161,17 @@ def cancel_unclaimed(rec: RunRecord, shared: bool) -> bool:
     return True
 
 
+def still_queued(uids: list[str]) -> set[str]:
+    """Those of `uids` whose run is queued now (one may have started or ended since it was
+    read: a cancel meant for the queue must not stop it)."""
+    found: set[str] = set()
+    for start in range(0, len(uids), 500):  # chunks SQLite can bind
+        chunk = uids[start : start + 500]
+        query = Run.select(Run.uid).where(Run.uid.in_(chunk) & (Run.status == _QUEUED))
+        found.update(str(row.uid) for row in query)
+    return found
+
+
 def request_control(uid: str, control: Control) -> None:
     """Ask the host running run `uid` to cancel, pause or resume it (it acts within a poll)."""
     Run.update(control=str(control)).where(Run.uid == uid).execute()
