@@ -45,15 +45,19 @@ class TaskWrites(QObject):
         )
 
     def delete(self, task_id: int) -> None:
-        """Delete the task, then cancel its queued runs (they would still run, under a name
-        no list shows any more): here when this window holds them, else asked of their host."""
+        """Cancel the task's queued runs (they would still run, under a name no list shows
+        any more), then delete it: those this window holds at once, before anything else
+        can start one; the others, queued in the store, asked of their host afterwards."""
+        executor = self._ctx.executor
+        done = {r.uid for r in executor.queue() if r.task_id == task_id and executor.cancel(r.uid)}
 
         def write() -> list[RunRecord]:
-            tasks_repo.delete(task_id)
             waiting = RunFilter(task_id=task_id, statuses=[RunStatus.QUEUED])
-            return runs_repo.page_before(waiting, None, ALL_QUEUED)
+            queued = runs_repo.page_before(waiting, None, ALL_QUEUED)
+            tasks_repo.delete(task_id)
+            return queued
 
-        self._ctx.query.write(write, self._on_deleted, self._on_failed, self)
+        self._ctx.query.write(write, lambda q: self._on_deleted(q, done), self._on_failed, self)
 
     def add_examples(self) -> None:
         self._ctx.query.write(create_examples, self._on_examples_written, self._on_failed, self)
@@ -61,9 +65,17 @@ class TaskWrites(QObject):
     def _on_task_written(self, row: TaskRow) -> None:
         self.written.emit(row.id)
 
-    def _on_deleted(self, queued: list[RunRecord]) -> None:
+    def _on_deleted(self, queued: list[RunRecord], done: set[str]) -> None:
+        """The queued runs read with the delete (`done`: cancelled here already): one this
+        window took meanwhile is cancelled here, one it started is left to run, the others
+        are asked of their host."""
+        executor = self._ctx.executor
+        waiting = {r.uid for r in executor.queue()}
+        running = {r.uid for r in executor.running()}
         for rec in queued:
-            if not self._ctx.executor.cancel(rec.uid):
+            if rec.uid in waiting:
+                executor.cancel(rec.uid)
+            elif rec.uid not in done and rec.uid not in running:
                 self._ctx.writer.submit(ControlRequested(rec.uid, Control.CANCEL))
         self.written.emit(None)
 
