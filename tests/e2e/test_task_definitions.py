@@ -154,11 +154,8 @@ def test_flags_beside_from_toml_apply_over_the_file(tmp_path):
     d = tmp_path / "data"
     f = tmp_path / "t.toml"
     f.write_text('name = "x"\ncommand = "echo from file"\ntimeout = 9\n')
-    res = taskrun(
-        d,
-        "task", "add", "ft", "--from-toml", str(f), "--retries", "2", "--cron", "0 3 * * *",
-        "--tag", "nightly", "--title", "Nightly",
-    )  # fmt: skip
+    flags = ("--retries", "2", "--cron", "0 3 * * *", "--tag", "nightly", "--title", "Nightly")
+    res = taskrun(d, "task", "add", "ft", "--from-toml", str(f), *flags)
     assert res.returncode == 0, res.stderr
     (task,) = taskrun_json(d, "task", "list", "--json")
     shown = taskrun(d, "task", "show", "ft").stdout
