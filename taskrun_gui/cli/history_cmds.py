@@ -39,7 +39,7 @@ from taskrun_gui.storage.runs_repo import RunFilter
 def _filter(a: argparse.Namespace) -> RunFilter:
     flt = RunFilter(text=a.text, exit_code=a.exit_code)
     if a.task:
-        flt.task_id = tasks_repo.get(a.task).id
+        flt.task_id = tasks_repo.history_id(a.task)  # a deleted task's history too
     for s in a.status:
         try:
             flt.statuses.append(RunStatus(s))
@@ -215,7 +215,7 @@ def _check_pause_request(rec: RunRecord, control: Control) -> None:
 
 
 def cmd_stats(store: Store, a: argparse.Namespace) -> int:
-    scope = stats_repo.Scope(task_id=tasks_repo.get(a.task).id if a.task else None, days=a.days)
+    scope = stats_repo.Scope(task_id=tasks_repo.history_id(a.task) if a.task else None, days=a.days)
     if a.node_filter is not None:
         _known_node_or_fail(a.node_filter)
     by_rows = a.host is not None or a.node_filter is not None  # daily rows are per task

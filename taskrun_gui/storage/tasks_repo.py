@@ -115,6 +115,18 @@ def get(name_or_id: str | int) -> TaskRow:
     return _row(task)
 
 
+def history_id(name: str) -> int:
+    """The id whose runs `--task NAME` means in the history: the live task's, else that of
+    the task of this name deleted last (its history is kept, and asked for by its name)."""
+    live = find(name)
+    if live is not None:
+        return live.id
+    gone = Task.select(Task.id).where(Task.name == name).order_by(Task.deleted_at.desc()).first()
+    if gone is None:
+        raise TaskNotFoundError(f"no task named {shorten(name)!r}")
+    return int(gone.id)
+
+
 def find(name: str) -> TaskRow | None:
     try:
         return get(name)

@@ -276,3 +276,17 @@ def test_removing_a_task_cancels_its_queued_runs(tmp_path: Path) -> None:
         2: ("cancelled", "cancelled while queued"),
         3: ("cancelled", "cancelled while queued"),
     }
+
+
+def test_a_deleted_tasks_history_is_found_by_its_name(tmp_path: Path) -> None:
+    """Its history is kept, so `--task NAME` still finds it (it said "no task named")."""
+    data = tmp_path / "data"
+    ok(data, "task", "add", "gone", "--command", "echo kept")
+    ok(data, "run", "gone", "--wait")
+    ok(data, "task", "rm", "gone")
+    runs = taskrun_json(data, "runs", "--task", "gone", "--json")
+    assert [(r["task"], r["status"]) for r in runs] == [("gone", "success")]
+    assert "runs: 1" in ok(data, "stats", "--task", "gone")
+    assert "\tgone\tsuccess\tkept" in ok(data, "grep", "kept", "--task", "gone")
+    ok(data, "task", "add", "gone", "--command", "true")  # a new task of that name: its own
+    assert taskrun_json(data, "runs", "--task", "gone", "--json") == []
