@@ -5,11 +5,7 @@ warn, and a warning fails the test)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -18,32 +14,19 @@ from taskrun_gui.storage import runs_repo
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.history.history_columns import Col
 from taskrun_gui.ui.main_window import TAB_LOGS, TAB_TASKS, MainWindow
-from tests.gui.test_keyboard_and_fonts import _press, _window
-from tests.helpers import add_task, app_context, gone, py_task
+from tests.gui.test_keyboard_and_fonts import CTRL, Key, _press, ctx, window  # noqa: F401
+from tests.helpers import add_task, gone, py_task
 
 pytestmark = pytest.mark.qt_log_ignore(
     "This plugin does not support propagateSizeHints", "This plugin does not support raise"
 )
-Key = Qt.Key
-CTRL = Qt.KeyboardModifier.ControlModifier
 WAIT = 15_000
 
 
-@pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[AppContext]:
-    with app_context(tmp_path, workers=1) as context:
-        yield context
-
-
-@pytest.fixture
-def window(qtbot: QtBot, ctx: AppContext) -> Iterator[MainWindow]:
-    win = _window(qtbot, ctx)
-    yield win
-    win.close()
-
-
 def test_ctrl_p_and_ctrl_period_act_on_the_selected_run_in_logs(
-    qtbot: QtBot, window: MainWindow, ctx: AppContext
+    qtbot: QtBot,
+    window: MainWindow,  # noqa: F811
+    ctx: AppContext,  # noqa: F811
 ) -> None:
     row = add_task(ctx.store, py_task("sleepy", "import time; time.sleep(60)"))
     tasks, history = window.tasks_tab, window.history_tab
@@ -83,7 +66,11 @@ def test_ctrl_p_and_ctrl_period_act_on_the_selected_run_in_logs(
     assert stored is not None and stored.status is RunStatus.CANCELLED
 
 
-def test_the_tasks_tab_keeps_its_own_ctrl_p(qtbot: QtBot, window: MainWindow, ctx) -> None:
+def test_the_tasks_tab_keeps_its_own_ctrl_p(
+    qtbot: QtBot,
+    window: MainWindow,  # noqa: F811
+    ctx: AppContext,  # noqa: F811
+) -> None:
     row = add_task(ctx.store, py_task("sleepy", "import time; time.sleep(60)"))
     tasks = window.tasks_tab
     window.tabs.setCurrentIndex(TAB_LOGS)  # the Logs tab built: its keys exist
