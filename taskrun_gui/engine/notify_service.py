@@ -77,8 +77,7 @@ class NotifyService:
         self._thread = threading.Thread(target=self._loop, name="taskrun-notify", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
-        self.outbox.start()
+        self._thread.start()  # the outbox's lanes start with their channels' first messages
 
     def finished(self, rec: RunRecord, spec: TaskSpec | None, last: bool) -> None:
         """A run ended on this host (`last`: its chain of attempts ends with it)."""

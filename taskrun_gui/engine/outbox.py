@@ -40,9 +40,6 @@ class Outbox:
         self._lock = threading.Lock()
         self._closed = False
 
-    def start(self) -> None:
-        """Nothing to start: a channel's lane starts with its first message."""
-
     def put(self, channel: channels_store.Channel, message: delivery.Message) -> None:
         with self._lock:
             if self._closed:

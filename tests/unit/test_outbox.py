@@ -30,7 +30,6 @@ def _held(
     channel = channels_store.Channel(name, receiver.url(path))
     channels_store.save(tmp_path, channel)
     box = Outbox(tmp_path)
-    box.start()
     return channel, release, box
 
 
@@ -44,7 +43,6 @@ def test_a_message_goes_to_its_channel_as_it_stands_when_sent(
     for channel in (moved, gone):
         channels_store.save(tmp_path, channel)
     box = Outbox(tmp_path)
-    box.start()
     box.put(moved, _message("one"))  # held by the receiver: "two" waits behind it
     box.put(moved, _message("two"))
     box.put(gone, _message("three"))  # held too: "four" waits behind it
@@ -74,7 +72,6 @@ def test_a_channel_that_hangs_holds_up_only_its_own_messages(
     for channel in (stuck, mail):
         channels_store.save(tmp_path, channel)
     box = Outbox(tmp_path)
-    box.start()
     try:
         box.put(stuck, _message("one"))
         wait_for(lambda: http_receiver.held.get("/ob-stuck", 0) == 1)
@@ -141,7 +138,6 @@ def test_a_stop_gives_up_on_a_hanging_channel_and_says_what_was_not_sent(
     hang = channels_store.Channel("hang", http_receiver.url("/ob-hang"))
     channels_store.save(tmp_path, hang)
     box = Outbox(tmp_path)
-    box.start()
     for title in ("one", "two", "three"):
         box.put(hang, _message(title))
     try:
