@@ -8,7 +8,7 @@ import argparse
 from dataclasses import replace
 from typing import NoReturn
 
-from taskrun_gui.cli.common import fail, print_json, print_table, warn
+from taskrun_gui.cli.common import fail, print_json, print_table, tasks_named, warn
 from taskrun_gui.cli.options import duration_seconds
 from taskrun_gui.core import notify_rules
 from taskrun_gui.core.models import TaskSpec
@@ -111,8 +111,7 @@ def cmd_rm(store: Store, a: argparse.Namespace) -> int:
     channels_store.remove(store.data_dir, a.name)
     print(f"channel {a.name!r} removed")
     if names := task_links.notifying(a.name):
-        who = ("task " if len(names) == 1 else "tasks ") + ", ".join(repr(n) for n in names)
-        warn(f"{who} sent alerts to it (--notify): they now go nowhere")
+        warn(f"{tasks_named(names)} sent alerts to it (--notify): they now go nowhere")
     return 0
 
 

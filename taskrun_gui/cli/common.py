@@ -70,6 +70,11 @@ def replay_and_tell(store: Store) -> None:
         warn("some run records are still waiting for the history store to accept writes")
 
 
+def tasks_named(names: list[str]) -> str:
+    """ "task 'a'" or "tasks 'a', 'b'": the tasks a message is about."""
+    return ("task " if len(names) == 1 else "tasks ") + ", ".join(repr(n) for n in names)
+
+
 def warn(message: str) -> None:
     print(f"taskrun: warning: {message}", file=sys.stderr)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from taskrun_gui.cli import history_cmds
-from taskrun_gui.cli.common import warn
+from taskrun_gui.cli.common import tasks_named, warn
 from taskrun_gui.core.models import RunStatus
 from taskrun_gui.storage import runs_repo, task_links, tasks_repo
 from taskrun_gui.storage.db import Store
@@ -29,6 +29,5 @@ def cmd_rm(store: Store, a: argparse.Namespace) -> int:
     if len(queued) > done:  # held by a host: it cancels them within a second
         print(f"cancel requested for its {len(queued) - done} queued run(s)")
     if names := task_links.starting(row.name):
-        who = ("task " if len(names) == 1 else "tasks ") + ", ".join(repr(n) for n in names)
-        warn(f"{who} chained to it (--then): that link now starts nothing")
+        warn(f"{tasks_named(names)} chained to it (--then): that link now starts nothing")
     return 0
