@@ -8,18 +8,13 @@ import argparse
 
 from taskrun_gui.cli import history_cmds
 from taskrun_gui.cli.common import tasks_named, warn
-from taskrun_gui.core.models import RunStatus
 from taskrun_gui.storage import runs_repo, task_links, tasks_repo
 from taskrun_gui.storage.db import Store
-from taskrun_gui.storage.runs_repo import RunFilter
-
-ALL = 10**9  # a page that holds every queued run of the task
 
 
 def cmd_rm(store: Store, a: argparse.Namespace) -> int:
     row = tasks_repo.get(a.name)
-    waiting = RunFilter(task_id=row.id, statuses=[RunStatus.QUEUED])
-    queued = runs_repo.page_before(waiting, None, ALL)
+    queued = runs_repo.queued_of_task(row.id)
     done = history_cmds.cancel_queued(store, queued) if queued else 0  # before: none starts
     with store.db.atomic():
         tasks_repo.delete(row.id)

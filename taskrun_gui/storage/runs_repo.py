@@ -181,6 +181,12 @@ def queued() -> list[RunRecord]:
     return [to_record(r) for r in rows]
 
 
+def queued_of_task(task_id: int) -> list[RunRecord]:
+    """The task's queued runs, newest first (what deleting the task cancels)."""
+    rows = Run.select().where((Run.task == task_id) & (Run.status == str(RunStatus.QUEUED)))
+    return [to_record(r) for r in rows.order_by(Run.id.desc())]
+
+
 def ids_by_uid(uids: list[str]) -> dict[str, int]:
     """The row ids of runs by uid (those in the store), in chunks SQLite can bind."""
     found: dict[str, int] = {}

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from taskrun_gui.core.models import Control, RunRecord, RunStatus, TaskSpec
+from taskrun_gui.core.models import Control, RunRecord, TaskSpec
 from taskrun_gui.core.run_events import ControlRequested
 from taskrun_gui.core.validation import MAX_TITLE
 from taskrun_gui.storage import runs_repo, tasks_repo
-from taskrun_gui.storage.runs_repo import RunFilter
 from taskrun_gui.storage.tasks_repo import TaskRow
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.tasks.example_tasks import create_examples
-
-ALL_QUEUED = 10**9  # a page that holds every queued run of a task
 
 
 def copy_name(name: str, taken: set[str]) -> str:
@@ -52,8 +49,7 @@ class TaskWrites(QObject):
         done = {r.uid for r in executor.queue() if r.task_id == task_id and executor.cancel(r.uid)}
 
         def write() -> list[RunRecord]:
-            waiting = RunFilter(task_id=task_id, statuses=[RunStatus.QUEUED])
-            queued = runs_repo.page_before(waiting, None, ALL_QUEUED)
+            queued = runs_repo.queued_of_task(task_id)
             tasks_repo.delete(task_id)
             return queued
 
