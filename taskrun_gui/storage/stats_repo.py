@@ -84,16 +84,17 @@ def run_stats(scope: Scope) -> RunStats:
     duration_ms) index (a range of days holds the runs run in it); beyond, the figures are
     those of `stats_from_days` (histograms merged with numpy): building a DayAggregate per
     row costs over a second for two years of fifty tasks, the sums in SQL a few ms."""
+    if scope.task_id is not None and scope.days is None and _final_runs(scope) <= EXACT_LIMIT:
+        exact = task_stats.all_time(scope.task_id)  # the same figures, in SQL
+        if exact is not None:
+            return exact
     sums = [fn.SUM(getattr(TaskDay, c)) for c in _COUNT_COLUMNS]
     extra = [fn.SUM(TaskDay.duration_count), fn.SUM(TaskDay.total_ms)]
     extra += [fn.MIN(TaskDay.min_ms), fn.MAX(TaskDay.max_ms)]
     row = day_filter(TaskDay.select(*sums, *extra), scope).tuples().get()
     counts = {c: int(v or 0) for c, v in zip(_COUNT_COLUMNS, row[: len(sums)], strict=True)}
     if sum(counts.values()) <= EXACT_LIMIT:
-        exact = None
-        if scope.task_id is not None and scope.days is None:
-            exact = task_stats.all_time(scope.task_id)  # the same figures, in SQL
-        return exact or stats_from_runs(_finished_pairs(scope))
+        return stats_from_runs(_finished_pairs(scope))
     timed, total_ms = int(row[len(sums)] or 0), int(row[len(sums) + 1] or 0)
     min_ms, max_ms = row[len(sums) + 2], row[len(sums) + 3]
     stats = RunStats(
@@ -108,6 +109,18 @@ def run_stats(scope: Scope) -> RunStats:
         stats.p95_s = _seconds(durations.hist_percentile(hist, 95))
     stats.min_s, stats.max_s = _seconds(min_ms), _seconds(max_ms)
     return stats
+
+
+def _final_runs(scope: Scope) -> int:
+    """The scope's final runs, summed over the daily aggregates as one expression in plain
+    SQL: a quarter of the time of the twelve sums through the ORM, which one task's all time
+    does not need when it is exact."""
+    conds, args = day_conds(scope)
+    where = "".join((" AND " if i else " WHERE ") + c for i, c in enumerate(conds))
+    total = backend.read(
+        f"SELECT SUM({' + '.join(_COUNT_COLUMNS)}) FROM task_day{where}", args
+    ).fetchone()[0]
+    return int(total or 0)
 
 
 def day_filter(query: Any, scope: Scope) -> Any:
