@@ -80,7 +80,11 @@ class DurationChart(QWidget):
         dash = pg.QtCore.Qt.PenStyle.DashLine
         self.band_top = self.item.plot(pen=pg.mkPen(_BAND, width=1, style=dash), name="p95")
         self.median = self.item.plot(pen=pg.mkPen(_BAND, width=2), name="median (20 runs)")
-        self.band = pg.FillBetweenItem(self.median, self.band_top, brush=QColor(59, 130, 246, 45))
+        # between the curves the items draw: they are clipped to the view again when the
+        # range moves, and only they say so (a fill of the items kept the old range's span)
+        self.band = pg.FillBetweenItem(
+            self.median.curve, self.band_top.curve, brush=QColor(59, 130, 246, 45)
+        )
         self.item.addItem(self.band)
         self.points: dict[str, pg.PlotDataItem] = {}
         for status in STATUSES:
@@ -141,7 +145,7 @@ class DurationChart(QWidget):
         for status, item in self.points.items():
             item.setData(*shown.points.get(status, (empty, empty)))
         self.slow_points.setData(*shown.slow)
-        with QSignalBlocker(self.median):  # the band's outline is rebuilt once, not twice
+        with QSignalBlocker(self.median.curve):  # the band's outline is rebuilt once, not twice
             self.median.setData(shown.band.x, shown.band.p50)
         self.band_top.setData(shown.band.x, shown.band.p95)
         self.band.setVisible(len(shown.band.x) > 1)  # an empty outline keeps its old fill

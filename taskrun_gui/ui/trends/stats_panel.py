@@ -104,7 +104,9 @@ class StatsPanel(QWidget):
                 f"Flakiness: {verdict} (flips {flip_rate:.0%} of the last runs)"
             )
         self.sample_label.setText(
-            f"Durations: {shown:,} of {total:,} runs, sampled evenly over time" if sampled else ""
+            f"Durations: {shown:,} of {total:,} timed runs, sampled evenly over time"
+            if sampled
+            else ""
         )
 
 
