@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 from taskrun_gui.cli import channel_cmds, secret_cmds
@@ -224,8 +223,8 @@ def next_run_ms(row: tasks_repo.TaskRow) -> int | None:
     """The stored next fire time, or (no host has looked yet) the one the schedule gives."""
     if row.next_fire_at is not None or not row.spec.schedule.is_set or not row.spec.enabled:
         return row.next_fire_at
-    now = datetime.now().astimezone()
-    anchor = datetime.fromtimestamp((row.last_fire_at or row.created_at) / 1000).astimezone()
+    now = schedule_mod.system_clock()
+    anchor = schedule_mod.local_time((row.last_fire_at or row.created_at) / 1000)
     fire = schedule_mod.next_fire(row.spec.schedule, now, anchor=anchor)
     return None if fire is None else int(fire.timestamp() * 1000)
 

@@ -2,16 +2,20 @@
 
 Cron expressions are evaluated by cronsim (5 fields, or 6 with a leading seconds field, which
 cronsim supports natively). Datetimes are time-zone aware; a naive one is taken as system local
-time. Cron fire times are computed in the time zone of the datetime passed in: pass a ZoneInfo
-for DST-correct wall-clock schedules, since a fixed offset (what `datetime.now().astimezone()`
-gives) is only right until the next DST change (the scheduler recomputes after every fire).
+time. Cron fire times are computed in the time zone of the datetime passed in: system_clock
+gives a ZoneInfo, DST-correct wall-clock schedules; a fixed offset (what
+`datetime.now().astimezone()` gives) is only right until the next DST change.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
 
@@ -36,8 +40,37 @@ _NAMES = {
 
 
 def system_clock() -> datetime:
-    """Now, aware, in the system's local time zone (a fixed offset)."""
-    return datetime.now().astimezone()
+    """Now, aware, in the system's time zone with its DST rules (see local_zone)."""
+    return local_time(time.time())
+
+
+def local_time(epoch_s: float) -> datetime:
+    """An instant as an aware local datetime. In a ZoneInfo: the cron times after it are the
+    zone's wall-clock times across a DST change, and an hour repeated when clocks go back
+    keeps its fires once (a fixed offset gave them again an hour later, and every time
+    past the next change an hour off)."""
+    zone = local_zone()
+    if zone is None:  # no zone the tz database knows: the offset of that instant
+        return datetime.fromtimestamp(epoch_s).astimezone()
+    return datetime.fromtimestamp(epoch_s, tz=zone)
+
+
+def local_zone() -> ZoneInfo | None:
+    """The system's zone, as TZ names it (a zone name or a file) or else /etc/localtime;
+    None where neither is one the tz database knows (a POSIX rule string, Windows)."""
+    return _zone(os.environ.get("TZ"))
+
+
+@lru_cache(maxsize=8)
+def _zone(tz: str | None) -> ZoneInfo | None:
+    name = "/etc/localtime" if tz is None else tz.removeprefix(":")
+    try:
+        if name.startswith("/"):
+            with open(name, "rb") as f:
+                return ZoneInfo.from_file(f, key=name)
+        return ZoneInfo(name or "UTC")  # an empty TZ is UTC
+    except (OSError, ValueError, ZoneInfoNotFoundError):
+        return None
 
 
 def validate_schedule(s: Schedule) -> list[str]:
