@@ -89,9 +89,15 @@ def run_on(
             exit_when_idle=True,
             on_finished=on_finished,
             on_output=echo.output if a.follow else None,
+            # Ctrl+C: the batch's runs that have not started are cancelled, as `run --wait`'s
+            # here are (they were left queued, and the next taskrun ran them)
+            cancel_on_stop=lambda rec: (rec.first_uid or rec.uid) in roots,
         )
         finals = [mine[rec.uid] for rec in recs]
-        return run_cmds._report(finals, a.json)
+        code = run_cmds._report(finals, a.json)
+        if host.stopped_by_signal:  # 130 for Ctrl+C, 143 for SIGTERM, as a shell says
+            return 128 + host.stopped_by_signal
+        return code
     if host is not None:
         host.close()
     finals = run_cmds._wait_chains(store, [rec.uid for rec in recs], a.follow, a.workers)
