@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from taskrun_gui.cli.common import warn
 from taskrun_gui.cli.log_notice import tell_log_error
-from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.timefmt import human_bytes
 from taskrun_gui.engine.host_events import (
     HostEvent,
@@ -175,9 +175,7 @@ class _Serving:
         if running and self.on_stop == "cancel":
             said.append(f"cancelling {_runs(len(running), 'running')}")
         elif running:
-            said.append(
-                f"waiting for {_runs(len(running), 'running')} to end (Ctrl+C again cancels)"
-            )
+            said.append(_waiting_for(running))
         if said:
             _say("stopping: " + "; ".join(said))
         if self.on_stop == "cancel":
@@ -188,6 +186,21 @@ class _Serving:
     def on_signal(self, signum: int, _frame: object) -> None:
         self.host.stopped_by_signal = signum  # asked to stop: no successor takes its place
         self.home.call_soon(self.stop_asked)  # not in the middle of what the host is doing
+
+
+def _waiting_for(running: list[RunRecord]) -> str:
+    """What a stop waits for; a paused run ends only once resumed, so it is named (the wait
+    for it looked like a hang)."""
+    paused = sum(1 for rec in running if rec.status is RunStatus.PAUSED)
+    going = len(running) - paused
+    if not paused:
+        return f"waiting for {_runs(going, 'running')} to end (Ctrl+C again cancels)"
+    what = " and ".join([_runs(going, "running")] * (going > 0) + [_runs(paused, "paused")])
+    if going:
+        resume = "resume the paused one" if paused == 1 else "resume the paused ones"
+    else:
+        resume = "resume it" if paused == 1 else "resume them"
+    return f"waiting for {what} to end: {resume}, or Ctrl+C again cancels"
 
 
 def _say(message: str) -> None:

@@ -81,3 +81,34 @@ def test_a_second_ctrl_c_cancels_the_running_run(tmp_path: Path) -> None:
     assert "run 1 of 'stuck': cancelled" in out
     (run,) = taskrun_json(data, "runs", "--json")
     assert run["status"] == "cancelled"
+
+
+def test_a_stop_names_the_paused_run_it_waits_for_and_ends_once_it_is_resumed(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    gate, started = tmp_path / "gate", tmp_path / "started"
+    line = f"touch {started}; while [ ! -e {gate} ]; do sleep 0.05; done; echo done"
+    assert taskrun(data, "task", "add", "held", "--command", line).returncode == 0
+    proc = _start(data, "held", "--wait")
+    try:
+        wait_for(lambda: started.exists() or proc.poll() is not None, timeout=30)
+        assert taskrun(data, "pause", "1").returncode == 0
+        wait_for(lambda: taskrun_json(data, "runs", "--json")[0]["status"] == "paused", 30)
+        proc.send_signal(signal.SIGINT)
+        assert proc.stderr is not None
+        assert proc.stderr.readline() == (
+            "taskrun: stopping: waiting for 1 paused run to end: resume it, or Ctrl+C again "
+            "cancels\n"
+        )
+        gate.touch()
+        assert proc.poll() is None  # paused: it has not seen the gate
+        assert taskrun(data, "resume", "1").returncode == 0
+        out, err = proc.communicate(timeout=60)
+    finally:
+        gate.touch()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert taskrun_json(data, "runs", "--json")[0]["status"] == "success"
