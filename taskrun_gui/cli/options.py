@@ -133,7 +133,10 @@ def duration_seconds(text: str) -> int:
         raise ValueError(
             f"must be a duration {DURATION_RANGE} (e.g. 30s, 5m, 2h), not {_shown(text)}"
         )
-    return int(value)
+    seconds = round(value)
+    if abs(value - seconds) > 1e-6:  # 2.9s was cut to 2 s without a word; 0.1h is 360 s
+        raise ValueError(f"must be whole seconds: {_shown(text)} is {value:g} s")
+    return seconds
 
 
 def every(text: str) -> str:

@@ -119,3 +119,14 @@ def test_durations_have_a_range() -> None:
     for text in ("3651d", "0.5s", "", "5 weeks", "٣s"):
         with pytest.raises(ValueError, match=r"from 1 s to 3650 d"):
             duration_seconds(text)
+
+
+def test_a_duration_is_whole_seconds_not_cut_to_them() -> None:
+    assert (duration_seconds("1.5m"), duration_seconds("0.1h"), duration_seconds("2.0s")) == (
+        90,
+        360,
+        2,
+    )
+    for text in ("2.9s", "1.5s", "0.001h"):
+        with pytest.raises(ValueError, match=r"must be whole seconds"):
+            duration_seconds(text)
