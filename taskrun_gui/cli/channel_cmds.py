@@ -46,6 +46,8 @@ def apply_task_options(spec: TaskSpec, a: argparse.Namespace) -> TaskSpec:
             grace = None if a.grace == "default" else duration_seconds(a.grace)
         except ValueError as exc:
             fail(f"--grace: {exc}", 2)
+        if grace is not None and not spec.schedule.is_set:
+            fail("--grace: only for a scheduled task (late is judged against its schedule)", 2)
     return replace(spec, notify=notify, then=then, grace_seconds=grace)
 
 

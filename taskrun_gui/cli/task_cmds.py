@@ -161,6 +161,9 @@ def _apply_schedule(sched: Schedule, a: argparse.Namespace) -> Schedule:
         sched = replace(sched, overlap=OverlapPolicy(a.overlap))
     if a.missed:
         sched = replace(sched, missed=MissedPolicy(a.missed))
+    given = [flag for flag, value in (("--overlap", a.overlap), ("--missed", a.missed)) if value]
+    if given and not sched.is_set:  # they were kept, doing nothing, without a word
+        fail(f"{' and '.join(given)}: only for a scheduled task (give --cron, --every or --at)", 2)
     return sched
 
 

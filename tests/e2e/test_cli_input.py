@@ -96,6 +96,24 @@ def test_bad_task_numbers_and_empty_schedules_write_no_task(tmp_path: Path) -> N
     assert [t["name"] for t in taskrun_json(d, "task", "list", "--json")] == ["keep"]
 
 
+def test_schedule_settings_without_a_schedule_are_refused_not_dropped(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    for extra in (["--overlap", "allow"], ["--missed", "once"], ["--grace", "10m"]):
+        res = taskrun(d, "task", "add", "t", "--command", "true", *extra)
+        assert res.returncode == 2, extra
+        assert _one_line(res).startswith(f"taskrun: {extra[0]}: only for a scheduled task")
+    res = taskrun(d, "task", "add", "t", "--command", "true", "--every", "2.9s")
+    assert res.returncode == 2 and "must be whole seconds" in _one_line(res), res.stderr
+    assert taskrun_json(d, "task", "list", "--json") == []
+    assert taskrun(d, "task", "add", "t", "--command", "true", "--every", "5m").returncode == 0
+    res = taskrun(d, "task", "edit", "t", "--no-schedule", "--missed", "skip")
+    assert res.returncode == 2, res.stderr
+    ok = taskrun(d, "task", "edit", "t", "--missed", "skip", "--overlap", "allow", "--grace", "1m")
+    assert ok.returncode == 0, ok.stderr
+    [task] = taskrun_json(d, "task", "list", "--json")
+    assert task["version"] == 2  # the refused edit wrote nothing
+
+
 def test_host_and_history_numbers(tmp_path: Path) -> None:
     d = tmp_path / "data"
     for args in (

@@ -104,7 +104,7 @@ def test_a_stop_names_the_paused_run_it_waits_for_and_ends_once_it_is_resumed(
         gate.touch()
         assert proc.poll() is None  # paused: it has not seen the gate
         assert taskrun(data, "resume", "1").returncode == 0
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         gate.touch()
         if proc.poll() is None:

@@ -19,9 +19,9 @@ def test_ctrl_c_cancels_the_batch_runs_not_started_and_exits_130(
     gate, started = tmp_path / "gate", tmp_path / "started"
     line = f"touch {started}; while [ ! -e {gate} ]; do sleep 0.05; done; echo done"
     assert taskrun(hosts, "task", "add", "slow", "--command", line).returncode == 0
+    args = ["run", "slow", "--on", "web1", "--repeat", "3", "--parallel", "1", "--wait"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "taskrun_gui.cli", "run", "slow", "--on", "web1"]
-        + ["--repeat", "3", "--parallel", "1", "--wait"],
+        [sys.executable, "-m", "taskrun_gui.cli", *args],
         env=cli_env(hosts, HOME=str(ssh_home)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
