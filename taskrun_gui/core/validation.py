@@ -226,7 +226,10 @@ def validate_task(
     """Every problem with `spec`; empty when it can be saved. `check_environment` also checks
     that interpreters exist on this machine, and with `check_cwd` that its working directory
     does: only when it is being set (a folder gone since must not block other edits; an
-    imported definition comes from another machine)."""
+    imported definition comes from another machine). A task that runs on other hosts (its
+    targets) is not held to this machine's folders and programs: the target says what it
+    lacks when the run starts there."""
+    check_environment = check_environment and not spec.targets
     errors: list[FieldError] = []
     if (msg := validate_name(spec.name)) is not None:
         errors.append(FieldError("name", msg))

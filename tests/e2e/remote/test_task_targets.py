@@ -101,3 +101,16 @@ def test_a_scheduled_task_runs_on_its_targets(hosts, ssh_home):
     run = scheduled()[0]
     assert run["host"] == "db1"
     assert Path(str(run["log_path"])).read_bytes() == b"on db1\n"
+
+
+def test_a_task_for_other_hosts_may_name_a_folder_only_they_have(tmp_path, hosts, ssh_home):
+    folder = tmp_path / "only-on-the-target"
+    res = taskrun(hosts, "task", "add", "here", "--command", "pwd", "--cwd", str(folder))
+    _one_line_error(res, 1, "cwd: the working directory")  # this machine's: checked
+    add = ["task", "add", "there", "--command", "pwd", "--cwd", str(folder), "--on", "web1"]
+    assert taskrun(hosts, *add).returncode == 0
+    folder.mkdir()  # the target is this machine: the folder appears there
+    res = taskrun(hosts, "run", "there", "--wait", "--json", timeout=120, **_env(ssh_home))
+    assert res.returncode == 0, res.stderr
+    [run] = json.loads(res.stdout)
+    assert Path(run["log_path"]).read_bytes() == f"{folder}\n".encode()
