@@ -10,7 +10,7 @@ import argparse
 import os
 from typing import Any
 
-from taskrun_gui.cli.common import fail, print_json, print_table
+from taskrun_gui.cli.common import fail, print_json, print_table, tasks_named, warn
 from taskrun_gui.core import hosts as hosts_mod
 from taskrun_gui.core.hosts import HostDef, HostError
 from taskrun_gui.core.timefmt import ms_to_iso
@@ -129,9 +129,24 @@ def cmd_show(store: Store, a: argparse.Namespace) -> int:
 
 
 def cmd_rm(store: Store, a: argparse.Namespace) -> int:
+    """Removed as asked; what named it is said, since it now fails: the tasks whose --on
+    names it, and the runs queued for it."""
+    from taskrun_gui.core.models import RunStatus
+    from taskrun_gui.storage import runs_repo, tasks_repo
+
+    users = sorted(t.name for t in tasks_repo.list_all() if a.name in t.spec.targets)
+    queued = runs_repo.count(runs_repo.RunFilter(statuses=[RunStatus.QUEUED], host=a.name))
     if not hosts_repo.remove(a.name):
         fail(f"host {a.name!r} not found (see `taskrun host list`)")
     print(f"host {a.name} removed")
+    if users:
+        one = len(users) == 1
+        warn(
+            f"{tasks_named(users)} still name{'s' * one} it in --on: "
+            f"{'its' if one else 'their'} runs fail until edited (task edit NAME --on …)"
+        )
+    if queued:
+        warn(f"{queued} run{'s' * (queued != 1)} queued for it will end in error (no such host)")
     return 0
 
 

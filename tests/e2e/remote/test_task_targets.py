@@ -114,3 +114,16 @@ def test_a_task_for_other_hosts_may_name_a_folder_only_they_have(tmp_path, hosts
     assert res.returncode == 0, res.stderr
     [run] = json.loads(res.stdout)
     assert Path(run["log_path"]).read_bytes() == f"{folder}\n".encode()
+
+
+def test_removing_a_host_names_the_tasks_that_still_target_it(hosts):
+    add = ["task", "add", "dep", "--command", "true", "--on", "web2", "--on", "tag:web"]
+    assert taskrun(hosts, *add).returncode == 0
+    res = taskrun(hosts, "host", "rm", "web2")
+    assert res.returncode == 0 and res.stdout == "host web2 removed\n", res.stderr
+    assert res.stderr == (
+        "taskrun: warning: task 'dep' still names it in --on: its runs fail until edited "
+        "(task edit NAME --on …)\n"
+    )
+    res = taskrun(hosts, "host", "rm", "db1")  # no task names it
+    assert (res.returncode, res.stderr) == (0, "")
