@@ -45,6 +45,8 @@ def _definition(a: argparse.Namespace) -> HostDef:
     identity = None
     if a.identity:
         identity = os.path.abspath(os.path.expanduser(a.identity))
+        if os.path.isdir(identity):
+            fail(f"--identity: {a.identity}: a folder, not a private key file", code=2)
         if not os.path.isfile(identity):
             fail(f"--identity: {a.identity}: no such file", code=2)
         if not _is_private_key(identity):

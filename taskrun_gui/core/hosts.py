@@ -70,10 +70,11 @@ def parse_ssh(text: str) -> tuple[str | None, str, int | None]:
             raise HostError("--ssh: an IPv6 address goes in brackets: [ADDRESS]:PORT")
         port_text = tail[1:] if tail else None
     else:
-        address, _, port_text = rest.partition(":")
-        port_text = port_text or None
+        address, sep, port_text = rest.partition(":")
+        port_text = port_text if sep else None  # "host:" names no port: not port 22
     if port_text is not None:
-        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        # ASCII digits only: str.isdigit takes "٣" (and int() reads it as 3)
+        if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
             raise HostError(f"--ssh: port {port_text!r} is not a number from 1 to 65535")
         port = int(port_text)
     if not address or not (_ADDRESS_RE.match(address) or ":" in address):

@@ -105,6 +105,7 @@ def test_bad_host_input_is_one_line_and_writes_nothing(tmp_path, ssh_home):
         (["host", "add", "a/b", "--ssh", "127.0.0.1"], "host name 'a/b'"),
         (["host", "add", "web1", "--ssh", "x y"], "is not [USER@]ADDRESS[:PORT]"),
         (["host", "add", "web1", "--ssh", "h", "--identity", "/nope"], "--identity: /nope"),
+        (["host", "add", "web1", "--ssh", "h", "--identity", "/tmp"], "/tmp: a folder, not a"),
         (["host", "show", "nope"], "host 'nope' not found"),
         (["host", "rm", "nope"], "host 'nope' not found"),
     ]
