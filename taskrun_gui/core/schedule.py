@@ -228,13 +228,19 @@ class FirePlan:
 
 
 def plan_fires(
-    s: Schedule, last_fire: datetime | None, now: datetime, missed: MissedPolicy
+    s: Schedule,
+    last_fire: datetime | None,
+    now: datetime,
+    missed: MissedPolicy,
+    due_within: timedelta | None = None,
 ) -> FirePlan:
     """The fires due in (last_fire, now], never a burst.
 
-    One passed fire time always runs. More than one means the app was closed or the machine
-    slept: `skip` runs none, `once` runs the latest. Either way `last_fire` in the plan moves to
-    the latest passed fire time, which keeps every_seconds on its grid. Pass the creation time as
+    One passed fire time runs, unless `skip` and it passed more than `due_within` ago (the
+    host was not there at that time: missed, not late; an `at` time runs however late).
+    More than one means the app was closed or the machine slept: `skip` runs none, `once`
+    runs the latest. Either way `last_fire` in the plan moves to the latest passed fire time,
+    which keeps every_seconds on its grid. Pass the creation time as
     last_fire for a schedule that never fired; None means "from now": nothing is due (except an
     `at` time that has passed, which then runs once).
     """
@@ -249,7 +255,11 @@ def plan_fires(
         return plan
     plan.last_fire = latest
     if passed == 1:
-        plan.run = [first or latest]
+        fire = first or latest
+        # a one-off `at` time runs however late: it comes once
+        stale = due_within is not None and not s.at and now - fire > due_within
+        if not (stale and missed == MissedPolicy.SKIP):
+            plan.run = [fire]
     elif missed == MissedPolicy.ONCE:
         plan.run = [latest]
     return plan

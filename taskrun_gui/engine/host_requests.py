@@ -77,6 +77,10 @@ def start_fired(host: EngineHost, fires: list[Fire]) -> None:
         if busy and policy is OverlapPolicy.SKIP:
             log.info("schedule of %s skipped: a run is still going", task.name)
             continue
+        waiting = any(r.task_id == task.id and r.trigger is Trigger.SCHEDULE for r in host.queue())
+        if waiting and policy is OverlapPolicy.QUEUE:  # one waits its turn: never a backlog
+            log.info("schedule of %s: a fire already waits for the run that goes", task.name)
+            continue
         try:
             hosts = target_hosts(task.spec)
             host.enqueue(task.id, task.version, task.spec, {}, Trigger.SCHEDULE, hosts=hosts)

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.models import OverlapPolicy, RunRecord, TaskSpec, Trigger
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.run_queue import RunQueue
 from taskrun_gui.engine.runner import RunJob
@@ -215,6 +215,8 @@ class RunBoard:
             running_here = sum(
                 1 for a in live if a.record.task_id == rec.task_id and a.record.host == rec.host
             )
+            if running_here and _after_the_running_one(rec, spec):
+                continue  # its end starts this one
             if running_here >= spec.max_concurrent:  # this host's end starts the next
                 look.full.add((rec.task_id, rec.host))
                 continue
@@ -237,3 +239,9 @@ class RunBoard:
                 active.lock.release()
             more = bool(self._queue) or any(not a.ended for a in self._active.values())
         return active, more
+
+
+def _after_the_running_one(rec: RunRecord, spec: TaskSpec) -> bool:
+    """A fire of a schedule whose overlap is `queue` waits for the task's run that goes,
+    whatever its max_concurrent (it ran beside it, as `allow` does)."""
+    return rec.trigger is Trigger.SCHEDULE and spec.schedule.overlap is OverlapPolicy.QUEUE

@@ -66,7 +66,7 @@ class Scheduler:
             # what this host fired itself counts too, so a fire is never acted on twice
             anchor_ms = max(task.last_fire_at or task.created_at, self._fired.get(task.id, 0))
             anchor = _dt(anchor_ms, now)
-            plan = sched.plan_fires(s, anchor, now, s.missed)
+            plan = sched.plan_fires(s, anchor, now, s.missed, due_within=LATE_TOLERANCE)
             run = plan.run
             if (
                 not run

@@ -64,6 +64,29 @@ def test_overlap_skip_does_not_pile_up(qtbot, service, store):
         assert before.finished_at is not None and after.started_at >= before.finished_at
 
 
+def test_overlap_queue_runs_one_after_another_with_at_most_one_waiting(qtbot, service, store):
+    """Fires while a run goes wait for it, whatever max_concurrent allows, and never pile
+    up: at most one waits (it ran beside the first, as `allow` does, with a growing queue)."""
+    every = Schedule(every_seconds=1, overlap=OverlapPolicy.QUEUE)
+    spec = shell_task("queued", "sleep 1.5", schedule=every)
+    spec.max_concurrent = 5
+    task = add_task(store, spec)
+    finished: list = []
+    queued_at_finish: list[int] = []
+
+    def on_finished(rec) -> None:
+        finished.append(rec)
+        queued_at_finish.append(len(service.queue()))
+
+    service.run_finished.connect(on_finished)
+    qtbot.waitUntil(lambda: len(finished) >= 3, timeout=30_000)
+    assert max(queued_at_finish[:3]) <= 1, queued_at_finish
+    assert service.writer.flush(10)
+    runs = sorted((r for r in _runs(task.id) if r.started_at), key=lambda r: r.started_at)
+    for before, after in itertools.pairwise(runs):
+        assert before.finished_at is not None and after.started_at >= before.finished_at
+
+
 def test_only_the_serving_host_fires_schedules(qtbot, store):
     first, second = Host(store, 1), Host(store, 1)
     try:
