@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from taskrun_gui.core.models import RunStatus
 
+TRIGGER_KEYS = ("TRIGGER_RUN_ID", "TRIGGER_STATUS", "TRIGGER_TASK")  # what a chained run gets
+
 # what a channel can be told about a task
 EVENTS = ("failure", "recovery", "finish", "slow", "rate", "late")
 # when a task's run starts another task

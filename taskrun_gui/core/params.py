@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from taskrun_gui.core.models import Param, TaskSpec
@@ -50,6 +50,17 @@ def resolve(
             raise ParamError(f"parameter {p.name!r} must be one of {choices}")
         values[p.name] = value
     return values
+
+
+def unfilled(declared: list[Param], supplied: Iterable[str] = ()) -> list[str]:
+    """The required parameters a run started with no values given (a schedule's fire, a
+    chain's run: `supplied` names what it passes) could never have: no default."""
+    given = set(supplied)
+    return [
+        p.name
+        for p in declared
+        if p.required and not p.default and p.name not in given and not p.secret
+    ]
 
 
 def masked(declared: list[Param], values: dict[str, str]) -> dict[str, str]:

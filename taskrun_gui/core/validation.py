@@ -373,4 +373,10 @@ def _schedule_errors(spec: TaskSpec) -> list[FieldError]:
             errors += _text(field, value, MAX_SCHEDULE_TEXT, in_bytes=False)
     if errors:  # the schedule parser would echo (or choke on) such a value
         return errors
-    return [FieldError("schedule", m) for m in schedule.validate_schedule(spec.schedule)]
+    errors = [FieldError("schedule", m) for m in schedule.validate_schedule(spec.schedule)]
+    if spec.schedule.is_set and spec.schedule.enabled:
+        from taskrun_gui.core.params import unfilled
+
+        for name in unfilled(spec.params):  # each fire was refused, said only in a log
+            errors.append(FieldError("schedule", f"parameter {name!r} is required with no default"))
+    return errors

@@ -38,7 +38,6 @@ from taskrun_gui.storage.writer import log_failure
 log = logging.getLogger(__name__)
 GATHER_S = 0.02  # after a run is judged, the next ones of a burst are let in together
 TICK_S = 30.0  # how often late tasks and the digest are looked at (and at start, at resume)
-TRIGGER_KEYS = ("TRIGGER_RUN_ID", "TRIGGER_STATUS", "TRIGGER_TASK")
 
 
 @dataclass(frozen=True)
@@ -199,7 +198,7 @@ class NotifyService:
                 log.warning("%s: then: no task named %r", rec.task_name, name)
                 continue
             trigger = (str(rec.id or ""), str(rec.status), rec.task_name)
-            values = dict(zip(TRIGGER_KEYS, trigger, strict=True))
+            values = dict(zip(notify_rules.TRIGGER_KEYS, trigger, strict=True))
             self.start_chained(Chained(row, values, rec.id))
 
     # -- telling ----------------------------------------------------------------------------

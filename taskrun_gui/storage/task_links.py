@@ -9,6 +9,7 @@ from pathlib import Path
 
 from taskrun_gui.core import notify_rules
 from taskrun_gui.core.models import TaskSpec
+from taskrun_gui.core.params import unfilled
 from taskrun_gui.storage import channels_store, tasks_repo
 
 
@@ -22,6 +23,7 @@ def problems(data_dir: Path, spec: TaskSpec, task_id: int | None) -> list[str]:
     chains = {r.name: list(r.spec.then) for r in rows if r.id != task_id}
     channels = channels_store.load(data_dir)
     found = notify_rules.link_errors(spec.name, spec.notify, spec.then, channels, chains)
+    found += _unstartable(spec, rows)
     saved = next((r.spec for r in rows if r.id == task_id), None)
     if saved is None or not found:
         return found
@@ -66,4 +68,19 @@ def _targets(spec: TaskSpec) -> set[str]:
     for text in spec.then:
         with contextlib.suppress(ValueError):
             found.add(notify_rules.parse_then(text)[1])
+    return found
+
+
+def _unstartable(spec: TaskSpec, rows: list[tasks_repo.TaskRow]) -> list[str]:
+    """The tasks `spec` chains to that a chained run could not start: a required parameter
+    with no default, which the chain does not pass (it passes TRIGGER_*)."""
+    by_name = {r.name: r.spec for r in rows}
+    found = []
+    for text in spec.then:
+        _event, target = notify_rules.parse_then(text)
+        chained = spec if target == spec.name else by_name.get(target)
+        if chained is None:
+            continue
+        for name in unfilled(chained.params, notify_rules.TRIGGER_KEYS):
+            found.append(f"then: task {target!r} needs parameter {name!r} (required, no default)")
     return found

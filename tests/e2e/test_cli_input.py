@@ -114,6 +114,26 @@ def test_schedule_settings_without_a_schedule_are_refused_not_dropped(tmp_path: 
     assert task["version"] == 2  # the refused edit wrote nothing
 
 
+def test_a_schedule_or_chain_that_could_never_start_its_run_is_refused(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    line = "echo $TASKRUN_PARAM_MONTH"
+    assert taskrun(d, "task", "add", "need", "--command", line, "--param", "month").returncode == 0
+    res = taskrun(d, "task", "add", "up", "--command", "true", "--after-success", "need")
+    assert res.returncode == 1
+    said = "taskrun: then: task 'need' needs parameter 'month' (required, no default)\n"
+    assert _one_line(res) == said
+    res = taskrun(d, "task", "add", "sch", "--command", "true", "--param", "month", "--every", "1m")
+    assert res.returncode == 1
+    assert _one_line(res) == "taskrun: schedule: parameter 'month' is required with no default\n"
+    assert [t["name"] for t in taskrun_json(d, "task", "list", "--json")] == ["need"]
+    with_default = ["--param", "month=2026-01", "--every", "1m"]
+    assert taskrun(d, "task", "add", "sch", "--command", "true", *with_default).returncode == 0
+    res = taskrun(d, "task", "edit", "need", "--param", "month=2026-02")
+    assert res.returncode == 0, res.stderr  # a default now: a chain may start it
+    res = taskrun(d, "task", "add", "up", "--command", "true", "--after-success", "need")
+    assert res.returncode == 0, res.stderr
+
+
 def test_host_and_history_numbers(tmp_path: Path) -> None:
     d = tmp_path / "data"
     for args in (
