@@ -265,7 +265,7 @@ def cmd_list(store: Store, a: argparse.Namespace) -> int:
             str(r.version),
             str(r.spec.kind),
             ",".join(r.spec.tags),
-            schedule_mod.describe(r.spec.schedule),
+            _schedule_cell(r.spec),
         ]
         for r in rows
     ]
@@ -273,6 +273,12 @@ def cmd_list(store: Store, a: argparse.Namespace) -> int:
         ["NAME", *(["TITLE"] if titled else []), "VERSION", "KIND", "TAGS", "SCHEDULE"], table
     )
     return 0
+
+
+def _schedule_cell(spec: TaskSpec) -> str:
+    """The schedule as it stands: a disabled task's (or schedule's) does not fire."""
+    text = schedule_mod.describe(spec.schedule)
+    return f"{text} (task disabled)" if spec.schedule.is_set and not spec.enabled else text
 
 
 def cmd_show(store: Store, a: argparse.Namespace) -> int:

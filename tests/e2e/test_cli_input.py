@@ -112,6 +112,9 @@ def test_schedule_settings_without_a_schedule_are_refused_not_dropped(tmp_path: 
     assert ok.returncode == 0, ok.stderr
     [task] = taskrun_json(d, "task", "list", "--json")
     assert task["version"] == 2  # the refused edit wrote nothing
+    assert taskrun(d, "task", "edit", "t", "--disabled").returncode == 0
+    listed = taskrun(d, "task", "list").stdout.splitlines()[1]
+    assert listed.endswith("every 5 min (task disabled)"), listed
 
 
 def test_a_schedule_or_chain_that_could_never_start_its_run_is_refused(tmp_path: Path) -> None:
