@@ -42,3 +42,25 @@ def test_the_band_is_filled_over_a_longer_range_chosen_after_a_shorter_one(
         assert fill.left() <= band_x[0] + 1  # was 30 days ago: the fill of the old range
         assert fill.right() >= band_x[-1] - 1
         tab.close()
+
+
+def test_the_legend_says_when_the_band_is_of_sampled_runs(qtbot: QtBot, tmp_path: Path) -> None:
+    with app_context(tmp_path, schedules=False) as ctx:
+        hist = History(ctx.store)
+        task = hist.task("hourly")
+        for days_ago in range(3):
+            hist.run(task, "success", 1000, day_ms(days_ago))
+        tab = TrendsTab(ctx)
+        qtbot.addWidget(tab)
+        with qtbot.waitSignal(tab.data_loaded, timeout=WAIT):
+            tab.show()
+        chart, data = tab.duration_chart, tab.data
+        assert chart is not None and data is not None
+        assert "p95 of 20 runs" in chart.legend_label.text()
+        data.series.sampled = True  # as durations() reads a long history
+        chart.set_data(data)
+        assert "p95 of 20 sampled runs" in chart.legend_label.text()
+        data.series.sampled = False
+        chart.set_data(data)
+        assert "p95 of 20 runs" in chart.legend_label.text()
+        tab.close()

@@ -25,7 +25,7 @@ from taskrun_gui.ui.trends.chart_style import (
     make_plot,
     style_plot,
 )
-from taskrun_gui.ui.trends.trend_data import TrendsData, display
+from taskrun_gui.ui.trends.trend_data import ROLLING_WINDOW, TrendsData, display
 from taskrun_gui.ui.widgets.elided_label import ElidedLabel
 
 STATUSES = tuple(s for s in RunStatus if s.is_timed)
@@ -121,6 +121,7 @@ class DurationChart(QWidget):
         self.hover_label.setObjectName("trendsDurationHover")
         self.legend_label = QLabel()
         self.legend_label.setWordWrap(True)  # wraps at a narrow window instead of widening it
+        self._sampled = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -141,6 +142,9 @@ class DurationChart(QWidget):
         shown = data.display or display(series, data.rolling, data.slow)  # made on the worker
         self._x, self._y, self._ids = shown.x, shown.y, shown.ids
         self._statuses = series.statuses
+        if series.sampled != self._sampled:
+            self._sampled = series.sampled
+            self._set_legend()
         empty = np.zeros(0)
         for status, item in self.points.items():
             item.setData(*shown.points.get(status, (empty, empty)))
@@ -259,13 +263,19 @@ class DurationChart(QWidget):
         self.no_data.setColor(self.palette().color(self.palette().ColorRole.PlaceholderText))
         for status, item in self.points.items():
             item.setSymbolBrush(status_color(status, dark))
-        # the legend sits under the plot: inside it would cover points and version labels
+        self._set_legend()
+
+    def _set_legend(self) -> None:
+        """Under the plot (inside it would cover points and version labels). A sampled
+        series' band is of the runs read, not of the last 20 runs."""
+        dark = is_dark(self.palette())
         keys = [
             f'<span style="color:{status_color(s, dark).name()}">●</span> {s}' for s in STATUSES
         ]
+        runs = f"{ROLLING_WINDOW} sampled runs" if self._sampled else f"{ROLLING_WINDOW} runs"
         keys += [
             f'<span style="color:{_SLOW}">○</span> slow run',
-            f'<span style="color:{_BAND}">━</span> median / ┅ p95 of 20 runs',
+            f'<span style="color:{_BAND}">━</span> median / ┅ p95 of {runs}',
             f'<span style="color:{VERSION_COLOR}">│</span> version',
             f'<span style="color:{_SHIFT}">┆</span> duration shift',
         ]
