@@ -363,9 +363,13 @@ def cmd_import(store: Store, a: argparse.Namespace) -> int:
     sources = {spec.name: str(file) for file, spec in read}
     try:
         with store.db.atomic():
-            result = task_import.import_specs(specs, OnExisting(a.on_existing), sources)
+            result = task_import.import_specs(
+                specs, OnExisting(a.on_existing), sources, store.data_dir
+            )
     except task_import.TasksExistError as exc:
         fail(f"nothing imported: {exc} (use --replace to update them, --rename or --skip-existing)")
+    except task_import.ImportLinksError as exc:
+        fail(str(exc))
     print(f"imported {len(result.rows)} task(s)")
     for row in result.rows:
         if row.name not in {s.name for s in specs}:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from pathlib import Path
 
 from taskrun_gui.core.models import TaskSpec
 from taskrun_gui.core.validation import MAX_NAME
-from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage import task_links, tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskRow
 
 
@@ -35,6 +36,11 @@ class TasksExistError(TaskExistsError):
         shown = [f"{n} (in {sources[n]})" if n in sources else n for n in names]
         super().__init__(f"task(s) already exist: {', '.join(shown)}")
         self.names = names
+
+
+class ImportLinksError(ValueError):
+    """The imported definitions chain or alert to what is not there, or chain in a cycle
+    (which would run for ever): nothing was imported."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +77,13 @@ def import_specs(
     specs: list[TaskSpec],
     on_existing: OnExisting | Mapping[str, OnExisting] = OnExisting.FAIL,
     sources: Mapping[str, str] | None = None,
+    data_dir: Path | None = None,
 ) -> ImportResult:
     """Create (or replace, rename, skip) the tasks of `specs`: `on_existing` for every taken
     name, or per name (a taken name it does not list fails the import). `sources`: the file
-    of each name, for the message. Call inside a transaction: on an error part-way the
+    of each name, for the message. With `data_dir`, each imported task's chains and alert
+    channels are then checked as `task add` checks them, the others imported with it
+    included (ImportLinksError). Call inside a transaction: on an error part-way the
     caller's rollback leaves the store as it was."""
     taken = existing_names(specs)
     failing = [n for n in taken if _choice(on_existing, n) is OnExisting.FAIL]
@@ -94,7 +103,19 @@ def import_specs(
             result.rows.append(tasks_repo.create(replace(spec, name=new_name)))
         else:
             result.skipped.append(spec.name)
+    if data_dir is not None:
+        _check_links(data_dir, result.rows, sources or {})
     return result
+
+
+def _check_links(data_dir: Path, rows: list[TaskRow], sources: Mapping[str, str]) -> None:
+    found = [
+        f"{sources.get(row.name, row.name)}: {problem}"
+        for row in rows
+        for problem in task_links.problems(data_dir, row.spec, None)
+    ]
+    if found:
+        raise ImportLinksError("nothing imported: " + "; ".join(found[:5]))
 
 
 def _choice(on_existing: OnExisting | Mapping[str, OnExisting], name: str) -> OnExisting:

@@ -165,3 +165,24 @@ def test_flags_beside_from_toml_apply_over_the_file(tmp_path):
     res = taskrun(d, "task", "edit", "ft", "--from-toml", str(f), "--retries", "3")
     assert res.returncode == 0 and "version 2" in res.stdout, res.stdout + res.stderr
     assert "retries = 3" in taskrun(d, "task", "show", "ft").stdout
+
+
+def test_an_import_is_held_to_the_chain_and_channel_checks_of_task_add(tmp_path):
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    (folder / "a.toml").write_text('name = "a"\ncommand = "echo"\nthen = ["success:b"]\n')
+    (folder / "b.toml").write_text('name = "b"\ncommand = "echo"\nthen = ["success:a"]\n')
+    data = tmp_path / "data"
+    res = taskrun(data, "task", "import", str(folder))
+    assert res.returncode == 1
+    assert res.stderr.startswith("taskrun: nothing imported: ") and "a -> b -> a is a cycle" in (
+        res.stderr
+    )
+    assert taskrun_json(data, "task", "list", "--json") == []  # a cycle would run for ever
+    (folder / "b.toml").write_text('name = "b"\ncommand = "echo"\nnotify = ["nochan:failure"]\n')
+    res = taskrun(data, "task", "import", str(folder))
+    assert res.returncode == 1 and "no channel named 'nochan'" in res.stderr
+    (folder / "b.toml").write_text('name = "b"\ncommand = "echo"\n')
+    res = taskrun(data, "task", "import", str(folder))
+    assert res.returncode == 0, res.stderr  # a chains to b, imported with it
+    assert {t["name"] for t in taskrun_json(data, "task", "list", "--json")} == {"a", "b"}

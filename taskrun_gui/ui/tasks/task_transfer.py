@@ -87,7 +87,7 @@ class TaskTransfer(QObject):
         choice = self.choose_on_existing(taken) if taken else OnExisting.FAIL
         if choice is None:
             return  # the user cancelled
-        write = partial(task_import.import_specs, specs, choice, sources)
+        write = partial(task_import.import_specs, specs, choice, sources, self._ctx.store.data_dir)
         self._ctx.query.write(write, self._on_imported, self._on_failed, self)
 
     def _on_imported(self, result: ImportResult) -> None:
