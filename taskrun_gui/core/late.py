@@ -8,17 +8,19 @@ one-off (`at`) schedule is never late: there is no period to miss."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from taskrun_gui.core.models import TaskSpec
-from taskrun_gui.core.schedule import next_fire
+from taskrun_gui.core.schedule import local_time, next_fire
 
 MIN_GRACE_S = 60
 MAX_GRACE_S = 3600
 
 
 def _dt(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
+    """Local: a cron's times of day are the system zone's, as the scheduler fires them (in
+    UTC a `0 9 * * *` task was judged late at 06:00 in New York)."""
+    return local_time(ms / 1000)
 
 
 def _ms(dt: datetime) -> int:
@@ -36,7 +38,7 @@ def late_after(spec: TaskSpec, since_ms: int) -> int | None:
     if first is None:
         return None
     second = next_fire(sched, first, anchor=anchor)
-    period_s = (second - first).total_seconds() if second is not None else MAX_GRACE_S
+    period_s = second.timestamp() - first.timestamp() if second is not None else MAX_GRACE_S
     grace = spec.grace_seconds
     if grace is None:
         grace = int(min(MAX_GRACE_S, max(MIN_GRACE_S, period_s)))

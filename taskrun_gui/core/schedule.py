@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -201,7 +201,7 @@ def next_fire(s: Schedule, after: datetime, anchor: datetime | None = None) -> d
     after = _aware(after)
     if s.cron:
         try:
-            return _cron_next(s.cron, after)
+            return next(_cron_fires(s.cron, after))
         except (CronSimError, StopIteration, ValueError):
             return None
     if s.every_seconds is not None:
@@ -209,11 +209,11 @@ def next_fire(s: Schedule, after: datetime, anchor: datetime | None = None) -> d
             return None
         start = after if anchor is None else _aware(anchor)
         step = timedelta(seconds=s.every_seconds)
-        k = max((after - start) // step + 1, 1)
+        k = max((_utc(after) - _utc(start)) // step + 1, 1)
         return _shift(start, k * step, after)
     if s.at:
         at = _parse_at(s.at, after)
-        return at if at is not None and at > after else None
+        return at if at is not None and _utc(at) > _utc(after) else None
     return None
 
 
@@ -257,7 +257,7 @@ def plan_fires(
     if passed == 1:
         fire = first or latest
         # a one-off `at` time runs however late: it comes once
-        stale = due_within is not None and not s.at and now - fire > due_within
+        stale = due_within is not None and not s.at and _utc(now) - _utc(fire) > due_within
         if not (stale and missed == MissedPolicy.SKIP):
             plan.run = [fire]
     elif missed == MissedPolicy.ONCE:
@@ -280,30 +280,32 @@ def _passed_fires(
     MAX_COUNTED only, so a year-long gap on a per-minute cron stays cheap."""
     if s.at:
         at = _parse_at(s.at, now)
-        if at is None or at > now or (last_fire is not None and at <= last_fire):
+        if at is None or _utc(at) > _utc(now):
+            return None, None, 0
+        if last_fire is not None and _utc(at) <= _utc(last_fire):
             return None, None, 0
         return at, at, 1
-    if last_fire is None or last_fire >= now:
+    if last_fire is None or _utc(last_fire) >= _utc(now):
         return None, None, 0
     if s.cron:
         try:
-            fires = CronSim(s.cron, last_fire)
+            fires = _cron_fires(s.cron, last_fire)
             first = latest = next(fires)
-            if first > now:
+            if _utc(first) > _utc(now):
                 return None, None, 0
             count = 1
-            while count < MAX_COUNTED and (fire := next(fires)) <= now:
+            while count < MAX_COUNTED and _utc(fire := next(fires)) <= _utc(now):
                 latest, count = fire, count + 1
             if count == MAX_COUNTED:
                 # Latest fire <= now: cronsim's reverse iteration ticks back one second first.
-                start = now.replace(microsecond=0) + timedelta(seconds=1)
+                start = _shift(now.replace(microsecond=0), timedelta(seconds=1), now)
                 latest = next(CronSim(s.cron, start, reverse=True))
             return first, latest, count
         except (CronSimError, StopIteration, ValueError):
             return None, None, 0
     if s.every_seconds is not None and s.every_seconds > 0:
         step = timedelta(seconds=s.every_seconds)
-        count = (now - last_fire) // step
+        count = (_utc(now) - _utc(last_fire)) // step
         if count == 0:
             return None, None, 0
         return _shift(last_fire, step, now), _shift(last_fire, count * step, now), count
@@ -368,8 +370,23 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.astimezone()
 
 
-def _cron_next(expr: str, after: datetime) -> datetime:
-    return next(CronSim(expr, after))
+def _utc(dt: datetime) -> datetime:
+    """For comparing and subtracting: two datetimes of one tzinfo object (the local ZoneInfo)
+    compare by wall-clock time, an hour off in the hour repeated when clocks go back."""
+    return _aware(dt).astimezone(UTC)
+
+
+def _cron_fires(expr: str, after: datetime) -> Iterator[datetime]:
+    """cronsim's fire times after `after`, in its zone; a time of day named by the hour
+    field (not `*`) fires once when clocks go back, in the first pass through the repeated
+    hour, as cron does (cronsim does so for five fields only, not with a seconds field)."""
+    fields = expr.split()
+    fixed_hour = len(fields) >= 5 and "*" not in fields[-4]
+    for fire in CronSim(expr, after):
+        if not (
+            fixed_hour and fire.fold == 1 and fire.utcoffset() != fire.replace(fold=0).utcoffset()
+        ):
+            yield fire
 
 
 def _shift(start: datetime, delta: timedelta, like: datetime) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +12,7 @@ from taskrun_gui.core.models import Schedule
 from taskrun_gui.engine.scheduler import Scheduler
 
 
-def _fires(schedule: Schedule, start_utc: str, days: int) -> list[str]:
+def _fires(schedule: Schedule, start_utc: str, days: float) -> list[str]:
     """What a scheduler ticking every 30 s fires over `days` days, clocked the way
     system_clock reads the time."""
     now = [datetime.fromisoformat(start_utc).replace(tzinfo=UTC).timestamp()]
@@ -72,11 +72,68 @@ def test_the_next_run_after_a_dst_change_is_at_its_wall_clock_time(
     assert at is not None and at.astimezone(UTC).isoformat() == "2027-06-01T10:00:00+00:00"
 
 
-@pytest.mark.parametrize("tz", ["", "UTC0", "Nowhere/Atlantis"])
+HOURLY_BACK = ["01:00-04", "01:00-05", "02:00-05"]  # New York, 2027-11-07
+HOURLY_FORWARD = ["01:00-05", "03:00-04", "04:00-04"]  # 2027-03-14: no 02:00
+
+
+@pytest.mark.parametrize(
+    ("schedule", "fall_back", "spring_forward"),
+    [
+        # an interval counts absolute time: both 01:00s, and no gap where 02:00 is not
+        (Schedule(every_seconds=3600), HOURLY_BACK, HOURLY_FORWARD),
+        # a wildcard hour fires in both passes through the repeated hour, as cron does
+        (Schedule(cron="0 * * * *"), HOURLY_BACK, HOURLY_FORWARD),
+        (
+            Schedule(cron="*/30 * * * *"),
+            ["00:30-04", "01:00-04", "01:30-04", "01:00-05", "01:30-05", "02:00-05"],
+            ["00:30-05", "01:00-05", "01:30-05", "03:00-04", "03:30-04", "04:00-04"],
+        ),
+        # a time of day with a seconds field fires once, as with five fields
+        (Schedule(cron="0 30 1 * * *"), ["01:30-04"], ["01:30-05"]),
+    ],
+)
+def test_schedules_through_both_changes_in_absolute_time(
+    monkeypatch: pytest.MonkeyPatch,
+    schedule: Schedule,
+    fall_back: list[str],
+    spring_forward: list[str],
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+
+    def short(fires: list[str]) -> list[str]:  # "…T01:30:00-04:00" as "01:30-04"
+        return [f[11:16] + f[19:22] for f in fires]
+
+    back = _fires(schedule, "2027-11-07T04:00", 3.25 / 24)  # 00:00 EDT to 02:15 EST
+    assert short(back) == fall_back
+    forward = _fires(schedule, "2027-03-14T05:00", 3.25 / 24)  # 00:00 EST to 04:15 EDT
+    assert short(forward) == spring_forward
+
+
+def test_the_system_zone_is_named_by_tz_or_else_localtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", ":America/New_York")
+    zone = sched.local_zone()
+    assert zone is not None and str(zone) == "America/New_York"
+    monkeypatch.setenv("TZ", "")  # POSIX: UTC
+    zone = sched.local_zone()
+    assert zone is not None and sched.local_time(0).utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("tz", ["UTC0", "Nowhere/Atlantis"])
 def test_a_zone_the_tz_database_does_not_know_keeps_the_offset_of_the_instant(
     monkeypatch: pytest.MonkeyPatch, tz: str
 ) -> None:
     monkeypatch.setenv("TZ", tz)
+    assert sched.local_zone() is None
     now = sched.system_clock()
-    assert now.utcoffset() is not None
-    assert abs(now.timestamp() - datetime.now(UTC).timestamp()) < 60
+    assert now.utcoffset() == datetime.now().astimezone().utcoffset()
+
+
+def test_a_task_is_judged_late_by_its_local_times_of_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    from taskrun_gui.core.late import late_after
+    from taskrun_gui.core.models import TaskSpec
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    spec = TaskSpec(name="t", command="true", schedule=Schedule(cron="0 9 * * *"))
+    since = int(datetime(2027, 1, 4, 12, tzinfo=UTC).timestamp() * 1000)  # 07:00 in New York
+    due = datetime(2027, 1, 4, 14, tzinfo=UTC)  # 09:00 there; an hour's grace after it
+    assert late_after(spec, since) == int(due.timestamp() * 1000) + 3600 * 1000
