@@ -53,7 +53,14 @@ class Scheduler:
     def due(self, tasks: list[TaskRow]) -> tuple[list[Fire], list[FireTimes]]:
         """Fires to start now, and the fire times to store for tasks whose times changed."""
         now = self.clock()
-        self._note_clock_jump(now)
+        previous = self._wall
+        jumped = self._note_clock_jump(now)
+        # a fire since this scheduler's previous look passed while it was there (a stalled
+        # pass: a busy store, a reconnect): late, it runs; one from before its first look,
+        # or from across a sleep, passed while no host was: missed
+        due_within = LATE_TOLERANCE
+        if previous is not None and not jumped:
+            due_within += timedelta(seconds=max(0.0, now.timestamp() - previous.timestamp()))
         fires: list[Fire] = []
         changes: list[FireTimes] = []
         for task in tasks:
@@ -66,13 +73,14 @@ class Scheduler:
             # what this host fired itself counts too, so a fire is never acted on twice
             anchor_ms = max(task.last_fire_at or task.created_at, self._fired.get(task.id, 0))
             anchor = _dt(anchor_ms, now)
-            plan = sched.plan_fires(s, anchor, now, s.missed, due_within=LATE_TOLERANCE)
+            plan = sched.plan_fires(s, anchor, now, s.missed, due_within=due_within)
             run = plan.run
             if (
                 not run
                 and plan.passed > 1
                 and plan.last_fire is not None
-                and (now - anchor <= LATE_TOLERANCE)
+                # in absolute time: one zone's datetimes subtract by wall clock
+                and now.timestamp() - anchor.timestamp() <= LATE_TOLERANCE.total_seconds()
             ):
                 # several fire times passed since a tick moments ago (a short interval, a busy
                 # host): that is lateness, not a sleep; run the latest once
@@ -87,8 +95,10 @@ class Scheduler:
                 changes.append(FireTimes(task.id, next_ms, last_ms))
         return fires, changes
 
-    def _note_clock_jump(self, now: datetime) -> None:
+    def _note_clock_jump(self, now: datetime) -> bool:
+        """Whether the wall clock moved beyond the monotonic one since the previous look."""
         mono = time.monotonic()
+        jump = 0.0
         if self._mono is not None and self._wall is not None:
             jump = sched.detect_clock_jump(self._mono, self._wall, mono, now)
             if abs(jump) > 0:
@@ -97,3 +107,4 @@ class Scheduler:
                     jump,
                 )
         self._mono, self._wall = mono, now
+        return jump != 0
