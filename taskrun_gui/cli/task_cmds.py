@@ -38,7 +38,7 @@ from taskrun_gui.core.toml_io import (
     spec_to_toml,
     write_task_file,
 )
-from taskrun_gui.core.validation import MAX_SCRIPT, validate_task
+from taskrun_gui.core.validation import MAX_SCRIPT, cwd_to_check, validate_task
 from taskrun_gui.storage import (
     hosts_repo,
     node_history,
@@ -211,7 +211,7 @@ def cmd_edit(store: Store, a: argparse.Namespace) -> int:
     spec = _apply(replace(row.spec), a, new=False)
     if a.rename:
         spec.name = a.rename
-    _check(spec, check_cwd=spec.cwd != row.spec.cwd)
+    _check(spec, check_cwd=cwd_to_check(row.spec, spec))
     channel_cmds.check_links(store, spec, row.id)
     with store.db.atomic():
         new = tasks_repo.save(row.id, spec)

@@ -220,6 +220,12 @@ def _program_errors(spec: TaskSpec, check_environment: bool) -> list[FieldError]
     return errors
 
 
+def cwd_to_check(saved: TaskSpec, edited: TaskSpec) -> bool:
+    """Whether an edit sets the working directory on this machine: a new folder, or a task
+    that ran elsewhere (its targets) now runs here."""
+    return edited.cwd != saved.cwd or (bool(saved.targets) and not edited.targets)
+
+
 def validate_task(
     spec: TaskSpec, check_environment: bool = True, check_cwd: bool = True
 ) -> list[FieldError]:
@@ -373,10 +379,4 @@ def _schedule_errors(spec: TaskSpec) -> list[FieldError]:
             errors += _text(field, value, MAX_SCHEDULE_TEXT, in_bytes=False)
     if errors:  # the schedule parser would echo (or choke on) such a value
         return errors
-    errors = [FieldError("schedule", m) for m in schedule.validate_schedule(spec.schedule)]
-    if spec.schedule.is_set and spec.schedule.enabled:
-        from taskrun_gui.core.params import unfilled
-
-        for name in unfilled(spec.params):  # each fire was refused, said only in a log
-            errors.append(FieldError("schedule", f"parameter {name!r} is required with no default"))
-    return errors
+    return [FieldError("schedule", m) for m in schedule.validate_schedule(spec.schedule)]

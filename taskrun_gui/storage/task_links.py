@@ -15,8 +15,9 @@ from taskrun_gui.storage import channels_store, tasks_repo
 
 def problems(data_dir: Path, spec: TaskSpec, task_id: int | None) -> list[str]:
     """One line per problem; none when `spec` may be saved (as task `task_id`, None: new).
-    A link the saved version already had to a channel or task removed since is not one: an
-    edit of something else must not be refused for it (it is said where it fires)."""
+    A link the saved version already had to a channel or task removed since is not one, nor
+    a run it could already not start: an edit of something else must not be refused for it
+    (it is said where it fires)."""
     if notify_rules.rule_errors(spec.notify, spec.then):
         return []  # validation tells those
     rows = tasks_repo.list_all()
@@ -28,6 +29,7 @@ def problems(data_dir: Path, spec: TaskSpec, task_id: int | None) -> list[str]:
     if saved is None or not found:
         return found
     had = notify_rules.link_errors(saved.name, saved.notify, saved.then, channels, chains)
+    had += _unstartable(saved, rows)
     return [p for p in found if p not in had or "is a cycle" in p]
 
 
@@ -72,14 +74,18 @@ def _targets(spec: TaskSpec) -> set[str]:
 
 
 def _unstartable(spec: TaskSpec, rows: list[tasks_repo.TaskRow]) -> list[str]:
-    """The tasks `spec` chains to that a chained run could not start: a required parameter
-    with no default, which the chain does not pass (it passes TRIGGER_*)."""
-    by_name = {r.name: r.spec for r in rows}
+    """Runs the task's schedule or chains would start that could never start: a required
+    parameter with no default (a fire passes none, a chain only TRIGGER_*). Each was
+    refused where it fired, said in a log only. Disabled ones start nothing."""
     found = []
+    if spec.enabled and spec.schedule.is_set and spec.schedule.enabled:
+        for name in unfilled(spec.params):
+            found.append(f"schedule: parameter {name!r} is required with no default")
+    by_name = {r.name: r.spec for r in rows}
     for text in spec.then:
         _event, target = notify_rules.parse_then(text)
         chained = spec if target == spec.name else by_name.get(target)
-        if chained is None:
+        if chained is None or not chained.enabled:
             continue
         for name in unfilled(chained.params, notify_rules.TRIGGER_KEYS):
             found.append(f"then: task {target!r} needs parameter {name!r} (required, no default)")

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from taskrun_gui.core.models import Param, Schedule, TaskSpec
+from taskrun_gui.storage import tasks_repo
+from taskrun_gui.storage.db import Store
 from tests.e2e.cli import start_daemon, taskrun, taskrun_json
 from tests.helpers import wait_for
 
@@ -135,6 +138,28 @@ def test_a_schedule_or_chain_that_could_never_start_its_run_is_refused(tmp_path:
     assert res.returncode == 0, res.stderr  # a default now: a chain may start it
     res = taskrun(d, "task", "add", "up", "--command", "true", "--after-success", "need")
     assert res.returncode == 0, res.stderr
+
+
+def test_a_task_saved_before_the_check_may_still_be_edited_and_disabled(tmp_path: Path) -> None:
+    d = tmp_path / "data"
+    store = Store(d).open()
+    try:  # as an earlier version saved it: a schedule whose every fire was refused
+        with store.db.atomic():
+            tasks_repo.create(
+                TaskSpec(
+                    name="old",
+                    command="true",
+                    params=[Param("month", required=True)],
+                    schedule=Schedule(cron="0 3 * * *"),
+                )
+            )
+    finally:
+        store.close()
+    for edit in (["--title", "monthly"], ["--disabled"]):
+        res = taskrun(d, "task", "edit", "old", *edit)
+        assert res.returncode == 0, res.stderr
+    res = taskrun(d, "task", "edit", "old", "--enabled", "--every", "1h")  # a new schedule
+    assert res.returncode == 1 and "parameter 'month' is required" in res.stderr
 
 
 def test_host_and_history_numbers(tmp_path: Path) -> None:

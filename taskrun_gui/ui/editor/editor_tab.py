@@ -33,7 +33,7 @@ from taskrun_gui.core.hosts import HostError, check_targets
 from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
 from taskrun_gui.core.models import TaskKind, TaskSpec
 from taskrun_gui.core.params import masked_spec
-from taskrun_gui.core.validation import FieldError, validate_task
+from taskrun_gui.core.validation import FieldError, cwd_to_check, validate_task
 from taskrun_gui.storage import hosts_repo, node_history, tasks_repo
 from taskrun_gui.storage.tasks_repo import TaskExistsError, TaskRow
 from taskrun_gui.ui.context import AppContext
@@ -203,7 +203,7 @@ class EditorTab(QWidget):
     def save(self) -> bool:
         """Validate, then write a new version. False (and inline messages) when invalid."""
         spec = self.current_spec()
-        errors = validate_task(spec, check_cwd=spec.cwd != self._baseline.cwd)
+        errors = validate_task(spec, check_cwd=cwd_to_check(self._baseline, spec))
         self.form.show_errors(errors)
         if errors:
             self.status.setText(f"{len(errors)} problem(s): see the marked fields")

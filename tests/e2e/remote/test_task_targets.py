@@ -114,6 +114,9 @@ def test_a_task_for_other_hosts_may_name_a_folder_only_they_have(tmp_path, hosts
     assert res.returncode == 0, res.stderr
     [run] = json.loads(res.stdout)
     assert Path(run["log_path"]).read_bytes() == f"{folder}\n".encode()
+    folder.rmdir()
+    res = taskrun(hosts, "task", "edit", "there", "--on", "none")  # it would run here now
+    _one_line_error(res, 1, "cwd: the working directory")
 
 
 def test_removing_a_host_names_the_tasks_that_still_target_it(hosts):
