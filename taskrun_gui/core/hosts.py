@@ -70,6 +70,8 @@ def parse_ssh(text: str) -> tuple[str | None, str, int | None]:
             raise HostError("--ssh: an IPv6 address goes in brackets: [ADDRESS]:PORT")
         port_text = tail[1:] if tail else None
     else:
+        if rest.count(":") > 1:  # "fe80::1" read as host "fe80", port ":1"
+            raise HostError("--ssh: an IPv6 address goes in brackets: [ADDRESS]:PORT")
         address, sep, port_text = rest.partition(":")
         port_text = port_text if sep else None  # "host:" names no port: not port 22
     if port_text is not None:

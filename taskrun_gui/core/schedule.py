@@ -23,6 +23,7 @@ from taskrun_gui.core.limits import MAX_EVERY_SECONDS
 from taskrun_gui.core.models import MissedPolicy, Schedule
 
 Clock = Callable[[], datetime]
+LOCALTIME = "/etc/localtime"  # the system zone where TZ is not set
 MAX_COUNTED = 1000  # passed cron fires counted one by one; beyond that only the latest is found
 
 _CRON_FIELDS_5 = (
@@ -57,13 +58,23 @@ def local_time(epoch_s: float) -> datetime:
 
 def local_zone() -> ZoneInfo | None:
     """The system's zone, as TZ names it (a zone name or a file) or else /etc/localtime;
-    None where neither is one the tz database knows (a POSIX rule string, Windows)."""
-    return _zone(os.environ.get("TZ"))
+    None where neither is one the tz database knows (a POSIX rule string, Windows). Read
+    again when TZ or the file changes (a laptop that travels keeps its daemon)."""
+    tz = os.environ.get("TZ")
+    return _zone(tz, _stamp(LOCALTIME) if tz is None else None)
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
 
 
 @lru_cache(maxsize=8)
-def _zone(tz: str | None) -> ZoneInfo | None:
-    name = "/etc/localtime" if tz is None else tz.removeprefix(":")
+def _zone(tz: str | None, _stamp: tuple[int, int] | None) -> ZoneInfo | None:
+    name = LOCALTIME if tz is None else tz.removeprefix(":")
     try:
         if name.startswith("/"):
             with open(name, "rb") as f:

@@ -33,6 +33,7 @@ def test_ssh_targets_parse(text, parsed):
         ("a b", "is not [USER@]ADDRESS[:PORT]"),
         ("@h", "is not a user name"),
         ("[::1", "in brackets"),
+        ("fe80::1", "in brackets"),
         ("", "is not [USER@]ADDRESS[:PORT]"),
     ],
 )

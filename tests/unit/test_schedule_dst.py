@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -137,3 +138,21 @@ def test_a_task_is_judged_late_by_its_local_times_of_day(monkeypatch: pytest.Mon
     since = int(datetime(2027, 1, 4, 12, tzinfo=UTC).timestamp() * 1000)  # 07:00 in New York
     due = datetime(2027, 1, 4, 14, tzinfo=UTC)  # 09:00 there; an hour's grace after it
     assert late_after(spec, since) == int(due.timestamp() * 1000) + 3600 * 1000
+
+
+def test_the_system_zone_is_read_again_when_its_file_changes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import tzdata
+
+    zones = Path(tzdata.__file__).parent / "zoneinfo"
+    localtime = tmp_path / "localtime"
+    localtime.write_bytes((zones / "Europe" / "Berlin").read_bytes())
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setattr(sched, "LOCALTIME", str(localtime))
+    summer = datetime(2027, 7, 1, 12, tzinfo=UTC).timestamp()
+    assert sched.local_time(summer).utcoffset() == timedelta(hours=2)
+    moved = tmp_path / "localtime.new"  # the way a zone change replaces it
+    moved.write_bytes((zones / "America" / "New_York").read_bytes())
+    moved.replace(localtime)
+    assert sched.local_time(summer).utcoffset() == timedelta(hours=-4)
