@@ -68,6 +68,13 @@ class _Checker:
                 got = f"{type(value).__name__} {shorten(repr(value))}"
                 self.bad(where, f"expected {expected}, got {got}")
                 continue
+            if (odd := _not_text(value, expected)) is not None:
+                # tags = [1] crashed validation; env A = {B = 1} ran as "{'B': 1}"
+                where, item = f"{field}{key}{odd[0]}", odd[1]
+                self.bad(
+                    where, f"expected a string, got {type(item).__name__} {shorten(repr(item))}"
+                )
+                continue
             out[key] = value
         return out
 
@@ -76,6 +83,20 @@ class _Checker:
             return value
         self.bad(field, "must be a table")
         return None
+
+
+def _not_text(value: Any, expected: str) -> tuple[str, Any] | None:
+    """The first item of a list[str] or value of a dict[str, str] that is not a string, as
+    (where, item); None when all are."""
+    if expected.startswith("list[str]") and isinstance(value, list):
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                return f"[{i + 1}]", item
+    if expected.startswith("dict[str, str]") and isinstance(value, dict):
+        for k, item in value.items():
+            if not isinstance(item, str):
+                return f".{shorten(str(k))}", item
+    return None
 
 
 @cache

@@ -186,3 +186,21 @@ def test_an_import_is_held_to_the_chain_and_channel_checks_of_task_add(tmp_path)
     res = taskrun(data, "task", "import", str(folder))
     assert res.returncode == 0, res.stderr  # a chains to b, imported with it
     assert {t["name"] for t in taskrun_json(data, "task", "list", "--json")} == {"a", "b"}
+
+
+def test_a_definition_with_items_that_are_not_text_is_refused_naming_them(tmp_path):
+    data = tmp_path / "data"
+    cases = {
+        'tags = [1]\n': "tags[1]: expected a string, got int 1",
+        '[[params]]\nname = "p"\nchoices = [1, 2]\n': "params[1].choices[1]: expected a string",
+        "[env]\nA = { B = 1 }\n": "env.A: expected a string, got dict",
+        "[env]\nB = true\n": "env.B: expected a string, got bool True",
+        'then = ["success:a", 3]\n': "then[2]: expected a string",
+    }
+    for body, said in cases.items():
+        path = tmp_path / "t.toml"
+        path.write_text(f'name = "t"\ncommand = "true"\n{body}')
+        res = taskrun(data, "task", "import", str(path))
+        assert res.returncode == 1, body
+        assert said in res.stderr and "Traceback" not in res.stderr, (body, res.stderr)
+    assert taskrun_json(data, "task", "list", "--json") == []
