@@ -9,7 +9,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from taskrun_gui.cli.common import fail, print_json, print_table
+from taskrun_gui.cli.common import fail, print_json, print_table, warn
 from taskrun_gui.core.models import Control, RunRecord, RunStatus
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.core.stats import COUNTED_STATUSES
@@ -267,10 +267,21 @@ def cmd_cleanup(store: Store, a: argparse.Namespace) -> int:
     except ValueError as exc:  # the parser checks the same ranges: a second line of defence
         fail(str(exc))
     if a.json:
-        print_json({"runs_deleted": res.runs_deleted, "log_bytes_freed": res.log_bytes_freed})
+        print_json(
+            {
+                "runs_deleted": res.runs_deleted,
+                "log_bytes_freed": res.log_bytes_freed,
+                "log_files_left": res.logs_left,
+            }
+        )
     else:
         print(
             f"deleted {res.runs_deleted} run(s), freed {human_bytes(res.log_bytes_freed)} of logs"
+        )
+    if res.logs_left:  # the runs are gone; their files stay where they are
+        warn(
+            f"{res.logs_left} log file(s) of deleted runs could not be deleted "
+            f"(permissions?): they stay in {store.logs_dir}"
         )
     return 0
 

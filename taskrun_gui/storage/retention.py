@@ -16,8 +16,9 @@ from __future__ import annotations
 import glob
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from peewee import SQL, fn
@@ -40,6 +41,7 @@ Commit = Callable[[Callable[[], object]], object]
 class CleanupResult:
     runs_deleted: int = 0
     log_bytes_freed: int = 0
+    logs_left: int = 0  # log files of deleted runs that could not be deleted (say so)
 
 
 @dataclass
@@ -86,7 +88,7 @@ def cleanup(
     if days is not None:
         cutoff = int((time.time() - days * 86400) * 1000)
         old = _final() & (Run.queued_at < cutoff)
-        _sweep(old, _active() | (Run.queued_at >= cutoff), commit, result)
+        _sweep(old, _active() | (Run.queued_at >= cutoff), commit, result, store.logs_dir)
     if keep is not None:
         for task_id in [t.id for t in Task.select(Task.id)]:
             newest = (
@@ -101,7 +103,8 @@ def cleanup(
                 continue
             mine = Run.task == task_id
             extra = mine & _final() & (Run.id <= newest)
-            _sweep(extra, mine & ((Run.id > newest) | _active()), commit, result)
+            kept = mine & ((Run.id > newest) | _active())
+            _sweep(extra, kept, commit, result, store.logs_dir)
     return result
 
 
@@ -133,7 +136,7 @@ def _own_transaction(store: Store) -> Commit:
     return commit
 
 
-def _sweep(doomed: Any, kept: Any, commit: Commit, result: CleanupResult) -> None:
+def _sweep(doomed: Any, kept: Any, commit: Commit, result: CleanupResult, logs: Path) -> None:
     """Delete the runs `doomed` selects, in id order, BATCH at a time, but not the chains
     with a run that `kept` selects (the runs of the same scope that are not doomed)."""
     keep_chains = chains_repo.chains_with_retries_in(kept)  # a retry stays: its chain does
@@ -147,10 +150,10 @@ def _sweep(doomed: Any, kept: Any, commit: Commit, result: CleanupResult) -> Non
         keep_chains |= chains_repo.existing_uids(elsewhere)
         rows = [r for r in page if r.chain not in keep_chains]
         if rows:
-            _delete(rows, commit, result)
+            _delete(rows, commit, result, logs)
 
 
-def _delete(rows: list[ChainRow], commit: Commit, result: CleanupResult) -> None:
+def _delete(rows: list[ChainRow], commit: Commit, result: CleanupResult, logs: Path) -> None:
     ids = [r.id for r in rows]
     uids = [r.uid for r in rows]  # their logs go: so does the output they shipped
 
@@ -160,23 +163,42 @@ def _delete(rows: list[ChainRow], commit: Commit, result: CleanupResult) -> None
 
     commit(delete)
     result.runs_deleted += len(rows)
-    result.log_bytes_freed += _remove_logs(r.log_path for r in rows)
+    mine = [own for r in rows if r.log_path and (own := own_log(r.log_path, logs)) is not None]
+    freed, left = _remove_logs(mine)
+    result.log_bytes_freed += freed
+    result.logs_left += left
 
 
-def _remove_logs(paths: Iterable[str]) -> int:
-    """Delete the log files of committed deletions; the bytes freed."""
-    freed = 0
+def own_log(path: str, logs: Path) -> str | None:
+    """Where this data dir keeps the log stored as `path`: there when it is in this data
+    dir's logs folder, else the same month/uid.log in it (a data dir moved or copied keeps
+    the paths of where it was), else None: another data dir's file, never this one's to
+    delete (a copy's cleanup deleted the original's logs)."""
+    here = os.path.realpath(logs)
+    if os.path.realpath(path).startswith(here + os.sep):
+        return path
+    parts = Path(path).parts
+    mine = os.path.join(logs, *parts[-2:]) if len(parts) >= 2 else None
+    return mine if mine is not None and os.path.lexists(mine) else None
+
+
+def _remove_logs(paths: list[str]) -> tuple[int, int]:
+    """Delete the log files of a committed deletion, with the tail segments a capped log has
+    beside it until its run's end (or those a full disk or a crash left there): the bytes
+    freed, and the files that could not be deleted (one deleted by hand already is none)."""
+    freed = left = 0
     for path in paths:
-        # with the tail segments a capped log has beside it until its run's end (or those
-        # a full disk or a crash left there)
         for file in [path, *glob.glob(f"{glob.escape(path)}.tail-*")]:
             try:
                 size = os.path.getsize(file)
                 os.unlink(file)
+            except FileNotFoundError:
+                continue
             except OSError:
+                left += 1
                 continue
             freed += size
-    return freed
+    return freed, left
 
 
 def storage_info(store: Store) -> StorageInfo:

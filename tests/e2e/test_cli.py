@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -297,12 +298,26 @@ def test_cleanup_and_storage(tmp_path):
     before = taskrun_json(d, "storage", "--json")
     assert before["runs"] == 5 and before["log_bytes"] == 10
     res = taskrun_json(d, "cleanup", "--keep-per-task", "2", "--json")
-    assert res == {"runs_deleted": 3, "log_bytes_freed": 6}
+    assert res == {"runs_deleted": 3, "log_bytes_freed": 6, "log_files_left": 0}
     assert len(taskrun_json(d, "runs", "--json")) == 2
     assert taskrun_json(d, "stats", "--json")["success"] == 2
     out = tmp_path / "runs.csv"
     assert taskrun(d, "export-runs", "--format", "csv", "--out", str(out)).returncode == 0
     assert len(out.read_text().splitlines()) == 3
+
+
+def test_a_cleanup_in_a_copied_data_dir_deletes_its_own_logs_not_the_originals(tmp_path):
+    d = tmp_path / "data"
+    taskrun(d, "task", "add", "k", "--command", "echo important")
+    taskrun(d, "run", "k", "--repeat", "3", "--wait")
+    originals = sorted((d / "logs").rglob("*.log"))
+    assert len(originals) == 3
+    copy = tmp_path / "copy"
+    shutil.copytree(d, copy, symlinks=True)  # its rows keep the original's log paths
+    res = taskrun_json(copy, "cleanup", "--keep-per-task", "1", "--json")
+    assert res["runs_deleted"] == 2 and res["log_bytes_freed"] == 2 * len(b"important\n")
+    assert all(p.read_bytes() == b"important\n" for p in originals)  # the original's: all
+    assert len(list((copy / "logs").rglob("*.log"))) == 1  # the copy's: the one kept
 
 
 def test_export_runs_writes_json_atomically_and_privately(tmp_path: Path) -> None:
