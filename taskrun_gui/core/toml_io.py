@@ -6,7 +6,10 @@ the task store takes as "the default this task has" when the file is imported ov
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -67,16 +70,32 @@ def spec_to_toml(spec: TaskSpec) -> str:
 def write_task_file(path: Path, text: str) -> None:
     """Write an exported task readable by its owner only (0600, whatever the umask): a
     definition can hold tokens in its env or command even when its secrets are masked.
-    Encoded first: text that is not UTF-8 fails before the file is touched."""
+    Encoded first: text that is not UTF-8 fails before the file is touched. Whole or not at
+    all: written aside and renamed over the file (through a link, the file it names), so a
+    full disk leaves the previous export as it was (it left a fragment that did not import);
+    a pipe or a terminal is written to as it is. Errors name `path`."""
     data = text.encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
-    except OSError:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        with open(path, "ab") as stream:
+            stream.write(data)
+        return
+    target = Path(os.path.realpath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp: 0600 from the first byte
+            fh.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def read_task_file(path: Path) -> str:

@@ -204,3 +204,35 @@ def test_a_definition_with_items_that_are_not_text_is_refused_naming_them(tmp_pa
         assert res.returncode == 1, body
         assert said in res.stderr and "Traceback" not in res.stderr, (body, res.stderr)
     assert taskrun_json(data, "task", "list", "--json") == []
+
+
+def test_an_export_that_cannot_be_written_whole_leaves_the_previous_one(tmp_path):
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    from tests.e2e.cli import cli_env
+
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "t", "--command", "true").returncode == 0
+    out = tmp_path / "t.toml"
+    assert taskrun(d, "task", "export", "t", "--out", str(out)).returncode == 0
+    good = out.read_bytes()
+    long = "x" * 5000
+    assert taskrun(d, "task", "edit", "t", "--description", long).returncode == 0
+
+    def small_files() -> None:  # as a full disk: no file over 1 KiB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    res = subprocess.run(
+        [sys.executable, "-m", "taskrun_gui.cli", "task", "export", "t", "--out", str(out)],
+        env=cli_env(d),
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+    assert res.returncode == 1 and str(out) in res.stderr, res.stderr
+    assert out.read_bytes() == good  # it was cut to a fragment that did not import
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "t.toml"]
