@@ -67,6 +67,14 @@ def corrupt_message(db_path: Path, exc: BaseException) -> str:
     )
 
 
+def _size(path: Path) -> int | None:
+    """The file's size; None when it is not there or cannot be looked at."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
 def tighten_mode(path: Path, allowed: int) -> None:
     """Take away the bits outside `allowed` (group and other), never add one: what the
     owner made read-only stays read-only."""
@@ -191,6 +199,7 @@ class Store:
             except pg_store.PgOpenError as exc:
                 raise StoreOpenError(str(exc)) from None
             return self
+        self._refuse_an_emptied_history()
         if not self.read_only and (problem := self._db_file_problem()) is not None:
             self._set_read_only(problem)
         if not self.read_only:
@@ -201,6 +210,19 @@ class Store:
             for suffix in ("", "-wal", "-shm"):
                 tighten_mode(Path(f"{self.db_path}{suffix}"), FILE_MODE)
         return self
+
+    def _refuse_an_emptied_history(self) -> None:
+        """A 0-byte taskrun.db beside the logs of earlier runs was a history (truncated,
+        or a failed copy): SQLite would take it for a new one, and the runs looked gone
+        without a word. Any other 0-byte file is a new history, as a missing one is."""
+        if _size(self.db_path) != 0 or _size(Path(f"{self.db_path}-wal")):
+            return  # none (a new history), or one with pages in it or in its log
+        if next(iter(self.logs_dir.rglob("*.log")), None) is not None:
+            raise StoreCorruptError(
+                f"the history store {self.db_path} is empty (0 bytes) but {self.logs_dir} "
+                "holds the logs of earlier runs: restore it from a backup, or move it away "
+                "to start a new history"
+            )
 
     def _open_for_writing(self) -> None:
         old_umask = os.umask(0o077)  # the database 0600; SQLite gives -wal and -shm its mode

@@ -376,3 +376,20 @@ def test_follow_waits_and_prints_the_exact_bytes_of_each_attempt(tmp_path: Path)
         blocker.execute("ROLLBACK")
         blocker.close()
     assert res.stdout.startswith(b"ok \xff\xfe bad\ntwo\n"), res.stdout + res.stderr
+
+
+def test_an_emptied_history_is_refused_not_taken_for_a_new_one(tmp_path):
+    d = tmp_path / "data"
+    assert taskrun(d, "task", "add", "k", "--command", "echo x").returncode == 0
+    assert taskrun(d, "run", "k", "--wait").returncode == 0
+    assert taskrun(d, "storage").returncode == 0  # its last connection gone: no -wal left
+    (d / "taskrun.db").write_bytes(b"")  # truncated, as a failed copy leaves it
+    for args in (["runs"], ["run", "k", "--wait"]):
+        res = taskrun(d, *args)
+        assert res.returncode == 1, args
+        assert "is empty (0 bytes) but" in res.stderr and "Traceback" not in res.stderr
+    assert (d / "taskrun.db").stat().st_size == 0  # nothing written over it
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "taskrun.db").write_bytes(b"")  # no logs beside it: a new history
+    assert taskrun(fresh, "runs").returncode == 0
