@@ -64,7 +64,20 @@ def spec_to_toml(spec: TaskSpec) -> str:
         if part.get("kind") == TaskKind.COMMAND and not part.get("shell", True):
             part.pop("interpreter", None)
     note = SECRET_NOTE if secret_defaults(spec.params) else ""
-    return note + str(tomli_w.dumps(data, multiline_strings=True))
+    # a multi-line string loses its carriage returns (CRLF scripts came back LF): text
+    # that has one is written escaped, on one line
+    multiline = not _has_cr(data)
+    return note + str(tomli_w.dumps(data, multiline_strings=multiline))
+
+
+def _has_cr(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\r" in value
+    if isinstance(value, dict):
+        return any(_has_cr(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_cr(v) for v in value)
+    return False
 
 
 def write_task_file(path: Path, text: str) -> None:

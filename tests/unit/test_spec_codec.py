@@ -68,3 +68,18 @@ def test_a_damaged_row_names_its_task_version_and_field(store: Store) -> None:
     assert str(raised.value) == (
         f"task {row.id} version 1: kind: 'shell' is not one of command, script"
     )
+
+
+def test_carriage_returns_survive_an_export_and_import() -> None:
+    crlf = "#!/bin/bash\r\necho hi  \r\n"
+    spec = TaskSpec(
+        name="crlf",
+        kind=TaskKind.SCRIPT,
+        script=crlf,
+        steps=[Step(name="s", kind=TaskKind.SCRIPT, script="a\rb\r\n")],
+        env={"EOL": "\r\n"},
+    )
+    back = toml_io.parse_task(toml_io.spec_to_toml(spec), "crlf.toml")
+    assert (back.script, back.steps[0].script, back.env) == (crlf, "a\rb\r\n", {"EOL": "\r\n"})
+    plain = TaskSpec(name="lf", kind=TaskKind.SCRIPT, script="echo one\necho two\n")
+    assert '"""' in toml_io.spec_to_toml(plain)  # readable as lines when nothing is lost
