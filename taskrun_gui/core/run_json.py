@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -71,13 +72,14 @@ def run_to_json(rec: RunRecord) -> dict[str, Any]:
 
 
 def runs_to_csv(runs: Iterable[RunRecord], out: io.TextIOBase | Any) -> int:
-    """Write runs as CSV (params as k=v;k=v); returns the number of rows."""
+    """Write runs as CSV (params as a JSON object: `k=v;k=v` could not be read back when
+    a value held `;` or `=`); returns the number of rows."""
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     n = 0
     for rec in runs:
         row = run_to_json(rec)
-        row["params"] = ";".join(f"{k}={v}" for k, v in sorted(rec.params.items()))
+        row["params"] = json.dumps(row["params"], sort_keys=True, ensure_ascii=False)
         writer.writerow(row)
         n += 1
     return n

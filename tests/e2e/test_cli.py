@@ -393,3 +393,18 @@ def test_an_emptied_history_is_refused_not_taken_for_a_new_one(tmp_path):
     fresh.mkdir()
     (fresh / "taskrun.db").write_bytes(b"")  # no logs beside it: a new history
     assert taskrun(fresh, "runs").returncode == 0
+
+
+def test_csv_params_read_back_whatever_their_values_hold(tmp_path):
+    import csv
+
+    d = tmp_path / "data"
+    add = ["task", "add", "p", "--command", "true", "--param", "v", "--param", "c"]
+    assert taskrun(d, *add).returncode == 0
+    run = ["run", "p", "--param", "v=x;c=9", "--param", "c=0", "--wait"]
+    assert taskrun(d, *run).returncode == 0
+    out = tmp_path / "runs.csv"
+    assert taskrun(d, "export-runs", "--format", "csv", "--out", str(out)).returncode == 0
+    with out.open(newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert json.loads(row["params"]) == {"c": "0", "v": "x;c=9"}  # was c=0;v=x;c=9
