@@ -118,6 +118,8 @@ def cmd_log(store: Store, a: argparse.Namespace) -> int:
                 while chunk := fh.read(1 << 20):
                     out.write(chunk)
             offset = fh.tell()
+    elif rec.status.is_final and rec.log_dropped and not rec.log_bytes:
+        fail(f"the log of run {rec.id} was never written: {_lost(rec)}")
     elif rec.status.is_final:
         fail(f"the log file of run {rec.id} is gone ({path})")
     follower = LogFollower(path, offset)  # past the head of a capped log: its newest segment
@@ -137,7 +139,18 @@ def cmd_log(store: Store, a: argparse.Namespace) -> int:
         rec = _run(a.run_id)  # read after: once final, the log file is whole
         out.write(follower.read()[0])
         out.flush()
+    if rec.status.is_final and rec.log_dropped:
+        # said beside the output too: a disk that refused writes to the run's end left no
+        # note in the file
+        warn(f"run {rec.id}: {_lost(rec)}")
     return 0
+
+
+def _lost(rec: RunRecord) -> str:
+    return (
+        f"{human_bytes(rec.log_dropped)} of its output were not kept "
+        "(beyond its log cap, or refused by the disk)"
+    )
 
 
 def _log_shipped(rec: RunRecord, a: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ cap (the data dir's, or the task's own), and the run records how much it dropped
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from tests.e2e.cli import taskrun, taskrun_json
@@ -32,6 +33,21 @@ def test_a_task_cap_keeps_head_and_tail_and_says_what_it_dropped(tmp_path: Path)
     assert note.encode() in log
     assert len(log) == TOTAL - dropped + len(note) + 2  # the note's own two newlines
     assert len(log) <= 256 * 1024 + len(note) + 2
+    shown = taskrun(data, "log", str(run["id"]))
+    assert shown.stdout.encode() == log  # the log as it is, and beside it on stderr:
+    assert shown.stderr.startswith(f"taskrun: warning: run {run['id']}: ")
+    assert "of its output were not kept (beyond its log cap, or refused by the disk)" in (
+        shown.stderr
+    )
+    Path(str(run["log_path"])).unlink()
+    gone = taskrun(data, "log", str(run["id"]))
+    assert gone.returncode == 1 and "is gone" in gone.stderr
+    with sqlite3.connect(data / "taskrun.db") as db:  # as a log folder that took no write
+        db.execute("UPDATE run SET log_bytes = 0 WHERE id = ?", (run["id"],))
+    never = taskrun(data, "log", str(run["id"]))
+    assert never.returncode == 1 and f"the log of run {run['id']} was never written" in (
+        never.stderr
+    )
 
 
 def test_the_data_dir_policy_caps_every_task_and_a_task_may_opt_out(tmp_path: Path) -> None:
