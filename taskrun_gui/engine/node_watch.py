@@ -29,6 +29,14 @@ class TakenOver:
     interrupted: list[str]  # uids of the runs recorded interrupted
     released: int  # claims on runs queued for any node given back
 
+    def __str__(self) -> str:
+        """What the log says: "2 runs interrupted, 1 queued run given back"."""
+        n, m = len(self.interrupted), self.released
+        return (
+            f"{n} run{'s' * (n != 1)} interrupted, "
+            f"{m} queued run{'s' * (m != 1)} given back to the other nodes"
+        )
+
 
 def why(dead: DeadNode) -> str:
     """The error message of a run a takeover interrupted."""
