@@ -76,7 +76,9 @@ def _database_error(store: Store | None, exc: Exception) -> str:
 
     if store is not None and is_corrupt(exc):
         return corrupt_message(store.db_path, exc)
-    return f"history store error: {exc}"
+    from taskrun_gui.cli.common import one_line
+
+    return f"history store error: {one_line(exc)}"
 
 
 def _os_error(exc: OSError) -> str:
@@ -145,7 +147,7 @@ def execute(args: argparse.Namespace, hosted: Store | None = None) -> int:
         print(f"taskrun: {exc}", file=sys.stderr)
         return 2
     except OperationalError as exc:
-        print(f"taskrun: history store error: {exc}", file=sys.stderr)
+        print(f"taskrun: {_database_error(None, exc)}", file=sys.stderr)
         return 1
     except (DatabaseError, sqlite3.DatabaseError) as exc:
         print(f"taskrun: {_database_error(store, exc)}", file=sys.stderr)

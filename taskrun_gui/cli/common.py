@@ -7,7 +7,9 @@ import json
 import math
 import os
 import sys
-from typing import Any, NoReturn
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 from taskrun_gui.cli.options import duration_seconds
 from taskrun_gui.engine.recovery import recover_if_no_host
@@ -108,3 +110,33 @@ def parse_duration(text: str) -> int:
         return duration_seconds(text)
     except ValueError as exc:
         fail(f"--every: {exc}")
+
+
+T = TypeVar("T")
+OUTAGE_RETRY_S = 1.0
+
+
+def through_outages(store: Store, read: Callable[[], T]) -> T:
+    """A read a waiting command makes again and again (`run --wait`, `log --follow`): a
+    shared history's server out of reach for a while (a restart) is waited for, said once,
+    instead of ending the wait with exit 1 while the run goes on. The connection is opened
+    again on the next use (storage/pg_reconnect.py)."""
+    from peewee import OperationalError
+
+    said = False
+    while True:
+        try:
+            return read()
+        except OperationalError as exc:
+            if store.url is None:
+                raise
+            if not said:
+                warn(f"the history store is out of reach ({one_line(exc)}); still waiting")
+                said = True
+            time.sleep(OUTAGE_RETRY_S)
+
+
+def one_line(exc: BaseException) -> str:
+    """A driver's message of several lines (psycopg2's "…failed: Connection refused / Is the
+    server running…") as one."""
+    return " ".join(part.strip() for part in str(exc).splitlines() if part.strip())

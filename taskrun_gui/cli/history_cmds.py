@@ -9,7 +9,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from taskrun_gui.cli.common import fail, print_json, print_table, warn
+from taskrun_gui.cli.common import fail, print_json, print_table, through_outages, warn
 from taskrun_gui.core.models import Control, RunRecord, RunStatus
 from taskrun_gui.core.run_json import run_to_json
 from taskrun_gui.core.stats import COUNTED_STATUSES
@@ -136,7 +136,7 @@ def cmd_log(store: Store, a: argparse.Namespace) -> int:
         if rec.status.is_live and not host_alive(store.locks_dir):
             recover_if_no_host(store)  # its host died: it ends as interrupted
         time.sleep(0.2)
-        rec = _run(a.run_id)  # read after: once final, the log file is whole
+        rec = through_outages(store, lambda: _run(a.run_id))  # once final, the file is whole
         out.write(follower.read()[0])
         out.flush()
     if rec.status.is_final and rec.log_dropped:

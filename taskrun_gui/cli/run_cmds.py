@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from peewee import OperationalError
 
-from taskrun_gui.cli.common import fail, key_values, print_json, warn
+from taskrun_gui.cli.common import fail, key_values, print_json, through_outages, warn
 from taskrun_gui.cli.daemon_spawn import (
     ensure_successor,
     handed_params,
@@ -314,7 +314,7 @@ def _wait_chain(
     follower: LogFollower | ShippedFollower | None = None  # as `taskrun log --follow`
     spawned_at = 0.0
     while True:
-        rec = runs_repo.get_by_uid(uid)
+        rec = through_outages(store, functools.partial(runs_repo.get_by_uid, uid))
         if rec is None:
             waiter.wait(slow)
             continue

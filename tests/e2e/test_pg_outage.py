@@ -122,3 +122,37 @@ def test_a_run_started_while_the_database_is_down_runs_and_is_recorded_when_it_i
         store.close()
     told = [e for e in events if isinstance(e, StoreHealth) and not e.ok]
     assert all("\n" not in t.message and t.message for t in told)  # one line: libpq's first
+
+
+def test_run_wait_waits_through_a_database_restart(
+    tmp_path: Path, own_pg: pg_server.PgServer
+) -> None:
+    """`run --wait` on a run another process serves: the server away for a while is waited
+    for, said once, and the wait ends with the run's own outcome (it ended with exit 1)."""
+    url, data = own_pg.url, tmp_path / "node"
+    gate, started = tmp_path / "gate", tmp_path / "started"
+    line = f"touch {started}; while [ ! -e {gate} ]; do sleep 0.05; done; echo done"
+    assert taskrun(data, "--db", url, "task", "add", "held", "--command", line).returncode == 0
+    with reaped(popen_taskrun(data, "--db", url, "daemon")) as daemon:
+        wait_for(lambda: host_alive(data / "locks") and host_pid(data / "locks") == daemon.pid, 30)
+        waiting = popen_taskrun(data, "--db", url, "run", "held", "--wait", "--json")
+        try:
+            wait_for(started.exists, 30)
+            own_pg.stop("fast")
+            assert waiting.stderr is not None
+            said = waiting.stderr.readline()
+            assert said.startswith("taskrun: warning: the history store is out of reach ("), said
+            assert "\n" not in said[:-1] and waiting.poll() is None  # one line, still waiting
+            own_pg.start_again()
+            gate.touch()
+            out, err = waiting.communicate(timeout=90)
+        finally:
+            gate.touch()
+            if waiting.poll() is None:
+                waiting.kill()
+                waiting.communicate()
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    [run] = json.loads(out)
+    assert run["status"] == "success"

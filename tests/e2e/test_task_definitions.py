@@ -191,7 +191,7 @@ def test_an_import_is_held_to_the_chain_and_channel_checks_of_task_add(tmp_path)
 def test_a_definition_with_items_that_are_not_text_is_refused_naming_them(tmp_path):
     data = tmp_path / "data"
     cases = {
-        'tags = [1]\n': "tags[1]: expected a string, got int 1",
+        "tags = [1]\n": "tags[1]: expected a string, got int 1",
         '[[params]]\nname = "p"\nchoices = [1, 2]\n': "params[1].choices[1]: expected a string",
         "[env]\nA = { B = 1 }\n": "env.A: expected a string, got dict",
         "[env]\nB = true\n": "env.B: expected a string, got bool True",
