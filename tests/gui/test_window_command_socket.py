@@ -46,7 +46,8 @@ def test_the_window_answers_run_and_runs_over_its_socket(
         assert len(listeners) == 1
         try:
             res, how = taskrun_marked(store.data_dir, "run", "noop")
-            assert (res.returncode, how, res.stdout) == (0, "thin", b"run 1 of 'noop' queued\n")
+            queued = (res.returncode, how, res.stdout)
+            assert queued == (0, "thin", b"run 1 of 'noop' queued\n"), res.stderr
             qtbot.waitUntil(lambda: _final(1), timeout=20_000)
             assert runs_repo.get(1).status is RunStatus.SUCCESS  # type: ignore[union-attr]
             res, how = taskrun_marked(store.data_dir, "runs", "--task", "nope")
