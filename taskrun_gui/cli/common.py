@@ -114,6 +114,7 @@ def parse_duration(text: str) -> int:
 
 T = TypeVar("T")
 OUTAGE_RETRY_S = 1.0
+OUTAGE_LIMIT_S = 600.0  # then the error ends the wait: an outage this long is no restart
 
 
 def through_outages(store: Store, read: Callable[[], T]) -> T:
@@ -124,11 +125,12 @@ def through_outages(store: Store, read: Callable[[], T]) -> T:
     from peewee import OperationalError
 
     said = False
+    since = time.monotonic()
     while True:
         try:
             return read()
         except OperationalError as exc:
-            if store.url is None:
+            if store.url is None or time.monotonic() - since > OUTAGE_LIMIT_S:
                 raise
             if not said:
                 warn(f"the history store is out of reach ({one_line(exc)}); still waiting")
