@@ -56,3 +56,5 @@ def test_the_editor_shows_the_chain_and_refuses_a_cycle(qtbot: QtBot, tmp_path: 
         assert editor.status.text() == "Not saved: then: the chain b -> a -> b is a cycle"
         assert [v.number for v in tasks_repo.versions(b.id)] == [1]
         ctx.query.wait_idle()
+        assert editor.is_dirty()  # the edit is kept, unsaved: it looked saved, and was lost
+        assert editor.form.alerts.then.text() == "finish:a"

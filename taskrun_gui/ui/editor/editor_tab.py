@@ -70,6 +70,7 @@ class EditorTab(QWidget):
         self._task_id: int | None = None
         self._version = 0
         self._baseline = new_spec()
+        self._before_save = self._baseline  # what a failed save puts back
         self._sized = False  # the panes are sized to the form once, when first shown
         self.ask_unsaved: Callable[[], Button] = self._ask_unsaved
         self._make_header()
@@ -211,6 +212,7 @@ class EditorTab(QWidget):
         task_id = self._task_id
         write = partial(save_checked, task_id, spec)  # targets checked with the inventory
         self.status.setText("Saving…")
+        self._before_save = self._baseline
         self._baseline = spec  # the guard treats it as saved; a failure puts it back
         write = partial(checked_write, self._ctx.store.data_dir, task_id, spec, write)
         self._ctx.query.write(write, self._on_task_saved, self._on_save_failed, self)
@@ -245,7 +247,8 @@ class EditorTab(QWidget):
         self.saved.emit(row.id)
 
     def _on_save_failed(self, exc: Exception) -> None:
-        self._baseline = new_spec() if self._task_id is None else self._baseline
+        # unsaved again, for an existing task too (its edit looked saved, and was lost)
+        self._baseline = self._before_save
         if isinstance(exc, TaskExistsError):
             self.form.show_errors([FieldError("name", str(exc))])
         if isinstance(exc, LinkError):  # a channel or task that is not there, a cycle
