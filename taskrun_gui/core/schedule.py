@@ -388,15 +388,18 @@ def _utc(dt: datetime) -> datetime:
 
 
 def _cron_fires(expr: str, after: datetime) -> Iterator[datetime]:
-    """cronsim's fire times after `after`, in its zone; a time of day named by the hour
-    field (not `*`) fires once when clocks go back, in the first pass through the repeated
-    hour, as cron does (cronsim does so for five fields only, not with a seconds field)."""
+    """cronsim's fire times strictly after `after` (in absolute time: asked in the second
+    pass through an hour repeated when clocks go back, it can answer a time of the first),
+    in its zone. A time of day (second, minute and hour fields none of them `*…`) fires
+    once when clocks go back, in the first pass, as cron does: cronsim does so with five
+    fields, not with a seconds field."""
     fields = expr.split()
-    fixed_hour = len(fields) >= 5 and "*" not in fields[-4]
+    fixed_time = len(fields) == 6 and not any(f.startswith("*") for f in fields[:3])
     for fire in CronSim(expr, after):
-        if not (
-            fixed_hour and fire.fold == 1 and fire.utcoffset() != fire.replace(fold=0).utcoffset()
-        ):
+        if _utc(fire) <= _utc(after):
+            continue
+        repeated = fire.fold == 1 and fire.utcoffset() != fire.replace(fold=0).utcoffset()
+        if not (fixed_time and repeated):
             yield fire
 
 

@@ -75,6 +75,8 @@ def test_the_next_run_after_a_dst_change_is_at_its_wall_clock_time(
 
 HOURLY_BACK = ["01:00-04", "01:00-05", "02:00-05"]  # New York, 2027-11-07
 HOURLY_FORWARD = ["01:00-05", "03:00-04", "04:00-04"]  # 2027-03-14: no 02:00
+HALF_HOURS_BACK = ["00:30-04", "01:00-04", "01:30-04", "01:00-05", "01:30-05", "02:00-05"]
+HALF_HOURS_FORWARD = ["00:30-05", "01:00-05", "01:30-05", "03:00-04", "03:30-04", "04:00-04"]
 
 
 @pytest.mark.parametrize(
@@ -84,13 +86,12 @@ HOURLY_FORWARD = ["01:00-05", "03:00-04", "04:00-04"]  # 2027-03-14: no 02:00
         (Schedule(every_seconds=3600), HOURLY_BACK, HOURLY_FORWARD),
         # a wildcard hour fires in both passes through the repeated hour, as cron does
         (Schedule(cron="0 * * * *"), HOURLY_BACK, HOURLY_FORWARD),
-        (
-            Schedule(cron="*/30 * * * *"),
-            ["00:30-04", "01:00-04", "01:30-04", "01:00-05", "01:30-05", "02:00-05"],
-            ["00:30-05", "01:00-05", "01:30-05", "03:00-04", "03:30-04", "04:00-04"],
-        ),
+        (Schedule(cron="*/30 * * * *"), HALF_HOURS_BACK, HALF_HOURS_FORWARD),
         # a time of day with a seconds field fires once, as with five fields
         (Schedule(cron="0 30 1 * * *"), ["01:30-04"], ["01:30-05"]),
+        # sub-hourly within named hours: both passes too, with five fields or six
+        (Schedule(cron="*/30 0-3 * * *"), HALF_HOURS_BACK, HALF_HOURS_FORWARD[:5]),
+        (Schedule(cron="0 */30 0-3 * * *"), HALF_HOURS_BACK, HALF_HOURS_FORWARD[:5]),
     ],
 )
 def test_schedules_through_both_changes_in_absolute_time(
@@ -156,3 +157,14 @@ def test_the_system_zone_is_read_again_when_its_file_changes(
     moved.write_bytes((zones / "America" / "New_York").read_bytes())
     moved.replace(localtime)
     assert sched.local_time(summer).utcoffset() == timedelta(hours=-4)
+
+
+def test_the_next_fire_asked_in_the_repeated_hour_is_never_in_the_past(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    second_pass = sched.local_time(
+        datetime(2027, 11, 7, 6, 10, tzinfo=UTC).timestamp()
+    )  # 01:10 EST
+    fire = sched.next_fire(Schedule(cron="30 1 * * *"), second_pass)
+    assert fire is not None and fire.astimezone(UTC).isoformat() == "2027-11-08T06:30:00+00:00"
