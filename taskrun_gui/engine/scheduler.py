@@ -15,6 +15,9 @@ from taskrun_gui.storage.tasks_repo import TaskRow
 log = logging.getLogger(__name__)
 
 LATE_TOLERANCE = timedelta(seconds=5)  # fires this recent are "due", not "missed"
+# the longest pass taken for a stall (a busy store, a reconnect) rather than a sleep: where
+# the monotonic clock counts sleep too (Windows), a sleep is not seen as a clock jump
+MAX_STALL_S = 120.0
 
 
 @dataclass
@@ -59,8 +62,9 @@ class Scheduler:
         # pass: a busy store, a reconnect): late, it runs; one from before its first look,
         # or from across a sleep, passed while no host was: missed
         due_within = LATE_TOLERANCE
-        if previous is not None and not jumped:
-            due_within += timedelta(seconds=max(0.0, now.timestamp() - previous.timestamp()))
+        if previous is not None and not jumped:  # a longer gap is a sleep a clock missed
+            gap = min(max(0.0, now.timestamp() - previous.timestamp()), MAX_STALL_S)
+            due_within += timedelta(seconds=gap)
         fires: list[Fire] = []
         changes: list[FireTimes] = []
         for task in tasks:

@@ -33,13 +33,14 @@ class Host:
             last_fire_at=None,
             created_at=int(T0 * 1000),
         )
+        self.scheduler = Scheduler(clock=lambda: sched.local_time(self.now))
 
     def fired(self, ticks: list[float], restart_at: float | None = None) -> list[float]:
-        scheduler = Scheduler(clock=lambda: sched.local_time(self.now))
         fired: list[float] = []
         for tick in ticks:
             if tick == restart_at:
-                scheduler = Scheduler(clock=lambda: sched.local_time(self.now))
+                self.scheduler = Scheduler(clock=lambda: sched.local_time(self.now))
+            scheduler = self.scheduler
             self.monotonic += T0 + tick - self.now
             self.now = T0 + tick
             fires, changes = scheduler.due([self.task])  # type: ignore[list-item]
@@ -78,3 +79,10 @@ def test_a_one_off_time_runs_however_late(monkeypatch: pytest.MonkeyPatch) -> No
     when = datetime.fromtimestamp(T0 + 60, UTC).isoformat()
     host = Host(Schedule(at=when, missed=MissedPolicy.SKIP), monkeypatch)
     assert host.fired(TICKS, restart_at=70) == [60.0]
+
+
+def test_a_pass_too_long_for_a_stall_is_taken_for_a_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the monotonic clock counts a sleep too, hours between two looks are a sleep."""
+    host = Host(Schedule(every_seconds=3600, missed=MissedPolicy.SKIP), monkeypatch)
+    ticks = [*range(0, 600, 30), *range(3900, 7500, 30)]  # none from 10 min to 65 min
+    assert host.fired(ticks) == [7200.0]  # the 1 h fire passed asleep
