@@ -130,7 +130,7 @@ def through_outages(store: Store, read: Callable[[], T]) -> T:
         try:
             return read()
         except OperationalError as exc:
-            if store.url is None or time.monotonic() - since > OUTAGE_LIMIT_S:
+            if not (store.url and _server_away(exc)) or time.monotonic() - since > OUTAGE_LIMIT_S:
                 raise
             if not said:
                 warn(f"the history store is out of reach ({one_line(exc)}); still waiting")
@@ -138,7 +138,24 @@ def through_outages(store: Store, read: Callable[[], T]) -> T:
             time.sleep(OUTAGE_RETRY_S)
 
 
+_REFUSALS = ("authentication failed", "does not exist", "no password supplied", "permission")
+
+
+def _server_away(exc: BaseException) -> bool:
+    """The server is out of reach or restarting (worth waiting for), not refusing us: a
+    wrong password or a dropped database would be waited for in vain. SQLSTATE 08 is a
+    connection exception, 57P01-57P03 a server shutting down or starting; a failure to
+    connect has no SQLSTATE and says why in its text."""
+    orig = getattr(exc, "orig", None) or exc  # peewee keeps the driver's error there
+    code = getattr(orig, "pgcode", None)
+    if code is not None:
+        return str(code).startswith("08") or code in ("57P01", "57P02", "57P03")
+    text = str(orig).lower()
+    return not any(refusal in text for refusal in _REFUSALS)
+
+
 def one_line(exc: BaseException) -> str:
     """A driver's message of several lines (psycopg2's "…failed: Connection refused / Is the
     server running…") as one."""
-    return " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    text = str(exc) or str(getattr(exc, "orig", ""))
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())

@@ -105,7 +105,7 @@ def _run(run_id: int) -> RunRecord:
 def cmd_log(store: Store, a: argparse.Namespace) -> int:
     rec = _run(a.run_id)
     if reads_shipped(rec):
-        return _log_shipped(rec, a)
+        return _log_shipped(store, rec, a)
     path = Path(rec.log_path)
     out = sys.stdout.buffer
     offset = 0
@@ -153,7 +153,7 @@ def _lost(rec: RunRecord) -> str:
     )
 
 
-def _log_shipped(rec: RunRecord, a: argparse.Namespace) -> int:
+def _log_shipped(store: Store, rec: RunRecord, a: argparse.Namespace) -> int:
     """Another node's run: what it shipped into the database, followed until the run ends
     (read after the run: once final, its whole output is there)."""
     out = sys.stdout.buffer
@@ -170,8 +170,8 @@ def _log_shipped(rec: RunRecord, a: argparse.Namespace) -> int:
     out.flush()
     while a.follow and not rec.status.is_final:
         time.sleep(0.2)
-        rec = _run(a.run_id)
-        out.write(follower.read())
+        rec = through_outages(store, lambda: _run(a.run_id))
+        out.write(through_outages(store, follower.read))
         out.flush()
     return 0
 

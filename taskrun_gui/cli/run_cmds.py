@@ -322,7 +322,7 @@ def _wait_chain(
             follower = follower or _follower(rec)
             _print_new_output(follower)
         if rec.status.is_final:
-            retry = runs_repo.retry_of(rec)
+            retry = through_outages(store, functools.partial(runs_repo.retry_of, rec))
             if retry is None:
                 return rec
             uid, follower = retry.uid, None
