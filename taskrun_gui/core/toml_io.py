@@ -7,6 +7,7 @@ the task store takes as "the default this task has" when the file is imported ov
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -99,16 +100,34 @@ def write_task_file(path: Path, text: str) -> None:
     target = Path(os.path.realpath(path))
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except PermissionError:
+        if mode is None:
+            raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(path)) from None
+        _write_in_place(path, data)  # a writable file in a folder we may not write in
+        return
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as fh:  # mkstemp: 0600 from the first byte
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())  # whole after a crash too, not only after a full disk
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.remove(tmp)
         raise OSError(exc.errno, exc.strerror, str(path)) from None
+
+
+def _write_in_place(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    try:
+        os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+    except OSError:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def read_task_file(path: Path) -> str:
