@@ -90,6 +90,7 @@ def import_specs(
     if failing:
         raise TasksExistError(failing, sources)
     result = ImportResult()
+    replaced: dict[str, TaskSpec] = {}  # name -> the version an import replaced
     reserved = {s.name for s in specs}  # a rename never takes a name the import creates
     for spec in specs:
         row = tasks_repo.find(spec.name)
@@ -97,6 +98,7 @@ def import_specs(
         if row is None:
             result.rows.append(tasks_repo.create(spec))
         elif chosen is OnExisting.REPLACE:
+            replaced[spec.name] = row.spec
             result.rows.append(tasks_repo.save(row.id, spec))
         elif chosen is OnExisting.RENAME:
             new_name = free_name(spec.name, reserved)
@@ -104,15 +106,22 @@ def import_specs(
         else:
             result.skipped.append(spec.name)
     if data_dir is not None:
-        _check_links(data_dir, result.rows, sources or {})
+        _check_links(data_dir, result.rows, sources or {}, replaced)
     return result
 
 
-def _check_links(data_dir: Path, rows: list[TaskRow], sources: Mapping[str, str]) -> None:
+def _check_links(
+    data_dir: Path,
+    rows: list[TaskRow],
+    sources: Mapping[str, str],
+    replaced: Mapping[str, TaskSpec],
+) -> None:
+    """As an edit is checked: what the replaced version already had is not refused (its
+    own export restores it)."""
     found = [
         f"{sources.get(row.name, row.name)}: {problem}"
         for row in rows
-        for problem in task_links.problems(data_dir, row.spec, None)
+        for problem in task_links.problems(data_dir, row.spec, None, replaced.get(row.name))
     ]
     if found:
         raise ImportLinksError("nothing imported: " + "; ".join(found[:5]))

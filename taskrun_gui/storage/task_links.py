@@ -13,11 +13,14 @@ from taskrun_gui.core.params import unfilled
 from taskrun_gui.storage import channels_store, tasks_repo
 
 
-def problems(data_dir: Path, spec: TaskSpec, task_id: int | None) -> list[str]:
+def problems(
+    data_dir: Path, spec: TaskSpec, task_id: int | None, before: TaskSpec | None = None
+) -> list[str]:
     """One line per problem; none when `spec` may be saved (as task `task_id`, None: new).
     A link the saved version already had to a channel or task removed since is not one, nor
     a run it could already not start: an edit of something else must not be refused for it
-    (it is said where it fires)."""
+    (it is said where it fires). `before`: the version it replaces, when that is no longer
+    the stored one (an import that replaced it)."""
     if notify_rules.rule_errors(spec.notify, spec.then):
         return []  # validation tells those
     rows = tasks_repo.list_all()
@@ -25,7 +28,7 @@ def problems(data_dir: Path, spec: TaskSpec, task_id: int | None) -> list[str]:
     channels = channels_store.load(data_dir)
     found = notify_rules.link_errors(spec.name, spec.notify, spec.then, channels, chains)
     found += _unstartable(spec, rows)
-    saved = next((r.spec for r in rows if r.id == task_id), None)
+    saved = before or next((r.spec for r in rows if r.id == task_id), None)
     if saved is None or not found:
         return found
     had = notify_rules.link_errors(saved.name, saved.notify, saved.then, channels, chains)

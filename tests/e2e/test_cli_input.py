@@ -145,20 +145,28 @@ def test_a_task_saved_before_the_check_may_still_be_edited_and_disabled(tmp_path
     store = Store(d).open()
     try:  # as an earlier version saved it: a schedule whose every fire was refused
         with store.db.atomic():
-            tasks_repo.create(
-                TaskSpec(
-                    name="old",
-                    command="true",
-                    params=[Param("month", required=True)],
-                    schedule=Schedule(cron="0 3 * * *"),
+            for name in ("old", "old2"):
+                tasks_repo.create(
+                    TaskSpec(
+                        name=name,
+                        command="true",
+                        params=[Param("month", required=True)],
+                        schedule=Schedule(cron="0 3 * * *"),
+                    )
                 )
-            )
     finally:
         store.close()
     for edit in (["--title", "monthly"], ["--disabled"]):
         res = taskrun(d, "task", "edit", "old", *edit)
         assert res.returncode == 0, res.stderr
     res = taskrun(d, "task", "edit", "old", "--enabled", "--every", "1h")  # a new schedule
+    assert res.returncode == 1 and "parameter 'month' is required" in res.stderr
+    exported = tmp_path / "old2.toml"
+    assert taskrun(d, "task", "export", "old2", "--out", str(exported)).returncode == 0
+    res = taskrun(d, "task", "import", str(exported), "--replace")  # its own export restores it
+    assert res.returncode == 0, res.stderr
+    fresh = tmp_path / "fresh"
+    res = taskrun(fresh, "task", "import", str(exported))  # a new one: refused, as an add is
     assert res.returncode == 1 and "parameter 'month' is required" in res.stderr
 
 
