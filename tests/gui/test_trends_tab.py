@@ -103,7 +103,7 @@ def test_duration_chart_points_bands_and_marks(qtbot: QtBot, env: Env) -> None:
     )
     assert [text for _x, text in chart.version_marks.visible_marks()] == ["v2"]
     (shift,) = chart.shift_marks.visible_marks()
-    assert "(v1→v2)" in shift[1] and "slower" in shift[1]
+    assert "(v1 → v2)" in shift[1] and "slower" in shift[1]
     assert chart.text_at(float(slow_x[0]), 40.0).startswith(
         f"Run #{env.slow_run} · success · 40.0 s"
     )

@@ -25,6 +25,7 @@ from taskrun_gui.ui.trends.chart_style import (
     make_plot,
     style_plot,
 )
+from taskrun_gui.ui.trends.stats_panel import versions_text
 from taskrun_gui.ui.trends.trend_data import ROLLING_WINDOW, TrendsData, display
 from taskrun_gui.ui.widgets.elided_label import ElidedLabel
 
@@ -165,10 +166,7 @@ class DurationChart(QWidget):
         )
         self.shift_marks.set_marks(
             [
-                (
-                    s.at_ms / 1000.0,
-                    f"{_ratio(s.before_ms, s.after_ms)} (v{s.version_before}→v{s.version_after})",
-                )
+                (s.at_ms / 1000.0, f"{_ratio(s.before_ms, s.after_ms)}{versions_text(s)}")
                 for s in data.shifts
             ]
         )

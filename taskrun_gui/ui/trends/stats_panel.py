@@ -114,4 +114,12 @@ def _shift_text(shift: ShiftMark) -> str:
     when = time.strftime("%Y-%m-%d", time.localtime(shift.at_ms / 1000))
     before = human_duration(shift.before_ms / 1000)
     after = human_duration(shift.after_ms / 1000)
-    return f"• {when}: {before} → {after} (v{shift.version_before} → v{shift.version_after})"
+    return f"• {when}: {before} → {after}{versions_text(shift)}"
+
+
+def versions_text(shift: ShiftMark) -> str:
+    """' (v1 → v2)' where the version changed with it; a shift within one version names it
+    once (it read "v1 → v1")."""
+    if shift.version_before == shift.version_after:
+        return "" if shift.version_after is None else f" (v{shift.version_after})"
+    return f" (v{shift.version_before} → v{shift.version_after})"
