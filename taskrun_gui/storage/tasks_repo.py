@@ -22,7 +22,7 @@ from taskrun_gui.core.models import TaskSpec
 from taskrun_gui.core.spec_diff import SpecChanges, compare_specs, diff_specs
 from taskrun_gui.core.text import shorten
 from taskrun_gui.core.timefmt import now_ms
-from taskrun_gui.storage import task_secrets
+from taskrun_gui.storage import backend, task_secrets
 from taskrun_gui.storage.schema import Task, TaskVersion
 
 
@@ -132,6 +132,15 @@ def find(name: str) -> TaskRow | None:
         return get(name)
     except TaskNotFoundError:
         return None
+
+
+def stamp() -> tuple[int, int, int]:
+    """What changes when any task is added, saved or removed, by any process: (tasks,
+    newest save, newest removal), read in one pass over a small table."""
+    count, saved, removed = backend.read(
+        "SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(MAX(deleted_at), 0) FROM task"
+    ).fetchone()
+    return int(count), int(saved), int(removed)
 
 
 def list_all() -> list[TaskRow]:

@@ -41,3 +41,23 @@ def test_a_shift_within_one_version_names_it_once() -> None:
     assert versions_text(shift(1, 2)) == " (v1 → v2)"
     assert versions_text(shift(1, 1)) == " (v1)"  # it read "(v1 → v1)"
     assert versions_text(shift(None, None)) == ""
+
+
+def test_a_task_added_by_another_process_shows_in_the_table(
+    qtbot: QtBot,
+    ctx: AppContext,  # noqa: F811
+) -> None:
+    from tests.e2e.cli import taskrun
+
+    add_task(ctx.store, TaskSpec(name="here", command="true"))
+    with shown_window(qtbot, ctx) as window:
+        window.tabs.setCurrentIndex(TAB_TASKS)
+        model = window.tasks_tab.table.model()
+
+        def names() -> set[str]:
+            return {str(model.index(r, COL_NAME).data()) for r in range(model.rowCount())}
+
+        qtbot.waitUntil(lambda: "here" in names(), timeout=10_000)
+        added = taskrun(ctx.store.data_dir, "task", "add", "elsewhere", "--command", "true")
+        assert added.returncode == 0, added.stderr
+        qtbot.waitUntil(lambda: "elsewhere" in names(), timeout=15_000)  # no run to tell it

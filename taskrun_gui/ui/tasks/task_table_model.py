@@ -25,6 +25,7 @@ from taskrun_gui.core import schedule
 from taskrun_gui.core.interpreters import interpreter_label
 from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.timefmt import elapsed_text, human_duration, local_text, now_ms
+from taskrun_gui.storage import tasks_repo
 from taskrun_gui.ui.change_hub import RunChanges
 from taskrun_gui.ui.context import AppContext
 from taskrun_gui.ui.refresher import Refresher
@@ -60,6 +61,7 @@ COLUMNS = (
 TASK_ID_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 REFRESH_DELAY_MS = 250  # at most ~4 store reads a second however busy the executor is
+TASKS_WATCH_MS = 3000  # a task added or edited by another process shows within this
 
 _Index = QModelIndex | QPersistentModelIndex
 _RIGHT = {COL_DURATION, COL_SUCCESS, COL_RUNNING, COL_QUEUE}
@@ -82,6 +84,12 @@ class TaskTableModel(QAbstractTableModel):
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self.tick_running)
         self._ticker.start()
+        # tasks another process added, edited or removed (`taskrun task add`): no run tells
+        self._stamp: tuple[int, int, int] | None = None
+        self._watch = QTimer(self)
+        self._watch.setInterval(TASKS_WATCH_MS)
+        self._watch.timeout.connect(self._look_for_task_changes)
+        self._watch.start()
 
     # -- loading ----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -91,10 +99,20 @@ class TaskTableModel(QAbstractTableModel):
     def reload_now(self) -> None:
         self.refresher.now()
 
-    def _start_read(self) -> None:
-        self._ctx.query.read(load_overview, self._on_overview_loaded, self._on_load_failed, self)
+    def _look_for_task_changes(self) -> None:
+        if self.refresher.shown() and self.refresher.idle:
+            self._ctx.query.read(tasks_repo.stamp, self._on_stamp, lambda _exc: None, self)
 
-    def _on_overview_loaded(self, rows: list[TaskOverview]) -> None:
+    def _on_stamp(self, stamp: tuple[int, int, int]) -> None:
+        if self._stamp is not None and stamp != self._stamp:
+            self.refresh()
+
+    def _start_read(self) -> None:
+        read, failed = self._on_overview_loaded, self._on_load_failed
+        self._ctx.query.read(_stamped_overview, read, failed, self)
+
+    def _on_overview_loaded(self, read: tuple[tuple[int, int, int], list[TaskOverview]]) -> None:
+        self._stamp, rows = read  # the tasks as of this read: a change after it is seen
         self._set_rows(rows)
         self.loaded.emit()
         self.refresher.finished(ok=True)
@@ -313,3 +331,8 @@ class TaskTableModel(QAbstractTableModel):
             if last is not None and last.exit_code is not None:
                 return f"exit code {last.exit_code}"
         return None
+
+
+def _stamped_overview() -> tuple[tuple[int, int, int], list[TaskOverview]]:
+    """On the worker: the stamp first, so a task saved meanwhile makes it differ later."""
+    return tasks_repo.stamp(), load_overview()
