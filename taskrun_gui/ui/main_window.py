@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         build_parts(self, ctx)
         self.banner.history_requested.connect(self.notification_button.open_center)
         a = self.tasks_tab.actions_
-        self.menus.add_file_actions([a.import_, a.export])
+        self.menus.add_file_actions([a.import_, a.import_folder, a.export])
         self._set_ready(True)
         self._connect()
         self._update_counts()

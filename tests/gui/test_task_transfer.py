@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from taskrun_gui.storage import tasks_repo
@@ -96,3 +97,30 @@ def test_each_taken_name_is_asked_about_by_file_with_apply_to_all(
         transfer.import_path(folder)
         qtbot.waitUntil(lambda: len(seen) == 3, timeout=10_000)
         assert len(tasks_repo.list_all()) == 5  # a cancelled import writes nothing
+
+
+def test_a_folder_of_tasks_that_chain_to_each_other_imports_together(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "chained"
+    folder.mkdir()
+    (folder / "a.toml").write_text('name = "a"\ncommand = "true"\nthen = ["success:b"]\n')
+    (folder / "b.toml").write_text('name = "b"\ncommand = "true"\n')
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(folder))
+    with app_context(tmp_path, schedules=False) as ctx:
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        transfer = TaskTransfer(ctx, lambda: None, parent)
+        with qtbot.waitSignal(transfer.written, timeout=10_000):
+            transfer.import_folder()
+        assert {t.name for t in tasks_repo.list_all()} == {"a", "b"}
+        cycle = tmp_path / "cycle"
+        cycle.mkdir()
+        (cycle / "c.toml").write_text('name = "c"\ncommand = "true"\nthen = ["success:d"]\n')
+        (cycle / "d.toml").write_text('name = "d"\ncommand = "true"\nthen = ["success:c"]\n')
+        monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_a, **_k: str(cycle))
+        monkeypatch.setattr(QMessageBox, "warning", lambda *_a, **_k: None)
+        with qtbot.waitSignal(transfer.failed, timeout=10_000) as failed:
+            transfer.import_folder()
+        assert "nothing imported" in failed.args[0] and "is a cycle" in failed.args[0]
+        assert {t.name for t in tasks_repo.list_all()} == {"a", "b"}

@@ -50,10 +50,17 @@ class TaskActions(QObject):
         self.delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.export = make("Export…", "Save the selected tasks as TOML")
         self.import_ = make("Import…", "Add tasks from a TOML file")
+        self.import_folder = make(
+            "Import folder…", "Add every task of a folder of TOML files (chains between them too)"
+        )
         self.history = make("Show history", "Show this task's runs in Logs / History")
         for action, name in ((self.run_n, "repeat"), (self.duplicate, "copy")):
             action.setIcon(icon(name))
-        for action, name in ((self.import_, "import"), (self.export, "export")):
+        for action, name in (
+            (self.import_, "import"),
+            (self.import_folder, "import"),
+            (self.export, "export"),
+        ):
             action.setIcon(icon(name))
         self.history.setIcon(icon("history"))
 

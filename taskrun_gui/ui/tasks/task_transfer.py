@@ -78,6 +78,13 @@ class TaskTransfer(QObject):
         if path:
             self.import_path(Path(path))
 
+    def import_folder(self) -> None:
+        """Every task file of a folder at once: tasks that chain to each other import
+        together, as `taskrun task import DIR`."""
+        path = QFileDialog.getExistingDirectory(self._parent, "Import a folder of tasks")
+        if path:
+            self.import_path(Path(path))
+
     def import_path(self, path: Path) -> None:
         """Read, check and create every task of a file or folder; nothing if any is bad."""
         self._ctx.query.read(lambda: _read(path), self._on_read, self._on_failed, self)

@@ -135,6 +135,7 @@ class TasksTab(QWidget):
         self.transfer.written.connect(self._on_writes_written)
         a.export.triggered.connect(self.transfer.export_selected)
         a.import_.triggered.connect(self.transfer.import_file)
+        a.import_folder.triggered.connect(self.transfer.import_folder)
         self.table.customContextMenuRequested.connect(self._on_table_context_menu_requested)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
