@@ -103,6 +103,26 @@ def taskrun_marked(
     return res, mark.read_text()
 
 
+def gated_line(folder: Path) -> tuple[str, Path, Path]:
+    """A shell line that says it started (touches `started`) and ends once `gate` exists:
+    (line, gate, started)."""
+    gate, started = folder / "gate", folder / "started"
+    return f"touch {started}; while [ ! -e {gate} ]; do sleep 0.05; done; echo done", gate, started
+
+
+@contextlib.contextmanager
+def ended(proc: subprocess.Popen[str], gate: Path) -> Iterator[subprocess.Popen[str]]:
+    """`proc` (a taskrun call whose run waits on `gate`) ended however the block ends: the
+    gate opened, then the call killed if it still runs (a failing test)."""
+    try:
+        yield proc
+    finally:
+        gate.touch()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 @contextlib.contextmanager
 def reaped(proc: subprocess.Popen[str]) -> Iterator[subprocess.Popen[str]]:
     """`proc` killed and waited for if the block leaves it running (a failing test)."""

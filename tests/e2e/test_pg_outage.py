@@ -20,7 +20,7 @@ from taskrun_gui.engine.serving import ThreadHost
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.pg_backend import POSTGRES
 from tests import pg_server
-from tests.e2e.cli import popen_taskrun, reaped, taskrun
+from tests.e2e.cli import ended, gated_line, popen_taskrun, reaped, taskrun
 from tests.helpers import add_task, read_log, shell_task, wait_for
 
 NOW_MS = POSTGRES.now_ms_sql()
@@ -130,13 +130,12 @@ def test_run_wait_waits_through_a_database_restart(
     """`run --wait` on a run another process serves: the server away for a while is waited
     for, said once, and the wait ends with the run's own outcome (it ended with exit 1)."""
     url, data = own_pg.url, tmp_path / "node"
-    gate, started = tmp_path / "gate", tmp_path / "started"
-    line = f"touch {started}; while [ ! -e {gate} ]; do sleep 0.05; done; echo done"
+    line, gate, started = gated_line(tmp_path)
     assert taskrun(data, "--db", url, "task", "add", "held", "--command", line).returncode == 0
     with reaped(popen_taskrun(data, "--db", url, "daemon")) as daemon:
         wait_for(lambda: host_alive(data / "locks") and host_pid(data / "locks") == daemon.pid, 30)
-        waiting = popen_taskrun(data, "--db", url, "run", "held", "--wait", "--json")
-        try:
+        call = popen_taskrun(data, "--db", url, "run", "held", "--wait", "--json")
+        with ended(call, gate) as waiting:
             wait_for(started.exists, 30)
             own_pg.stop("fast")
             assert waiting.stderr is not None
@@ -146,11 +145,6 @@ def test_run_wait_waits_through_a_database_restart(
             own_pg.start_again()
             gate.touch()
             out, err = waiting.communicate(timeout=90)
-        finally:
-            gate.touch()
-            if waiting.poll() is None:
-                waiting.kill()
-                waiting.communicate()
         daemon.send_signal(signal.SIGTERM)
         daemon.communicate(timeout=60)
     assert waiting.returncode == 0, err

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.cli import cli_env, taskrun, taskrun_json
+from tests.e2e.cli import cli_env, ended, gated_line, taskrun, taskrun_json
 from tests.helpers import wait_for
 
 
@@ -33,12 +33,9 @@ def _sigint_once_started(proc: subprocess.Popen[str], marker: Path) -> None:
 
 def test_ctrl_c_cancels_the_queued_runs_and_waits_for_the_running_one(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    gate = tmp_path / "gate"
-    started = tmp_path / "started"
-    line = f"touch {started}; while [ ! -e {gate} ]; do sleep 0.05; done; echo done"
+    line, gate, started = gated_line(tmp_path)
     assert taskrun(data, "task", "add", "slow", "--command", line).returncode == 0
-    proc = _start(data, "slow", "--repeat", "3", "--wait")
-    try:
+    with ended(_start(data, "slow", "--repeat", "3", "--wait"), gate) as proc:
         _sigint_once_started(proc, started)
         assert proc.stderr is not None
         said = proc.stderr.readline()
@@ -49,11 +46,6 @@ def test_ctrl_c_cancels_the_queued_runs_and_waits_for_the_running_one(tmp_path: 
         assert proc.poll() is None  # still waiting for the running one
         gate.touch()
         out, err = proc.communicate(timeout=60)
-    finally:
-        gate.touch()
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 130, err
     assert "run 1 of 'slow': success" in out and out.count("cancelled while queued") == 2
     runs = {r["id"]: r["status"] for r in taskrun_json(data, "runs", "--json")}
@@ -87,11 +79,9 @@ def test_a_stop_names_the_paused_run_it_waits_for_and_ends_once_it_is_resumed(
     tmp_path: Path,
 ) -> None:
     data = tmp_path / "data"
-    gate, started = tmp_path / "gate", tmp_path / "started"
-    line = f"touch {started}; while [ ! -e {gate} ]; do sleep 0.05; done; echo done"
+    line, gate, started = gated_line(tmp_path)
     assert taskrun(data, "task", "add", "held", "--command", line).returncode == 0
-    proc = _start(data, "held", "--wait")
-    try:
+    with ended(_start(data, "held", "--wait"), gate) as proc:
         wait_for(lambda: started.exists() or proc.poll() is not None, timeout=30)
         assert taskrun(data, "pause", "1").returncode == 0
         wait_for(lambda: taskrun_json(data, "runs", "--json")[0]["status"] == "paused", 30)
@@ -105,10 +95,5 @@ def test_a_stop_names_the_paused_run_it_waits_for_and_ends_once_it_is_resumed(
         assert proc.poll() is None  # paused: it has not seen the gate
         assert taskrun(data, "resume", "1").returncode == 0
         _out, err = proc.communicate(timeout=60)
-    finally:
-        gate.touch()
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 130, err
     assert taskrun_json(data, "runs", "--json")[0]["status"] == "success"

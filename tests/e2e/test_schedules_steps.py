@@ -40,6 +40,14 @@ def test_a_real_one_second_interval_fires_as_schedule(qtbot, service, store):
     assert row.next_fire_at is not None and row.last_fire_at is not None
 
 
+def _queue_at_finishes(qtbot, service, n: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """How many runs waited in the queue as each of the first `n` runs finished."""
+    queued: list[int] = []
+    service.run_finished.connect(lambda _rec: queued.append(len(service.queue())))
+    qtbot.waitUntil(lambda: len(queued) >= n, timeout=30_000)
+    return queued[:n]
+
+
 def test_overlap_skip_does_not_pile_up(qtbot, service, store):
     """Fires while a run goes are skipped: runs never overlap, nothing waits in the queue."""
     task = add_task(
@@ -48,16 +56,8 @@ def test_overlap_skip_does_not_pile_up(qtbot, service, store):
             "slowtick", "sleep 1.5", schedule=Schedule(every_seconds=1, overlap=OverlapPolicy.SKIP)
         ),
     )
-    finished: list = []
-    queued_at_finish: list[int] = []
-
-    def on_finished(rec) -> None:
-        finished.append(rec)
-        queued_at_finish.append(len(service.queue()))
-
-    service.run_finished.connect(on_finished)
-    qtbot.waitUntil(lambda: len(finished) >= 2, timeout=30_000)
-    assert queued_at_finish[:2] == [0, 0]  # fires during a run were skipped, not queued
+    queued_at_finish = _queue_at_finishes(qtbot, service, 2)
+    assert queued_at_finish == [0, 0]  # fires during a run were skipped, not queued
     assert service.writer.flush(10)
     runs = sorted((r for r in _runs(task.id) if r.started_at), key=lambda r: r.started_at)
     for before, after in itertools.pairwise(runs):
@@ -71,16 +71,8 @@ def test_overlap_queue_runs_one_after_another_with_at_most_one_waiting(qtbot, se
     spec = shell_task("queued", "sleep 1.5", schedule=every)
     spec.max_concurrent = 5
     task = add_task(store, spec)
-    finished: list = []
-    queued_at_finish: list[int] = []
-
-    def on_finished(rec) -> None:
-        finished.append(rec)
-        queued_at_finish.append(len(service.queue()))
-
-    service.run_finished.connect(on_finished)
-    qtbot.waitUntil(lambda: len(finished) >= 3, timeout=30_000)
-    assert max(queued_at_finish[:3]) <= 1, queued_at_finish
+    queued_at_finish = _queue_at_finishes(qtbot, service, 3)
+    assert max(queued_at_finish) <= 1, queued_at_finish
     assert service.writer.flush(10)
     runs = sorted((r for r in _runs(task.id) if r.started_at), key=lambda r: r.started_at)
     for before, after in itertools.pairwise(runs):

@@ -9,18 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.cli import cli_env, taskrun, taskrun_json
+from tests.e2e.cli import cli_env, ended, gated_line, taskrun, taskrun_json
 from tests.helpers import wait_for
 
 
 def test_ctrl_c_cancels_the_batch_runs_not_started_and_exits_130(
     tmp_path: Path, hosts: Path, ssh_home: Path
 ) -> None:
-    gate, started = tmp_path / "gate", tmp_path / "started"
-    line = f"touch {started}; while [ ! -e {gate} ]; do sleep 0.05; done; echo done"
+    line, gate, started = gated_line(tmp_path)
     assert taskrun(hosts, "task", "add", "slow", "--command", line).returncode == 0
     args = ["run", "slow", "--on", "web1", "--repeat", "3", "--parallel", "1", "--wait"]
-    proc = subprocess.Popen(
+    call = subprocess.Popen(
         [sys.executable, "-m", "taskrun_gui.cli", *args],
         env=cli_env(hosts, HOME=str(ssh_home)),
         stdout=subprocess.PIPE,
@@ -28,7 +27,7 @@ def test_ctrl_c_cancels_the_batch_runs_not_started_and_exits_130(
         text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
     )
-    try:
+    with ended(call, gate) as proc:
         wait_for(lambda: started.exists() or proc.poll() is not None, timeout=60)
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGINT)
@@ -37,11 +36,6 @@ def test_ctrl_c_cancels_the_batch_runs_not_started_and_exits_130(
         assert said.startswith("taskrun: stopping: cancelled 2 queued runs; waiting for 1"), said
         gate.touch()
         out, err = proc.communicate(timeout=60)
-    finally:
-        gate.touch()
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 130, (out, err)
     runs = sorted(r["status"] for r in taskrun_json(hosts, "runs", "--json"))
     assert runs == ["cancelled", "cancelled", "success"]  # nothing left queued to run later
