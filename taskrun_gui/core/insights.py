@@ -59,15 +59,22 @@ def flag_slow_runs(
     return slow
 
 
+MIN_SHIFT_MS = 20.0  # medians closer than this are one level: "3 ms -> 2 ms" is noise
+
+
 def duration_shifts(
-    durations: Sequence[float], min_segment: int = 10, ratio: float = 1.3
+    durations: Sequence[float],
+    min_segment: int = 10,
+    ratio: float = 1.3,
+    min_ms: float = MIN_SHIFT_MS,
 ) -> list[int]:
     """Indices where the typical duration changed for good (the first run of the new level).
 
     Binary segmentation: in a segment, the split point is the one that best separates the mean
     log duration before and after it (the largest drop in squared error; logs make a 100 -> 200
     ms step weigh the same as a 10 -> 20 s one). The split is kept when both sides hold
-    min_segment runs and their medians differ by more than `ratio` either way; then both sides
+    min_segment runs and their medians differ by more than `ratio` either way, and by
+    `min_ms` at least (durations in ms: a run of `true` wavers from 2 to 15 ms); then both sides
     are searched the same way. When the best split leaves fewer than min_segment runs on one
     side (a change too recent to call, or an outlier at an edge), only the longer side is
     searched. Ties go to the earliest split, so the result is deterministic; O(n log n) per level.
@@ -87,7 +94,7 @@ def duration_shifts(
             pending.append((split, hi))
         elif hi - split < min_segment:
             pending.append((lo, split))
-        elif _differ(values[lo:split], values[split:hi], ratio):
+        elif _differ(values[lo:split], values[split:hi], ratio, min_ms):
             shifts.append(split)
             pending += [(lo, split), (split, hi)]
     return sorted(shifts)
@@ -107,10 +114,10 @@ def _best_split(prefix: list[float], lo: int, hi: int) -> int:
     return best
 
 
-def _differ(before: Sequence[float], after: Sequence[float], ratio: float) -> bool:
+def _differ(before: Sequence[float], after: Sequence[float], ratio: float, min_ms: float) -> bool:
     a, b = percentile(before, 50), percentile(after, 50)
     assert a is not None and b is not None
-    return max(a, b) > ratio * min(a, b)
+    return max(a, b) > ratio * min(a, b) and abs(a - b) >= min_ms
 
 
 def flip_rate(statuses: Sequence[str]) -> float:

@@ -75,6 +75,8 @@ def test_short_blips_and_small_changes_are_not_shifts() -> None:
     assert duration_shifts([100.0] * 30 + [125.0] * 30, ratio=1.2) == [30]
     assert duration_shifts([100.0] * 15) == []
     assert duration_shifts([]) == []
+    assert duration_shifts([3.0] * 30 + [9.0] * 30) == []  # x3, but 6 ms: a run of `true`
+    assert duration_shifts([30.0] * 30 + [90.0] * 30) == [30]  # 60 ms
 
 
 def test_shift_needs_min_segment_runs_after_it() -> None:
