@@ -64,3 +64,34 @@ def test_the_legend_says_when_the_band_is_of_sampled_runs(qtbot: QtBot, tmp_path
         chart.set_data(data)
         assert "p95 of 20 runs" in chart.legend_label.text()
         tab.close()
+
+
+def test_mark_labels_take_the_themes_background(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from taskrun_gui.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    with app_context(tmp_path, schedules=False) as ctx:
+        hist = History(ctx.store)
+        task = hist.task("nightly")
+        for days_ago in range(3):
+            hist.run(task, "success", 1000, day_ms(days_ago))
+        tab = TrendsTab(ctx)
+        qtbot.addWidget(tab)
+        with qtbot.waitSignal(tab.data_loaded, timeout=WAIT):
+            tab.show()
+        chart = tab.duration_chart
+        assert chart is not None
+        chart.shift_marks.set_marks([(time.time(), "2.0x slower (v1)")])
+        label = chart.shift_marks.lines[0].label
+        try:
+            apply_theme(app, "dark")
+            qtbot.waitUntil(lambda: label.fill.color().lightness() < 100, timeout=WAIT)
+            apply_theme(app, "light")
+            qtbot.waitUntil(lambda: label.fill.color().lightness() > 200, timeout=WAIT)
+        finally:
+            app.setPalette(before)
+        tab.close()

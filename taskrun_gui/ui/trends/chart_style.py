@@ -73,6 +73,12 @@ class MarkPool:
         self._dashed = dashed
         self.lines: list[pg.InfiniteLine] = []
 
+    def restyle(self) -> None:
+        """The labels' background follows the theme (a white box in the dark one)."""
+        for line in self.lines:
+            line.label.fill = pg.mkBrush(_label_fill())
+            line.label.update()
+
     def set_marks(self, marks: list[tuple[float, str]]) -> None:
         """(x, label) per mark; earlier marks stay where they were drawn."""
         while len(self.lines) < len(marks):
@@ -123,7 +129,7 @@ class MarkPool:
 
     def _make_line(self) -> pg.InfiniteLine:
         style = pg.QtCore.Qt.PenStyle.DashLine if self._dashed else pg.QtCore.Qt.PenStyle.SolidLine
-        fill = QColor(255, 255, 255, 225)  # nearly opaque: a label is easy to read on the grid
+        fill = _label_fill()
         line = pg.InfiniteLine(
             angle=90,
             movable=False,
@@ -138,3 +144,10 @@ class MarkPool:
         )
         self._plot.addItem(line, ignoreBounds=True)
         return line
+
+
+def _label_fill() -> QColor:
+    """The window's base colour, nearly opaque: a label is easy to read on the grid."""
+    fill = QColor(QApplication.palette().color(QPalette.ColorRole.Base))
+    fill.setAlpha(225)
+    return fill

@@ -261,6 +261,8 @@ class DurationChart(QWidget):
         self.no_data.setColor(self.palette().color(self.palette().ColorRole.PlaceholderText))
         for status, item in self.points.items():
             item.setSymbolBrush(status_color(status, dark))
+        for pool in (self.version_marks, self.shift_marks):
+            pool.restyle()
         self._set_legend()
 
     def _set_legend(self) -> None:
