@@ -134,13 +134,15 @@ def find(name: str) -> TaskRow | None:
         return None
 
 
-def stamp() -> tuple[int, int, int]:
-    """What changes when any task is added, saved or removed, by any process: (tasks,
-    newest save, newest removal), read in one pass over a small table."""
-    count, saved, removed = backend.read(
-        "SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(MAX(deleted_at), 0) FROM task"
+def stamp() -> tuple[int, int, int, int]:
+    """What changes when any task is added, saved or removed, or its next fire time set,
+    by any process: (tasks, newest save, newest removal, next fires added up), read in one
+    pass over a small table."""
+    count, saved, removed, fires = backend.read(
+        "SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(MAX(deleted_at), 0),"
+        " COALESCE(SUM(next_fire_at), 0) FROM task"
     ).fetchone()
-    return int(count), int(saved), int(removed)
+    return int(count), int(saved), int(removed), int(fires)
 
 
 def list_all() -> list[TaskRow]:

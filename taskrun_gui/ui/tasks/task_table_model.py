@@ -64,6 +64,7 @@ REFRESH_DELAY_MS = 250  # at most ~4 store reads a second however busy the execu
 TASKS_WATCH_MS = 3000  # a task added or edited by another process shows within this
 
 _Index = QModelIndex | QPersistentModelIndex
+Stamp = tuple[int, int, int, int]  # tasks_repo.stamp()
 _RIGHT = {COL_DURATION, COL_SUCCESS, COL_RUNNING, COL_QUEUE}
 
 
@@ -84,8 +85,9 @@ class TaskTableModel(QAbstractTableModel):
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self.tick_running)
         self._ticker.start()
-        # tasks another process added, edited or removed (`taskrun task add`): no run tells
-        self._stamp: tuple[int, int, int] | None = None
+        # tasks another process added, edited or removed (`taskrun task add`), and next
+        # fire times the scheduler set after the first read: no run tells
+        self._stamp: Stamp | None = None
         self._watch = QTimer(self)
         self._watch.setInterval(TASKS_WATCH_MS)
         self._watch.timeout.connect(self._look_for_task_changes)
@@ -103,7 +105,7 @@ class TaskTableModel(QAbstractTableModel):
         if self.refresher.shown() and self.refresher.idle:
             self._ctx.query.read(tasks_repo.stamp, self._on_stamp, lambda _exc: None, self)
 
-    def _on_stamp(self, stamp: tuple[int, int, int]) -> None:
+    def _on_stamp(self, stamp: Stamp) -> None:
         if self._stamp is not None and stamp != self._stamp:
             self.refresh()
 
@@ -111,7 +113,7 @@ class TaskTableModel(QAbstractTableModel):
         read, failed = self._on_overview_loaded, self._on_load_failed
         self._ctx.query.read(_stamped_overview, read, failed, self)
 
-    def _on_overview_loaded(self, read: tuple[tuple[int, int, int], list[TaskOverview]]) -> None:
+    def _on_overview_loaded(self, read: tuple[Stamp, list[TaskOverview]]) -> None:
         self._stamp, rows = read  # the tasks as of this read: a change after it is seen
         self._set_rows(rows)
         self.loaded.emit()
@@ -333,6 +335,6 @@ class TaskTableModel(QAbstractTableModel):
         return None
 
 
-def _stamped_overview() -> tuple[tuple[int, int, int], list[TaskOverview]]:
+def _stamped_overview() -> tuple[Stamp, list[TaskOverview]]:
     """On the worker: the stamp first, so a task saved meanwhile makes it differ later."""
     return tasks_repo.stamp(), load_overview()
