@@ -58,3 +58,7 @@ def test_the_editor_shows_the_chain_and_refuses_a_cycle(qtbot: QtBot, tmp_path: 
         ctx.query.wait_idle()
         assert editor.is_dirty()  # the edit is kept, unsaved: it looked saved, and was lost
         assert editor.form.alerts.then.text() == "finish:a"
+        editor.save()
+        editor.save()  # Ctrl+S twice before the store answers: still one unsaved edit
+        qtbot.waitUntil(lambda: editor.saves_pending == 0, timeout=10_000)  # both answered
+        assert editor.is_dirty() and [v.number for v in tasks_repo.versions(b.id)] == [1]

@@ -71,6 +71,7 @@ class EditorTab(QWidget):
         self._version = 0
         self._baseline = new_spec()
         self._before_save = self._baseline  # what a failed save puts back
+        self._saving = self._saves = self._shown = 0  # saves unanswered, saves, forms shown
         self._sized = False  # the panes are sized to the form once, when first shown
         self.ask_unsaved: Callable[[], Button] = self._ask_unsaved
         self._make_header()
@@ -189,6 +190,11 @@ class EditorTab(QWidget):
         )
         return True
 
+    @property
+    def saves_pending(self) -> int:
+        """Saves the store has not answered yet."""
+        return self._saving
+
     def maybe_leave(self) -> bool:
         """Ask about unsaved changes: Save (if valid), Discard, or Cancel (stay)."""
         if not self.is_dirty():
@@ -212,10 +218,15 @@ class EditorTab(QWidget):
         task_id = self._task_id
         write = partial(save_checked, task_id, spec)  # targets checked with the inventory
         self.status.setText("Saving…")
-        self._before_save = self._baseline
+        if not self._saving:  # a second save before the first is answered: the same "before"
+            self._before_save = self._baseline
+        self._saving += 1
+        self._saves += 1
         self._baseline = spec  # the guard treats it as saved; a failure puts it back
         write = partial(checked_write, self._ctx.store.data_dir, task_id, spec, write)
-        self._ctx.query.write(write, self._on_task_saved, self._on_save_failed, self)
+        saved = partial(self._on_task_saved, self._shown)
+        failed = partial(self._on_save_failed, self._saves, self._shown)
+        self._ctx.query.write(write, saved, failed, self)
         return True
 
     def _focus_name(self) -> None:
@@ -233,7 +244,11 @@ class EditorTab(QWidget):
     def _on_load_failed(self, exc: Exception) -> None:
         self.status.setText(f"Could not open the task: {exc}")
 
-    def _on_task_saved(self, row: TaskRow) -> None:
+    def _on_task_saved(self, form: int, row: TaskRow) -> None:
+        self._saving -= 1
+        if form != self._shown:  # the form shows another task since: it stays that task's
+            self.saved.emit(row.id)
+            return
         self._task_id, self._version = row.id, row.version
         shown = masked_spec(row.spec)  # the saved task as the form shows it
         if self.current_spec() == self._baseline and self.form.params.params() != shown.params:
@@ -246,9 +261,16 @@ class EditorTab(QWidget):
         self.versions.load(row.id, row.version)
         self.saved.emit(row.id)
 
-    def _on_save_failed(self, exc: Exception) -> None:
-        # unsaved again, for an existing task too (its edit looked saved, and was lost)
-        self._baseline = self._before_save
+    def _on_save_failed(self, save: int, shown: int, exc: Exception) -> None:
+        """The edit is unsaved again, for an existing task too (it looked saved, and was
+        lost on leaving); unless a later save is under way, or the form shows another task
+        since (its own baseline stays)."""
+        self._saving -= 1
+        if shown != self._shown:
+            self.status.setText(f"An earlier edit was not saved: {exc}")
+            return
+        if save == self._saves:
+            self._baseline = self._before_save
         if isinstance(exc, TaskExistsError):
             self.form.show_errors([FieldError("name", str(exc))])
         if isinstance(exc, LinkError):  # a channel or task that is not there, a cycle
@@ -287,6 +309,7 @@ class EditorTab(QWidget):
         self.highlighter.set_language(spec.interpreter)
         self._update_script_box(spec.kind is TaskKind.SCRIPT)
         self._baseline = self.current_spec()  # what "unchanged" means for this form
+        self._shown += 1  # a save's answer that comes later is about the task shown before
         self.status.setText("")
         self._update_title()
 
