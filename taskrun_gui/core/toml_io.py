@@ -120,14 +120,24 @@ def write_task_file(path: Path, text: str) -> None:
 
 
 def _write_in_place(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+    """Tightened to 0600 before it is cut (a file that cannot be made ours is left whole)."""
     try:
-        os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
-    except OSError:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+            os.ftruncate(fd, 0)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def read_task_file(path: Path) -> str:
