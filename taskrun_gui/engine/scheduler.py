@@ -5,6 +5,7 @@ a schedule never fires twice."""
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,9 +16,10 @@ from taskrun_gui.storage.tasks_repo import TaskRow
 log = logging.getLogger(__name__)
 
 LATE_TOLERANCE = timedelta(seconds=5)  # fires this recent are "due", not "missed"
-# the longest pass taken for a stall (a busy store, a reconnect) rather than a sleep: where
-# the monotonic clock counts sleep too (Windows), a sleep is not seen as a clock jump
-MAX_STALL_S = 120.0
+# Where the monotonic clock counts sleep too (Windows), a sleep is not seen as a clock jump:
+# there a gap between two looks longer than this is taken for one, not for a stall (a busy
+# store, a reconnect). Elsewhere a sleep is a jump, and a stall of any length is a stall.
+MAX_STALL_S: float | None = 120.0 if sys.platform == "win32" else None
 
 
 @dataclass
@@ -62,9 +64,10 @@ class Scheduler:
         # pass: a busy store, a reconnect): late, it runs; one from before its first look,
         # or from across a sleep, passed while no host was: missed
         due_within = LATE_TOLERANCE
-        if previous is not None and not jumped:  # a longer gap is a sleep a clock missed
-            gap = min(max(0.0, now.timestamp() - previous.timestamp()), MAX_STALL_S)
-            due_within += timedelta(seconds=gap)
+        if previous is not None and not jumped:
+            gap = max(0.0, now.timestamp() - previous.timestamp())
+            if MAX_STALL_S is None or gap <= MAX_STALL_S:
+                due_within += timedelta(seconds=gap)
         fires: list[Fire] = []
         changes: list[FireTimes] = []
         for task in tasks:

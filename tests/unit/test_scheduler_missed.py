@@ -1,6 +1,6 @@
 """A fire time that passed while no host was there is missed, not late: `--missed skip`
 leaves it, `once` runs it. One that passed while the host was there but busy (a stalled
-pass) is late and runs, however long the stall."""
+pass) is late and runs, however long the stall, where a sleep stops the monotonic clock."""
 
 from __future__ import annotations
 
@@ -82,7 +82,18 @@ def test_a_one_off_time_runs_however_late(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_a_pass_too_long_for_a_stall_is_taken_for_a_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where the monotonic clock counts a sleep too, hours between two looks are a sleep."""
+    """Where the monotonic clock counts a sleep too (Windows), an hour between two looks
+    is a sleep; elsewhere a sleep stops that clock (a jump), and this is a stall."""
+    monkeypatch.setattr(scheduler_mod, "MAX_STALL_S", 120.0)
     host = Host(Schedule(every_seconds=3600, missed=MissedPolicy.SKIP), monkeypatch)
     ticks = [*range(0, 600, 30), *range(3900, 7500, 30)]  # none from 10 min to 65 min
     assert host.fired(ticks) == [7200.0]  # the 1 h fire passed asleep
+
+
+def test_a_long_stall_where_sleeps_are_jumps_still_runs_its_fire(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scheduler_mod, "MAX_STALL_S", None)  # Linux, macOS
+    host = Host(Schedule(every_seconds=3600, missed=MissedPolicy.SKIP), monkeypatch)
+    ticks = [*range(0, 600, 30), *range(3900, 7500, 30)]  # a store away for 55 minutes
+    assert host.fired(ticks) == [3600.0, 7200.0]
