@@ -138,7 +138,16 @@ def through_outages(store: Store, read: Callable[[], T]) -> T:
             time.sleep(OUTAGE_RETRY_S)
 
 
-_REFUSALS = ("authentication failed", "does not exist", "no password supplied", "permission")
+_REFUSALS = (  # libpq's words for a server that answers but will not have us (English)
+    "authentication failed",
+    "does not exist",
+    "no password supplied",
+    "permission",
+    "pg_hba",
+    "not permitted",
+    "ssl",
+    "could not translate host name",
+)
 
 
 def _server_away(exc: BaseException) -> bool:

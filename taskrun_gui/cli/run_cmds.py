@@ -320,7 +320,7 @@ def _wait_chain(
             continue
         if follow and rec.log_path and rec.status is not RunStatus.QUEUED:  # its node known
             follower = follower or _follower(rec)
-            _print_new_output(follower)
+            through_outages(store, functools.partial(_print_new_output, follower))
         if rec.status.is_final:
             retry = through_outages(store, functools.partial(runs_repo.retry_of, rec))
             if retry is None:

@@ -59,7 +59,10 @@ def test_a_server_away_is_waited_for(
     [
         ('FATAL:  password authentication failed for user "tr"', None),
         ('FATAL:  database "gone" does not exist', None),
-        ("permission denied for table run", "42501"),
+        ('FATAL:  pg_hba.conf rejects connection for host "10.0.0.5", user "tr"', None),
+        ('FATAL:  role "tr" is not permitted to log in', None),
+        ("server does not support SSL, but SSL was required", None),
+        ('could not translate host name "dbhots" to address: Name or service not known', None),
     ],
 )
 def test_a_server_that_refuses_ends_the_wait(text: str, pgcode: str) -> None:
