@@ -136,13 +136,14 @@ def find(name: str) -> TaskRow | None:
 
 def stamp() -> tuple[int, int, int, int]:
     """What changes when any task is added, saved or removed, or its next fire time set,
-    by any process: (tasks, newest save, newest removal, next fires added up), read in one
-    pass over a small table."""
-    count, saved, removed, fires = backend.read(
-        "SELECT COUNT(*), COALESCE(MAX(updated_at), 0), COALESCE(MAX(deleted_at), 0),"
+    by any process: (tasks, removed ones, versions added up, next fires added up), read in
+    one pass over a small table. No clock in it: a node whose clock is behind still
+    changes it."""
+    count, removed, versions, fires = backend.read(
+        "SELECT COUNT(*), COUNT(deleted_at), COALESCE(SUM(current_version), 0),"
         " COALESCE(SUM(next_fire_at), 0) FROM task"
     ).fetchone()
-    return int(count), int(saved), int(removed), int(fires)
+    return int(count), int(removed), int(versions), int(fires)
 
 
 def list_all() -> list[TaskRow]:

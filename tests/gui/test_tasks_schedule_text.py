@@ -61,30 +61,3 @@ def test_a_task_added_by_another_process_shows_in_the_table(
         added = taskrun(ctx.store.data_dir, "task", "add", "elsewhere", "--command", "true")
         assert added.returncode == 0, added.stderr
         qtbot.waitUntil(lambda: "elsewhere" in names(), timeout=15_000)  # no run to tell it
-
-
-def test_a_next_fire_time_set_after_the_table_was_read_shows(
-    qtbot: QtBot,
-    ctx: AppContext,  # noqa: F811
-) -> None:
-    import time
-
-    from taskrun_gui.storage import tasks_repo
-
-    task = add_task(
-        ctx.store, TaskSpec(name="tick", command="true", schedule=Schedule(every_seconds=300))
-    )
-    with shown_window(qtbot, ctx) as window:
-        window.tabs.setCurrentIndex(TAB_TASKS)
-        model = window.tasks_tab.table.model()
-
-        def next_text() -> str:
-            for row in range(model.rowCount()):
-                if model.index(row, COL_NAME).data() == "tick":
-                    return str(model.index(row, COL_NEXT).data())
-            return ""
-
-        qtbot.waitUntil(lambda: next_text() == "every 5 min", timeout=10_000)
-        fire = int((time.time() + 300) * 1000)
-        tasks_repo.set_fire_times(task.id, fire, None)  # as the scheduler of a daemon does
-        qtbot.waitUntil(lambda: next_text().startswith("every 5 min — "), timeout=15_000)

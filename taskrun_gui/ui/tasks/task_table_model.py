@@ -8,6 +8,7 @@ once the writer has committed it (throttled, and only while the table is shown).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -88,6 +89,8 @@ class TaskTableModel(QAbstractTableModel):
         # tasks another process added, edited or removed (`taskrun task add`), and next
         # fire times the scheduler set after the first read: no run tells
         self._stamp: Stamp | None = None
+        self._looking = False  # a stamp read in flight
+        self.watching: Callable[[], bool] = self.refresher.shown  # the tab: not minimized too
         self._watch = QTimer(self)
         self._watch.setInterval(TASKS_WATCH_MS)
         self._watch.timeout.connect(self._look_for_task_changes)
@@ -102,12 +105,20 @@ class TaskTableModel(QAbstractTableModel):
         self.refresher.now()
 
     def _look_for_task_changes(self) -> None:
-        if self.refresher.shown() and self.refresher.idle:
-            self._ctx.query.read(tasks_repo.stamp, self._on_stamp, lambda _exc: None, self)
+        """One read at a time (a store slow to answer is not asked again meanwhile), and
+        only while someone can see the table."""
+        if self._looking or not self.watching() or not self.refresher.idle:
+            return
+        self._looking = True
+        self._ctx.query.read(tasks_repo.stamp, self._on_stamp, self._on_stamp_failed, self)
 
     def _on_stamp(self, stamp: Stamp) -> None:
+        self._looking = False
         if self._stamp is not None and stamp != self._stamp:
             self.refresh()
+
+    def _on_stamp_failed(self, _exc: Exception) -> None:
+        self._looking = False
 
     def _start_read(self) -> None:
         read, failed = self._on_overview_loaded, self._on_load_failed

@@ -57,6 +57,8 @@ class TasksTab(QWidget):
 
         self.model = TaskTableModel(ctx, self)
         self.model.refresher.shown = self.isVisible  # hidden (the tray): no store reads
+        # nor a look for tasks changed elsewhere while minimized (a restore reads anyway)
+        self.model.watching = lambda: self.isVisible() and not self.window().isMinimized()
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.actions_ = TaskActions(self)
