@@ -278,7 +278,8 @@ def cmd_list(store: Store, a: argparse.Namespace) -> int:
 def _schedule_cell(spec: TaskSpec) -> str:
     """The schedule as it stands: a disabled task's (or schedule's) does not fire."""
     text = schedule_mod.describe(spec.schedule)
-    return f"{text} (task disabled)" if spec.schedule.is_set and not spec.enabled else text
+    off = spec.schedule.is_set and spec.schedule.enabled and not spec.enabled
+    return f"{text} (task disabled)" if off else text  # a disabled schedule says so itself
 
 
 def cmd_show(store: Store, a: argparse.Namespace) -> int:

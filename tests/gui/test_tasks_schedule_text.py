@@ -41,6 +41,7 @@ def test_a_shift_within_one_version_names_it_once() -> None:
     assert versions_text(shift(1, 2)) == " (v1 → v2)"
     assert versions_text(shift(1, 1)) == " (v1)"  # it read "(v1 → v1)"
     assert versions_text(shift(None, None)) == ""
+    assert versions_text(shift(None, 2)) == " (v2)"  # it read "(vNone → v2)"
 
 
 def test_a_task_added_by_another_process_shows_in_the_table(

@@ -304,7 +304,7 @@ class TaskTableModel(QAbstractTableModel):
         if not sched.is_set:
             return ""
         text = schedule.describe(sched)
-        if not r.task.spec.enabled:
+        if not r.task.spec.enabled and sched.enabled:
             return f"{text} (task disabled)"  # it does not fire: not a time to come
         if r.task.next_fire_at and sched.enabled:
             text += f" — {local_text(r.task.next_fire_at)}"

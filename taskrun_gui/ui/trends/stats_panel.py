@@ -120,6 +120,8 @@ def _shift_text(shift: ShiftMark) -> str:
 def versions_text(shift: ShiftMark) -> str:
     """' (v1 → v2)' where the version changed with it; a shift within one version names it
     once (it read "v1 → v1")."""
-    if shift.version_before == shift.version_after:
-        return "" if shift.version_after is None else f" (v{shift.version_after})"
-    return f" (v{shift.version_before} → v{shift.version_after})"
+    before, after = shift.version_before, shift.version_after
+    if before == after or before is None or after is None:
+        known = after if after is not None else before
+        return "" if known is None else f" (v{known})"
+    return f" (v{before} → v{after})"
