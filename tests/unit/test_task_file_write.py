@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as 
 @pytest.fixture
 def open_dir() -> Iterator[Path]:
     """A folder nobody can reach (pytest's tmp_path is its owner's alone)."""
-    path = Path(tempfile.mkdtemp(prefix="taskrun-nobody-"))
+    path = Path(tempfile.mkdtemp(prefix="taskrun-nobody-", dir="/tmp"))  # not TMPDIR: 0700
     os.chmod(path, 0o755)
     try:
         yield path
@@ -49,7 +49,8 @@ def test_a_file_of_theirs_in_a_folder_they_cannot_write_is_written_in_place(
     open_dir: Path,
 ) -> None:
     folder = open_dir / "shared"
-    folder.mkdir(mode=0o755)
+    folder.mkdir()
+    os.chmod(folder, 0o755)  # whatever umask an earlier test left
     target = folder / "t.toml"
     target.write_text("old\n")
     os.chown(target, NOBODY, NOBODY)
@@ -60,7 +61,8 @@ def test_a_file_of_theirs_in_a_folder_they_cannot_write_is_written_in_place(
 
 def test_a_file_they_cannot_make_theirs_alone_is_left_whole(open_dir: Path) -> None:
     folder = open_dir / "shared"
-    folder.mkdir(mode=0o755)
+    folder.mkdir()
+    os.chmod(folder, 0o755)  # whatever umask an earlier test left
     target = folder / "t.toml"
     target.write_text("old\n")
     os.chmod(target, 0o666)  # root's, writable by all: nobody cannot chmod it
