@@ -26,11 +26,11 @@ from taskrun_gui.storage import backend, heat_grid, tasks_repo
 from taskrun_gui.storage.schema import Run, Task, TaskDay, TaskVersion
 from taskrun_gui.storage.stats_repo import Scope, day_conds, day_filter
 
-# A point budget the size of the chart, as time-series dashboards keep: the read then costs the
-# same for a task with 2,000 runs and for one with 200,000 (~2 ms at a million runs), where
-# every run of a busy task was 20,000 rows and ~40 ms.
-DEFAULT_MAX_POINTS = 2_000  # every run up to this, about two a pixel of a wide chart
-SAMPLE_SLOTS = 800  # beyond max_points: one run per slot of time, about one a pixel
+# A point budget, as time-series dashboards keep: every run up to a few weeks of a busy task,
+# beyond that a sample about the chart's width, so the read costs the same for 20,000 runs as
+# for 200,000 (~2 ms at a million runs), where every run of a busy task was ~40 ms.
+DEFAULT_MAX_POINTS = 10_000  # every run up to this (~15 ms)
+SAMPLE_SLOTS = 600  # beyond max_points: one run per slot of time, one per 2 pixels or so
 BROKEN_STATUSES = tuple(s for s in RunStatus if s.is_failure)
 _TIMED = tuple(sorted(str(s) for s in TIMED_STATUSES))
 _COUNT_COLUMNS = tuple(str(s) for s in COUNTED_STATUSES)
