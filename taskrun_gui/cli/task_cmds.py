@@ -19,6 +19,7 @@ from taskrun_gui.cli.task_rm import cmd_rm
 from taskrun_gui.core import schedule as schedule_mod
 from taskrun_gui.core.hosts import NONE, HostError, check_targets
 from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
+from taskrun_gui.core.local_zone import local_time
 from taskrun_gui.core.models import (
     MissedPolicy,
     OverlapPolicy,
@@ -227,7 +228,7 @@ def next_run_ms(row: tasks_repo.TaskRow) -> int | None:
     if row.next_fire_at is not None or not row.spec.schedule.is_set or not row.spec.enabled:
         return row.next_fire_at
     now = schedule_mod.system_clock()
-    anchor = schedule_mod.local_time((row.last_fire_at or row.created_at) / 1000)
+    anchor = local_time((row.last_fire_at or row.created_at) / 1000)
     fire = schedule_mod.next_fire(row.spec.schedule, now, anchor=anchor)
     return None if fire is None else int(fire.timestamp() * 1000)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from taskrun_gui.core.local_zone import local_time
 from taskrun_gui.core.models import TaskSpec
-from taskrun_gui.core.schedule import local_time, next_fire
+from taskrun_gui.core.schedule import next_fire
 
 MIN_GRACE_S = 60
 MAX_GRACE_S = 3600

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from taskrun_gui.core import local_zone
 from taskrun_gui.core import schedule as sched
 from taskrun_gui.core.models import Schedule
 from taskrun_gui.engine.scheduler import Scheduler
@@ -17,7 +18,7 @@ def _fires(schedule: Schedule, start_utc: str, days: float) -> list[str]:
     """What a scheduler ticking every 30 s fires over `days` days, clocked the way
     system_clock reads the time."""
     now = [datetime.fromisoformat(start_utc).replace(tzinfo=UTC).timestamp()]
-    scheduler = Scheduler(clock=lambda: sched.local_time(now[0]))
+    scheduler = Scheduler(clock=lambda: local_zone.local_time(now[0]))
     task = SimpleNamespace(
         id=1,
         spec=SimpleNamespace(enabled=True, schedule=schedule),
@@ -66,7 +67,7 @@ def test_the_next_run_after_a_dst_change_is_at_its_wall_clock_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TZ", "Europe/Berlin")
-    winter = sched.local_time(datetime(2026, 12, 2, 12, tzinfo=UTC).timestamp())
+    winter = local_zone.local_time(datetime(2026, 12, 2, 12, tzinfo=UTC).timestamp())
     fire = sched.next_fire(Schedule(cron="0 12 1 7 *"), winter)
     assert fire is not None and fire.astimezone(UTC).isoformat() == "2027-07-01T10:00:00+00:00"
     at = sched.next_fire(Schedule(at="2027-06-01 12:00"), winter)
@@ -113,11 +114,11 @@ def test_schedules_through_both_changes_in_absolute_time(
 
 def test_the_system_zone_is_named_by_tz_or_else_localtime(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", ":America/New_York")
-    zone = sched.local_zone()
+    zone = local_zone.local_zone()
     assert zone is not None and str(zone) == "America/New_York"
     monkeypatch.setenv("TZ", "")  # POSIX: UTC
-    zone = sched.local_zone()
-    assert zone is not None and sched.local_time(0).utcoffset() == timedelta(0)
+    zone = local_zone.local_zone()
+    assert zone is not None and local_zone.local_time(0).utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize("tz", ["UTC0", "Nowhere/Atlantis"])
@@ -125,7 +126,7 @@ def test_a_zone_the_tz_database_does_not_know_keeps_the_offset_of_the_instant(
     monkeypatch: pytest.MonkeyPatch, tz: str
 ) -> None:
     monkeypatch.setenv("TZ", tz)
-    assert sched.local_zone() is None
+    assert local_zone.local_zone() is None
     now = sched.system_clock()
     assert now.utcoffset() == datetime.now().astimezone().utcoffset()
 
@@ -150,20 +151,20 @@ def test_the_system_zone_is_read_again_when_its_file_changes(
     localtime = tmp_path / "localtime"
     localtime.write_bytes((zones / "Europe" / "Berlin").read_bytes())
     monkeypatch.delenv("TZ", raising=False)
-    monkeypatch.setattr(sched, "LOCALTIME", str(localtime))
+    monkeypatch.setattr(local_zone, "LOCALTIME", str(localtime))
     summer = datetime(2027, 7, 1, 12, tzinfo=UTC).timestamp()
-    assert sched.local_time(summer).utcoffset() == timedelta(hours=2)
+    assert local_zone.local_time(summer).utcoffset() == timedelta(hours=2)
     moved = tmp_path / "localtime.new"  # the way a zone change replaces it
     moved.write_bytes((zones / "America" / "New_York").read_bytes())
     moved.replace(localtime)
-    assert sched.local_time(summer).utcoffset() == timedelta(hours=-4)
+    assert local_zone.local_time(summer).utcoffset() == timedelta(hours=-4)
 
 
 def test_the_next_fire_asked_in_the_repeated_hour_is_never_in_the_past(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("TZ", "America/New_York")
-    second_pass = sched.local_time(
+    second_pass = local_zone.local_time(
         datetime(2027, 11, 7, 6, 10, tzinfo=UTC).timestamp()
     )  # 01:10 EST
     fire = sched.next_fire(Schedule(cron="30 1 * * *"), second_pass)

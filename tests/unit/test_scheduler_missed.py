@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from taskrun_gui.core import schedule as sched
+from taskrun_gui.core import local_zone
 from taskrun_gui.core.models import MissedPolicy, Schedule
 from taskrun_gui.engine import scheduler as scheduler_mod
 from taskrun_gui.engine.scheduler import Scheduler
@@ -33,13 +33,13 @@ class Host:
             last_fire_at=None,
             created_at=int(T0 * 1000),
         )
-        self.scheduler = Scheduler(clock=lambda: sched.local_time(self.now))
+        self.scheduler = Scheduler(clock=lambda: local_zone.local_time(self.now))
 
     def fired(self, ticks: list[float], restart_at: float | None = None) -> list[float]:
         fired: list[float] = []
         for tick in ticks:
             if tick == restart_at:
-                self.scheduler = Scheduler(clock=lambda: sched.local_time(self.now))
+                self.scheduler = Scheduler(clock=lambda: local_zone.local_time(self.now))
             scheduler = self.scheduler
             self.monotonic += T0 + tick - self.now
             self.now = T0 + tick
