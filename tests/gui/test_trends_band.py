@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,16 +46,24 @@ def test_the_band_is_filled_over_a_longer_range_chosen_after_a_shorter_one(
         tab.close()
 
 
-def test_the_legend_says_when_the_band_is_of_sampled_runs(qtbot: QtBot, tmp_path: Path) -> None:
+@contextmanager
+def _three_days(qtbot: QtBot, tmp_path: Path) -> Iterator[TrendsTab]:
+    """The Trends tab shown over a task with a run on each of the last three days."""
     with app_context(tmp_path, schedules=False) as ctx:
         hist = History(ctx.store)
-        task = hist.task("hourly")
+        task = hist.task("daily")
         for days_ago in range(3):
             hist.run(task, "success", 1000, day_ms(days_ago))
         tab = TrendsTab(ctx)
         qtbot.addWidget(tab)
         with qtbot.waitSignal(tab.data_loaded, timeout=WAIT):
             tab.show()
+        yield tab
+        tab.close()
+
+
+def test_the_legend_says_when_the_band_is_of_sampled_runs(qtbot: QtBot, tmp_path: Path) -> None:
+    with _three_days(qtbot, tmp_path) as tab:
         chart, data = tab.duration_chart, tab.data
         assert chart is not None and data is not None
         assert "p95 of 20 runs" in chart.legend_label.text()
@@ -63,7 +73,6 @@ def test_the_legend_says_when_the_band_is_of_sampled_runs(qtbot: QtBot, tmp_path
         data.series.sampled = False
         chart.set_data(data)
         assert "p95 of 20 runs" in chart.legend_label.text()
-        tab.close()
 
 
 def test_mark_labels_take_the_themes_background(qtbot: QtBot, tmp_path: Path) -> None:
@@ -74,15 +83,7 @@ def test_mark_labels_take_the_themes_background(qtbot: QtBot, tmp_path: Path) ->
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     before = app.palette()
-    with app_context(tmp_path, schedules=False) as ctx:
-        hist = History(ctx.store)
-        task = hist.task("nightly")
-        for days_ago in range(3):
-            hist.run(task, "success", 1000, day_ms(days_ago))
-        tab = TrendsTab(ctx)
-        qtbot.addWidget(tab)
-        with qtbot.waitSignal(tab.data_loaded, timeout=WAIT):
-            tab.show()
+    with _three_days(qtbot, tmp_path) as tab:
         chart = tab.duration_chart
         assert chart is not None
         chart.shift_marks.set_marks([(time.time(), "2.0x slower (v1)")])
@@ -94,4 +95,3 @@ def test_mark_labels_take_the_themes_background(qtbot: QtBot, tmp_path: Path) ->
             qtbot.waitUntil(lambda: label.fill.color().lightness() > 200, timeout=WAIT)
         finally:
             app.setPalette(before)
-        tab.close()
