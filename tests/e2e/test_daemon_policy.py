@@ -21,7 +21,7 @@ from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.run_writes import apply_op, record_fields
 from taskrun_gui.storage.runs_repo import RunFilter
 from tests.e2e.cli import start_daemon, taskrun
-from tests.helpers import add_task, py_task, shell_task
+from tests.helpers import add_task, py_task, shell_task, wait_for
 
 DAY_MS = 86_400_000
 
@@ -67,7 +67,8 @@ def test_daemon_applies_retention_from_settings_toml(tmp_path: Path) -> None:
             time.sleep(0.1)
         left = {r.uid for r in runs_repo.page_before(RunFilter(task_id=task.id), None, 10)}
         assert left == set(recent)
-        assert not any(Path(p).exists() for p in old_logs)
+        # their log files go once the deletion is committed: a moment after the rows
+        wait_for(lambda: not any(Path(p).exists() for p in old_logs), timeout=20)
         store.close()
     finally:
         err = _stop(daemon)
