@@ -9,6 +9,7 @@ gives a ZoneInfo, DST-correct wall-clock schedules; a fixed offset (what
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -349,16 +350,30 @@ def _cron_fires(expr: str, after: datetime) -> Iterator[datetime]:
     """cronsim's fire times strictly after `after` (in absolute time: asked in the second
     pass through an hour repeated when clocks go back, it can answer a time of the first),
     in its zone. A time of day (second, minute and hour fields none of them `*…`) fires
-    once when clocks go back, in the first pass, as cron does: cronsim does so with five
-    fields, not with a seconds field."""
+    once when clocks go back, in the first pass, and at the end of the hour skipped when
+    they go forward, as cron does: cronsim does both with five fields, neither with a
+    seconds field, so a time of day with seconds is its five fields' times plus the
+    seconds."""
     fields = expr.split()
-    fixed_time = len(fields) == 6 and not any(f.startswith("*") for f in fields[:3])
+    if len(fields) == 6 and not any(f.startswith("*") for f in fields[:3]):
+        yield from _with_seconds(fields[0], " ".join(fields[1:]), after)
+        return
     for fire in CronSim(expr, after):
-        if _utc(fire) <= _utc(after):
-            continue
-        repeated = fire.fold == 1 and fire.utcoffset() != fire.replace(fold=0).utcoffset()
-        if not (fixed_time and repeated):
+        if _utc(fire) > _utc(after):
             yield fire
+
+
+def _with_seconds(seconds: str, minutes_expr: str, after: datetime) -> Iterator[datetime]:
+    """The five-field expression's fire times, each at the seconds of `seconds` (a cron
+    seconds field), strictly after `after`."""
+    minute = datetime(2000, 1, 1, tzinfo=UTC)
+    in_a_minute = CronSim(f"{seconds} * * * * *", minute - timedelta(seconds=1))
+    offsets = [f - minute for f in itertools.takewhile(lambda f: f.minute == 0, in_a_minute)]
+    for fire in CronSim(minutes_expr, _shift(after, timedelta(minutes=-1), after)):
+        for offset in offsets:
+            at = _shift(fire, offset, fire)
+            if _utc(at) > _utc(after):
+                yield at
 
 
 def _shift(start: datetime, delta: timedelta, like: datetime) -> datetime:

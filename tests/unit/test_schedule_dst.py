@@ -55,12 +55,24 @@ def test_a_one_off_time_in_the_repeated_hour_fires_once(monkeypatch: pytest.Monk
     assert fired == ["2027-10-31T02:30:00+02:00"]
 
 
+@pytest.mark.parametrize(
+    ("cron", "fired"),
+    [
+        ("30 2 * * *", ["03-14T03:00:00", "03-15T02:30:00"]),
+        # with a seconds field too (it skipped the day): the end of the hour, plus the seconds
+        ("0 30 2 * * *", ["03-14T03:00:00", "03-15T02:30:00"]),
+        (
+            "0,30 30 2 * * *",
+            ["03-14T03:00:00", "03-14T03:00:30", "03-15T02:30:00", "03-15T02:30:30"],
+        ),
+    ],
+)
 def test_a_time_in_the_hour_skipped_when_clocks_go_forward_runs_at_its_end(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, cron: str, fired: list[str]
 ) -> None:
     monkeypatch.setenv("TZ", "America/New_York")
-    fired = _fires(Schedule(cron="30 2 * * *"), "2027-03-13T12:00", 2)
-    assert fired == ["2027-03-14T03:00:00-04:00", "2027-03-15T02:30:00-04:00"]
+    got = _fires(Schedule(cron=cron), "2027-03-13T12:00", 2)
+    assert got == [f"2027-{f}-04:00" for f in fired]
 
 
 def test_the_next_run_after_a_dst_change_is_at_its_wall_clock_time(
@@ -72,6 +84,34 @@ def test_the_next_run_after_a_dst_change_is_at_its_wall_clock_time(
     assert fire is not None and fire.astimezone(UTC).isoformat() == "2027-07-01T10:00:00+00:00"
     at = sched.next_fire(Schedule(at="2027-06-01 12:00"), winter)
     assert at is not None and at.astimezone(UTC).isoformat() == "2027-06-01T10:00:00+00:00"
+
+
+def test_a_time_of_day_with_seconds_keeps_them_across_both_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+
+    def next_fires(cron: str, start_utc: str, n: int) -> list[str]:
+        at = local_zone.local_time(datetime.fromisoformat(start_utc + "+00:00").timestamp())
+        out = []
+        for _ in range(n):
+            fire = sched.next_fire(Schedule(cron=cron), at)
+            assert fire is not None
+            out.append(fire.isoformat()[5:])
+            at = fire
+        return out
+
+    # the hour skipped: its end plus the seconds; asked at 01:30:20 EDT, in the first pass
+    # through the hour repeated: the later second of that minute, then only the next days
+    assert next_fires("15 30 2 * * *", "2027-03-13T17:00", 2) == [
+        "03-14T03:00:15-04:00",
+        "03-15T02:30:15-04:00",
+    ]
+    assert next_fires("10,40 30 1 * * *", "2027-11-07T05:30:20", 3) == [
+        "11-07T01:30:40-04:00",
+        "11-08T01:30:10-05:00",
+        "11-08T01:30:40-05:00",
+    ]
 
 
 HOURLY_BACK = ["01:00-04", "01:00-05", "02:00-05"]  # New York, 2027-11-07
@@ -90,6 +130,7 @@ HALF_HOURS_FORWARD = ["00:30-05", "01:00-05", "01:30-05", "03:00-04", "03:30-04"
         (Schedule(cron="*/30 * * * *"), HALF_HOURS_BACK, HALF_HOURS_FORWARD),
         # a time of day with a seconds field fires once, as with five fields
         (Schedule(cron="0 30 1 * * *"), ["01:30-04"], ["01:30-05"]),
+        (Schedule(cron="0 30 2 * * *"), [], ["03:00-04"]),
         # sub-hourly within named hours: both passes too, with five fields or six
         (Schedule(cron="*/30 0-3 * * *"), HALF_HOURS_BACK, HALF_HOURS_FORWARD[:5]),
         (Schedule(cron="0 */30 0-3 * * *"), HALF_HOURS_BACK, HALF_HOURS_FORWARD[:5]),
