@@ -87,6 +87,7 @@ class EngineHost:
             free_slots=lambda: self.pool.max_workers - self._board.load(),
             held=self._board.uids,
             on_lost=lambda uids: post(("lost", uids), urgent=True),
+            on_tasks=lambda tasks: self._board.limits.seen(tasks) and post(("limits",)),
         )
         self._board.hold = self._poller.may_have_lost
         self._watchdog = RunWatchdog(store.tmp_dir, enabled=store.url is not None)
@@ -355,6 +356,8 @@ class EngineHost:
             return True
         elif kind == "dispatched":
             self._dispatched(event[1], event[2])
+        elif kind == "limits":  # a task's max_concurrent changed: queued runs may start
+            self.dispatch()
         elif kind == "foreign":
             self._on_foreign_queued(event[1])
         elif kind == "controls":

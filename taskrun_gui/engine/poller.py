@@ -58,6 +58,7 @@ class HostPoller(StoreTicker):
         free_slots: Callable[[], int] | None = None,
         held: Callable[[], set[str]] | None = None,
         on_lost: Callable[[list[str]], None] | None = None,
+        on_tasks: Callable[[list[tasks_repo.TaskRow]], object] | None = None,
     ) -> None:
         """With `on_fires`, schedules are checked every tick (only the host that serves the
         data dir for good does that; one started for CLI work does not). `free_slots`: how
@@ -65,7 +66,7 @@ class HostPoller(StoreTicker):
         runs): it claims runs queued for any node up to that many, so a burst spreads over
         the nodes (None: no limit). `held`: the runs this host has queued or going;
         `on_lost`: told those the history gave to other nodes while this host was cut off
-        for longer than its lease."""
+        for longer than its lease. `on_tasks`: the tasks read for the schedules."""
         interval = pg_listen.poll_interval(store.url, interval)
         # on a shared server the heartbeat keeps its pace whatever the poll's ($TASKRUN_POLL_S)
         beat = heartbeat_s() / 2 if store.url is not None else interval
@@ -90,6 +91,7 @@ class HostPoller(StoreTicker):
         self.free_slots = free_slots
         self.held = held
         self.on_lost = on_lost
+        self.on_tasks = on_tasks
         self._handed: set[str] = set()  # handed over, not yet on the host's board
         self._left = False  # the last pass left runs queued for any node for want of room
         self.lease = LeaseWatch(lease_s())
@@ -351,6 +353,8 @@ class HostPoller(StoreTicker):
 
     def _check_schedules(self) -> None:
         tasks = tasks_repo.list_all()
+        if self.on_tasks is not None:
+            self.on_tasks(tasks)
         fires, changes = self.scheduler.due(tasks)
         if fires and self.store.url is not None:
             fires = self._claim_fires(fires, changes, {t.id: t.last_fire_at for t in tasks})

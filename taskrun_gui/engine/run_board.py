@@ -14,6 +14,7 @@ from taskrun_gui.core.models import OverlapPolicy, RunRecord, TaskSpec, Trigger
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.run_queue import RunQueue
 from taskrun_gui.engine.runner import RunJob
+from taskrun_gui.engine.task_limits import TaskLimits
 from taskrun_gui.storage.backend import SlotLock, Slots
 
 # a run whose slot another process or node holds is tried again this often (that slot's end is
@@ -62,6 +63,7 @@ class RunBoard:
         self._slots = slots
         # a queued run not to start now (a shared history's claim this host may have lost)
         self.hold: Callable[[RunRecord], bool] | None = None
+        self.limits = TaskLimits()  # the tasks' max_concurrent now, not as queued
         self._paused = False
         self._closing = False
         self._opened = False  # starts nothing until its host serves (see open)
@@ -180,7 +182,7 @@ class RunBoard:
                 if job is None:
                     return bool(look.started), look.next_due
                 rec = job.record
-                lock = self._take_slot(rec, job.spec.max_concurrent)
+                lock = self._take_slot(rec, self.limits.of(rec.task_id, job.spec.max_concurrent))
                 with self._lock:
                     if lock is None:  # taken by another process or node: nothing here tells
                         look.full.add((rec.task_id, rec.host))  # when it frees: look soon
@@ -217,7 +219,8 @@ class RunBoard:
             )
             if running_here and _after_the_running_one(rec, spec):
                 continue  # its end starts this one
-            if running_here >= spec.max_concurrent:  # this host's end starts the next
+            # full: this host's next end starts it (the task's limit now, not as queued)
+            if running_here >= self.limits.of(rec.task_id, spec.max_concurrent):
                 look.full.add((rec.task_id, rec.host))
                 continue
             return job

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from taskrun_gui.core.models import TaskSpec, Trigger
 from taskrun_gui.engine import records
@@ -103,3 +104,31 @@ def test_a_pause_while_a_slot_is_taken_starts_nothing(tmp_path) -> None:  # type
     b.finish()
     assert b.started == [] and [r.uid for r in b.board.queued()] == [b.job.record.uid]
     assert b.slots.released == 1
+
+
+class _FreeSlots(_SlowSlots):
+    """Slots that are always free, each take counted with the limit it was asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limits: list[int] = []
+
+    def acquire(self, task_id: int, max_concurrent: int) -> _Slot:
+        self.limits.append(max_concurrent)
+        return _Slot(self)
+
+
+def test_a_lowered_max_concurrent_holds_back_runs_queued_under_the_old_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    slots = _FreeSlots()
+    board = RunBoard(slots)
+    board.open()
+    spec = TaskSpec(name="a", command="true", max_concurrent=3)  # as the runs were queued
+    jobs = [RunJob(records.new_run(1, 1, spec, {}, Trigger.MANUAL, tmp_path), spec) for _ in "abc"]
+    for job in jobs:
+        board.add(job)
+    lowered = SimpleNamespace(id=1, spec=TaskSpec(name="a", command="true", max_concurrent=1))
+    assert board.limits.seen([lowered])  # type: ignore[list-item]  # the poller's read
+    started: list[RunJob] = []
+    board.start_ready(4, started.append)
+    assert started == jobs[:1] and slots.limits == [1]  # one at a time now
+    assert not board.limits.seen([lowered])  # type: ignore[list-item]  # nothing new
