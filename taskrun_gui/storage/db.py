@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from taskrun_gui.storage import db_url, migrations
+from taskrun_gui.storage import db_url, log_home, migrations
 from taskrun_gui.storage.backend import Backend
 from taskrun_gui.storage.data_dir import resolve_data_dir
 from taskrun_gui.storage.schema import database_proxy
@@ -133,6 +133,7 @@ class Store:
             self.db = pg_store.database(self.url, self.secrets_dir)
             self.backend = POSTGRES
         database_proxy.initialize(self.db)
+        log_home.bind(self.logs_dir)
 
     def write_transaction(self) -> Any:
         """A transaction that takes the write lock at its start (see Backend)."""

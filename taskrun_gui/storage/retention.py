@@ -25,7 +25,7 @@ from peewee import SQL, fn
 
 from taskrun_gui.core.limits import RETENTION_MAX_DAYS, RETENTION_MAX_KEEP
 from taskrun_gui.core.models import ACTIVE_STATUSES
-from taskrun_gui.storage import chains_repo, output_repo
+from taskrun_gui.storage import chains_repo, log_home, output_repo
 from taskrun_gui.storage.chains_repo import ChainRow
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.schema import Run, Task
@@ -177,9 +177,7 @@ def own_log(path: str, logs: Path) -> str | None:
     here = os.path.realpath(logs)
     if os.path.realpath(path).startswith(here + os.sep):
         return path
-    parts = Path(path).parts
-    mine = os.path.join(logs, *parts[-2:]) if len(parts) >= 2 else None
-    return mine if mine is not None and os.path.lexists(mine) else None
+    return log_home.same_file_here(path, logs)
 
 
 def _remove_logs(paths: list[str]) -> tuple[int, int]:

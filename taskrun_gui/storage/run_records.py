@@ -17,6 +17,7 @@ from typing import Any
 from peewee import Select
 
 from taskrun_gui.core.models import Control, ErrorType, RunRecord, RunStatus, Trigger
+from taskrun_gui.storage import log_home
 from taskrun_gui.storage.schema import Run, database_proxy
 
 _STATUS = {s.value: s for s in RunStatus}
@@ -52,6 +53,7 @@ _CONVERT: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "paused_ms": ("paused_ms", lambda v: v or 0),
     "proc_create_time": ("proc_create_time", _float),
     "cpu_seconds": ("cpu_seconds", _float),
+    "log_path": ("log_path", log_home.readable),  # a moved data dir: its copy
 }
 
 

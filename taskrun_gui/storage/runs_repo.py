@@ -19,7 +19,7 @@ from taskrun_gui.core.models import (
     Trigger,
 )
 from taskrun_gui.core.nodes import ANY_NODE
-from taskrun_gui.storage import backend, run_records
+from taskrun_gui.storage import backend, log_home, run_records
 from taskrun_gui.storage.schema import Run, RunStep, Task
 
 
@@ -91,7 +91,7 @@ def to_record(row: Run) -> RunRecord:
         proc_create_time=row.proc_create_time,
         peak_rss=row.peak_rss,
         cpu_seconds=row.cpu_seconds,
-        log_path=row.log_path,
+        log_path=log_home.readable(row.log_path),  # a moved data dir: its copy
         log_bytes=row.log_bytes,
         log_dropped=row.log_dropped,
         control=None if row.control is None else Control(row.control),
@@ -332,5 +332,5 @@ def log_pages(flt: RunFilter, page: int = LOG_PAGE) -> Iterator[list[LogRow]]:
         rows = cast(list[LogRow], list(query.order_by(Run.id.desc()).limit(page).tuples()))
         if not rows:
             return
-        yield rows
+        yield [(*row[:5], log_home.readable(row[5])) for row in rows]  # a moved data dir
         before = rows[-1][0]

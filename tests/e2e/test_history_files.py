@@ -1,5 +1,5 @@
-"""The history's files as a user handles them: a copied data dir's cleanup, a truncated
-database, the CSV of its runs."""
+"""The history's files as a user handles them: a copied data dir's cleanup, a moved one's
+logs, a truncated database, the CSV of its runs."""
 
 from __future__ import annotations
 
@@ -21,6 +21,20 @@ def test_a_cleanup_in_a_copied_data_dir_deletes_its_own_logs_not_the_originals(t
     assert res["runs_deleted"] == 2 and res["log_bytes_freed"] == 2 * len(b"important\n")
     assert all(p.read_bytes() == b"important\n" for p in originals)  # the original's: all
     assert len(list((copy / "logs").rglob("*.log"))) == 1  # the copy's: the one kept
+
+
+def test_a_moved_data_dir_reads_its_own_logs(tmp_path):
+    d = tmp_path / "data"
+    taskrun(d, "task", "add", "k", "--command", "echo moved along")
+    assert taskrun(d, "run", "k", "--wait").returncode == 0
+    moved = tmp_path / "elsewhere"
+    d.rename(moved)  # a new disk, a backup put back: its rows keep the old paths
+    [run] = taskrun_json(moved, "runs", "--json")
+    assert run["log_path"] == str(next((moved / "logs").rglob("*.log")))
+    log = taskrun(moved, "log", str(run["id"]))
+    assert log.returncode == 0 and log.stdout == "moved along\n", log.stderr
+    found = taskrun(moved, "grep", "moved")
+    assert found.returncode == 0 and "moved along" in found.stdout, found.stderr
 
 
 def test_an_emptied_history_is_refused_not_taken_for_a_new_one(tmp_path):
