@@ -46,7 +46,13 @@ from taskrun_gui.storage.db import Store
 log = logging.getLogger(__name__)
 
 Write = Callable[[RunEvent], "Future[Any]"]
-HOME = os.path.expanduser("~")  # where a task without a working directory runs
+HOME = os.path.expanduser("~")
+# what a step that may fail (continue_on_error) may end as, the run going on
+_STEP_FAILURES = (
+    RunStatus.FAILED,
+    RunStatus.ERROR,
+    RunStatus.TIMEOUT,
+)  # where a task without a working directory runs
 RUNNING_WRITE_WAIT = 2.0  # seconds to wait for the `running` row before waiting on the process
 
 
@@ -147,23 +153,30 @@ class _Run:
     peak_rss: int = 0
     cpu: float = 0.0
     pauses: PauseClock = field(default_factory=PauseClock)
+    began: float = field(default_factory=time.monotonic)  # for the task's own timeout
 
     def step(self, i: int, step: PlannedStep) -> None:
         srec = StepRecord(
             i, step.name, RunStatus.RUNNING, started_at=now_ms(), log_start=self.sink.position
         )
         self.steps.append(srec)
+        left = self._task_time_left()
         if self.failed is None and self.job.control.cancelled.is_set():  # between two steps
             self.failed = ProcessOutcome(
                 RunStatus.CANCELLED,
                 error_type=ErrorType.CANCELLED,
                 error_message="cancelled; later steps did not run",
             )
+        elif self.failed is None and left is not None and left <= 0:
+            self.failed = self._task_timed_out(f"before step '{step.name}'")
         if self.failed is not None:
             srec.status = RunStatus.QUEUED  # marked skipped in settle
             srec.started_at = None
             return
-        outcome = self.outcome = self._process(step)
+        by_task = left is not None and (step.timeout is None or left < step.timeout)
+        outcome = self.outcome = self._process(replace(step, timeout=left) if by_task else step)
+        if by_task and outcome.status is RunStatus.TIMEOUT:
+            outcome = self.outcome = self._task_timed_out(f"in step '{step.name}'", outcome)
         if step.script_file is not None:
             with contextlib.suppress(OSError):
                 step.script_file.unlink()
@@ -172,9 +185,25 @@ class _Run:
         srec.status, srec.exit_code = outcome.status, outcome.exit_code
         srec.finished_at, srec.log_end = now_ms(), self.sink.position
         if outcome.status is not RunStatus.SUCCESS and not (
-            step.continue_on_error and outcome.status in (RunStatus.FAILED, RunStatus.ERROR)
+            step.continue_on_error and outcome.status in _STEP_FAILURES and not by_task
         ):
             self.failed = outcome
+
+    def _task_time_left(self) -> float | None:
+        """Seconds left of a task with steps' own timeout, which holds for the whole run (its
+        active time: pauses do not count); None: no such timeout (a single command's is its
+        step's)."""
+        timeout = self.job.spec.timeout
+        if timeout is None or not self.job.spec.steps:
+            return None
+        return timeout - (time.monotonic() - self.began - self.pauses.total_ms() / 1000)
+
+    def _task_timed_out(self, where: str, out: ProcessOutcome | None = None) -> ProcessOutcome:
+        stopped = "the process tree was stopped" if out else "later steps did not run"
+        out = out or ProcessOutcome(RunStatus.TIMEOUT, error_type=ErrorType.TIMEOUT)
+        timeout = self.job.spec.timeout
+        out.error_message = f"timed out after {timeout:g} s (the task's timeout) {where}; {stopped}"
+        return out
 
     def _process(self, step: PlannedStep) -> ProcessOutcome:
         if step.argv is None:
