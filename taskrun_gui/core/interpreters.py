@@ -109,12 +109,11 @@ def command_argv(
     if shell:
         return line_argv(interpreter, command)
     items = _split(command)
-    out = []
-    for item in items:
-        for name, value in params.items():
-            item = item.replace("{" + name + "}", value)
-        out.append(item)
-    return out
+    if not params:
+        return list(items)
+    # one pass over each item: a value that holds `{other}` stays as it was given
+    names = re.compile("|".join(re.escape("{" + name + "}") for name in params))
+    return [names.sub(lambda m: params[m.group(0)[1:-1]], item) for item in items]
 
 
 @functools.lru_cache(maxsize=512)
