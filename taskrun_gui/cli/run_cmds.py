@@ -21,6 +21,7 @@ from taskrun_gui.cli.daemon_spawn import (
     run_detached,
     spawn_daemon,
 )
+from taskrun_gui.cli.streams import stdout_gone, write_run_output
 from taskrun_gui.core import params as params_mod
 from taskrun_gui.core.models import RunRecord, RunStatus, Trigger
 from taskrun_gui.core.nodes import ANY_NODE, node_name
@@ -349,8 +350,7 @@ def _print_new_output(follower: LogFollower | ShippedFollower) -> None:
     got = follower.read()
     data = got if isinstance(got, bytes) else got[0]
     if data:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        write_run_output(data)
 
 
 def _print_runs(recs: list[RunRecord], as_json: bool, queued: bool = False) -> None:
@@ -375,6 +375,10 @@ def _report(finals: list[RunRecord], as_json: bool, expected: int | None = None)
     except OperationalError:
         ids = {}
     shown = [r if r.id is not None else replace(r, id=ids.get(r.uid)) for r in finals]
-    _print_runs(shown, as_json)
+    try:
+        _print_runs(shown, as_json)
+        sys.stdout.flush()
+    except BrokenPipeError:  # nobody reads it (`| true`): the exit code still tells
+        stdout_gone()
     ok = all(r.status is RunStatus.SUCCESS for r in finals)
     return 0 if ok and (expected is None or len(finals) == expected) else 1

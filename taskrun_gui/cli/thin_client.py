@@ -188,8 +188,8 @@ def _print(out: bytes, err: bytes, code: int) -> int:
             sys.stdout.flush()
             sys.stdout.buffer.write(out)
             sys.stdout.flush()
-    except BrokenPipeError:
-        return 0
+    except BrokenPipeError:  # its reader went (`| head -1`): what it was told still holds
+        return code
     except OSError as exc:
         print(f"taskrun: {exc.strerror or exc}", file=sys.stderr)
         return 1
