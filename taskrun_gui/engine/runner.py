@@ -46,13 +46,12 @@ from taskrun_gui.storage.db import Store
 log = logging.getLogger(__name__)
 
 Write = Callable[[RunEvent], "Future[Any]"]
-HOME = os.path.expanduser("~")
+HOME = os.path.expanduser("~")  # where a task without a working directory runs
 # what a step that may fail (continue_on_error) may end as, the run going on
-_STEP_FAILURES = (
-    RunStatus.FAILED,
-    RunStatus.ERROR,
-    RunStatus.TIMEOUT,
-)  # where a task without a working directory runs
+_STEP_FAILURES = (RunStatus.FAILED, RunStatus.ERROR, RunStatus.TIMEOUT)
+# errors told in TaskRun's words and numbers alone ("exited with code 9"): not masked, as a
+# secret `9` or `x` made them "exited with code ***" or "e***ited", and gave the value away
+_OWN_WORDS = (ErrorType.EXIT_CODE, ErrorType.SIGNAL, ErrorType.TIMEOUT, ErrorType.CANCELLED)
 RUNNING_WRITE_WAIT = 2.0  # seconds to wait for the `running` row before waiting on the process
 
 
@@ -62,6 +61,11 @@ class RunJob:
     spec: TaskSpec  # the version this run executes
     values: dict[str, str] = field(default_factory=dict)  # real values, never stored
     control: RunControl = field(default_factory=RunControl)
+
+
+# errors told in TaskRun's words and numbers alone ("exited with code 9"): not masked, as a
+# secret `9` or `x` made them "exited with code ***" or "e***ited", and gave the value away
+_OWN_WORDS = (ErrorType.EXIT_CODE, ErrorType.SIGNAL, ErrorType.TIMEOUT, ErrorType.CANCELLED)
 
 
 @dataclass
@@ -332,9 +336,9 @@ def _finish(
     rec.status = out.status
     rec.exit_code, rec.signal = out.exit_code, out.signal
     rec.error_type = out.error_type
-    rec.error_message = (
-        None if out.error_message is None else params_mod.mask_text(out.error_message, secrets)
-    )
+    rec.error_message = out.error_message
+    if out.error_message is not None and out.error_type not in _OWN_WORDS:
+        rec.error_message = params_mod.mask_text(out.error_message, secrets)
     ran = rec.started_at is not None and out.status is not RunStatus.ERROR
     wall_ms = (rec.finished_at - rec.started_at) if ran and rec.started_at else None
     rec.paused_ms = min(rec.paused_ms, wall_ms or 0)  # no run is paused longer than it ran

@@ -174,6 +174,19 @@ def test_secrets_are_masked_in_log_db_and_json(qtbot, service, store):
     assert secret not in str(raw)
 
 
+def test_a_short_secret_masks_the_output_not_taskruns_own_words(qtbot, service, store):
+    """A secret `9` or `x` made the error "exited with code ***" (or "e***ited with code 3")
+    in the history and every alert: wrong, and beside the exit code it told the value."""
+    from taskrun_gui.core.models import Param
+
+    spec = shell_task("short-secret", "echo v9x; exit 9", params=[Param("pw", secret=True)])
+    task = add_task(store, spec)
+    for secret in ("9", "x"):
+        rec = run_task(qtbot, service, task, given={"pw": secret})
+        assert rec.error_message == "exited with code 9"
+        assert Path(rec.log_path).read_bytes() == b"v9x\n".replace(secret.encode(), b"***")
+
+
 def test_non_utf8_and_binary_output_is_kept_exactly(qtbot, service, store):
     payload = bytes(range(256)) * 4 + b"\xff\xfe\xc3(\xe2\x82"
     code = f"import sys; sys.stdout.buffer.write({payload!r}); sys.stdout.flush()"
