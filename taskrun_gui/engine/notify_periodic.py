@@ -1,7 +1,8 @@
 """What alerting looks at on a clock rather than at a run's end: tasks gone late (the dead
-man's switch) and the digest. Checked when the host starts (a machine that was off or asleep
-finds its late tasks as it comes back) and every tick after; what was told is remembered in
-the data dir (storage.notify_state), so a restart does not tell it again."""
+man's switch), the digest, and the ends of runs a dead host left (told by the next host that
+serves). Checked when the host starts (a machine that was off or asleep finds its late tasks
+as it comes back) and every tick after; what was told is remembered in the data dir
+(storage.notify_state), so a restart does not tell it again."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from taskrun_gui.core import digest, late
-from taskrun_gui.core.models import RunRecord
+from taskrun_gui.core.models import RunRecord, RunStatus
 from taskrun_gui.core.timefmt import local_text, now_ms
 from taskrun_gui.engine import delivery
 from taskrun_gui.storage import (
@@ -17,6 +18,7 @@ from taskrun_gui.storage import (
     notify_queries,
     notify_state,
     policy_file,
+    runs_repo,
     tasks_repo,
 )
 from taskrun_gui.storage.writer import log_failure
@@ -34,10 +36,23 @@ class Periodic:
 
     def check(self) -> None:
         try:
+            self._untold()
             self._late()
             self._digest()
         except Exception as exc:  # a busy store: the next tick looks again
             log_failure(log, exc, "late and digest check")
+
+    def _untold(self) -> None:
+        """The ends of runs recovery found interrupted (their host died with their alerts),
+        told as a run's end is, once: taken off the list before they are told."""
+        if not notify_state.peek(self.data_dir).untold:
+            return
+        with notify_state.changing(self.data_dir) as state:
+            uids, state.untold = state.untold, []
+        for uid in uids:
+            rec = runs_repo.get_by_uid(uid)
+            if rec is not None and rec.status is RunStatus.INTERRUPTED:
+                self.service.finished(rec, None, True)
 
     def succeeded(self, rec: RunRecord, events: dict[str, tuple[str, str]]) -> None:
         """A success of a task that was late: it is back (a recovery, told once)."""

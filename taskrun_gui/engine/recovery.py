@@ -7,6 +7,7 @@ of a capped log are put after its head, as the dead host would have at the run's
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from taskrun_gui.core.nodes import node_name
 from taskrun_gui.core.run_events import RunFinished
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine.locks import host_lock
-from taskrun_gui.storage import node_leases, recorder, runs_repo, unreplayed
+from taskrun_gui.storage import node_leases, notify_state, recorder, runs_repo, unreplayed
 from taskrun_gui.storage.db import Store
 from taskrun_gui.storage.writer import replay_spool
+
+log = logging.getLogger(__name__)
 
 
 def recover_dead_runs(store: Store, name_checked: bool = False) -> list[RunRecord]:
@@ -54,6 +57,11 @@ def _interrupt(store: Store, rec: RunRecord) -> None:
     final = interrupted(rec, _interrupted_text(rec), now_ms(), cut)
     with store.write_transaction():  # take the write lock first: busy_timeout applies
         recorder.apply(RunFinished.of(final))
+    try:  # its alerts died with its host: the next host that serves tells them
+        with notify_state.changing(store.data_dir) as state:
+            state.untold.append(rec.uid)
+    except OSError as exc:
+        log.warning("run %s was interrupted; its alerts cannot be kept for later: %s", rec.uid, exc)
     with contextlib.suppress(OSError):  # kept until the run is final: a refused write
         pids_file.unlink()  # retries the stop next time
 

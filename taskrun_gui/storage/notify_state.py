@@ -1,7 +1,9 @@
 """What alerting remembers between hosts and restarts, in the data dir's `notify-state.json`:
 each channel's last delivery (a failure is shown by `taskrun channel list` and the window),
-the tasks that are late (told once, until they succeed again) and when the digest was last
-sent (once per period, whichever host serves the data dir). No secret is ever kept here: a
+the tasks that are late (told once, until they succeed again), when the digest was last
+sent (once per period, whichever host serves the data dir) and the runs recovery found
+interrupted, whose end the next host that serves tells (the host that ran them died with
+their alerts). No secret is ever kept here: a
 delivery error is stored with the channel URL's secrets already taken out."""
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class NotifyState:
     deliveries: dict[str, Delivery] = field(default_factory=dict)
     late: dict[str, int] = field(default_factory=dict)  # task id (text) -> late since (ms)
     digest_sent_at: int | None = None
+    untold: list[str] = field(default_factory=list)  # uids of runs interrupted, not told yet
 
 
 def path_of(data_dir: Path) -> Path:
@@ -55,6 +58,7 @@ def _parse(data: Any) -> NotifyState:
     state.late = {str(k): int(v) for k, v in (data.get("late") or {}).items()}
     sent = data.get("digest_sent_at")
     state.digest_sent_at = sent if isinstance(sent, int) else None
+    state.untold = [str(u) for u in data.get("untold") or () if isinstance(u, str)]
     return state
 
 
@@ -93,6 +97,7 @@ def changing(data_dir: Path) -> Iterator[NotifyState]:
                     "deliveries": {k: vars(v) for k, v in state.deliveries.items()},
                     "late": state.late,
                     "digest_sent_at": state.digest_sent_at,
+                    "untold": state.untold,
                 },
                 out,
                 indent=1,
