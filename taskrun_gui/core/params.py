@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from taskrun_gui.core.models import Param, TaskSpec
-from taskrun_gui.core.text import shorten
+from taskrun_gui.core.text import not_text, shorten
 
 MASK = "***"
 CHANGED_MASK = MASK + " (changed)"
@@ -45,6 +45,8 @@ def resolve(
             if p.required:
                 raise ParamError(f"parameter {p.name!r} is required")
             continue
+        if (problem := not_text(value)) is not None:  # given on a command line, say
+            raise ParamError(f"parameter {p.name!r}: its value {problem}")
         if p.choices and value not in p.choices:
             choices = shorten(", ".join(p.choices), 200)
             raise ParamError(f"parameter {p.name!r} must be one of {choices}")

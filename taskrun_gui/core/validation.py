@@ -17,7 +17,7 @@ from taskrun_gui.core.limits import MAX_TIMEOUT, MIN_TIMEOUT
 from taskrun_gui.core.models import Param, Step, TaskKind, TaskSpec
 from taskrun_gui.core.params import MASK, env_name
 from taskrun_gui.core.policy import log_cap_error
-from taskrun_gui.core.text import shorten
+from taskrun_gui.core.text import not_text, shorten
 
 MAX_NAME = 64  # characters of a task name
 NAME_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{MAX_NAME - 1}}}$")
@@ -61,12 +61,8 @@ def _bytes(text: str) -> int:
 
 def _text(field: str, value: str, limit: int, in_bytes: bool = True) -> list[FieldError]:
     """A NUL byte or a size over `limit` (UTF-8 bytes, or characters) in one text field."""
-    if "\0" in value:
-        return [FieldError(field, "contains a NUL byte")]
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # bytes that were not UTF-8 (a lone surrogate): not text
-        return [FieldError(field, "contains bytes that are not UTF-8 text")]
+    if (problem := not_text(value)) is not None:
+        return [FieldError(field, problem)]
     if len(value) <= limit and not (in_bytes and len(value) * 4 > limit):
         return []
     size = _bytes(value) if in_bytes else len(value)

@@ -22,9 +22,9 @@ from typing import TextIO
 
 
 @contextmanager
-def atomic_text_file(path: str | Path) -> Iterator[TextIO]:
-    """A text stream (UTF-8, no newline translation) that becomes `path` when the block ends
-    without an exception; otherwise nothing is left behind."""
+def atomic_text_file(path: str | Path, errors: str = "strict") -> Iterator[TextIO]:
+    """A text stream (UTF-8, no newline translation; `errors` as open() takes it) that becomes
+    `path` when the block ends without an exception; otherwise nothing is left behind."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -35,7 +35,8 @@ def atomic_text_file(path: str | Path) -> Iterator[TextIO]:
         raise IsADirectoryError(21, os.strerror(21), str(path))
     if mode is not None and (not stat.S_ISREG(mode) or _names_a_stream(path)):  # in place
         try:
-            stream = open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115  (no O_TRUNC)
+            # appended to in place (no O_TRUNC)
+            stream = open(path, "a", encoding="utf-8", errors=errors, newline="")  # noqa: SIM115
         except OSError as exc:
             raise _named(exc, path) from None
         with stream:
@@ -47,7 +48,7 @@ def atomic_text_file(path: str | Path) -> Iterator[TextIO]:
     except OSError as exc:
         raise _named(exc, path) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(fd, "w", encoding="utf-8", errors=errors, newline="") as out:
             yield out
         os.replace(tmp, target)
     except BaseException as exc:

@@ -40,7 +40,8 @@ def iter_runs(flt: RunFilter, page_size: int = EXPORT_PAGE) -> Iterator[RunRecor
 
 def export_runs(flt: RunFilter, path: str | Path, fmt: ExportFormat) -> int:
     """Write the runs of `flt` to `path`; returns how many were written."""
-    with atomic_text_file(path) as out:
+    # a value kept from before bytes that were not UTF-8 were refused: its bytes, as given
+    with atomic_text_file(path, errors="surrogateescape") as out:
         return write_runs(flt, out, fmt)
 
 
