@@ -40,7 +40,7 @@ from taskrun_gui.engine.plan import PlannedStep, build_env, plan_steps
 from taskrun_gui.engine.records import missing_secrets, next_attempt, save_secret_values
 from taskrun_gui.engine.remote import on_host
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
-from taskrun_gui.storage import policy_file
+from taskrun_gui.storage import policy_file, tasks_repo
 from taskrun_gui.storage.db import Store
 
 log = logging.getLogger(__name__)
@@ -322,6 +322,14 @@ def _with_secrets(
     return retry
 
 
+def _deleted(task_id: int) -> bool:
+    """The run's task was deleted; not when the store cannot say (its retry is kept)."""
+    try:
+        return tasks_repo.is_deleted(task_id)
+    except Exception:  # a busy or failing store: retried as before
+        return False
+
+
 def _finish(
     rec: RunRecord,
     out: ProcessOutcome,
@@ -349,6 +357,10 @@ def _finish(
     if steps:
         write(StepsRecorded(rec.uid, tuple(replace(s) for s in steps)))
     retry = None if spec is None else next_attempt(rec, spec, store.logs_dir)
+    if retry is not None and _deleted(rec.task_id):  # `task rm` while it ran
+        retry = None
+        why = "no retry: the task was deleted"
+        rec.error_message = f"{rec.error_message}; {why}" if rec.error_message else why
     if retry is not None and spec is not None:
         retry = _with_secrets(rec, retry, spec, store, values)
     write(RunFinished.of(rec, None if retry is None else replace(retry)))

@@ -134,6 +134,11 @@ def find(name: str) -> TaskRow | None:
         return None
 
 
+def is_deleted(task_id: int) -> bool:
+    """The task was deleted (its history is kept): nothing of it starts again."""
+    return bool(Task.select().where(Task.id == task_id, Task.deleted_at.is_null(False)).exists())
+
+
 def stamp() -> tuple[int, int, int, int]:
     """What changes when any task is added, saved or removed, or its next fire time set,
     by any process: (tasks, removed ones, versions added up, next fires added up), read in
