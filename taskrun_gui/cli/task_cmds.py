@@ -18,7 +18,7 @@ from taskrun_gui.cli.options import DEFAULT_CAP
 from taskrun_gui.cli.task_rm import cmd_rm
 from taskrun_gui.core import schedule as schedule_mod
 from taskrun_gui.core.hosts import NONE, HostError, check_targets
-from taskrun_gui.core.interpreters import COMMAND_INTERPRETER
+from taskrun_gui.core.interpreters import COMMAND_INTERPRETER, guess_interpreter
 from taskrun_gui.core.local_zone import local_time
 from taskrun_gui.core.models import (
     MissedPolicy,
@@ -92,6 +92,14 @@ def _apply_kind(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
     a new command task, or a script task made a command, gets sh when none is given."""
     if a.argv and a.interpreter is not None and a.script is None:
         fail("--interpreter: an --argv command runs its program itself, under no shell", code=2)
+    given = [f for f, v in (("--command", a.command), ("--script", a.script)) if v is not None]
+    given += [f for f, v in (("--argv", a.argv), ("--interpreter", a.interpreter)) if v]
+    if spec.steps and given:  # saved, and never run: the steps run
+        fail(
+            f"{given[0]}: task {spec.name!r} runs its steps, not a command"
+            " of its own; change them in its TOML (task export, then import --replace)",
+            code=2,
+        )
     was_command = new or spec.kind is TaskKind.COMMAND
     if a.command is not None:
         spec = replace(spec, kind=TaskKind.COMMAND, command=a.command, shell=not a.argv)
@@ -101,9 +109,9 @@ def _apply_kind(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
         spec = replace(spec, shell=False)
     if a.script is not None:
         spec = replace(spec, kind=TaskKind.SCRIPT, script=_read_script(a.script))
-        if a.interpreter is None and (was_command or spec.interpreter == "bash"):
-            guessed = {".py": "python", ".js": "node", ".ps1": "pwsh", ".sh": "bash"}
-            spec.interpreter = guessed.get(Path(a.script).suffix, "bash")
+        if a.interpreter is None:  # its #! line or its suffix; else bash, or as it was
+            kept = "bash" if was_command else spec.interpreter
+            spec.interpreter = guess_interpreter(a.script, spec.script) or kept
     if a.interpreter is not None:
         spec.interpreter = a.interpreter
     return spec

@@ -95,6 +95,26 @@ def interpreter_label(kind: TaskKind, interpreter: str, shell: bool) -> str:
     return "argv"
 
 
+_BY_SUFFIX = {".py": "python", ".js": "node", ".mjs": "node", ".ps1": "pwsh", ".sh": "bash"}
+_BY_PROGRAM = {"python": "python", "node": "node", "nodejs": "node", "pwsh": "pwsh"}
+_BY_PROGRAM |= {"powershell": "pwsh", "bash": "bash", "sh": "sh", "dash": "sh"}
+
+
+def guess_interpreter(filename: str, text: str) -> str | None:
+    """The interpreter a script file asks for: its `#!` line's program (`/usr/bin/env
+    python3`, `/bin/sh`), else its name's suffix; None when neither tells."""
+    first = text.split("\n", 1)[0]
+    if first.startswith("#!"):
+        words = first[2:].split()
+        if words and os.path.basename(words[0]) == "env":  # env [-S] [VAR=x] PROGRAM
+            words = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+        program = os.path.basename(words[0]) if words else ""
+        program = re.sub(r"[\d.]+$", "", program)  # python3.11, node18
+        if program in _BY_PROGRAM:
+            return _BY_PROGRAM[program]
+    return _BY_SUFFIX.get(os.path.splitext(filename)[1].lower())
+
+
 def script_suffix(interpreter: str) -> str:
     return SCRIPT_SUFFIX.get(interpreter, "")
 
