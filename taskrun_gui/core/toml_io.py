@@ -175,11 +175,6 @@ def parse_task(text: str, source: str, check_environment: bool = True) -> TaskSp
         f"{source}: {err.field}: {err.message}"
         for err in validate_task(spec, check_environment=check_environment, check_cwd=False)
     ]
-    if spec.steps and (field := "command" if spec.command else "script" if spec.script else ""):
-        problems.append(  # kept, and never run: the steps run
-            f"{source}: {field}: a task with [[steps]] runs them, not a {field} of its own;"
-            " make it a step"
-        )
     if problems:
         raise TomlImportError(problems)
     return spec

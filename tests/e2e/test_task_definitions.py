@@ -1,6 +1,7 @@
 """What `task add/edit` make of a script file and of a task with steps: the interpreter a
 script's `#!` line names (a Python script without a suffix ran under bash), and no command
-saved beside steps that would never run it."""
+given to a task whose steps would never run it (the window's editor keeps one beside steps:
+they replace it)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,3 @@ def test_no_command_is_saved_beside_steps(tmp_path: Path) -> None:
     edit = taskrun(data, "task", "edit", "ms", "--command", "echo single")
     one_line_refusal(edit, "--command: task 'ms' runs its steps, not a command of its own")
     assert taskrun_json(data, "task", "show", "ms", "--json")["version"] == 1  # nothing saved
-    both = tmp_path / "both.toml"
-    both.write_text('name = "b"\ncommand = "echo single"\n' + steps.read_text()[12:])
-    add = taskrun(data, "task", "add", "b", "--from-toml", str(both))
-    one_line_refusal(add, "command: a task with [[steps]] runs them, not a command of its own")
