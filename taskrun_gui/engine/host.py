@@ -222,6 +222,11 @@ class EngineHost:
     def running(self) -> list[RunRecord]:
         return self._board.running()
 
+    def shown_secrets(self, uid: str) -> list[str]:
+        job = self._board.active_job(uid)
+        values, spec = (job.values, job.spec) if job else (None, None)
+        return records.shown_secrets(values, spec, self.store.secrets_dir, uid)
+
     def is_busy(self) -> bool:
         return self._board.busy()
 

@@ -128,6 +128,17 @@ def load_secret_values(secrets_dir: Path, uid: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def shown_secrets(
+    job_values: dict[str, str] | None, spec: TaskSpec | None, secrets_dir: Path, uid: str
+) -> list[str]:
+    """The values to mask in what is shown of run `uid` (its processes' command lines): its
+    secret parameters' as its job holds them (a run of this host), else as its secrets file
+    does (a run another process on this machine hosts)."""
+    if job_values is not None and spec is not None:
+        return params_mod.secret_values(spec.params, job_values)
+    return list(load_secret_values(secrets_dir, uid).values())
+
+
 def drop_secret_values(secrets_dir: Path, uid: str) -> None:
     with contextlib.suppress(OSError):
         secrets_path(secrets_dir, uid).unlink()

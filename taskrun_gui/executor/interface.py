@@ -75,6 +75,10 @@ class RunExecutor(Protocol):
 
     def running(self) -> list[RunRecord]: ...
 
+    def shown_secrets(self, uid: str) -> list[str]:
+        """The values to mask in what is shown of a running run (its secret parameters')."""
+        ...
+
     def is_busy(self) -> bool: ...
 
     @property

@@ -10,9 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psutil
+
+from taskrun_gui.core.params import mask_text
+
+# (run uid, task name, main pid) or the same with the run's secret values
+RunRef = tuple[str, str, int] | tuple[str, str, int, Sequence[str]]
 
 CMDLINE_MAX = 200
 
@@ -146,14 +152,18 @@ class RunProcessSampler:
     def __init__(self) -> None:
         self._procs: dict[int, psutil.Process] = {}
 
-    def sample(self, runs: list[tuple[str, str, int]]) -> list[RunProcRow]:
+    def sample(self, runs: Sequence[RunRef]) -> list[RunProcRow]:
+        """`runs`: (uid, task name, main pid[, the run's secret values: masked wherever its
+        processes' command lines hold them, as an argv placeholder puts them there])."""
         rows: list[RunProcRow] = []
         seen: dict[int, psutil.Process] = {}
         now = time.time()
-        for run_uid, task_name, main_pid in runs:
+        for run in runs:
+            run_uid, task_name, main_pid = run[:3]
+            secrets = list(run[3]) if len(run) > 3 else []
             tree = self._tree(main_pid)
             for proc, depth in tree:
-                row = self._row(proc, run_uid, task_name, depth, now)
+                row = self._row(proc, run_uid, task_name, depth, now, secrets)
                 if row is not None:
                     rows.append(row)
                     seen[proc.pid] = proc
@@ -194,7 +204,12 @@ class RunProcessSampler:
 
     @staticmethod
     def _row(
-        proc: psutil.Process, run_uid: str, task_name: str, depth: int, now: float
+        proc: psutil.Process,
+        run_uid: str,
+        task_name: str,
+        depth: int,
+        now: float,
+        secrets: list[str],
     ) -> RunProcRow | None:
         try:
             with proc.oneshot():
@@ -203,7 +218,8 @@ class RunProcessSampler:
                     return None
                 try:
                     # One line for a table cell: `-c` scripts often carry newlines.
-                    cmdline = " ".join(" ".join(proc.cmdline()).split()) or proc.name()
+                    argv = [mask_text(item, secrets) for item in proc.cmdline()]
+                    cmdline = " ".join(" ".join(argv).split()) or proc.name()
                 except psutil.AccessDenied:
                     cmdline = proc.name()
                 if len(cmdline) > CMDLINE_MAX:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from taskrun_gui.monitor.system import RunProcRow, SystemSnapshot
+from taskrun_gui.monitor.system import RunProcRow, RunRef, SystemSnapshot
 from taskrun_gui.ui.icons import icon
 from taskrun_gui.ui.monitor.process_table_model import (
     COL_COMMAND,
@@ -40,7 +40,7 @@ from taskrun_gui.ui.monitor.sampler_worker import MonitorSampler
 if TYPE_CHECKING:
     from taskrun_gui.ui.monitor.system_charts import SystemCharts
 
-RunningProvider = Callable[[], list[tuple[str, str, int]]]
+RunningProvider = Callable[[], list[RunRef]]
 
 SAMPLE_INTERVAL_MS = 1000
 _COLUMN_WIDTHS = {COL_TASK: 160, COL_PID: 70, COL_CPU: 70, COL_RSS: 90, COL_RUNTIME: 90}

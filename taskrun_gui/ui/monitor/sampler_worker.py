@@ -13,11 +13,11 @@ from functools import partial
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from taskrun_gui.monitor.system import RunProcessSampler, SystemSampler
+from taskrun_gui.monitor.system import RunProcessSampler, RunRef, SystemSampler
 
 log = logging.getLogger(__name__)
 
-RunList = list[tuple[str, str, int]]
+RunList = list[RunRef]
 
 
 def _quit_and_wait(thread: QThread) -> None:
