@@ -68,6 +68,8 @@ def cmd_add(store: Store, a: argparse.Namespace) -> int:
     except channel_ops.ChannelError as exc:
         _fail(exc)
     print(f"channel {a.name!r} added: {shown}")
+    if (note := channel_ops.ignored_note(a.url)) is not None:
+        warn(note)
     return 0
 
 

@@ -51,6 +51,19 @@ def add(data_dir: Path, name: str, url: str, events_text: str) -> str:
     return delivery.masked_url(url)
 
 
+def ignored_note(url: str) -> str | None:
+    """A warning for the query arguments of a webhook URL that are never sent, or None."""
+    ignored = delivery.ignored_arguments(url)
+    if not ignored:
+        return None
+    name = ignored[0]
+    return (
+        f"the URL's {', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} not sent:"
+        f" a webhook takes -{name}=… as a query argument, :{name}=… as a field of the body,"
+        f" +{name}=… as a header"
+    )
+
+
 def views(data_dir: Path) -> list[ChannelView]:
     state = notify_state.load(data_dir).deliveries
     return [

@@ -26,6 +26,12 @@ BACKOFF_S = 0.5  # before the 2nd attempt, doubled for each after it
 TIMEOUT_S = 10.0  # connect and read, each
 MASK = "****"
 _ENVELOPE = ("title", "message", "attachments", "type")
+# an argument whose value is shown masked: a header (+Name), or one named like a credential
+_SECRETISH = re.compile(r"(?i)token|key|secret|pass|auth|sig|cred|session")
+_WEBHOOKS = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
+# what every Apprise URL may say (shown again only when not the default): never "ignored"
+_COMMON = frozenset({"cto", "rto", "verify", "overflow", "format", "emojis", "tz", "store"})
+_COMMON |= {"method", "retry", "wait", "optional", "user", "pass"}
 _KINDS = {  # Apprise's NotifyType values
     "failure": "failure",
     "late": "warning",
@@ -79,6 +85,9 @@ def url_error(url: str) -> str | None:
         plugin = plugin_for(url)
         told = [ln.split(" - ", 2)[-1] for ln in output.getvalue().splitlines() if ln.strip()]
     if plugin is not None:
+        port = getattr(plugin, "port", None)
+        if isinstance(port, int) and not 0 < port < 65536:
+            return f"port {port}: must be 1 to 65535"
         return None
     scheme = url.partition("://")[0] if "://" in url else url[:20]
     # Apprise's reason, without any part of the URL (it may hold a password)
@@ -96,12 +105,24 @@ def masked_url(url: str) -> str:
     private = urlsplit(str(plugin.url(privacy=True)))
     given = {unquote(part.partition("=")[0]) for part in urlsplit(url).query.split("&")}
     kept = [
-        (k, MASK if k.startswith("+") and v else v)
+        (k, MASK if v and (k.startswith("+") or _SECRETISH.search(k)) else v)
         for k, v in parse_qsl(private.query, keep_blank_values=True)
         if k in given
     ]
     query = "&".join(f"{quote(k, safe='+-:')}={quote(v, safe='*@')}" for k, v in kept)
     return urlunsplit(private._replace(query=query))
+
+
+def ignored_arguments(url: str) -> list[str]:
+    """The query arguments of a webhook URL (json://, xml://, form://) that Apprise drops
+    without a word: a `?token=` is never sent (`-token=` is a GET argument, `:token=` a
+    field of the body, `+Token=` a header)."""
+    plugin = plugin_for(url)
+    if plugin is None or url.partition("://")[0].lower() not in _WEBHOOKS:
+        return []
+    taken = {k for k, _v in parse_qsl(urlsplit(str(plugin.url(privacy=True))).query)}
+    given = [unquote(part.partition("=")[0]) for part in urlsplit(url).query.split("&") if part]
+    return [k for k in dict.fromkeys(given) if k not in taken | _COMMON and k[:1] not in "+-:"]
 
 
 def scrub(text: str, url: str) -> str:
@@ -123,7 +144,10 @@ def _prepare(plugin: Any, message: Message) -> None:
         return
     run = dict(message.run)
     plugin.json_version = run.pop("version", None)  # the envelope's first key is the run's
-    plugin.payload_extras = {**dict.fromkeys(_ENVELOPE, ""), **run}
+    # the URL's own `:key=value` entries are kept on top (a receiver's key in the body: the
+    # test message had it, every run's end lost it); envelope keys go, the run's replace them
+    given = {k: v for k, v in extras.items() if k not in _ENVELOPE}
+    plugin.payload_extras = {**dict.fromkeys(_ENVELOPE, ""), **run, **given}
 
 
 def send(url: str, message: Message, stop: threading.Event | None = None) -> Outcome:
