@@ -47,6 +47,8 @@ class Message:
     title: str
     body: str
     run: dict[str, Any] | None = None  # the run JSON, secrets already masked
+    first_at: int | None = None  # sent again (storage.undelivered): when it was first tried
+    tries: int = 0  # times it was sent again
 
 
 @dataclass(frozen=True)

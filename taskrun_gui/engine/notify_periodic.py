@@ -20,6 +20,7 @@ from taskrun_gui.storage import (
     policy_file,
     runs_repo,
     tasks_repo,
+    undelivered,
 )
 from taskrun_gui.storage.writer import log_failure
 
@@ -37,6 +38,7 @@ class Periodic:
     def check(self) -> None:
         try:
             self._untold()
+            self._resend()
             self._late()
             self._digest()
         except Exception as exc:  # a busy store: the next tick looks again
@@ -53,6 +55,17 @@ class Periodic:
             rec = runs_repo.get_by_uid(uid)
             if rec is not None and rec.status is RunStatus.INTERRUPTED:
                 self.service.finished(rec, None, True)
+
+    def _resend(self) -> None:
+        """The alerts channels did not take whose next try is due (storage.undelivered)."""
+        due = undelivered.take_due(self.data_dir, now_ms())
+        channels = channels_store.load(self.data_dir) if due else {}
+        for k in due:
+            channel = channels.get(k.channel)
+            if channel is None:  # removed since: its alerts go nowhere
+                continue
+            message = delivery.Message(k.event, k.title, k.body, k.run, k.first_at, k.tries)
+            self.service.deliver(channel, message)
 
     def succeeded(self, rec: RunRecord, events: dict[str, tuple[str, str]]) -> None:
         """A success of a task that was late: it is back (a recovery, told once)."""

@@ -2,12 +2,14 @@
 channel that does not answer holds up its own messages (each try bounded by the timeout, then
 retried), never another channel's, nor the decisions about runs, the runs a chain starts, or
 the runs themselves. While it hangs (a delivery under way for longer than the timeout), at
-most MAX_BACKLOG of its messages wait: beyond, the oldest are dropped, and counted in the log
-as the lane ends. A channel that is only slow keeps its burst, up to MAX_QUEUED (one that is
-down fails each message fast, and would otherwise gather them without end). A message goes to
-its channel as the channel stands when it is sent (one removed meanwhile gets none). Each
-outcome is recorded (storage.notify_state); a failure is logged without the URL's secrets,
-and what a stopping host left unsent is counted in the log."""
+most MAX_BACKLOG of its messages wait here: beyond, the oldest are put aside in the data dir
+(storage.undelivered) and counted in the log as the lane ends. A channel that is only slow
+keeps its burst, up to MAX_QUEUED (one that is down fails each message fast, and would
+otherwise gather them without end). A message goes to its channel as the channel stands when
+it is sent (one removed meanwhile gets none). Each outcome is recorded
+(storage.notify_state); a failure is logged without the URL's secrets. What a channel did not
+take, and what a stopping host left unsent, is kept in the data dir (storage.undelivered)
+and sent again by whichever host serves it next."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import delivery
-from taskrun_gui.storage import channels_store, notify_state
+from taskrun_gui.storage import channels_store, notify_state, undelivered
 
 log = logging.getLogger(__name__)
 SAY_WAIT_S = 1.0  # a longer wait for the last deliveries, as a host stops, is said
@@ -46,7 +48,8 @@ class Outbox:
                 return
             lane = self._lanes.get(channel.name)
             if lane is None:
-                lane = self._lanes[channel.name] = _Lane(channel.name, self._send, self._stop)
+                lane = _Lane(channel.name, self._send, self._stop, self._keep)
+                self._lanes[channel.name] = lane
             lane.put((channel, message))  # under the lock: never to a lane closed meanwhile
 
     def stop(self, timeout: float) -> None:
@@ -65,14 +68,33 @@ class Outbox:
         finally:
             left = sum(lane.left for lane in lanes)  # before the cut lets them go
             self._stop.set()
+            self._keep([item for lane in lanes for item in lane.take_queued()])
         if left:
             _wait_all(lanes, GRACE_S)
-            log.warning("%d alerts to channels not delivered as the host stopped", left)
+            log.warning(
+                "%d alerts to channels not delivered as the host stopped: kept for the next"
+                " host that serves",
+                left,
+            )
 
     def cut(self) -> None:
-        """Stop now: what is queued is not sent, a delivery under way is cut short."""
+        """Stop now: what is queued is not sent but kept, a delivery under way cut short."""
         self._stop.set()
-        self._close()
+        self._keep([item for lane in self._close() for item in lane.take_queued()])
+
+    def _keep(self, items: list[Item], again: bool = False) -> None:
+        """Alerts not delivered, kept for a try later (storage.undelivered); `again`: one
+        that was tried (its try counts)."""
+        now = now_ms()
+        for channel, m in items:
+            first = m.first_at if m.first_at is not None else now
+            kept = undelivered.Kept(
+                channel.name, m.event, m.title, m.body, m.run, first, m.tries + again, now
+            )
+            try:
+                undelivered.keep(self.data_dir, kept, now)
+            except OSError as exc:
+                log.warning("channel %s: an undelivered alert not kept: %s", channel.name, exc)
 
     def ended(self, timeout: float) -> bool:
         """Whether every lane's thread has ended, waiting at most `timeout`."""
@@ -94,8 +116,12 @@ class Outbox:
         outcome = delivery.send(channel.url, message, self._stop)
         if not outcome.ok:
             log.warning(
-                "channel %s: %s not delivered: %s", channel.name, message.event, outcome.error
+                "channel %s: %s not delivered: %s; kept to be sent again",
+                channel.name,
+                message.event,
+                outcome.error,
             )
+            self._keep([(channel, message)], again=True)
         try:
             notify_state.record_delivery(
                 self.data_dir, channel.name, outcome.ok, now_ms(), outcome.error
@@ -117,10 +143,13 @@ def _wait_all(lanes: list[_Lane], timeout: float) -> bool:
 class _Lane:
     """One channel's messages, in order, on a thread of its own."""
 
-    def __init__(self, name: str, send: Send, stop: threading.Event) -> None:
+    def __init__(
+        self, name: str, send: Send, stop: threading.Event, spill: Callable[[list[Item]], None]
+    ) -> None:
         self.name = name
         self._send = send
         self._stop = stop
+        self._spill = spill  # where the oldest go while it hangs: kept to be sent again
         self._items: deque[Item] = deque()
         self._cond = threading.Condition()
         self._closing = False
@@ -137,21 +166,30 @@ class _Lane:
             return len(self._items) + (self._busy_since is not None)
 
     def put(self, item: Item) -> None:
+        spilled: list[Item] = []
         with self._cond:
             since = self._busy_since
             hanging = since is not None and time.monotonic() - since > hang_after_s()
             if len(self._items) >= (MAX_BACKLOG if hanging else MAX_QUEUED):  # the oldest go
-                self._items.popleft()
+                spilled.append(self._items.popleft())
                 self._dropped += 1
                 if self._dropped == 1:
                     log.warning(
-                        "channel %s is not answering: its oldest alerts are dropped, the newest"
-                        " %d kept",
+                        "channel %s is not answering: its oldest alerts wait in the data dir"
+                        " to be sent again, the newest %d here",
                         self.name,
                         MAX_BACKLOG,
                     )
             self._items.append(item)
             self._cond.notify()
+        if spilled:
+            self._spill(spilled)
+
+    def take_queued(self) -> list[Item]:
+        """The messages not sent yet (not the one under way), taken off the lane."""
+        with self._cond:
+            items, self._items = list(self._items), deque()
+        return items
 
     def close(self) -> None:
         """Send what is queued, then end (at once if the outbox was cut)."""
@@ -171,7 +209,11 @@ class _Lane:
                         self._busy_since = None
         finally:
             if self._dropped:
-                log.warning("channel %s: %d alerts dropped while it hung", self.name, self._dropped)
+                log.warning(
+                    "channel %s: %d alerts put aside while it hung, to be sent again",
+                    self.name,
+                    self._dropped,
+                )
             self.done.set()
 
     def _next(self) -> Item | None:

@@ -39,7 +39,7 @@ class HttpReceiver:
             return [p for p in self.posts if p.path.split("?")[0] == path]
 
 
-def start_http() -> tuple[HttpReceiver, ThreadingHTTPServer]:
+def start_http(port: int = 0) -> tuple[HttpReceiver, ThreadingHTTPServer]:
     rec = HttpReceiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -61,7 +61,7 @@ def start_http() -> tuple[HttpReceiver, ThreadingHTTPServer]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     rec.port = server.server_address[1]
     threading.Thread(target=server.serve_forever, name="http-receiver", daemon=True).start()
