@@ -73,10 +73,13 @@ def cmd_add(store: Store, a: argparse.Namespace) -> int:
     return 0
 
 
-def _last(d: notify_state.Delivery) -> str:
+def _last(v: channel_ops.ChannelView) -> str:
+    d = v.delivery
     if d.failing and d.failed_at is not None:
-        return f"FAILED {local_text(d.failed_at)}: {d.error}"
-    return f"ok {local_text(d.ok_at)}" if d.ok_at is not None else "-"
+        last = f"FAILED {local_text(d.failed_at)}: {d.error}"
+    else:
+        last = f"ok {local_text(d.ok_at)}" if d.ok_at is not None else "-"
+    return last + v.waiting_note()
 
 
 def cmd_list(store: Store, a: argparse.Namespace) -> int:
@@ -95,6 +98,7 @@ def cmd_list(store: Store, a: argparse.Namespace) -> int:
                     "last_failed_at": ms_to_iso(v.delivery.failed_at),
                     "last_error": v.delivery.error,
                     "failures": v.delivery.failures,
+                    "waiting": v.waiting,
                 }
                 for v in views
             ]
@@ -102,7 +106,7 @@ def cmd_list(store: Store, a: argparse.Namespace) -> int:
         return 0
     print_table(
         ["NAME", "URL", "DEFAULT EVENTS", "LAST DELIVERY"],
-        [[v.name, v.url, ",".join(v.events) or "-", _last(v.delivery)] for v in views],
+        [[v.name, v.url, ",".join(v.events) or "-", _last(v)] for v in views],
     )
     return 0
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from taskrun_gui.core import notify_rules
 from taskrun_gui.core.timefmt import now_ms
 from taskrun_gui.engine import delivery
-from taskrun_gui.storage import channels_store, notify_state
+from taskrun_gui.storage import channels_store, notify_state, undelivered
 
 
 class ChannelError(ValueError):
@@ -27,6 +27,11 @@ class ChannelView:
     url: str  # masked
     events: list[str]
     delivery: notify_state.Delivery
+    waiting: int = 0  # alerts it did not take, kept to be sent again (storage.undelivered)
+
+    def waiting_note(self) -> str:
+        """What follows its last delivery where it shows: the alerts waiting to be sent again."""
+        return f" ({self.waiting} waiting to be sent again)" if self.waiting else ""
 
 
 def parse_events(text: str) -> frozenset[str]:
@@ -66,12 +71,14 @@ def ignored_note(url: str) -> str | None:
 
 def views(data_dir: Path) -> list[ChannelView]:
     state = notify_state.load(data_dir).deliveries
+    waiting = undelivered.count(data_dir)
     return [
         ChannelView(
             ch.name,
             delivery.masked_url(ch.url),
             sorted(ch.events),
             state.get(ch.name, notify_state.Delivery()),
+            waiting.get(ch.name, 0),
         )
         for ch in channels_store.load(data_dir).values()
     ]

@@ -54,6 +54,7 @@ def _lines(ctx: AppContext) -> list[ChannelLine]:
             last = f"failed {local_text(d.failed_at)}: {d.error}"
         else:
             last = f"ok {local_text(d.ok_at)}" if d.ok_at is not None else "—"
+        last += v.waiting_note()
         out.append(ChannelLine(v.name, v.url, ",".join(v.events) or "—", last, d.failing))
     return out
 

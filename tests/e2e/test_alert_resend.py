@@ -24,6 +24,8 @@ def test_an_alert_the_receiver_missed_is_sent_again_when_it_is_back(tmp_path: Pa
         assert taskrun(data, "run", "f", "--wait", **FAST).returncode == 1
         kept = data / "undelivered.json"
         wait_for(lambda: kept.exists() and json.loads(kept.read_text()), timeout=30)
+        [shown] = [c for c in taskrun_json(data, "channel", "list", "--json") if c["waiting"]]
+        assert (shown["name"], shown["waiting"]) == ("later", 1)  # said where it waits
         receiver, server = start_http(port)  # the receiver is back
         wait_for(lambda: receiver.at("/later"), timeout=30)
     finally:
