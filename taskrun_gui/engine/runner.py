@@ -63,11 +63,6 @@ class RunJob:
     control: RunControl = field(default_factory=RunControl)
 
 
-# errors told in TaskRun's words and numbers alone ("exited with code 9"): not masked, as a
-# secret `9` or `x` made them "exited with code ***" or "e***ited", and gave the value away
-_OWN_WORDS = (ErrorType.EXIT_CODE, ErrorType.SIGNAL, ErrorType.TIMEOUT, ErrorType.CANCELLED)
-
-
 @dataclass
 class RunResult:
     record: RunRecord
@@ -179,7 +174,8 @@ class _Run:
             return
         by_task = left is not None and (step.timeout is None or left < step.timeout)
         outcome = self.outcome = self._process(replace(step, timeout=left) if by_task else step)
-        if by_task and outcome.status is RunStatus.TIMEOUT:
+        task_deadline = by_task and outcome.status is RunStatus.TIMEOUT  # the whole run's
+        if task_deadline:
             outcome = self.outcome = self._task_timed_out(f"in step '{step.name}'", outcome)
         if step.script_file is not None:
             with contextlib.suppress(OSError):
@@ -189,7 +185,7 @@ class _Run:
         srec.status, srec.exit_code = outcome.status, outcome.exit_code
         srec.finished_at, srec.log_end = now_ms(), self.sink.position
         if outcome.status is not RunStatus.SUCCESS and not (
-            step.continue_on_error and outcome.status in _STEP_FAILURES and not by_task
+            step.continue_on_error and outcome.status in _STEP_FAILURES and not task_deadline
         ):
             self.failed = outcome
 

@@ -47,3 +47,21 @@ def test_a_step_that_may_fail_may_time_out_and_the_run_goes_on(qtbot, service, s
         ("after", "success"),
     ]
     assert Path(rec.log_path).read_bytes() == b"after\n"
+
+
+def test_a_step_that_may_fail_fails_and_the_run_goes_on_under_a_task_timeout(qtbot, service, store):
+    """(after review) the task's timeout must not make every failure of such a step fatal."""
+    spec = TaskSpec(
+        name="steps-may-fail",
+        timeout=30,
+        steps=[
+            Step(name="flaky", command="exit 3", continue_on_error=True),
+            Step(name="after", command="echo after"),
+        ],
+    )
+    rec = run_task(qtbot, service, add_task(store, spec))
+    assert rec.status is RunStatus.SUCCESS, rec.error_message
+    assert [(s.name, s.status) for s in runs_repo.steps(rec.id)] == [
+        ("flaky", "failed"),
+        ("after", "success"),
+    ]
