@@ -18,7 +18,11 @@ from taskrun_gui.cli.options import DEFAULT_CAP
 from taskrun_gui.cli.task_rm import cmd_rm
 from taskrun_gui.core import schedule as schedule_mod
 from taskrun_gui.core.hosts import NONE, HostError, check_targets
-from taskrun_gui.core.interpreters import COMMAND_INTERPRETER, guess_interpreter
+from taskrun_gui.core.interpreters import (
+    COMMAND_INTERPRETER,
+    KNOWN_INTERPRETERS,
+    guess_interpreter,
+)
 from taskrun_gui.core.local_zone import local_time
 from taskrun_gui.core.models import (
     MissedPolicy,
@@ -109,7 +113,10 @@ def _apply_kind(spec: TaskSpec, a: argparse.Namespace, new: bool) -> TaskSpec:
         spec = replace(spec, shell=False)
     if a.script is not None:
         spec = replace(spec, kind=TaskKind.SCRIPT, script=_read_script(a.script))
-        if a.interpreter is None:  # its #! line or its suffix; else bash, or as it was
+        # its #! line or its suffix, over a name of ours (one a guess may have given: bash
+        # for a .sh kept python), not over an interpreter the user named (a venv's python)
+        chosen = not was_command and spec.interpreter not in KNOWN_INTERPRETERS
+        if a.interpreter is None and not chosen:
             kept = "bash" if was_command else spec.interpreter
             spec.interpreter = guess_interpreter(a.script, spec.script) or kept
     if a.interpreter is not None:

@@ -5,6 +5,7 @@ they replace it)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from tests.e2e.cli import one_line_refusal, taskrun, taskrun_json
@@ -30,6 +31,11 @@ def test_a_scripts_interpreter_is_the_one_its_first_line_names(tmp_path: Path) -
     plain.write_text("echo plain\n")  # neither a #! line nor a suffix: as it was
     assert taskrun(data, "task", "edit", "t", "--script", str(plain)).returncode == 0
     assert _interpreter(data, "t") == "bash"
+    # an interpreter the user named stays, whatever the new script's #! line (after review)
+    mine = ["task", "add", "v", "--script", str(tool), "--interpreter", sys.executable]
+    assert taskrun(data, *mine).returncode == 0
+    assert taskrun(data, "task", "edit", "v", "--script", str(tool)).returncode == 0
+    assert _interpreter(data, "v") == sys.executable
 
 
 def test_no_command_is_saved_beside_steps(tmp_path: Path) -> None:
