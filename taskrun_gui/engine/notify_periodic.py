@@ -46,15 +46,23 @@ class Periodic:
 
     def _untold(self) -> None:
         """The ends of runs recovery found interrupted (their host died with their alerts),
-        told as a run's end is, once: taken off the list before they are told."""
+        told to the channels as a run's end is, once (its `then` chains are not started: it
+        ended long ago, maybe); those a busy store kept from being read wait for the next
+        tick."""
         if not notify_state.peek(self.data_dir).untold:
             return
         with notify_state.changing(self.data_dir) as state:
             uids, state.untold = state.untold, []
-        for uid in uids:
-            rec = runs_repo.get_by_uid(uid)
-            if rec is not None and rec.status is RunStatus.INTERRUPTED:
-                self.service.finished(rec, None, True)
+        try:
+            while uids:
+                rec = runs_repo.get_by_uid(uids[0])
+                if rec is not None and rec.status is RunStatus.INTERRUPTED:
+                    self.service.finished(rec, None, True, chain=False)
+                uids.pop(0)
+        finally:
+            if uids:  # not read: put back for the next tick
+                with notify_state.changing(self.data_dir) as state:
+                    state.untold = uids + state.untold
 
     def _resend(self) -> None:
         """The alerts channels did not take whose next try is due (storage.undelivered)."""

@@ -68,7 +68,7 @@ class NotifyService:
         self.start_chained = start_chained
         self.outbox = Outbox(store.data_dir)  # deliveries: on a thread of their own
         self._decided = threading.Event()  # the thread ended (not `join`: see Outbox.stop)
-        self._items: queue.SimpleQueue[tuple[RunRecord, TaskSpec | None, bool] | None] = (
+        self._items: queue.SimpleQueue[tuple[RunRecord, TaskSpec | None, bool, bool] | None] = (
             queue.SimpleQueue()
         )
         self._rates = AlertTracker()
@@ -78,10 +78,13 @@ class NotifyService:
     def start(self) -> None:
         self._thread.start()  # the outbox's lanes start with their channels' first messages
 
-    def finished(self, rec: RunRecord, spec: TaskSpec | None, last: bool) -> None:
-        """A run ended on this host (`last`: its chain of attempts ends with it)."""
+    def finished(
+        self, rec: RunRecord, spec: TaskSpec | None, last: bool, chain: bool = True
+    ) -> None:
+        """A run ended on this host (`last`: its chain of attempts ends with it; `chain`: its
+        `then` rules start what they name: not for a run told long after its end)."""
         if rec.status is not RunStatus.CANCELLED:
-            self._items.put((rec, spec, last))
+            self._items.put((rec, spec, last, chain))
 
     def stop(self, timeout: float | None = None) -> None:
         """Decide on what ended and start its chains, then deliver what is still to be told:
@@ -126,11 +129,13 @@ class NotifyService:
             self.store.db.close()  # this thread's connection
             self._decided.set()
 
-    def _on_finished(self, rec: RunRecord, spec: TaskSpec | None, last: bool) -> None:
+    def _on_finished(
+        self, rec: RunRecord, spec: TaskSpec | None, last: bool, chain: bool = True
+    ) -> None:
         if spec is None:
             found = tasks_repo.find(rec.task_name)
             spec = found.spec if found is not None else TaskSpec(rec.task_name)
-        chained = notify_rules.then_targets(spec.then, rec.status) if last else []
+        chained = notify_rules.then_targets(spec.then, rec.status) if last and chain else []
         if not chained and not self._listened(spec):
             # nobody to tell and nothing to start: none of the per-run queries (a burst of a
             # thousand short runs would pay them, and a flush, for each), only the late
@@ -142,7 +147,7 @@ class NotifyService:
             self.flush()  # this thread may wait; runs never wait for it
             rec.id = runs_repo.ids_by_uid([rec.uid]).get(rec.uid)
         events = self._events(rec, last)
-        if last:
+        if chained:
             self._chain(rec, spec)
         if events:
             self.tell(rec.task_id, spec, events, rec)
