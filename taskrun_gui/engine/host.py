@@ -307,6 +307,7 @@ class EngineHost:
         hooks = RunHooks(
             on_state=self._watchdog.watching(lambda rec: post(("state", rec))),
             on_output=lambda text, offset: post(("output", uid, text, offset)),
+            task_gone=self._board.limits.gone,
         )
         try:
             with log_ship.shipping(self.store, job.record, self.writer) as recorder:

@@ -42,6 +42,7 @@ from taskrun_gui.engine.remote import on_host
 from taskrun_gui.engine.supervise import ProcessOutcome, RunControl, Spawned, run_process
 from taskrun_gui.storage import policy_file, tasks_repo
 from taskrun_gui.storage.db import Store
+from taskrun_gui.storage.schema import database_proxy
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class RunResult:
 class RunHooks:
     on_state: Callable[[RunRecord], None] = lambda rec: None  # running, paused, running again
     on_output: OutputCallback | None = None
+    task_gone: Callable[[int], bool] = lambda task_id: False  # deleted: no retry (task_limits)
 
 
 def _wait_written(fut: Future[Any], writer: RunRecorder, timeout: float) -> None:
@@ -130,7 +132,11 @@ def execute_run(job: RunJob, store: Store, writer: RunRecorder, hooks: RunHooks)
         sink.close()
     final = run.settle(multi_step=len(steps) > 1)
     step_list = run.steps if len(steps) > 1 else []
-    return _finish(rec, final, write, step_list, secrets, job.spec, store, job.values)
+
+    def gone(task_id: int) -> bool:
+        return _deleted(task_id, hooks.task_gone, writer.healthy)
+
+    return _finish(rec, final, write, step_list, secrets, job.spec, store, job.values, gone)
 
 
 @dataclass
@@ -318,12 +324,22 @@ def _with_secrets(
     return retry
 
 
-def _deleted(task_id: int) -> bool:
-    """The run's task was deleted; not when the store cannot say (its retry is kept)."""
+def _deleted(task_id: int, gone: Callable[[int], bool], store_ok: bool) -> bool:
+    """The run's task was deleted while it ran (`task rm`): its host's last read of the
+    tasks says so, else the store, asked only for a run whose retry is due, and only while
+    it answers (a failing store keeps the retry, as before); this thread's connection is
+    closed after (no worker keeps one to a shared server)."""
+    if gone(task_id):
+        return True
+    if not store_ok:
+        return False
     try:
         return tasks_repo.is_deleted(task_id)
-    except Exception:  # a busy or failing store: retried as before
+    except Exception:  # a busy store: retried as before
         return False
+    finally:
+        with contextlib.suppress(Exception):
+            database_proxy.obj.close()
 
 
 def _finish(
@@ -335,6 +351,7 @@ def _finish(
     spec: TaskSpec | None,
     store: Store,
     values: dict[str, str],
+    task_gone: Callable[[int], bool] = lambda task_id: False,
 ) -> RunResult:
     rec.finished_at = now_ms()
     rec.status = out.status
@@ -353,7 +370,7 @@ def _finish(
     if steps:
         write(StepsRecorded(rec.uid, tuple(replace(s) for s in steps)))
     retry = None if spec is None else next_attempt(rec, spec, store.logs_dir)
-    if retry is not None and _deleted(rec.task_id):  # `task rm` while it ran
+    if retry is not None and task_gone(rec.task_id):  # `task rm` while it ran
         retry = None
         why = "no retry: the task was deleted"
         rec.error_message = f"{rec.error_message}; {why}" if rec.error_message else why

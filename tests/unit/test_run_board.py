@@ -132,3 +132,15 @@ def test_a_lowered_max_concurrent_holds_back_runs_queued_under_the_old_one(tmp_p
     board.start_ready(4, started.append)
     assert started == jobs[:1] and slots.limits == [1]  # one at a time now
     assert not board.limits.seen([lowered])  # type: ignore[list-item]  # nothing new
+
+
+def test_a_task_read_before_and_not_now_is_gone_one_too_new_is_not() -> None:
+    from taskrun_gui.engine.task_limits import TaskLimits
+
+    limits = TaskLimits()
+    row = SimpleNamespace(id=1, spec=TaskSpec(name="a", command="true"))
+    assert not limits.gone(1)  # nothing read yet
+    limits.seen([row])  # type: ignore[list-item]
+    assert not limits.gone(1) and not limits.gone(2)  # 2: created after the read
+    limits.seen([])
+    assert limits.gone(1)  # deleted since
