@@ -154,14 +154,16 @@ def _answer(data: bytes | mmap.mmap, finder: _Finder, size: int) -> ScanResult:
     if span is None:
         return ScanResult(size=size)
     start, end = span
-    # the line shown: from the last line break or carriage return before the match (a
-    # progress bar's state is what a terminal shows of it) to the next after it
+    # the line shown: the line of the match's start, and of a progress bar (states parted
+    # by carriage returns) the state where the match ends, as a terminal shows it at last
+    last = max(start, end - 1)  # the match's last byte
     since = max(0, start - LINE_MAX)
-    line_start = max(data.rfind(b"\n", since, start), data.rfind(b"\r", since, start)) + 1
+    line_start = max(data.rfind(b"\n", since, start), data.rfind(b"\r", since, last)) + 1
     if line_start == 0 and start > LINE_MAX:
         line_start = start - LINE_MAX // 2  # a very long line: keep what is around the match
     stop = line_start + LINE_MAX
-    ends = [at for at in (data.find(b"\n", start, stop), data.find(b"\r", start, stop)) if at >= 0]
+    breaks = (data.find(b"\n", start, stop), data.find(b"\r", last, stop))
+    ends = [at for at in breaks if at >= 0]
     line = data[line_start : min(ends) if ends else stop]
     return ScanResult(
         start, line_start, bytes(line), bytes(data[start : min(end, start + 200)]), size=size

@@ -40,8 +40,10 @@ def iter_runs(flt: RunFilter, page_size: int = EXPORT_PAGE) -> Iterator[RunRecor
 
 def export_runs(flt: RunFilter, path: str | Path, fmt: ExportFormat) -> int:
     """Write the runs of `flt` to `path`; returns how many were written."""
-    # a value kept from before bytes that were not UTF-8 were refused: its bytes, as given
-    with atomic_text_file(path, errors="surrogateescape") as out:
+    # a value kept from before bytes that were not UTF-8 were refused: in CSV its bytes, as
+    # given; in JSON a \udcff escape (raw bytes would make the whole file unreadable JSON)
+    errors = "surrogateescape" if fmt is ExportFormat.CSV else "backslashreplace"
+    with atomic_text_file(path, errors=errors) as out:
         return write_runs(flt, out, fmt)
 
 

@@ -4,6 +4,7 @@ was kept and broke every CSV export after it); one kept from before still export
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -39,3 +40,7 @@ def test_a_value_kept_from_before_still_exports(tmp_path: Path) -> None:
     res = taskrun(data, "export-runs", "--format", "csv", "--out", str(out))
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
     assert b'"{""v"": ""\xff\xfe""}"' in out.read_bytes()  # its bytes, as they were given
+    out = tmp_path / "runs.json"  # (after review) JSON that any reader still takes
+    res = taskrun(data, "export-runs", "--format", "json", "--out", str(out))
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert json.loads(out.read_bytes())[0]["params"] == {"v": "\udcff\udcfe"}

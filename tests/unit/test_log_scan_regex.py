@@ -58,3 +58,20 @@ def test_a_progress_bars_log_is_searched_and_shows_the_state_that_matched(
     assert found.line == b"progress epoch 5 loss 0.0005"  # it showed "progress epoch 13 l"
     found = log_scan.scan_file(str(log), Pattern("epoch 39999 loss"))
     assert found.line == b"progress epoch 39999 loss 0.0003"
+
+
+def test_a_match_across_a_progress_bars_states_shows_the_state_it_ends_in(
+    tmp_path: Path,
+) -> None:
+    """(after review) it showed the first state, which did not hold what was looked for."""
+    log = tmp_path / "run.log"
+    log.write_bytes(b"epoch 1 loss 0.1\repoch 2 loss 0.2\repoch 6 loss NaN\r\ndone\n")
+    found = log_scan.scan_file(str(log), Pattern("epoch.*NaN", regex=True))
+    assert found.line == b"epoch 6 loss NaN"
+
+
+def test_the_regex_engine_is_re2_where_it_takes_the_pattern() -> None:
+    """(after review) otherwise the answers hold but a progress bar's log takes minutes."""
+    assert type(log_scan._Finder(Pattern("a.*b", regex=True))._re).__module__.startswith("re2")
+    backref = log_scan._Finder(Pattern(r"(\w)\1", regex=True))._re
+    assert isinstance(backref, re.Pattern)  # what RE2 does not take: `re`
