@@ -15,6 +15,7 @@ import functools
 import logging
 from dataclasses import replace
 
+from taskrun_gui.core import params as params_mod
 from taskrun_gui.core import run_events
 from taskrun_gui.core.models import ErrorType, RunRecord, RunStatus, TaskSpec, Trigger
 from taskrun_gui.core.timefmt import now_ms
@@ -222,10 +223,12 @@ class EngineHost:
     def running(self) -> list[RunRecord]:
         return self._board.running()
 
-    def shown_secrets(self, uid: str) -> list[str]:
+    def shown_secrets(self, uid: str) -> list[str] | None:
+        """Off the UI thread (it may read the store): see RunExecutor."""
         job = self._board.active_job(uid)
-        values, spec = (job.values, job.spec) if job else (None, None)
-        return records.shown_secrets(values, spec, self.store.secrets_dir, uid)
+        if job is not None:
+            return params_mod.secret_values(job.spec.params, job.values)
+        return records.stored_run_secrets(uid, self.store.secrets_dir)
 
     def is_busy(self) -> bool:
         return self._board.busy()

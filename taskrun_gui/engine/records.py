@@ -128,15 +128,25 @@ def load_secret_values(secrets_dir: Path, uid: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def shown_secrets(
-    job_values: dict[str, str] | None, spec: TaskSpec | None, secrets_dir: Path, uid: str
-) -> list[str]:
-    """The values to mask in what is shown of run `uid` (its processes' command lines): its
-    secret parameters' as its job holds them (a run of this host), else as its secrets file
-    does (a run another process on this machine hosts)."""
-    if job_values is not None and spec is not None:
-        return params_mod.secret_values(spec.params, job_values)
-    return list(load_secret_values(secrets_dir, uid).values())
+def stored_run_secrets(uid: str, secrets_dir: Path) -> list[str] | None:
+    """The secret values run `uid` runs with, as its host found them (its secrets file, this
+    node's own, the task version's secret defaults), to mask what is shown of it; None when
+    the store cannot say (then nothing of it that could hold one is shown). Reads the store:
+    off the UI thread."""
+    from taskrun_gui.storage import runs_repo, tasks_repo
+
+    try:
+        rec = runs_repo.get_by_uid(uid)
+        if rec is None:
+            return None
+        spec = tasks_repo.version_spec(rec.task_id, rec.version)
+    except Exception:  # a busy store, a version gone
+        return None
+    given = {k: v for k, v in values_for(rec, secrets_dir).items() if v != params_mod.MASK}
+    for p in spec.params:
+        if p.secret and p.name not in given and p.default not in (None, params_mod.MASK):
+            given[p.name] = str(p.default)
+    return params_mod.secret_values(spec.params, given)
 
 
 def drop_secret_values(secrets_dir: Path, uid: str) -> None:

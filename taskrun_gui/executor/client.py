@@ -92,8 +92,9 @@ class ClientExecutor(RunSignals):
     def running(self) -> list[RunRecord]:
         return [r for r in self._active_runs if r.status.is_live]
 
-    def shown_secrets(self, uid: str) -> list[str]:
-        return records.shown_secrets(None, None, self.store.secrets_dir, uid)
+    def shown_secrets(self, uid: str) -> list[str] | None:
+        """Off the UI thread (it reads the store): see RunExecutor."""
+        return records.stored_run_secrets(uid, self.store.secrets_dir)
 
     def is_busy(self) -> bool:
         return bool(self._active_runs)

@@ -75,8 +75,10 @@ class RunExecutor(Protocol):
 
     def running(self) -> list[RunRecord]: ...
 
-    def shown_secrets(self, uid: str) -> list[str]:
-        """The values to mask in what is shown of a running run (its secret parameters')."""
+    def shown_secrets(self, uid: str) -> list[str] | None:
+        """The values to mask in what is shown of a running run (its secret parameters');
+        None: not known (show nothing that could hold one). May read the store: call it
+        off the UI thread (the Monitor's sampler does)."""
         ...
 
     def is_busy(self) -> bool: ...

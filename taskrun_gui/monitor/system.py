@@ -18,7 +18,7 @@ import psutil
 from taskrun_gui.core.params import mask_text
 
 # (run uid, task name, main pid) or the same with the run's secret values
-RunRef = tuple[str, str, int] | tuple[str, str, int, Sequence[str]]
+RunRef = tuple[str, str, int] | tuple[str, str, int, Sequence[str] | None]
 
 CMDLINE_MAX = 200
 
@@ -160,7 +160,8 @@ class RunProcessSampler:
         now = time.time()
         for run in runs:
             run_uid, task_name, main_pid = run[:3]
-            secrets = list(run[3]) if len(run) > 3 else []
+            # None: its secrets are not known (the store did not say): no arguments shown
+            secrets = (list(run[3]) if run[3] is not None else None) if len(run) > 3 else []
             tree = self._tree(main_pid)
             for proc, depth in tree:
                 row = self._row(proc, run_uid, task_name, depth, now, secrets)
@@ -209,7 +210,7 @@ class RunProcessSampler:
         task_name: str,
         depth: int,
         now: float,
-        secrets: list[str],
+        secrets: list[str] | None,
     ) -> RunProcRow | None:
         try:
             with proc.oneshot():
@@ -218,7 +219,8 @@ class RunProcessSampler:
                     return None
                 try:
                     # One line for a table cell: `-c` scripts often carry newlines.
-                    argv = [mask_text(item, secrets) for item in proc.cmdline()]
+                    argv = proc.cmdline() if secrets is not None else []
+                    argv = [mask_text(item, secrets or []) for item in argv]
                     cmdline = " ".join(" ".join(argv).split()) or proc.name()
                 except psutil.AccessDenied:
                     cmdline = proc.name()

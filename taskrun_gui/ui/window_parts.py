@@ -39,9 +39,8 @@ def make_monitor_tab(ctx: AppContext) -> QWidget:
     ex = ctx.executor
     tab = MonitorTab(
         str(ctx.store.data_dir),
-        running_provider=lambda: [
-            (r.uid, r.task_name, r.pid, ex.shown_secrets(r.uid)) for r in ex.running() if r.pid
-        ],
+        running_provider=lambda: [(r.uid, r.task_name, r.pid) for r in ex.running() if r.pid],
+        secrets_for=ex.shown_secrets,
     )
     tab.stop_requested.connect(ex.cancel)
     tab.pause_requested.connect(ex.pause)

@@ -4,8 +4,11 @@ export mask it)."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
+
+import psutil
 
 from taskrun_gui.core.models import Param, TaskSpec
 from taskrun_gui.engine import records
@@ -37,8 +40,19 @@ def test_a_secret_in_a_runs_command_line_is_masked_in_the_monitor(qtbot, service
         service.cancel(rec.uid)
 
 
-def test_a_run_another_process_hosts_is_masked_from_its_secrets_file(tmp_path):
-    spec = TaskSpec(name="t", command="true", params=[Param("token", secret=True)])
-    records.save_secret_values(tmp_path, "uid-1", spec, {"token": SECRET})
-    assert records.shown_secrets(None, None, tmp_path, "uid-1") == [SECRET]
-    assert records.shown_secrets(None, None, tmp_path, "uid-2") == []
+def test_a_run_another_process_hosts_is_masked_as_that_host_found_its_secrets(
+    qtbot, service, store
+):
+    """(after review) a window following a daemon read only the run's secrets file, which a
+    scheduled or chained run has none of: its secret default showed in clear."""
+    spec = TaskSpec(
+        name="secret-default",
+        command="true",
+        params=[Param("token", secret=True, default="DefaultSecret9"), Param("who")],
+    )
+    rec = start(service, add_task(store, spec), given={"who": "me"})
+    assert service.writer.flush(10)  # its row: what a follower reads
+    assert records.stored_run_secrets(rec.uid, store.secrets_dir) == ["DefaultSecret9"]
+    assert records.stored_run_secrets("no-such-run", store.secrets_dir) is None
+    rows = RunProcessSampler().sample([("u", "t", os.getpid(), None)])  # not known
+    assert rows[0].cmdline == psutil.Process().name()  # its arguments are not shown

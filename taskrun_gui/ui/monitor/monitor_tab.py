@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from taskrun_gui.ui.monitor.system_charts import SystemCharts
 
 RunningProvider = Callable[[], list[RunRef]]
+# a run's secret values to mask in its command lines, asked on the sampler's thread
+SecretsFor = Callable[[str], list[str] | None]
 
 SAMPLE_INTERVAL_MS = 1000
 _COLUMN_WIDTHS = {COL_TASK: 160, COL_PID: 70, COL_CPU: 70, COL_RSS: 90, COL_RUNTIME: 90}
@@ -52,11 +54,15 @@ class MonitorTab(QWidget):
     resume_requested = Signal(str)
 
     def __init__(
-        self, data_dir: str, running_provider: RunningProvider, parent: QWidget | None = None
+        self,
+        data_dir: str,
+        running_provider: RunningProvider,
+        parent: QWidget | None = None,
+        secrets_for: SecretsFor | None = None,
     ) -> None:
         super().__init__(parent)
         self._running_provider = running_provider
-        self._sampler = MonitorSampler(data_dir, self)
+        self._sampler = MonitorSampler(data_dir, self, secrets_for)
         self._sampler.sampled.connect(self._on_sampler_sampled)
         self.timer = QTimer(self)
         self.timer.setInterval(SAMPLE_INTERVAL_MS)

@@ -9,6 +9,7 @@ while the previous sample is still running is skipped rather than queued.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
@@ -32,21 +33,37 @@ class SamplerWorker(QObject):
     sampled = Signal(object, object)  # SystemSnapshot, list[RunProcRow]
     failed = Signal(str)
 
-    def __init__(self, data_dir: str) -> None:
+    def __init__(
+        self, data_dir: str, secrets_for: Callable[[str], list[str] | None] | None = None
+    ) -> None:
         super().__init__()
         self._system = SystemSampler(data_dir)
         self._runs = RunProcessSampler()
+        self._secrets_for = secrets_for
+        self._secrets: dict[str, list[str] | None] = {}  # per run: they do not change
 
     @Slot(object)
     def sample(self, runs: RunList) -> None:
         try:
             snapshot = self._system.sample()
-            rows = self._runs.sample(runs)
+            rows = self._runs.sample(self._with_secrets(runs))
         except Exception as exc:  # a sampling bug must not leave the monitor stuck as busy
             log.exception("monitor sample failed")
             self.failed.emit(str(exc))
             return
         self.sampled.emit(snapshot, rows)
+
+    def _with_secrets(self, runs: RunList) -> RunList:
+        """Each run with the secret values to mask in its command lines (asked here, on this
+        thread: it may read the store), once a run; None where they are not known."""
+        if self._secrets_for is None:
+            return runs
+        live = {run[0] for run in runs}
+        self._secrets = {uid: v for uid, v in self._secrets.items() if uid in live}
+        for run in runs:
+            if run[0] not in self._secrets or self._secrets[run[0]] is None:
+                self._secrets[run[0]] = self._secrets_for(run[0])
+        return [(*run[:3], self._secrets[run[0]]) for run in runs]
 
 
 class MonitorSampler(QObject):
@@ -55,12 +72,17 @@ class MonitorSampler(QObject):
     sampled = Signal(object, object)  # SystemSnapshot, list[RunProcRow]
     _sample_requested = Signal(object)
 
-    def __init__(self, data_dir: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: str,
+        parent: QObject | None = None,
+        secrets_for: Callable[[str], list[str] | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._busy = False
         self._thread = QThread(self)
         self._thread.setObjectName("monitor-sampler")
-        self._worker = SamplerWorker(data_dir)
+        self._worker = SamplerWorker(data_dir, secrets_for)
         self._worker.moveToThread(self._thread)
         self._sample_requested.connect(self._worker.sample)
         self._worker.sampled.connect(self._on_worker_sampled)
