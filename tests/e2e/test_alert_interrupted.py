@@ -28,6 +28,11 @@ def test_the_next_host_tells_the_end_of_a_run_its_dead_host_left(
     assert add.returncode == 0, add.stderr
     host = popen_taskrun(data, "run", "victim", "--wait")  # it hosts its own run
     wait_for(lambda: started.exists() or host.poll() is not None, timeout=30)
+
+    def running() -> bool:  # its `running` row committed (lazily, beside the journal)
+        return [r["status"] for r in taskrun_json(data, "runs", "--json")] == ["running"]
+
+    wait_for(lambda: running() or host.poll() is not None, timeout=30)
     host.send_signal(signal.SIGKILL)
     host.communicate(timeout=30)
     [run] = taskrun_json(data, "runs", "--task", "victim", "--json")  # recovered: no host
